@@ -1,0 +1,156 @@
+/* pump.fun account and event layouts (same reading of the IDL as adapters/pumpfun/layout_v1.py),
+ * Anchor error codes, and the event writers. */
+#pragma once
+#include "sbf.h"
+
+/* Anchor discriminators: sha256("global:<ix>")[:8], sha256("account:<Name>")[:8], sha256("event:<Name>")[:8] */
+static const u8 IX_CREATE[8] = {0x18, 0x1e, 0xc8, 0x28, 0x05, 0x1c, 0x07, 0x77};
+static const u8 IX_BUY[8] = {0x66, 0x06, 0x3d, 0x12, 0x01, 0xda, 0xeb, 0xea};
+static const u8 IX_SELL[8] = {0x33, 0xe6, 0x85, 0xa4, 0x01, 0x7f, 0x83, 0xad};
+static const u8 ACCOUNT_GLOBAL[8] = {0xa7, 0xe8, 0xe8, 0xb1, 0xc8, 0x6c, 0x72, 0x7f};
+static const u8 ACCOUNT_BONDING_CURVE[8] = {0x17, 0xb7, 0xf8, 0x37, 0x60, 0xd8, 0xac, 0x60};
+static const u8 EVENT_CREATE[8] = {0x1b, 0x72, 0xa9, 0x4d, 0xde, 0xeb, 0x63, 0x76};
+static const u8 EVENT_TRADE[8] = {0xbd, 0xdb, 0x7f, 0xd3, 0x4e, 0xe6, 0x61, 0xee};
+static const u8 EVENT_COMPLETE[8] = {0x5f, 0x72, 0x61, 0x9c, 0xd4, 0x2e, 0x98, 0x08};
+/* sha256("anchor:event")[:8]: tags an event carried by a self-CPI (Anchor emit_cpi!) */
+static const u8 EVENT_IX_TAG[8] = {0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1d};
+
+/* Global: offsets after the 8-byte discriminator as in the IDL */
+#define GLOBAL_INITIALIZED 8
+#define GLOBAL_FEE_RECIPIENT 41
+#define GLOBAL_INITIAL_VIRTUAL_TOKEN 73
+#define GLOBAL_INITIAL_VIRTUAL_SOL 81
+#define GLOBAL_INITIAL_REAL_TOKEN 89
+#define GLOBAL_TOKEN_TOTAL_SUPPLY 97
+#define GLOBAL_FEE_BPS 105
+#define GLOBAL_CREATOR_FEE_BPS 154
+#define GLOBAL_FEE_RECIPIENTS 162          /* [Pubkey; 7] */
+#define GLOBAL_MIN_LEN (GLOBAL_FEE_RECIPIENTS + 7 * 32)
+
+/* BondingCurve: the first fields; the tail (mayhem, cashback, quote mint, ...) stays zero here */
+#define CURVE_VIRTUAL_TOKEN 8
+#define CURVE_VIRTUAL_SOL 16
+#define CURVE_REAL_TOKEN 24
+#define CURVE_REAL_SOL 32
+#define CURVE_TOKEN_TOTAL_SUPPLY 40
+#define CURVE_COMPLETE 48
+#define CURVE_CREATOR 49
+#define CURVE_MIN_LEN 81
+#define CURVE_SPACE 151                    /* size of a current mainnet curve account */
+
+#define TOKEN_DECIMALS 6
+#define MINT_SPACE 82
+#define METADATA_SPACE 679
+
+/* Anchor framework and pump.fun custom error codes */
+#define ERR_INSTRUCTION_FALLBACK_NOT_FOUND 101
+#define ERR_INSTRUCTION_DID_NOT_DESERIALIZE 102
+#define ERR_CONSTRAINT_MUT 2000
+#define ERR_CONSTRAINT_SEEDS 2006
+#define ERR_CONSTRAINT_ADDRESS 2012
+#define ERR_ACCOUNT_DISCRIMINATOR_MISMATCH 3002
+#define ERR_ACCOUNT_NOT_ENOUGH_KEYS 3005
+#define ERR_ACCOUNT_OWNED_BY_WRONG_PROGRAM 3007
+#define ERR_ACCOUNT_NOT_SIGNER 3010
+#define ERR_NOT_AUTHORIZED 6000
+#define ERR_TOO_MUCH_SOL_REQUIRED 6002
+#define ERR_TOO_LITTLE_SOL_RECEIVED 6003
+#define ERR_MINT_DOES_NOT_MATCH_BONDING_CURVE 6004
+#define ERR_BONDING_CURVE_COMPLETE 6005
+#define ERR_NOT_INITIALIZED 6007
+#define ERR_BUY_ZERO_AMOUNT 6020
+#define ERR_SELL_ZERO_AMOUNT 6022
+#define ERR_ARITHMETIC_OVERFLOW 6024
+#define ERR_CREATOR_SHOULD_NOT_BE_ZERO 6030
+#define ERR_NAME_TOO_LONG 6043
+#define ERR_SYMBOL_TOO_LONG 6044
+#define ERR_URI_TOO_LONG 6045
+
+typedef struct {
+    u64 virtual_token, virtual_sol, real_token, real_sol, supply;
+    bool complete;
+} Curve;
+
+static void curve_read(const u8 *d, Curve *c) {
+    c->virtual_token = rd64(d + CURVE_VIRTUAL_TOKEN);
+    c->virtual_sol = rd64(d + CURVE_VIRTUAL_SOL);
+    c->real_token = rd64(d + CURVE_REAL_TOKEN);
+    c->real_sol = rd64(d + CURVE_REAL_SOL);
+    c->supply = rd64(d + CURVE_TOKEN_TOTAL_SUPPLY);
+    c->complete = d[CURVE_COMPLETE] != 0;
+}
+
+static void curve_write(u8 *d, const Curve *c) {
+    wr64(d + CURVE_VIRTUAL_TOKEN, c->virtual_token);
+    wr64(d + CURVE_VIRTUAL_SOL, c->virtual_sol);
+    wr64(d + CURVE_REAL_TOKEN, c->real_token);
+    wr64(d + CURVE_REAL_SOL, c->real_sol);
+    wr64(d + CURVE_TOKEN_TOTAL_SUPPLY, c->supply);
+    d[CURVE_COMPLETE] = c->complete;
+}
+
+static i64 clock_unix_timestamp(void) {
+    u64 clock[5] = {0};                     /* slot, epoch_start_ts, epoch, leader_epoch, unix_ts */
+    sol_get_clock_sysvar(clock);
+    return (i64)clock[4];
+}
+
+/* Starts an event buffer with room for the self-CPI tag in front. */
+static Writer event_writer(u8 *buf, u64 cap, const u8 *discriminator) {
+    Writer w = {buf, 0, cap, false};
+    put_bytes(&w, EVENT_IX_TAG, 8);
+    put_bytes(&w, discriminator, 8);
+    return w;
+}
+
+/* As the real program: a `Program data:` log, and the same bytes as a self-CPI signed by the
+   event authority (so indexers reading inner instructions see it too). */
+static void emit(const SolParams *p, const Writer *w) {
+    if (w->overflow) return;
+    SolBytes field = {w->buf + 8, w->len - 8};
+    sol_log_data(&field, 1);
+    u8 bump;
+    SolSignerSeed seeds[2] = {{(const u8 *)"__event_authority", 17}, {&bump, 1}};
+    SolPubkey authority;
+    if (!find_pda(seeds, 1, p->program_id, &authority, &bump)) return;
+    SolSignerSeeds signer = {seeds, 2};
+    SolAccountMeta metas[1] = {{&authority, false, true}};   /* a stack key: a constant table would need .rodata relocations */
+    Call c = {p->program_id, metas, 1, w->buf, w->len};
+    invoke_call(p, &c, &signer);
+}
+
+typedef struct {
+    const SolPubkey *mint, *user, *fee_recipient, *creator;
+    u64 sol_amount, token_amount, fee_bps, fee, creator_fee_bps, creator_fee;
+    bool is_buy, track_volume;
+    const Curve *after;
+} Trade;
+
+/* TradeEvent in the field order of the IDL, up to real_quote_reserves (the mainnet sample's length). */
+static void emit_trade(const SolParams *p, const Trade *t, i64 now) {
+    u8 buf[420];
+    Writer w = event_writer(buf, sizeof(buf), EVENT_TRADE);
+    put_key(&w, t->mint); put_u64(&w, t->sol_amount); put_u64(&w, t->token_amount); put_u8(&w, t->is_buy);
+    put_key(&w, t->user); put_u64(&w, (u64)now);
+    put_u64(&w, t->after->virtual_sol); put_u64(&w, t->after->virtual_token);
+    put_u64(&w, t->after->real_sol); put_u64(&w, t->after->real_token);
+    put_key(&w, t->fee_recipient); put_u64(&w, t->fee_bps); put_u64(&w, t->fee);
+    put_key(&w, t->creator); put_u64(&w, t->creator_fee_bps); put_u64(&w, t->creator_fee);
+    put_u8(&w, t->track_volume);
+    put_zeros(&w, 8 * 4);                   /* unclaimed, claimed, current volume, last update */
+    if (t->is_buy) put_str(&w, (const u8 *)"buy", 3); else put_str(&w, (const u8 *)"sell", 4);
+    put_u8(&w, 0);                          /* mayhem_mode */
+    put_zeros(&w, 8 * 4);                   /* cashback bps, cashback, buyback bps, buyback fee */
+    put_u32(&w, 0);                         /* shareholders: empty vec */
+    put_zeros(&w, 32);                      /* quote_mint: default = SOL */
+    put_u64(&w, t->sol_amount); put_u64(&w, t->after->virtual_sol); put_u64(&w, t->after->real_sol);
+    emit(p, &w);
+}
+
+static void emit_complete(const SolParams *p, const SolPubkey *user, const SolPubkey *mint, const SolPubkey *curve, i64 now) {
+    u8 buf[16 + 32 * 3 + 8 + 32];
+    Writer w = event_writer(buf, sizeof(buf), EVENT_COMPLETE);
+    put_key(&w, user); put_key(&w, mint); put_key(&w, curve); put_u64(&w, (u64)now);
+    put_zeros(&w, 32);                      /* quote_mint */
+    emit(p, &w);
+}
