@@ -13,6 +13,7 @@ from solders.pubkey import Pubkey
 
 from adapters.pumpfun import addresses as addr
 from adapters.pumpfun.layout_v1 import GLOBAL, Global, anchor_discriminator
+from localnet.programs.pumpswap_setup import install_pumpswap
 
 PROGRAM_DIR = Path(__file__).resolve().parent
 PUMP_SO = PROGRAM_DIR / "pump.so"
@@ -90,4 +91,5 @@ def install_pumpfun(svm: LiteSVM, *, authority: Pubkey | None = None,
         if svm.get_account(recipient) is None:
             svm.set_account(recipient, Account(lamports=rent_exempt(svm, 0), data=b"", owner=addr.SYSTEM_PROGRAM,
                                                executable=False, rent_epoch=0))
+    install_pumpswap(svm)        # graduated coins trade on the PumpSwap-compatible pool
     return PumpfunDeployment(addr.PUMP_PROGRAM, addr.GLOBAL, global_state, addr.METADATA_PROGRAM)

@@ -16,7 +16,7 @@ from pathlib import Path
 from localnet.programs import sbfld
 
 PROGRAM_DIR = Path(__file__).resolve().parent
-PROGRAMS = ("pump", "metadata_stub")
+PROGRAMS = ("pump", "metadata_stub", "pumpswap")
 CFLAGS = ["-target", "bpfel", "-mcpu=v1", "-O2", "-ffreestanding", "-fno-builtin", "-fno-stack-protector",
           "-Wall", "-Werror", "-Wno-unused-function", "-mllvm", "-bpf-stack-size=4096"]
 

@@ -1,0 +1,333 @@
+"""Director: root of the bot's actor tree.
+
+Starts and supervises every other actor, gates launches by the limits (max active positions, max
+buys), turns buy decisions into PositionActors (keeping warm spares so a buy never waits for a
+fork), keeps the PnL ledger and answers Status requests. It holds no threads, so forking children
+from it is safe (THESPIAN_NOTES.md).
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from loguru import logger
+from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ChildActorExited, WakeupMessage
+
+from actors.director_ledger import Ledger
+from actors.trading_io import process_logging
+from actors.supervision import Supervisor
+from messages import new_request_id
+from messages.analysis import AnalysisDecision, AnalysisFailed, AnalyzeLaunch
+from messages.position import (OpenPosition, PositionClosed, PositionFailed, RecoverPosition,
+                               TxSent, TxSettled)
+from messages.start import (DirectorStarted, Peers, PeersChanged, StartAnalyzer,
+                            StartBalanceMonitor, StartDirector, StartPosition, StartSeller,
+                            StartStream, StartWallet)
+from messages.status import (ChildPids, ChildPidsRequest, PidReply, PidRequest, SetBuying, Status,
+                             StatusFailed, StatusRequest)
+from messages.stream import LaunchBatch, UnwatchMint, WatchMint
+from messages.wallet import BalancesReport, ExpectLamportChange
+from messages.balance import LiveMints, LiveMintsRequest, StrayTokens
+
+PID_COLLECT_SECONDS = 1.0
+ANALYSIS_GRACE_SECONDS = 2.0
+WARM_SPARES = 4          # PositionActors forked and warmed ahead, so a buy never waits for one
+
+
+@dataclass
+class LivePosition:
+    address: Any
+    launch: Any
+    request_id: str
+    restarts: int = 0
+
+
+class Director(ActorTypeDispatcher):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.settings = None
+        self.reporter = None
+        self.supervisor: Supervisor | None = None
+        self.peers = Peers()
+        self.ledger = Ledger()
+        self.positions: dict[str, LivePosition] = {}     # mint -> live position
+        self.analysing: dict[str, float] = {}            # mint -> when its analysis was asked
+        self.spares: list = []                            # warm PositionActors, oldest first
+        self.buying = True
+        self.safety_mode = False
+        self.stray_tokens: tuple = ()
+        self.pid_requests: dict[str, dict] = {}           # request id -> {asker, pids, waiting}
+
+    def receiveMessage(self, msg, sender):
+        # every handler's exception is caught here: the Director must never die of a bad message
+        try:
+            super().receiveMessage(msg, sender)
+        except Exception as exc:
+            logger.exception("director: {} failed", type(msg).__name__)
+            if isinstance(msg, StatusRequest):
+                self.send(sender, StatusFailed(msg.request_id, repr(exc)))
+
+    # ---- start-up ------------------------------------------------------------------------------
+    def receiveMsg_StartDirector(self, msg: StartDirector, sender):
+        if self.settings is not None:
+            self.send(sender, DirectorStarted(ok=False, reason="already started"))
+            return
+        try:
+            self.settings = msg.settings
+            process_logging(msg.settings, "director")
+            self.buying = msg.settings.trading.buys_enabled
+            self.reporter = msg.reporter or sender
+            self.peers = Peers(director=self.myAddress)
+            self.supervisor = Supervisor(self)
+            for name in ("wallet", "seller", "analyzer", "stream", "balance_monitor"):
+                self._start_core(name)
+            for _ in range(WARM_SPARES):
+                self._make_spare()
+            self.send(sender, DirectorStarted(ok=True))
+            logger.info("director: all actors started")
+        except Exception as exc:
+            logger.exception("director: start-up failed")
+            self.send(sender, DirectorStarted(ok=False, reason=repr(exc)))
+
+    def _core_start_message(self, name: str):
+        from actors.analyzer import AnalyzerPool
+        from actors.balance_monitor import BalanceMonitorActor
+        from actors.seller import SellerActor
+        from actors.stream import StreamActor
+        from actors.wallet import WalletActor
+        s, p = self.settings, self.peers
+        watched = tuple((mint, live.address) for mint, live in self.positions.items())
+        return {
+            "wallet": (WalletActor, StartWallet(s, p)),
+            "seller": (SellerActor, StartSeller(s, p)),
+            "analyzer": (AnalyzerPool, StartAnalyzer(s, p)),
+            "stream": (StreamActor, StartStream(s, p, watched)),
+            "balance_monitor": (BalanceMonitorActor, StartBalanceMonitor(s, p)),
+        }[name]
+
+    def _start_core(self, name: str) -> None:
+        actor_class, start = self._core_start_message(name)
+        address = self.supervisor.start_child(name, actor_class, start)
+        self._set_peer(name, address)
+
+    def _set_peer(self, name: str, address) -> None:
+        if name in ("wallet", "seller", "stream", "analyzer"):
+            self.peers = replace(self.peers, **{name: address})
+
+    def _make_spare(self) -> None:
+        from actors.position import PositionActor
+        spare = self.createActor(PositionActor)
+        self.send(spare, StartPosition(self.settings, self.peers))
+        self.spares.append(spare)
+
+    # ---- launches and decisions -----------------------------------------------------------------
+    def receiveMsg_LaunchBatch(self, msg: LaunchBatch, sender):
+        self.ledger.coins_seen += len(msg.launches)
+        self._expire_lost_analyses()
+        for launch in msg.launches:
+            if not self._may_buy(launch.mint):
+                continue
+            self.analysing[launch.mint] = time.monotonic()
+            self.send(self.peers.analyzer,
+                      AnalyzeLaunch(new_request_id("an"), launch, self.settings))
+
+    def _expire_lost_analyses(self) -> None:
+        """An analysis lost with a dead analyser must not hold a position slot for ever."""
+        limit = self.settings.analysis.deadline_ms / 1000 * 4 + ANALYSIS_GRACE_SECONDS
+        now = time.monotonic()
+        for mint, asked_at in list(self.analysing.items()):
+            if now - asked_at > limit:
+                del self.analysing[mint]
+                self.ledger.failures["analysis_lost"] += 1
+
+    def _may_buy(self, mint: str) -> bool:
+        limits = self.settings.trading
+        committed = len(self.positions) + len(self.analysing)
+        under_max_buys = (limits.max_buys == 0   # 0 = no limit
+                          or self.ledger.bought + len(self.analysing) < limits.max_buys)
+        return (self.buying and not self.safety_mode and mint not in self.positions
+                and mint not in self.analysing
+                and committed < limits.max_active_positions and under_max_buys)
+
+    def receiveMsg_AnalysisDecision(self, msg: AnalysisDecision, sender):
+        mint = msg.launch.mint
+        if mint not in self.analysing:
+            return  # a re-run (troupe at-least-once) of a decision already taken
+        del self.analysing[mint]
+        self.ledger.analysed += 1
+        self.ledger.decision_ms.append(round((time.time() - msg.launch.received_at) * 1000, 3))
+        if not msg.buy:
+            logger.info("director: skip {} score {} ({})", mint, msg.score, ", ".join(msg.reasons))
+            return
+        if not self.buying or self.safety_mode or mint in self.positions:
+            return
+        self._open_position(msg.launch)
+
+    def receiveMsg_AnalysisFailed(self, msg: AnalysisFailed, sender):
+        if msg.mint in self.analysing:
+            del self.analysing[msg.mint]
+            self.ledger.analysed += 1
+            self.ledger.failures["analysis_failed"] += 1
+            logger.warning("director: analysis of {} failed: {}", msg.mint, msg.reason)
+
+    def _open_position(self, launch) -> None:
+        if not self.spares:
+            self._make_spare()
+        address = self.spares.pop(0)
+        request_id = new_request_id("pos")
+        self.positions[launch.mint] = LivePosition(address, launch, request_id)
+        self.send(address, OpenPosition(request_id, launch, launch.received_at))
+        self.send(self.peers.stream, WatchMint(launch.mint, address))
+        self.ledger.bought += 1
+        self._make_spare()
+
+    # ---- position reports -----------------------------------------------------------------------
+    def receiveMsg_TxSent(self, msg: TxSent, sender):
+        self.ledger.on_tx_sent(msg)
+
+    def receiveMsg_TxSettled(self, msg: TxSettled, sender):
+        if self.ledger.on_tx_settled(msg) and self.peers.wallet is not None:
+            self.send(self.peers.wallet, ExpectLamportChange(msg.signature, msg.lamport_delta))
+
+    def receiveMsg_PositionClosed(self, msg: PositionClosed, sender):
+        live = self.positions.pop(msg.mint, None)
+        self.ledger.on_position_closed(msg)
+        logger.info("director: closed {} {} pnl {} lamports", msg.mint, msg.outcome, msg.pnl_lamports)
+        if self.peers.stream is not None:
+            self.send(self.peers.stream, UnwatchMint(msg.mint))
+        if live is not None:
+            self.send(live.address, ActorExitRequest())
+
+    def receiveMsg_PositionFailed(self, msg: PositionFailed, sender):
+        self.ledger.failures["position_failed"] += 1
+        logger.error("director: position {} failed: {}", msg.mint, msg.reason)
+        live = self.positions.get(msg.mint)
+        if live is not None and live.address == sender:   # it never started: free the slot
+            del self.positions[msg.mint]
+            self.send(self.peers.stream, UnwatchMint(msg.mint))
+            self.send(sender, ActorExitRequest())
+
+    # ---- balances ------------------------------------------------------------------------------
+    def receiveMsg_LiveMintsRequest(self, msg: LiveMintsRequest, sender):
+        self.send(sender, LiveMints(msg.request_id, tuple(self.positions)))
+
+    def receiveMsg_StrayTokens(self, msg: StrayTokens, sender):
+        self.stray_tokens = msg.tokens
+
+    def receiveMsg_BalancesReport(self, msg: BalancesReport, sender):
+        if msg.safety_mode != self.safety_mode:
+            logger.warning("director: wallet safety mode {} ({})", msg.safety_mode, msg.reason)
+        self.safety_mode = msg.safety_mode
+
+    # ---- supervision ---------------------------------------------------------------------------
+    def receiveMsg_ChildActorExited(self, msg: ChildActorExited, sender):
+        address = msg.childAddress
+        if address in self.spares:
+            self.spares.remove(address)
+            self._make_spare()
+            return
+        for mint, live in self.positions.items():
+            if live.address == address:
+                self._recover_position(mint, live)
+                return
+        self.supervisor.on_child_exited(msg)
+
+    def _recover_position(self, mint: str, live: LivePosition) -> None:
+        from actors.position import PositionActor
+        live.restarts += 1
+        self.ledger.failures["position_restarted"] += 1
+        live.address = self.createActor(PositionActor)
+        logger.warning("director: position {} died; restart #{} recovers it from the chain",
+                       mint, live.restarts)
+        self.send(live.address, StartPosition(self.settings, self.peers, spare=False))
+        self.send(live.address, RecoverPosition(live.request_id, live.launch,
+                                                self.ledger.pending_for(mint)))
+        self.send(self.peers.stream, WatchMint(mint, live.address))
+
+    def on_child_restarted(self, name: str, address) -> None:
+        """Called by the Supervisor after it restarted a core child: tell everyone its new address."""
+        self._set_peer(name, address)
+        notice = PeersChanged(self.peers)
+        for live in self.positions.values():
+            self.send(live.address, notice)
+        for spare in self.spares:
+            self.send(spare, notice)
+        for other in ("wallet", "seller", "stream", "analyzer", "balance_monitor"):
+            child = self.supervisor.address_of(other)
+            if other != name and child is not None:
+                self.send(child, notice)
+
+    def on_child_gave_up(self, name: str, reason: str) -> None:
+        """Called by the Supervisor when a child keeps dying: stop buying, keep selling."""
+        self.ledger.failures[f"{name}_gave_up"] += 1
+        if name in ("wallet", "stream", "analyzer"):
+            self.buying = False
+        logger.error("director: {} cannot be kept alive ({}); buying {}", name, reason,
+                     "paused" if not self.buying else "continues")
+
+    def child_start_message(self, name: str):
+        """Used by the Supervisor to build a restarted child's Start message with current state."""
+        return self._core_start_message(name)[1]
+
+    def receiveMsg_WakeupMessage(self, msg: WakeupMessage, sender):
+        if isinstance(msg.payload, tuple) and msg.payload and msg.payload[0] == "pids":
+            self._finish_pid_request(msg.payload[1])
+        else:
+            self.supervisor.on_wakeup(msg)
+
+    def receiveMsg_ActorExitRequest(self, msg: ActorExitRequest, sender):
+        if self.supervisor is not None:
+            self.supervisor.shutdown()   # no restart may race the shutdown
+
+    # ---- run.py / tests --------------------------------------------------------------------------
+    def receiveMsg_StatusRequest(self, msg: StatusRequest, sender):
+        led = self.ledger
+        self.send(sender, Status(
+            request_id=msg.request_id, coins_seen=led.coins_seen, analysed=led.analysed,
+            bought=led.bought, sold=led.sold, active_positions=len(self.positions),
+            pnl_lamports=led.pnl_lamports, failures=dict(led.failures),
+            restarts=dict(self.supervisor.restart_counts()) if self.supervisor else {},
+            latencies_ms=tuple(led.latencies_ms), unresolved_signatures=len(led.unresolved),
+            safety_mode=self.safety_mode, stray_tokens=self.stray_tokens, buys=tuple(led.buys),
+            decision_ms=tuple(led.decision_ms)))
+
+    def receiveMsg_SetBuying(self, msg: SetBuying, sender):
+        self.buying = msg.enabled
+        logger.info("director: buying {}", "enabled" if msg.enabled else "paused")
+
+    def receiveMsg_ChildPidsRequest(self, msg: ChildPidsRequest, sender):
+        targets = {name: self.supervisor.address_of(name)
+                   for name in ("wallet", "seller", "analyzer", "stream", "balance_monitor")}
+        targets.update({f"position:{mint}": live.address for mint, live in self.positions.items()})
+        waiting = {}
+        for name, address in targets.items():
+            if address is None:
+                continue
+            ask_id = new_request_id("pid")
+            waiting[ask_id] = name
+            self.send(address, PidRequest(ask_id))
+        self.pid_requests[msg.request_id] = {"asker": sender, "pids": {"director": os.getpid()},
+                                             "waiting": waiting}
+        self.wakeupAfter(PID_COLLECT_SECONDS, payload=("pids", msg.request_id))
+
+    def receiveMsg_PidReply(self, msg: PidReply, sender):
+        for request_id, pending in self.pid_requests.items():
+            name = pending["waiting"].pop(msg.request_id, None)
+            if name is not None:
+                pending["pids"][name] = msg.pid
+                if not pending["waiting"]:
+                    self._finish_pid_request(request_id)
+                return
+
+    def _finish_pid_request(self, request_id: str) -> None:
+        pending = self.pid_requests.pop(request_id, None)
+        if pending is not None:
+            self.send(pending["asker"], ChildPids(request_id, dict(pending["pids"])))
+
+    def receiveMsg_PidRequest(self, msg: PidRequest, sender):
+        self.send(sender, PidReply(msg.request_id, os.getpid()))
+
+    def receiveUnrecognizedMessage(self, msg, sender):
+        logger.debug("director: ignored {}", type(msg).__name__)

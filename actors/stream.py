@@ -1,0 +1,211 @@
+"""StreamActor: the bot's eyes. Subscribes to pump.fun program transactions over Yellowstone gRPC
+(websocket logsSubscribe when no gRPC endpoint is configured).
+
+Updates are decoded on the I/O loop (never in the actor thread), stamped with their receive time,
+and queued; the actor drains the queue once per wake-up and forwards one message per recipient:
+a LaunchBatch to the Director, a TradeBatch to each PositionActor that watches a mint in the batch
+(THESPIAN_NOTES.md: one message per update collapses at high rates). Malformed updates are counted
+and skipped. The Yellowstone subscriber reconnects by itself; a source that ends or fails is
+started again here.
+"""
+from __future__ import annotations
+
+import collections
+import os
+import time
+
+from loguru import logger
+from thespian.actors import WakeupMessage
+
+from actors.bridge import IOActor
+from actors.trading_io import process_logging
+from adapters.pumpfun import events
+from adapters.pumpfun.addresses import PUMP_PROGRAM
+from adapters.pumpfun.layout_v1 import CreateEvent, TradeEvent
+from messages.start import PeersChanged, StartStream
+from messages.status import PidReply, PidRequest
+from messages.stream import (Launch, LaunchBatch, StreamStats, StreamStatsRequest, Trade,
+                             TradeBatch, UnwatchMint, WatchMint)
+
+MALFORMED = object()
+
+
+class StreamActor(IOActor):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.settings = None
+        self.peers = None
+        self.watchers: dict[str, object] = {}        # mint -> PositionActor address
+        self.inbox: collections.deque = collections.deque()   # filled on the loop, drained here
+        self.flush_scheduled = False
+        self.counts = collections.Counter()
+        self.connected = False
+        self.subscriber = None                       # the Yellowstone subscriber, when used
+
+    def on_message(self, msg, sender) -> None:
+        try:
+            if isinstance(msg, StartStream):
+                self._start(msg)
+            elif isinstance(msg, WatchMint):
+                self.watchers[msg.mint] = msg.position
+            elif isinstance(msg, UnwatchMint):
+                self.watchers.pop(msg.mint, None)
+            elif isinstance(msg, PeersChanged):
+                self.peers = msg.peers
+            elif isinstance(msg, StreamStatsRequest):
+                c, sub = self.counts, getattr(self.subscriber, "stats", None)
+                reconnects = c["reconnects"] + (sub.reconnects if sub else 0)
+                malformed = c["malformed"] + (sub.malformed_updates if sub else 0)
+                self.send(sender, StreamStats(msg.request_id, c["updates"], c["launches"],
+                                              c["trades"], malformed, reconnects, self.connected))
+            elif isinstance(msg, PidRequest):
+                self.send(sender, PidReply(msg.request_id, os.getpid()))
+            elif isinstance(msg, WakeupMessage) and msg.payload == "resubscribe":
+                self.submit(self._consume(), self._stream_ended, self._stream_failed)
+        except Exception:
+            logger.exception("stream: {} failed", type(msg).__name__)
+
+    def _start(self, msg: StartStream) -> None:
+        self.settings, self.peers = msg.settings, msg.peers
+        process_logging(msg.settings, "stream")
+        self.watchers.update(dict(msg.watched))
+        self.submit(self._consume(), self._stream_ended, self._stream_failed)
+
+    # ---- on the loop -------------------------------------------------------------------------------
+    async def _consume(self) -> None:
+        async for received_at, decode in self._source():
+            self.connected = True
+            try:
+                decoded = decode()
+            except Exception:   # one bad update is counted and skipped, never fatal
+                decoded = [MALFORMED]
+            self.inbox.extend(decoded)
+            self.inbox.append(None)   # marks one update, for the counter
+            if not self.flush_scheduled:
+                self.flush_scheduled = True
+                self.post(self._flush)
+
+    def _source(self):
+        """Yellowstone gRPC when an endpoint is configured; websocket logsSubscribe otherwise."""
+        chain = self.settings.chain
+        if chain.grpc_endpoint:
+            return yellowstone_updates(chain, self._keep_subscriber)
+        return websocket_log_updates(chain.ws_url)
+
+    def _keep_subscriber(self, subscriber) -> None:
+        self.subscriber = subscriber
+
+    async def on_loop_close(self) -> None:
+        if self.subscriber is not None:
+            await self.subscriber.close()
+
+    # ---- in the actor thread -----------------------------------------------------------------------
+    def _flush(self) -> None:
+        self.flush_scheduled = False   # cleared before draining, so nothing queued after is stranded
+        launches, trades = [], collections.defaultdict(list)
+        while self.inbox:
+            item = self.inbox.popleft()
+            if item is None:
+                self.counts["updates"] += 1
+            elif item is MALFORMED:
+                self.counts["malformed"] += 1
+            elif isinstance(item, Launch):
+                self.counts["launches"] += 1
+                launches.append(item)
+            elif isinstance(item, Trade):
+                self.counts["trades"] += 1
+                if item.mint in self.watchers:
+                    trades[item.mint].append(item)
+        if launches:
+            self.send(self.peers.director, LaunchBatch(tuple(launches)))
+        for mint, batch in trades.items():
+            self.send(self.watchers[mint], TradeBatch(tuple(batch)))
+
+    def _stream_ended(self, _result) -> None:
+        self.connected = False
+        logger.warning("stream: subscription ended; starting again")
+        self.submit(self._consume(), self._stream_ended, self._stream_failed)
+
+    def _stream_failed(self, exc: BaseException) -> None:
+        self.connected = False
+        logger.error("stream: subscription failed: {!r}; starting again in 1 s", exc)
+        self.counts["reconnects"] += 1
+        self.wakeupAfter(1.0, payload="resubscribe")
+
+
+# A source yields (received_at, decode) per pump.fun transaction; decode() -> [Launch | Trade | MALFORMED].
+async def yellowstone_updates(chain_settings, keep):
+    """From a Yellowstone gRPC transaction subscription (events from logs or self-CPI data); the
+    subscriber reconnects by itself. `keep(subscriber)` lets the actor read its stats and close it."""
+    from adapters.yellowstone.client import YellowstoneSubscriber, subscribe_request
+    from adapters.yellowstone.transactions import pump_events, streamed_transaction
+    request = subscribe_request(transactions={"pump": {
+        "account_include": [str(PUMP_PROGRAM)], "failed": False, "vote": False}},
+        commitment="processed")
+    token = chain_settings.grpc_x_token
+    subscriber = YellowstoneSubscriber(chain_settings.grpc_endpoint, request,
+                                       x_token=token.reveal() if token else None)
+    keep(subscriber)
+    async for update in subscriber:
+        received_at = time.time()
+        if update.WhichOneof("update_oneof") != "transaction":
+            continue
+
+        def decode(update=update, received_at=received_at):
+            tx = streamed_transaction(update.transaction)
+            if tx.failed:
+                return []
+            return messages_from_events(pump_events(tx), str(tx.signature), tx.slot, received_at)
+        yield received_at, decode
+
+
+async def websocket_log_updates(ws_url):
+    """From websocket logsSubscribe mentioning the pump.fun program: the fallback source."""
+    from solana.rpc.websocket_api import SolanaWsClient
+    from solders.rpc.config import RpcTransactionLogsFilterMentions
+    url = ws_url.reveal() if hasattr(ws_url, "reveal") else ws_url
+    ws = await SolanaWsClient(url).connect()
+    try:
+        await ws.logs_subscribe(filter_=RpcTransactionLogsFilterMentions(PUMP_PROGRAM),
+                                commitment="processed")
+        while True:
+            note = await ws.recv()
+            received_at = time.time()
+
+            def decode(note=note, received_at=received_at):
+                value = note.result.value
+                if value.err is not None:
+                    return []
+                return decode_logs(str(value.signature), note.result.context.slot, value.logs,
+                                   received_at)
+            yield received_at, decode
+    finally:
+        await ws.close()
+
+
+def decode_logs(signature: str, slot: int, log_lines, received_at: float) -> list:
+    """Launch/Trade messages from one transaction's `Program data:` log lines; [] if none."""
+    return messages_from_events(events.events_from_logs(log_lines), signature, slot, received_at)
+
+
+def messages_from_events(decoded, signature: str, slot: int, received_at: float) -> list:
+    """Launch/Trade messages from decoded pump.fun events; a MALFORMED marker per skipped payload."""
+    out = [MALFORMED] * decoded.skipped
+    for event in decoded.events:
+        if isinstance(event, CreateEvent):
+            out.append(Launch(
+                mint=str(event.mint), bonding_curve=str(event.bonding_curve),
+                creator=str(event.creator), user=str(event.user), name=event.name,
+                symbol=event.symbol, uri=event.uri, token_program=str(event.token_program),
+                virtual_token_reserves=event.virtual_token_reserves,
+                virtual_sol_reserves=event.virtual_sol_reserves,
+                real_token_reserves=event.real_token_reserves,
+                signature=signature, slot=slot, received_at=received_at))
+        elif isinstance(event, TradeEvent):
+            out.append(Trade(
+                mint=str(event.mint), is_buy=event.is_buy, sol_amount=event.sol_amount,
+                token_amount=event.token_amount, user=str(event.user),
+                virtual_sol_reserves=event.virtual_sol_reserves,
+                virtual_token_reserves=event.virtual_token_reserves,
+                signature=signature, slot=slot, received_at=received_at))
+    return out

@@ -1,0 +1,259 @@
+"""What the trading actors (position, seller, wallet) need from the chain, in one place.
+
+ChainAccess wraps the RPC adapter, the wallet keypair and the pump.fun protocol package: it prepares
+signed buy/sell transactions (the signature is known before sending, so it can be journaled), sends
+them, and settles them: the outcome is read from the transaction's meta (err, the wallet's exact
+lamport change with fees and rent, its token change), never from a confirmation alone.
+All coroutines run on an IOActor's loop; nothing here touches actor state.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from loguru import logger
+from solders.compute_budget import set_compute_unit_limit, set_compute_unit_price
+from solders.message import MessageV0
+from solders.pubkey import Pubkey
+from solders.transaction import VersionedTransaction
+from spl.token.instructions import close_account
+from spl.token.models import CloseAccountParams
+
+from adapters.keys import load_wallet_key
+from adapters.logs import setup_from_settings
+from adapters.pumpfun import addresses, curve, instructions
+from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL, BondingCurve, Global
+from adapters.solana_rpc import RpcClient
+
+ATA_RENT_LAMPORTS = 2_039_280          # rent-exempt minimum of a 165-byte token account
+SIGNATURE_FEE_LAMPORTS = 5_000
+SETTLE_TIMEOUT_SECONDS = 20.0
+SETTLE_POLL_SECONDS = 0.05
+UNSENT_SETTLE_TIMEOUT_SECONDS = 1.0    # the send failed: look briefly whether it landed anyway
+BPS = 10_000
+TOKEN_TOTAL_SUPPLY = 1_000_000_000_000_000
+
+
+@dataclass(frozen=True)
+class PreparedTx:
+    """A signed transaction ready to send; `signature` is its first signature (base58)."""
+    signature: str
+    raw: bytes
+    kind: str
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """The wallet's exact change from one transaction; found=False: it never landed (delta 0)."""
+    signature: str
+    kind: str
+    found: bool
+    ok: bool
+    lamport_delta: int
+    token_delta: int
+    error: str = ""
+
+
+def process_logging(settings, process_name: str) -> None:
+    """Per-process loguru set-up (each actor is its own process); never fatal."""
+    try:
+        setup_from_settings(settings, process_name)
+    except Exception as exc:   # logging set-up must not stop trading
+        logger.warning("{}: logging set-up failed: {!r}", process_name, exc)
+
+
+def exit_reason(cost_lamports: int, tokens: int, curve_now: BondingCurve, global_: Global,
+                take_profit_pct: int, stop_loss_pct: int) -> str | None:
+    """'take_profit' / 'stop_loss' when selling all `tokens` now would return that much; else None."""
+    if tokens <= 0 or cost_lamports <= 0:
+        return None
+    try:
+        value = curve.sell_net_proceeds(curve_now, global_, tokens)
+    except curve.CurveError:
+        return None   # complete curve: only the max-hold exit (and a later Jupiter route) applies
+    if value * 100 >= cost_lamports * (100 + take_profit_pct):
+        return "take_profit"
+    if value * 100 <= cost_lamports * (100 - stop_loss_pct):
+        return "stop_loss"
+    return None
+
+
+def curve_from_launch(launch) -> BondingCurve:
+    """The curve as the create event left it (no extra RPC round trip before the buy)."""
+    return BondingCurve(launch.virtual_token_reserves, launch.virtual_sol_reserves,
+                        launch.real_token_reserves, 0, TOKEN_TOTAL_SUPPLY, False,
+                        Pubkey.from_string(launch.creator))
+
+
+def curve_from_trade(trade, launch) -> BondingCurve:
+    """The curve after a routed trade (enough to price a sell: virtual reserves and creator)."""
+    return BondingCurve(trade.virtual_token_reserves, trade.virtual_sol_reserves,
+                        trade.virtual_token_reserves, trade.virtual_sol_reserves, TOKEN_TOTAL_SUPPLY,
+                        False, Pubkey.from_string(launch.creator))
+
+
+class ChainAccess:
+    """One per actor process: RPC client, keypair, transaction building and settlement."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.key = load_wallet_key(settings.wallet.keypair_path, settings.wallet.private_key)
+        self.owner: Pubkey = self.key.pubkey
+        self._rpc: RpcClient | None = None
+        self.global_: Global | None = None    # fee rates; read once per process
+
+    @property
+    def rpc(self) -> RpcClient:
+        if self._rpc is None:   # created on the loop thread, where it is used
+            self._rpc = RpcClient.from_settings(self.settings)
+        return self._rpc
+
+    async def close(self) -> None:
+        if self._rpc is not None:
+            await self._rpc.close()
+
+    # ---- sizes ---------------------------------------------------------------------------------
+    def buy_reservation_lamports(self) -> int:
+        """Worst case a buy can take: budget with slippage, the token account's rent, tx fees."""
+        trading = self.settings.trading
+        max_cost = trading.buy_lamports * (BPS + trading.slippage_bps) // BPS
+        priority = trading.priority_fee * trading.compute_unit_limit // 1_000_000 + 1
+        return max_cost + ATA_RENT_LAMPORTS + SIGNATURE_FEE_LAMPORTS + priority
+
+    async def warm_up(self) -> None:
+        """Open the RPC connection and cache fee rates and a blockhash, so a buy pays for none."""
+        await self.fee_rates()
+        await self.rpc.get_latest_blockhash()
+
+    async def fee_rates(self) -> Global:
+        if self.global_ is None:
+            data = await account_data(self.rpc, addresses.GLOBAL)
+            if data is None:
+                raise LookupError("pump.fun Global account not found")
+            self.global_ = GLOBAL.decode(data)
+        return self.global_
+
+    # ---- preparing transactions ----------------------------------------------------------------
+    def _compute_budget(self) -> list:
+        trading = self.settings.trading
+        return [set_compute_unit_limit(trading.compute_unit_limit),
+                set_compute_unit_price(trading.priority_fee)]
+
+    def _sign(self, instructions_: list, blockhash, kind: str) -> PreparedTx:
+        message = MessageV0.try_compile(self.owner, instructions_, [], blockhash)
+        tx = VersionedTransaction(message, [self.key.signer])
+        return PreparedTx(str(tx.signatures[0]), bytes(tx), kind)
+
+    async def prepare_buy(self, launch) -> PreparedTx:
+        """Buy for buy_lamports (fees included) at the create event's curve, max cost + slippage."""
+        trading = self.settings.trading
+        global_ = await self.fee_rates()
+        state = curve_from_launch(launch)
+        tokens = curve.tokens_for_sol(state, global_, trading.buy_lamports)
+        max_sol_cost = curve.buy_total_cost(state, global_, tokens) * (BPS + trading.slippage_bps) // BPS
+        blockhash = (await self.rpc.get_latest_blockhash()).blockhash
+        ixs = self._compute_budget() + instructions.build_buy_with_ata(
+            user=self.owner, mint=Pubkey.from_string(launch.mint), creator=state.creator,
+            fee_recipient=global_.fee_recipient, amount=tokens, max_sol_cost=max_sol_cost,
+            token_program=Pubkey.from_string(launch.token_program))
+        return self._sign(ixs, blockhash, "buy")
+
+    async def prepare_sell(self, mint: str, token_program: str, amount: int) -> PreparedTx:
+        """Sell `amount` with min SOL out from the live curve and slippage; closes the emptied ATA."""
+        trading = self.settings.trading
+        global_ = await self.fee_rates()
+        state = await self.curve_state(mint)
+        quote = curve.sell_net_proceeds(state, global_, amount)
+        min_out = quote * (BPS - trading.slippage_bps) // BPS
+        blockhash = (await self.rpc.get_latest_blockhash()).blockhash
+        ixs = self._compute_budget() + [instructions.build_sell(
+            user=self.owner, mint=Pubkey.from_string(mint), creator=state.creator,
+            fee_recipient=global_.fee_recipient, amount=amount, min_sol_output=min_out,
+            token_program=Pubkey.from_string(token_program))]
+        ixs.append(close_account(CloseAccountParams(
+            program_id=Pubkey.from_string(token_program),
+            account=addresses.associated_token_address(self.owner, Pubkey.from_string(mint),
+                                                       Pubkey.from_string(token_program)),
+            dest=self.owner, owner=self.owner)))
+        return self._sign(ixs, blockhash, "sell")
+
+    # ---- reading -------------------------------------------------------------------------------
+    async def curve_state(self, mint: str):
+        curve_address = addresses.bonding_curve(Pubkey.from_string(mint))
+        data = await account_data(self.rpc, curve_address)
+        if data is None:
+            raise LookupError(f"no bonding curve for {mint}")
+        return BONDING_CURVE.decode(data)
+
+    async def token_balance(self, mint: str, token_program: str) -> int:
+        ata = addresses.associated_token_address(self.owner, Pubkey.from_string(mint),
+                                                 Pubkey.from_string(token_program))
+        return await self.rpc.get_token_balance(ata) or 0   # None: no token account, nothing held
+
+    async def held_tokens(self, launch) -> int:
+        return await self.token_balance(launch.mint, launch.token_program)
+
+    # ---- sending and settling ------------------------------------------------------------------
+    async def send_and_settle(self, prepared: PreparedTx, mint: str) -> Settlement:
+        """Send once (never blindly re-sent), then read the exact outcome from the chain."""
+        try:
+            await self.rpc.send_raw(prepared.raw)
+            timeout = SETTLE_TIMEOUT_SECONDS
+            send_error = ""
+        except Exception as exc:   # preflight rejection, timeout: it may still have landed
+            timeout = UNSENT_SETTLE_TIMEOUT_SECONDS
+            send_error = f"send failed: {exc}"
+        settled = await self.settle(prepared.signature, prepared.kind, mint, timeout)
+        if not settled.found and send_error:
+            return Settlement(prepared.signature, prepared.kind, False, False, 0, 0, send_error)
+        return settled
+
+    async def settle(self, signature: str, kind: str, mint: str,
+                     timeout: float = SETTLE_TIMEOUT_SECONDS) -> Settlement:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            meta = await self.rpc.get_transaction_meta(signature)
+            if meta is not None:
+                return self._settlement(signature, kind, mint, meta)
+            if loop.time() >= deadline:
+                return Settlement(signature, kind, False, False, 0, 0, "not found on chain")
+            await asyncio.sleep(SETTLE_POLL_SECONDS)
+
+    async def settle_pending(self, signatures: tuple, mint: str) -> list[Settlement]:
+        results = []
+        for signature in signatures:
+            results.append(await self.settle(signature, "recovered", mint, UNSENT_SETTLE_TIMEOUT_SECONDS))
+        return results
+
+    def _settlement(self, signature: str, kind: str, mint: str, meta) -> Settlement:
+        return Settlement(signature, kind, True, meta.succeeded, meta.lamport_delta(self.owner),
+                          meta.token_delta(self.owner, mint), meta.err or "")
+
+
+# ---- reads the RPC adapter has no helper for (all idempotent, so retried by RpcClient.call) ------
+async def account_data(rpc: RpcClient, address) -> bytes | None:
+    key = address if isinstance(address, Pubkey) else Pubkey.from_string(str(address))
+    resp = await rpc.call("getAccountInfo", lambda c: c.get_account_info(key))
+    return None if resp.value is None else bytes(resp.value.data)
+
+
+async def largest_token_accounts(rpc: RpcClient, mint) -> list[tuple[str, int]]:
+    """[(token account, raw amount), ...] of the top holders of mint (getTokenLargestAccounts)."""
+    resp = await rpc.call("getTokenLargestAccounts", lambda c: c.get_token_largest_accounts(mint))
+    return [(str(item.address), int(item.amount.amount)) for item in resp.value]
+
+
+async def token_holdings(rpc: RpcClient, owner: Pubkey) -> dict[str, int]:
+    """mint -> raw amount over every token account of owner (SPL Token and Token-2022)."""
+    from solana.rpc.models import TokenAccountOpts
+    holdings: dict[str, int] = {}
+    for program in (addresses.TOKEN_PROGRAM, addresses.TOKEN_2022_PROGRAM):
+        opts = TokenAccountOpts(program_id=program, encoding="base64")
+        resp = await rpc.call("getTokenAccountsByOwner",
+                              lambda c, o=opts: c.get_token_accounts_by_owner(owner, o))
+        for keyed in resp.value:
+            data = bytes(keyed.account.data)
+            mint = str(Pubkey.from_bytes(data[0:32]))
+            holdings[mint] = holdings.get(mint, 0) + int.from_bytes(data[64:72], "little")
+    return holdings

@@ -1,0 +1,144 @@
+"""WalletActor: sole owner of the wallet's balances and of fund reservations.
+
+Reservations are granted only from SOL that is neither reserved nor kept back for fees, so
+concurrent buys never overspend. Refreshes re-read the chain and reconcile: the SOL balance must
+match the first reading plus the changes our own transactions reported (ExpectLamportChange, once
+per signature), within what in-flight reservations explain; an unexplained drop is a mismatch and
+puts the wallet in safety mode (buys refused, sticky: a human should look).
+"""
+from __future__ import annotations
+
+import os
+import time
+
+from loguru import logger
+
+from actors.bridge import IOActor
+from actors.trading_io import ChainAccess, process_logging, token_holdings
+from messages import new_request_id
+from messages.start import StartWallet
+from messages.status import PidReply, PidRequest
+from messages.wallet import (BalancesReport, ExpectLamportChange, FundsReserved, RefreshBalances,
+                             RefreshFailed, ReleaseFunds, ReservationRefused, ReserveFunds)
+
+FEE_RESERVE_LAMPORTS = 10_000_000        # kept back so sells and closes can always pay their fees
+RESERVATION_TTL_SECONDS = 120.0          # a reservation whose position died is freed after this
+MISMATCH_SLACK_LAMPORTS = 1_000_000      # fees of sells in flight that were not reported yet
+
+
+class WalletActor(IOActor):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.settings = None
+        self.chain: ChainAccess | None = None
+        self.sol_lamports: int | None = None      # last chain reading
+        self.expected_lamports: int | None = None  # first reading + our reported changes since
+        self.tokens: tuple = ()
+        self.reservations: dict[str, tuple[int, float]] = {}   # id -> (lamports, granted at)
+        self.safety_mode = False
+        self.safety_reason = ""
+        self.waiting_refresh: list = []            # (request_id, requester) awaiting a refresh
+        self.reported: set[str] = set()            # signatures whose change is in expected_lamports
+
+    def on_message(self, msg, sender) -> None:
+        try:
+            if isinstance(msg, StartWallet):
+                self.settings = msg.settings
+                process_logging(msg.settings, "wallet")
+                self.chain = ChainAccess(msg.settings)
+                self._refresh(None, None)
+            elif isinstance(msg, ReserveFunds):
+                self._reserve(msg, sender)
+            elif isinstance(msg, ReleaseFunds):
+                self.reservations.pop(msg.reservation_id, None)
+            elif isinstance(msg, ExpectLamportChange):
+                if self.expected_lamports is not None and msg.signature not in self.reported:
+                    self.reported.add(msg.signature)
+                    self.expected_lamports += msg.delta
+            elif isinstance(msg, RefreshBalances):
+                self._refresh(msg.request_id, sender)
+            elif isinstance(msg, PidRequest):
+                self.send(sender, PidReply(msg.request_id, os.getpid()))
+        except Exception as exc:
+            logger.exception("wallet: {} failed", type(msg).__name__)
+            if isinstance(msg, ReserveFunds):
+                self.send(sender, ReservationRefused(msg.request_id, f"wallet error: {exc!r}"))
+            elif isinstance(msg, RefreshBalances):
+                self.send(sender, RefreshFailed(msg.request_id, repr(exc)))
+
+    # ---- reservations --------------------------------------------------------------------------
+    def reserved_lamports(self) -> int:
+        now = time.monotonic()
+        for rid, (_, granted_at) in list(self.reservations.items()):
+            if now - granted_at > RESERVATION_TTL_SECONDS:
+                logger.warning("wallet: reservation {} expired unreleased", rid)
+                del self.reservations[rid]
+        return sum(lamports for lamports, _ in self.reservations.values())
+
+    def _reserve(self, msg: ReserveFunds, sender) -> None:
+        refusal = self.refusal_reason(msg.lamports)
+        if refusal:
+            self.send(sender, ReservationRefused(msg.request_id, refusal))
+            return
+        reservation_id = new_request_id("res")
+        self.reservations[reservation_id] = (msg.lamports, time.monotonic())
+        self.send(sender, FundsReserved(msg.request_id, reservation_id, msg.lamports))
+
+    def refusal_reason(self, lamports: int) -> str:
+        if not isinstance(lamports, int) or lamports <= 0:
+            return f"bad amount {lamports!r}: a positive int of lamports"
+        if self.safety_mode:
+            return f"safety mode: {self.safety_reason}"
+        if self.sol_lamports is None:
+            return "balances not read yet"
+        known = min(self.sol_lamports, self.expected_lamports)   # the more cautious of the two
+        free = known - self.reserved_lamports() - FEE_RESERVE_LAMPORTS
+        if lamports > free:
+            return f"insufficient free SOL: need {lamports}, free {max(free, 0)} lamports"
+        return ""
+
+    # ---- refresh and reconcile -----------------------------------------------------------------
+    def _refresh(self, request_id, requester) -> None:
+        if requester is not None:
+            self.waiting_refresh.append((request_id, requester))
+        self.submit(self._read_chain(), self._on_read, self._on_read_failed,
+                    timeout=self.settings.chain.rpc_timeout_ms / 1000 * 3)
+
+    async def _read_chain(self):
+        rpc = self.chain.rpc
+        sol = await rpc.get_balance(self.chain.owner)
+        tokens = await token_holdings(rpc, self.chain.owner)
+        return sol, tuple(sorted(tokens.items()))
+
+    def _on_read(self, reading) -> None:
+        sol, tokens = reading
+        self.reconcile(sol)
+        self.tokens = tokens
+        waiting, self.waiting_refresh = self.waiting_refresh, []
+        for request_id, requester in waiting:
+            self.send(requester, BalancesReport(request_id, sol, self.reserved_lamports(), tokens,
+                                                self.safety_mode, self.safety_reason))
+
+    def reconcile(self, sol: int) -> None:
+        """Compare a chain reading with the first reading plus every change we reported since.
+
+        Only an unexplained drop counts: reservations bound the buys that may have landed but not
+        been reported yet; gains (sells not reported yet, deposits) are never a risk. Sticky.
+        """
+        self.sol_lamports = sol
+        if self.expected_lamports is None:
+            self.expected_lamports = sol
+            return
+        unexplained = sol - self.expected_lamports
+        allowed = self.reserved_lamports() + MISMATCH_SLACK_LAMPORTS
+        if unexplained < -allowed and not self.safety_mode:
+            logger.error("wallet: balance mismatch: chain {} expected {} (unexplained {}); "
+                         "safety mode on, buys refused", sol, self.expected_lamports, unexplained)
+            self.safety_mode = True
+            self.safety_reason = f"balance mismatch of {unexplained} lamports"
+
+    def _on_read_failed(self, exc: BaseException) -> None:
+        logger.warning("wallet: refresh failed: {!r}", exc)
+        waiting, self.waiting_refresh = self.waiting_refresh, []
+        for request_id, requester in waiting:
+            self.send(requester, RefreshFailed(request_id, repr(exc)))

@@ -1,0 +1,77 @@
+"""PumpSwap instruction builders: buy and sell (17 accounts, the pre-volume-accumulator order of
+idl/pump_amm.json; the program ignores accounts past 17) and the local chain's `migrate`."""
+from __future__ import annotations
+
+import struct
+
+from solders.instruction import AccountMeta, Instruction
+from solders.pubkey import Pubkey
+
+from adapters.pumpfun import addresses as pump
+from adapters.pumpfun.instructions import build_create_ata_idempotent
+from adapters.pumpfun.layout_v1 import anchor_discriminator
+from adapters.pumpswap import addresses as addr
+
+BUY_DISCRIMINATOR = anchor_discriminator("global", "buy")
+SELL_DISCRIMINATOR = anchor_discriminator("global", "sell")
+MIGRATE_DISCRIMINATOR = anchor_discriminator("global", "migrate")
+U64_MAX = 2**64 - 1
+
+
+def _u64(name: str, value: int) -> bytes:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= U64_MAX:
+        raise ValueError(f"{name} must be an int in [0, 2^64): {value!r}")
+    return struct.pack("<Q", value)
+
+
+def _meta(key: Pubkey, writable: bool = False, signer: bool = False) -> AccountMeta:
+    return AccountMeta(key, is_signer=signer, is_writable=writable)
+
+
+def _swap_accounts(user: Pubkey, base_mint: Pubkey, fee_recipient: Pubkey) -> list[AccountMeta]:
+    pool = addr.canonical_pool(base_mint)
+    pool_base, pool_quote = addr.pool_vaults(pool, base_mint)
+    return [
+        _meta(pool), _meta(user, writable=True, signer=True), _meta(addr.GLOBAL_CONFIG),
+        _meta(base_mint), _meta(addr.WSOL_MINT),
+        _meta(addr.associated_token_address(user, base_mint), writable=True),
+        _meta(addr.associated_token_address(user, addr.WSOL_MINT), writable=True),
+        _meta(pool_base, writable=True), _meta(pool_quote, writable=True),
+        _meta(fee_recipient), _meta(addr.associated_token_address(fee_recipient, addr.WSOL_MINT), writable=True),
+        _meta(addr.TOKEN_PROGRAM), _meta(addr.TOKEN_PROGRAM), _meta(addr.SYSTEM_PROGRAM),
+        _meta(addr.ASSOCIATED_TOKEN_PROGRAM), _meta(addr.EVENT_AUTHORITY), _meta(addr.PROGRAM),
+    ]
+
+
+def build_buy(user: Pubkey, base_mint: Pubkey, fee_recipient: Pubkey, base_amount_out: int,
+              max_quote_amount_in: int) -> Instruction:
+    """Buy exactly `base_amount_out` from the coin's canonical pool, paying WSOL from the user's WSOL ATA."""
+    data = BUY_DISCRIMINATOR + _u64("base_amount_out", base_amount_out) + _u64("max_quote_amount_in", max_quote_amount_in)
+    return Instruction(addr.PROGRAM, data, _swap_accounts(user, base_mint, fee_recipient))
+
+
+def build_sell(user: Pubkey, base_mint: Pubkey, fee_recipient: Pubkey, base_amount_in: int,
+               min_quote_amount_out: int) -> Instruction:
+    """Sell exactly `base_amount_in` into the coin's canonical pool, receiving WSOL in the user's WSOL ATA."""
+    data = SELL_DISCRIMINATOR + _u64("base_amount_in", base_amount_in) + _u64("min_quote_amount_out", min_quote_amount_out)
+    return Instruction(addr.PROGRAM, data, _swap_accounts(user, base_mint, fee_recipient))
+
+
+def build_migrate(admin: Pubkey, base_mint: Pubkey, base_amount: int, quote_amount: int) -> list[Instruction]:
+    """[create the pool's two vault ATAs, migrate]: GlobalConfig.admin moves a completed curve's
+    reserves (already withdrawn into the admin's base and WSOL ATAs) into the coin's canonical pool.
+    Stands in for pump's `migrate` CPI into `create_pool`; no LP tokens are minted."""
+    pool = addr.canonical_pool(base_mint)
+    pool_base, pool_quote = addr.pool_vaults(pool, base_mint)
+    data = MIGRATE_DISCRIMINATOR + _u64("base_amount", base_amount) + _u64("quote_amount", quote_amount)
+    migrate = Instruction(addr.PROGRAM, data, [
+        _meta(admin, writable=True, signer=True), _meta(addr.GLOBAL_CONFIG), _meta(pool, writable=True),
+        _meta(addr.pool_authority(base_mint)), _meta(base_mint), _meta(addr.WSOL_MINT),
+        _meta(pump.bonding_curve(base_mint)),
+        _meta(addr.associated_token_address(admin, base_mint), writable=True),
+        _meta(addr.associated_token_address(admin, addr.WSOL_MINT), writable=True),
+        _meta(pool_base, writable=True), _meta(pool_quote, writable=True),
+        _meta(addr.SYSTEM_PROGRAM), _meta(addr.TOKEN_PROGRAM), _meta(addr.EVENT_AUTHORITY), _meta(addr.PROGRAM),
+    ])
+    return [build_create_ata_idempotent(admin, pool, base_mint), build_create_ata_idempotent(admin, pool, addr.WSOL_MINT),
+            migrate]

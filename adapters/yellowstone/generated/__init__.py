@@ -1,0 +1,1 @@
+"""Stubs generated from ../proto by `python -m adapters.yellowstone.codegen`; do not edit by hand."""

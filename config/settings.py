@@ -1,0 +1,240 @@
+"""Typed, validated settings: TOML file, then environment variables, then explicit overrides.
+
+Every field declares its parser (config/parsing.py), its environment variable(s) and whether it is
+a secret. Secrets (private key, gRPC token, Jupiter key, live RPC URLs) may come only from the
+environment (or a keypair file), and show as '***' in repr and in dump().
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Mapping
+
+from config import parsing as p
+from config.parsing import ConfigError
+from config.secrets import REDACTED, Secret
+
+DEFAULT_CONFIG_PATH = Path(__file__).with_name('default.toml')
+ENV_PREFIX = 'PUMPSNIPE__'   # generic override: PUMPSNIPE__TRADING__BUY_LAMPORTS=5000000
+
+
+def setting(default, parser, env: tuple[str, ...] = (), env_parser=None, secret: bool = False,
+            env_only: bool = False):
+    """A field with its parser; env names are checked in order, env_parser reads their strings."""
+    meta = {'parser': parser, 'env': env, 'env_parser': env_parser or parser, 'secret': secret,
+            'env_only': env_only}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class ChainSettings:
+    """Where the chain is. mode 'local' starts the embedded chain and fills the endpoints in."""
+    mode: str = setting('local', p.choice('local', 'live'))
+    rpc_urls: tuple = setting((), p.list_of(p.url('http', 'https', secret=True)),
+                              env=('RPC_URLS', 'RPC_URL'), secret=True, env_only=True)
+    ws_url: Secret | None = setting(None, p.optional(p.url('ws', 'wss', secret=True)),
+                                    env=('WS_URL',), secret=True, env_only=True)
+    grpc_endpoint: str | None = setting(None, p.optional(p.host_port), env=('GRPC_ENDPOINT',))
+    grpc_x_token: Secret | None = setting(None, p.optional(p.secret_text), env=('GRPC_X_TOKEN',),
+                                          secret=True, env_only=True)
+    jupiter_url: str | None = setting(None, p.optional(p.url('http', 'https')), env=('JUPITER_URL',))
+    jupiter_api_key: Secret | None = setting(None, p.optional(p.secret_text),
+                                             env=('JUPITER_API_KEY',), secret=True, env_only=True)
+    commitment: str = setting('confirmed', p.choice('processed', 'confirmed', 'finalized'))
+    rpc_timeout_ms: int = setting(5_000, p.integer(50, 120_000))
+    rpc_max_retries: int = setting(3, p.integer(0, 10))
+
+
+@dataclass(frozen=True)
+class WalletSettings:
+    """The bot's keypair: a solana-keygen JSON file, or base58 in PRIVATE_KEY (env only)."""
+    keypair_path: str | None = setting(None, p.optional(p.text), env=('KEYPAIR_PATH',))
+    private_key: Secret | None = setting(None, p.optional(p.secret_text), env=('PRIVATE_KEY',),
+                                         secret=True, env_only=True)
+
+
+@dataclass(frozen=True)
+class TradingSettings:
+    """What to buy and when to sell. Amounts are lamports; percentages are whole percent."""
+    mode: str = setting('snipe', p.choice('snipe', 'copy'))
+    copy_wallets: tuple = setting((), p.list_of(p.text), env=('COPY_WALLETS',))
+    buy_lamports: int = setting(10_000_000, p.lamports(1))
+    slippage_bps: int = setting(1_500, p.integer(0, 10_000))
+    take_profit_pct: int = setting(50, p.integer(1, 100_000))
+    stop_loss_pct: int = setting(20, p.integer(1, 100))
+    max_hold_seconds: int = setting(120, p.integer(1, 86_400))
+    max_active_positions: int = setting(3, p.integer(1, 1_000))
+    max_buys: int = setting(0, p.integer(0))                  # 0 = no limit
+    priority_fee: int = setting(100_000, p.integer(0, 100_000_000))  # micro-lamports per CU
+    compute_unit_limit: int = setting(200_000, p.integer(1_000, 1_400_000))
+    buys_enabled: bool = setting(True, p.boolean)
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Checks on a fresh launch; each analysis must finish within deadline_ms."""
+    deadline_ms: int = setting(400, p.integer(1, 60_000))
+    max_top_holder_share_bps: int = setting(2_000, p.integer(0, 10_000))
+    require_metadata: bool = setting(True, p.boolean)
+    workers: int = setting(2, p.integer(1, 64))
+
+
+@dataclass(frozen=True)
+class BalanceSettings:
+    """The balance monitor (names of its environment variables are the seed's)."""
+    interval_seconds: int = setting(120, p.integer(1, 86_400),
+                                    env=('BALANCE_MONITOR_INTERVAL_SECONDS',))
+    auto_wrap_enabled: bool = setting(True, p.boolean, env=('AUTO_WRAP_ENABLED',))
+    wrap_lamports: int = setting(100_000_000, p.lamports(0), env=('WRAP_AMOUNT',),
+                                 env_parser=p.sol(0))
+    sol_wsol_target_ratio_bps: int = setting(5_000, p.integer(0, 10_000),
+                                             env=('SOL_WSOL_TARGET_RATIO',),
+                                             env_parser=p.ratio_bps())
+    rebalance_threshold_bps: int = setting(2_000, p.integer(0, 10_000),
+                                           env=('REBALANCE_THRESHOLD',), env_parser=p.ratio_bps())
+
+
+@dataclass(frozen=True)
+class LocalnetSettings:
+    """The embedded chain that mode 'local' starts."""
+    seed: int = setting(1, p.integer(0), env=('LOCALNET_SEED',))
+    launcher: bool = setting(True, p.boolean)
+    wallet_airdrop_lamports: int = setting(10 * p.LAMPORTS_PER_SOL, p.lamports(1))
+    startup_timeout_seconds: int = setting(30, p.integer(1, 600))
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Logging and the run directory (runs/<timestamp>/ holds the log file and the journal)."""
+    runs_dir: str = setting('runs', p.text, env=('RUNS_DIR',))
+    run_dir: str | None = setting(None, p.optional(p.text))   # this run's dir, set by run.py
+    log_level: str = setting('INFO', p.choice('TRACE', 'DEBUG', 'INFO', 'SUCCESS', 'WARNING',
+                                              'ERROR'), env=('LOG_LEVEL',))
+    quiet: bool = setting(False, p.boolean)
+    status_interval_seconds: int = setting(2, p.integer(1, 3_600))
+
+
+@dataclass(frozen=True)
+class Settings:
+    chain: ChainSettings = field(default_factory=ChainSettings)
+    wallet: WalletSettings = field(default_factory=WalletSettings)
+    trading: TradingSettings = field(default_factory=TradingSettings)
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    balance: BalanceSettings = field(default_factory=BalanceSettings)
+    localnet: LocalnetSettings = field(default_factory=LocalnetSettings)
+    run: RunSettings = field(default_factory=RunSettings)
+
+    def replace(self, **sections: Any) -> 'Settings':
+        """A copy with whole sections or 'section.key' values replaced, e.g. after the local chain
+        reports its endpoints: settings.replace(**{'chain.rpc_urls': (Secret(url),)})."""
+        updates: dict[str, dict] = {}
+        for dotted, value in sections.items():
+            section, _, key = dotted.partition('.')
+            updates.setdefault(section, {})[key] = value
+        return dataclasses.replace(self, **{
+            name: dataclasses.replace(getattr(self, name), **values)
+            for name, values in updates.items()})
+
+    def dump(self) -> dict:
+        """Plain dict for logs and summaries, secrets shown as '***'."""
+        return {section.name: {f.name: _shown(getattr(getattr(self, section.name), f.name))
+                               for f in dataclasses.fields(getattr(self, section.name))}
+                for section in dataclasses.fields(self)}
+
+    def secret_values(self) -> list[str]:
+        """Every secret's plain value, for the log redaction filter."""
+        found = []
+        for section in dataclasses.fields(self):
+            for f in dataclasses.fields(getattr(self, section.name)):
+                value = getattr(getattr(self, section.name), f.name)
+                items = value if isinstance(value, tuple) else (value,)
+                found += [item.reveal() for item in items if isinstance(item, Secret) and item]
+        return found
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return REDACTED
+    if isinstance(value, tuple):
+        return [_shown(v) for v in value]
+    return value
+
+
+def load_settings(path: str | Path | None = None, env: Mapping[str, str] = os.environ,
+                  overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Read TOML (default.toml when path is None), apply env, then overrides {'section.key': value}.
+
+    Raises ConfigError naming the key, the value and what is allowed on the first bad setting.
+    """
+    path = Path(path) if path is not None else DEFAULT_CONFIG_PATH
+    raw = _read_toml(path)
+    overrides = dict(overrides or {})
+    sections = {}
+    for section in dataclasses.fields(Settings):
+        section_raw = raw.pop(section.name, {})
+        if not isinstance(section_raw, dict):
+            raise ConfigError(section.name, section_raw, f'a [{section.name}] table')
+        sections[section.name] = _load_section(section.name, section.default_factory, section_raw,
+                                               env, overrides)
+    if raw:
+        key = next(iter(raw))
+        raise ConfigError(key, raw[key], 'one of the sections ' +
+                          ', '.join(f'[{f.name}]' for f in dataclasses.fields(Settings)))
+    if overrides:
+        key = next(iter(overrides))
+        raise ConfigError(key, overrides[key], 'a known section.key override')
+    settings = Settings(**sections)
+    _check_live(settings)
+    return settings
+
+
+def _check_live(settings: Settings) -> None:
+    """Live mode has no embedded chain to fall back on: endpoints and a key must be given."""
+    if settings.chain.mode != 'live':
+        return
+    if not settings.chain.rpc_urls:
+        raise ConfigError('chain.rpc_urls', (), 'at least one URL (set RPC_URLS) in live mode')
+    if not settings.wallet.keypair_path and not settings.wallet.private_key:
+        raise ConfigError('wallet.keypair_path', None,
+                          'a keypair file or PRIVATE_KEY in the environment in live mode')
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open('rb') as handle:
+            return tomllib.load(handle, parse_float=Decimal)   # exact decimals, never float
+    except FileNotFoundError:
+        raise ConfigError('--config', str(path), 'an existing TOML file') from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError('--config', str(path), f'valid TOML ({exc})') from None
+
+
+def _load_section(name: str, cls: type, raw: dict, env: Mapping[str, str],
+                  overrides: dict) -> Any:
+    values = {}
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(f'{name}.{key}', raw[key], 'one of ' + ', '.join(sorted(known)))
+    for f in dataclasses.fields(cls):
+        key, meta = f'{name}.{f.name}', f.metadata
+        generic_env = f'{ENV_PREFIX}{name.upper()}__{f.name.upper()}'
+        if key in overrides:
+            values[f.name] = meta['parser'](key, overrides.pop(key))
+            continue
+        env_name = next((e for e in (*meta['env'], generic_env) if env.get(e, '') != ''), None)
+        if env_name is not None:
+            parser = meta['env_parser'] if env_name in meta['env'] else meta['parser']
+            values[f.name] = parser(env_name, env[env_name])
+        elif f.name in raw:
+            if meta['env_only']:
+                raise ConfigError(key, raw[f.name], f'no value in a file: set it in the environment'
+                                  f' ({", ".join(meta["env"])})', secret=True)
+            values[f.name] = meta['parser'](key, raw[f.name])
+    return cls(**values)

@@ -1,0 +1,377 @@
+"""Yellowstone gRPC (Geyser) server over the local chain, wire-compatible with rpcpool/yellowstone-grpc.
+
+A chain listener turns each executed transaction into protobuf once and hands it to every
+subscriber whose filter matches; each subscriber has a bounded queue, so a slow one is cut off
+(RESOURCE_EXHAUSTED) instead of ever slowing the chain. Updates at CONFIRMED/FINALIZED commitment
+are held until their slot reaches that status.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import defaultdict
+
+import grpc
+from loguru import logger
+from solders.hash import Hash
+from solders.message import MessageV0
+from solders.pubkey import Pubkey
+
+from adapters.yellowstone.filters import CompiledRequest, FilterError
+from adapters.yellowstone.generated import geyser_pb2 as geyser
+from adapters.yellowstone.generated import geyser_pb2_grpc as geyser_grpc
+from adapters.yellowstone.generated import solana_storage_pb2 as storage
+from adapters.yellowstone.tx_error import encode_transaction_error
+from localnet.chain import writable_account_keys
+
+DEFAULT_PING_INTERVAL_S = 10.0
+DEFAULT_QUEUE_SIZE = 10_000
+SERVER_VERSION = "0.1.0"
+_STATUS_LEVEL = {"processed": geyser.PROCESSED, "confirmed": geyser.CONFIRMED, "finalized": geyser.FINALIZED}
+_COMMITMENT_NAME = {geyser.PROCESSED: "processed", geyser.CONFIRMED: "confirmed", geyser.FINALIZED: "finalized"}
+_SLOT_STATUS = {"processed": geyser.SLOT_PROCESSED, "confirmed": geyser.SLOT_CONFIRMED, "finalized": geyser.SLOT_FINALIZED}
+_SYSTEM_PROGRAM = bytes(Pubkey.default())
+
+
+# ---- TxRecord -> protobuf --------------------------------------------------------------
+def _message_proto(message) -> storage.Message:
+    header = message.header
+    lookups = getattr(message, "address_table_lookups", None) or []
+    return storage.Message(
+        header=storage.MessageHeader(num_required_signatures=header.num_required_signatures,
+                                     num_readonly_signed_accounts=header.num_readonly_signed_accounts,
+                                     num_readonly_unsigned_accounts=header.num_readonly_unsigned_accounts),
+        account_keys=[bytes(key) for key in message.account_keys],
+        recent_blockhash=bytes(message.recent_blockhash),
+        instructions=[storage.CompiledInstruction(program_id_index=ix.program_id_index, accounts=bytes(ix.accounts),
+                                                  data=bytes(ix.data)) for ix in message.instructions],
+        versioned=isinstance(message, MessageV0),
+        address_table_lookups=[storage.MessageAddressTableLookup(account_key=bytes(lookup.account_key),
+                                                                 writable_indexes=bytes(lookup.writable_indexes),
+                                                                 readonly_indexes=bytes(lookup.readonly_indexes))
+                               for lookup in lookups])
+
+
+def _token_balance_proto(entry: dict) -> storage.TokenBalance:
+    amount = entry["uiTokenAmount"]
+    return storage.TokenBalance(
+        account_index=entry["accountIndex"], mint=entry["mint"], owner=entry.get("owner", ""),
+        program_id=entry.get("programId", ""),
+        ui_token_amount=storage.UiTokenAmount(ui_amount=amount.get("uiAmount") or 0.0, decimals=amount["decimals"],
+                                              amount=amount["amount"], ui_amount_string=amount["uiAmountString"]))
+
+
+def _meta_proto(rec) -> storage.TransactionStatusMeta:
+    meta = storage.TransactionStatusMeta(
+        fee=rec.fee, pre_balances=rec.pre_balances, post_balances=rec.post_balances,
+        log_messages=rec.log_messages, compute_units_consumed=rec.compute_units,
+        inner_instructions=[storage.InnerInstructions(index=group["index"], instructions=[
+            storage.InnerInstruction(program_id_index=ix["programIdIndex"], accounts=bytes(ix["accounts"]),
+                                     data=bytes(ix["data"]), stack_height=ix.get("stackHeight"))
+            for ix in group["instructions"]]) for group in rec.inner_instructions],
+        pre_token_balances=[_token_balance_proto(entry) for entry in rec.pre_token_balances],
+        post_token_balances=[_token_balance_proto(entry) for entry in rec.post_token_balances],
+        loaded_writable_addresses=[bytes(key) for key in rec.loaded_writable],
+        loaded_readonly_addresses=[bytes(key) for key in rec.loaded_readonly],
+        return_data_none=rec.return_data is None)
+    if rec.err is not None:
+        meta.err.err = encode_transaction_error(rec.err)
+    if rec.return_data is not None:
+        meta.return_data.program_id = bytes(rec.return_data[0])
+        meta.return_data.data = rec.return_data[1]
+    return meta
+
+
+def transaction_update(rec) -> geyser.SubscribeUpdateTransaction:
+    """The SubscribeUpdateTransaction a real Yellowstone server sends for this executed transaction."""
+    tx = rec.transaction
+    return geyser.SubscribeUpdateTransaction(slot=rec.slot, transaction=geyser.SubscribeUpdateTransactionInfo(
+        signature=bytes(rec.signature), is_vote=rec.is_vote, index=rec.index, meta=_meta_proto(rec),
+        transaction=storage.Transaction(signatures=[bytes(s) for s in tx.signatures], message=_message_proto(tx.message))))
+
+
+class _ExecutedTransaction:
+    """One record as the subscribers see it, with each protobuf form built at most once."""
+    __slots__ = ("rec", "keys", "signature", "failed", "_tx_update", "_status_update", "accounts")
+
+    def __init__(self, rec, accounts: list | None):
+        self.rec = rec
+        self.keys = frozenset(str(key) for key in rec.account_keys)
+        self.signature = str(rec.signature)
+        self.failed = rec.err is not None
+        self._tx_update = self._status_update = None
+        self.accounts = accounts  # [(pubkey_str, Account|None, write_version)]: writable accounts after execution
+
+    def tx_update(self) -> geyser.SubscribeUpdateTransaction:
+        if self._tx_update is None:
+            self._tx_update = transaction_update(self.rec)
+        return self._tx_update
+
+    def status_update(self) -> geyser.SubscribeUpdateTransactionStatus:
+        if self._status_update is None:
+            rec = self.rec
+            self._status_update = geyser.SubscribeUpdateTransactionStatus(
+                slot=rec.slot, signature=bytes(rec.signature), is_vote=rec.is_vote, index=rec.index)
+            if rec.err is not None:
+                self._status_update.err.err = encode_transaction_error(rec.err)
+        return self._status_update
+
+
+# ---- one subscriber ----------------------------------------------------------------------
+class _Subscriber:
+    def __init__(self, server: "GeyserServer", queue_size: int):
+        self.server = server
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize=queue_size)
+        self.request: CompiledRequest | None = None
+        self.held: dict[int, list] = defaultdict(list)   # slot -> updates waiting for the commitment
+        self.closed = asyncio.Event()
+        self.close_code: grpc.StatusCode | None = None
+        self.close_details = ""
+
+    def close(self, code: grpc.StatusCode, details: str) -> None:
+        if not self.closed.is_set():
+            self.close_code, self.close_details = code, details
+            self.closed.set()
+
+    def push(self, update: geyser.SubscribeUpdate) -> None:
+        if self.closed.is_set():
+            return
+        try:
+            self.queue.put_nowait(update)
+        except asyncio.QueueFull:
+            self.server.cut_off_count += 1
+            logger.warning("geyser subscriber too slow ({} updates queued): cutting it off", self.queue.maxsize)
+            self.close(grpc.StatusCode.RESOURCE_EXHAUSTED, "subscriber queue overflow: client too slow")
+
+    def set_request(self, request: geyser.SubscribeRequest, chain) -> None:
+        compiled = CompiledRequest.compile(request)
+        self.request = compiled
+        self.held.clear()
+        if compiled.from_slot is not None:
+            self._replay(chain, compiled.from_slot)
+
+    def _replay(self, chain, from_slot: int) -> None:
+        records = []
+        for rec in chain.records_newest_first():
+            if rec.slot < from_slot:
+                break
+            records.append(rec)
+        for rec in reversed(records):  # account states are not replayed: only current state exists
+            self.on_transaction(_ExecutedTransaction(rec, None), chain)
+
+    def on_transaction(self, executed: _ExecutedTransaction, chain) -> None:
+        request = self.request
+        if request is None:
+            return
+        updates = []
+        kwargs = dict(is_vote=executed.rec.is_vote, failed=executed.failed, signature=executed.signature, keys=executed.keys)
+        names = [n for n, f in request.transactions.items() if f.matches(**kwargs)]
+        if names:
+            updates.append(geyser.SubscribeUpdate(filters=names, transaction=executed.tx_update()))
+        names = [n for n, f in request.transactions_status.items() if f.matches(**kwargs)]
+        if names:
+            updates.append(geyser.SubscribeUpdate(filters=names, transaction_status=executed.status_update()))
+        if request.accounts and executed.accounts:
+            updates += self._account_updates(request, executed)
+        if not updates:
+            return
+        slot = executed.rec.slot
+        if _STATUS_LEVEL[chain.commitment_of(slot)] >= request.commitment:
+            for update in updates:
+                self.push(update)
+        else:
+            self.held[slot].extend(updates)
+
+    def _account_updates(self, request: CompiledRequest, executed: _ExecutedTransaction) -> list:
+        updates = []
+        for pubkey, account, write_version in executed.accounts:
+            lamports = account.lamports if account is not None else 0
+            owner = account.owner if account is not None else Pubkey.default()
+            data = bytes(account.data) if account is not None else b""
+            owner_str = str(owner)
+            names = [n for n, f in request.accounts.items() if f.matches(pubkey, lamports, owner_str, data)]
+            if names:
+                info = geyser.SubscribeUpdateAccountInfo(
+                    pubkey=bytes(Pubkey.from_string(pubkey)), lamports=lamports, owner=bytes(owner),
+                    executable=bool(account.executable) if account is not None else False,
+                    rent_epoch=account.rent_epoch if account is not None else 0, data=request.slice_data(data),
+                    write_version=write_version, txn_signature=bytes(executed.rec.signature))
+                updates.append(geyser.SubscribeUpdate(filters=names, account=geyser.SubscribeUpdateAccount(
+                    account=info, slot=executed.rec.slot)))
+        return updates
+
+    def on_slot(self, slot: int, parent: int | None, status: str) -> None:
+        request = self.request
+        if request is None:
+            return
+        if _STATUS_LEVEL[status] == request.commitment and self.held:
+            for held_slot in sorted(s for s in self.held if s <= slot):
+                for update in self.held.pop(held_slot):
+                    self.push(update)
+        names = [n for n, by_commitment in request.slots.items()
+                 if not by_commitment or _STATUS_LEVEL[status] == request.commitment]
+        if names:
+            self.push(geyser.SubscribeUpdate(filters=names, slot=geyser.SubscribeUpdateSlot(
+                slot=slot, parent=parent, status=_SLOT_STATUS[status])))
+
+
+# ---- the gRPC service ----------------------------------------------------------------------
+class _GeyserService(geyser_grpc.GeyserServicer):
+    def __init__(self, server: "GeyserServer"):
+        self.server = server
+        self.chain = server.chain
+
+    async def _authorize(self, context) -> None:
+        expected = self.server.x_token
+        if expected is None:
+            return
+        supplied = dict(context.invocation_metadata()).get("x-token")
+        if supplied != expected:
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid x-token")
+
+    async def Subscribe(self, request_iterator, context):
+        await self._authorize(context)
+        subscriber = _Subscriber(self.server, self.server.queue_size)
+        self.server.subscribers.add(subscriber)
+        tasks = [asyncio.create_task(self._read_requests(request_iterator, subscriber)),
+                 asyncio.create_task(self._send_pings(subscriber)),
+                 asyncio.create_task(self._write_updates(context, subscriber))]
+        try:
+            await subscriber.closed.wait()
+        finally:
+            self.server.subscribers.discard(subscriber)
+            for task in tasks:
+                task.cancel()
+        await context.abort(subscriber.close_code, subscriber.close_details)
+
+    async def _read_requests(self, request_iterator, subscriber: _Subscriber) -> None:
+        try:
+            async for request in request_iterator:
+                if request.HasField("ping"):  # a ping never replaces the active filter
+                    subscriber.push(geyser.SubscribeUpdate(pong=geyser.SubscribeUpdatePong(id=request.ping.id)))
+                    continue
+                subscriber.set_request(request, self.chain)
+        except FilterError as bad:
+            subscriber.close(grpc.StatusCode.INVALID_ARGUMENT, str(bad))
+        except asyncio.CancelledError:
+            raise
+        except Exception as bad:  # a broken request stream ends this subscription only
+            logger.warning("geyser subscription request stream failed: {}", bad)
+            subscriber.close(grpc.StatusCode.INVALID_ARGUMENT, f"bad request stream: {type(bad).__name__}")
+
+    async def _send_pings(self, subscriber: _Subscriber) -> None:
+        while True:
+            await asyncio.sleep(self.server.ping_interval_s)
+            subscriber.push(geyser.SubscribeUpdate(ping=geyser.SubscribeUpdatePing()))
+
+    async def _write_updates(self, context, subscriber: _Subscriber) -> None:
+        try:
+            while True:
+                update = await subscriber.queue.get()
+                await context.write(update)
+        except asyncio.CancelledError:
+            raise
+        except Exception as gone:  # client went away: end the subscription quietly
+            subscriber.close(grpc.StatusCode.CANCELLED, f"stream closed: {type(gone).__name__}")
+
+    async def Ping(self, request, context):
+        await self._authorize(context)
+        return geyser.PongResponse(count=request.count)
+
+    def _commitment(self, request) -> str:
+        level = request.commitment if request.HasField("commitment") else geyser.PROCESSED
+        return _COMMITMENT_NAME.get(level, "processed")
+
+    async def GetLatestBlockhash(self, request, context):
+        await self._authorize(context)
+        commitment = self._commitment(request)
+        blockhash, last_valid = self.chain.latest_blockhash(commitment)
+        return geyser.GetLatestBlockhashResponse(slot=self.chain.slot_for_commitment(commitment), blockhash=str(blockhash),
+                                                 last_valid_block_height=last_valid)
+
+    async def GetBlockHeight(self, request, context):
+        await self._authorize(context)
+        lag = self.chain.slot - self.chain.slot_for_commitment(self._commitment(request))
+        return geyser.GetBlockHeightResponse(block_height=max(0, self.chain.block_height() - lag))
+
+    async def GetSlot(self, request, context):
+        await self._authorize(context)
+        return geyser.GetSlotResponse(slot=self.chain.slot_for_commitment(self._commitment(request)))
+
+    async def IsBlockhashValid(self, request, context):
+        await self._authorize(context)
+        try:
+            blockhash = Hash.from_string(request.blockhash)
+        except Exception:  # solders raises ParseHashError, not a ValueError
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"invalid blockhash {request.blockhash[:64]!r}")
+        return geyser.IsBlockhashValidResponse(slot=self.chain.slot, valid=self.chain.is_blockhash_valid(blockhash))
+
+    async def GetVersion(self, request, context):
+        await self._authorize(context)
+        return geyser.GetVersionResponse(version=json.dumps(
+            {"version": {"package": "pumpsnipe-localnet-geyser", "version": SERVER_VERSION, "proto": SERVER_VERSION},
+             "extra": {"hostname": "localnet"}}))
+
+
+class GeyserServer:
+    """The running server; a chain listener. `.port`, `.cut_off_count`, `await .stop()`."""
+
+    def __init__(self, chain, x_token: str | None, ping_interval_s: float, queue_size: int):
+        self.chain = chain
+        self.x_token = x_token
+        self.ping_interval_s = ping_interval_s
+        self.queue_size = queue_size
+        self.subscribers: set[_Subscriber] = set()
+        self.cut_off_count = 0
+        self.port = 0
+        self._write_version = 0
+        self._grpc: grpc.aio.Server | None = None
+        self._remove_listener = None
+
+    # chain listener: runs synchronously inside Chain.execute/advance_slot, so it only enqueues
+    def on_transaction(self, rec) -> None:
+        if not self.subscribers:
+            return
+        accounts = None
+        if any(s.request is not None and s.request.accounts for s in self.subscribers):
+            accounts = []
+            for key in writable_account_keys(rec):
+                self._write_version += 1
+                accounts.append((str(key), self.chain.get_account(key), self._write_version))
+        executed = _ExecutedTransaction(rec, accounts)
+        for subscriber in list(self.subscribers):
+            subscriber.on_transaction(executed, self.chain)
+
+    def on_slot(self, slot: int, parent: int | None, status: str) -> None:
+        for subscriber in list(self.subscribers):
+            subscriber.on_slot(slot, parent, status)
+
+    async def start(self, host: str, port: int) -> "GeyserServer":
+        self._grpc = grpc.aio.server(options=[("grpc.keepalive_permit_without_calls", 1),
+                                              ("grpc.http2.min_ping_interval_without_data_ms", 1000)])
+        geyser_grpc.add_GeyserServicer_to_server(_GeyserService(self), self._grpc)
+        self.port = self._grpc.add_insecure_port(f"{host}:{port}")
+        await self._grpc.start()
+        self._remove_listener = self.chain.add_listener(self)
+        logger.info("Yellowstone gRPC listening on {}:{}", host, self.port)
+        return self
+
+    async def stop(self, grace_s: float | None = 0.2) -> None:
+        if self._remove_listener is not None:
+            self._remove_listener()
+            self._remove_listener = None
+        for subscriber in list(self.subscribers):
+            subscriber.close(grpc.StatusCode.UNAVAILABLE, "server shutting down")
+        if self._grpc is not None:
+            server, self._grpc = self._grpc, None
+            await server.stop(grace_s)
+
+
+async def start_geyser(chain, host: str, port: int, x_token: str | None = None, *,
+                       ping_interval_s: float = DEFAULT_PING_INTERVAL_S,
+                       queue_size: int = DEFAULT_QUEUE_SIZE) -> GeyserServer:
+    """Start a Yellowstone gRPC server for `chain` on host:port (0 = a free port)."""
+    if ping_interval_s <= 0 or queue_size <= 0:
+        raise ValueError("ping_interval_s and queue_size must be positive")
+    return await GeyserServer(chain, x_token, ping_interval_s, queue_size).start(host, port)

@@ -1,0 +1,186 @@
+"""Routing for the local Jupiter API: quote a SOL<->coin swap on the coin's live pump.fun curve or,
+once it graduated, on its PumpSwap pool, and build the instructions that execute a quote.
+Exact integer amounts (adapters' curve and pool math); reserves read from the chain's accounts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from solders.instruction import Instruction
+from solders.pubkey import Pubkey
+
+from adapters.pumpfun import addresses as pump
+from adapters.pumpfun import curve as curve_math
+from adapters.pumpfun import instructions as pump_ix
+from adapters.pumpfun.borsh import LayoutError
+from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL, BondingCurve
+from adapters.pumpswap import addresses as swap_addr
+from adapters.pumpswap import amm
+from adapters.pumpswap import instructions as swap_ix
+from adapters.pumpswap.layout import GLOBAL_CONFIG, token_account_amount
+from adapters.pumpswap.wsol import build_unwrap, build_wrap
+
+SOL_MINT = pump.WSOL_MINT
+CURVE_LABEL = "Pump.fun"
+POOL_LABEL = "Pump.fun Amm"
+EXACT_IN, EXACT_OUT = "ExactIn", "ExactOut"
+BPS = 10_000
+
+
+class RouteError(ValueError):
+    """No route for this request; `code` is the Jupiter-style errorCode."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Route:
+    label: str
+    amm_key: Pubkey
+    mint: Pubkey            # the coin (never SOL)
+    is_buy: bool            # SOL in, coin out
+    swap_mode: str
+    in_amount: int
+    out_amount: int
+    fee_amount: int         # lamports of protocol/lp/creator fees
+    price_impact: str       # display only
+
+
+@dataclass(frozen=True)
+class SwapPlan:
+    """What /swap executes, read back from a quoteResponse."""
+    label: str
+    mint: Pubkey
+    is_buy: bool
+    swap_mode: str
+    in_amount: int
+    out_amount: int
+    other_amount_threshold: int
+    slippage_bps: int
+
+
+def _impact(spot_num: int, spot_den: int, out_amount: int, in_amount: int) -> str:
+    """1 - (out/in) / (spot_num/spot_den), as a decimal string (display only, never money)."""
+    if in_amount == 0 or spot_num == 0:
+        return "0"
+    ratio = 1 - (out_amount * spot_den) / (in_amount * spot_num)
+    return f"{max(0.0, ratio):.6f}"
+
+
+def _load_curve(chain, mint: Pubkey) -> BondingCurve | None:
+    account = chain.get_account(pump.bonding_curve(mint))
+    if account is None or account.owner != pump.PUMP_PROGRAM:
+        return None
+    try:
+        return BONDING_CURVE.decode(bytes(account.data))
+    except LayoutError:
+        return None
+
+
+def _pool_state(chain, mint: Pubkey) -> tuple[amm.Reserves, int, int] | None:
+    pool = swap_addr.canonical_pool(mint)
+    if chain.get_account(pool) is None:
+        return None
+    base_vault, quote_vault = (chain.get_account(k) for k in swap_addr.pool_vaults(pool, mint))
+    config = GLOBAL_CONFIG.decode(bytes(chain.get_account(swap_addr.GLOBAL_CONFIG).data))
+    reserves = amm.Reserves(token_account_amount(bytes(base_vault.data)), token_account_amount(bytes(quote_vault.data)))
+    return reserves, config.lp_fee_basis_points, config.protocol_fee_basis_points
+
+
+def _coin_and_side(input_mint: Pubkey, output_mint: Pubkey) -> tuple[Pubkey, bool]:
+    if input_mint == SOL_MINT and output_mint != SOL_MINT:
+        return output_mint, True
+    if output_mint == SOL_MINT and input_mint != SOL_MINT:
+        return input_mint, False
+    raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "Could not find any route: only SOL <-> pump.fun coin pairs are served")
+
+
+def _curve_route(chain, mint: Pubkey, curve: BondingCurve, is_buy: bool, amount: int, mode: str) -> Route:
+    global_ = GLOBAL.decode(bytes(chain.get_account(pump.GLOBAL).data))
+    key = pump.bonding_curve(mint)
+    try:
+        if is_buy:
+            tokens = curve_math.tokens_for_sol(curve, global_, amount) if mode == EXACT_IN else amount
+            if tokens <= 0 or tokens > curve.real_token_reserves:
+                raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "amount out of the curve's range")
+            cost = curve_math.buy_cost(curve, tokens)
+            total = cost + curve_math.fees_for(cost, global_, curve).total
+            in_amount = amount if mode == EXACT_IN else total
+            impact = _impact(curve.virtual_token_reserves, curve.virtual_sol_reserves, tokens, total)
+            return Route(CURVE_LABEL, key, mint, True, mode, in_amount, tokens, total - cost, impact)
+        gross = curve_math.sell_proceeds(curve, amount)
+        if gross > curve.real_sol_reserves:
+            raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "the curve holds too little SOL for this sell")
+        net = curve_math.sell_net_proceeds(curve, global_, amount)
+        impact = _impact(curve.virtual_sol_reserves, curve.virtual_token_reserves, net, amount)
+        return Route(CURVE_LABEL, key, mint, False, mode, amount, net, gross - net, impact)
+    except curve_math.CurveError as exc:
+        raise RouteError("COULD_NOT_FIND_ANY_ROUTE", f"Could not find any route: {exc}") from None
+
+
+def _pool_route(mint: Pubkey, state: tuple[amm.Reserves, int, int], is_buy: bool, amount: int, mode: str) -> Route:
+    reserves, lp_bps, protocol_bps = state
+    key = swap_addr.canonical_pool(mint)
+    try:
+        if is_buy:
+            quote = (amm.buy_base_for_quote(reserves, amount, lp_bps, protocol_bps) if mode == EXACT_IN
+                     else amm.buy_base_out(reserves, amount, lp_bps, protocol_bps))
+            in_amount = amount if mode == EXACT_IN else quote.user_quote_amount
+            impact = _impact(reserves.base, reserves.quote, quote.base_amount, quote.user_quote_amount)
+            return Route(POOL_LABEL, key, mint, True, mode, in_amount, quote.base_amount,
+                         quote.lp_fee + quote.protocol_fee, impact)
+        quote = amm.sell_base_in(reserves, amount, lp_bps, protocol_bps)
+        impact = _impact(reserves.quote, reserves.base, quote.user_quote_amount, amount)
+        return Route(POOL_LABEL, key, mint, False, mode, amount, quote.user_quote_amount,
+                     quote.lp_fee + quote.protocol_fee, impact)
+    except amm.PoolMathError as exc:
+        raise RouteError("COULD_NOT_FIND_ANY_ROUTE", f"Could not find any route: {exc}") from None
+
+
+def find_route(chain, input_mint: Pubkey, output_mint: Pubkey, amount: int, swap_mode: str) -> Route:
+    """The best (only) route: the live curve, else the graduated coin's pool."""
+    mint, is_buy = _coin_and_side(input_mint, output_mint)
+    if swap_mode == EXACT_OUT and not is_buy:
+        raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "ExactOut is served for buys (SOL -> coin) only")
+    curve = _load_curve(chain, mint)
+    if curve is not None and not curve.complete:
+        return _curve_route(chain, mint, curve, is_buy, amount, swap_mode)
+    pool = _pool_state(chain, mint)
+    if pool is not None:
+        return _pool_route(mint, pool, is_buy, amount, swap_mode)
+    if curve is not None:
+        raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "Could not find any route: the coin graduated and is migrating")
+    raise RouteError("TOKEN_NOT_TRADABLE", f"The token {mint} is not tradable")
+
+
+def max_in(plan: SwapPlan) -> int:
+    """Most SOL a buy may spend: the threshold for ExactOut, inAmount plus slippage for ExactIn
+    (pump.fun's legacy buy is exact-tokens-out, so ExactIn slippage bounds the SOL side)."""
+    if plan.swap_mode == EXACT_OUT:
+        return plan.other_amount_threshold
+    return plan.in_amount * (BPS + plan.slippage_bps) // BPS
+
+
+def swap_instructions(chain, plan: SwapPlan, user: Pubkey, wrap_and_unwrap_sol: bool) -> list[Instruction]:
+    """Instructions (compute budget excluded) that execute `plan` for `user`."""
+    if plan.label == CURVE_LABEL:   # native SOL on the curve: nothing to wrap
+        curve = _load_curve(chain, plan.mint)
+        if curve is None:
+            raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "the quoted curve no longer exists")
+        fee_recipient = GLOBAL.decode(bytes(chain.get_account(pump.GLOBAL).data)).fee_recipient
+        if plan.is_buy:
+            return pump_ix.build_buy_with_ata(user, plan.mint, curve.creator, fee_recipient, plan.out_amount, max_in(plan))
+        return [pump_ix.build_sell(user, plan.mint, curve.creator, fee_recipient, plan.in_amount,
+                                   plan.other_amount_threshold)]
+    recipients = swap_addr.MAINNET_PROTOCOL_FEE_RECIPIENTS
+    fee_recipient = recipients[bytes(user)[0] % len(recipients)]   # spread like clients are asked to
+    if plan.is_buy:
+        spend = max_in(plan)
+        wrap = build_wrap(user, spend) if wrap_and_unwrap_sol else []
+        buy = swap_ix.build_buy(user, plan.mint, fee_recipient, plan.out_amount, spend)
+        unwrap = [build_unwrap(user)] if wrap_and_unwrap_sol else []
+        return [pump_ix.build_create_ata_idempotent(user, user, plan.mint), *wrap, buy, *unwrap]
+    sell = swap_ix.build_sell(user, plan.mint, fee_recipient, plan.in_amount, plan.other_amount_threshold)
+    unwrap = [build_unwrap(user)] if wrap_and_unwrap_sol else []
+    return [*build_wrap(user, 0), sell, *unwrap]

@@ -1,0 +1,105 @@
+"""What every market mode shares: the RPC sender, the pump.fun Global read from the chain, the
+seeded wallets funded from the faucet, the run task, and the status the HTTP endpoint shows."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from dataclasses import asdict
+
+from loguru import logger
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+
+from adapters.pumpfun import addresses as addr
+from adapters.pumpfun.layout_v1 import GLOBAL, Global
+from localnet.market.config import MarketConfig
+from localnet.market.rpc_sender import RpcSender
+from localnet.market.wallets import derive_wallets, fund_wallets
+
+
+class MarketBase:
+    def __init__(self, config: MarketConfig, rpc_url: str, faucet: Keypair, metadata=None):
+        self.config = config
+        self.faucet = faucet
+        self.metadata = metadata
+        self.sender = RpcSender(rpc_url)
+        self.wallets: dict[str, list[Keypair]] = {}
+        self.keypairs: dict[Pubkey, Keypair] = {}
+        self.global_state: Global | None = None
+        self._task: asyncio.Task | None = None
+        self._started_at = time.monotonic()
+
+    # ---- what a mode provides --------------------------------------------------------
+    def _roles(self) -> dict[str, int]:
+        """Wallet role -> how many wallets of it to derive and fund."""
+        raise NotImplementedError
+
+    async def _run(self) -> None:
+        raise NotImplementedError
+
+    # ---- life cycle ------------------------------------------------------------------
+    async def start(self) -> "MarketBase":
+        await self.sender.start()
+        try:
+            answer = await self.sender.call("getAccountInfo", [str(addr.GLOBAL), {"encoding": "base64"}])
+            self.global_state = GLOBAL.decode(self.account_bytes(answer))
+            self.wallets = {role: derive_wallets(self.config.seed, role, count) for role, count in self._roles().items()}
+            self.keypairs = {k.pubkey(): k for group in self.wallets.values() for k in group}
+            await fund_wallets(self.sender, self.faucet, list(self.keypairs), self.config.wallet_lamports)
+        except BaseException:
+            await self.sender.close()
+            raise
+        if self.metadata is not None:
+            self.metadata.set_market_status(self.status)
+        self._started_at = time.monotonic()
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        self._task.add_done_callback(_log_crash)
+        return self
+
+    async def wait(self) -> None:
+        """Until the script runs out (a bounded run: max_coins, or the end of a replay file)."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+        await self.sender.close()
+
+    # ---- helpers for the modes ----------------------------------------------------------
+    @property
+    def fee_recipient(self) -> Pubkey:
+        return self.global_state.fee_recipient
+
+    @property
+    def smart_wallets(self) -> list[Pubkey]:
+        return [k.pubkey() for k in self.wallets.get("smart", [])]
+
+    def status(self) -> dict:
+        return {"running": self._task is not None and not self._task.done(),
+                "wallets": {role: [str(k.pubkey()) for k in group] for role, group in self.wallets.items()},
+                "transactions": asdict(self.sender.counters)}
+
+    def _submit(self, instructions: list, signers: list[Keypair], on_outcome) -> None:
+        def deliver(future: asyncio.Future) -> None:
+            if not future.cancelled():
+                on_outcome(future.result())
+        self.sender.submit(instructions, signers).add_done_callback(deliver)
+
+    @staticmethod
+    def account_bytes(answer: dict) -> bytes:
+        value = answer.get("value") if isinstance(answer, dict) else None
+        if value is None:
+            raise ValueError("account not found")
+        return base64.b64decode(value["data"][0])
+
+
+def _log_crash(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.opt(exception=task.exception()).error("market stopped on an error")

@@ -1,0 +1,192 @@
+"""Account and token read methods: balances, account infos, program accounts, SPL token queries."""
+from __future__ import annotations
+
+import base64
+
+import base58
+from solders.pubkey import Pubkey
+
+from localnet import encoding
+from localnet.chain import Chain
+from localnet.rpc_methods import Params, RpcError, INVALID_PARAMS, invalid_params, parse_pubkey, with_context
+
+MAX_MULTIPLE_ACCOUNTS = 100
+MAX_LARGEST_ACCOUNTS = 20
+MAX_MEMCMP_BYTES = 128
+MAX_FILTERS = 4
+ACCOUNT_ENCODINGS = ("base58", "base64", "jsonParsed")
+
+
+def _encoding_of(config: dict, default: str = "base64") -> str:
+    value = config.get("encoding") or default
+    if value not in ACCOUNT_ENCODINGS:
+        raise invalid_params(f"unsupported encoding {value!r}; use one of {', '.join(ACCOUNT_ENCODINGS)}")
+    return value
+
+
+def _data_slice_of(config: dict) -> dict | None:
+    data_slice = config.get("dataSlice")
+    if data_slice is None:
+        return None
+    if (not isinstance(data_slice, dict) or not all(isinstance(data_slice.get(k), int) and data_slice[k] >= 0
+                                                    for k in ("offset", "length"))):
+        raise invalid_params("dataSlice must be {\"offset\": uint, \"length\": uint}")
+    return data_slice
+
+
+def validate_account_config(config: dict) -> None:
+    _encoding_of(config)
+    _data_slice_of(config)
+
+
+def encode_for_config(chain: Chain, account, config: dict) -> dict | None:
+    try:
+        return encoding.encode_account(account, _encoding_of(config), chain.mint_decimals, _data_slice_of(config))
+    except ValueError as problem:
+        raise invalid_params(str(problem)) from None
+
+
+def get_balance(chain: Chain, params: Params):
+    account = chain.get_account(params.pubkey(0))
+    return with_context(chain, params.config(1), account.lamports if account is not None else 0)
+
+
+def get_account_info(chain: Chain, params: Params):
+    config = params.config(1)
+    account = chain.get_account(params.pubkey(0))
+    if account is not None and _encoding_of(config) == "base58" and len(bytes(account.data)) > 128:
+        raise invalid_params("Encoded binary (base 58) data should be less than 128 bytes, please use Base64 encoding.")
+    return with_context(chain, config, encode_for_config(chain, account, config))
+
+
+def get_multiple_accounts(chain: Chain, params: Params):
+    keys = params.pubkey_list(0, "account addresses", MAX_MULTIPLE_ACCOUNTS)
+    config = params.config(1)
+    return with_context(chain, config, [encode_for_config(chain, chain.get_account(k), config) for k in keys])
+
+
+def _memcmp_matcher(memcmp: object):
+    if not isinstance(memcmp, dict) or not isinstance(memcmp.get("offset"), int) or not isinstance(memcmp.get("bytes"), str):
+        raise invalid_params("memcmp filter must be {\"offset\": uint, \"bytes\": string, \"encoding\"?: base58|base64}")
+    offset, text, kind = memcmp["offset"], memcmp["bytes"], memcmp.get("encoding") or "base58"
+    try:
+        wanted = base64.b64decode(text, validate=True) if kind == "base64" else base58.b58decode(text)
+    except Exception:
+        raise invalid_params(f"memcmp bytes are not valid {kind}") from None
+    if kind not in ("base58", "base64") or len(wanted) > MAX_MEMCMP_BYTES or offset < 0:
+        raise invalid_params(f"memcmp needs encoding base58/base64, offset >= 0 and at most {MAX_MEMCMP_BYTES} bytes")
+    return lambda data: data[offset:offset + len(wanted)] == wanted
+
+
+def account_filters(config: dict) -> list:
+    filters = config.get("filters") or []
+    if not isinstance(filters, list) or len(filters) > MAX_FILTERS:
+        raise invalid_params(f"filters must be an array of at most {MAX_FILTERS} filters")
+    matchers = []
+    for item in filters:
+        if isinstance(item, dict) and "dataSize" in item and isinstance(item["dataSize"], int):
+            size = item["dataSize"]
+            matchers.append(lambda data, size=size: len(data) == size)
+        elif isinstance(item, dict) and "memcmp" in item:
+            matchers.append(_memcmp_matcher(item["memcmp"]))
+        elif isinstance(item, dict) and "tokenAccountState" in item:
+            matchers.append(lambda data: len(data) >= encoding.TOKEN_ACCOUNT_LEN)
+        else:
+            raise invalid_params(f"unknown filter {item!r}; use memcmp or dataSize")
+    return matchers
+
+
+def get_program_accounts(chain: Chain, params: Params):
+    program = params.pubkey(0, "program id")
+    config = params.config(1)
+    matchers = account_filters(config)
+    _encoding_of(config)
+    rows = [{"account": encode_for_config(chain, account, config), "pubkey": str(key)}
+            for key, account in chain.svm.get_program_accounts(program)
+            if all(match(bytes(account.data)) for match in matchers)]
+    return with_context(chain, config, rows) if config.get("withContext") else rows
+
+
+# ---- SPL token ---------------------------------------------------------------------
+def _token_accounts_of_program(chain: Chain, program: Pubkey):
+    for key, account in chain.svm.get_program_accounts(program):
+        data = bytes(account.data)
+        if encoding.is_token_account(account.owner, data):
+            yield key, account, data
+
+
+def get_token_accounts_by_owner(chain: Chain, params: Params):
+    owner = params.pubkey(0, "owner")
+    token_filter = params.raw[1] if len(params.raw) > 1 else None
+    config = params.config(2)
+    if not isinstance(token_filter, dict) or len(token_filter) != 1 or not ({"mint", "programId"} & token_filter.keys()):
+        raise invalid_params("second parameter must be {\"mint\": <pubkey>} or {\"programId\": <pubkey>}")
+    mint = None
+    if "mint" in token_filter:
+        mint = parse_pubkey(token_filter["mint"], "mint")
+        mint_account = chain.get_account(mint)
+        if mint_account is None or not encoding.is_mint(mint_account.owner, bytes(mint_account.data)):
+            raise invalid_params("Invalid param: could not find mint")
+        programs = [mint_account.owner]
+    else:
+        program = parse_pubkey(token_filter["programId"], "programId")
+        if program not in encoding.TOKEN_PROGRAMS:
+            raise invalid_params("Invalid param: unrecognized Token program id")
+        programs = [program]
+    owner_bytes, mint_bytes = bytes(owner), bytes(mint) if mint is not None else None
+    rows = [{"account": encode_for_config(chain, account, config), "pubkey": str(key)}
+            for program in programs for key, account, data in _token_accounts_of_program(chain, program)
+            if data[32:64] == owner_bytes and (mint_bytes is None or data[0:32] == mint_bytes)]
+    return with_context(chain, config, rows)
+
+
+def _token_account_data(chain: Chain, key: Pubkey) -> bytes:
+    account = chain.get_account(key)
+    data = bytes(account.data) if account is not None else b""
+    if account is None or not encoding.is_token_account(account.owner, data):
+        raise RpcError(INVALID_PARAMS, "Invalid param: not a Token account")
+    return data
+
+
+def _mint_data(chain: Chain, key: Pubkey) -> tuple[bytes, Pubkey]:
+    account = chain.get_account(key)
+    data = bytes(account.data) if account is not None else b""
+    if account is None or not encoding.is_mint(account.owner, data):
+        raise RpcError(INVALID_PARAMS, "Invalid param: not a Token mint")
+    return data, account.owner
+
+
+def get_token_account_balance(chain: Chain, params: Params):
+    data = _token_account_data(chain, params.pubkey(0, "token account"))
+    decimals = chain.mint_decimals(encoding.token_account_mint(data)) or 0
+    return with_context(chain, params.config(1), encoding.ui_token_amount(encoding.token_account_amount(data), decimals))
+
+
+def get_token_supply(chain: Chain, params: Params):
+    data, _ = _mint_data(chain, params.pubkey(0, "mint"))
+    return with_context(chain, params.config(1),
+                        encoding.ui_token_amount(encoding.mint_supply(data), encoding.mint_decimals(data)))
+
+
+def get_token_largest_accounts(chain: Chain, params: Params):
+    mint = params.pubkey(0, "mint")
+    mint_data, program = _mint_data(chain, mint)
+    decimals = encoding.mint_decimals(mint_data)
+    wanted = bytes(mint)
+    holders = [(encoding.token_account_amount(data), key) for key, _, data in _token_accounts_of_program(chain, program)
+               if data[0:32] == wanted]
+    holders.sort(key=lambda row: (-row[0], str(row[1])))
+    return with_context(chain, params.config(1), [
+        {"address": str(key), **encoding.ui_token_amount(amount, decimals)} for amount, key in holders[:MAX_LARGEST_ACCOUNTS]])
+
+
+ACCOUNT_METHODS = {
+    "getBalance": get_balance,
+    "getAccountInfo": get_account_info,
+    "getMultipleAccounts": get_multiple_accounts,
+    "getProgramAccounts": get_program_accounts,
+    "getTokenAccountsByOwner": get_token_accounts_by_owner,
+    "getTokenAccountBalance": get_token_account_balance,
+    "getTokenSupply": get_token_supply,
+    "getTokenLargestAccounts": get_token_largest_accounts,
+}

@@ -1,0 +1,62 @@
+"""Position conversation: Director opens a PositionActor per mint; it reports progress and closure."""
+from dataclasses import dataclass
+
+from messages.stream import Launch
+
+
+@dataclass(frozen=True)
+class OpenPosition:
+    """Director -> PositionActor: buy `launch` and manage it until every token is sold."""
+    request_id: str
+    launch: Launch
+    detected_at: float
+
+
+@dataclass(frozen=True)
+class RecoverPosition:
+    """Director -> restarted PositionActor: re-read `mint` from the chain, settle `pending`, sell what is held."""
+    request_id: str
+    launch: Launch
+    pending_signatures: tuple = ()
+
+
+@dataclass(frozen=True)
+class TxSent:
+    """Position/Seller -> Director: a tx of ours is about to reach the chain (signature known before send)."""
+    mint: str
+    signature: str
+    kind: str            # "buy" | "sell"
+    sent_at: float
+    detected_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class TxSettled:
+    """Position/Seller/Wallet -> Director: the wallet's exact lamport change from one tx of ours."""
+    mint: str
+    signature: str
+    kind: str
+    lamport_delta: int   # post - pre of the wallet (fees and rent included); 0 if it never landed
+    ok: bool             # meta.err is None
+    token_delta: int = 0
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class PositionClosed:
+    """PositionActor -> Director: done; `pnl_lamports` sums the wallet changes of this position's txs."""
+    request_id: str
+    mint: str
+    outcome: str         # "sold" | "buy_failed" | "refused" | "nothing_held" | "unsellable"
+    bought_tokens: int
+    pnl_lamports: int
+    exit_reason: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PositionFailed:
+    """PositionActor -> Director: the request could not be handled at all (bad message, no peers)."""
+    request_id: str
+    mint: str
+    reason: str

@@ -1,0 +1,39 @@
+"""Sell conversation: PositionActor (or the balance monitor) asks the SellerActor to sell a whole balance."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SellTokens:
+    """-> SellerActor: sell the wallet's whole balance of `mint` (native pump.fun; Jupiter is the seam)."""
+    request_id: str
+    mint: str
+    token_program: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SellSucceeded:
+    """SellerActor -> requester: sold `tokens_sold`; `lamport_delta` is the wallet's change (fees included)."""
+    request_id: str
+    mint: str
+    signature: str
+    tokens_sold: int
+    lamport_delta: int
+    attempts: int
+
+
+@dataclass(frozen=True)
+class NothingToSell:
+    """SellerActor -> requester: the wallet holds none of `mint`."""
+    request_id: str
+    mint: str
+
+
+@dataclass(frozen=True)
+class SellFailed:
+    """SellerActor -> requester: every attempt failed; `lamport_delta` sums fees of failed txs."""
+    request_id: str
+    mint: str
+    reason: str
+    attempts: int
+    lamport_delta: int = 0

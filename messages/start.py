@@ -1,0 +1,77 @@
+"""Start messages: the Director starts each actor with exactly one of these (settings + peers)."""
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Peers:
+    """Current addresses of the long-lived actors; re-sent whenever one of them is restarted."""
+    director: Any = None
+    wallet: Any = None
+    seller: Any = None
+    stream: Any = None
+    analyzer: Any = None
+
+
+@dataclass(frozen=True)
+class StartDirector:
+    """run.py -> Director: start the whole tree; `reporter` gets lifecycle notices (may be None)."""
+    settings: Any
+    reporter: Any = None
+
+
+@dataclass(frozen=True)
+class DirectorStarted:
+    """Director -> run.py: every child is up (or the reason it could not start)."""
+    ok: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class StartWallet:
+    """Director -> WalletActor: own the wallet's balances and reservations."""
+    settings: Any
+    peers: Peers
+
+
+@dataclass(frozen=True)
+class StartSeller:
+    """Director -> SellerActor: sell tokens on request, reporting every sent tx to the Director."""
+    settings: Any
+    peers: Peers
+
+
+@dataclass(frozen=True)
+class StartStream:
+    """Director -> StreamActor: subscribe; `watched` maps mint -> PositionActor already interested."""
+    settings: Any
+    peers: Peers
+    watched: tuple = ()   # ((mint, position_address), ...)
+
+
+@dataclass(frozen=True)
+class StartAnalyzer:
+    """Director -> AnalyzerPool: analyse launches against the chain."""
+    settings: Any
+    peers: Peers
+
+
+@dataclass(frozen=True)
+class StartBalanceMonitor:
+    """Director -> BalanceMonitorActor: tick every BALANCE_MONITOR_INTERVAL_SECONDS."""
+    settings: Any
+    peers: Peers
+
+
+@dataclass(frozen=True)
+class StartPosition:
+    """Director -> PositionActor: settings and peers; the position itself comes with OpenPosition."""
+    settings: Any
+    peers: Peers
+    spare: bool = field(default=True)
+
+
+@dataclass(frozen=True)
+class PeersChanged:
+    """Director -> any actor: a peer was restarted, use these addresses from now on."""
+    peers: Peers

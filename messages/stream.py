@@ -1,0 +1,80 @@
+"""Stream conversation: StreamActor detects pump.fun launches/trades and forwards them in batches."""
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A coin creation seen on the stream; curve reserves as the create event left them."""
+    mint: str
+    bonding_curve: str
+    creator: str
+    user: str
+    name: str
+    symbol: str
+    uri: str
+    token_program: str
+    virtual_token_reserves: int
+    virtual_sol_reserves: int
+    real_token_reserves: int
+    signature: str
+    slot: int
+    received_at: float   # time.time() when the StreamActor received the update
+
+
+@dataclass(frozen=True)
+class Trade:
+    """A buy or sell on a bonding curve; reserves are the curve's state after the trade."""
+    mint: str
+    is_buy: bool
+    sol_amount: int
+    token_amount: int
+    user: str
+    virtual_sol_reserves: int
+    virtual_token_reserves: int
+    signature: str
+    slot: int
+    received_at: float
+
+
+@dataclass(frozen=True)
+class LaunchBatch:
+    """StreamActor -> AnalyzerPool/Director: every launch drained in one wake-up."""
+    launches: tuple
+
+
+@dataclass(frozen=True)
+class TradeBatch:
+    """StreamActor -> PositionActor: trades of the mint(s) that position watches, one per wake-up."""
+    trades: tuple
+
+
+@dataclass(frozen=True)
+class WatchMint:
+    """-> StreamActor: route trades of `mint` to `position` from now on."""
+    mint: str
+    position: Any
+
+
+@dataclass(frozen=True)
+class UnwatchMint:
+    """-> StreamActor: stop routing trades of `mint`."""
+    mint: str
+
+
+@dataclass(frozen=True)
+class StreamStatsRequest:
+    """-> StreamActor: ask for its counters."""
+    request_id: str
+
+
+@dataclass(frozen=True)
+class StreamStats:
+    """StreamActor -> requester: counters since start (updates, launches, trades, malformed, reconnects)."""
+    request_id: str
+    updates: int
+    launches: int
+    trades: int
+    malformed: int
+    reconnects: int
+    connected: bool

@@ -1,0 +1,205 @@
+"""Test and benchmark harness for the bot: a local chain on its own thread, a tiny market that
+launches and trades coins through the chain's JSON-RPC, and the bot's actor tree.
+
+The chain runs on a private asyncio loop in a thread, so blocking actor-system calls (ask) in the
+test never stall it. The actor system must be started BEFORE that thread exists: its admin is
+forked from this process, and forking a multi-threaded process is hazardous (THESPIAN_NOTES.md);
+every actor is then forked from the thread-free admin and Director.
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+from solders.keypair import Keypair
+from solders.message import MessageV0
+from solders.pubkey import Pubkey
+from solders.system_program import TransferParams, transfer
+from solders.transaction import VersionedTransaction
+
+from actors.system import BotActorSystem
+from actors.trading_io import token_holdings
+from adapters.keys import write_keypair_file
+from adapters.pumpfun import curve, instructions
+from adapters.pumpfun.addresses import GLOBAL
+from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL as GLOBAL_LAYOUT
+from adapters.solana_rpc import RpcClient
+from config.settings import load_settings
+from localnet.node import LocalNode
+from messages import new_request_id
+from messages.start import DirectorStarted, StartDirector
+from messages.status import SetBuying, Status, StatusRequest
+
+SOL = 1_000_000_000
+
+
+class ChainThread:
+    """A LocalNode on free ports, served from its own thread and loop."""
+
+    def __init__(self, **node_options):
+        self.node_options = {"slot_ms": 100, **node_options}
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="localnet", daemon=True)
+        self.node: LocalNode | None = None
+        self.rpc: RpcClient | None = None
+
+    def start(self) -> "ChainThread":
+        self.thread.start()
+        self.node = LocalNode(rpc_port=0, ws_port=0, grpc_port=0, **self.node_options)
+        self.run(self.node.start(), timeout=30)
+        self.rpc = self.run(_make_rpc(self.node.rpc_url))
+        return self
+
+    def run(self, coro, timeout: float = 30):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def stop(self) -> None:
+        if self.node is not None:
+            if self.rpc is not None:
+                self.run(self.rpc.close())
+            self.run(self.node.stop())
+            self.node = None
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+async def _make_rpc(url: str) -> RpcClient:
+    return RpcClient([url], commitment="confirmed", timeout_ms=5_000)
+
+
+class Market:
+    """Creators launch coins and traders trade them, all through JSON-RPC (run on the chain loop)."""
+
+    def __init__(self, chain: ChainThread):
+        self.chain = chain
+        self.rpc = chain.rpc
+        self.faucet = chain.node.faucet
+        self.global_ = None
+
+    async def _send(self, payer: Keypair, ixs: list, signers: list) -> str:
+        blockhash = (await self.rpc.get_latest_blockhash()).blockhash
+        tx = VersionedTransaction(MessageV0.try_compile(payer.pubkey(), ixs, [], blockhash), signers)
+        signature = await self.rpc.send_raw(bytes(tx))
+        meta = await _wait_meta(self.rpc, signature)
+        if meta.err is not None:
+            raise RuntimeError(f"market tx failed: {meta.err} {meta.log_messages[-3:]}")
+        return signature
+
+    async def fund(self, to: Pubkey, lamports: int) -> None:
+        ix = transfer(TransferParams(from_pubkey=self.faucet.pubkey(), to_pubkey=to, lamports=lamports))
+        await self._send(self.faucet, [ix], [self.faucet])
+
+    async def new_wallet(self, lamports: int) -> Keypair:
+        keypair = Keypair()
+        await self.fund(keypair.pubkey(), lamports)
+        return keypair
+
+    async def launch(self, creator: Keypair, name: str = "Coin") -> str:
+        mint = Keypair()
+        ix = instructions.build_create(mint.pubkey(), creator.pubkey(), name, name[:4].upper(),
+                                       f"https://example.invalid/{name}.json")
+        await self._send(creator, [ix], [creator, mint])
+        return str(mint.pubkey())
+
+    async def buy(self, trader: Keypair, mint: str, sol_budget: int) -> None:
+        mint_key = Pubkey.from_string(mint)
+        global_ = await self._global()
+        state = await self._curve(mint_key)
+        tokens = curve.tokens_for_sol(state, global_, sol_budget)
+        ixs = instructions.build_buy_with_ata(trader.pubkey(), mint_key, state.creator,
+                                              global_.fee_recipient, tokens, sol_budget)
+        await self._send(trader, ixs, [trader])
+
+    async def _global(self):
+        if self.global_ is None:
+            resp = await self.rpc.call("getAccountInfo", lambda c: c.get_account_info(GLOBAL))
+            self.global_ = GLOBAL_LAYOUT.decode(bytes(resp.value.data))
+        return self.global_
+
+    async def _curve(self, mint: Pubkey):
+        from adapters.pumpfun.addresses import bonding_curve
+        key = bonding_curve(mint)
+        resp = await self.rpc.call("getAccountInfo", lambda c: c.get_account_info(key))
+        return BONDING_CURVE.decode(bytes(resp.value.data))
+
+    async def balance(self, owner: Pubkey) -> int:
+        return await self.rpc.get_balance(owner)
+
+    async def holdings(self, owner: Pubkey) -> dict[str, int]:
+        return {m: a for m, a in (await token_holdings(self.rpc, owner)).items() if a}
+
+
+async def _wait_meta(rpc: RpcClient, signature: str, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        meta = await rpc.get_transaction_meta(signature)
+        if meta is not None:
+            return meta
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{signature} not found")
+        await asyncio.sleep(0.02)
+
+
+def bot_settings(chain: ChainThread, keypair_path: Path, runs_dir: Path, stream: str = "grpc",
+                 **overrides):
+    """Settings pointing the bot at this chain; stream 'grpc' (Yellowstone) or 'ws' (logsSubscribe)."""
+    values = {
+        "chain.mode": "live", "chain.rpc_urls": [chain.node.rpc_url], "chain.ws_url": chain.node.ws_url,
+        "wallet.keypair_path": str(keypair_path),
+        "trading.buy_lamports": 10_000_000, "trading.max_hold_seconds": 3,
+        "trading.max_active_positions": 3, "trading.take_profit_pct": 30, "trading.stop_loss_pct": 50,
+        "analysis.deadline_ms": 3_000, "balance.interval_seconds": 2,
+        "run.runs_dir": str(runs_dir), "run.quiet": True,
+    }
+    if stream == "grpc":
+        values["chain.grpc_endpoint"] = chain.node.grpc_addr
+    values.update(overrides)
+    return load_settings(env={}, overrides=values)
+
+
+class Bot:
+    """The bot's actor tree in its own actor system (free admin port, swept on stop).
+    Construct it before starting any thread (ChainThread), start it once settings are known."""
+
+    def __init__(self):
+        self.system = BotActorSystem(start_method="fork").start()
+        self.director = None
+
+    def start(self, settings) -> "Bot":
+        from actors.director import Director
+        self.director = self.system.create_actor(Director)
+        reply = self.system.ask(self.director, StartDirector(settings), timeout=30)
+        if not isinstance(reply, DirectorStarted) or not reply.ok:
+            self.stop()
+            raise RuntimeError(f"director did not start: {reply!r}")
+        return self
+
+    def status(self) -> Status:
+        reply = self.system.ask(self.director, StatusRequest(new_request_id("st")), timeout=10)
+        if not isinstance(reply, Status):
+            raise RuntimeError(f"no status: {reply!r}")
+        return reply
+
+    def pause_buying(self) -> None:
+        self.system.tell(self.director, SetBuying(new_request_id("pause"), False))
+
+    def wait_for(self, predicate, timeout: float, poll: float = 0.25) -> Status:
+        deadline = time.monotonic() + timeout
+        status = self.status()
+        while not predicate(status):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"condition not met; last status {status}")
+            time.sleep(poll)
+            status = self.status()
+        return status
+
+    def stop(self) -> list[int]:
+        return self.system.stop()
+
+
+def new_bot_wallet(tmp_path: Path) -> tuple[Keypair, Path]:
+    keypair = Keypair()
+    path = write_keypair_file(keypair, tmp_path / "bot-wallet.json")
+    return keypair, path

@@ -1,0 +1,104 @@
+"""The simulated market against a whole local node: 60 simulated seconds under a fixed seed give
+launches, trades, rugs and graduations, all seen by a real Yellowstone subscriber; metadata and
+the wallets endpoint answer over HTTP; the same seed gives the same market."""
+from __future__ import annotations
+
+import aiohttp
+import pytest
+from solders.pubkey import Pubkey
+
+from adapters.pumpfun.layout_v1 import CompleteEvent, CreateEvent, TradeEvent
+from localnet.market import MarketConfig, MarketSimulator, parse_fate_weights
+from tests.localnet.test_market_helpers import PumpEventCollector, node_with_metadata
+
+pytestmark = pytest.mark.timeout(60)
+TEST_FATES = parse_fate_weights("dies=4,pump_dump=2,rug=2,grind=1,graduate=1")
+
+
+def config(seconds: float, speed: float = 20, seed: int = 7) -> MarketConfig:
+    return MarketConfig(seed=seed, speed=speed, fate_weights=TEST_FATES, stop_after_s=seconds)
+
+
+async def run_market(node, metadata, market_config: MarketConfig) -> MarketSimulator:
+    market = await MarketSimulator(market_config, node.rpc_url, node.faucet, metadata).start()
+    await market.wait()
+    return market
+
+
+async def test_sixty_simulated_seconds_seen_by_a_yellowstone_subscriber():
+    async with node_with_metadata() as (node, metadata):
+        collector = await PumpEventCollector(node).start()
+        try:
+            market = await run_market(node, metadata, config(60))
+            await collector.collect()
+            status = market.status()
+            await market.stop()
+        finally:
+            await collector.stop()
+        # the script itself
+        assert status["failed"] == 0 and status["transactions"]["rejected"] == 0
+        assert status["launched"] >= 20 and status["trades"] >= 200
+        assert status["rugs"] >= 1 and status["graduated"] >= 1
+        # everything the market did reached the subscriber
+        assert len(collector.signatures) == status["launched"] + status["trades"]
+        creates = collector.of_type(CreateEvent)
+        trades = collector.of_type(TradeEvent)
+        completes = collector.of_type(CompleteEvent)
+        assert len(creates) == status["launched"] and len(completes) == status["graduated"]
+        creators = {e.mint: e.creator for e in creates}
+        rug_sales = [t for t in trades if not t.is_buy and t.user == creators[t.mint] and t.token_amount > 10**13]
+        assert len(rug_sales) >= status["rugs"]
+        smart = {Pubkey.from_string(w) for w in status["wallets"]["smart"]}
+        assert any(t.user in smart and t.is_buy for t in trades), "no smart wallet bought early"
+        for complete in completes:
+            last = [t for t in trades if t.mint == complete.mint][-1]
+            assert last.is_buy and last.real_token_reserves == 0
+
+
+async def test_metadata_uri_and_wallets_endpoint_answer_over_http():
+    async with node_with_metadata() as (node, metadata):
+        collector = await PumpEventCollector(node).start()
+        try:
+            market = await run_market(node, metadata, config(8, speed=40))
+            await collector.collect(quiet_s=0.5)
+        finally:
+            await collector.stop()
+        async with aiohttp.ClientSession() as http:
+            creates = collector.of_type(CreateEvent)
+            assert creates
+            for create in creates:
+                async with http.get(create.uri) as response:
+                    document = await response.json()
+                assert (document["name"], document["symbol"]) == (create.name, create.symbol)
+                async with http.get(document["image"]) as response:
+                    assert response.status == 200 and response.content_type == "image/svg+xml"
+            async with http.get(f"{metadata.base_url}/market/wallets") as response:
+                wallets = await response.json()
+            async with http.get(f"{metadata.base_url}/coins/unknown.json") as response:
+                assert response.status == 404
+        assert len(wallets["wallets"]["smart"]) == 3 and wallets["launched"] == len(creates)
+        assert {"live", "graduated", "trades"} <= set(wallets)
+        await market.stop()
+
+
+async def test_same_seed_same_market():
+    outcomes = []
+    for _ in range(2):
+        async with node_with_metadata() as (node, metadata):
+            market = await run_market(node, metadata, config(20, speed=40, seed=11))
+            status = market.status()
+            outcomes.append((status["wallets"], status["launched"], status["trades"], status["rugs"],
+                             status["graduated"], status["transactions"]["succeeded"]))
+            await market.stop()
+    assert outcomes[0] == outcomes[1]
+
+
+def test_bad_settings_are_refused_with_a_reason():
+    with pytest.raises(ValueError, match="launch rate"):
+        MarketConfig(launch_rate=51)
+    with pytest.raises(ValueError, match="speed"):
+        MarketConfig(speed=0)
+    with pytest.raises(ValueError, match="NAME=NUMBER"):
+        parse_fate_weights("dies=1,moon=3")
+    with pytest.raises(ValueError, match="all zero"):
+        parse_fate_weights("dies=0")

@@ -1,0 +1,149 @@
+"""A coin graduates off its pump.fun curve into the PumpSwap-compatible pool, then is bought and sold
+there over JSON-RPC: exact constant-product amounts, slippage errors, one migration only."""
+from __future__ import annotations
+
+import pytest
+from solana.rpc.async_api import AsyncClient
+from solana.rpc.core import RPCException
+from solders.keypair import Keypair
+
+from adapters.pumpfun import addresses as pump
+from adapters.pumpfun import instructions as pump_ix
+from adapters.pumpfun.layout_v1 import BONDING_CURVE
+from adapters.pumpswap import addresses as addr
+from adapters.pumpswap import amm
+from adapters.pumpswap.instructions import build_buy, build_sell
+from adapters.pumpswap.events import swap_events_from_logs
+from adapters.pumpswap.layout import POOL
+from adapters.pumpswap.wsol import build_wrap
+from localnet.programs.pumpswap_setup import (LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS, MigrationError,
+                                              migrate_graduated_coin)
+
+from tests.localnet.helpers import SOL, funded, send
+
+CURVE_TOKENS = 793_100_000_000_000
+SUPPLY = 1_000_000_000_000_000
+MIGRATION_FEE = 15_000_001
+FEE_RECIPIENT = addr.MAINNET_PROTOCOL_FEE_RECIPIENTS[3]
+
+
+async def create_coin(client: AsyncClient, creator: Keypair) -> Keypair:
+    mint = Keypair()
+    await send(client, [pump_ix.build_create(mint.pubkey(), creator.pubkey(), "Grad", "GRD", "https://x.invalid/g.json")],
+               [creator, mint])
+    return mint
+
+
+async def graduate_new_coin(localnet, client: AsyncClient) -> tuple[Keypair, Keypair, int]:
+    """Create a coin, buy out its curve (completing it), migrate it; returns (mint, whale, real SOL raised)."""
+    creator, whale = await funded(client), await funded(client, 200 * SOL)
+    mint = await create_coin(client, creator)
+    fee_recipient = localnet.chain.pumpfun.global_state.fee_recipient
+    await send(client, pump_ix.build_buy_with_ata(whale.pubkey(), mint.pubkey(), creator.pubkey(), fee_recipient,
+                                                  CURVE_TOKENS, 150 * SOL), [whale])
+    curve = BONDING_CURVE.decode(bytes(localnet.chain.get_account(pump.bonding_curve(mint.pubkey())).data))
+    assert curve.complete and curve.real_token_reserves == 0
+    migrate_graduated_coin(localnet.chain, mint.pubkey())
+    return mint, whale, curve.real_sol_reserves
+
+
+async def token_balance(client: AsyncClient, owner, mint) -> int:
+    answer = await client.get_token_account_balance(addr.associated_token_address(owner, mint))
+    return int(answer.value.amount)
+
+
+async def pool_reserves(client: AsyncClient, mint) -> amm.Reserves:
+    pool = addr.canonical_pool(mint)
+    return amm.Reserves(await token_balance(client, pool, mint), await token_balance(client, pool, addr.WSOL_MINT))
+
+
+def wrap_sol(owner: Keypair, lamports: int) -> list:
+    return build_wrap(owner.pubkey(), lamports)
+
+
+async def test_migration_seeds_the_canonical_pool_with_the_curve_reserves(localnet):
+    async with AsyncClient(localnet.rpc_url, commitment="confirmed") as client:
+        mint, _, real_sol = await graduate_new_coin(localnet, client)
+        pool_key = addr.canonical_pool(mint.pubkey())
+        pool = POOL.decode(bytes((await client.get_account_info(pool_key)).value.data))
+        assert (pool.base_mint, pool.quote_mint, pool.index) == (mint.pubkey(), addr.WSOL_MINT, 0)
+        assert pool.creator == addr.pool_authority(mint.pubkey())
+        reserves = await pool_reserves(client, mint.pubkey())
+        assert reserves == amm.Reserves(SUPPLY - CURVE_TOKENS, real_sol - MIGRATION_FEE)
+        with pytest.raises(MigrationError, match="already migrated"):
+            migrate_graduated_coin(localnet.chain, mint.pubkey())
+        live = await create_coin(client, await funded(client))
+        with pytest.raises(MigrationError, match="still live"):
+            migrate_graduated_coin(localnet.chain, live.pubkey())
+
+
+async def test_pool_buy_and_sell_move_exact_amounts(localnet):
+    async with AsyncClient(localnet.rpc_url, commitment="confirmed") as client:
+        mint, whale, _ = await graduate_new_coin(localnet, client)
+        m, user = mint.pubkey(), whale.pubkey()
+        fees = (LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS)
+
+        before = await pool_reserves(client, m)
+        sold = 10_000_000_000_000
+        expected = amm.sell_base_in(before, sold, *fees)
+        tokens_before = await token_balance(client, user, m)
+        recipient_before = await token_balance(client, FEE_RECIPIENT, addr.WSOL_MINT)
+        signature = await send(client, [pump_ix.build_create_ata_idempotent(user, user, addr.WSOL_MINT),
+                                        build_sell(user, m, FEE_RECIPIENT, sold, expected.user_quote_amount)], [whale])
+        logs = (await client.get_transaction(signature, "json", "confirmed", 0)).value.transaction.meta.log_messages
+        (event,) = swap_events_from_logs(logs)
+        assert (event.is_buy, event.base_amount, event.user_quote_amount, event.lp_fee, event.user) == (
+            False, sold, expected.user_quote_amount, expected.lp_fee, user)
+        assert (event.pool_base_token_reserves, event.pool_quote_token_reserves) == (before.base, before.quote)
+        assert await token_balance(client, user, addr.WSOL_MINT) == expected.user_quote_amount
+        assert await token_balance(client, user, m) == tokens_before - sold
+        assert await token_balance(client, FEE_RECIPIENT, addr.WSOL_MINT) == recipient_before + expected.protocol_fee
+        after_sell = await pool_reserves(client, m)
+        assert after_sell == expected.reserves_after(before, is_buy=False)
+
+        bought = 1_000_000_000_000
+        buy = amm.buy_base_out(after_sell, bought, *fees)
+        wsol_before = await token_balance(client, user, addr.WSOL_MINT)
+        signature = await send(client, [*wrap_sol(whale, buy.user_quote_amount),
+                                        build_buy(user, m, FEE_RECIPIENT, bought, buy.user_quote_amount)], [whale])
+        logs = (await client.get_transaction(signature, "json", "confirmed", 0)).value.transaction.meta.log_messages
+        (event,) = swap_events_from_logs(logs)
+        assert (event.is_buy, event.base_amount, event.quote_amount, event.protocol_fee) == (
+            True, bought, buy.quote_amount, buy.protocol_fee)
+        assert await token_balance(client, user, addr.WSOL_MINT) == wsol_before
+        assert await token_balance(client, user, m) == tokens_before - sold + bought
+        assert await pool_reserves(client, m) == buy.reserves_after(after_sell, is_buy=True)
+
+
+async def test_slippage_limits_fail_with_exceeded_slippage(localnet):
+    async with AsyncClient(localnet.rpc_url, commitment="confirmed") as client:
+        mint, whale, _ = await graduate_new_coin(localnet, client)
+        m, user = mint.pubkey(), whale.pubkey()
+        reserves = await pool_reserves(client, m)
+        sell = amm.sell_base_in(reserves, 5_000_000, LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS)
+        buy = amm.buy_base_out(reserves, 5_000_000, LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS)
+        attempts = [
+            [pump_ix.build_create_ata_idempotent(user, user, addr.WSOL_MINT),
+             build_sell(user, m, FEE_RECIPIENT, 5_000_000, sell.user_quote_amount + 1)],
+            [*wrap_sol(whale, buy.user_quote_amount), build_buy(user, m, FEE_RECIPIENT, 5_000_000, buy.user_quote_amount - 1)],
+            [*wrap_sol(whale, SOL), build_buy(user, m, FEE_RECIPIENT, reserves.base, 10**18)],
+        ]
+        for instructions, error in zip(attempts, ("ExceededSlippage", "ExceededSlippage", "TooLittlePoolTokenLiquidity")):
+            with pytest.raises(RPCException) as failure:
+                await send(client, instructions, [whale])
+            assert error in str(failure.value)
+        assert await pool_reserves(client, m) == reserves
+
+
+def test_pool_math_rounds_like_the_program():
+    reserves = amm.Reserves(base=1_000, quote=10_000)
+    buy = amm.buy_base_out(reserves, 100, 20, 5)
+    assert (buy.quote_amount, buy.lp_fee, buy.protocol_fee, buy.user_quote_amount) == (1112, 3, 1, 1116)
+    sell = amm.sell_base_in(reserves, 100, 20, 5)
+    assert (sell.quote_amount, sell.lp_fee, sell.protocol_fee, sell.user_quote_amount) == (909, 2, 1, 906)
+    best = amm.buy_base_for_quote(reserves, 1116, 20, 5)
+    assert best.base_amount == 100
+    with pytest.raises(amm.PoolMathError):
+        amm.buy_base_out(reserves, 1_000, 20, 5)
+    with pytest.raises(amm.PoolMathError):
+        amm.sell_base_in(reserves, 0, 20, 5)
