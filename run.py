@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib.util
 import math
 import os
 import queue
@@ -186,8 +185,12 @@ class BotRun:
         return None
 
     def _final_summary(self) -> None:
+        from messages import new_request_id
+        from messages.status import SetBuying
         status = None
         with contextlib.suppress(Exception):
+            if self.director is not None:   # no new buys while everything stops
+                self.system.tell(self.director, SetBuying(new_request_id('stop'), False))
             status = self._ask_status()
         if self.status_on_screen:
             print()
@@ -209,31 +212,37 @@ class LocalChainProcess:
         self.stop()
 
     def start(self, guard=None) -> Settings:
-        """Start the chain, fund a fresh wallet, and return settings pointing at both."""
+        """Start the chain (and its market), fund a fresh wallet, return settings pointing at both."""
         local = self.settings.localnet
-        command = [sys.executable, '-m', 'localnet', '--rpc-port', '0', '--ws-port', '0',
-                   '--grpc-port', '0', '--seed', str(local.seed), '--quiet']
         with open(self.run_dir / 'localnet.log', 'ab') as chain_log:
-            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=chain_log,
-                                            stdin=subprocess.DEVNULL, start_new_session=True,
+            self.process = subprocess.Popen(chain_command(local), stdout=subprocess.PIPE,
+                                            stderr=chain_log, stdin=subprocess.DEVNULL,
+                                            start_new_session=True,
                                             cwd=Path(__file__).resolve().parent)
         if guard is not None:
             guard.add(self.process.pid)   # its own session: pgid == pid
         threading.Thread(target=self._read_lines, name='localnet-stdout', daemon=True).start()
         endpoints = self._wait_ready(local.startup_timeout_seconds)
-        logger.info('local chain ready: rpc {} ws {} grpc {}', endpoints['rpc'], endpoints['ws'],
-                    endpoints.get('grpc') or 'off')
+        logger.info('local chain ready: rpc {} ws {} grpc {} api {}; market {}', endpoints['rpc'],
+                    endpoints['ws'], endpoints.get('grpc') or 'off', endpoints.get('api') or 'off',
+                    f'{local.launch_rate} launches/s' if local.market else 'off')
         wallet_path = self._fund_fresh_wallet(endpoints['rpc'], local.wallet_airdrop_lamports)
-        self._start_launcher()
+        api = endpoints.get('api') or None
         return self.settings.replace(**{
             'chain.rpc_urls': (Secret(endpoints['rpc']),), 'chain.ws_url': Secret(endpoints['ws']),
             'chain.grpc_endpoint': endpoints.get('grpc') or None,
+            'chain.jupiter_url': api, 'chain.rugcheck_url': api,
             'wallet.keypair_path': str(wallet_path),
             'wallet.private_key': None})   # a local run never touches a real key from the env
 
     def _read_lines(self) -> None:
+        """Queue lines up to READY, then keep draining the pipe so the chain never blocks on it."""
+        ready = False
         for raw in self.process.stdout:
-            self.lines.put(raw.decode(errors='replace').strip())
+            if not ready:
+                line = raw.decode(errors='replace').strip()
+                self.lines.put(line)
+                ready = line.startswith('READY ')
         self.lines.put(None)
 
     def _wait_ready(self, timeout: float) -> dict:
@@ -259,14 +268,6 @@ class LocalChainProcess:
         logger.info('local wallet {} funded with {} SOL', keypair.pubkey(), lamports_to_sol(lamports))
         return path
 
-    def _start_launcher(self) -> None:
-        if not self.settings.localnet.launcher:
-            return
-        if importlib.util.find_spec('localnet.launcher') is None:
-            logger.warning('no coin launcher yet (localnet/launcher.py): no launches to snipe')
-            return
-        logger.warning('localnet/launcher.py exists but run.py does not drive it yet')
-
     def stop(self) -> None:
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
@@ -280,6 +281,17 @@ class LocalChainProcess:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)   # and anything it started
         process.wait()
+
+
+def chain_command(local) -> list[str]:
+    """`python -m localnet` on free ports, with the market the settings ask for."""
+    command = [sys.executable, '-m', 'localnet', '--rpc-port', '0', '--ws-port', '0',
+               '--grpc-port', '0', '--api-port', '0', '--seed', str(local.seed), '--quiet']
+    if local.market:
+        command += ['--market', '--launch-rate', str(local.launch_rate)]
+        if local.max_coins:
+            command += ['--max-coins', str(local.max_coins)]
+    return command
 
 
 async def _airdrop(rpc_url: str, pubkey, lamports: int) -> None:

@@ -79,6 +79,10 @@ class AnalyzerPool(IOActor):
         super().__init__(*args, **kwargs)
         self.rpc: RpcClient | None = None
 
+    async def on_loop_close(self) -> None:
+        if self.rpc is not None:   # close HTTP sessions before the loop stops
+            await self.rpc.close()
+
     def on_message(self, msg, sender) -> None:
         if isinstance(msg, PidRequest):   # answered by the worker that got it
             self.send(sender, PidReply(msg.request_id, os.getpid()))

@@ -27,7 +27,7 @@ from messages.start import (DirectorStarted, Peers, PeersChanged, StartAnalyzer,
                             StartStream, StartWallet)
 from messages.status import (ChildPids, ChildPidsRequest, PidReply, PidRequest, SetBuying, Status,
                              StatusFailed, StatusRequest)
-from messages.stream import LaunchBatch, UnwatchMint, WatchMint
+from messages.stream import LaunchBatch, StreamStats, UnwatchMint, WatchMint
 from messages.wallet import BalancesReport, ExpectLamportChange
 from messages.balance import LiveMints, LiveMintsRequest, StrayTokens
 
@@ -58,6 +58,7 @@ class Director(ActorTypeDispatcher):
         self.buying = True
         self.safety_mode = False
         self.stray_tokens: tuple = ()
+        self.stream_stats: StreamStats | None = None    # last counters the StreamActor reported
         self.pid_requests: dict[str, dict] = {}           # request id -> {asker, pids, waiting}
 
     def receiveMessage(self, msg, sender):
@@ -213,6 +214,9 @@ class Director(ActorTypeDispatcher):
     def receiveMsg_LiveMintsRequest(self, msg: LiveMintsRequest, sender):
         self.send(sender, LiveMints(msg.request_id, tuple(self.positions)))
 
+    def receiveMsg_StreamStats(self, msg: StreamStats, sender):
+        self.stream_stats = msg
+
     def receiveMsg_StrayTokens(self, msg: StrayTokens, sender):
         self.stray_tokens = msg.tokens
 
@@ -291,7 +295,15 @@ class Director(ActorTypeDispatcher):
             restarts=dict(self.supervisor.restart_counts()) if self.supervisor else {},
             latencies_ms=tuple(led.latencies_ms), unresolved_signatures=len(led.unresolved),
             safety_mode=self.safety_mode, stray_tokens=self.stray_tokens, buys=tuple(led.buys),
-            decision_ms=tuple(led.decision_ms)))
+            decision_ms=tuple(led.decision_ms), stream=self._stream_counters()))
+
+    def _stream_counters(self) -> dict:
+        stats = self.stream_stats
+        if stats is None:
+            return {}
+        return {"updates": stats.updates, "launches": stats.launches, "trades": stats.trades,
+                "malformed": stats.malformed, "reconnects": stats.reconnects,
+                "connected": stats.connected}
 
     def receiveMsg_SetBuying(self, msg: SetBuying, sender):
         self.buying = msg.enabled

@@ -53,6 +53,10 @@ class PositionActor(IOActor):
         self.prepared = None            # signed buy waiting for the reservation
 
     # ---- dispatch ------------------------------------------------------------------------------
+    async def on_loop_close(self) -> None:
+        if self.chain is not None:   # close HTTP sessions before the loop stops
+            await self.chain.close()
+
     def on_message(self, msg, sender) -> None:
         handler = {
             StartPosition: self._on_start, OpenPosition: self._on_open,

@@ -35,6 +35,10 @@ class SellerActor(IOActor):
         self.chain: ChainAccess | None = None
         self.in_flight: dict[str, list] = {}   # mint -> [(request, requester), ...] waiting on one sell
 
+    async def on_loop_close(self) -> None:
+        if self.chain is not None:   # close HTTP sessions before the loop stops
+            await self.chain.close()
+
     def on_message(self, msg, sender) -> None:
         try:
             if isinstance(msg, StartSeller):

@@ -28,6 +28,7 @@ from messages.stream import (Launch, LaunchBatch, StreamStats, StreamStatsReques
                              TradeBatch, UnwatchMint, WatchMint)
 
 MALFORMED = object()
+STATS_REPORT_SECONDS = 2.0
 
 
 class StreamActor(IOActor):
@@ -41,6 +42,7 @@ class StreamActor(IOActor):
         self.counts = collections.Counter()
         self.connected = False
         self.subscriber = None                       # the Yellowstone subscriber, when used
+        self.last_reported = None
 
     def on_message(self, msg, sender) -> None:
         try:
@@ -53,11 +55,9 @@ class StreamActor(IOActor):
             elif isinstance(msg, PeersChanged):
                 self.peers = msg.peers
             elif isinstance(msg, StreamStatsRequest):
-                c, sub = self.counts, getattr(self.subscriber, "stats", None)
-                reconnects = c["reconnects"] + (sub.reconnects if sub else 0)
-                malformed = c["malformed"] + (sub.malformed_updates if sub else 0)
-                self.send(sender, StreamStats(msg.request_id, c["updates"], c["launches"],
-                                              c["trades"], malformed, reconnects, self.connected))
+                self.send(sender, self._stats(msg.request_id))
+            elif isinstance(msg, WakeupMessage) and msg.payload == "report":
+                self._report_stats()
             elif isinstance(msg, PidRequest):
                 self.send(sender, PidReply(msg.request_id, os.getpid()))
             elif isinstance(msg, WakeupMessage) and msg.payload == "resubscribe":
@@ -70,6 +70,22 @@ class StreamActor(IOActor):
         process_logging(msg.settings, "stream")
         self.watchers.update(dict(msg.watched))
         self.submit(self._consume(), self._stream_ended, self._stream_failed)
+        self._report_stats()
+
+    def _stats(self, request_id: str) -> StreamStats:
+        c, sub = self.counts, getattr(self.subscriber, "stats", None)
+        reconnects = c["reconnects"] + (sub.reconnects if sub else 0)
+        malformed = c["malformed"] + (sub.malformed_updates if sub else 0)
+        return StreamStats(request_id, c["updates"], c["launches"], c["trades"], malformed,
+                           reconnects, self.connected)
+
+    def _report_stats(self) -> None:
+        """Counters to the Director every few seconds (for its Status), only when they changed."""
+        stats = self._stats("periodic")
+        if stats != self.last_reported:
+            self.last_reported = stats
+            self.send(self.peers.director, stats)
+        self.wakeupAfter(STATS_REPORT_SECONDS, payload="report")
 
     # ---- on the loop -------------------------------------------------------------------------------
     async def _consume(self) -> None:

@@ -40,6 +40,10 @@ class WalletActor(IOActor):
         self.waiting_refresh: list = []            # (request_id, requester) awaiting a refresh
         self.reported: set[str] = set()            # signatures whose change is in expected_lamports
 
+    async def on_loop_close(self) -> None:
+        if self.chain is not None:   # close HTTP sessions before the loop stops
+            await self.chain.close()
+
     def on_message(self, msg, sender) -> None:
         try:
             if isinstance(msg, StartWallet):

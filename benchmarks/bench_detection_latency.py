@@ -1,8 +1,7 @@
 """Detection-to-buy-sent latency: a launch's stream update received by the StreamActor, to the buy's
 sendTransaction received (and executed) by the local chain.
 
-Two launch rates: the default one (mainnet's ~42,700 launches/day is ~0.5/s; we use 1/s to keep the
-run short) and 10 launches/s. The baseline, in the same run and against the same chain, is the floor
+Two launch rates: the local market's default (0.5/s, about mainnet's average) and 10 launches/s. The baseline, in the same run and against the same chain, is the floor
 of this path without actors or analysis: one asyncio task that subscribes to the same stream
 (Yellowstone gRPC), decodes with the same code and sends the same signed buy the moment a launch
 arrives. Printed: p50/p99 of
@@ -24,10 +23,11 @@ from pathlib import Path
 
 from actors.stream import websocket_log_updates, yellowstone_updates
 from actors.trading_io import ChainAccess
+from localnet.market.config import MarketConfig
 from messages.stream import Launch
 from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
 
-DEFAULT_LAUNCHES_PER_SECOND = 1.0
+DEFAULT_LAUNCHES_PER_SECOND = MarketConfig().launch_rate   # the local market's default (0.5/s)
 FAST_LAUNCHES_PER_SECOND = 10.0
 
 
@@ -128,7 +128,7 @@ def run(launches: int) -> dict:
         baseline = Baseline(bot_settings(chain, base_path, tmp / "runs", **common))
         baseline.start()
         bot.start(settings)
-        time.sleep(1.0)
+        bot.wait_until_streaming(chain, market)
         for rate in (DEFAULT_LAUNCHES_PER_SECOND, FAST_LAUNCHES_PER_SECOND):
             for who in ("baseline", "bot"):
                 creators = [chain.run(market.new_wallet(SOL // 10)) for _ in range(launches)]
@@ -158,7 +158,7 @@ def run(launches: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--launches", type=int, default=12, help="launches per rate and contender")
+    parser.add_argument("--launches", type=int, default=10, help="launches per rate and contender")
     args = parser.parse_args()
     results = run(args.launches)
     print(f"{'rate/s':>7} {'who':>9} {'buys':>5} {'p50 ms':>8} {'p99 ms':>8} {'p50 ratio':>9}"

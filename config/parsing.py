@@ -53,6 +53,18 @@ def integer(minimum: int | None = None, maximum: int | None = None) -> Parser:
     return parse
 
 
+def decimal_number(minimum: Decimal, maximum: Decimal) -> Parser:
+    """An exact decimal (a rate, not money) within [minimum, maximum]."""
+    allowed = f'a number from {minimum} to {maximum}'
+
+    def parse(key: str, value: Any) -> Decimal:
+        number = _decimal(key, value, allowed)
+        if not minimum <= number <= maximum:
+            raise ConfigError(key, value, allowed)
+        return number
+    return parse
+
+
 def lamports(minimum: int = 0, maximum: int | None = None) -> Parser:
     """An amount: an integer is lamports; a string 'X SOL' (e.g. '0.1 SOL') is SOL, converted exactly."""
     allowed = ("lamports as an integer, or SOL as a string like '0.1 SOL'"

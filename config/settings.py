@@ -43,7 +43,10 @@ class ChainSettings:
     grpc_endpoint: str | None = setting(None, p.optional(p.host_port), env=('GRPC_ENDPOINT',))
     grpc_x_token: Secret | None = setting(None, p.optional(p.secret_text), env=('GRPC_X_TOKEN',),
                                           secret=True, env_only=True)
+    # API hosts; clients append the paths (/swap/v1/quote, /tokens/v2/search, /v1/tokens/...)
     jupiter_url: str | None = setting(None, p.optional(p.url('http', 'https')), env=('JUPITER_URL',))
+    rugcheck_url: str | None = setting(None, p.optional(p.url('http', 'https')),
+                                       env=('RUGCHECK_URL',))
     jupiter_api_key: Secret | None = setting(None, p.optional(p.secret_text),
                                              env=('JUPITER_API_KEY',), secret=True, env_only=True)
     commitment: str = setting('confirmed', p.choice('processed', 'confirmed', 'finalized'))
@@ -102,9 +105,11 @@ class BalanceSettings:
 
 @dataclass(frozen=True)
 class LocalnetSettings:
-    """The embedded chain that mode 'local' starts."""
+    """The embedded chain that mode 'local' starts, with its simulated pump.fun market."""
     seed: int = setting(1, p.integer(0), env=('LOCALNET_SEED',))
-    launcher: bool = setting(True, p.boolean)
+    market: bool = setting(True, p.boolean)                     # simulated creators and traders
+    launch_rate: Decimal = setting(Decimal('0.5'), p.decimal_number(Decimal(0), Decimal(50)))
+    max_coins: int = setting(0, p.integer(0))                   # 0 = no limit
     wallet_airdrop_lamports: int = setting(10 * p.LAMPORTS_PER_SOL, p.lamports(1))
     startup_timeout_seconds: int = setting(30, p.integer(1, 600))
 
@@ -142,7 +147,7 @@ class Settings:
             for name, values in updates.items()})
 
     def dump(self) -> dict:
-        """Plain dict for logs and summaries, secrets shown as '***'."""
+        """Plain JSON-ready dict for logs and summaries, secrets shown as '***'."""
         return {section.name: {f.name: _shown(getattr(getattr(self, section.name), f.name))
                                for f in dataclasses.fields(getattr(self, section.name))}
                 for section in dataclasses.fields(self)}
@@ -163,6 +168,8 @@ def _shown(value: Any) -> Any:
         return REDACTED
     if isinstance(value, tuple):
         return [_shown(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
     return value
 
 

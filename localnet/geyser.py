@@ -232,6 +232,8 @@ class _GeyserService(geyser_grpc.GeyserServicer):
 
     async def Subscribe(self, request_iterator, context):
         await self._authorize(context)
+        # headers now tell the client the stream is accepted, so it can send more than its first request
+        await context.send_initial_metadata(())
         subscriber = _Subscriber(self.server, self.server.queue_size)
         self.server.subscribers.add(subscriber)
         tasks = [asyncio.create_task(self._read_requests(request_iterator, subscriber)),

@@ -26,6 +26,7 @@ class Status:
     stray_tokens: tuple = ()                        # ((mint, raw), ...) held by no live position
     buys: tuple = ()                                # ((signature, detected_at, sent_at), ...) wall times
     decision_ms: tuple = ()                         # detection to analysis decision, per launch
+    stream: dict = field(default_factory=dict)      # StreamActor counters: updates, malformed, ...
 
 
 @dataclass(frozen=True)

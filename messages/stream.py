@@ -70,7 +70,7 @@ class StreamStatsRequest:
 
 @dataclass(frozen=True)
 class StreamStats:
-    """StreamActor -> requester: counters since start (updates, launches, trades, malformed, reconnects)."""
+    """StreamActor -> requester (and every few seconds -> Director): counters since start."""
     request_id: str
     updates: int
     launches: int

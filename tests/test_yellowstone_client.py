@@ -17,6 +17,8 @@ from adapters.pumpfun.layout_v1 import CreateEvent, TradeEvent
 from adapters.yellowstone.client import (YellowstoneRefused, YellowstoneSubscriber, backoff_delay,
                                          subscribe_request)
 from adapters.yellowstone.transactions import pump_events, streamed_transaction
+from adapters.yellowstone.tx_error import (TransactionErrorFormatError, decode_transaction_error,
+                                           encode_transaction_error)
 from localnet.chain import Chain
 from localnet.geyser import start_geyser
 from tests.localnet.test_geyser_helpers import SOL, TOKEN, funded, transfer_tx
@@ -104,6 +106,8 @@ async def test_reconnects_after_server_restart_and_resumes_from_last_slot():
         await _until(lambda: after.signature in received)
         assert subscriber.stats.reconnects >= 1
         assert received.index(missed.signature) < received.index(after.signature)
+        # the replay from the last slot seen resent `first` (same slot); the client drops it
+        assert len(received) == len(set(received)) and subscriber.stats.duplicates_dropped >= 1
     finally:
         await subscriber.close()
         consumer.cancel()
@@ -156,3 +160,35 @@ async def test_pumpfun_create_and_buy_events_from_the_stream(served_chain):
     (from_cpi,) = events_from_inner_instructions(buy_tx.inner_data_of(addr.PUMP_PROGRAM)).of_type(TradeEvent)
     assert from_cpi == trade
     await subscriber.close()
+
+
+@pytest.mark.parametrize("err, hex_bytes", [
+    ("BlockhashNotFound", "07000000"),
+    ({"InstructionError": [1, {"Custom": 6002}]}, "08000000" "01" "19000000" "72170000"),
+    ({"InstructionError": [0, "InvalidAccountData"]}, "08000000" "00" "03000000"),
+    ({"InsufficientFundsForRent": {"account_index": 2}}, "1f000000" "02"),
+    ({"DuplicateInstruction": 3}, "1e000000" "03"),
+])
+def test_transaction_error_bincode_round_trip(err, hex_bytes):
+    assert encode_transaction_error(err) == bytes.fromhex(hex_bytes)
+    assert decode_transaction_error(bytes.fromhex(hex_bytes)) == err
+
+
+@pytest.mark.parametrize("bad", ["NoSuchError", {"InstructionError": [300, "GenericError"]}, {"A": 1, "B": 2}, 7])
+def test_transaction_error_rejects_unknown_values(bad):
+    with pytest.raises(TransactionErrorFormatError):
+        encode_transaction_error(bad)
+    with pytest.raises(TransactionErrorFormatError):
+        decode_transaction_error(b"\xff\xff\x00\x00")
+
+
+def test_wire_bytes_use_upstream_field_numbers():
+    """Field numbers from rpcpool/yellowstone-grpc: from_slot=11, ping=9{id=1}, commitment=6,
+    transactions=3; SubscribeUpdate filters=1, pong=9; TransactionStatusMeta compute_units_consumed=16."""
+    from adapters.yellowstone.generated import geyser_pb2 as geyser
+    from adapters.yellowstone.generated import solana_storage_pb2 as storage
+    request = geyser.SubscribeRequest(from_slot=5, ping=geyser.SubscribeRequestPing(id=7), commitment=geyser.CONFIRMED)
+    assert request.SerializeToString(deterministic=True) == bytes.fromhex("3001" "4a020807" "5805")
+    update = geyser.SubscribeUpdate(filters=["f"], pong=geyser.SubscribeUpdatePong(id=3))
+    assert update.SerializeToString() == bytes.fromhex("0a0166" "4a020803")
+    assert storage.TransactionStatusMeta(compute_units_consumed=1).SerializeToString() == bytes.fromhex("800101")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import deque
 from dataclasses import dataclass
 from typing import AsyncIterator
 
@@ -25,6 +26,7 @@ FATAL_CODES = frozenset({grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMIS
                          grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.UNIMPLEMENTED})
 _COMMITMENTS = {"processed": geyser.PROCESSED, "confirmed": geyser.CONFIRMED, "finalized": geyser.FINALIZED}
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+RECENT_SIGNATURES = 20_000   # remembered so a from_slot replay does not yield a transaction twice
 
 
 class YellowstoneRefused(Exception):
@@ -41,6 +43,7 @@ class SubscriberStats:
     reconnects: int = 0
     updates: int = 0            # data updates yielded
     malformed_updates: int = 0
+    duplicates_dropped: int = 0
     server_pings: int = 0
     pongs: int = 0
     last_slot: int | None = None
@@ -106,6 +109,8 @@ class YellowstoneSubscriber:
         self._outgoing: asyncio.Queue | None = None
         self._channel: grpc.aio.Channel | None = None
         self._closed = False
+        self._recent: set[bytes] = set()
+        self._recent_order: deque[bytes] = deque()
         self.stats = SubscriberStats()
 
     def __repr__(self) -> str:
@@ -138,8 +143,12 @@ class YellowstoneSubscriber:
         request.from_slot = self.stats.last_slot
         return request
 
-    async def _requests(self, outgoing: asyncio.Queue):
+    async def _requests(self, outgoing: asyncio.Queue, accepted: asyncio.Future):
         yield self._first_request()
+        # writing to a stream the server already refused fails locally (INTERNAL) and hides the
+        # server's status (e.g. UNAUTHENTICATED), so pings wait until the server accepts the stream
+        call = await accepted
+        await call.initial_metadata()
         while True:
             yield await outgoing.get()
 
@@ -149,6 +158,15 @@ class YellowstoneSubscriber:
             await asyncio.sleep(self._ping_interval_s)
             ping_id = (ping_id + 1) % 2**31
             outgoing.put_nowait(geyser.SubscribeRequest(ping=geyser.SubscribeRequestPing(id=ping_id)))
+
+    def _seen_before(self, signature: bytes) -> bool:
+        if signature in self._recent:
+            return True
+        self._recent.add(signature)
+        self._recent_order.append(signature)
+        if len(self._recent_order) > RECENT_SIGNATURES:
+            self._recent.discard(self._recent_order.popleft())
+        return False
 
     def _decode(self, raw: bytes) -> geyser.SubscribeUpdate | None:
         try:
@@ -165,6 +183,9 @@ class YellowstoneSubscriber:
         elif kind == "pong":
             self.stats.pongs += 1
         else:
+            if kind == "transaction" and self._seen_before(update.transaction.transaction.signature):
+                self.stats.duplicates_dropped += 1
+                return None
             slot = getattr(update, kind).slot
             if slot and (self.stats.last_slot is None or slot > self.stats.last_slot):
                 self.stats.last_slot = slot
@@ -181,7 +202,9 @@ class YellowstoneSubscriber:
             self.stats.connects += 1
             metadata = (("x-token", self._x_token),) if self._x_token else None
             subscribe = self._channel.stream_stream(SUBSCRIBE_METHOD, request_serializer=geyser.SubscribeRequest.SerializeToString)
-            call = subscribe(self._requests(outgoing), metadata=metadata)
+            accepted = asyncio.get_running_loop().create_future()
+            call = subscribe(self._requests(outgoing, accepted), metadata=metadata)
+            accepted.set_result(call)
             try:
                 async for raw in call:
                     attempt = 0  # the connection works: next failure starts the backoff afresh

@@ -27,7 +27,8 @@ class _TransactionCounter:
 
 class StatusLine:
     def __init__(self, chain, market_status: Callable[[], dict] | None = None,
-                 extra: Callable[[], str] | None = None, stream: TextIO = sys.stderr):
+                 extra: Callable[[], str] | None = None, stream: TextIO = sys.stderr,
+                 period_s: float | None = None):
         self._chain = chain
         self._market_status = market_status
         self._extra = extra
@@ -36,6 +37,7 @@ class StatusLine:
         self._remove_listener = chain.add_listener(self._counter)
         self._task: asyncio.Task | None = None
         self._tty = bool(getattr(stream, "isatty", lambda: False)())
+        self._period_s = period_s or (TTY_PERIOD_S if self._tty else PIPE_PERIOD_S)
 
     def start(self) -> "StatusLine":
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -65,7 +67,7 @@ class StatusLine:
         return " | ".join(parts)
 
     async def _run(self) -> None:
-        period = TTY_PERIOD_S if self._tty else PIPE_PERIOD_S
+        period = self._period_s
         last_count, last_time = self._counter.count, time.monotonic()
         while True:
             await asyncio.sleep(period)

@@ -12,6 +12,8 @@ from solders.system_program import TransferParams, transfer
 from localnet.market.rpc_sender import RpcSender
 
 TRANSFERS_PER_TX = 20
+FUNDING_ATTEMPTS = 5
+RETRY_DELAY_S = 0.2
 
 
 def derive_keypair(seed: int, role: str, key: str | int) -> Keypair:
@@ -24,13 +26,17 @@ def derive_wallets(seed: int, role: str, count: int) -> list[Keypair]:
 
 
 async def fund_wallets(sender: RpcSender, faucet: Keypair, owners: list[Pubkey], lamports: int) -> None:
-    """Transfer `lamports` from the faucet to each owner; raises if any transfer does not land."""
-    futures = []
-    for start in range(0, len(owners), TRANSFERS_PER_TX):
-        chunk = owners[start:start + TRANSFERS_PER_TX]
-        instructions = [transfer(TransferParams(from_pubkey=faucet.pubkey(), to_pubkey=owner, lamports=lamports))
-                        for owner in chunk]
-        futures.append(sender.submit(instructions, [faucet]))
-    for outcome in await asyncio.gather(*futures):
-        if not outcome.ok:
-            raise RuntimeError(f"funding the market's wallets failed: {outcome.err}")
+    """Transfer `lamports` from the faucet to each owner, retrying transfers that did not land (a node
+    with faults switched on may drop some); raises if some still have not landed after that."""
+    unfunded = [owners[i:i + TRANSFERS_PER_TX] for i in range(0, len(owners), TRANSFERS_PER_TX)]
+    for attempt in range(FUNDING_ATTEMPTS):
+        futures = [sender.submit([transfer(TransferParams(from_pubkey=faucet.pubkey(), to_pubkey=owner,
+                                                          lamports=lamports)) for owner in chunk], [faucet])
+                   for chunk in unfunded]
+        outcomes = await asyncio.gather(*futures)
+        failures = [outcome for outcome in outcomes if not outcome.ok]
+        unfunded = [chunk for chunk, outcome in zip(unfunded, outcomes) if not outcome.ok]
+        if not unfunded:
+            return
+        await asyncio.sleep(RETRY_DELAY_S * (attempt + 1))
+    raise RuntimeError(f"funding the market's wallets failed: {failures[0].err}")

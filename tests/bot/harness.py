@@ -185,6 +185,21 @@ class Bot:
     def pause_buying(self) -> None:
         self.system.tell(self.director, SetBuying(new_request_id("pause"), False))
 
+    def resume_buying(self) -> None:
+        self.system.tell(self.director, SetBuying(new_request_id("resume"), True))
+
+    def wait_until_streaming(self, chain: "ChainThread", market: "Market", timeout: float = 20) -> None:
+        """Launch probe coins (buying paused) until the bot has seen one: its stream is live."""
+        self.pause_buying()
+        creator = chain.run(market.new_wallet(SOL // 10))
+        deadline = time.monotonic() + timeout
+        while self.status().coins_seen == 0:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the bot's stream saw no launch")
+            chain.run(market.launch(creator, "Probe"))
+            time.sleep(0.3)
+        self.resume_buying()
+
     def wait_for(self, predicate, timeout: float, poll: float = 0.25) -> Status:
         deadline = time.monotonic() + timeout
         status = self.status()

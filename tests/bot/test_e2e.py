@@ -84,12 +84,21 @@ def test_buys_and_sells_with_exact_pnl(world, stream, tmp_path):
     settings = settings.replace(**{"chain.grpc_endpoint": chain.node.grpc_addr if stream == "grpc" else None})
     start_balance = chain.run(market.balance(keypair.pubkey()))
     bot.start(settings)
-    time.sleep(0.5)   # the stream subscribes
+    bot.wait_until_streaming(chain, market)
     status, _ = trade_session(bot, chain, market, COINS)
     assert status.bought >= COINS - 1 and status.sold == status.bought
     assert status.coins_seen >= COINS and status.analysed >= status.bought
     assert len(status.latencies_ms) == status.bought
+    assert status.stream["launches"] >= COINS and status.stream["malformed"] == 0
     assert_books_balance(chain, market, keypair, start_balance, status)
+    if stream == "ws":
+        # someone else buys into our wallet: the monitor reports the stray token, and the wallet,
+        # seeing SOL leave that no transaction of ours explains, refuses further buys
+        creator = chain.run(market.new_wallet(SOL))
+        stray = chain.run(market.launch(creator, "Stray"))
+        chain.run(market.buy(keypair, stray, 20_000_000))
+        after = bot.wait_for(lambda s: s.stray_tokens and s.safety_mode, timeout=15)
+        assert [mint for mint, _ in after.stray_tokens] == [stray]
 
 
 @pytest.mark.parametrize("victim", ["position", "seller", "wallet", "stream", "balance_monitor"])
@@ -97,7 +106,7 @@ def test_sigkill_of_one_actor_is_survived(world, victim):
     bot, chain, market, keypair, settings = world
     start_balance = chain.run(market.balance(keypair.pubkey()))
     bot.start(settings)
-    time.sleep(0.5)
+    bot.wait_until_streaming(chain, market)
     status, killed = trade_session(bot, chain, market, COINS, kill=victim)
     assert killed is not None
     if victim == "position":

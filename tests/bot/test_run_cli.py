@@ -121,3 +121,24 @@ def test_sigkill_of_run_py_still_leaves_nothing(tmp_path):
         if process.poll() is None:
             process.kill()
     assert_nothing_left(marker)
+
+
+def test_chain_command_follows_the_market_settings():
+    import run
+    from config.settings import load_settings
+    default = run.chain_command(load_settings(env={}).localnet)
+    assert default[1:3] == ['-m', 'localnet'] and '--market' in default
+    assert default[default.index('--launch-rate') + 1] == '0.5'
+    quiet_chain = run.chain_command(load_settings(env={'PUMPSNIPE__LOCALNET__MARKET': 'false'}).localnet)
+    assert '--market' not in quiet_chain and '--rpc-port' in quiet_chain
+
+
+def test_summary_shows_exact_pnl_and_latency_percentiles():
+    import run
+    from messages.status import Status
+    status = Status(request_id='s', coins_seen=5, analysed=4, bought=3, sold=2, active_positions=1,
+                    pnl_lamports=-25_257_049, failures={'sell_failed': 1},
+                    latencies_ms=(30.0, 10.0, 20.0))
+    text = run.summary_text(status, 'duration', Path('runs/x'))
+    assert 'PnL -0.025257049 SOL (-25257049 lamports)' in text
+    assert 'p50 20.0 ms, p99 30.0 ms over 3 buys' in text and 'sell_failed 1' in text

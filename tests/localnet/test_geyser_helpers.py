@@ -36,8 +36,8 @@ class Subscription:
     """One real Subscribe call; `send` more requests, `next_update` skips server pings."""
 
     def __init__(self, stub: geyser_grpc.GeyserStub, first: geyser.SubscribeRequest, token: str | None = TOKEN):
+        self.first = first
         self.outgoing: asyncio.Queue = asyncio.Queue()
-        self.outgoing.put_nowait(first)
         metadata = (("x-token", token),) if token is not None else None
         self.call = stub.Subscribe(self._requests(), metadata=metadata)
         # cancelling a pending read() would cancel the whole call, so one task reads into a queue
@@ -53,6 +53,10 @@ class Subscription:
             self.incoming.put_nowait(error)
 
     async def _requests(self):
+        yield self.first
+        # writing to a stream the server already refused fails locally (INTERNAL) and hides the
+        # server's status, so later requests wait until the server has accepted the stream
+        await self.call.initial_metadata()
         while True:
             yield await self.outgoing.get()
 

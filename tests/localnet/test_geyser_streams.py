@@ -103,3 +103,17 @@ async def test_server_stop_ends_streams_with_unavailable():
     if isinstance(ended.value, grpc.aio.AioRpcError):
         assert ended.value.code() == grpc.StatusCode.UNAVAILABLE
     await env.channel.close()
+
+
+async def test_local_node_serves_yellowstone_with_its_clock(make_localnet):
+    node = await make_localnet(x_token=TOKEN)
+    request = geyser.SubscribeRequest(commitment=geyser.CONFIRMED, transactions={
+        "all": geyser.SubscribeRequestFilterTransactions()})
+    async with grpc.aio.insecure_channel(node.grpc_addr) as channel:
+        sub = Subscription(geyser_grpc.GeyserStub(channel), request)
+        await sub.wait_ready()
+        rec = node.chain.airdrop(Keypair().pubkey(), SOL)
+        update = await sub.next_update(timeout=5)  # held until the clock confirms the slot
+        assert bytes(update.transaction.transaction.signature) == bytes(rec.signature)
+        assert node.chain.confirmed_slot >= rec.slot
+        sub.close()

@@ -12,7 +12,7 @@ from localnet.market import MarketConfig, MarketSimulator, parse_fate_weights
 from tests.localnet.test_market_helpers import PumpEventCollector, node_with_metadata
 
 pytestmark = pytest.mark.timeout(60)
-TEST_FATES = parse_fate_weights("dies=4,pump_dump=2,rug=2,grind=1,graduate=1")
+TEST_FATES = parse_fate_weights("dies=3,pump_dump=2,rug=2,grind=1,graduate=2")
 
 
 def config(seconds: float, speed: float = 20, seed: int = 7) -> MarketConfig:
