@@ -6,7 +6,7 @@ TxRecord.executed_at (time.perf_counter, CLOCK_MONOTONIC: one clock for all proc
 to the moment the subscriber yields the update. Baseline in the same run: one in-process
 asyncio.Queue hop at the same rate.
 
-    python -m benchmarks.bench_geyser_latency [--seconds 4] [--rates 100,500] [--burst 3000]
+    python -m benchmarks.bench_geyser_latency [--seconds 4] [--rates 100,500] [--burst 3000] [--pump]
 """
 from __future__ import annotations
 
@@ -24,10 +24,24 @@ from solders.transaction import VersionedTransaction
 SOL = 10**9
 
 
-def transfer_tx(chain, payer: Keypair, to, lamports: int) -> VersionedTransaction:
+def _signed(chain, payer: Keypair, instructions: list, extra_signers: tuple = ()) -> VersionedTransaction:
     blockhash, _ = chain.latest_blockhash()
-    ix = transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=to, lamports=lamports))
-    return VersionedTransaction(MessageV0.try_compile(payer.pubkey(), [ix], [], blockhash), [payer])
+    return VersionedTransaction(MessageV0.try_compile(payer.pubkey(), instructions, [], blockhash), [payer, *extra_signers])
+
+
+def _transfer_maker(chain, payer: Keypair):
+    return lambda n: _signed(chain, payer, [transfer(TransferParams(
+        from_pubkey=payer.pubkey(), to_pubkey=Keypair().pubkey(), lamports=1_000_000 + n))])
+
+
+def _pump_buy_maker(chain, payer: Keypair):
+    """A fresh pump.fun coin; each transaction buys a slightly different amount of it (CPIs, events)."""
+    from adapters.pumpfun import instructions as pump_ix
+    mint = Keypair()
+    chain.execute(_signed(chain, payer, [pump_ix.build_create(mint.pubkey(), payer.pubkey(), "Bench", "BNCH", "u")], (mint,)))
+    fee_recipient = chain.pumpfun.global_state.fee_recipient
+    return lambda n: _signed(chain, payer, pump_ix.build_buy_with_ata(
+        payer.pubkey(), mint.pubkey(), payer.pubkey(), fee_recipient, 1_000_000 + n, SOL))
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -42,7 +56,7 @@ def _summary(delays_s: list[float]) -> str:
 
 
 # ---- child: chain + server ------------------------------------------------------------------
-async def _serve(conn) -> None:
+async def _serve(conn, pump: bool) -> None:
     from localnet.chain import Chain
     from localnet.geyser import start_geyser
 
@@ -50,6 +64,7 @@ async def _serve(conn) -> None:
     server = await start_geyser(chain, "127.0.0.1", 0)
     payer = Keypair()
     chain.airdrop(payer.pubkey(), 1_000_000 * SOL)
+    make_tx = _pump_buy_maker(chain, payer) if pump else _transfer_maker(chain, payer)
     chain.start_clock()
     conn.send((server.port, str(payer.pubkey())))
     loop = asyncio.get_running_loop()
@@ -65,12 +80,12 @@ async def _serve(conn) -> None:
             for i in range(total):
                 await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
                 counter += 1
-                rec = chain.execute(transfer_tx(chain, payer, Keypair().pubkey(), 1_000_000 + counter))
+                rec = chain.execute(make_tx(counter))
                 executed[bytes(rec.signature)] = rec.executed_at
         else:  # burst: as fast as the chain executes, yielding now and then so the server can write
             for i in range(command[1]):
                 counter += 1
-                rec = chain.execute(transfer_tx(chain, payer, Keypair().pubkey(), 1_000_000 + counter))
+                rec = chain.execute(make_tx(counter))
                 executed[bytes(rec.signature)] = rec.executed_at
                 if i % 50 == 0:
                     await asyncio.sleep(0)
@@ -80,15 +95,16 @@ async def _serve(conn) -> None:
     await server.stop()
 
 
-def _child(conn) -> None:
+def _child(conn, pump: bool) -> None:
     from loguru import logger
     logger.remove()
-    asyncio.run(_serve(conn))
+    asyncio.run(_serve(conn, pump))
 
 
 # ---- parent: the bot's subscriber -----------------------------------------------------------
-async def _measure(conn, port: int, payer: str, rates: list[int], seconds: float, burst: int) -> None:
+async def _measure(conn, port: int, payer: str, rates: list[int], seconds: float, burst: int, pump: bool) -> None:
     from adapters.yellowstone.client import YellowstoneSubscriber, subscribe_request
+    from adapters.yellowstone.transactions import pump_events, streamed_transaction
 
     arrivals: dict[bytes, float] = {}
     subscriber = YellowstoneSubscriber(f"127.0.0.1:{port}", subscribe_request(
@@ -97,6 +113,8 @@ async def _measure(conn, port: int, payer: str, rates: list[int], seconds: float
     async def consume():
         async for update in subscriber:
             if update.HasField("transaction"):
+                if pump:  # delivery = decoded into pump.fun events, as the bot needs them
+                    assert pump_events(streamed_transaction(update.transaction)).events
                 arrivals[bytes(update.transaction.transaction.signature)] = time.perf_counter()
     consumer = asyncio.create_task(consume())
     await asyncio.sleep(0.5)
@@ -146,16 +164,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0, help="duration of each paced run")
     parser.add_argument("--rates", default="100,500", help="comma-separated transactions per second")
     parser.add_argument("--burst", type=int, default=3000, help="transactions in the throughput run")
+    parser.add_argument("--pump", action="store_true", help="pump.fun buys (CPIs, events, decoded) instead of SOL transfers")
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
     parent_end, child_end = mp.Pipe()
-    child = mp.get_context("spawn").Process(target=_child, args=(child_end,), daemon=True)
+    child = mp.get_context("spawn").Process(target=_child, args=(child_end, args.pump), daemon=True)
     child.start()
     try:
         port, payer = parent_end.recv()
         from loguru import logger
         logger.remove()
-        asyncio.run(_measure(parent_end, port, payer, rates, args.seconds, args.burst))
+        asyncio.run(_measure(parent_end, port, payer, rates, args.seconds, args.burst, args.pump))
     finally:
         child.join(timeout=10)
         if child.is_alive():

@@ -13,6 +13,7 @@ import time
 from collections import defaultdict
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 from loguru import logger
 from solders.hash import Hash
 from solders.message import MessageV0
@@ -93,7 +94,7 @@ def transaction_update(rec) -> geyser.SubscribeUpdateTransaction:
 
 class _ExecutedTransaction:
     """One record as the subscribers see it, with each protobuf form built at most once."""
-    __slots__ = ("rec", "keys", "signature", "failed", "_tx_update", "_status_update", "accounts")
+    __slots__ = ("rec", "keys", "signature", "failed", "_tx_update", "_status_update", "accounts", "created_at")
 
     def __init__(self, rec, accounts: list | None):
         self.rec = rec
@@ -102,6 +103,8 @@ class _ExecutedTransaction:
         self.failed = rec.err is not None
         self._tx_update = self._status_update = None
         self.accounts = accounts  # [(pubkey_str, Account|None, write_version)]: writable accounts after execution
+        self.created_at = Timestamp()
+        self.created_at.FromNanoseconds(time.time_ns())
 
     def tx_update(self) -> geyser.SubscribeUpdateTransaction:
         if self._tx_update is None:
@@ -168,10 +171,12 @@ class _Subscriber:
         kwargs = dict(is_vote=executed.rec.is_vote, failed=executed.failed, signature=executed.signature, keys=executed.keys)
         names = [n for n, f in request.transactions.items() if f.matches(**kwargs)]
         if names:
-            updates.append(geyser.SubscribeUpdate(filters=names, transaction=executed.tx_update()))
+            updates.append(geyser.SubscribeUpdate(filters=names, transaction=executed.tx_update(),
+                                                  created_at=executed.created_at))
         names = [n for n, f in request.transactions_status.items() if f.matches(**kwargs)]
         if names:
-            updates.append(geyser.SubscribeUpdate(filters=names, transaction_status=executed.status_update()))
+            updates.append(geyser.SubscribeUpdate(filters=names, transaction_status=executed.status_update(),
+                                                  created_at=executed.created_at))
         if request.accounts and executed.accounts:
             updates += self._account_updates(request, executed)
         if not updates:
@@ -197,8 +202,8 @@ class _Subscriber:
                     executable=bool(account.executable) if account is not None else False,
                     rent_epoch=account.rent_epoch if account is not None else 0, data=request.slice_data(data),
                     write_version=write_version, txn_signature=bytes(executed.rec.signature))
-                updates.append(geyser.SubscribeUpdate(filters=names, account=geyser.SubscribeUpdateAccount(
-                    account=info, slot=executed.rec.slot)))
+                updates.append(geyser.SubscribeUpdate(filters=names, created_at=executed.created_at,
+                                                      account=geyser.SubscribeUpdateAccount(account=info, slot=executed.rec.slot)))
         return updates
 
     def on_slot(self, slot: int, parent: int | None, status: str) -> None:

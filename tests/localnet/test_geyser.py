@@ -3,6 +3,7 @@ Real gRPC client and server on loopback, fed by a real Chain executing signed tr
 from __future__ import annotations
 
 import json
+import time
 
 import grpc
 import pytest
@@ -36,6 +37,7 @@ async def test_transaction_update_carries_full_transaction_and_meta(env):
     rec = env.chain.execute(transfer_tx(env.chain, alice, bob, SOL))
     update = await sub.next_update()
     assert list(update.filters) == ["mine"]
+    assert abs(update.created_at.ToNanoseconds() - time.time_ns()) < 5 * 10**9
     info = update.transaction.transaction
     assert update.transaction.slot == rec.slot and info.index == rec.index
     assert Signature.from_bytes(info.signature) == rec.signature and not info.is_vote
