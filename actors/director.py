@@ -33,7 +33,7 @@ from messages.balance import LiveMints, LiveMintsRequest, StrayTokens
 
 PID_COLLECT_SECONDS = 1.0
 ANALYSIS_GRACE_SECONDS = 2.0
-WARM_SPARES = 4          # PositionActors forked and warmed ahead, so a buy never waits for one
+WARM_SPARES = 8          # PositionActors forked and warmed ahead, so a buy never waits for one
 
 
 @dataclass

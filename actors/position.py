@@ -28,7 +28,7 @@ BUY_TIMEOUT_SECONDS = 30.0
 SELL_REPLY_TIMEOUT_SECONDS = 45.0   # no answer from the seller (it may have been restarted): ask again
 SELL_RETRY_DELAY_SECONDS = 1.0
 MAX_SELL_REQUESTS = 5
-SPARE_REFRESH_SECONDS = 0.3         # under RpcClient's blockhash cache age, so a buy never fetches one
+SPARE_REFRESH_SECONDS = 1.0         # keeps a spare's connection warm; a buy fetches a blockhash if older than 0.4 s
 
 
 class PositionActor(IOActor):

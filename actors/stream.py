@@ -69,8 +69,12 @@ class StreamActor(IOActor):
         self.settings, self.peers = msg.settings, msg.peers
         process_logging(msg.settings, "stream")
         self.watchers.update(dict(msg.watched))
-        self.submit(self._consume(), self._stream_ended, self._stream_failed)
         self._report_stats()
+        chain = msg.settings.chain
+        if not chain.grpc_endpoint and not chain.ws_url:
+            logger.error("stream: neither chain.grpc_endpoint nor chain.ws_url is set: no launches")
+            return
+        self.submit(self._consume(), self._stream_ended, self._stream_failed)
 
     def _stats(self, request_id: str) -> StreamStats:
         c, sub = self.counts, getattr(self.subscriber, "stats", None)

@@ -130,6 +130,9 @@ async def _measure(conn, port: int, payer: str, rates: list[int], seconds: float
     arrivals.clear()
     conn.send(("burst", burst))
     executed = await loop.run_in_executor(None, conn.recv)
+    deadline = time.perf_counter() + 10
+    while len(arrivals) < len(executed) and time.perf_counter() < deadline:  # let the stream drain
+        await asyncio.sleep(0.05)
     got = [arrivals[sig] for sig in executed if sig in arrivals]
     first_exec = min(executed.values())
     span = max(got) - first_exec

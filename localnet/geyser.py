@@ -8,6 +8,7 @@ are held until their slot reaches that status.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import time
 from collections import defaultdict
@@ -16,80 +17,22 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from loguru import logger
 from solders.hash import Hash
-from solders.message import MessageV0
 from solders.pubkey import Pubkey
 
 from adapters.yellowstone.filters import CompiledRequest, FilterError
 from adapters.yellowstone.generated import geyser_pb2 as geyser
 from adapters.yellowstone.generated import geyser_pb2_grpc as geyser_grpc
-from adapters.yellowstone.generated import solana_storage_pb2 as storage
+from adapters.yellowstone.encode import transaction_update
 from adapters.yellowstone.tx_error import encode_transaction_error
 from localnet.chain import writable_account_keys
 
 DEFAULT_PING_INTERVAL_S = 10.0
 DEFAULT_QUEUE_SIZE = 10_000
+HELD_PER_QUEUE_SLOT = 10   # updates held for a commitment may reach 10x the send queue
 SERVER_VERSION = "0.1.0"
 _STATUS_LEVEL = {"processed": geyser.PROCESSED, "confirmed": geyser.CONFIRMED, "finalized": geyser.FINALIZED}
 _COMMITMENT_NAME = {geyser.PROCESSED: "processed", geyser.CONFIRMED: "confirmed", geyser.FINALIZED: "finalized"}
 _SLOT_STATUS = {"processed": geyser.SLOT_PROCESSED, "confirmed": geyser.SLOT_CONFIRMED, "finalized": geyser.SLOT_FINALIZED}
-_SYSTEM_PROGRAM = bytes(Pubkey.default())
-
-
-# ---- TxRecord -> protobuf --------------------------------------------------------------
-def _message_proto(message) -> storage.Message:
-    header = message.header
-    lookups = getattr(message, "address_table_lookups", None) or []
-    return storage.Message(
-        header=storage.MessageHeader(num_required_signatures=header.num_required_signatures,
-                                     num_readonly_signed_accounts=header.num_readonly_signed_accounts,
-                                     num_readonly_unsigned_accounts=header.num_readonly_unsigned_accounts),
-        account_keys=[bytes(key) for key in message.account_keys],
-        recent_blockhash=bytes(message.recent_blockhash),
-        instructions=[storage.CompiledInstruction(program_id_index=ix.program_id_index, accounts=bytes(ix.accounts),
-                                                  data=bytes(ix.data)) for ix in message.instructions],
-        versioned=isinstance(message, MessageV0),
-        address_table_lookups=[storage.MessageAddressTableLookup(account_key=bytes(lookup.account_key),
-                                                                 writable_indexes=bytes(lookup.writable_indexes),
-                                                                 readonly_indexes=bytes(lookup.readonly_indexes))
-                               for lookup in lookups])
-
-
-def _token_balance_proto(entry: dict) -> storage.TokenBalance:
-    amount = entry["uiTokenAmount"]
-    return storage.TokenBalance(
-        account_index=entry["accountIndex"], mint=entry["mint"], owner=entry.get("owner", ""),
-        program_id=entry.get("programId", ""),
-        ui_token_amount=storage.UiTokenAmount(ui_amount=amount.get("uiAmount") or 0.0, decimals=amount["decimals"],
-                                              amount=amount["amount"], ui_amount_string=amount["uiAmountString"]))
-
-
-def _meta_proto(rec) -> storage.TransactionStatusMeta:
-    meta = storage.TransactionStatusMeta(
-        fee=rec.fee, pre_balances=rec.pre_balances, post_balances=rec.post_balances,
-        log_messages=rec.log_messages, compute_units_consumed=rec.compute_units,
-        inner_instructions=[storage.InnerInstructions(index=group["index"], instructions=[
-            storage.InnerInstruction(program_id_index=ix["programIdIndex"], accounts=bytes(ix["accounts"]),
-                                     data=bytes(ix["data"]), stack_height=ix.get("stackHeight"))
-            for ix in group["instructions"]]) for group in rec.inner_instructions],
-        pre_token_balances=[_token_balance_proto(entry) for entry in rec.pre_token_balances],
-        post_token_balances=[_token_balance_proto(entry) for entry in rec.post_token_balances],
-        loaded_writable_addresses=[bytes(key) for key in rec.loaded_writable],
-        loaded_readonly_addresses=[bytes(key) for key in rec.loaded_readonly],
-        return_data_none=rec.return_data is None)
-    if rec.err is not None:
-        meta.err.err = encode_transaction_error(rec.err)
-    if rec.return_data is not None:
-        meta.return_data.program_id = bytes(rec.return_data[0])
-        meta.return_data.data = rec.return_data[1]
-    return meta
-
-
-def transaction_update(rec) -> geyser.SubscribeUpdateTransaction:
-    """The SubscribeUpdateTransaction a real Yellowstone server sends for this executed transaction."""
-    tx = rec.transaction
-    return geyser.SubscribeUpdateTransaction(slot=rec.slot, transaction=geyser.SubscribeUpdateTransactionInfo(
-        signature=bytes(rec.signature), is_vote=rec.is_vote, index=rec.index, meta=_meta_proto(rec),
-        transaction=storage.Transaction(signatures=[bytes(s) for s in tx.signatures], message=_message_proto(tx.message))))
 
 
 class _ExecutedTransaction:
@@ -128,6 +71,8 @@ class _Subscriber:
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=queue_size)
         self.request: CompiledRequest | None = None
         self.held: dict[int, list] = defaultdict(list)   # slot -> updates waiting for the commitment
+        self.held_count = 0
+        self.max_held = HELD_PER_QUEUE_SLOT * queue_size
         self.closed = asyncio.Event()
         self.close_code: grpc.StatusCode | None = None
         self.close_details = ""
@@ -151,6 +96,7 @@ class _Subscriber:
         compiled = CompiledRequest.compile(request)
         self.request = compiled
         self.held.clear()
+        self.held_count = 0
         if compiled.from_slot is not None:
             self._replay(chain, compiled.from_slot)
 
@@ -187,6 +133,10 @@ class _Subscriber:
                 self.push(update)
         else:
             self.held[slot].extend(updates)
+            self.held_count += len(updates)
+            if self.held_count > self.max_held:  # memory stays bounded even for a huge filter
+                self.server.cut_off_count += 1
+                self.close(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many updates waiting for their commitment")
 
     def _account_updates(self, request: CompiledRequest, executed: _ExecutedTransaction) -> list:
         updates = []
@@ -212,7 +162,9 @@ class _Subscriber:
             return
         if _STATUS_LEVEL[status] == request.commitment and self.held:
             for held_slot in sorted(s for s in self.held if s <= slot):
-                for update in self.held.pop(held_slot):
+                released = self.held.pop(held_slot)
+                self.held_count -= len(released)
+                for update in released:
                     self.push(update)
         names = [n for n, by_commitment in request.slots.items()
                  if not by_commitment or _STATUS_LEVEL[status] == request.commitment]
@@ -231,8 +183,8 @@ class _GeyserService(geyser_grpc.GeyserServicer):
         expected = self.server.x_token
         if expected is None:
             return
-        supplied = dict(context.invocation_metadata()).get("x-token")
-        if supplied != expected:
+        supplied = dict(context.invocation_metadata()).get("x-token") or ""
+        if not hmac.compare_digest(supplied.encode(), expected.encode()):
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid x-token")
 
     async def Subscribe(self, request_iterator, context):

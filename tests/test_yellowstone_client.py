@@ -153,6 +153,10 @@ async def test_pumpfun_create_and_buy_events_from_the_stream(served_chain):
     (created,) = pump_events(streamed_transaction(create_update.transaction)).of_type(CreateEvent)
     assert (created.mint, created.symbol, created.user) == (mint.pubkey(), "STRM", creator.pubkey())
     buy_tx = streamed_transaction(buy_update.transaction)
+    meta = buy_update.transaction.transaction.meta
+    post = {b.owner: (b.mint, b.ui_token_amount.amount) for b in meta.post_token_balances}
+    assert post[str(trader.pubkey())] == (str(mint.pubkey()), "1000000000000")  # raw units, as a string
+    assert {ix.stack_height for ix in buy_tx.inner_instructions} >= {2}
     (trade,) = pump_events(buy_tx).of_type(TradeEvent)
     assert trade.is_buy and trade.token_amount == 1_000_000_000_000 and trade.user == trader.pubkey()
     # the same event is also readable from the self-CPI inner instructions alone

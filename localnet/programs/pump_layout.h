@@ -12,6 +12,8 @@ static const u8 ACCOUNT_BONDING_CURVE[8] = {0x17, 0xb7, 0xf8, 0x37, 0x60, 0xd8, 
 static const u8 EVENT_CREATE[8] = {0x1b, 0x72, 0xa9, 0x4d, 0xde, 0xeb, 0x63, 0x76};
 static const u8 EVENT_TRADE[8] = {0xbd, 0xdb, 0x7f, 0xd3, 0x4e, 0xe6, 0x61, 0xee};
 static const u8 EVENT_COMPLETE[8] = {0x5f, 0x72, 0x61, 0x9c, 0xd4, 0x2e, 0x98, 0x08};
+static const u8 IX_MIGRATE[8] = {0x9b, 0xea, 0xe7, 0x92, 0xec, 0x9e, 0xa2, 0x1e};
+static const u8 EVENT_COMPLETE_PUMP_AMM_MIGRATION[8] = {0xbd, 0xe9, 0x5d, 0xb9, 0x5c, 0x94, 0xea, 0x94};
 /* sha256("anchor:event")[:8]: tags an event carried by a self-CPI (Anchor emit_cpi!) */
 static const u8 EVENT_IX_TAG[8] = {0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1d};
 
@@ -23,6 +25,9 @@ static const u8 EVENT_IX_TAG[8] = {0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1
 #define GLOBAL_INITIAL_REAL_TOKEN 89
 #define GLOBAL_TOKEN_TOTAL_SUPPLY 97
 #define GLOBAL_FEE_BPS 105
+#define GLOBAL_WITHDRAW_AUTHORITY 113
+#define GLOBAL_ENABLE_MIGRATE 145
+#define GLOBAL_POOL_MIGRATION_FEE 146
 #define GLOBAL_CREATOR_FEE_BPS 154
 #define GLOBAL_FEE_RECIPIENTS 162          /* [Pubkey; 7] */
 #define GLOBAL_MIN_LEN (GLOBAL_FEE_RECIPIENTS + 7 * 32)
@@ -46,6 +51,7 @@ static const u8 EVENT_IX_TAG[8] = {0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1
 #define ERR_INSTRUCTION_FALLBACK_NOT_FOUND 101
 #define ERR_INSTRUCTION_DID_NOT_DESERIALIZE 102
 #define ERR_CONSTRAINT_MUT 2000
+#define ERR_CONSTRAINT_HAS_ONE 2001
 #define ERR_CONSTRAINT_SEEDS 2006
 #define ERR_CONSTRAINT_ADDRESS 2012
 #define ERR_ACCOUNT_DISCRIMINATOR_MISMATCH 3002
@@ -57,6 +63,7 @@ static const u8 EVENT_IX_TAG[8] = {0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1
 #define ERR_TOO_LITTLE_SOL_RECEIVED 6003
 #define ERR_MINT_DOES_NOT_MATCH_BONDING_CURVE 6004
 #define ERR_BONDING_CURVE_COMPLETE 6005
+#define ERR_BONDING_CURVE_NOT_COMPLETE 6006
 #define ERR_NOT_INITIALIZED 6007
 #define ERR_BUY_ZERO_AMOUNT 6020
 #define ERR_SELL_ZERO_AMOUNT 6022

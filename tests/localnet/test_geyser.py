@@ -3,6 +3,7 @@ Real gRPC client and server on loopback, fed by a real Chain executing signed tr
 from __future__ import annotations
 
 import json
+import struct
 import time
 
 import grpc
@@ -12,6 +13,7 @@ from solders.pubkey import Pubkey
 from solders.signature import Signature
 
 from adapters.yellowstone.generated import geyser_pb2 as geyser
+from adapters.yellowstone.transactions import streamed_transaction
 from adapters.yellowstone.tx_error import decode_transaction_error
 from tests.localnet.test_geyser_helpers import SOL, TOKEN, GeyserEnv, Subscription, funded, transfer_tx
 
@@ -222,3 +224,39 @@ async def test_unary_methods(env):
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     version = json.loads((await env.stub.GetVersion(geyser.GetVersionRequest(), metadata=md)).version)
     assert version["version"]["package"]
+
+
+def _install_lookup_table(chain, addresses: list[Pubkey]) -> Pubkey:
+    """An active address lookup table, written straight into the ledger (meta: 56 bytes)."""
+    from solders.account import Account
+    from solders.address_lookup_table_account import ID as ALT_PROGRAM, AddressLookupTable
+    meta = (struct.pack("<IQQB", 1, 2**64 - 1, 0, 0) + b"\x01" + bytes(Pubkey.default()) + b"\0\0")
+    data = meta + b"".join(bytes(a) for a in addresses)
+    assert list(AddressLookupTable.deserialize(data).addresses) == addresses
+    table = Keypair().pubkey()
+    chain.svm.set_account(table, Account(lamports=10 * SOL, data=data, owner=ALT_PROGRAM, executable=False))
+    return table
+
+
+async def test_v0_lookup_table_addresses_are_sent_and_filterable(env):
+    from solders.address_lookup_table_account import AddressLookupTableAccount
+    from solders.message import MessageV0
+    from solders.system_program import TransferParams, transfer
+    from solders.transaction import VersionedTransaction
+    alice = funded(env.chain)
+    bob = Keypair().pubkey()
+    table = _install_lookup_table(env.chain, [bob])
+    sub = await env.subscribe(tx_request(to_bob={"account_include": [str(bob)]}))
+    blockhash, _ = env.chain.latest_blockhash()
+    ix = transfer(TransferParams(from_pubkey=alice.pubkey(), to_pubkey=bob, lamports=SOL))
+    message = MessageV0.try_compile(alice.pubkey(), [ix], [AddressLookupTableAccount(table, [bob])], blockhash)
+    rec = env.chain.execute(VersionedTransaction(message, [alice]))
+    assert rec.err is None and rec.loaded_writable == [bob]
+    update = await sub.next_update()
+    info = update.transaction.transaction
+    assert streamed_transaction(update.transaction).account_keys == tuple(rec.account_keys)  # loaded ones last
+    lookup = info.transaction.message.address_table_lookups[0]
+    assert Pubkey.from_bytes(lookup.account_key) == table and bytes(lookup.writable_indexes) == b"\0"
+    assert [Pubkey.from_bytes(k) for k in info.meta.loaded_writable_addresses] == [bob]
+    assert bob not in [Pubkey.from_bytes(k) for k in info.transaction.message.account_keys]
+    sub.close()
