@@ -20,12 +20,12 @@ from actors.trading_io import process_logging
 from actors.supervision import Supervisor
 from messages import new_request_id
 from messages.analysis import AnalysisDecision, AnalysisFailed, AnalyzeLaunch
-from messages.position import (OpenPosition, PositionClosed, PositionFailed, RecoverPosition,
+from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed, RecoverPosition,
                                TxSent, TxSettled)
 from messages.start import (DirectorStarted, Peers, PeersChanged, StartAnalyzer,
                             StartBalanceMonitor, StartDirector, StartPosition, StartSeller,
                             StartStream, StartWallet)
-from messages.status import (ChildPids, ChildPidsRequest, PidReply, PidRequest, SetBuying, Status,
+from messages.status import (ChildPids, ChildPidsRequest, ClosingAll, CloseAllPositions, PidReply, PidRequest, SetBuying, Status,
                              StatusFailed, StatusRequest)
 from messages.stream import LaunchBatch, StreamStats, UnwatchMint, WatchMint
 from messages.wallet import BalancesReport, ExpectLamportChange
@@ -59,6 +59,7 @@ class Director(ActorTypeDispatcher):
         self.safety_mode = False
         self.stray_tokens: tuple = ()
         self.stream_stats: StreamStats | None = None    # last counters the StreamActor reported
+        self.shutting_down = False
         self.pid_requests: dict[str, dict] = {}           # request id -> {asker, pids, waiting}
 
     def receiveMessage(self, msg, sender):
@@ -227,6 +228,8 @@ class Director(ActorTypeDispatcher):
 
     # ---- supervision ---------------------------------------------------------------------------
     def receiveMsg_ChildActorExited(self, msg: ChildActorExited, sender):
+        if self.shutting_down:
+            return   # a restart racing the shutdown would leave an orphan (thespian #27)
         address = msg.childAddress
         if address in self.spares:
             self.spares.remove(address)
@@ -282,6 +285,7 @@ class Director(ActorTypeDispatcher):
             self.supervisor.on_wakeup(msg)
 
     def receiveMsg_ActorExitRequest(self, msg: ActorExitRequest, sender):
+        self.shutting_down = True
         if self.supervisor is not None:
             self.supervisor.shutdown()   # no restart may race the shutdown
 
@@ -308,6 +312,13 @@ class Director(ActorTypeDispatcher):
     def receiveMsg_SetBuying(self, msg: SetBuying, sender):
         self.buying = msg.enabled
         logger.info("director: buying {}", "enabled" if msg.enabled else "paused")
+
+    def receiveMsg_CloseAllPositions(self, msg: CloseAllPositions, sender):
+        self.buying = False
+        for live in self.positions.values():
+            self.send(live.address, ExitNow("close all"))
+        logger.info("director: buying stopped; closing {} open position(s)", len(self.positions))
+        self.send(sender, ClosingAll(msg.request_id, len(self.positions)))
 
     def receiveMsg_ChildPidsRequest(self, msg: ChildPidsRequest, sender):
         targets = {name: self.supervisor.address_of(name)

@@ -16,8 +16,8 @@ from thespian.actors import WakeupMessage
 from actors.bridge import IOActor
 from actors.trading_io import ChainAccess, curve_from_trade, exit_reason, process_logging
 from messages import new_request_id
-from messages.position import (OpenPosition, PositionClosed, PositionFailed, RecoverPosition,
-                               TxSent, TxSettled)
+from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed,
+                               RecoverPosition, TxSent, TxSettled)
 from messages.seller import NothingToSell, SellFailed, SellSucceeded, SellTokens
 from messages.start import PeersChanged, StartPosition
 from messages.status import PidReply, PidRequest
@@ -51,6 +51,7 @@ class PositionActor(IOActor):
         self.exit_why = ""
         self.buy_signature = ""
         self.prepared = None            # signed buy waiting for the reservation
+        self.exit_soon = ""             # ExitNow arrived before tokens were held
 
     # ---- dispatch ------------------------------------------------------------------------------
     async def on_loop_close(self) -> None:
@@ -64,7 +65,7 @@ class PositionActor(IOActor):
             ReservationRefused: self._on_refused, TradeBatch: self._on_trades,
             SellSucceeded: self._on_sold, NothingToSell: self._on_nothing_to_sell,
             SellFailed: self._on_sell_failed, PeersChanged: self._on_peers,
-            WakeupMessage: self._on_wakeup,
+            WakeupMessage: self._on_wakeup, ExitNow: self._on_exit_now,
         }.get(type(msg))
         if isinstance(msg, PidRequest):
             self.send(sender, PidReply(msg.request_id, os.getpid()))
@@ -166,6 +167,9 @@ class PositionActor(IOActor):
         self.stage = "holding"
         logger.info("position {}: bought {} tokens for {} lamports", self._mint,
                     self.bought_tokens, self.cost_lamports)
+        if self.exit_soon:
+            self._exit(self.exit_soon)
+            return
         self.generation += 1
         self.wakeupAfter(self.settings.trading.max_hold_seconds,
                          payload=("max_hold", self.generation))
@@ -208,6 +212,11 @@ class PositionActor(IOActor):
         elif kind == "sell_timeout" and self.stage == "selling":
             logger.warning("position {}: no answer from the seller, asking again", self._mint)
             self._request_sell()
+
+    def _on_exit_now(self, msg: ExitNow) -> None:
+        self.exit_soon = msg.reason
+        if self.stage == "holding":
+            self._exit(msg.reason)   # otherwise the exit follows as soon as the buy settles
 
     def _exit(self, why: str) -> None:
         logger.info("position {}: exit ({})", self._mint, why)

@@ -51,9 +51,11 @@ async def measure(seconds: float, launch_rate: float | None) -> dict:
                     return {}
                 async with http.get(f"{metadata}/market/wallets") as response:
                     return await response.json()
-            cpu0, slot0, market0, t0 = sum(node.cpu_times()[:2]), await _rpc(http, rpc_url, "getSlot"), await market(), time.monotonic()
+            async def snapshot() -> tuple:
+                return sum(node.cpu_times()[:2]), await _rpc(http, rpc_url, "getSlot"), await market(), time.monotonic()
+            cpu0, slot0, market0, t0 = await snapshot()
             await asyncio.sleep(seconds)
-            cpu1, slot1, market1, t1 = sum(node.cpu_times()[:2]), await _rpc(http, rpc_url, "getSlot"), await market(), time.monotonic()
+            cpu1, slot1, market1, t1 = await snapshot()
         wall = t1 - t0
         result = {"rate": launch_rate, "wall_s": wall, "cpu_cores": (cpu1 - cpu0) / wall,
                   "slots": slot1 - slot0, "slots_expected": wall * 1000 / SLOT_MS}

@@ -21,6 +21,12 @@ class RecoverPosition:
 
 
 @dataclass(frozen=True)
+class ExitNow:
+    """Director -> PositionActor: sell as soon as tokens are held (shutdown, kill switch)."""
+    reason: str
+
+
+@dataclass(frozen=True)
 class TxSent:
     """Position/Seller -> Director: a tx of ours is about to reach the chain (signature known before send)."""
     mint: str

@@ -44,6 +44,19 @@ class SetBuying:
 
 
 @dataclass(frozen=True)
+class CloseAllPositions:
+    """run.py -> Director: stop buying and sell every open position now (before a shutdown)."""
+    request_id: str
+
+
+@dataclass(frozen=True)
+class ClosingAll:
+    """Director -> requester: buying stopped; `open_positions` are selling (poll Status until 0)."""
+    request_id: str
+    open_positions: int
+
+
+@dataclass(frozen=True)
 class ChildPidsRequest:
     """test/ops -> Director: process ids of live children, by name (used by fault-injection tests)."""
     request_id: str

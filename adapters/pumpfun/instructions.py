@@ -1,5 +1,5 @@
-"""pump.fun legacy instruction builders: create (14 accounts), buy (18), sell (16).
-Account orders from PROTOCOL_FACTS.md (pump-public-docs, chainstack's IDL)."""
+"""pump.fun legacy instruction builders: create (14 accounts), buy (18), sell (16), migrate (24).
+Account orders from PROTOCOL_FACTS.md (pump-public-docs, chainstack's IDL) and idl/pump.json."""
 from __future__ import annotations
 
 import struct
@@ -9,10 +9,12 @@ from solders.pubkey import Pubkey
 
 from adapters.pumpfun import addresses as addr
 from adapters.pumpfun.layout_v1 import anchor_discriminator
+from adapters.pumpswap import addresses as amm
 
 CREATE_DISCRIMINATOR = anchor_discriminator("global", "create")     # 181ec828051c0777
 BUY_DISCRIMINATOR = anchor_discriminator("global", "buy")           # 66063d1201daebea
 SELL_DISCRIMINATOR = anchor_discriminator("global", "sell")         # 33e685a4017f83ad
+MIGRATE_DISCRIMINATOR = anchor_discriminator("global", "migrate")   # 9beae792ec9ea21e
 U64_MAX = 2**64 - 1
 
 
@@ -134,3 +136,40 @@ def build_buy_with_ata(user: Pubkey, mint: Pubkey, creator: Pubkey, fee_recipien
     """[create the buyer's ATA if missing, buy]: what a first buy of a coin sends."""
     return [build_create_ata_idempotent(user, user, mint, token_program),
             build_buy(user, mint, creator, fee_recipient, amount, max_sol_cost, token_program, track_volume)]
+
+
+def build_migrate(user: Pubkey, mint: Pubkey, withdraw_authority: Pubkey) -> Instruction:
+    """`migrate` (no args) of a complete curve into its canonical PumpSwap pool, in the account order
+    of idl/pump.json. Anyone may send it; withdraw_authority must be Global.withdraw_authority (it
+    receives Global.pool_migration_fee). `user` is marked writable: the local program has it pay the
+    rent of the pool and its token accounts. lp_mint and user_pool_token_account are the mainnet
+    PDAs; the local pool mints no LP tokens."""
+    pool, authority = amm.canonical_pool(mint), amm.pool_authority(mint)
+    pool_base, pool_quote = amm.pool_vaults(pool, mint)
+    lp_mint = Pubkey.find_program_address([b"pool_lp_mint", bytes(pool)], amm.PROGRAM)[0]
+    return Instruction(addr.PUMP_PROGRAM, MIGRATE_DISCRIMINATOR, [
+        _ro(addr.GLOBAL),
+        _w(withdraw_authority),
+        _ro(mint),
+        _w(addr.bonding_curve(mint)),
+        _w(addr.associated_bonding_curve(mint)),
+        AccountMeta(user, is_signer=True, is_writable=True),
+        _ro(addr.SYSTEM_PROGRAM),
+        _ro(addr.TOKEN_PROGRAM),
+        _ro(amm.PROGRAM),
+        _w(pool),
+        _w(authority),
+        _w(addr.associated_token_address(authority, mint)),
+        _w(addr.associated_token_address(authority, addr.WSOL_MINT)),
+        _ro(amm.GLOBAL_CONFIG),
+        _ro(addr.WSOL_MINT),
+        _w(lp_mint),
+        _w(addr.associated_token_address(authority, lp_mint, addr.TOKEN_2022_PROGRAM)),
+        _w(pool_base),
+        _w(pool_quote),
+        _ro(addr.TOKEN_2022_PROGRAM),
+        _ro(addr.ASSOCIATED_TOKEN_PROGRAM),
+        _ro(amm.EVENT_AUTHORITY),
+        _ro(addr.EVENT_AUTHORITY),
+        _ro(addr.PUMP_PROGRAM),
+    ])

@@ -1,5 +1,6 @@
 """PumpSwap instruction builders: buy and sell (17 accounts, the pre-volume-accumulator order of
-idl/pump_amm.json; the program ignores accounts past 17) and the local chain's `migrate`."""
+idl/pump_amm.json; the program ignores accounts past 17). Pools are created by pump's `migrate`
+(adapters.pumpfun.instructions.build_migrate), which CPIs into the pool program."""
 from __future__ import annotations
 
 import struct
@@ -7,14 +8,11 @@ import struct
 from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
 
-from adapters.pumpfun import addresses as pump
-from adapters.pumpfun.instructions import build_create_ata_idempotent
 from adapters.pumpfun.layout_v1 import anchor_discriminator
 from adapters.pumpswap import addresses as addr
 
 BUY_DISCRIMINATOR = anchor_discriminator("global", "buy")
 SELL_DISCRIMINATOR = anchor_discriminator("global", "sell")
-MIGRATE_DISCRIMINATOR = anchor_discriminator("global", "migrate")
 U64_MAX = 2**64 - 1
 
 
@@ -56,22 +54,3 @@ def build_sell(user: Pubkey, base_mint: Pubkey, fee_recipient: Pubkey, base_amou
     data = SELL_DISCRIMINATOR + _u64("base_amount_in", base_amount_in) + _u64("min_quote_amount_out", min_quote_amount_out)
     return Instruction(addr.PROGRAM, data, _swap_accounts(user, base_mint, fee_recipient))
 
-
-def build_migrate(admin: Pubkey, base_mint: Pubkey, base_amount: int, quote_amount: int) -> list[Instruction]:
-    """[create the pool's two vault ATAs, migrate]: GlobalConfig.admin moves a completed curve's
-    reserves (already withdrawn into the admin's base and WSOL ATAs) into the coin's canonical pool.
-    Stands in for pump's `migrate` CPI into `create_pool`; no LP tokens are minted."""
-    pool = addr.canonical_pool(base_mint)
-    pool_base, pool_quote = addr.pool_vaults(pool, base_mint)
-    data = MIGRATE_DISCRIMINATOR + _u64("base_amount", base_amount) + _u64("quote_amount", quote_amount)
-    migrate = Instruction(addr.PROGRAM, data, [
-        _meta(admin, writable=True, signer=True), _meta(addr.GLOBAL_CONFIG), _meta(pool, writable=True),
-        _meta(addr.pool_authority(base_mint)), _meta(base_mint), _meta(addr.WSOL_MINT),
-        _meta(pump.bonding_curve(base_mint)),
-        _meta(addr.associated_token_address(admin, base_mint), writable=True),
-        _meta(addr.associated_token_address(admin, addr.WSOL_MINT), writable=True),
-        _meta(pool_base, writable=True), _meta(pool_quote, writable=True),
-        _meta(addr.SYSTEM_PROGRAM), _meta(addr.TOKEN_PROGRAM), _meta(addr.EVENT_AUTHORITY), _meta(addr.PROGRAM),
-    ])
-    return [build_create_ata_idempotent(admin, pool, base_mint), build_create_ata_idempotent(admin, pool, addr.WSOL_MINT),
-            migrate]

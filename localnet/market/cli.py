@@ -25,7 +25,8 @@ def add_market_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--fate-weights", default=",".join(f"{f.value}={w:g}" for f, w in DEFAULT_FATE_WEIGHTS.items()),
                        help="relative weights of coin fates, e.g. dies=60,pump_dump=17,rug=12,grind=8,graduate=1")
     group.add_argument("--smart-wallets", type=int, default=3, help="wallets that buy early into pumps (default 3)")
-    group.add_argument("--replay", type=Path, default=None, help="replay a trades CSV (shared/data format) as the market")
+    group.add_argument("--replay", type=Path, default=None,
+                       help="replay a trades CSV (shared/data format) as the market")
     group.add_argument("--max-coins", type=int, default=None, help="stop launching after this many coins")
     group.add_argument("--market-seconds", type=float, default=None,
                        help="stop the market after this many simulated seconds (default: run until stopped)")

@@ -11,6 +11,7 @@ from solders.pubkey import Pubkey
 from adapters.pumpfun import curve as curve_math
 from adapters.pumpfun.layout_v1 import BondingCurve, Global
 from localnet.market.config import Fate
+from localnet.market.wallets import Wallet
 
 _ADJECTIVES = ("Based", "Tiny", "Golden", "Moon", "Angry", "Sleepy", "Turbo", "Cosmic", "Frog", "Giga",
                "Retro", "Lucky", "Wild", "Pixel", "Hyper", "Silent", "Rich", "Cyber", "Chill", "Mega")
@@ -23,7 +24,8 @@ SOCIALS_SHARE = 0.4          # share of coins whose metadata lists twitter/teleg
 class Coin:
     index: int
     mint: Keypair
-    creator: Keypair
+    address: Pubkey                           # the mint's address
+    creator: Wallet
     fate: Fate
     rng: random.Random
     name: str
@@ -36,10 +38,6 @@ class Coin:
     launched: bool = False
     ended: bool = False
     graduated: bool = False
-
-    @property
-    def address(self) -> Pubkey:
-        return self.mint.pubkey()
 
     def holders(self, exclude: Pubkey | None = None) -> list[Pubkey]:
         return [owner for owner, amount in self.holdings.items() if amount > 0 and owner != exclude]
@@ -54,14 +52,14 @@ class Coin:
         self.holdings[owner] -= tokens
 
 
-def new_coin(index: int, seed: int, fate: Fate, creator: Keypair, global_: Global) -> Coin:
+def new_coin(index: int, seed: int, fate: Fate, creator: Wallet, global_: Global) -> Coin:
     """A coin whose every random choice comes from its own seeded stream (deterministic per index)."""
     rng = random.Random(f"localnet-market:{seed}:coin:{index}")
     mint = Keypair.from_seed(rng.randbytes(32))
     name = f"{rng.choice(_ADJECTIVES)} {rng.choice(_NOUNS)}"
     symbol = (name.split()[0][:2] + name.split()[1][:3]).upper()
-    return Coin(index=index, mint=mint, creator=creator, fate=fate, rng=rng, name=name, symbol=symbol,
-                curve=curve_math.initial_curve(global_, creator.pubkey()))
+    return Coin(index=index, mint=mint, address=mint.pubkey(), creator=creator, fate=fate, rng=rng, name=name,
+                symbol=symbol, curve=curve_math.initial_curve(global_, creator.pubkey))
 
 
 def metadata_document(coin_name: str, symbol: str, mint: Pubkey, image_url: str, rng: random.Random) -> dict:

@@ -67,8 +67,16 @@ def buy_tokens(coin: Coin, global_: Global, lamports: int) -> int:
         floor = 0
     else:
         floor = global_.initial_real_token_reserves * KEEP_REAL_TOKENS_BPS // 10_000
-    tokens = curve_math.tokens_for_sol(state, global_, lamports)
+    tokens = _tokens_for_about(state, global_, lamports)
     return max(0, min(tokens, state.real_token_reserves - floor))
+
+
+def _tokens_for_about(state, global_: Global, lamports: int) -> int:
+    """Tokens for about `lamports` including fees: the curve formula solved directly. The market
+    needs no exact fit (its limit is computed from the tokens), and this is ~40x cheaper."""
+    fee_bps = global_.fee_basis_points + global_.creator_fee_basis_points
+    spend = lamports * 10_000 // (10_000 + fee_bps)
+    return max(0, spend * state.virtual_token_reserves // (state.virtual_sol_reserves + spend) - 1)
 
 
 def buy_limit(coin: Coin, global_: Global, tokens: int) -> int:

@@ -15,7 +15,7 @@ from adapters.pumpfun import addresses as addr
 from adapters.pumpfun.layout_v1 import GLOBAL, Global
 from localnet.market.config import MarketConfig
 from localnet.market.rpc_sender import RpcSender
-from localnet.market.wallets import derive_wallets, fund_wallets
+from localnet.market.wallets import Wallet, derive_wallets, fund_wallets
 
 
 class MarketBase:
@@ -24,8 +24,8 @@ class MarketBase:
         self.faucet = faucet
         self.metadata = metadata
         self.sender = RpcSender(rpc_url)
-        self.wallets: dict[str, list[Keypair]] = {}
-        self.keypairs: dict[Pubkey, Keypair] = {}
+        self.wallets: dict[str, list[Wallet]] = {}
+        self.wallet_of: dict[Pubkey, Wallet] = {}
         self.global_state: Global | None = None
         self._task: asyncio.Task | None = None
         self._started_at = time.monotonic()
@@ -44,9 +44,10 @@ class MarketBase:
         try:
             answer = await self.sender.call("getAccountInfo", [str(addr.GLOBAL), {"encoding": "base64"}])
             self.global_state = GLOBAL.decode(self.account_bytes(answer))
-            self.wallets = {role: derive_wallets(self.config.seed, role, count) for role, count in self._roles().items()}
-            self.keypairs = {k.pubkey(): k for group in self.wallets.values() for k in group}
-            await fund_wallets(self.sender, self.faucet, list(self.keypairs), self.config.wallet_lamports)
+            self.wallets = {role: derive_wallets(self.config.seed, role, count)
+                            for role, count in self._roles().items()}
+            self.wallet_of = {w.pubkey: w for group in self.wallets.values() for w in group}
+            await fund_wallets(self.sender, self.faucet, list(self.wallet_of), self.config.wallet_lamports)
         except BaseException:
             await self.sender.close()
             raise
@@ -79,18 +80,18 @@ class MarketBase:
 
     @property
     def smart_wallets(self) -> list[Pubkey]:
-        return [k.pubkey() for k in self.wallets.get("smart", [])]
+        return [w.pubkey for w in self.wallets.get("smart", [])]
 
     def status(self) -> dict:
         return {"running": self._task is not None and not self._task.done(),
-                "wallets": {role: [str(k.pubkey()) for k in group] for role, group in self.wallets.items()},
+                "wallets": {role: [str(w.pubkey) for w in group] for role, group in self.wallets.items()},
                 "transactions": asdict(self.sender.counters)}
 
-    def _submit(self, instructions: list, signers: list[Keypair], on_outcome) -> None:
+    def _submit(self, instructions: list, signers: list[Keypair], on_outcome, payer: Pubkey | None = None) -> None:
         def deliver(future: asyncio.Future) -> None:
             if not future.cancelled():
                 on_outcome(future.result())
-        self.sender.submit(instructions, signers).add_done_callback(deliver)
+        self.sender.submit(instructions, signers, payer).add_done_callback(deliver)
 
     @staticmethod
     def account_bytes(answer: dict) -> bytes:

@@ -28,7 +28,7 @@ from adapters.pumpfun import instructions as pump_ix
 from adapters.pumpfun.curve import TOKEN_DECIMALS
 from localnet.market.market_base import MarketBase
 from localnet.market.replay_file import ReplayTrade, load_trade_chains
-from localnet.market.wallets import derive_keypair
+from localnet.market.wallets import Wallet, derive_keypair
 
 DONORS_PER_TX = 2
 BACKLOG_LIMIT = 512
@@ -48,6 +48,7 @@ class ReplayCounters:
 class _ReplayCoin:
     source_mint: str
     mint: Keypair
+    address: Pubkey
     creator: Pubkey                            # the file's creator: fees go to its vault
     rows: list[ReplayTrade]
     holdings: dict[Pubkey, int]
@@ -64,13 +65,13 @@ class ReplayMarket(MarketBase):
     def _roles(self) -> dict[str, int]:
         return {"creator": 1, "replay": len(self._source_wallets)}
 
-    def local_wallet(self, source_wallet: str) -> Keypair:
+    def local_wallet(self, source_wallet: str) -> Wallet:
         return self.wallets["replay"][self._source_wallets.index(source_wallet)]
 
     def status(self) -> dict:
         return {**super().status(), **asdict(self.counters),
                 "live": sum(1 for coin in self.coins.values() if coin.rows), "mode": "replay",
-                "mints": {source: str(coin.mint.pubkey()) for source, coin in self.coins.items()}}
+                "mints": {source: str(coin.address) for source, coin in self.coins.items()}}
 
     async def _run(self) -> None:
         self._local = {source: self.local_wallet(source) for source in self._source_wallets}
@@ -102,44 +103,46 @@ class ReplayMarket(MarketBase):
     def _create(self, source_mint: str) -> None:
         rows = self.chains[source_mint]
         mint = derive_keypair(self.config.seed, "replay-mint", source_mint)
-        coin = self.coins[source_mint] = _ReplayCoin(source_mint, mint, Pubkey.from_string(rows[0].creator),
-                                                     list(rows), {})
+        creator = Pubkey.from_string(rows[0].creator)
+        coin = self.coins[source_mint] = _ReplayCoin(source_mint, mint, mint.pubkey(), creator, list(rows), {})
         uri = ""
         if self.metadata is not None:
-            local = str(mint.pubkey())
+            local = str(coin.address)
             self.metadata.publish(local, {"name": f"Replay {source_mint[:6]}", "symbol": source_mint[:4].upper(),
                                           "description": f"replay of {source_mint}",
                                           "image": self.metadata.image_url(local)})
             uri = self.metadata.metadata_url(local)
         user = self.wallets["creator"][0]
-        instruction = pump_ix.build_create(mint.pubkey(), user.pubkey(), f"Replay {source_mint[:6]}",
+        instruction = pump_ix.build_create(coin.address, user.pubkey, f"Replay {source_mint[:6]}",
                                            source_mint[:4].upper(), uri, coin.creator)
-        self._submit([instruction], [user, mint], partial(self._on_outcome, "launch", None))
+        self._submit([instruction], [user.keypair, mint], partial(self._on_outcome, "launch", None))
 
     def _trade(self, coin: _ReplayCoin, row_index: int) -> None:
         row = coin.rows[row_index]
         wallet = self._local[row.wallet]
-        owner = wallet.pubkey()
+        owner = wallet.pubkey
         fee_recipient = Pubkey.from_string(row.fee_recipient)
-        mint = coin.mint.pubkey()
+        mint = coin.address
         if row.is_buy:
             instructions = pump_ix.build_buy_with_ata(owner, mint, coin.creator, fee_recipient, row.tokens,
                                                       row.max_sol_cost)
-            signers = [wallet]
+            signers = [wallet.keypair]
             coin.holdings[owner] = coin.holdings.get(owner, 0) + row.tokens
         else:
             self._top_up(coin, wallet, row.tokens)
-            instructions = [pump_ix.build_sell(owner, mint, coin.creator, fee_recipient, row.tokens, row.min_sol_output)]
+            instructions = [pump_ix.build_sell(owner, mint, coin.creator, fee_recipient, row.tokens,
+                                               row.min_sol_output)]
             coin.holdings[owner] -= row.tokens
-        signers = [wallet]
+        signers = [wallet.keypair]
         final = row_index == len(coin.rows) - 1
         graduates = row.real_tokens == 0
-        self._submit(instructions, signers, partial(self._on_outcome, "trade", (coin, row_index, final, graduates)))
+        self._submit(instructions, signers, partial(self._on_outcome, "trade", (coin, row_index, final, graduates)),
+                     owner)
 
-    def _top_up(self, coin: _ReplayCoin, wallet: Keypair, tokens: int) -> None:
+    def _top_up(self, coin: _ReplayCoin, wallet: Wallet, tokens: int) -> None:
         """Before a sell: transfers from other local holders of what the seller lacks (own transactions,
         sent ahead of the sell; they leave the curve untouched)."""
-        owner, mint = wallet.pubkey(), coin.mint.pubkey()
+        owner, mint = wallet.pubkey, coin.address
         shortfall = tokens - coin.holdings.get(owner, 0)
         instructions, donors = [pump_ix.build_create_ata_idempotent(owner, owner, mint)], []
         for donor, held in sorted(coin.holdings.items(), key=lambda item: -item[1]):
@@ -153,13 +156,13 @@ class ReplayMarket(MarketBase):
                 dest=addr.associated_token_address(owner, mint), owner=donor, amount=amount, decimals=TOKEN_DECIMALS)))
             coin.holdings[donor] -= amount
             coin.holdings[owner] = coin.holdings.get(owner, 0) + amount
-            donors.append(self.keypairs[donor])
+            donors.append(self.wallet_of[donor].keypair)
             shortfall -= amount
             if len(donors) == DONORS_PER_TX:
-                self._submit(instructions, [wallet, *donors], partial(self._on_outcome, "top-up", None))
+                self._submit(instructions, [wallet.keypair, *donors], partial(self._on_outcome, "top-up", None))
                 instructions, donors = [], []
         if donors:
-            self._submit(instructions, [wallet, *donors], partial(self._on_outcome, "top-up", None))
+            self._submit(instructions, [wallet.keypair, *donors], partial(self._on_outcome, "top-up", None))
 
     def _on_outcome(self, kind: str, trade: tuple | None, outcome) -> None:
         if not outcome.ok:

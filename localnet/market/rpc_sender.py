@@ -20,9 +20,10 @@ from solders.hash import Hash
 from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.message import MessageV0
+from solders.pubkey import Pubkey
 from solders.transaction import VersionedTransaction
 
-MAX_BATCH = 128
+MAX_BATCH = 32                 # a batch runs in one go on the node's loop: keep its stall short
 BLOCKHASH_REFRESH_S = 0.2
 COMPUTE_UNIT_LIMIT = 200_000
 REQUEST_TIMEOUT_S = 30
@@ -98,10 +99,12 @@ class RpcSender:
             raise RuntimeError(f"{method} failed: {answer['error']}")
         return answer["result"]
 
-    def submit(self, instructions: list[Instruction], signers: list[Keypair]) -> asyncio.Future:
-        """Sign with the current blockhash (signers[0] pays) and queue; the future gives a TxOutcome."""
+    def submit(self, instructions: list[Instruction], signers: list[Keypair],
+               payer: Pubkey | None = None) -> asyncio.Future:
+        """Sign with the current blockhash and queue; signers[0] pays (`payer`: its key, if known).
+        The future gives a TxOutcome."""
         prefix = [set_compute_unit_limit(COMPUTE_UNIT_LIMIT), set_compute_unit_price(next(self._unit_prices))]
-        message = MessageV0.try_compile(signers[0].pubkey(), prefix + instructions, [], self._blockhash)
+        message = MessageV0.try_compile(payer or signers[0].pubkey(), prefix + instructions, [], self._blockhash)
         future = asyncio.get_running_loop().create_future()
         self._queue.append((VersionedTransaction(message, signers), future))
         self.counters.submitted += 1

@@ -25,8 +25,10 @@ from localnet.market import fates, fitted
 from localnet.market.coins import Coin, metadata_document, new_coin
 from localnet.market.config import Fate, MarketConfig
 from localnet.market.market_base import MarketBase
+from localnet.market.wallets import Wallet
 
 BACKLOG_LIMIT = 512           # queued transactions beyond which the market waits for the chain
+FATES_REMEMBERED = 200_000    # fate_of() answers for this many most recent coins
 
 
 @dataclass
@@ -50,6 +52,7 @@ class MarketSimulator(MarketBase):
         self._sequence = itertools.count()
         self._coin_indexes = itertools.count()
         self._live: dict[int, Coin] = {}
+        self._fate_of: dict[Pubkey, Fate] = {}
 
     # ---- wallets and status ----------------------------------------------------
     def _roles(self) -> dict[str, int]:
@@ -58,6 +61,10 @@ class MarketSimulator(MarketBase):
 
     def status(self) -> dict:
         return {**super().status(), **asdict(self.counters), "live": len(self._live)}
+
+    def fate_of(self, mint: Pubkey) -> Fate | None:
+        """The scripted fate of a coin this market launched (for services that score coins)."""
+        return self._fate_of.get(mint)
 
     # ---- the scheduler ------------------------------------------------------------
     def _schedule(self, at: float, handler, *args) -> None:
@@ -97,18 +104,21 @@ class MarketSimulator(MarketBase):
         creator = self._launch_rng.choice(self.wallets["creator"])
         coin = new_coin(index, self.config.seed, fate, creator, self.global_state)
         coin.launched_at = at
+        self._fate_of[coin.address] = fate
+        if len(self._fate_of) > FATES_REMEMBERED:
+            del self._fate_of[next(iter(self._fate_of))]
         mint = str(coin.address)
         uri = ""
         if self.metadata is not None:
             self.metadata.publish(mint, metadata_document(coin.name, coin.symbol, coin.address,
                                                           self.metadata.image_url(mint), coin.rng))
             uri = self.metadata.metadata_url(mint)
-        instructions = [pump_ix.build_create(coin.address, creator.pubkey(), coin.name, coin.symbol, uri)]
+        instructions = [pump_ix.build_create(coin.address, creator.pubkey, coin.name, coin.symbol, uri)]
         dev_tokens = fates.buy_tokens(coin, self.global_state, fates.dev_buy_lamports(coin))
         if dev_tokens:
-            instructions += self._buy_instructions(coin, creator.pubkey(), dev_tokens)
-            coin.apply_buy(creator.pubkey(), dev_tokens)
-        self._submit(instructions, [creator, coin.mint], partial(self._on_launch, coin))
+            instructions += self._buy_instructions(coin, creator.pubkey, dev_tokens)
+            coin.apply_buy(creator.pubkey, dev_tokens)
+        self._submit(instructions, [creator.keypair, coin.mint], partial(self._on_launch, coin), creator.pubkey)
         self._live[index] = coin
         self._start_phase(coin, at, 0)
         if fate in fates.SMART_FATES:
@@ -142,7 +152,7 @@ class MarketSimulator(MarketBase):
             self._rug(coin)
         if coin.phase == fates.SMART_EXIT_AFTER_PHASE:
             for wallet in self.wallets["smart"]:
-                self._sell(coin, wallet, coin.holdings.get(wallet.pubkey(), 0))
+                self._sell(coin, wallet, coin.holdings.get(wallet.pubkey, 0))
         script = fates.phases_of(coin.fate)
         if coin.phase + 1 < len(script):
             self._start_phase(coin, at, coin.phase + 1)
@@ -160,48 +170,50 @@ class MarketSimulator(MarketBase):
         if coin.ended or at > coin.phase_ends_at or coin.curve.complete:
             return
         phase = fates.phases_of(coin.fate)[coin.phase]
-        protected = coin.creator.pubkey() if coin.fate is Fate.RUG else None   # the rug is the creator's own sale
+        protected = coin.creator.pubkey if coin.fate is Fate.RUG else None   # the rug is the creator's own sale
         for _ in range(fitted.burst_size(coin.rng)):
             holders = coin.holders(exclude=protected)
             if holders and coin.rng.random() >= phase.buy_share:
                 holder = coin.rng.choice(holders)
-                self._sell(coin, self.keypairs[holder], fates.sell_tokens(coin, holder, coin.rng))
+                self._sell(coin, self.wallet_of[holder], fates.sell_tokens(coin, holder, coin.rng))
             else:
                 wallet = coin.rng.choice(self.wallets["trader"])
                 self._buy(coin, wallet, fitted.trade_lamports(coin.rng, phase.size_scale))
         if not coin.curve.complete:
             self._schedule(at + self._burst_gap(coin), self._burst, coin)
 
-    def _smart_buy(self, at: float, coin: Coin, wallet: Keypair) -> None:
+    def _smart_buy(self, at: float, coin: Coin, wallet: Wallet) -> None:
         if not coin.ended:
             self._buy(coin, wallet, coin.rng.randint(*fates.SMART_BUY_LAMPORTS))
 
     def _rug(self, coin: Coin) -> None:
-        tokens = coin.holdings.get(coin.creator.pubkey(), 0)
+        tokens = coin.holdings.get(coin.creator.pubkey, 0)
         if tokens and self._sell(coin, coin.creator, tokens):
             self.counters.rugs += 1
 
-    def _buy(self, coin: Coin, wallet: Keypair, lamports: int) -> bool:
+    def _buy(self, coin: Coin, wallet: Wallet, lamports: int) -> bool:
         tokens = fates.buy_tokens(coin, self.global_state, lamports)
         if tokens <= 0:
             return False
         completes = tokens >= coin.curve.real_token_reserves
-        instructions = self._buy_instructions(coin, wallet.pubkey(), tokens)
-        coin.apply_buy(wallet.pubkey(), tokens)
-        self._submit(instructions, [wallet], partial(self._on_trade, coin, wallet.pubkey(), tokens, completes))
+        instructions = self._buy_instructions(coin, wallet.pubkey, tokens)
+        coin.apply_buy(wallet.pubkey, tokens)
+        self._submit(instructions, [wallet.keypair], partial(self._on_trade, coin, wallet.pubkey, tokens, completes),
+                     wallet.pubkey)
         return True
 
-    def _sell(self, coin: Coin, wallet: Keypair, tokens: int) -> bool:
+    def _sell(self, coin: Coin, wallet: Wallet, tokens: int) -> bool:
         if tokens <= 0 or coin.curve.complete:
             return False
-        instructions = [pump_ix.build_sell(wallet.pubkey(), coin.address, coin.creator.pubkey(), self.fee_recipient,
+        instructions = [pump_ix.build_sell(wallet.pubkey, coin.address, coin.creator.pubkey, self.fee_recipient,
                                            tokens, fates.sell_floor(coin, self.global_state, tokens))]
-        coin.apply_sell(wallet.pubkey(), tokens)
-        self._submit(instructions, [wallet], partial(self._on_trade, coin, wallet.pubkey(), -tokens, False))
+        coin.apply_sell(wallet.pubkey, tokens)
+        self._submit(instructions, [wallet.keypair], partial(self._on_trade, coin, wallet.pubkey, -tokens, False),
+                     wallet.pubkey)
         return True
 
     def _buy_instructions(self, coin: Coin, owner: Pubkey, tokens: int) -> list:
-        return pump_ix.build_buy_with_ata(owner, coin.address, coin.creator.pubkey(), self.fee_recipient, tokens,
+        return pump_ix.build_buy_with_ata(owner, coin.address, coin.creator.pubkey, self.fee_recipient, tokens,
                                           fates.buy_limit(coin, self.global_state, tokens))
 
     def _on_trade(self, coin: Coin, owner: Pubkey, token_change: int, completes: bool, outcome) -> None:

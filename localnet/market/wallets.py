@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 
+from typing import NamedTuple
+
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
@@ -16,13 +18,20 @@ FUNDING_ATTEMPTS = 5
 RETRY_DELAY_S = 0.2
 
 
+class Wallet(NamedTuple):
+    """A keypair with its public key worked out once (Keypair.pubkey() is not free)."""
+    keypair: Keypair
+    pubkey: Pubkey
+
+
 def derive_keypair(seed: int, role: str, key: str | int) -> Keypair:
     """The same (seed, role, key) gives the same wallet on every run."""
     return Keypair.from_seed(hashlib.sha256(f"localnet-market:{seed}:{role}:{key}".encode()).digest())
 
 
-def derive_wallets(seed: int, role: str, count: int) -> list[Keypair]:
-    return [derive_keypair(seed, role, i) for i in range(count)]
+def derive_wallets(seed: int, role: str, count: int) -> list[Wallet]:
+    keypairs = [derive_keypair(seed, role, i) for i in range(count)]
+    return [Wallet(k, k.pubkey()) for k in keypairs]
 
 
 async def fund_wallets(sender: RpcSender, faucet: Keypair, owners: list[Pubkey], lamports: int) -> None:

@@ -1,4 +1,4 @@
-/* A pump.fun-compatible bonding-curve program (legacy create / buy / sell), written from
+/* A pump.fun-compatible bonding-curve program (legacy create / buy / sell, migrate), written from
  * shared/PROTOCOL_FACTS.md and the public IDL. Exact integer curve math and fees; events
  * as Anchor `Program data:` logs. Build: python -m localnet.programs.build */
 #include "sbf.h"
@@ -10,6 +10,7 @@ static const char *error_name(u64 code) {
     if (code == ERR_TOO_MUCH_SOL_REQUIRED) return "TooMuchSolRequired";
     if (code == ERR_TOO_LITTLE_SOL_RECEIVED) return "TooLittleSolReceived";
     if (code == ERR_BONDING_CURVE_COMPLETE) return "BondingCurveComplete";
+    if (code == ERR_BONDING_CURVE_NOT_COMPLETE) return "BondingCurveNotComplete";
     if (code == ERR_NOT_INITIALIZED) return "NotInitialized";
     if (code == ERR_BUY_ZERO_AMOUNT) return "BuyZeroAmount";
     if (code == ERR_SELL_ZERO_AMOUNT) return "SellZeroAmount";
@@ -19,6 +20,7 @@ static const char *error_name(u64 code) {
     if (code == ERR_SYMBOL_TOO_LONG) return "SymbolTooLong";
     if (code == ERR_URI_TOO_LONG) return "UriTooLong";
     if (code == ERR_CONSTRAINT_MUT) return "ConstraintMut";
+    if (code == ERR_CONSTRAINT_HAS_ONE) return "ConstraintHasOne";
     if (code == ERR_CONSTRAINT_SEEDS) return "ConstraintSeeds";
     if (code == ERR_CONSTRAINT_ADDRESS) return "ConstraintAddress";
     if (code == ERR_ACCOUNT_DISCRIMINATOR_MISMATCH) return "AccountDiscriminatorMismatch";
@@ -234,6 +236,9 @@ NOINLINE u64 sell(const SolParams *p, Reader *args) {
     return 0;
 }
 
+/* ---------- migrate ---------- */
+#include "pump_migrate.h"
+
 u64 entrypoint(u8 *input) {
     SolParams *p = heap_alloc(sizeof(SolParams));
     if (!p || !sol_deserialize(input, p)) return ERR_NOT_ENOUGH_ACCOUNT_KEYS;
@@ -246,5 +251,6 @@ u64 entrypoint(u8 *input) {
     if (bytes_eq(p->data, IX_BUY, 8)) { LOG("Instruction: Buy"); return buy(p, &args); }
     if (bytes_eq(p->data, IX_SELL, 8)) { LOG("Instruction: Sell"); return sell(p, &args); }
     if (bytes_eq(p->data, IX_CREATE, 8)) { LOG("Instruction: Create"); return create(p, &args); }
+    if (bytes_eq(p->data, IX_MIGRATE, 8)) { LOG("Instruction: Migrate"); return migrate(p); }
     return fail(ERR_INSTRUCTION_FALLBACK_NOT_FOUND);
 }

@@ -111,20 +111,25 @@ static Writer event_writer(u8 *buf, u64 cap, const u8 *discriminator) {
 }
 
 /* As the real program: a `Program data:` log, and the same bytes as a self-CPI signed by the
-   event authority (so indexers reading inner instructions see it too). */
-static void emit(const SolParams *p, const Writer *w) {
-    if (w->overflow) return;
+   event authority (so indexers reading inner instructions see it too). `extra` accounts ride along
+   unread: a CPI carries over the caller's pending lamport changes of the accounts it lists. */
+static u64 emit_listing(const SolParams *p, const Writer *w, const SolAccountMeta *extra, u64 n_extra) {
+    if (w->overflow || n_extra > 3) return ERR_ARITHMETIC_OVERFLOW;
     SolBytes field = {w->buf + 8, w->len - 8};
     sol_log_data(&field, 1);
     u8 bump;
     SolSignerSeed seeds[2] = {{(const u8 *)"__event_authority", 17}, {&bump, 1}};
     SolPubkey authority;
-    if (!find_pda(seeds, 1, p->program_id, &authority, &bump)) return;
+    if (!find_pda(seeds, 1, p->program_id, &authority, &bump)) return ERR_CONSTRAINT_SEEDS;
     SolSignerSeeds signer = {seeds, 2};
-    SolAccountMeta metas[1] = {{&authority, false, true}};   /* a stack key: a constant table would need .rodata relocations */
-    Call c = {p->program_id, metas, 1, w->buf, w->len};
-    invoke_call(p, &c, &signer);
+    SolAccountMeta metas[4];                 /* a stack key: a constant table would need .rodata relocations */
+    metas[0].pubkey = &authority; metas[0].is_writable = false; metas[0].is_signer = true;
+    for (u64 i = 0; i < n_extra; i++) metas[1 + i] = extra[i];
+    Call c = {p->program_id, metas, 1 + n_extra, w->buf, w->len};
+    return invoke_call(p, &c, &signer);
 }
+
+static void emit(const SolParams *p, const Writer *w) { emit_listing(p, w, NULL, 0); }
 
 typedef struct {
     const SolPubkey *mint, *user, *fee_recipient, *creator;

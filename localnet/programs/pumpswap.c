@@ -1,13 +1,12 @@
 /* A PumpSwap-compatible constant-product pool (buy / sell of base tokens against WSOL), written
  * from pump-public-docs (PUMP_SWAP_README.md, idl/pump_amm.json), plus `migrate`, which moves a
- * completed pump.fun curve's reserves into its canonical pool. Exact integer math; fees
- * lp + protocol bps from GlobalConfig (coin-creator fee not modelled); events as Anchor
+ * completed pump.fun curve's reserves into its canonical pool (only by CPI from pump's `migrate`).
+ * Exact integer math; fees lp + protocol bps from GlobalConfig (coin-creator fee not modelled); events as Anchor
  * `Program data:` logs and self-CPIs. Build: python -m localnet.programs.build */
 #include "sbf.h"
 #include "pump_ids.h"
 #include "pump_layout.h"
 
-static const u8 IX_MIGRATE[8] = {0x9b, 0xea, 0xe7, 0x92, 0xec, 0x9e, 0xa2, 0x1e};
 static const u8 ACCOUNT_POOL[8] = {0xf1, 0x9a, 0x6d, 0x04, 0x11, 0xb1, 0x6d, 0xbc};
 static const u8 ACCOUNT_GLOBAL_CONFIG[8] = {0x95, 0x08, 0x9c, 0xca, 0xa0, 0xfc, 0xb0, 0xd9};
 static const u8 EVENT_BUY[8] = {0x67, 0xf4, 0x52, 0x1f, 0x2c, 0xf5, 0x77, 0x77};
@@ -39,13 +38,12 @@ static const SolPubkey PUMP_PROGRAM_ID = {{1, 86, 224, 246, 147, 102, 90, 207, 6
 #define ERR_ZERO_QUOTE_AMOUNT 6002
 #define ERR_TOO_LITTLE_POOL_TOKEN_LIQUIDITY 6003
 #define ERR_EXCEEDED_SLIPPAGE 6004
-#define ERR_INVALID_ADMIN 6005
 #define ERR_CURVE_NOT_COMPLETE 6050          /* local: migrate of a live curve */
 
 /* "number=Name;" entries: a char table, since pointer tables in .rodata cannot be relocated */
 static const char ERROR_NAMES[] =
     "6001=ZeroBaseAmount;6002=ZeroQuoteAmount;6003=TooLittlePoolTokenLiquidity;6004=ExceededSlippage;"
-    "6005=InvalidAdmin;6050=BondingCurveNotComplete;6024=Overflow;6000=NotAuthorized;2000=ConstraintMut;"
+    "6050=BondingCurveNotComplete;6024=Overflow;6000=NotAuthorized;2000=ConstraintMut;"
     "2006=ConstraintSeeds;2012=ConstraintAddress;3002=AccountDiscriminatorMismatch;3005=AccountNotEnoughKeys;"
     "3007=AccountOwnedByWrongProgram;3010=AccountNotSigner;101=InstructionFallbackNotFound;"
     "102=InstructionDidNotDeserialize;";
@@ -235,8 +233,10 @@ NOINLINE u64 sell(const SolParams *p, Reader *args) {
     return 0;
 }
 
-/* ---------- migrate: the admin moves a completed curve's withdrawn reserves into its canonical pool ---------- */
-enum { M_ADMIN, M_CONFIG, M_POOL, M_POOL_AUTHORITY, M_BASE_MINT, M_QUOTE_MINT, M_CURVE, M_ADMIN_BASE, M_ADMIN_QUOTE,
+/* ---------- migrate: pump's `migrate` CPI seeds a completed curve's canonical pool ---------- */
+/* Only the pump program can sign for the pool-authority PDA, so only it can create the pool; the
+   reserves come from the pool authority's token accounts, staged there by pump in the same call. */
+enum { M_PAYER, M_CONFIG, M_POOL, M_POOL_AUTHORITY, M_BASE_MINT, M_QUOTE_MINT, M_CURVE, M_AUTHORITY_BASE, M_AUTHORITY_QUOTE,
        M_POOL_BASE, M_POOL_QUOTE, M_SYSTEM, M_TOKEN_PROGRAM, M_EVENT_AUTHORITY, M_PROGRAM, M_ACCOUNTS };
 
 static u64 check_pump_pda(const SolAccountInfo *a, const char *seed, u64 seed_len, const SolPubkey *mint) {
@@ -252,8 +252,7 @@ NOINLINE u64 migrate(const SolParams *p, Reader *args) {
     if (args->bad) return fail(ERR_INSTRUCTION_DID_NOT_DESERIALIZE);
     const SolAccountInfo *a = p->ka, *pool = &a[M_POOL], *mint = &a[M_BASE_MINT], *curve = &a[M_CURVE];
     u64 r;
-    if ((r = need(a[M_ADMIN].is_signer, ERR_ACCOUNT_NOT_SIGNER)) || (r = check_config(p, &a[M_CONFIG]))) return r;
-    if ((r = need(key_eq(a[M_ADMIN].key, (const SolPubkey *)(a[M_CONFIG].data + CONFIG_ADMIN)), ERR_INVALID_ADMIN))) return r;
+    if ((r = need(a[M_PAYER].is_signer && a[M_POOL_AUTHORITY].is_signer, ERR_ACCOUNT_NOT_SIGNER)) || (r = check_config(p, &a[M_CONFIG]))) return r;
     if ((r = need(base_in > 0, ERR_ZERO_BASE_AMOUNT)) || (r = need(quote_in > 0, ERR_ZERO_QUOTE_AMOUNT))) return r;
     if ((r = check_pump_pda(curve, "bonding-curve", 13, mint->key)) || (r = check_pump_pda(&a[M_POOL_AUTHORITY], "pool-authority", 14, mint->key))) return r;
     if (!key_eq(curve->owner, &PUMP_PROGRAM_ID)) return fail(ERR_ACCOUNT_OWNED_BY_WRONG_PROGRAM);
@@ -271,10 +270,11 @@ NOINLINE u64 migrate(const SolParams *p, Reader *args) {
     SolPubkey derived;
     if (!find_pda(seeds.seeds, 5, p->program_id, &derived, &seeds.bump) || !key_eq(&derived, pool->key)) return fail(ERR_CONSTRAINT_SEEDS);
     SolSignerSeeds pool_signer = {seeds.seeds, 6};
-    NewAccount n = {a[M_ADMIN].key, pool->key, p->program_id, POOL_SPACE};
+    NewAccount n = {a[M_PAYER].key, pool->key, p->program_id, POOL_SPACE};
     if ((r = system_create_account(p, &n, &pool_signer))) return r;
-    if ((r = token_transfer(p, &(Move){a[M_ADMIN_BASE].key, a[M_POOL_BASE].key, a[M_ADMIN].key, base_in}, NULL))) return r;
-    if ((r = token_transfer(p, &(Move){a[M_ADMIN_QUOTE].key, a[M_POOL_QUOTE].key, a[M_ADMIN].key, quote_in}, NULL))) return r;
+    const SolPubkey *authority = a[M_POOL_AUTHORITY].key;   /* signed by the caller, pump */
+    if ((r = token_transfer(p, &(Move){a[M_AUTHORITY_BASE].key, a[M_POOL_BASE].key, authority, base_in}, NULL))) return r;
+    if ((r = token_transfer(p, &(Move){a[M_AUTHORITY_QUOTE].key, a[M_POOL_QUOTE].key, authority, quote_in}, NULL))) return r;
 
     u8 *d = pool->data;
     copy_bytes(d, ACCOUNT_POOL, 8);

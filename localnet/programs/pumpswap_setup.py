@@ -1,8 +1,7 @@
 """The PumpSwap-compatible program in a LiteSVM: its GlobalConfig (mainnet fees 20 + 5 bps and
 fee recipients), the recipients' WSOL accounts, and graduation: the chain's migration authority
-withdraws a completed curve's reserves (what pump's `migrate` does by CPI; our pump program has no
-such instruction, so the chain does it as the validator would let an admin) and seeds the coin's
-canonical pool with them by a real signed `migrate` transaction."""
+sends pump's real `migrate` instruction, which moves a completed curve's reserves into the coin's
+canonical pool by CPI, in one signed transaction that subscribers see like any other."""
 from __future__ import annotations
 
 import hashlib
@@ -10,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from solders.account import Account
+from solders.compute_budget import set_compute_unit_limit
 from solders.keypair import Keypair
 from solders.litesvm import LiteSVM
 from solders.message import MessageV0
@@ -18,10 +18,10 @@ from solders.token.state import TokenAccount, TokenAccountState
 from solders.transaction import VersionedTransaction
 
 from adapters.pumpfun import addresses as pump
+from adapters.pumpfun.instructions import build_migrate
 from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL
 from adapters.pumpswap import addresses as addr
-from adapters.pumpswap.instructions import build_migrate
-from adapters.pumpswap.layout import GLOBAL_CONFIG, GlobalConfig, token_account_amount
+from adapters.pumpswap.layout import GLOBAL_CONFIG, GlobalConfig
 
 PUMPSWAP_SO = Path(__file__).resolve().parent / "pumpswap.so"
 LP_FEE_BASIS_POINTS = 20
@@ -29,6 +29,7 @@ PROTOCOL_FEE_BASIS_POINTS = 5
 GLOBAL_CONFIG_SPACE = 643            # room for later-appended fields, as on mainnet
 ADMIN_LAMPORTS = 1_000 * 10**9       # pays rent for each migrated pool
 TOKEN_ACCOUNT_LEN = 165
+MIGRATE_COMPUTE_UNITS = 400_000      # four token-account creations, PDA checks and the pool CPI
 
 
 class MigrationError(RuntimeError):
@@ -36,7 +37,8 @@ class MigrationError(RuntimeError):
 
 
 def migration_authority() -> Keypair:
-    """GlobalConfig.admin of the local chain: a fixed, public key pair (local chain only)."""
+    """GlobalConfig.admin, Global.withdraw_authority (unless set) and the sender of `migrate` on the
+    local chain: a fixed, public key pair (local chain only)."""
     return Keypair.from_seed(hashlib.sha256(b"localnet pumpswap migration authority").digest())
 
 
@@ -66,52 +68,49 @@ def install_pumpswap(svm: LiteSVM) -> GlobalConfig:
             svm.set_account(ata, _token_account(svm, addr.WSOL_MINT, recipient, 0))
     svm.set_account(admin, Account(lamports=ADMIN_LAMPORTS, data=b"", owner=addr.SYSTEM_PROGRAM, executable=False,
                                    rent_epoch=0))
+    _use_migration_authority_as_withdraw_authority(svm, admin)
     return config
 
 
-def _credit_token_account(svm: LiteSVM, owner: Pubkey, mint: Pubkey, amount: int) -> None:
-    ata = addr.associated_token_address(owner, mint)
-    existing = svm.get_account(ata)
-    held = token_account_amount(bytes(existing.data)) if existing is not None else 0
-    svm.set_account(ata, _token_account(svm, mint, owner, held + amount))
+def _use_migration_authority_as_withdraw_authority(svm: LiteSVM, admin: Pubkey) -> None:
+    """A Global without a withdraw authority (the zero key, which no one can credit) names the
+    migration authority, so `migrate` has a live account to pay Global.pool_migration_fee to."""
+    account = svm.get_account(pump.GLOBAL)
+    if account is None:
+        return
+    global_state = GLOBAL.decode(bytes(account.data))
+    if global_state.withdraw_authority != Pubkey.default():
+        return
+    data = bytearray(account.data)
+    encoded = GLOBAL.encode(replace(global_state, withdraw_authority=admin))
+    data[:len(encoded)] = encoded
+    svm.set_account(pump.GLOBAL, Account(lamports=account.lamports, data=bytes(data), owner=account.owner,
+                                         executable=False, rent_epoch=0))
 
 
-def withdraw_completed_curve(svm: LiteSVM, mint: Pubkey, to: Pubkey) -> tuple[int, int]:
-    """Move a completed curve's tokens and real SOL (less Global.pool_migration_fee, which stays
-    with `to` as SOL) into `to`'s base and WSOL ATAs; returns (base, quote) for the pool."""
-    curve_key, curve_ata = pump.bonding_curve(mint), pump.associated_bonding_curve(mint)
-    curve_account, ata_account = svm.get_account(curve_key), svm.get_account(curve_ata)
-    if curve_account is None or ata_account is None:
+def _check_can_migrate(svm: LiteSVM, mint: Pubkey) -> Pubkey:
+    """Raises MigrationError unless `mint` has a complete, unmigrated curve; returns Global.withdraw_authority."""
+    curve_account = svm.get_account(pump.bonding_curve(mint))
+    if curve_account is None:
         raise MigrationError(f"{mint} has no pump.fun bonding curve")
     curve = BONDING_CURVE.decode(bytes(curve_account.data))
     if not curve.complete:
         raise MigrationError(f"{mint}: bonding curve is still live")
-    base = token_account_amount(bytes(ata_account.data))
-    migration_fee = GLOBAL.decode(bytes(svm.get_account(pump.GLOBAL).data)).pool_migration_fee
-    if base == 0 or curve.real_sol_reserves <= migration_fee:
+    if curve.real_sol_reserves == 0 or svm.get_account(addr.canonical_pool(mint)) is not None:
         raise MigrationError(f"{mint}: already migrated")
-    quote = curve.real_sol_reserves - migration_fee
-    svm.set_account(curve_ata, _token_account(svm, mint, curve_key, 0))
-    curve_data = bytearray(curve_account.data)
-    encoded = BONDING_CURVE.encode(replace(curve, real_sol_reserves=0, real_token_reserves=0))
-    curve_data[:len(encoded)] = encoded
-    svm.set_account(curve_key, Account(lamports=curve_account.lamports - curve.real_sol_reserves, data=bytes(curve_data),
-                                       owner=curve_account.owner, executable=False, rent_epoch=0))
-    _credit_token_account(svm, to, mint, base)
-    _credit_token_account(svm, to, addr.WSOL_MINT, quote)
-    recipient = svm.get_account(to)
-    svm.set_account(to, Account(lamports=(recipient.lamports if recipient else 0) + migration_fee, data=b"",
-                                owner=addr.SYSTEM_PROGRAM, executable=False, rent_epoch=0))
-    return base, quote
+    return GLOBAL.decode(bytes(svm.get_account(pump.GLOBAL).data)).withdraw_authority
 
 
 def migrate_graduated_coin(chain, mint: Pubkey) -> Pubkey:
-    """Graduate `mint` on a localnet Chain: withdraw its completed curve, then seed its canonical
-    pool by a signed `migrate` transaction executed (and recorded, streamed) like any other."""
+    """Graduate `mint` on a localnet Chain: the migration authority sends pump's `migrate`, which
+    moves the complete curve's tokens and SOL (less Global.pool_migration_fee, paid to
+    Global.withdraw_authority) into the coin's canonical pool; returns the pool's address."""
+    withdraw_authority = _check_can_migrate(chain.svm, mint)
     admin = migration_authority()
-    base, quote = withdraw_completed_curve(chain.svm, mint, admin.pubkey())
+    instructions = [set_compute_unit_limit(MIGRATE_COMPUTE_UNITS),
+                    build_migrate(admin.pubkey(), mint, withdraw_authority)]
     blockhash, _ = chain.latest_blockhash()
-    message = MessageV0.try_compile(admin.pubkey(), build_migrate(admin.pubkey(), mint, base, quote), [], blockhash)
+    message = MessageV0.try_compile(admin.pubkey(), instructions, [], blockhash)
     record = chain.execute(VersionedTransaction(message, [admin]))
     if record.err is not None:
         raise MigrationError(f"{mint}: migrate transaction failed: {record.err}")

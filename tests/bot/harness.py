@@ -30,7 +30,7 @@ from config.settings import load_settings
 from localnet.node import LocalNode
 from messages import new_request_id
 from messages.start import DirectorStarted, StartDirector
-from messages.status import SetBuying, Status, StatusRequest
+from messages.status import ClosingAll, CloseAllPositions, SetBuying, Status, StatusRequest
 
 SOL = 1_000_000_000
 
@@ -184,6 +184,13 @@ class Bot:
 
     def pause_buying(self) -> None:
         self.system.tell(self.director, SetBuying(new_request_id("pause"), False))
+
+    def close_all(self) -> int:
+        """Stop buying and sell every open position now; returns how many were open."""
+        reply = self.system.ask(self.director, CloseAllPositions(new_request_id("close")), timeout=10)
+        if not isinstance(reply, ClosingAll):
+            raise RuntimeError(f"close-all not acknowledged: {reply!r}")
+        return reply.open_positions
 
     def resume_buying(self) -> None:
         self.system.tell(self.director, SetBuying(new_request_id("resume"), True))

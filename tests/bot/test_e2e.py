@@ -66,7 +66,7 @@ def trade_session(bot: Bot, chain: ChainThread, market: Market, coins: int, kill
             time.sleep(0.3)
         time.sleep(0.4)
     bot.wait_for(lambda s: s.bought >= coins - 1, timeout=30)
-    bot.pause_buying()
+    bot.close_all()   # stop buying, sell what is open now (what run.py does before a shutdown)
     final = bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0,
                          timeout=60)
     return final, killed

@@ -73,4 +73,5 @@ async def test_status_line_shows_slot_rate_and_market_counters():
     await asyncio.sleep(0.08)
     await line.stop()
     output = stream.getvalue()
-    assert output.startswith("status: slot 1 | ") and "tx/s | coins live 4 | launched 9 | graduated 1 | trades 120" in output
+    assert output.startswith("status: slot 1 | ")
+    assert "tx/s | coins live 4 | launched 9 | graduated 1 | trades 120" in output

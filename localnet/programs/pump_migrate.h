@@ -1,0 +1,137 @@
+/* pump.fun `migrate` (idl/pump.json, 24 accounts, no args): anyone may graduate a complete curve.
+ * The curve's tokens go to the pool authority's token account, its real SOL less
+ * Global.pool_migration_fee to the pool authority's WSOL account (the fee to Global.withdraw_authority),
+ * then a CPI signed by the pool-authority PDA seeds the coin's canonical PumpSwap pool.
+ * Differences from mainnet: `user` must be writable (it pays the rent of the pool and its token
+ * accounts); no LP mint is created, so lp_mint and user_pool_token_account are passed but unused. */
+#pragma once
+#include "pump_amm_ids.h"
+
+enum { MG_GLOBAL, MG_WITHDRAW_AUTHORITY, MG_MINT, MG_CURVE, MG_CURVE_ATA, MG_USER, MG_SYSTEM, MG_TOKEN_PROGRAM,
+       MG_PUMP_AMM, MG_POOL, MG_POOL_AUTHORITY, MG_AUTHORITY_BASE, MG_AUTHORITY_QUOTE, MG_AMM_CONFIG, MG_WSOL_MINT,
+       MG_LP_MINT, MG_USER_POOL_TOKEN, MG_POOL_BASE, MG_POOL_QUOTE, MG_TOKEN_2022, MG_ATA_PROGRAM,
+       MG_AMM_EVENT_AUTHORITY, MG_EVENT_AUTHORITY, MG_PROGRAM, MG_ACCOUNTS };
+
+typedef struct { u8 curve_bump, authority_bump; } MigrateBumps;
+
+/* ATA CreateIdempotent (1), paid by `payer` */
+static u64 create_ata_idempotent(const SolParams *p, const SolPubkey *payer, const SolPubkey *ata,
+                                 const SolPubkey *owner, const SolPubkey *mint) {
+    u8 data[1] = {1};
+    SolAccountMeta metas[6] = {{payer, true, true}, {ata, true, false}, {owner, false, false}, {mint, false, false},
+                               {&SYSTEM_PROGRAM_ID, false, false}, {&TOKEN_PROGRAM_ID, false, false}};
+    Call c = {&ATA_PROGRAM_ID, metas, 6, data, 1};
+    return invoke_call(p, &c, NULL);
+}
+
+NOINLINE u64 check_migrate_accounts(const SolParams *p, MigrateBumps *bumps) {
+    if (p->ka_num < MG_ACCOUNTS) return fail(ERR_ACCOUNT_NOT_ENOUGH_KEYS);
+    const SolAccountInfo *a = p->ka, *mint = &a[MG_MINT], *authority = &a[MG_POOL_AUTHORITY];
+    u64 r;
+    if ((r = check_global(p, &a[MG_GLOBAL]))) return r;
+    if (!a[MG_GLOBAL].data[GLOBAL_ENABLE_MIGRATE]) return fail(ERR_NOT_AUTHORIZED);
+    if ((r = check_writable(&a[MG_WITHDRAW_AUTHORITY]))) return r;
+    if (!key_eq(a[MG_WITHDRAW_AUTHORITY].key, (const SolPubkey *)(a[MG_GLOBAL].data + GLOBAL_WITHDRAW_AUTHORITY)))
+        return fail(ERR_CONSTRAINT_HAS_ONE);
+    if ((r = check_writable(&a[MG_CURVE])) || (r = check_curve_pda(&a[MG_CURVE], mint, p->program_id, &bumps->curve_bump))) return r;
+    if ((r = check_address(&a[MG_TOKEN_PROGRAM], &TOKEN_PROGRAM_ID)) || (r = check_address(&a[MG_SYSTEM], &SYSTEM_PROGRAM_ID))) return r;
+    if ((r = check_writable(&a[MG_CURVE_ATA])) || (r = check_ata(&a[MG_CURVE_ATA], a[MG_CURVE].key, &a[MG_TOKEN_PROGRAM], mint))) return r;
+    if ((r = check_signer(&a[MG_USER])) || (r = check_writable(&a[MG_USER]))) return r;
+    if ((r = check_address(&a[MG_PUMP_AMM], &PUMP_AMM_PROGRAM_ID)) || (r = check_address(&a[MG_AMM_CONFIG], &PUMP_AMM_GLOBAL_CONFIG))) return r;
+    if ((r = check_address(&a[MG_WSOL_MINT], &WSOL_MINT)) || (r = check_address(&a[MG_ATA_PROGRAM], &ATA_PROGRAM_ID))) return r;
+    if ((r = check_address(&a[MG_AMM_EVENT_AUTHORITY], &PUMP_AMM_EVENT_AUTHORITY))) return r;
+    if ((r = check_address(&a[MG_EVENT_AUTHORITY], &EVENT_AUTHORITY_PDA)) || (r = check_address(&a[MG_PROGRAM], p->program_id))) return r;
+    SolSignerSeed seeds[2] = {{(const u8 *)"pool-authority", 14}, {mint->key->x, 32}};
+    if ((r = check_pda(authority, seeds, 2, p->program_id, &bumps->authority_bump))) return r;
+    if ((r = check_writable(&a[MG_AUTHORITY_BASE])) || (r = check_ata(&a[MG_AUTHORITY_BASE], authority->key, &a[MG_TOKEN_PROGRAM], mint))) return r;
+    if ((r = check_writable(&a[MG_AUTHORITY_QUOTE])) || (r = check_ata(&a[MG_AUTHORITY_QUOTE], authority->key, &a[MG_TOKEN_PROGRAM], &a[MG_WSOL_MINT]))) return r;
+    /* the pool and its vaults are checked by the pool program */
+    return 0;
+}
+
+/* The token accounts the migration fills: the pool authority's (staging) and the pool's vaults. */
+NOINLINE u64 create_migration_token_accounts(const SolParams *p) {
+    const SolAccountInfo *a = p->ka;
+    const SolPubkey *payer = a[MG_USER].key, *mint = a[MG_MINT].key, *wsol = a[MG_WSOL_MINT].key;
+    u64 r;
+    if ((r = create_ata_idempotent(p, payer, a[MG_AUTHORITY_BASE].key, a[MG_POOL_AUTHORITY].key, mint))) return r;
+    if ((r = create_ata_idempotent(p, payer, a[MG_AUTHORITY_QUOTE].key, a[MG_POOL_AUTHORITY].key, wsol))) return r;
+    if ((r = create_ata_idempotent(p, payer, a[MG_POOL_BASE].key, a[MG_POOL].key, mint))) return r;
+    return create_ata_idempotent(p, payer, a[MG_POOL_QUOTE].key, a[MG_POOL].key, wsol);
+}
+
+/* PumpSwap `migrate(base_in, quote_in)`, signed by the pool authority: creates the canonical pool
+   and moves the staged reserves into its vaults. */
+NOINLINE u64 seed_pool(const SolParams *p, u64 base, u64 quote, u8 authority_bump) {
+    const SolAccountInfo *a = p->ka;
+    u8 data[24];
+    copy_bytes(data, IX_MIGRATE, 8); wr64(data + 8, base); wr64(data + 16, quote);
+    SolAccountMeta metas[15] = {
+        {a[MG_USER].key, true, true}, {a[MG_AMM_CONFIG].key, false, false}, {a[MG_POOL].key, true, false},
+        {a[MG_POOL_AUTHORITY].key, false, true}, {a[MG_MINT].key, false, false}, {a[MG_WSOL_MINT].key, false, false},
+        {a[MG_CURVE].key, false, false}, {a[MG_AUTHORITY_BASE].key, true, false}, {a[MG_AUTHORITY_QUOTE].key, true, false},
+        {a[MG_POOL_BASE].key, true, false}, {a[MG_POOL_QUOTE].key, true, false}, {a[MG_SYSTEM].key, false, false},
+        {a[MG_TOKEN_PROGRAM].key, false, false}, {a[MG_AMM_EVENT_AUTHORITY].key, false, false},
+        {a[MG_PUMP_AMM].key, false, false}};
+    SolSignerSeed seeds[3] = {{(const u8 *)"pool-authority", 14}, {a[MG_MINT].key->x, 32}, {&authority_bump, 1}};
+    SolSignerSeeds signer = {seeds, 3};
+    Call c = {&PUMP_AMM_PROGRAM_ID, metas, 15, data, 24};
+    return invoke_call(p, &c, &signer);
+}
+
+typedef struct { u64 base, quote, fee; } Migration;
+
+/* CompletePumpAmmMigrationEvent; its self-CPI also carries the SOL moved off the curve (see emit_listing). */
+NOINLINE u64 emit_migration(const SolParams *p, const Migration *m) {
+    const SolAccountInfo *a = p->ka;
+    u8 buf[16 + 32 * 2 + 8 * 3 + 32 + 8 + 32];
+    Writer w = event_writer(buf, sizeof(buf), EVENT_COMPLETE_PUMP_AMM_MIGRATION);
+    put_key(&w, a[MG_USER].key); put_key(&w, a[MG_MINT].key);
+    put_u64(&w, m->base); put_u64(&w, m->quote); put_u64(&w, m->fee);
+    put_key(&w, a[MG_CURVE].key); put_u64(&w, (u64)clock_unix_timestamp()); put_key(&w, a[MG_POOL].key);
+    SolAccountMeta moved[3] = {{a[MG_CURVE].key, true, false}, {a[MG_AUTHORITY_QUOTE].key, true, false},
+                               {a[MG_WITHDRAW_AUTHORITY].key, true, false}};
+    return emit_listing(p, &w, moved, 3);
+}
+
+NOINLINE u64 migrate(const SolParams *p) {
+    MigrateBumps bumps;
+    u64 r;
+    if ((r = check_migrate_accounts(p, &bumps))) return r;
+    const SolAccountInfo *a = p->ka, *curve = &a[MG_CURVE];
+    if (!key_eq(curve->owner, p->program_id)) return fail(ERR_ACCOUNT_OWNED_BY_WRONG_PROGRAM);
+    if (curve->data_len < CURVE_MIN_LEN || !bytes_eq(curve->data, ACCOUNT_BONDING_CURVE, 8)) return fail(ERR_ACCOUNT_DISCRIMINATOR_MISMATCH);
+    Curve c;
+    curve_read(curve->data, &c);
+    if (!c.complete) return fail(ERR_BONDING_CURVE_NOT_COMPLETE);
+    if (c.real_sol == 0) { LOG("Bonding curve already migrated"); return 0; }   /* idempotent, as on mainnet */
+    Migration m;
+    m.fee = rd64(a[MG_GLOBAL].data + GLOBAL_POOL_MIGRATION_FEE);
+    if (c.real_sol <= m.fee || *curve->lamports < c.real_sol) return fail(ERR_ARITHMETIC_OVERFLOW);
+    m.quote = c.real_sol - m.fee;
+    m.base = a[MG_CURVE_ATA].data_len >= 72 ? rd64(a[MG_CURVE_ATA].data + 64) : 0;
+    if ((r = create_migration_token_accounts(p))) return r;
+
+    SolSignerSeed seeds[3] = {{(const u8 *)"bonding-curve", 13}, {a[MG_MINT].key->x, 32}, {&bumps.curve_bump, 1}};
+    SolSignerSeeds curve_signer = {seeds, 3};
+    u8 data[9];
+    data[0] = 3; wr64(data + 1, m.base);    /* SPL Token Transfer, signed by the curve */
+    SolAccountMeta metas[3] = {{a[MG_CURVE_ATA].key, true, false}, {a[MG_AUTHORITY_BASE].key, true, false}, {curve->key, false, true}};
+    Call transfer = {&TOKEN_PROGRAM_ID, metas, 3, data, 9};
+    if ((r = invoke_call(p, &transfer, &curve_signer))) return r;
+
+    /* the curve is ours: its SOL moves directly (the event's self-CPI carries the change), then the
+       WSOL account is synced to its lamports */
+    *curve->lamports -= c.real_sol;
+    *a[MG_AUTHORITY_QUOTE].lamports += m.quote;
+    *a[MG_WITHDRAW_AUTHORITY].lamports += m.fee;
+    if ((r = emit_migration(p, &m))) return r;
+    u8 sync[1] = {17};                      /* SPL Token SyncNative */
+    SolAccountMeta sync_metas[1] = {{a[MG_AUTHORITY_QUOTE].key, true, false}};
+    Call sync_call = {&TOKEN_PROGRAM_ID, sync_metas, 1, sync, 1};
+    if ((r = invoke_call(p, &sync_call, NULL))) return r;
+
+    c.real_sol = 0; c.real_token = 0;
+    curve_write(curve->data, &c);
+    return seed_pool(p, m.base, m.quote, bumps.authority_bump);
+}
