@@ -78,7 +78,7 @@ class Market:
         self.faucet = chain.node.faucet
         self.global_ = None
 
-    async def _send(self, payer: Keypair, ixs: list, signers: list) -> str:
+    async def send_tx(self, payer: Keypair, ixs: list, signers: list) -> str:
         blockhash = (await self.rpc.get_latest_blockhash()).blockhash
         tx = VersionedTransaction(MessageV0.try_compile(payer.pubkey(), ixs, [], blockhash), signers)
         signature = await self.rpc.send_raw(bytes(tx))
@@ -89,7 +89,7 @@ class Market:
 
     async def fund(self, to: Pubkey, lamports: int) -> None:
         ix = transfer(TransferParams(from_pubkey=self.faucet.pubkey(), to_pubkey=to, lamports=lamports))
-        await self._send(self.faucet, [ix], [self.faucet])
+        await self.send_tx(self.faucet, [ix], [self.faucet])
 
     async def new_wallet(self, lamports: int) -> Keypair:
         keypair = Keypair()
@@ -100,7 +100,7 @@ class Market:
         mint = Keypair()
         ix = instructions.build_create(mint.pubkey(), creator.pubkey(), name, name[:4].upper(),
                                        f"https://example.invalid/{name}.json")
-        await self._send(creator, [ix], [creator, mint])
+        await self.send_tx(creator, [ix], [creator, mint])
         return str(mint.pubkey())
 
     async def buy(self, trader: Keypair, mint: str, sol_budget: int) -> None:
@@ -110,7 +110,7 @@ class Market:
         tokens = curve.tokens_for_sol(state, global_, sol_budget)
         ixs = instructions.build_buy_with_ata(trader.pubkey(), mint_key, state.creator,
                                               global_.fee_recipient, tokens, sol_budget)
-        await self._send(trader, ixs, [trader])
+        await self.send_tx(trader, ixs, [trader])
 
     async def _global(self):
         if self.global_ is None:

@@ -69,7 +69,7 @@ def test_unexplained_drop_enters_safety_mode(wallet_world):
     # someone else spends from the wallet: no transaction of ours explains it
     ix = transfer(TransferParams(from_pubkey=keypair.pubkey(), to_pubkey=Keypair().pubkey(),
                                  lamports=SOL // 2))
-    chain.run(market._send(keypair, [ix], [keypair]))
+    chain.run(market.send_tx(keypair, [ix], [keypair]))
     report = refresh(system, wallet)
     assert report.safety_mode and "mismatch" in report.reason
     reply = system.ask(wallet, ReserveFunds("after", "M", 1_000), timeout=5)

@@ -8,7 +8,7 @@ import pytest
 from solders.pubkey import Pubkey
 
 from adapters.pumpfun.layout_v1 import CompleteEvent, CreateEvent, TradeEvent
-from localnet.market import MarketConfig, MarketSimulator, parse_fate_weights
+from localnet.market import Fate, MarketConfig, MarketSimulator, parse_fate_weights
 from tests.localnet.test_market_helpers import PumpEventCollector, node_with_metadata
 
 pytestmark = pytest.mark.timeout(60)
@@ -53,6 +53,8 @@ async def test_sixty_simulated_seconds_seen_by_a_yellowstone_subscriber():
         for complete in completes:
             last = [t for t in trades if t.mint == complete.mint][-1]
             assert last.is_buy and last.real_token_reserves == 0
+            assert market.fate_of(complete.mint) is Fate.GRADUATE
+        assert {market.fate_of(t.mint) for t in rug_sales} == {Fate.RUG}
 
 
 async def test_metadata_uri_and_wallets_endpoint_answer_over_http():
