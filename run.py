@@ -185,16 +185,33 @@ class BotRun:
         return None
 
     def _final_summary(self) -> None:
-        from messages import new_request_id
-        from messages.status import SetBuying
         status = None
         with contextlib.suppress(Exception):
-            if self.director is not None:   # no new buys while everything stops
-                self.system.tell(self.director, SetBuying(new_request_id('stop'), False))
+            self._close_all_positions()
             status = self._ask_status()
         if self.status_on_screen:
             print()
         print(summary_text(status or self.last_status, self.stop_reason, self.run_dir), flush=True)
+
+    def _close_all_positions(self) -> None:
+        """Must-sell on exit: stop buying, sell every open position, wait (bounded) for the sells."""
+        from messages import new_request_id
+        from messages.status import ClosingAll, CloseAllPositions
+        if self.system is None or self.director is None:
+            return
+        reply = self.system.ask(self.director, CloseAllPositions(new_request_id('close')),
+                                timeout=ASK_TIMEOUT_SECONDS)
+        if not isinstance(reply, ClosingAll) or reply.open_positions == 0:
+            return
+        logger.info('selling {} open position(s) before exit', reply.open_positions)
+        deadline = time.monotonic() + self.settings.run.close_timeout_seconds
+        while time.monotonic() < deadline:
+            status = self._ask_status()
+            if status is not None and status.active_positions == 0:
+                return
+            time.sleep(0.2)
+        logger.warning('positions still open after {} s: their tokens stay in the wallet',
+                       self.settings.run.close_timeout_seconds)
 
 
 class LocalChainProcess:

@@ -123,6 +123,7 @@ class RunSettings:
                                               'ERROR'), env=('LOG_LEVEL',))
     quiet: bool = setting(False, p.boolean)
     status_interval_seconds: int = setting(2, p.integer(1, 3_600))
+    close_timeout_seconds: int = setting(30, p.integer(0, 600))   # on exit: wait this long for sells
 
 
 @dataclass(frozen=True)
