@@ -16,6 +16,7 @@ from loguru import logger
 from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ChildActorExited, WakeupMessage
 
 from actors.director_ledger import Ledger
+from adapters.journal import Journal, journal_path
 from actors.trading_io import process_logging
 from actors.supervision import Supervisor
 from messages import new_request_id
@@ -30,6 +31,8 @@ from messages.status import (ChildPids, ChildPidsRequest, ClosingAll, CloseAllPo
 from messages.stream import LaunchBatch, StreamStats, UnwatchMint, WatchMint
 from messages.wallet import BalancesReport, ExpectLamportChange
 from messages.balance import LiveMints, LiveMintsRequest, StrayTokens
+from messages.lifecycle import LifecycleStats, LifecycleStatsRequest
+from messages.stream import Launch
 
 PID_COLLECT_SECONDS = 1.0
 ANALYSIS_GRACE_SECONDS = 2.0
@@ -40,8 +43,9 @@ WARM_SPARES = 8          # PositionActors forked and warmed ahead, so a buy neve
 class LivePosition:
     address: Any
     launch: Any
-    request_id: str
+    request_id: str          # the position's id in the journal
     restarts: int = 0
+    buy_sent: bool = False   # until then the position holds a slot of max buys
 
 
 class Director(ActorTypeDispatcher):
@@ -83,8 +87,13 @@ class Director(ActorTypeDispatcher):
             self.reporter = msg.reporter or sender
             self.peers = Peers(director=self.myAddress)
             self.supervisor = Supervisor(self)
+            # read (creating or migrating the schema) and close before forking anything
+            journal = Journal(journal_path(msg.settings))
+            open_rows = journal.open_positions()
+            journal.close()
             for name in ("wallet", "seller", "analyzer", "stream", "balance_monitor"):
                 self._start_core(name)
+            self._recover_open_positions(open_rows)
             for _ in range(WARM_SPARES):
                 self._make_spare()
             self.send(sender, DirectorStarted(ok=True))
@@ -118,6 +127,23 @@ class Director(ActorTypeDispatcher):
         if name in ("wallet", "seller", "stream", "analyzer"):
             self.peers = replace(self.peers, **{name: address})
 
+    def _recover_open_positions(self, rows: list) -> None:
+        """A previous run (or crash) left positions open: a PositionActor resumes each from its row."""
+        for row in rows:
+            try:
+                launch = Launch(**row["launch"])
+            except TypeError:
+                logger.error("director: journal row {} has a bad launch; skipped", row["position_id"])
+                continue
+            if launch.mint in self.positions:
+                continue
+            live = LivePosition(None, launch, row["position_id"], buy_sent=row["buy_order"] is not None)
+            self.positions[launch.mint] = live
+            self.ledger.lifecycle["recovered"] += 1
+            self._restart_position(launch.mint, live)
+        if self.positions:
+            logger.warning("director: resuming {} open position(s) from the journal", len(self.positions))
+
     def _make_spare(self) -> None:
         from actors.position import PositionActor
         spare = self.createActor(PositionActor)
@@ -146,9 +172,10 @@ class Director(ActorTypeDispatcher):
 
     def _may_buy(self, mint: str) -> bool:
         limits = self.settings.trading
-        committed = len(self.positions) + len(self.analysing)
-        under_max_buys = (limits.max_buys == 0   # 0 = no limit
-                          or self.ledger.bought + len(self.analysing) < limits.max_buys)
+        committed = len(self.positions) + len(self.analysing)   # live PositionActors + soon ones
+        unsent = sum(1 for live in self.positions.values() if not live.buy_sent)
+        under_max_buys = (limits.max_buys == 0   # 0 = no limit; counts buys sent (+ about to be)
+                          or self.ledger.bought + unsent + len(self.analysing) < limits.max_buys)
         return (self.buying and not self.safety_mode and mint not in self.positions
                 and mint not in self.analysing
                 and committed < limits.max_active_positions and under_max_buys)
@@ -182,12 +209,12 @@ class Director(ActorTypeDispatcher):
         self.positions[launch.mint] = LivePosition(address, launch, request_id)
         self.send(address, OpenPosition(request_id, launch, launch.received_at))
         self.send(self.peers.stream, WatchMint(launch.mint, address))
-        self.ledger.bought += 1
         self._make_spare()
 
     # ---- position reports -----------------------------------------------------------------------
     def receiveMsg_TxSent(self, msg: TxSent, sender):
-        self.ledger.on_tx_sent(msg)
+        if self.ledger.on_tx_sent(msg) and msg.mint in self.positions:
+            self.positions[msg.mint].buy_sent = True
 
     def receiveMsg_TxSettled(self, msg: TxSettled, sender):
         if self.ledger.on_tx_settled(msg) and self.peers.wallet is not None:
@@ -195,6 +222,8 @@ class Director(ActorTypeDispatcher):
 
     def receiveMsg_PositionClosed(self, msg: PositionClosed, sender):
         live = self.positions.pop(msg.mint, None)
+        if live is None:
+            return   # a restarted actor re-reporting a closure already booked
         self.ledger.on_position_closed(msg)
         logger.info("director: closed {} {} pnl {} lamports", msg.mint, msg.outcome, msg.pnl_lamports)
         if self.peers.stream is not None:
@@ -242,12 +271,15 @@ class Director(ActorTypeDispatcher):
         self.supervisor.on_child_exited(msg)
 
     def _recover_position(self, mint: str, live: LivePosition) -> None:
-        from actors.position import PositionActor
         live.restarts += 1
         self.ledger.failures["position_restarted"] += 1
-        live.address = self.createActor(PositionActor)
-        logger.warning("director: position {} died; restart #{} recovers it from the chain",
+        logger.warning("director: position {} died; restart #{} resumes it from the journal",
                        mint, live.restarts)
+        self._restart_position(mint, live)
+
+    def _restart_position(self, mint: str, live: LivePosition) -> None:
+        from actors.position import PositionActor
+        live.address = self.createActor(PositionActor)
         self.send(live.address, StartPosition(self.settings, self.peers, spare=False))
         self.send(live.address, RecoverPosition(live.request_id, live.launch,
                                                 self.ledger.pending_for(mint)))
@@ -308,6 +340,9 @@ class Director(ActorTypeDispatcher):
         return {"updates": stats.updates, "launches": stats.launches, "trades": stats.trades,
                 "malformed": stats.malformed, "reconnects": stats.reconnects,
                 "connected": stats.connected}
+
+    def receiveMsg_LifecycleStatsRequest(self, msg: LifecycleStatsRequest, sender):
+        self.send(sender, LifecycleStats(msg.request_id, dict(self.ledger.lifecycle)))
 
     def receiveMsg_SetBuying(self, msg: SetBuying, sender):
         self.buying = msg.enabled

@@ -1,9 +1,10 @@
-"""PositionActor: one mint's whole life -- reserve, buy, confirm, watch, exit, sell, close.
+"""PositionActor: one mint's whole life, journaled -- reserve, send the buy, watch while it confirms,
+exit (even before the buy confirms), sell, close.
 
-Every transaction's outcome is read from the chain (meta.err and the wallet's exact lamport and token
-changes), never assumed from a confirmation. The Director is told each signature before it is sent
-(TxSent) and its exact effect after (TxSettled), so PnL stays exact even if this process dies; a
-restarted PositionActor gets RecoverPosition, settles what was pending and sells whatever is held.
+The lifecycle policy is position_model.decide(); this actor only feeds it events (trades, time ticks,
+order outcomes, ExitNow) and carries out its answer. Every order is written to the journal BEFORE it
+is sent, so a restarted actor (RecoverPosition) confirms what is in flight instead of sending it
+again. Outcomes come from the chain (meta.err, the wallet's exact lamport and token changes).
 """
 from __future__ import annotations
 
@@ -14,21 +15,25 @@ from loguru import logger
 from thespian.actors import WakeupMessage
 
 from actors.bridge import IOActor
-from actors.trading_io import ChainAccess, curve_from_trade, exit_reason, process_logging
+from actors.position_model import (ACTIVE, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLOSING, CONFIRMED,
+                                   EXPIRED, FAILED, PENDING, POSITION_FAILED, SELL, SENT, Order,
+                                   Position, decide, presell_outcome, sell_amount)
+from actors.trading_io import ChainAccess, Settlement, curve_from_trade, exit_reason, process_logging
+from adapters.journal import Journal, journal_path
 from messages import new_request_id
 from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed,
                                RecoverPosition, TxSent, TxSettled)
-from messages.seller import NothingToSell, SellFailed, SellSucceeded, SellTokens
 from messages.start import PeersChanged, StartPosition
 from messages.status import PidReply, PidRequest
 from messages.stream import TradeBatch
 from messages.wallet import ExpectLamportChange, FundsReserved, ReleaseFunds, ReservationRefused, ReserveFunds
 
-BUY_TIMEOUT_SECONDS = 30.0
-SELL_REPLY_TIMEOUT_SECONDS = 45.0   # no answer from the seller (it may have been restarted): ask again
-SELL_RETRY_DELAY_SECONDS = 1.0
-MAX_SELL_REQUESTS = 5
-SPARE_REFRESH_SECONDS = 1.0         # keeps a spare's connection warm; a buy fetches a blockhash if older than 0.4 s
+PREPARE_TIMEOUT_SECONDS = 30.0
+CONFIRM_TIMEOUT_SECONDS = 180.0      # longer than a blockhash lives (150 blocks), so it ends in expiry
+CONFIRM_RETRY_SECONDS = 1.0          # the RPC failed while confirming: ask again (never re-send)
+SELL_RETRY_SECONDS = 1.0
+MAX_SELL_FAILURES = 6
+SPARE_REFRESH_SECONDS = 1.0          # keeps a spare's connection warm for the next buy
 
 
 class PositionActor(IOActor):
@@ -37,35 +42,32 @@ class PositionActor(IOActor):
         self.settings = None
         self.peers = None
         self.chain: ChainAccess | None = None
-        self.stage = "spare"
-        self.request_id = ""
-        self.launch = None
+        self.journal: Journal | None = None
+        self.stage = "spare"            # spare -> reserving -> live (the Position has the rest)
+        self.position: Position | None = None
         self.detected_at = 0.0
         self.reservation_id = None
-        self.bought_tokens = 0
-        self.cost_lamports = 0          # what the buy took from the wallet (fees and rent included)
-        self.pnl_lamports = 0
-        self.generation = 0             # invalidates stale wakeups (they cannot be cancelled)
-        self.sell_request_id = ""
-        self.sell_requests = 0
-        self.exit_why = ""
-        self.buy_signature = ""
         self.prepared = None            # signed buy waiting for the reservation
-        self.exit_soon = ""             # ExitNow arrived before tokens were held
+        self.exit_wanted = False
+        self.preparing_sell = False
+        self.sell_failures = 0
+        self.generation = 0             # invalidates stale wakeups (they cannot be cancelled)
 
     # ---- dispatch ------------------------------------------------------------------------------
     async def on_loop_close(self) -> None:
         if self.chain is not None:   # close HTTP sessions before the loop stops
             await self.chain.close()
 
+    def on_exit(self) -> None:
+        if self.journal is not None:
+            self.journal.close()
+
     def on_message(self, msg, sender) -> None:
         handler = {
             StartPosition: self._on_start, OpenPosition: self._on_open,
             RecoverPosition: self._on_recover, FundsReserved: self._on_funds_reserved,
             ReservationRefused: self._on_refused, TradeBatch: self._on_trades,
-            SellSucceeded: self._on_sold, NothingToSell: self._on_nothing_to_sell,
-            SellFailed: self._on_sell_failed, PeersChanged: self._on_peers,
-            WakeupMessage: self._on_wakeup, ExitNow: self._on_exit_now,
+            PeersChanged: self._on_peers, WakeupMessage: self._on_wakeup, ExitNow: self._on_exit_now,
         }.get(type(msg))
         if isinstance(msg, PidRequest):
             self.send(sender, PidReply(msg.request_id, os.getpid()))
@@ -77,23 +79,23 @@ class PositionActor(IOActor):
             handler(msg)
         except Exception as exc:
             logger.exception("position {}: {} failed", self._mint, type(msg).__name__)
-            if isinstance(msg, (OpenPosition, RecoverPosition)):
+            if isinstance(msg, (OpenPosition, RecoverPosition)) and self.stage != "live":
                 self.stage = "closed"   # a position that cannot start is not left half-open
                 mint = getattr(getattr(msg, "launch", None), "mint", self._mint)
                 self.send(sender, PositionFailed(msg.request_id, str(mint), repr(exc)))
 
     @property
     def _mint(self) -> str:
-        return self.launch.mint if self.launch is not None else "-"
+        return self.position.mint if self.position is not None else "-"
 
     def _on_start(self, msg: StartPosition) -> None:
         self.settings, self.peers = msg.settings, msg.peers
         process_logging(msg.settings, "position")
         self.chain = ChainAccess(msg.settings)   # loads the keypair now, so a buy never waits for it
+        self.journal = Journal(journal_path(msg.settings))
         self._keep_warm()
 
     def _keep_warm(self) -> None:
-        """While a spare: keep the RPC connection, fee rates and a blockhash fresh for the next buy."""
         if self.stage != "spare":
             return
         self.submit(self.chain.warm_up(), lambda _: None,
@@ -102,28 +104,29 @@ class PositionActor(IOActor):
 
     def _on_peers(self, msg: PeersChanged) -> None:
         self.peers = msg.peers
-        if self.stage == "selling":
-            self._request_sell()   # the seller may be new: the old request may be lost
 
-    # ---- buy -----------------------------------------------------------------------------------
+    def _journal(self) -> None:
+        self.journal.save(self.position.to_row())
+
+    # ---- buy: send now, confirm in the background ------------------------------------------------
     def _on_open(self, msg: OpenPosition) -> None:
-        if self.stage != "spare":
+        if self.stage != "spare" or self.journal is None:
             self.send(self.peers.director, PositionFailed(msg.request_id, msg.launch.mint,
-                                                          f"position busy ({self.stage})"))
+                                                          f"position not ready ({self.stage})"))
             return
-        self.request_id, self.launch, self.detected_at = msg.request_id, msg.launch, msg.detected_at
-        self.stage = "reserving"
+        self.stage, self.detected_at = "reserving", msg.detected_at
+        self.position = Position(msg.request_id, msg.launch)
+        self._journal()
         self.send(self.peers.wallet, ReserveFunds(
-            new_request_id("rsv"), self.launch.mint, self.chain.buy_reservation_lamports()))
+            new_request_id("rsv"), msg.launch.mint, self.chain.buy_reservation_lamports()))
         # signing does not wait for the reservation; sending does (saves a round trip of latency)
-        self.submit(self.chain.prepare_buy(self.launch), self._buy_prepared, self._prepare_failed,
-                    timeout=BUY_TIMEOUT_SECONDS)
+        self.submit(self.chain.prepare_buy(msg.launch), self._buy_prepared, self._prepare_failed,
+                    timeout=PREPARE_TIMEOUT_SECONDS)
 
     def _on_refused(self, msg: ReservationRefused) -> None:
         if self.stage == "reserving":
-            logger.info("position {}: reservation refused: {}", self._mint, msg.reason)
-            self.prepared = None   # never sent: no TxSent, nothing reached the chain
-            self._close("refused", detail=msg.reason)
+            self.prepared = None   # never sent: nothing reached the chain
+            self._finish(POSITION_FAILED, "refused", f"reservation refused: {msg.reason}")
 
     def _on_funds_reserved(self, msg: FundsReserved) -> None:
         if self.stage != "reserving":
@@ -139,47 +142,70 @@ class PositionActor(IOActor):
 
     def _prepare_failed(self, exc: BaseException) -> None:
         if self.stage == "reserving":
-            logger.warning("position {}: could not prepare the buy: {!r}", self._mint, exc)
             self._release()
-            self._close("buy_failed", detail=f"prepare failed: {exc!r}")
+            self._finish(POSITION_FAILED, "buy_failed", f"prepare failed: {exc!r}")
 
     def _send_buy_when_ready(self) -> None:
         if self.prepared is None or self.reservation_id is None:
             return
         prepared, self.prepared = self.prepared, None
-        self.stage = "buying"
-        # the signature exists before the send: the Director hears it first (our journal)
-        self.buy_signature = prepared.signature
+        self.stage = "live"
+        self.position.expected_tokens = prepared.amount
+        self.position.buy_order = Order("buy", prepared.signature, prepared.amount,
+                                        prepared.last_valid_block_height, time.time())
+        self._journal()   # before the send: a restart confirms this signature, never re-sends
         self.send(self.peers.director, TxSent(self._mint, prepared.signature, "buy", time.time(),
                                               self.detected_at))
-        self.submit(self.chain.send_and_settle(prepared, self._mint), self._buy_settled,
-                    self._buy_failed, timeout=BUY_TIMEOUT_SECONDS)
-
-    def _buy_settled(self, settled) -> None:
-        self._report_settled(settled, "buy")
-        self._release()   # after the wallet heard the change, so it never sees an unexplained drop
-        if not settled.ok or settled.token_delta <= 0:
-            logger.warning("position {}: buy failed: {}", self._mint, settled.error or "no tokens")
-            self._close("buy_failed", detail=settled.error)
-            return
-        self.bought_tokens = settled.token_delta
-        self.cost_lamports = -settled.lamport_delta
-        self.stage = "holding"
-        logger.info("position {}: bought {} tokens for {} lamports", self._mint,
-                    self.bought_tokens, self.cost_lamports)
-        if self.exit_soon:
-            self._exit(self.exit_soon)
-            return
+        self._send(prepared, self.position.buy_order)
         self.generation += 1
-        self.wakeupAfter(self.settings.trading.max_hold_seconds,
-                         payload=("max_hold", self.generation))
+        self.wakeupAfter(self.settings.trading.max_hold_seconds, payload=("max_hold", self.generation))
 
-    def _buy_failed(self, exc: BaseException) -> None:
-        # the tx may or may not have landed: recover from the chain as a restart would
-        logger.warning("position {}: buy did not settle: {!r}", self._mint, exc)
-        self._release()
-        pending = (self.buy_signature,) if self.buy_signature else ()
-        self._on_recover(RecoverPosition(self.request_id, self.launch, pending))
+    def _send(self, prepared, order: Order) -> None:
+        self.submit(self.chain.send(prepared), lambda result: self._sent(order, *result),
+                    lambda exc: self._sent(order, repr(exc), True))
+
+    def _sent(self, order: Order, error: str, maybe_sent: bool) -> None:
+        if error and not maybe_sent:   # it never left: it cannot land
+            self._settled(order, Settlement(order.signature, order.kind, False, False, 0, 0, error))
+            return
+        self._confirm(order)
+        self._advance()   # an exit that came while the buy was being sent goes out now, after it
+
+    def _confirm(self, order: Order) -> None:
+        self.submit(self.chain.confirm(order.signature, order.kind, self._mint,
+                                       order.last_valid_block_height),
+                    lambda settled: self._settled(order, settled),
+                    lambda exc: self._confirm_failed(order, exc), timeout=CONFIRM_TIMEOUT_SECONDS)
+
+    def _confirm_failed(self, order: Order, exc: BaseException) -> None:
+        logger.warning("position {}: confirming {} failed ({!r}); asking again", self._mint,
+                       order.signature[:12], exc)
+        self.wakeupAfter(CONFIRM_RETRY_SECONDS, payload=("confirm", order.signature))
+
+    def _settled(self, order: Order, settled: Settlement) -> None:
+        position = self.position
+        if order.state != SENT or not position.is_open:
+            return
+        if settled.found:
+            state = CONFIRMED if settled.ok else FAILED
+        else:
+            state = EXPIRED if settled.expired else FAILED
+        if state == CONFIRMED and order.kind == "buy" and settled.token_delta <= 0:
+            state = FAILED
+        position.settle(order, state, settled.error, settled.lamport_delta, settled.token_delta)
+        self._report_settled(order, settled)
+        if order.kind == "buy":
+            self._release()   # after the wallet heard the change, so it never sees an unexplained drop
+            if state == CONFIRMED and position.state == PENDING:
+                position.move(ACTIVE, f"buy confirmed: {position.bought_tokens} tokens")
+        self._journal()
+        if order.kind == "sell" and state != CONFIRMED:
+            self.sell_failures += 1
+            if position.buy_order.state == CONFIRMED:   # tokens are held: try again after a pause
+                self.generation += 1
+                self.wakeupAfter(SELL_RETRY_SECONDS, payload=("advance", self.generation))
+                return
+        self._advance()
 
     def _release(self) -> None:
         if self.reservation_id is not None:
@@ -188,107 +214,151 @@ class PositionActor(IOActor):
 
     # ---- watch and exit --------------------------------------------------------------------------
     def _on_trades(self, msg: TradeBatch) -> None:
-        if self.stage != "holding" or not msg.trades:
+        position = self.position
+        if (self.stage != "live" or self.exit_wanted or not msg.trades
+                or position.state not in (PENDING, ACTIVE) or self.chain.global_ is None):
             return
-        last = msg.trades[-1]
+        confirmed = position.state == ACTIVE
+        # before the buy confirms, price the expected tokens against the budget spent on them
+        cost = position.cost_lamports if confirmed else self.settings.trading.buy_lamports
+        tokens = position.bought_tokens if confirmed else position.expected_tokens
         limits = self.settings.trading
-        if self.chain.global_ is None:
-            return   # fee rates are read with the buy; without them no exit can be priced
-        why = exit_reason(self.cost_lamports, self.bought_tokens,
-                          curve_from_trade(last, self.launch), self.chain.global_,
-                          limits.take_profit_pct, limits.stop_loss_pct)
+        why = exit_reason(cost, tokens, curve_from_trade(msg.trades[-1], position.launch),
+                          self.chain.global_, limits.take_profit_pct, limits.stop_loss_pct)
         if why:
-            self._exit(why)
+            self._request_exit(why)
 
     def _on_wakeup(self, msg: WakeupMessage) -> None:
-        kind, generation = msg.payload if isinstance(msg.payload, tuple) else (None, None)
+        kind, tag = msg.payload if isinstance(msg.payload, tuple) else (None, None)
         if kind == "warm":
             self._keep_warm()
+        elif kind == "confirm" and self.position is not None:
+            order = next((o for o in self.position.in_flight() if o.signature == tag), None)
+            if order is not None:
+                self._confirm(order)
+        elif tag != self.generation:
             return
-        if generation != self.generation:
-            return
-        if kind == "max_hold" and self.stage == "holding":
-            self._exit("max_hold")
-        elif kind == "sell_timeout" and self.stage == "selling":
-            logger.warning("position {}: no answer from the seller, asking again", self._mint)
-            self._request_sell()
+        elif kind == "max_hold":
+            self._request_exit("max_hold")
+        elif kind == "advance":
+            self._advance()
 
     def _on_exit_now(self, msg: ExitNow) -> None:
-        self.exit_soon = msg.reason
-        if self.stage == "holding":
-            self._exit(msg.reason)   # otherwise the exit follows as soon as the buy settles
+        self._request_exit(msg.reason)
 
-    def _exit(self, why: str) -> None:
-        logger.info("position {}: exit ({})", self._mint, why)
-        self.exit_why = why
-        self.stage = "selling"
-        self._request_sell()
-
-    def _request_sell(self) -> None:
-        self.sell_requests += 1
-        if self.sell_requests > MAX_SELL_REQUESTS:
-            self._close("unsellable", detail="seller never answered")
+    def _request_exit(self, why: str) -> None:
+        if self.exit_wanted or self.position is None or not self.position.is_open:
             return
-        self.sell_request_id = new_request_id("sell")
-        self.send(self.peers.seller, SellTokens(self.sell_request_id, self._mint,
-                                                self.launch.token_program, self.exit_why))
-        self.generation += 1
-        self.wakeupAfter(SELL_REPLY_TIMEOUT_SECONDS, payload=("sell_timeout", self.generation))
+        self.exit_wanted = True
+        self.position.exit_reason, self.position.exit_at = why, time.time()
+        logger.info("position {}: exit signal ({}) with the buy {}", self._mint, why,
+                    self.position.buy_order.state if self.position.buy_order else "not sent yet")
+        if self.stage == "live":
+            self._journal()
+            self._advance()
 
-    def _on_sold(self, msg: SellSucceeded) -> None:
-        if self.stage == "selling":
-            self.pnl_lamports += msg.lamport_delta
-            self._close("sold")
-
-    def _on_nothing_to_sell(self, msg: NothingToSell) -> None:
-        if self.stage == "selling":
-            self._close("sold" if self.bought_tokens else "nothing_held")
-
-    def _on_sell_failed(self, msg: SellFailed) -> None:
-        if self.stage != "selling" or msg.request_id != self.sell_request_id:
+    def _advance(self) -> None:
+        """Carry out what the lifecycle policy says now."""
+        position = self.position
+        if self.stage != "live" or position is None or not position.is_open:
             return
-        self.pnl_lamports += msg.lamport_delta
-        logger.warning("position {}: sell failed ({}), trying again", self._mint, msg.reason)
+        action, why = decide(position, self.exit_wanted, self.settings.trading.sell_before_buy_confirms)
+        if action == SELL:
+            self._start_sell(why)
+        elif action == CLOSE_SOLD:
+            if position.state == ACTIVE:
+                position.move(CLOSING, why)
+            self._finish(CLOSED, "sold", why)
+        elif action == CLOSE_FAILED:
+            self._finish(POSITION_FAILED, "buy_failed", why)
+
+    # ---- sell ------------------------------------------------------------------------------------
+    def _start_sell(self, why: str) -> None:
+        position = self.position
+        if self.preparing_sell:
+            return
+        if self.sell_failures >= MAX_SELL_FAILURES:
+            self._finish(POSITION_FAILED, "unsellable", f"{self.sell_failures} sells failed")
+            return
+        if position.state != CLOSING:
+            position.move(CLOSING, why)
+        self.preparing_sell = True
+        held_only = position.buy_order.state == CONFIRMED
+        self.submit(self.chain.prepare_position_sell(position.launch, sell_amount(position), held_only),
+                    self._sell_prepared, self._sell_prepare_failed, timeout=PREPARE_TIMEOUT_SECONDS)
+
+    def _sell_prepared(self, prepared) -> None:
+        self.preparing_sell = False
+        position = self.position
+        if not position.is_open:
+            return
+        if prepared is None:   # the wallet holds none: nothing left to sell
+            position.sold_tokens = max(position.sold_tokens, position.bought_tokens)
+            self._advance()
+            return
+        order = Order("sell", prepared.signature, prepared.amount, prepared.last_valid_block_height,
+                      time.time(), before_buy_confirmed=position.buy_order.state == SENT)
+        position.sell_orders.append(order)
+        self._journal()   # before the send, as for the buy
+        self.send(self.peers.director, TxSent(self._mint, prepared.signature, "sell", time.time()))
+        logger.info("position {}: sell of {} sent {:.1f} ms after the exit signal{}", self._mint,
+                    order.amount, (order.sent_at - position.exit_at) * 1000,
+                    " (before the buy confirmed)" if order.before_buy_confirmed else "")
+        self._send(prepared, order)
+
+    def _sell_prepare_failed(self, exc: BaseException) -> None:
+        self.preparing_sell = False
+        self.sell_failures += 1
+        logger.warning("position {}: could not prepare the sell: {!r}", self._mint, exc)
         self.generation += 1
-        self.wakeupAfter(SELL_RETRY_DELAY_SECONDS, payload=("sell_timeout", self.generation))
+        self.wakeupAfter(SELL_RETRY_SECONDS, payload=("advance", self.generation))
 
     # ---- recovery after a restart ----------------------------------------------------------------
     def _on_recover(self, msg: RecoverPosition) -> None:
-        self.request_id, self.launch = msg.request_id, msg.launch
-        self.stage = "recovering"
-        self.exit_why = self.exit_why or "recovered"
-        logger.warning("position {}: recovering ({} pending signatures)", self._mint,
-                       len(msg.pending_signatures))
-        self.submit(self.chain.settle_pending(msg.pending_signatures, self._mint),
-                    self._pending_settled, self._recover_failed)
-
-    def _pending_settled(self, settlements) -> None:
-        for settled in settlements:
-            self._report_settled(settled, settled.kind)
-        self.submit(self.chain.held_tokens(self.launch), self._recovered_balance, self._recover_failed)
-
-    def _recovered_balance(self, held: int) -> None:
-        self.bought_tokens = max(self.bought_tokens, held)
-        if held > 0:
-            self._exit(self.exit_why or "recovered")
-        else:
-            self._close("nothing_held" if not self.bought_tokens else "sold")
-
-    def _recover_failed(self, exc: BaseException) -> None:
-        logger.error("position {}: chain unreadable during recovery: {!r}; selling anyway", self._mint, exc)
-        self._exit("recovered")   # the seller verifies the balance itself
+        row = self.journal.load(msg.request_id)
+        self.stage = "live"
+        if row is None:   # it died before its first journal write: nothing was ever sent
+            self.position = Position(msg.request_id, msg.launch)
+            self._finish(POSITION_FAILED, "nothing_held", "recovered: no journal row, nothing sent")
+            return
+        self.position = position = Position.from_row(row)
+        in_flight = position.in_flight()
+        logger.warning("position {}: recovering from the journal ({}, {} order(s) in flight)",
+                       self._mint, position.state, len(in_flight))
+        if not position.is_open:
+            self._report_closed(position.outcome, "recovered: already " + position.state)
+            return
+        if position.buy_order is None:
+            self._finish(POSITION_FAILED, "nothing_held", "recovered: the buy was never sent")
+            return
+        self.exit_wanted = bool(position.exit_reason)
+        for order in in_flight:
+            self._confirm(order)   # what reached the chain is confirmed, never sent again
+        if not self.exit_wanted:
+            held_for = time.time() - position.buy_order.sent_at
+            self.generation += 1
+            self.wakeupAfter(max(0.0, self.settings.trading.max_hold_seconds - held_for),
+                             payload=("max_hold", self.generation))
+        self._advance()
 
     # ---- reporting -----------------------------------------------------------------------------
-    def _report_settled(self, settled, kind: str) -> None:
-        self.pnl_lamports += settled.lamport_delta
-        self.send(self.peers.wallet, ExpectLamportChange(settled.signature, settled.lamport_delta))
-        self.send(self.peers.director, TxSettled(self._mint, settled.signature, kind,
-                                                 settled.lamport_delta, settled.ok,
-                                                 settled.token_delta, settled.error))
+    def _report_settled(self, order: Order, settled: Settlement) -> None:
+        self.send(self.peers.wallet, ExpectLamportChange(order.signature, settled.lamport_delta))
+        self.send(self.peers.director, TxSettled(self._mint, order.signature, order.kind,
+                                                 settled.lamport_delta, order.state == CONFIRMED,
+                                                 settled.token_delta, order.error))
 
-    def _close(self, outcome: str, detail: str = "") -> None:
+    def _finish(self, state: str, outcome: str, why: str) -> None:
+        position = self.position
+        position.move(state, why)
+        position.outcome = outcome
+        self._journal()
+        self._report_closed(outcome, why)
+
+    def _report_closed(self, outcome: str, detail: str) -> None:
+        position = self.position
         self.stage = "closed"
         self.generation += 1
-        self.send(self.peers.director, PositionClosed(self.request_id, self._mint, outcome,
-                                                      self.bought_tokens, self.pnl_lamports,
-                                                      self.exit_why, detail))
+        self.send(self.peers.director, PositionClosed(
+            position.position_id, self._mint, outcome, position.bought_tokens, position.pnl_lamports,
+            position.exit_reason, detail, position.state, presell_outcome(position)))

@@ -29,7 +29,8 @@ ATA_RENT_LAMPORTS = 2_039_280          # rent-exempt minimum of a 165-byte token
 SIGNATURE_FEE_LAMPORTS = 5_000
 SETTLE_TIMEOUT_SECONDS = 20.0
 SETTLE_POLL_SECONDS = 0.05
-UNSENT_SETTLE_TIMEOUT_SECONDS = 1.0    # the send failed: look briefly whether it landed anyway
+UNSENT_SETTLE_TIMEOUT_SECONDS = 1.0
+HEIGHT_CHECK_SECONDS = 0.5             # how often confirm() asks whether the blockhash ran out    # the send failed: look briefly whether it landed anyway
 BPS = 10_000
 TOKEN_TOTAL_SUPPLY = 1_000_000_000_000_000
 
@@ -40,6 +41,8 @@ class PreparedTx:
     signature: str
     raw: bytes
     kind: str
+    amount: int = 0                   # tokens fixed in the instruction (bought or offered)
+    last_valid_block_height: int = 0  # after this block height it can never land
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Settlement:
     lamport_delta: int
     token_delta: int
     error: str = ""
+    expired: bool = False   # not found, and its blockhash ran out: it can never land
 
 
 def process_logging(settings, process_name: str) -> None:
@@ -139,10 +143,11 @@ class ChainAccess:
         return [set_compute_unit_limit(trading.compute_unit_limit),
                 set_compute_unit_price(trading.priority_fee)]
 
-    def _sign(self, instructions_: list, blockhash, kind: str) -> PreparedTx:
-        message = MessageV0.try_compile(self.owner, instructions_, [], blockhash)
+    def _sign(self, instructions_: list, recent, kind: str, amount: int = 0) -> PreparedTx:
+        message = MessageV0.try_compile(self.owner, instructions_, [], recent.blockhash)
         tx = VersionedTransaction(message, [self.key.signer])
-        return PreparedTx(str(tx.signatures[0]), bytes(tx), kind)
+        return PreparedTx(str(tx.signatures[0]), bytes(tx), kind, amount,
+                          recent.last_valid_block_height)
 
     async def prepare_buy(self, launch) -> PreparedTx:
         """Buy for buy_lamports (fees included) at the create event's curve, max cost + slippage."""
@@ -151,12 +156,12 @@ class ChainAccess:
         state = curve_from_launch(launch)
         tokens = curve.tokens_for_sol(state, global_, trading.buy_lamports)
         max_sol_cost = curve.buy_total_cost(state, global_, tokens) * (BPS + trading.slippage_bps) // BPS
-        blockhash = (await self.rpc.get_latest_blockhash()).blockhash
+        recent = await self.rpc.get_latest_blockhash()
         ixs = self._compute_budget() + instructions.build_buy_with_ata(
             user=self.owner, mint=Pubkey.from_string(launch.mint), creator=state.creator,
             fee_recipient=global_.fee_recipient, amount=tokens, max_sol_cost=max_sol_cost,
             token_program=Pubkey.from_string(launch.token_program))
-        return self._sign(ixs, blockhash, "buy")
+        return self._sign(ixs, recent, "buy", tokens)
 
     async def prepare_sell(self, mint: str, token_program: str, amount: int) -> PreparedTx:
         """Sell `amount` with min SOL out from the live curve and slippage; closes the emptied ATA."""
@@ -165,7 +170,7 @@ class ChainAccess:
         state = await self.curve_state(mint)
         quote = curve.sell_net_proceeds(state, global_, amount)
         min_out = quote * (BPS - trading.slippage_bps) // BPS
-        blockhash = (await self.rpc.get_latest_blockhash()).blockhash
+        recent = await self.rpc.get_latest_blockhash()
         ixs = self._compute_budget() + [instructions.build_sell(
             user=self.owner, mint=Pubkey.from_string(mint), creator=state.creator,
             fee_recipient=global_.fee_recipient, amount=amount, min_sol_output=min_out,
@@ -175,7 +180,16 @@ class ChainAccess:
             account=addresses.associated_token_address(self.owner, Pubkey.from_string(mint),
                                                        Pubkey.from_string(token_program)),
             dest=self.owner, owner=self.owner)))
-        return self._sign(ixs, blockhash, "sell")
+        return self._sign(ixs, recent, "sell", amount)
+
+    async def prepare_position_sell(self, launch, amount: int, held_only: bool) -> PreparedTx | None:
+        """A position's sell: `amount` as given (before the buy confirms, the amount it fixes), or,
+        held_only, the wallet's whole balance read now (None when it holds none)."""
+        if held_only:
+            amount = await self.held_tokens(launch)
+            if amount <= 0:
+                return None
+        return await self.prepare_sell(launch.mint, launch.token_program, amount)
 
     # ---- reading -------------------------------------------------------------------------------
     async def curve_state(self, mint: str):
@@ -207,6 +221,35 @@ class ChainAccess:
         if not settled.found and send_error:
             return Settlement(prepared.signature, prepared.kind, False, False, 0, 0, send_error)
         return settled
+
+    async def send(self, prepared: PreparedTx) -> tuple[str, bool]:
+        """Send once; returns (error, maybe_sent): ('', True) when the node accepted it."""
+        try:
+            await self.rpc.send_raw(prepared.raw)
+            return "", True
+        except Exception as exc:   # a timeout may still have delivered it
+            return f"send failed: {exc}", bool(getattr(exc, "maybe_sent", True))
+
+    async def confirm(self, signature: str, kind: str, mint: str, last_valid_block_height: int,
+                      poll: float = SETTLE_POLL_SECONDS) -> Settlement:
+        """Wait for the transaction's meta; not found once its blockhash ran out: expired."""
+        loop = asyncio.get_running_loop()
+        next_height_check = loop.time()
+        while True:
+            meta = await self.rpc.get_transaction_meta(signature)
+            if meta is not None:
+                return self._settlement(signature, kind, mint, meta)
+            if loop.time() >= next_height_check:
+                next_height_check = loop.time() + HEIGHT_CHECK_SECONDS
+                height = (await self.rpc.call("getBlockHeight", lambda c: c.get_block_height())).value
+                if height > last_valid_block_height:
+                    # one last look: it may have landed in the block that ended the window
+                    meta = await self.rpc.get_transaction_meta(signature)
+                    if meta is not None:
+                        return self._settlement(signature, kind, mint, meta)
+                    return Settlement(signature, kind, False, False, 0, 0,
+                                      "blockhash expired before it landed", expired=True)
+            await asyncio.sleep(poll)
 
     async def settle(self, signature: str, kind: str, mint: str,
                      timeout: float = SETTLE_TIMEOUT_SECONDS) -> Settlement:

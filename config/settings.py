@@ -77,6 +77,7 @@ class TradingSettings:
     priority_fee: int = setting(100_000, p.integer(0, 100_000_000))  # micro-lamports per CU
     compute_unit_limit: int = setting(200_000, p.integer(1_000, 1_400_000))
     buys_enabled: bool = setting(True, p.boolean)
+    sell_before_buy_confirms: bool = setting(True, p.boolean)   # pre-confirmation sells
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,8 @@ class RunSettings:
     """Logging and the run directory (runs/<timestamp>/ holds the log file and the journal)."""
     runs_dir: str = setting('runs', p.text, env=('RUNS_DIR',))
     run_dir: str | None = setting(None, p.optional(p.text))   # this run's dir, set by run.py
+    # the position journal; unset: <run_dir>/journal.sqlite3. Point runs at one file to recover.
+    journal_path: str | None = setting(None, p.optional(p.text), env=('JOURNAL_PATH',))
     log_level: str = setting('INFO', p.choice('TRACE', 'DEBUG', 'INFO', 'SUCCESS', 'WARNING',
                                               'ERROR'), env=('LOG_LEVEL',))
     quiet: bool = setting(False, p.boolean)

@@ -8,6 +8,8 @@ import sys
 
 from loguru import logger
 
+from localnet.faults import FaultPlan
+from localnet.faults_cli import add_fault_arguments, fault_settings_from_args
 from localnet.jupiter import JupiterOptions
 from localnet.jupiter_limits import FREE_TIER_REQUESTS, RateLimit
 from localnet.jupiter_server import ApiOptions
@@ -36,8 +38,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="token-safety requests per 60 s per client before 429 (0 = unlimited)")
     parser.add_argument("--safety-latency-ms", type=int, default=0, help="added latency of the token-safety services")
     add_market_arguments(parser)
+    add_fault_arguments(parser)
     args = parser.parse_args(argv)
     args.market_config = market_config(args, parser)
+    args.fault_settings = fault_settings_from_args(args, parser)
     if args.ws_port is None:
         args.ws_port = args.rpc_port + 1 if args.rpc_port else 0
     if args.jupiter_rate < 0 or args.safety_rate < 0 or args.safety_latency_ms < 0:
@@ -53,7 +57,8 @@ async def run(args: argparse.Namespace) -> None:
                      seed=args.seed, x_token=args.x_token, api_port=None if args.api_port < 0 else args.api_port,
                      api_options=ApiOptions(JupiterOptions(RateLimit(args.jupiter_rate)),
                                             SafetyOptions(RateLimit(args.safety_rate), args.safety_latency_ms / 1000,
-                                                          args.seed)))
+                                                          args.seed)),
+                     faults=FaultPlan(args.fault_settings, seed=args.seed))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -68,6 +73,9 @@ async def run(args: argparse.Namespace) -> None:
         print(f"faucet {node.faucet.pubkey()}  slot {args.slot_ms} ms", flush=True)
         for line in market.describe():
             print(line, flush=True)
+        if node.api_url:
+            print(f"faults: {', '.join(node.faults.settings.active_names()) or 'off'}  "
+                  f"admin {node.api_url}/admin/faults", flush=True)
         print(f"READY rpc={node.rpc_url} ws={node.ws_url} grpc={node.grpc_addr or ''} api={node.api_url or ''}", flush=True)
         await stop.wait()
     finally:

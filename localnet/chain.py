@@ -141,6 +141,8 @@ class Chain:
         self._mint_decimals: dict[Pubkey, int] = {}
         self._clock_task: asyncio.Task | None = None
         self._airdrop_count = 0
+        self.blockhash_window = BLOCKHASH_WINDOW   # fault injection may shorten it (set_blockhash_window)
+        self.submit_gate = None   # fault injection: gate(tx) -> True when it dropped or postponed a sent tx
         self.faucet = faucet_keypair_for_seed(seed)
         self._install_genesis_accounts()
         self.pumpfun = self._install_pumpfun()
@@ -202,7 +204,25 @@ class Chain:
             self._blockhash_heights.pop(self._blockhashes[0][0], None)
         self._blockhashes.append((blockhash, self.block_height()))
         self._blockhash_heights[blockhash] = self.block_height()
+        if self.blockhash_window < BLOCKHASH_WINDOW:
+            self._expire_blockhashes()
         self._slot_tx_count = 0
+
+    def _expire_blockhashes(self) -> int:
+        """Forget hashes older than the (shortened) window; returns how many expired."""
+        oldest_valid = self.block_height() - self.blockhash_window + 1
+        expired = [h for h, height in self._blockhash_heights.items() if height < oldest_valid]
+        for blockhash in expired:
+            del self._blockhash_heights[blockhash]
+        return len(expired)
+
+    def set_blockhash_window(self, window: int) -> int:
+        """Blockhashes stay valid for `window` blocks (1..150); hashes already forgotten stay forgotten.
+        Returns how many hashes expired at once."""
+        if not 1 <= window <= BLOCKHASH_WINDOW:
+            raise ValueError(f"blockhash window must be between 1 and {BLOCKHASH_WINDOW}")
+        self.blockhash_window = window
+        return self._expire_blockhashes()
 
     def advance_slot(self) -> None:
         """Close the current slot and open the next; tests call this to step time by hand."""
@@ -243,7 +263,7 @@ class Chain:
         """(hash, last_valid_block_height) of the newest block at the given commitment."""
         lag = self.slot - self.slot_for_commitment(commitment)
         blockhash, height = self._blockhashes[max(0, len(self._blockhashes) - 1 - lag)]
-        return blockhash, height + BLOCKHASH_WINDOW
+        return blockhash, height + self.blockhash_window
 
     def is_blockhash_valid(self, blockhash: Hash) -> bool:
         return blockhash in self._blockhash_heights
@@ -348,6 +368,12 @@ class Chain:
         self._store(record)
         self._emit("on_transaction", record)
         return record
+
+    def submit(self, tx: VersionedTransaction) -> Signature:
+        """sendTransaction's path: execute now, unless the fault gate drops or postpones the transaction."""
+        if self.submit_gate is not None and self.submit_gate(tx):
+            return tx.signatures[0]
+        return self.execute(tx).signature
 
     def airdrop(self, to: Pubkey, lamports: int) -> TxRecord:
         """A faucet transfer, executed and recorded like any other transaction."""

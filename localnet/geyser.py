@@ -83,6 +83,13 @@ class _Subscriber:
             self.closed.set()
 
     def push(self, update: geyser.SubscribeUpdate) -> None:
+        shaper = self.server.stream_faults
+        if shaper is None:
+            self.enqueue(update)
+        else:  # fault injection may duplicate, hold back or reorder it
+            shaper.shape(self, update)
+
+    def enqueue(self, update: geyser.SubscribeUpdate) -> None:
         if self.closed.is_set():
             return
         try:
@@ -283,6 +290,7 @@ class GeyserServer:
         self.queue_size = queue_size
         self.subscribers: set[_Subscriber] = set()
         self.cut_off_count = 0
+        self.stream_faults = None   # fault injection: .shape(subscriber, update) replaces a plain enqueue
         self.port = 0
         self._write_version = 0
         self._grpc: grpc.aio.Server | None = None
@@ -305,6 +313,13 @@ class GeyserServer:
     def on_slot(self, slot: int, parent: int | None, status: str) -> None:
         for subscriber in list(self.subscribers):
             subscriber.on_slot(slot, parent, status)
+
+    def disconnect_all(self, details: str) -> int:
+        """Close every open stream as UNAVAILABLE (clients reconnect); returns how many."""
+        subscribers = [s for s in self.subscribers if not s.closed.is_set()]
+        for subscriber in subscribers:
+            subscriber.close(grpc.StatusCode.UNAVAILABLE, details)
+        return len(subscribers)
 
     async def start(self, host: str, port: int) -> "GeyserServer":
         self._grpc = grpc.aio.server(options=[("grpc.keepalive_permit_without_calls", 1),

@@ -28,11 +28,15 @@ class ApiServer:
         await self.runner.cleanup()
 
 
-async def start_api_server(chain, host: str, port: int, options: ApiOptions = ApiOptions()) -> ApiServer:
+async def start_api_server(chain, host: str, port: int, options: ApiOptions = ApiOptions(),
+                           extra_apps: dict[str, web.Application] | None = None) -> ApiServer:
+    """`extra_apps` mounts more sub-apps by path prefix (e.g. the fault admin at /admin)."""
     safety = TokenSafety(chain, options.safety.seed)
     app = web.Application()
     app.add_subapp("/swap/v1", make_jupiter_app(chain, options.jupiter))
     app.add_subapp("/tokens/v2", make_tokens_app(safety, options.safety))
     app.add_subapp("/v1", make_rugcheck_app(safety, options.safety))
+    for prefix, extra in (extra_apps or {}).items():
+        app.add_subapp(prefix, extra)
     runner, bound_port = await serve_app(app, host, port)
     return ApiServer(runner, bound_port, safety)

@@ -5,6 +5,7 @@ from loguru import logger
 from solders.keypair import Keypair
 
 from localnet.chain import DEFAULT_RECORD_CAPACITY, Chain
+from localnet.faults import FaultPlan, make_admin_app
 from localnet.jupiter_server import ApiOptions, ApiServer, start_api_server
 from localnet.pubsub import PubSubServer, start_pubsub_server
 from localnet.rpc_server import RpcServer, start_rpc_server
@@ -26,8 +27,10 @@ class LocalNode:
                  grpc_port: int | None = 10000, slot_ms: int = 400, confirmed_lag: int = 1,
                  finalized_lag: int = 32, seed: int = 0, x_token: str | None = None,
                  record_capacity: int = DEFAULT_RECORD_CAPACITY, rpc_middlewares: tuple = (),
-                 api_port: int | None = None, api_options: ApiOptions = ApiOptions()):
+                 api_port: int | None = None, api_options: ApiOptions = ApiOptions(),
+                 faults: FaultPlan | None = None):
         self.host = host
+        self.faults = faults      # fault injection (None: none possible); admin at api_url + /admin/faults
         self._ports = {"rpc": rpc_port, "ws": ws_port, "grpc": grpc_port, "api": api_port}
         self._api_options = api_options
         self._chain_options = dict(slot_ms=slot_ms, confirmed_lag=confirmed_lag, finalized_lag=finalized_lag, seed=seed,
@@ -43,13 +46,19 @@ class LocalNode:
     async def start(self) -> "LocalNode":
         self.chain = Chain(**self._chain_options)
         try:
-            self.rpc = await start_rpc_server(self.chain, self.host, self._ports["rpc"], self._rpc_middlewares)
+            rpc_middlewares = tuple(self._rpc_middlewares)
+            if self.faults is not None:
+                rpc_middlewares += (self.faults.rpc_middleware(),)
+            self.rpc = await start_rpc_server(self.chain, self.host, self._ports["rpc"], rpc_middlewares)
             self.pubsub = await start_pubsub_server(self.chain, self.host, self._ports["ws"])
             start_geyser = _geyser_starter() if self._ports["grpc"] is not None else None
             if start_geyser is not None:
                 self.geyser = await start_geyser(self.chain, self.host, self._ports["grpc"], self._x_token)
             if self._ports["api"] is not None:
-                self.api = await start_api_server(self.chain, self.host, self._ports["api"], self._api_options)
+                admin = {"/admin": make_admin_app(self.faults)} if self.faults is not None else None
+                self.api = await start_api_server(self.chain, self.host, self._ports["api"], self._api_options, admin)
+            if self.faults is not None:
+                self.faults.attach(self.chain, self.geyser)
         except BaseException:
             await self.stop()
             raise
@@ -59,6 +68,8 @@ class LocalNode:
     async def stop(self) -> None:
         if self.chain is not None:
             await self.chain.stop_clock()
+        if self.faults is not None:
+            self.faults.detach()
         for name in ("api", "geyser", "pubsub", "rpc"):
             server = getattr(self, name)
             if server is not None:

@@ -101,7 +101,7 @@ def send_transaction(chain: Chain, params: Params):
                 raise RpcError(SEND_TRANSACTION_PREFLIGHT_FAILURE,
                                f"Transaction simulation failed: {describe_transaction_error(outcome.err)}",
                                _simulation_json(outcome))
-        return str(chain.execute(tx).signature)
+        return str(chain.submit(tx))
     except TransactionRejected as rejected:
         raise _rejection_error(rejected) from None
 

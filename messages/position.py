@@ -14,7 +14,8 @@ class OpenPosition:
 
 @dataclass(frozen=True)
 class RecoverPosition:
-    """Director -> restarted PositionActor: re-read `mint` from the chain, settle `pending`, sell what is held."""
+    """Director -> restarted PositionActor: resume position `request_id` from its journal row."""
+    # orders still SENT are confirmed, never re-sent; `launch` serves if the row was never written
     request_id: str
     launch: Launch
     pending_signatures: tuple = ()
@@ -58,6 +59,8 @@ class PositionClosed:
     pnl_lamports: int
     exit_reason: str = ""
     detail: str = ""
+    state: str = ""      # the journal's final state: "closed" | "failed"
+    presell: str = ""    # pre-confirmation sell case: presell_both_landed | presell_retried | presell_buy_failed
 
 
 @dataclass(frozen=True)

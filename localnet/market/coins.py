@@ -38,6 +38,7 @@ class Coin:
     launched: bool = False
     ended: bool = False
     graduated: bool = False
+    resyncing: bool = False                   # a read-back of the curve is under way
 
     def holders(self, exclude: Pubkey | None = None) -> list[Pubkey]:
         return [owner for owner, amount in self.holdings.items() if amount > 0 and owner != exclude]

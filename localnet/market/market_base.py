@@ -28,6 +28,7 @@ class MarketBase:
         self.wallet_of: dict[Pubkey, Wallet] = {}
         self.global_state: Global | None = None
         self._task: asyncio.Task | None = None
+        self._background: set[asyncio.Task] = set()
         self._started_at = time.monotonic()
 
     # ---- what a mode provides --------------------------------------------------------
@@ -65,10 +66,12 @@ class MarketBase:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
+        for pending in [task, *self._background]:
+            if pending is None:
+                continue
+            pending.cancel()
             try:
-                await task
+                await pending
             except (asyncio.CancelledError, Exception):
                 pass
         await self.sender.close()
@@ -86,6 +89,12 @@ class MarketBase:
         return {"running": self._task is not None and not self._task.done(),
                 "wallets": {role: [str(w.pubkey) for w in group] for role, group in self.wallets.items()},
                 "transactions": asdict(self.sender.counters)}
+
+    def _spawn(self, coroutine) -> None:
+        """Run a side job that stop() cancels if it is still running."""
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _submit(self, instructions: list, signers: list[Keypair], on_outcome, payer: Pubkey | None = None) -> None:
         def deliver(future: asyncio.Future) -> None:

@@ -20,6 +20,7 @@ from solders.pubkey import Pubkey
 
 from adapters.pumpfun import addresses as addr
 from adapters.pumpfun import instructions as pump_ix
+from adapters.pumpfun.curve import CurveError
 from adapters.pumpfun.layout_v1 import BONDING_CURVE
 from localnet.market import fates, fitted
 from localnet.market.coins import Coin, metadata_document, new_coin
@@ -86,7 +87,10 @@ class MarketSimulator(MarketBase):
                 break
             _, _, handler, args = heapq.heappop(self._events)
             self.counters.max_lag_s = max(self.counters.max_lag_s, now - at)
-            handler(at, *args)
+            try:
+                handler(at, *args)
+            except Exception:                   # one bad step must not stop the whole market
+                logger.exception("market: {} failed; the market carries on", handler.__name__)
             handled += 1
             if self.sender.pending > BACKLOG_LIMIT:
                 while self.sender.pending > BACKLOG_LIMIT // 2:
@@ -108,10 +112,11 @@ class MarketSimulator(MarketBase):
         if len(self._fate_of) > FATES_REMEMBERED:
             del self._fate_of[next(iter(self._fate_of))]
         mint = str(coin.address)
+        image = self.metadata.image_url(mint) if self.metadata is not None else ""
+        document = metadata_document(coin.name, coin.symbol, coin.address, image, coin.rng)   # same draws either way
         uri = ""
         if self.metadata is not None:
-            self.metadata.publish(mint, metadata_document(coin.name, coin.symbol, coin.address,
-                                                          self.metadata.image_url(mint), coin.rng))
+            self.metadata.publish(mint, document)
             uri = self.metadata.metadata_url(mint)
         instructions = [pump_ix.build_create(coin.address, creator.pubkey, coin.name, coin.symbol, uri)]
         dev_tokens = fates.buy_tokens(coin, self.global_state, fates.dev_buy_lamports(coin))
@@ -192,12 +197,16 @@ class MarketSimulator(MarketBase):
             self.counters.rugs += 1
 
     def _buy(self, coin: Coin, wallet: Wallet, lamports: int) -> bool:
-        tokens = fates.buy_tokens(coin, self.global_state, lamports)
-        if tokens <= 0:
+        try:
+            tokens = fates.buy_tokens(coin, self.global_state, lamports)
+            if tokens <= 0:
+                return False
+            completes = tokens >= coin.curve.real_token_reserves
+            instructions = self._buy_instructions(coin, wallet.pubkey, tokens)
+            coin.apply_buy(wallet.pubkey, tokens)
+        except CurveError as problem:            # the model went stale: others trade these coins too
+            logger.debug("market: buy of {} skipped: {}", coin.address, problem)
             return False
-        completes = tokens >= coin.curve.real_token_reserves
-        instructions = self._buy_instructions(coin, wallet.pubkey, tokens)
-        coin.apply_buy(wallet.pubkey, tokens)
         self._submit(instructions, [wallet.keypair], partial(self._on_trade, coin, wallet.pubkey, tokens, completes),
                      wallet.pubkey)
         return True
@@ -205,9 +214,13 @@ class MarketSimulator(MarketBase):
     def _sell(self, coin: Coin, wallet: Wallet, tokens: int) -> bool:
         if tokens <= 0 or coin.curve.complete:
             return False
-        instructions = [pump_ix.build_sell(wallet.pubkey, coin.address, coin.creator.pubkey, self.fee_recipient,
-                                           tokens, fates.sell_floor(coin, self.global_state, tokens))]
-        coin.apply_sell(wallet.pubkey, tokens)
+        try:
+            instructions = [pump_ix.build_sell(wallet.pubkey, coin.address, coin.creator.pubkey, self.fee_recipient,
+                                               tokens, fates.sell_floor(coin, self.global_state, tokens))]
+            coin.apply_sell(wallet.pubkey, tokens)
+        except CurveError as problem:
+            logger.debug("market: sell of {} skipped: {}", coin.address, problem)
+            return False
         self._submit(instructions, [wallet.keypair], partial(self._on_trade, coin, wallet.pubkey, -tokens, False),
                      wallet.pubkey)
         return True
@@ -226,8 +239,9 @@ class MarketSimulator(MarketBase):
             return
         self.counters.failed += 1
         coin.holdings[owner] = coin.holdings.get(owner, 0) - token_change
-        if not coin.ended:
-            asyncio.get_running_loop().create_task(self._resync(coin))
+        if not coin.ended and not coin.resyncing:
+            coin.resyncing = True
+            self._spawn(self._resync(coin))
 
     async def _resync(self, coin: Coin) -> None:
         """After a failed trade the model is off: read the curve back from the chain."""
@@ -237,3 +251,5 @@ class MarketSimulator(MarketBase):
             coin.curve = BONDING_CURVE.decode(self.account_bytes(answer))
         except Exception as problem:    # a resync is best effort; the next failure tries again
             logger.debug("market: resync of {} failed: {}", coin.address, problem)
+        finally:
+            coin.resyncing = False

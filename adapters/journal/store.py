@@ -1,0 +1,154 @@
+"""The position journal: one SQLite file in WAL mode, shared by the Director and every PositionActor.
+
+Each process opens its own Journal (SQLite serialises writers across processes; WAL lets readers
+run alongside). A position is one row; its orders are JSON columns. Rows are plain dicts here:
+the position model (actors/position_model.py) turns them into objects.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SCHEMA_PATH = HERE / 'schema.sql'
+MIGRATIONS_DIR = HERE / 'migrations'
+OPEN_STATES = ('pending', 'active', 'closing')
+BUSY_TIMEOUT_MS = 5_000
+COLUMNS = ('position_id', 'mint', 'state', 'launch', 'expected_tokens', 'bought_tokens',
+           'sold_tokens', 'pnl_lamports', 'exit_reason', 'exit_at', 'outcome', 'opened_at',
+           'updated_at', 'buy_order', 'sell_orders')
+JSON_COLUMNS = ('launch', 'buy_order', 'sell_orders')
+
+
+class JournalError(Exception):
+    """The journal cannot be opened or a row is malformed."""
+
+
+def migrations() -> list[tuple[int, Path]]:
+    """[(number, file), ...] of migrations/NNN_name.sql, in order."""
+    found = []
+    for path in MIGRATIONS_DIR.glob('*.sql'):
+        match = re.match(r'(\d+)_', path.name)
+        if match:
+            found.append((int(match.group(1)), path))
+    return sorted(found)
+
+
+def latest_version() -> int:
+    return migrations()[-1][0]
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements (our SQL has no ';' inside literals)."""
+    body = '\n'.join(line for line in sql.splitlines() if not line.strip().startswith('--'))
+    return [part.strip() for part in body.split(';') if part.strip()]
+
+
+class Journal:
+    """open with Journal(path); it creates or migrates the schema, then save()/load()/list."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000,
+                                       isolation_level=None, check_same_thread=False)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute(f'PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}')
+            mode = self._db.execute('PRAGMA journal_mode = WAL').fetchone()[0]
+            if mode.lower() != 'wal':
+                raise JournalError(f'{self.path}: WAL mode refused (got {mode})')
+            # NORMAL in WAL: a commit survives any process crash (only power loss may lose the last)
+            self._db.execute('PRAGMA synchronous = NORMAL')
+            self.migrate()
+        except sqlite3.Error as exc:
+            raise JournalError(f'cannot open the journal {self.path}: {exc}') from exc
+
+    @property
+    def version(self) -> int:
+        return self._db.execute('PRAGMA user_version').fetchone()[0]
+
+    def migrate(self) -> int:
+        """Bring the file to the latest version under a write lock (several processes may race)."""
+        self._db.execute('BEGIN IMMEDIATE')
+        try:
+            version = self.version
+            fresh = version == 0 and not self._db.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'positions'").fetchone()
+            if fresh:
+                for statement in _statements(SCHEMA_PATH.read_text()):
+                    self._db.execute(statement)
+                version = latest_version()
+            else:
+                for number, path in migrations():
+                    if number > version:
+                        for statement in _statements(path.read_text()):
+                            self._db.execute(statement)
+                        version = number
+            self._db.execute(f'PRAGMA user_version = {int(version)}')
+            self._db.execute('COMMIT')
+        except BaseException:
+            self._db.execute('ROLLBACK')
+            raise
+        return version
+
+    def save(self, row: dict) -> None:
+        """Insert or overwrite one position (durable when this returns)."""
+        values = dict(row, updated_at=row.get('updated_at') or time.time())
+        missing = [c for c in ('position_id', 'mint', 'state', 'launch', 'opened_at') if c not in values]
+        if missing:
+            raise JournalError(f'position row lacks {", ".join(missing)}')
+        for column in JSON_COLUMNS:
+            if column in values and not isinstance(values[column], (str, type(None))):
+                values[column] = json.dumps(values[column], separators=(',', ':'))
+        columns = [c for c in COLUMNS if c in values]
+        updates = ', '.join(f'{c} = excluded.{c}' for c in columns if c != 'position_id')
+        try:
+            self._db.execute(
+                f'INSERT INTO positions ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
+                f' ON CONFLICT (position_id) DO UPDATE SET {updates}',
+                [values[c] for c in columns])
+        except sqlite3.Error as exc:
+            raise JournalError(f'cannot save position {values["position_id"]}: {exc}') from exc
+
+    def load(self, position_id: str) -> dict | None:
+        found = self._db.execute('SELECT * FROM positions WHERE position_id = ?',
+                                 (position_id,)).fetchone()
+        return _decoded(found) if found is not None else None
+
+    def open_positions(self) -> list[dict]:
+        marks = ', '.join('?' * len(OPEN_STATES))
+        rows = self._db.execute(f'SELECT * FROM positions WHERE state IN ({marks}) ORDER BY opened_at',
+                                OPEN_STATES).fetchall()
+        return [_decoded(row) for row in rows]
+
+    def all_positions(self) -> list[dict]:
+        """Open positions first (oldest first), then the rest, newest first."""
+        marks = ', '.join('?' * len(OPEN_STATES))
+        rows = self._db.execute(
+            f'SELECT * FROM positions ORDER BY state NOT IN ({marks}), '
+            f'CASE WHEN state IN ({marks}) THEN opened_at ELSE -opened_at END',
+            OPEN_STATES * 2).fetchall()
+        return [_decoded(row) for row in rows]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _decoded(row: sqlite3.Row) -> dict:
+    values = dict(row)
+    for column in JSON_COLUMNS:
+        if values.get(column) is not None:
+            values[column] = json.loads(values[column])
+    return values
+
+
+def journal_path(settings) -> Path:
+    """run.journal_path if set (several runs may share one journal), else <run dir>/journal.sqlite3."""
+    run = settings.run
+    if run.journal_path:
+        return Path(run.journal_path)
+    return Path(run.run_dir or run.runs_dir) / 'journal.sqlite3'

@@ -1,0 +1,152 @@
+"""The position journal: schema and migrations, WAL, durable rows with JSON orders, open-first listing."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from actors.position_model import (ACTIVE, CLOSE_FAILED, CLOSE_SOLD, CLOSING, CONFIRMED, EXPIRED,
+                                   FAILED, SELL, WAIT, Order, Position, decide, presell_outcome,
+                                   sell_amount)
+from adapters.journal import Journal, JournalError, journal_path
+from adapters.journal.store import SCHEMA_PATH, latest_version, migrations
+from config.settings import load_settings
+from tests.bot.test_messages import make_launch
+
+
+def columns(db_path) -> list:
+    with sqlite3.connect(db_path) as db:
+        return sorted((r[1], r[2], r[3], r[4]) for r in db.execute("PRAGMA table_info(positions)"))
+
+
+def test_fresh_schema_equals_all_migrations(tmp_path):
+    fresh = Journal(tmp_path / "fresh.sqlite3")
+    assert fresh.version == latest_version() == migrations()[-1][0]
+    fresh.close()
+    # an old file at version 1 is migrated step by step to the same table
+    old = tmp_path / "old.sqlite3"
+    with sqlite3.connect(old) as db:
+        db.executescript(migrations()[0][1].read_text() + "PRAGMA user_version = 1;")
+    migrated = Journal(old)
+    assert migrated.version == latest_version()
+    migrated.close()
+    assert columns(old) == columns(tmp_path / "fresh.sqlite3")
+    assert "buy_order" in SCHEMA_PATH.read_text()
+
+
+def test_wal_mode_and_round_trip(tmp_path):
+    journal = Journal(tmp_path / "j.sqlite3")
+    with sqlite3.connect(tmp_path / "j.sqlite3") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    position = Position("pos-1", make_launch())
+    position.buy_order = Order("buy", "SIG1", 123_456, 99, 1.0)
+    position.expected_tokens = 123_456
+    journal.save(position.to_row())
+    position.move(ACTIVE, "test")
+    position.settle(position.buy_order, CONFIRMED, "", -10_000_000, 123_456)
+    journal.save(position.to_row())
+    # another connection (another process in the bot) sees the committed row
+    other = Journal(tmp_path / "j.sqlite3")
+    again = Position.from_row(other.load("pos-1"))
+    assert again.state == ACTIVE and again.buy_order.state == CONFIRMED
+    assert again.bought_tokens == 123_456 and again.pnl_lamports == -10_000_000
+    assert again.launch == position.launch and again.sell_orders == []
+    assert other.load("nope") is None
+
+
+def test_open_positions_listed_first(tmp_path):
+    journal = Journal(tmp_path / "j.sqlite3")
+    for index, state in enumerate(["closed", "pending", "failed", "closing", "active"]):
+        row = Position(f"p{index}", make_launch(mint=f"M{index}"), opened_at=100.0 + index).to_row()
+        journal.save(dict(row, state=state))
+    listed = [row["state"] for row in journal.all_positions()]
+    assert listed == ["pending", "closing", "active", "failed", "closed"]
+    assert [row["position_id"] for row in journal.open_positions()] == ["p1", "p3", "p4"]
+
+
+def test_bad_rows_and_paths_get_clear_errors(tmp_path):
+    journal = Journal(tmp_path / "j.sqlite3")
+    with pytest.raises(JournalError, match="lacks"):
+        journal.save({"position_id": "x"})
+    with pytest.raises(JournalError, match="cannot save"):
+        journal.save(dict(Position("p", make_launch()).to_row(), state="bogus"))
+    (tmp_path / "dir.sqlite3").mkdir()
+    with pytest.raises(JournalError, match="cannot open"):
+        Journal(tmp_path / "dir.sqlite3")
+
+
+def test_journal_path_defaults_to_the_run_dir(tmp_path):
+    settings = load_settings(env={}, overrides={"run.runs_dir": str(tmp_path)})
+    assert journal_path(settings) == tmp_path / "journal.sqlite3"
+    settings = settings.replace(**{"run.run_dir": str(tmp_path / "r1")})
+    assert journal_path(settings) == tmp_path / "r1" / "journal.sqlite3"
+    shared = settings.replace(**{"run.journal_path": str(tmp_path / "shared.sqlite3")})
+    assert journal_path(shared) == tmp_path / "shared.sqlite3"
+
+
+# ---- the lifecycle policy (pure) ----------------------------------------------------------------
+def sent_position(expected: int = 1_000) -> Position:
+    position = Position("p", make_launch())
+    position.expected_tokens = expected
+    position.buy_order = Order("buy", "B", expected, 10, 1.0)
+    return position
+
+
+def add_sell(position: Position, before_buy: bool) -> Order:
+    sell = Order("sell", f"S{len(position.sell_orders)}", sell_amount(position), 10, 2.0,
+                 before_buy_confirmed=before_buy)
+    position.sell_orders.append(sell)
+    return sell
+
+
+def test_buy_fails_before_any_sell():
+    position = sent_position()
+    assert decide(position, exit_wanted=False)[0] == WAIT
+    position.settle(position.buy_order, FAILED, "slippage", -5_000, 0)
+    assert decide(position, False) == (CLOSE_FAILED, "buy failed before any sell")
+    assert presell_outcome(position) == ""
+
+
+def test_presell_then_buy_fails():
+    position = sent_position()
+    assert decide(position, True) == (SELL, "exit before the buy confirmed")
+    assert decide(position, True, presell=False)[0] == WAIT   # the slower, waiting policy
+    assert sell_amount(position) == 1_000                        # the amount the buy fixes
+    position.move(CLOSING, "exit")
+    sell = add_sell(position, before_buy=True)
+    assert decide(position, True)[0] == WAIT
+    position.settle(sell, FAILED, "no tokens", -5_000, 0)
+    position.settle(position.buy_order, EXPIRED, "blockhash", 0, 0)
+    assert decide(position, True)[0] == CLOSE_FAILED
+    assert presell_outcome(position) == "presell_buy_failed"
+
+
+def test_presell_both_land_and_presell_retried():
+    both = sent_position()
+    both.move(CLOSING, "exit")
+    sell = add_sell(both, before_buy=True)
+    both.settle(sell, CONFIRMED, "", 9_000_000, -1_000)   # its outcome may be read first
+    assert decide(both, True)[0] == WAIT
+    both.settle(both.buy_order, CONFIRMED, "", -10_000_000, 1_000)
+    assert decide(both, True)[0] == CLOSE_SOLD and presell_outcome(both) == "presell_both_landed"
+    assert both.pnl_lamports == -1_000_000
+    reordered = sent_position()
+    reordered.move(CLOSING, "exit")
+    first = add_sell(reordered, before_buy=True)
+    reordered.settle(first, FAILED, "sell ran before the buy", -5_000, 0)
+    reordered.settle(reordered.buy_order, CONFIRMED, "", -10_000_000, 1_000)
+    assert decide(reordered, True) == (SELL, "sell again after a failed sell")
+    second = add_sell(reordered, before_buy=False)
+    reordered.settle(second, CONFIRMED, "", 9_000_000, -1_000)
+    assert decide(reordered, True)[0] == CLOSE_SOLD
+    assert presell_outcome(reordered) == "presell_retried"
+    assert reordered.bought_tokens == reordered.sold_tokens == 1_000
+
+
+def test_illegal_transitions_are_refused():
+    position = sent_position()
+    with pytest.raises(ValueError):
+        position.move("closed", "skip ahead")
+    position.settle(position.buy_order, CONFIRMED, "", -1, 1)
+    with pytest.raises(ValueError):
+        position.buy_order.settle(FAILED, "twice")
