@@ -201,7 +201,8 @@ class PositionActor(IOActor):
         self._journal()
         if order.kind == "sell" and state != CONFIRMED:
             self.sell_failures += 1
-            if position.buy_order.state == CONFIRMED:   # tokens are held: try again after a pause
+            # a sell that ran before the buy landed is re-sent at once; any other after a pause
+            if position.buy_order.state == CONFIRMED and not order.before_buy_confirmed:
                 self.generation += 1
                 self.wakeupAfter(SELL_RETRY_SECONDS, payload=("advance", self.generation))
                 return

@@ -21,6 +21,7 @@ from pathlib import Path
 from localnet.chain import BLOCKHASH_WINDOW
 
 LATENCY_KINDS = ("off", "fixed", "uniform", "lognormal")
+MAX_LATENCY_MS = 60_000.0
 DEFAULT_TIMEOUT_HOLD_S = 30.0      # longer than any sane client timeout (solana-py's default is 10 s)
 
 
@@ -60,12 +61,14 @@ class Latency:
 
     def sample_s(self, rng: random.Random) -> float:
         if self.kind == "fixed":
-            return self.ms / 1000
-        if self.kind == "uniform":
-            return rng.uniform(self.min_ms, self.max_ms) / 1000
-        if self.kind == "lognormal":
-            return rng.lognormvariate(math.log(max(self.median_ms, 1e-3)), self.sigma) / 1000
-        return 0.0
+            ms = self.ms
+        elif self.kind == "uniform":
+            ms = rng.uniform(self.min_ms, self.max_ms)
+        elif self.kind == "lognormal":
+            ms = rng.lognormvariate(math.log(max(self.median_ms, 1e-3)), self.sigma)
+        else:
+            return 0.0
+        return min(ms, MAX_LATENCY_MS) / 1000   # a far lognormal tail must not hold a request for hours
 
     def to_json(self) -> dict:
         wanted = {"off": (), "fixed": ("ms",), "uniform": ("min_ms", "max_ms"),

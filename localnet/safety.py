@@ -112,6 +112,7 @@ class TokenSafety:
         self.chain = chain
         self.seed = seed
         self._fates: dict[Pubkey, str] = {}
+        self.fate_source = None     # optional callable mint -> fate (the market's script), asked when unregistered
 
     def register_fate(self, mint: Pubkey, fate: str) -> None:
         """The market's script for a coin (e.g. "rug", "pump_dump", "graduation"); a hint, not a verdict."""
@@ -119,12 +120,16 @@ class TokenSafety:
             raise ValueError("register_fate needs a Pubkey mint and a non-empty fate name")
         self._fates[mint] = fate
 
+    def _fate_from_source(self, mint: Pubkey) -> str:
+        fate = self.fate_source(mint) if self.fate_source is not None else None
+        return getattr(fate, "value", fate) or ""
+
     def _rng(self, mint: Pubkey) -> random.Random:
         digest = hashlib.sha256(f"{self.seed}:{mint}".encode()).digest()
         return random.Random(int.from_bytes(digest[:8], "little"))
 
     def _creator_flagged(self, mint: Pubkey, rng: random.Random) -> bool:
-        fate = self._fates.get(mint, "")
+        fate = self._fates.get(mint) or self._fate_from_source(mint)
         chance = RUG_SIGNAL_CHANCE if fate in RUG_FATES else DUMP_SIGNAL_CHANCE if fate in DUMP_FATES else FALSE_ALARM_CHANCE
         return rng.random() < chance
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from localnet.market.graduation import GraduationMigrator
 from localnet.market.config import DEFAULT_FATE_WEIGHTS, MAX_LAUNCH_RATE, MarketConfig, parse_fate_weights
 from localnet.market.replay import ReplayMarket
 from localnet.market.replay_file import load_trade_chains
@@ -58,6 +59,7 @@ class MarketRuntime:
         self.metadata: MetadataServer | None = None
         self.market = None
         self.status_line: StatusLine | None = None
+        self.migrator: GraduationMigrator | None = None
 
     @classmethod
     async def start(cls, node, config: MarketConfig | None, *, metadata_port: int = 0,
@@ -68,6 +70,9 @@ class MarketRuntime:
                 runtime.metadata = await MetadataServer(node.host, metadata_port).start()
                 market_class = ReplayMarket if config.replay is not None else MarketSimulator
                 runtime.market = await market_class(config, node.rpc_url, node.faucet, runtime.metadata).start()
+                runtime.migrator = GraduationMigrator(node.chain)
+                if node.api is not None and hasattr(runtime.market, "fate_of"):
+                    node.api.safety.fate_source = runtime.market.fate_of   # scripts leak into scores, noisily
             if not quiet:
                 runtime.status_line = StatusLine(node.chain, runtime.market.status if runtime.market else None).start()
         except BaseException:
@@ -87,6 +92,9 @@ class MarketRuntime:
         return lines
 
     async def stop(self) -> None:
+        if self.migrator is not None:
+            self.migrator.stop()
+            self.migrator = None
         for name in ("status_line", "market", "metadata"):
             part = getattr(self, name)
             setattr(self, name, None)

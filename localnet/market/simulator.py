@@ -67,6 +67,10 @@ class MarketSimulator(MarketBase):
         """The scripted fate of a coin this market launched (for services that score coins)."""
         return self._fate_of.get(mint)
 
+    def mints_with_fate(self, fate: Fate) -> list[Pubkey]:
+        """Coins launched with this script, in launch order."""
+        return [mint for mint, scripted in self._fate_of.items() if scripted is fate]
+
     # ---- the scheduler ------------------------------------------------------------
     def _schedule(self, at: float, handler, *args) -> None:
         heapq.heappush(self._events, (at, next(self._sequence), handler, args))

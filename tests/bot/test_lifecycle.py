@@ -12,6 +12,7 @@ from thespian.actors import ActorTypeDispatcher
 from actors.position import PositionActor
 from adapters.journal import Journal
 from adapters.pumpfun.addresses import bonding_curve
+from localnet.chain import TransactionRejected
 from messages.position import ExitNow, OpenPosition, PositionClosed, TxSent, TxSettled
 from messages.start import Peers, StartPosition
 from messages.stream import Launch
@@ -56,7 +57,8 @@ class World:
         chain.run(self.market.fund(self.keypair.pubkey(), 2 * SOL))
         self.journal_path = tmp_path / "journal.sqlite3"
         self.settings = bot_settings(chain, path, tmp_path / "runs", **{
-            "run.journal_path": str(self.journal_path), "trading.max_hold_seconds": 60})
+            "run.journal_path": str(self.journal_path), "run.run_dir": str(tmp_path / "run"),
+            "trading.max_hold_seconds": 60})
         self.stand_in = self.system.create_actor(StandIn)
         self.creator = chain.run(self.market.new_wallet(SOL))
         self.trader = chain.run(self.market.new_wallet(5 * SOL))
@@ -112,6 +114,30 @@ class World:
         return [m for m in self.seen() if isinstance(m, TxSent) and m.mint == mint and m.kind == kind]
 
 
+class HoldBuyUntilSell:
+    """Chain submit gate: the network delays our buy until our sell arrives, then runs both in
+    order (or, sell_first, reordered), so the sell is surely sent before the buy confirmed."""
+
+    def __init__(self, node_chain, owner, sell_first: bool = False):
+        self.chain, self.owner, self.sell_first = node_chain, owner, sell_first
+        self.held = None
+        self.released = False
+
+    def __call__(self, tx) -> bool:
+        if tx.message.account_keys[0] != self.owner or self.released:
+            return False
+        if self.held is None:
+            self.held = tx   # the buy: held back
+            return True
+        buy, self.held, self.released = self.held, None, True
+        for each in ((tx, buy) if self.sell_first else (buy,)):
+            try:
+                self.chain.execute(each)
+            except TransactionRejected:
+                pass   # never landed (no fee): the bot sees it expire
+        return self.sell_first   # True: the sell already ran; False: submit runs it now
+
+
 @pytest.fixture
 def world(tmp_path):
     bot = Bot()   # the actor system first: it forks before the chain thread exists
@@ -144,6 +170,7 @@ def test_buy_fails_before_a_sell_is_sent(world):
 
 def test_buy_fails_after_a_sell_was_sent(world):
     launch = world.launch("Fail2", stale=True)
+    world.chain.node.chain.submit_gate = HoldBuyUntilSell(world.chain.node.chain, world.keypair.pubkey())
     world.open(launch, exit_at_once=True, settings=world.settings.replace(**{"trading.slippage_bps": 0}))
     closed = world.closed(launch.mint)
     assert (closed.outcome, closed.state, closed.presell) == ("buy_failed", "failed", "presell_buy_failed")
@@ -155,14 +182,22 @@ def test_buy_fails_after_a_sell_was_sent(world):
     assert row["pnl_lamports"] == sum(m.lamport_delta for m in settled.values()) < 0   # fees only
 
 
-def test_sell_before_confirmation_and_both_land(world):
+@pytest.mark.parametrize("sell_first", [False, True], ids=["in_order", "reordered"])
+def test_sell_before_confirmation(world, sell_first):
+    """In order: both land. Reordered: the sell fails (no tokens yet) and is sent again after."""
     launch = world.launch("Both")
+    world.chain.node.chain.submit_gate = HoldBuyUntilSell(world.chain.node.chain,
+                                                          world.keypair.pubkey(), sell_first)
     world.open(launch, exit_at_once=True)
     closed = world.closed(launch.mint)
-    assert closed.outcome == "sold" and closed.presell in ("presell_both_landed", "presell_retried")
+    expected = "presell_retried" if sell_first else "presell_both_landed"
+    assert (closed.outcome, closed.presell) == ("sold", expected)
     row = world.row("pos-Both")
-    assert row["sell_orders"][0]["before_buy_confirmed"] is True
-    assert row["sell_orders"][0]["amount"] == row["expected_tokens"] == row["bought_tokens"]
+    first = row["sell_orders"][0]
+    assert first["before_buy_confirmed"] is True and first["amount"] == row["expected_tokens"]
+    assert row["expected_tokens"] == row["bought_tokens"]   # pump.fun fixes the amount in the buy
+    assert [o["state"] for o in row["sell_orders"]] == (["FAILED", "CONFIRMED"] if sell_first
+                                                        else ["CONFIRMED"])
     assert len(world.sent(launch.mint, "buy")) == 1
     assert_balanced(world, row)
 

@@ -149,3 +149,44 @@ async def test_stream_faults_off_leave_the_stream_untouched(make_localnet):
     assert collector.signatures == sent and collector.subscriber.stats.duplicates_dropped == 0
     assert plan.counters.stream_duplicated == plan.counters.stream_reordered == 0
     await collector.close()
+
+
+async def test_every_fault_at_once_never_hurts_the_chain(make_localnet):
+    from solana.rpc.async_api import AsyncClient
+    from solana.rpc.commitment import Confirmed
+    from tests.localnet.helpers import build_tx, funded, sol_transfer
+    plan = FaultPlan(seed=2)
+    node = await make_localnet(faults=plan)
+    collector = await started_collector(node)
+    async with AsyncClient(node.rpc_url, Confirmed, timeout=2, max_transport_retries=0) as client:
+        payer = await funded(client, 100 * SOL)
+        plan.update({"rpc": {"latency": "lognormal:5:1", "rate_429": 0.2, "rate_5xx": 0.2, "timeout_rate": 0.05,
+                             "timeout_hold_s": 0.5},
+                     "tx": {"drop_rate": 0.2, "delay_slots": 2, "delay_rate": 0.3}, "chain": {"blockhash_window": 5},
+                     "stream": {"disconnect_every_s": 0.2, "dup_rate": 0.3, "reorder_rate": 0.3, "queue_size": 50}})
+        results = await asyncio.gather(*(send_through_faults(client, payer, n) for n in range(60)),
+                                       return_exceptions=True)
+        assert any(isinstance(r, Exception) for r in results) and any(not isinstance(r, Exception) for r in results)
+        await asyncio.sleep(0.5)
+        counters = plan.snapshot()["counters"]
+        for name in ("rpc_429", "rpc_5xx", "rpc_delayed", "tx_dropped", "tx_delayed", "stream_disconnects",
+                     "blockhashes_expired_early"):
+            assert counters[name] > 0, name
+        plan.update({}, clear=True)
+        await asyncio.sleep(0.3)      # held requests and postponed transactions drain
+        slot = node.chain.slot
+        tx = await build_tx(client, [sol_transfer(payer, Keypair().pubkey(), SOL)], [payer])
+        signature = (await client.send_transaction(tx)).value
+        assert (await client.get_signature_statuses([signature])).value[0] is not None
+        await asyncio.sleep(0.2)
+        assert node.chain.slot > slot, "the slot clock still runs"
+        before = len(collector.signatures)
+        node.chain.airdrop(Keypair().pubkey(), SOL)
+        await collector.wait_for(before + 1)
+    await collector.close()
+
+
+async def send_through_faults(client, payer, n: int):
+    from tests.localnet.helpers import build_tx, sol_transfer
+    tx = await build_tx(client, [sol_transfer(payer, Keypair().pubkey(), SOL + n)], [payer])
+    return (await client.send_transaction(tx)).value
