@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help='seed of the local chain and its simulated market (local mode only), '
                              'so a run can be repeated')
     parser.add_argument('--positions', action='store_true',
-                        help='list open positions from the journal and exit (not available yet)')
+                        help='list positions from the journal (open first) and exit; the journal is '
+                             'run.journal_path, else the newest runs/*/journal.sqlite3')
     return parser
 
 
@@ -63,9 +64,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f'error: --duration must be a positive number of seconds, not {args.duration}',
               file=sys.stderr)
         return EXIT_CONFIG
-    if args.positions:
-        print('--positions is not available yet: the position journal arrives in a later issue.')
-        return EXIT_OK
     overrides = {'run.quiet': True} if args.quiet else {}
     if args.seed is not None:
         overrides['localnet.seed'] = args.seed
@@ -74,11 +72,23 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG
+    if args.positions:
+        return _print_positions(settings)
     run_dir = new_run_dir(settings.run.runs_dir)
     settings = settings.replace(**{'run.run_dir': str(run_dir)})
     setup_logging('run', run_dir=run_dir, quiet=settings.run.quiet, level=settings.run.log_level,
                   secrets=settings.secret_values())
     return BotRun(settings, run_dir, args.duration).run()
+
+
+def _print_positions(settings: Settings) -> int:
+    from adapters.journal import JournalError
+    from adapters.journal.report import print_positions
+    try:
+        return print_positions(settings)
+    except JournalError as error:
+        print(error, file=sys.stderr)
+        return EXIT_FAILED
 
 
 class BotRun:

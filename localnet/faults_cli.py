@@ -33,8 +33,9 @@ def add_fault_arguments(parser: argparse.ArgumentParser) -> None:
                                       "GET/POST <api>/admin/faults)")
     group.add_argument("--faults", type=Path, default=None, metavar="FILE.toml",
                        help="fault settings file (see localnet/faults.example.toml); flags below override it")
-    for flag, (_, _, kind, text) in _FLAGS.items():
-        group.add_argument(flag, type=kind, default=None, help=text)
+    for flag, (_, key, kind, text) in _FLAGS.items():
+        metavar = "SPEC" if key == "latency" else "RATE" if key.endswith("rate") or key.startswith("rate") else "N"
+        group.add_argument(flag, type=kind, default=None, metavar=metavar, help=text)
 
 
 def fault_settings_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> FaultSettings:

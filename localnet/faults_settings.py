@@ -138,7 +138,9 @@ class TxFaults:
 
 @dataclass(frozen=True)
 class ChainFaults:
-    blockhash_window: int = BLOCKHASH_WINDOW   # blocks a blockhash stays valid (mainnet: 150)
+    # blocks a blockhash stays valid (mainnet: 150); at or below the finalized lag (32), a blockhash
+    # fetched at "finalized" commitment has already expired when it is handed out
+    blockhash_window: int = BLOCKHASH_WINDOW
 
     def __post_init__(self):
         _non_negative("chain", "blockhash_window", self.blockhash_window, int)

@@ -150,3 +150,33 @@ def test_illegal_transitions_are_refused():
     position.settle(position.buy_order, CONFIRMED, "", -1, 1)
     with pytest.raises(ValueError):
         position.buy_order.settle(FAILED, "twice")
+
+
+# ---- python run.py --positions ------------------------------------------------------------------
+def test_run_positions_lists_the_journal_open_first(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    run_py = Path(__file__).resolve().parents[2] / "run.py"
+    env = {**os.environ, "RUNS_DIR": str(tmp_path / "runs")}
+    empty = subprocess.run([sys.executable, str(run_py), "--positions"], capture_output=True,
+                           text=True, timeout=30, env=env)
+    assert empty.returncode == 0 and "no position journal found" in empty.stdout
+    journal = Journal(tmp_path / "runs" / "20260101-000000" / "journal.sqlite3")
+    done = Position("p-done", make_launch(mint="MintDone"), opened_at=1_000.0)
+    done.buy_order = Order("buy", "B1", 5, 1, 1.0, state="CONFIRMED")
+    done.sell_orders = [Order("sell", "S1", 5, 1, 2.0, state="CONFIRMED")]
+    journal.save(dict(done.to_row(), state="closed", outcome="sold", bought_tokens=5, sold_tokens=5,
+                      pnl_lamports=-12_345))
+    journal.save(Position("p-open", make_launch(mint="MintOpen"), opened_at=2_000.0).to_row())
+    journal.close()
+    listed = subprocess.run([sys.executable, str(run_py), "--positions"], capture_output=True,
+                            text=True, timeout=30, env=env)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[1].split()[:2] == ["opened", "(UTC)"] and "mint" in lines[1]
+    body = [line for line in lines if "Mint" in line]
+    assert "MintOpen" in body[0] and "pending" in body[0]
+    assert "MintDone" in body[1] and "closed" in body[1] and "-0.000012345" in body[1]
+    assert lines[-1] == "2 position(s), 1 open"

@@ -1,0 +1,73 @@
+"""Exit signal to sell sent: with a pre-confirmation sell versus waiting for the buy to confirm.
+
+On the local chain at its default slot time (400 ms), a real PositionActor buys a fresh coin; the
+exit signal (ExitNow) arrives as soon as its buy is SENT (journaled and on its way), which is when a
+sniper's fast exits fire. The time is the journal's sell sent_at minus its exit_at, both taken in
+the actor. `python -m benchmarks.bench_exit_to_sell --coins 8`
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from messages.position import ExitNow
+from tests.bot.harness import Bot, ChainThread
+from tests.bot.test_lifecycle import World
+
+DEFAULT_SLOT_MS = 400   # LocalNode's default, as on mainnet
+
+
+def one_exit(world: World, settings, name: str) -> float:
+    launch = world.launch(name)
+    position_id = f"pos-{name}"
+    actor = world.open(launch, settings=settings, position_id=position_id)
+    deadline = time.monotonic() + 20
+    while (row := world.row(position_id)) is None or row["buy_order"] is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{name}: the buy was never sent")
+        time.sleep(0.002)
+    world.system.tell(actor, ExitNow("benchmark exit"))
+    world.closed(launch.mint, timeout=30)
+    row = world.row(position_id)
+    assert row["state"] == "closed" and row["bought_tokens"] == row["sold_tokens"], row
+    return (row["sell_orders"][0]["sent_at"] - row["exit_at"]) * 1000
+
+
+def measure(coins: int, slot_ms: int) -> dict:
+    bot = Bot()
+    chain = ChainThread(slot_ms=slot_ms).start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            world = World(bot, chain, Path(tmp))
+            results = {}
+            for presell in (True, False):
+                settings = world.settings.replace(**{"trading.sell_before_buy_confirms": presell})
+                label = "pre-confirmation sell" if presell else "wait for buy confirm"
+                results[label] = [one_exit(world, settings, f"B{int(presell)}x{i}") for i in range(coins)]
+            return results
+    finally:
+        bot.stop()
+        chain.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--coins", type=int, default=8, help="positions per mode")
+    parser.add_argument("--slot-ms", type=int, default=DEFAULT_SLOT_MS)
+    args = parser.parse_args()
+    results = measure(args.coins, args.slot_ms)
+    print(f"exit signal -> sell sent, local chain slot {args.slot_ms} ms, {args.coins} coins per mode")
+    medians = {}
+    for label, values in results.items():
+        medians[label] = statistics.median(values)
+        print(f"  {label:24s} p50 {medians[label]:8.1f} ms  min {min(values):8.1f}  "
+              f"max {max(values):8.1f}")
+    fast, slow = medians["pre-confirmation sell"], medians["wait for buy confirm"]
+    print(f"  difference (p50): {slow - fast:.1f} ms saved by selling before the buy confirms")
+
+
+if __name__ == "__main__":
+    main()
