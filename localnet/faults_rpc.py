@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import random
+from contextvars import ContextVar
 
 import orjson
 from aiohttp import web
 
 SERVER_ERROR_STATUSES = (500, 502, 503, 504)
+# The simulated market stands for other traders on their own RPC providers: faults model the
+# endpoint under test, so the market's requests carry this header and skip every injected fault.
+WORLD_TRAFFIC_HEADER = "X-Localnet-World"
+world_traffic: ContextVar[bool] = ContextVar("world_traffic", default=False)
 RETRY_AFTER_S = 1
 
 
@@ -23,6 +28,12 @@ def rpc_fault_middleware(plan, rng: random.Random):
     changes apply at once; each fault it injects is counted in `plan.counters`."""
     @web.middleware
     async def inject_rpc_faults(request: web.Request, handler):
+        if request.headers.get(WORLD_TRAFFIC_HEADER) == "1":
+            token = world_traffic.set(True)    # seen by the submit gate further down this request
+            try:
+                return await handler(request)
+            finally:
+                world_traffic.reset(token)
         faults = plan.rpc_faults
         if faults is None:
             return await handler(request)

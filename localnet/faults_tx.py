@@ -14,6 +14,7 @@ from solders.signature import Signature
 from solders.transaction import VersionedTransaction
 
 from localnet.chain import BLOCKHASH_WINDOW, Chain, TransactionRejected
+from localnet.faults_rpc import world_traffic
 
 MAX_POSTPONED = 100_000    # beyond this, further postponed sends are dropped (memory stays bounded)
 
@@ -46,6 +47,8 @@ class TransactionFaults:
 
     def gate(self, tx: VersionedTransaction) -> bool:
         """True when this sent transaction is dropped or postponed instead of running now."""
+        if world_traffic.get():
+            return False     # the simulated market's own transactions are not faulted
         signature = tx.signatures[0]
         if signature in self._postponed:
             return True      # a resend of a postponed transaction: already accepted

@@ -74,7 +74,8 @@ class MarketRuntime:
                 if node.api is not None and hasattr(runtime.market, "fate_of"):
                     node.api.safety.fate_source = runtime.market.fate_of   # scripts leak into scores, noisily
             if not quiet:
-                runtime.status_line = StatusLine(node.chain, runtime.market.status if runtime.market else None).start()
+                runtime.status_line = StatusLine(node.chain, runtime.market.status if runtime.market else None,
+                                                 extra=lambda: _faults_summary(node)).start()
         except BaseException:
             await runtime.stop()
             raise
@@ -100,3 +101,9 @@ class MarketRuntime:
             setattr(self, name, None)
             if part is not None:
                 await part.stop()
+
+
+def _faults_summary(node) -> str:
+    plan = getattr(node, "faults", None)
+    active = plan.settings.active_names() if plan is not None else []
+    return f"faults {','.join(active) if active else 'off'}"

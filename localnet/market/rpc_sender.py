@@ -23,6 +23,8 @@ from solders.message import MessageV0
 from solders.pubkey import Pubkey
 from solders.transaction import VersionedTransaction
 
+from localnet.faults_rpc import WORLD_TRAFFIC_HEADER
+
 MAX_BATCH = 32                 # a batch runs in one go on the node's loop: keep its stall short
 BLOCKHASH_REFRESH_S = 0.2
 COMPUTE_UNIT_LIMIT = 200_000
@@ -118,7 +120,7 @@ class RpcSender:
 
     async def _post(self, payload: object) -> object:
         async with self._session.post(self.rpc_url, data=orjson.dumps(payload),
-                                      headers={"Content-Type": "application/json"}) as response:
+                                      headers={"Content-Type": "application/json", WORLD_TRAFFIC_HEADER: "1"}) as response:
             if response.status != 200:
                 raise RuntimeError(f"RPC answered HTTP {response.status}")
             return orjson.loads(await response.read())

@@ -260,3 +260,21 @@ def test_flags_and_toml_file_make_the_settings(tmp_path):
     from pathlib import Path
     example = Path(__file__).resolve().parents[2] / "localnet" / "faults.example.toml"
     assert parse_args(["--faults", str(example)]).fault_settings.active_names()
+
+
+async def test_the_simulated_markets_traffic_is_never_faulted(faulty):
+    """Faults model the endpoint under test; the market stands for other traders on their own RPC."""
+    from localnet.faults_rpc import WORLD_TRAFFIC_HEADER
+    node, client, admin = faulty
+    payer = await funded(client, 10 * SOL)
+    await admin.set({"rpc": {"rate_429": 1.0}, "tx": {"drop_rate": 1.0}})
+    world = AsyncClient(node.rpc_url, timeout=5, extra_headers={WORLD_TRAFFIC_HEADER: "1"})
+    try:
+        with pytest.raises(SolanaRpcException):
+            await client.get_slot()
+        signature = await _send_transfer(world, payer, SOL)
+        assert await _status(world, signature) is not None, "the market's transaction ran at once"
+        counters = await admin.counters()
+        assert counters["rpc_429"] == 1 and counters["tx_dropped"] == 0
+    finally:
+        await world.close()
