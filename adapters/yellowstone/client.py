@@ -143,14 +143,18 @@ class YellowstoneSubscriber:
         request.from_slot = self.stats.last_slot
         return request
 
-    async def _requests(self, outgoing: asyncio.Queue, accepted: asyncio.Future):
-        yield self._first_request()
-        # writing to a stream the server already refused fails locally (INTERNAL) and hides the
-        # server's status (e.g. UNAUTHENTICATED), so pings wait until the server accepts the stream
-        call = await accepted
-        await call.initial_metadata()
-        while True:
-            yield await outgoing.get()
+    async def _write_requests(self, call, outgoing: asyncio.Queue) -> None:
+        """Writes the subscription, then filter changes and pings, on the call itself: a task we own
+        and cancel, rather than a request generator that grpc would close from its own task."""
+        try:
+            await call.write(self._first_request())
+            # writing to a stream the server already refused fails locally (INTERNAL) and hides the
+            # server's status (e.g. UNAUTHENTICATED), so pings wait until the server accepts the stream
+            await call.initial_metadata()
+            while True:
+                await call.write(await outgoing.get())
+        except (grpc.aio.AioRpcError, grpc.aio.UsageError, asyncio.InvalidStateError):
+            return    # the stream ended: the reading side reports why
 
     async def _ping_loop(self, outgoing: asyncio.Queue) -> None:
         ping_id = 0
@@ -202,9 +206,8 @@ class YellowstoneSubscriber:
             self.stats.connects += 1
             metadata = (("x-token", self._x_token),) if self._x_token else None
             subscribe = self._channel.stream_stream(SUBSCRIBE_METHOD, request_serializer=geyser.SubscribeRequest.SerializeToString)
-            accepted = asyncio.get_running_loop().create_future()
-            call = subscribe(self._requests(outgoing, accepted), metadata=metadata)
-            accepted.set_result(call)
+            call = subscribe(metadata=metadata)
+            writer = asyncio.create_task(self._write_requests(call, outgoing))
             try:
                 async for raw in call:
                     attempt = 0  # the connection works: next failure starts the backoff afresh
@@ -218,6 +221,7 @@ class YellowstoneSubscriber:
                 self.stats.last_error = f"{error.code().name}: {error.details()}"
             finally:
                 pinger.cancel()
+                writer.cancel()
                 call.cancel()
                 self._outgoing = None
                 await self._channel.close()
