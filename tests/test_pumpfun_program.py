@@ -95,7 +95,7 @@ def test_golden_replay_of_every_real_trade(chain):
                                   [chain.trader])
             state = chain.curve(mint)
             assert (state.virtual_sol_reserves, state.virtual_token_reserves, state.real_sol_reserves,
-                    state.real_token_reserves) == (row.virtual_sol, row.virtual_token, row.real_sol, row.real_token), \
+                    state.real_token_reserves) == (row.virtual_sol, row.virtual_tokens, row.real_sol, row.real_tokens), \
                 f"{mint_address} row {replayed}"
             assert chain.lamports(fee_recipient) - fee_before == row.fee
             assert chain.lamports(vault) - vault_before == row.creator_fee

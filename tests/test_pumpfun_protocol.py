@@ -3,11 +3,8 @@ vs the real mainnet create_v2 transaction, the layout vs the real bonding-curve 
 from __future__ import annotations
 
 import base64
-import csv
 import json
 import struct
-from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 import base58
@@ -22,6 +19,8 @@ from adapters.pumpfun.events import (EVENT_IX_TAG, decode_event, events_from_inn
 from adapters.pumpfun.layout_v1 import (BONDING_CURVE, COMPLETE_EVENT, CREATE_EVENT, GLOBAL, TRADE_EVENT,
                                         BondingCurve, CompleteEvent, CreateEvent, Global, TradeEvent,
                                         anchor_discriminator)
+from localnet.market.replay_file import ReplayTrade
+from localnet.market.replay_file import load_trade_chains as load_replay_chains
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 TRADES_CSV = SHARED / "data" / "pumpfun_trades_2025-09.csv"
@@ -32,50 +31,9 @@ INITIAL_VSOL, INITIAL_VTOK, INITIAL_RTOK = 30_000_000_000, 1_073_000_000_000_000
 pytestmark = pytest.mark.skipif(not TRADES_CSV.exists(), reason=f"shared data missing: {TRADES_CSV}")
 
 
-@dataclass(frozen=True)
-class CsvTrade:
-    mint: str
-    creator: str
-    fee_recipient: str
-    is_buy: bool
-    sol: int
-    tokens: int
-    fee: int
-    creator_fee: int
-    virtual_sol: int          # reserves after the trade
-    virtual_token: int
-    real_sol: int
-    real_token: int
-
-    def pre_state(self) -> tuple[int, int]:
-        if self.is_buy:
-            return self.virtual_sol - self.sol, self.virtual_token + self.tokens
-        return self.virtual_sol + self.sol, self.virtual_token - self.tokens
-
-
-def load_trade_chains() -> dict[str, list[CsvTrade]]:
-    """Per coin, every row ordered by state: each row's pre-state is the previous row's post-state."""
-    rows = defaultdict(list)
-    with TRADES_CSV.open() as f:
-        for r in csv.DictReader(f):
-            rows[r["token_address"]].append(CsvTrade(
-                r["token_address"], r["creator_address"], r["fee_recipient"], r["is_buy"] == "true",
-                int(r["amount_in_sol"]), int(r["amount_in_token"]), int(r["fee_amount"]), int(r["creator_fee_amount"]),
-                int(r["virtual_sol_reserves"]), int(r["virtual_token_reserves"]),
-                int(r["real_sol_reserves"]), int(r["real_token_reserves"])))
-    chains = {}
-    for mint, trades in rows.items():
-        by_pre = defaultdict(list)
-        for t in trades:
-            by_pre[t.pre_state()].append(t)
-        state, chain = (INITIAL_VSOL, INITIAL_VTOK), []
-        while by_pre.get(state):
-            t = by_pre[state].pop()
-            chain.append(t)
-            state = (t.virtual_sol, t.virtual_token)
-        assert len(chain) == len(trades), f"{mint}: only {len(chain)} of {len(trades)} rows chain from creation"
-        chains[mint] = chain
-    return chains
+def load_trade_chains() -> dict[str, list[ReplayTrade]]:
+    """Per coin, every row of the shared file ordered by state (the market's replay reader)."""
+    return load_replay_chains(TRADES_CSV)
 
 
 def mainnet_global() -> Global:
@@ -99,7 +57,7 @@ def test_curve_math_matches_every_csv_row():
             fees = curve.fees_for(t.sol, global_, state)
             assert (fees.protocol, fees.creator) == (t.fee, t.creator_fee)
             assert (state.virtual_sol_reserves, state.virtual_token_reserves, state.real_sol_reserves,
-                    state.real_token_reserves) == (t.virtual_sol, t.virtual_token, t.real_sol, t.real_token)
+                    state.real_token_reserves) == (t.virtual_sol, t.virtual_tokens, t.real_sol, t.real_tokens)
             assert t.fee_recipient in {str(k) for k in global_.all_fee_recipients()}
 
 
