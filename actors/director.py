@@ -222,8 +222,9 @@ class Director(ActorTypeDispatcher):
 
     def receiveMsg_PositionClosed(self, msg: PositionClosed, sender):
         live = self.positions.pop(msg.mint, None)
-        if live is None:
-            return   # a restarted actor re-reporting a closure already booked
+        if live is None:   # a restarted actor re-reporting a closure already booked
+            self.send(sender, ActorExitRequest())
+            return
         self.ledger.on_position_closed(msg)
         logger.info("director: closed {} {} pnl {} lamports", msg.mint, msg.outcome, msg.pnl_lamports)
         if self.peers.stream is not None:

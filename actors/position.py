@@ -161,6 +161,8 @@ class PositionActor(IOActor):
         self.wakeupAfter(self.settings.trading.max_hold_seconds, payload=("max_hold", self.generation))
 
     def _send(self, prepared, order: Order) -> None:
+        logger.info("order {} {}: -> SENT ({} tokens, journaled first)", order.kind,
+                    order.signature[:12], order.amount)
         self.submit(self.chain.send(prepared), lambda result: self._sent(order, *result),
                     lambda exc: self._sent(order, repr(exc), True))
 

@@ -263,12 +263,6 @@ class ChainAccess:
                 return Settlement(signature, kind, False, False, 0, 0, "not found on chain")
             await asyncio.sleep(SETTLE_POLL_SECONDS)
 
-    async def settle_pending(self, signatures: tuple, mint: str) -> list[Settlement]:
-        results = []
-        for signature in signatures:
-            results.append(await self.settle(signature, "recovered", mint, UNSENT_SETTLE_TIMEOUT_SECONDS))
-        return results
-
     def _settlement(self, signature: str, kind: str, mint: str, meta) -> Settlement:
         return Settlement(signature, kind, True, meta.succeeded, meta.lamport_delta(self.owner),
                           meta.token_delta(self.owner, mint), meta.err or "")

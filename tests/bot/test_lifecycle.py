@@ -13,6 +13,7 @@ from actors.position import PositionActor
 from adapters.journal import Journal
 from adapters.pumpfun.addresses import bonding_curve
 from localnet.chain import TransactionRejected
+from localnet.faults import FaultPlan
 from messages.position import ExitNow, OpenPosition, PositionClosed, TxSent, TxSettled
 from messages.start import Peers, StartPosition
 from messages.stream import Launch
@@ -143,7 +144,7 @@ def world(tmp_path):
     bot = Bot()   # the actor system first: it forks before the chain thread exists
     chain = None
     try:
-        chain = ChainThread().start()
+        chain = ChainThread(faults=FaultPlan()).start()
         yield World(bot, chain, tmp_path)
     finally:
         bot.stop()
@@ -203,19 +204,16 @@ def test_sell_before_confirmation(world, sell_first):
 
 
 def test_dropped_buy_expires_with_its_blockhash(world):
-    owner = world.keypair.pubkey()
-    node_chain = world.chain.node.chain
+    launch = world.launch("Drop")
+    plan = world.chain.node.faults
 
-    async def shorten():
-        node_chain.set_blockhash_window(10)   # 10 slots of 100 ms: expiry within about a second
-    world.chain.run(shorten())
-    node_chain.submit_gate = lambda tx: tx.message.account_keys[0] == owner   # the network drops it
-    try:
-        launch = world.launch("Drop")
-        world.open(launch)
-        closed = world.closed(launch.mint, timeout=20)
-    finally:
-        node_chain.submit_gate = None
+    async def drop_everything():   # the fault plan lives on the chain's loop
+        # sendTransaction answers, nothing runs; 10 slots of 100 ms: expiry within about a second
+        plan.update({"tx": {"drop_rate": 1.0}, "chain": {"blockhash_window": 10}})
+    world.chain.run(drop_everything())
+    world.open(launch)
+    closed = world.closed(launch.mint, timeout=20)
+    assert plan.counters.tx_dropped >= 1
     assert (closed.outcome, closed.state) == ("buy_failed", "failed")
     row = world.row("pos-Drop")
     assert row["buy_order"]["state"] == "EXPIRED" and row["sell_orders"] == []

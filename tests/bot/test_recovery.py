@@ -10,12 +10,10 @@ import time
 import pytest
 from solders.signature import Signature
 
-from actors.position import PositionActor
 from actors.system import group_processes
 from adapters.journal import OPEN_STATES, Journal
 from messages.lifecycle import LifecycleStatsRequest
 from messages.position import ExitNow, RecoverPosition
-from messages.start import Peers, StartPosition
 from messages.status import PidReply, PidRequest
 from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
 from tests.bot.test_lifecycle import World
@@ -148,7 +146,8 @@ def two_bots(tmp_path):
         assert all(group_processes(pgid) == [] for pgid in pgids)
 
 
-def test_whole_bot_killed_mid_trade_then_restarted(two_bots, tmp_path):
+@pytest.mark.parametrize("moment", ["buying", "selling"])
+def test_whole_bot_killed_mid_trade_then_restarted(two_bots, tmp_path, moment):
     first, second, chain = two_bots
     market = Market(chain)
     keypair, path = new_bot_wallet(tmp_path)
@@ -160,17 +159,24 @@ def test_whole_bot_killed_mid_trade_then_restarted(two_bots, tmp_path):
     first.start(settings)
     first.wait_until_streaming(chain, market)
     creator = chain.run(market.new_wallet(SOL))
-    for index in range(3):
-        chain.run(market.launch(creator, f"Crash{index}"))
-        time.sleep(0.3)
-    first.wait_for(lambda s: s.bought >= 2, timeout=30, poll=0.05)
-    first.close_all()        # sells go out ...
-    time.sleep(0.05)         # ... and the whole bot dies while they are in flight
+    journal = Journal(journal_path)
+    if moment == "buying":   # dies the moment the journal shows a buy on its way
+        chain.run(market.launch(creator, "Crash"))
+        deadline = time.monotonic() + 20
+        while not any(r["buy_order"] for r in journal.all_positions()):
+            assert time.monotonic() < deadline, "no buy was sent"
+            time.sleep(0.002)
+    else:
+        for index in range(3):
+            chain.run(market.launch(creator, f"Crash{index}"))
+            time.sleep(0.3)
+        first.wait_for(lambda s: s.bought >= 2, timeout=30, poll=0.05)
+        first.close_all()    # sells go out ...
+        time.sleep(0.05)     # ... and the whole bot dies while they are in flight
     victims = group_processes(first.system.pgid)
     for process in victims:
         os.kill(process.pid, signal.SIGKILL)
     assert victims
-    journal = Journal(journal_path)
     opened = journal.all_positions()
     assert opened
     second.start(settings)   # the new Director resumes what the journal says is open
@@ -184,8 +190,9 @@ def test_whole_bot_killed_mid_trade_then_restarted(two_bots, tmp_path):
     assert {r["position_id"] for r in rows} == {r["position_id"] for r in opened}
     for row in rows:
         assert row["state"] in ("closed", "failed"), row
-        if row["state"] == "closed":
+        if row["state"] == "closed":   # sold exactly once, every token
             assert row["bought_tokens"] == row["sold_tokens"] > 0
+            assert [o["state"] for o in row["sell_orders"]].count("CONFIRMED") == 1
     assert chain.run(market.holdings(keypair.pubkey())) == {}
     assert_journal_agrees_with_chain(chain, keypair.pubkey(), rows)
 

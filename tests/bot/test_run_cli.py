@@ -63,12 +63,6 @@ def test_malformed_config_is_one_clear_error_and_exit_2(tmp_path):
     assert not (tmp_path / 'runs').exists()
 
 
-def test_positions_flag_is_accepted_but_not_available_yet(tmp_path):
-    result = subprocess.run([sys.executable, str(RUN_PY), '--positions'], capture_output=True,
-                            text=True, timeout=30, env=run_env(tmp_path, 'unused'))
-    assert result.returncode == 0 and 'not available yet' in result.stdout
-
-
 def test_duration_runs_back_to_back_exit_0_and_leave_nothing(tmp_path):
     for attempt in range(2):   # the second run right after the first must work too
         marker = uuid.uuid4().hex

@@ -1,0 +1,50 @@
+"""Limits and lifecycle counters (pure): max active = live PositionActors, max buys = buys sent."""
+from __future__ import annotations
+
+from actors.director import Director, LivePosition
+from actors.director_ledger import Ledger
+from config.settings import load_settings
+from messages.position import PositionClosed, TxSent
+from tests.bot.test_messages import make_launch
+
+
+def director(max_active: int, max_buys: int) -> Director:
+    d = Director()
+    d.settings = load_settings(env={}, overrides={"trading.max_active_positions": max_active,
+                                                  "trading.max_buys": max_buys})
+    return d
+
+
+def test_max_active_counts_live_position_actors():
+    d = director(max_active=2, max_buys=0)
+    assert d._may_buy("A")
+    d.positions["A"] = LivePosition("addr-a", make_launch("A"), "pos-a", buy_sent=True)
+    d.analysing["B"] = 0.0   # a decision on its way holds a slot too
+    assert not d._may_buy("C") and not d._may_buy("A")
+    del d.analysing["B"]
+    assert d._may_buy("C")
+
+
+def test_max_buys_counts_buys_sent_once():
+    d = director(max_active=10, max_buys=2)
+    d.positions["A"] = LivePosition("addr-a", make_launch("A"), "pos-a")
+    d.receiveMsg_TxSent(TxSent("A", "SIG-A", "buy", 2.0, 1.0), None)
+    d.receiveMsg_TxSent(TxSent("A", "SIG-A", "buy", 2.0, 1.0), None)   # a duplicate report
+    d.receiveMsg_TxSent(TxSent("A", "SIG-S", "sell", 3.0), None)
+    assert d.ledger.bought == 1 and d.positions["A"].buy_sent
+    assert d._may_buy("B")
+    d.positions["B"] = LivePosition("addr-b", make_launch("B"), "pos-b")   # its buy not sent yet
+    assert not d._may_buy("C")   # 1 sent + 1 about to be sent = max_buys
+
+
+def test_presell_outcomes_are_counted():
+    ledger = Ledger()
+    for presell, outcome, state in [("presell_both_landed", "sold", "closed"),
+                                    ("presell_retried", "sold", "closed"),
+                                    ("presell_buy_failed", "buy_failed", "failed"),
+                                    ("", "buy_failed", "failed"), ("", "sold", "closed")]:
+        ledger.on_position_closed(PositionClosed("r", "M", outcome, 0, 0, state=state, presell=presell))
+    counts = ledger.lifecycle
+    assert counts["presell_sent"] == 3 and counts["buy_failed_before_sell"] == 1
+    assert counts["presell_both_landed"] == counts["presell_retried"] == counts["presell_buy_failed"] == 1
+    assert (counts["closed"], counts["failed"]) == (3, 2) and ledger.sold == 3
