@@ -374,6 +374,7 @@ def summary_text(status, stop_reason: str, run_dir: Path) -> str:
         latencies = list(status.latencies_ms)
         failures = ', '.join(f'{k} {v}' for k, v in sorted(status.failures.items())) or 'none'
         restarts = ', '.join(f'{k} {v}' for k, v in sorted(status.restarts.items())) or 'none'
+        lifecycle = ', '.join(f'{k} {v}' for k, v in sorted(status.lifecycle.items()) if v) or 'none'
         lines += [
             f'coins seen {status.coins_seen}, analysed {status.analysed}, bought {status.bought}, '
             f'sold {status.sold}, still open {status.active_positions}',
@@ -382,6 +383,7 @@ def summary_text(status, stop_reason: str, run_dir: Path) -> str:
             f'p99 {_ms(percentile(latencies, 0.99))} over {len(latencies)} buys',
             f'failures: {failures}',
             f'restarts: {restarts}',
+            f'lifecycle: {lifecycle}',
             f'unresolved signatures {status.unresolved_signatures}'
             + (', SAFETY MODE was on' if status.safety_mode else ''),
         ]

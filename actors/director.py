@@ -332,7 +332,8 @@ class Director(ActorTypeDispatcher):
             restarts=dict(self.supervisor.restart_counts()) if self.supervisor else {},
             latencies_ms=tuple(led.latencies_ms), unresolved_signatures=len(led.unresolved),
             safety_mode=self.safety_mode, stray_tokens=self.stray_tokens, buys=tuple(led.buys),
-            decision_ms=tuple(led.decision_ms), stream=self._stream_counters()))
+            decision_ms=tuple(led.decision_ms), stream=self._stream_counters(),
+            lifecycle=dict(led.lifecycle)))
 
     def _stream_counters(self) -> dict:
         stats = self.stream_stats

@@ -27,6 +27,7 @@ class Status:
     buys: tuple = ()                                # ((signature, detected_at, sent_at), ...) wall times
     decision_ms: tuple = ()                         # detection to analysis decision, per launch
     stream: dict = field(default_factory=dict)      # StreamActor counters: updates, malformed, ...
+    lifecycle: dict = field(default_factory=dict)   # how positions ended, pre-confirmation sell cases
 
 
 @dataclass(frozen=True)
