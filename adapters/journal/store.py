@@ -147,8 +147,12 @@ def _decoded(row: sqlite3.Row) -> dict:
 
 
 def journal_path(settings) -> Path:
-    """run.journal_path if set (several runs may share one journal), else <run dir>/journal.sqlite3."""
+    """run.journal_path if set. Otherwise a live run shares <runs dir>/journal.sqlite3 with every
+    other live run, so a restart after a crash recovers its open positions; a local run gets its own
+    <run dir>/journal.sqlite3, since each starts a fresh chain with a fresh wallet."""
     run = settings.run
     if run.journal_path:
         return Path(run.journal_path)
+    if settings.chain.mode == 'live':
+        return Path(run.runs_dir) / 'journal.sqlite3'
     return Path(run.run_dir or run.runs_dir) / 'journal.sqlite3'

@@ -82,6 +82,8 @@ def test_journal_path_defaults_to_the_run_dir(tmp_path):
     assert journal_path(settings) == tmp_path / "r1" / "journal.sqlite3"
     shared = settings.replace(**{"run.journal_path": str(tmp_path / "shared.sqlite3")})
     assert journal_path(shared) == tmp_path / "shared.sqlite3"
+    live = settings.replace(**{"chain.mode": "live"})   # live runs share one journal: a restart recovers
+    assert journal_path(live) == tmp_path / "journal.sqlite3"
 
 
 # ---- the lifecycle policy (pure) ----------------------------------------------------------------
