@@ -318,6 +318,8 @@ def chain_command(local) -> list[str]:
         command += ['--market', '--launch-rate', str(local.launch_rate)]
         if local.max_coins:
             command += ['--max-coins', str(local.max_coins)]
+    if local.faults_file:
+        command += ['--faults', local.faults_file]
     return command
 
 

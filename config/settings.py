@@ -113,6 +113,7 @@ class LocalnetSettings:
     max_coins: int = setting(0, p.integer(0))                   # 0 = no limit
     wallet_airdrop_lamports: int = setting(10 * p.LAMPORTS_PER_SOL, p.lamports(1))
     startup_timeout_seconds: int = setting(30, p.integer(1, 600))
+    faults_file: str | None = setting(None, p.optional(p.text), env=('LOCALNET_FAULTS',))  # fault-injection TOML
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,9 @@ def test_chain_command_follows_the_market_settings():
     assert default[default.index('--launch-rate') + 1] == '0.5'
     quiet_chain = run.chain_command(load_settings(env={'PUMPSNIPE__LOCALNET__MARKET': 'false'}).localnet)
     assert '--market' not in quiet_chain and '--rpc-port' in quiet_chain
+    assert '--faults' not in default
+    faulty = run.chain_command(load_settings(env={'LOCALNET_FAULTS': 'localnet/faults.example.toml'}).localnet)
+    assert faulty[faulty.index('--faults') + 1] == 'localnet/faults.example.toml'
 
 
 def test_summary_shows_exact_pnl_and_latency_percentiles():
