@@ -55,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--positions', action='store_true',
                         help='list positions from the journal (open first) and exit; the journal is '
                              'run.journal_path, else the newest runs/*/journal.sqlite3')
+    wallet_tasks = parser.add_mutually_exclusive_group()
+    wallet_tasks.add_argument('--sell', action='store_true',
+                              help='sell every token left in the wallet (native, then Jupiter), '
+                                   'close the emptied token accounts, and exit')
+    wallet_tasks.add_argument('--balance', action='store_true',
+                              help='rebalance SOL/WSOL to SOL_WSOL_TARGET_RATIO and exit')
+    wallet_tasks.add_argument('--wrap', metavar='SOL', nargs='?', const='', default=None,
+                              help='wrap SOL into WSOL (default: WRAP_AMOUNT) and exit')
     return parser
 
 
@@ -74,10 +82,21 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     if args.positions:
         return _print_positions(settings)
+    task = 'sell' if args.sell else 'balance' if args.balance else 'wrap' if args.wrap is not None else None
+    if args.wrap:
+        try:
+            from config.parsing import sol
+            sol(1)('--wrap', args.wrap)
+        except ConfigError as error:
+            print(error, file=sys.stderr)
+            return EXIT_CONFIG
     run_dir = new_run_dir(settings.run.runs_dir)
     settings = settings.replace(**{'run.run_dir': str(run_dir)})
     setup_logging('run', run_dir=run_dir, quiet=settings.run.quiet, level=settings.run.log_level,
                   secrets=settings.secret_values())
+    if task is not None:   # one-shot wallet modes reuse the actors (wallet_tasks.py)
+        from wallet_tasks import run_wallet_task
+        return run_wallet_task(settings, run_dir, task, args.wrap)
     return BotRun(settings, run_dir, args.duration).run()
 
 

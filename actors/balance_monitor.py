@@ -1,28 +1,58 @@
-"""BalanceMonitorActor: every BALANCE_MONITOR_INTERVAL_SECONDS, refresh balances through the
-WalletActor (which reconciles and may enter safety mode) and log tokens that no live position holds.
+"""BalanceMonitorActor: every BALANCE_MONITOR_INTERVAL_SECONDS (or on SweepNow) one housekeeping cycle:
 
-Selling strays (Jupiter), closing empty accounts and SOL/WSOL rebalancing are later issues; the
-stray list is reported to the Director so they are visible in the status.
+  refresh balances (WalletActor; it reconciles and may enter safety mode)
+  -> ask the Director which mints live positions hold
+  -> sell every other token through the SellerActor (must-sell: native x3, then Jupiter x3)
+  -> close empty token accounts (rent back) -> rebalance SOL/WSOL and auto-wrap (WalletActor).
+
+Every step is a message to the actor that owns it; this actor only keeps its schedule and the
+cycle in progress. A token that cannot be sold is logged and reported with the seller's reason.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from loguru import logger
 from thespian.actors import ActorTypeDispatcher, WakeupMessage
 
 from actors.trading_io import process_logging
+from adapters.pumpfun.addresses import WSOL_MINT
 from messages import new_request_id
-from messages.balance import LiveMints, LiveMintsRequest, StrayTokens
+from messages.balance import LiveMints, LiveMintsRequest, StrayTokens, SweepNow, SweepReport
+from messages.seller import NothingToSell, SellFailed, SellSucceeded, SellTokens
 from messages.start import PeersChanged, StartBalanceMonitor
 from messages.status import PidReply, PidRequest
-from messages.wallet import BalancesReport, RefreshBalances, RefreshFailed
+from messages.wallet import (BalancesReport, CloseEmptyAccounts, HousekeepingDone,
+                             HousekeepingFailed, Rebalance, RefreshBalances, RefreshFailed)
+
+CYCLE_TIMEOUT_SECONDS = 180.0   # a cycle whose peer died is abandoned (sells take up to 60 s each)
+WSOL = str(WSOL_MINT)
 
 
 def stray_tokens(holdings: tuple, live_mints: tuple) -> tuple:
-    """((mint, raw), ...) with a positive balance that no live position holds."""
+    """((mint, raw), ...) with a positive balance that no live position holds (WSOL is cash)."""
     live = set(live_mints)
-    return tuple((mint, amount) for mint, amount in holdings if amount > 0 and mint not in live)
+    return tuple((mint, amount) for mint, amount in holdings
+                 if amount > 0 and mint not in live and mint != WSOL)
+
+
+class Cycle:
+    """One housekeeping pass in progress."""
+
+    def __init__(self, cycle_id: str, requesters: list, live_mints: tuple | None,
+                 rebalance: bool = True):
+        self.id = cycle_id
+        self.rebalance_wanted = rebalance
+        self.requesters = requesters          # [(request_id, address), ...] waiting for its report
+        self.live_mints = live_mints
+        self.report: BalancesReport | None = None
+        self.selling: dict[str, int] = {}     # sell request id -> raw amount
+        self.mint_of: dict[str, str] = {}
+        self.sold: list = []
+        self.unsellable: list = []
+        self.closed = ""
+        self.rebalance = ""
 
 
 class BalanceMonitorActor(ActorTypeDispatcher):
@@ -33,6 +63,8 @@ class BalanceMonitorActor(ActorTypeDispatcher):
         self.generation = 0
         self.last_report: BalancesReport | None = None
         self.ticks = 0
+        self.cycle: Cycle | None = None
+        self.queued: list = []                # SweepNow requests waiting for the next cycle
 
     def receiveMessage(self, msg, sender):
         try:
@@ -53,28 +85,133 @@ class BalanceMonitorActor(ActorTypeDispatcher):
         self.wakeupAfter(self.settings.balance.interval_seconds, payload=self.generation)
 
     def receiveMsg_WakeupMessage(self, msg: WakeupMessage, sender):
+        if isinstance(msg.payload, tuple):   # ("timeout", cycle id)
+            if self.cycle is not None and self.cycle.id == msg.payload[1]:
+                logger.error("balance monitor: cycle {} timed out", self.cycle.id)
+                self._end_cycle()
+            return
         if msg.payload != self.generation:
             return
         self.ticks += 1
-        self.send(self.peers.wallet, RefreshBalances(new_request_id("bal")))
+        if self.cycle is None:
+            self._start_cycle([], None)
         self._schedule()
 
+    def receiveMsg_SweepNow(self, msg: SweepNow, sender):
+        if self.settings is None:
+            self.send(sender, SweepReport(msg.request_id, rebalance="monitor not started"))
+        elif self.cycle is None:
+            self._start_cycle([(msg.request_id, sender)], msg.live_mints, msg.rebalance)
+        else:
+            self.queued.append((msg, sender))
+
+    # ---- the cycle -----------------------------------------------------------------------------
+    def _start_cycle(self, requesters: list, live_mints: tuple | None, rebalance: bool = True) -> None:
+        self.cycle = Cycle(new_request_id("bal"), requesters, live_mints, rebalance)
+        self.wakeupAfter(CYCLE_TIMEOUT_SECONDS, payload=("timeout", self.cycle.id))
+        self.send(self.peers.wallet, RefreshBalances(self.cycle.id))
+
+    def _current(self, request_id: str) -> Cycle | None:
+        return self.cycle if self.cycle is not None and self.cycle.id == request_id else None
+
     def receiveMsg_BalancesReport(self, msg: BalancesReport, sender):
-        self.last_report = msg
-        self.send(self.peers.director, msg)   # the Director mirrors the wallet's safety mode
-        self.send(self.peers.director, LiveMintsRequest(msg.request_id))
+        cycle = self._current(msg.request_id)
+        if cycle is None:
+            return
+        cycle.report = self.last_report = msg
+        if self.peers.director is not None:
+            self.send(self.peers.director, msg)   # the Director mirrors the wallet's safety mode
+        if cycle.live_mints is not None:
+            self._sweep(cycle, cycle.live_mints)
+        else:
+            self.send(self.peers.director, LiveMintsRequest(cycle.id))
 
     def receiveMsg_RefreshFailed(self, msg: RefreshFailed, sender):
-        logger.warning("balance monitor: wallet refresh failed: {}", msg.reason)
+        if self._current(msg.request_id) is not None:
+            logger.warning("balance monitor: wallet refresh failed: {}", msg.reason)
+            self.cycle.rebalance = f"wallet refresh failed: {msg.reason}"
+            self._end_cycle()
 
     def receiveMsg_LiveMints(self, msg: LiveMints, sender):
-        if self.last_report is None or self.last_report.request_id != msg.request_id:
-            return
-        strays = stray_tokens(self.last_report.tokens, msg.mints)
+        cycle = self._current(msg.request_id)
+        if cycle is not None and cycle.report is not None:
+            cycle.live_mints = msg.mints
+            self._sweep(cycle, msg.mints)
+
+    def _sweep(self, cycle: Cycle, live_mints: tuple) -> None:
+        strays = stray_tokens(cycle.report.tokens, live_mints)
+        if self.peers.director is not None:
+            self.send(self.peers.director, StrayTokens(cycle.id, strays))
         for mint, amount in strays:
-            logger.warning("balance monitor: stray token {} ({} raw units) held by no position",
-                           mint, amount)
-        self.send(self.peers.director, StrayTokens(msg.request_id, strays))
+            logger.warning("balance monitor: stray token {} ({} raw units) held by no position: "
+                           "selling it", mint, amount)
+            request_id = new_request_id("sweep")
+            cycle.selling[request_id], cycle.mint_of[request_id] = amount, mint
+            self.send(self.peers.seller, SellTokens(request_id, mint, "", "stray token"))
+        self._after_sells(cycle)
+
+    def _sell_done(self, request_id: str, outcome) -> None:
+        cycle = self.cycle
+        if cycle is None or request_id not in cycle.selling:
+            return
+        amount, mint = cycle.selling.pop(request_id), cycle.mint_of.pop(request_id)
+        if isinstance(outcome, str):
+            cycle.unsellable.append((mint, amount, outcome))
+        elif outcome is not None:
+            cycle.sold.append((mint, *outcome))
+        self._after_sells(cycle)
+
+    def receiveMsg_SellSucceeded(self, msg: SellSucceeded, sender):
+        self._sell_done(msg.request_id, (msg.tokens_sold, msg.lamport_delta))
+
+    def receiveMsg_NothingToSell(self, msg: NothingToSell, sender):
+        self._sell_done(msg.request_id, None)
+
+    def receiveMsg_SellFailed(self, msg: SellFailed, sender):
+        logger.error("balance monitor: stray {} is unsellable: {}", msg.mint, msg.reason)
+        self._sell_done(msg.request_id, f"unsellable after {msg.attempts} attempts: {msg.reason}")
+
+    def _after_sells(self, cycle: Cycle) -> None:
+        if not cycle.selling and not cycle.closed:
+            cycle.closed = "closing"
+            keep = tuple(cycle.live_mints or ()) + tuple(m for m, _, _ in cycle.unsellable)
+            self.send(self.peers.wallet, CloseEmptyAccounts(cycle.id, keep))
+
+    def receiveMsg_HousekeepingDone(self, msg: HousekeepingDone, sender):
+        self._housekeeping_step(msg.request_id, msg.action,
+                                f"{msg.detail or msg.action} ({len(msg.signatures)} tx, "
+                                f"SOL {msg.sol_delta:+d}, WSOL {msg.wsol_delta:+d})")
+
+    def receiveMsg_HousekeepingFailed(self, msg: HousekeepingFailed, sender):
+        logger.warning("balance monitor: {} failed: {}", msg.action, msg.reason)
+        self._housekeeping_step(msg.request_id, msg.action, f"failed: {msg.reason}")
+
+    def _housekeeping_step(self, request_id: str, action: str, outcome: str) -> None:
+        cycle = self._current(request_id)
+        if cycle is None:
+            return
+        if action == "close" and cycle.rebalance_wanted:
+            cycle.closed = outcome
+            # no buy here spends WSOL: only a wallet that holds some (opted in) is rebalanced
+            self.send(self.peers.wallet, Rebalance(cycle.id, only_if_holding_wsol=True))
+        elif action == "close":
+            cycle.closed = outcome
+            self._end_cycle()
+        else:
+            cycle.rebalance = outcome
+            self._end_cycle()
+
+    def _end_cycle(self) -> None:
+        cycle, self.cycle = self.cycle, None
+        report = SweepReport(cycle.id, tuple(cycle.sold), tuple(cycle.unsellable), cycle.closed,
+                             cycle.rebalance)
+        for request_id, requester in cycle.requesters:
+            self.send(requester, dataclasses.replace(report, request_id=request_id))
+        if self.queued:
+            queued, self.queued = self.queued, []
+            first = queued[0][0]
+            self._start_cycle([(m.request_id, s) for m, s in queued], first.live_mints,
+                              first.rebalance)
 
     def receiveMsg_PidRequest(self, msg: PidRequest, sender):
         self.send(sender, PidReply(msg.request_id, os.getpid()))

@@ -29,7 +29,7 @@ from messages.start import (DirectorStarted, Peers, PeersChanged, StartAnalyzer,
 from messages.status import (ChildPids, ChildPidsRequest, ClosingAll, CloseAllPositions, PidReply, PidRequest, SetBuying, Status,
                              StatusFailed, StatusRequest)
 from messages.stream import LaunchBatch, StreamStats, UnwatchMint, WatchMint
-from messages.wallet import BalancesReport, ExpectLamportChange
+from messages.wallet import BalancesReport, ExpectLamportChange, ReleaseMintReservations
 from messages.balance import LiveMints, LiveMintsRequest, StrayTokens
 from messages.lifecycle import LifecycleStats, LifecycleStatsRequest
 from messages.stream import Launch
@@ -227,6 +227,7 @@ class Director(ActorTypeDispatcher):
             return
         self.ledger.on_position_closed(msg)
         logger.info("director: closed {} {} pnl {} lamports", msg.mint, msg.outcome, msg.pnl_lamports)
+        self._release_reservations(msg.mint, "position closed")
         if self.peers.stream is not None:
             self.send(self.peers.stream, UnwatchMint(msg.mint))
         if live is not None:
@@ -238,6 +239,7 @@ class Director(ActorTypeDispatcher):
         live = self.positions.get(msg.mint)
         if live is not None and live.address == sender:   # it never started: free the slot
             del self.positions[msg.mint]
+            self._release_reservations(msg.mint, "position failed")
             self.send(self.peers.stream, UnwatchMint(msg.mint))
             self.send(sender, ActorExitRequest())
 
@@ -276,7 +278,14 @@ class Director(ActorTypeDispatcher):
         self.ledger.failures["position_restarted"] += 1
         logger.warning("director: position {} died; restart #{} resumes it from the journal",
                        mint, live.restarts)
+        if not self.ledger.pending_for(mint):   # with a tx in flight the hold still explains it
+            self._release_reservations(mint, "position restarted")
         self._restart_position(mint, live)
+
+    def _release_reservations(self, mint: str, reason: str) -> None:
+        """A dead position's reservation would hold funds until it expires: free it now."""
+        if self.peers.wallet is not None:
+            self.send(self.peers.wallet, ReleaseMintReservations(mint, reason))
 
     def _restart_position(self, mint: str, live: LivePosition) -> None:
         from actors.position import PositionActor

@@ -32,7 +32,8 @@ PREPARE_TIMEOUT_SECONDS = 30.0
 CONFIRM_TIMEOUT_SECONDS = 180.0      # longer than a blockhash lives (150 blocks), so it ends in expiry
 CONFIRM_RETRY_SECONDS = 1.0          # the RPC failed while confirming: ask again (never re-send)
 SELL_RETRY_SECONDS = 1.0
-MAX_SELL_FAILURES = 6
+NATIVE_SELL_ATTEMPTS = 3             # then Jupiter (a complete curve goes to Jupiter at once)
+MAX_SELL_FAILURES = 6                # 3 native + 3 Jupiter: then the position is unsellable
 SPARE_REFRESH_SECONDS = 1.0          # keeps a spare's connection warm for the next buy
 
 
@@ -205,8 +206,7 @@ class PositionActor(IOActor):
             self.sell_failures += 1
             # a sell that ran before the buy landed is re-sent at once; any other after a pause
             if position.buy_order.state == CONFIRMED and not order.before_buy_confirmed:
-                self.generation += 1
-                self.wakeupAfter(SELL_RETRY_SECONDS, payload=("advance", self.generation))
+                self._retry_sell_later()
                 return
         self._advance()
 
@@ -287,7 +287,9 @@ class PositionActor(IOActor):
             position.move(CLOSING, why)
         self.preparing_sell = True
         held_only = position.buy_order.state == CONFIRMED
-        self.submit(self.chain.prepare_position_sell(position.launch, sell_amount(position), held_only),
+        via_jupiter = self.sell_failures >= NATIVE_SELL_ATTEMPTS
+        self.submit(self.chain.prepare_position_sell(position.launch, sell_amount(position), held_only,
+                                                     via_jupiter),
                     self._sell_prepared, self._sell_prepare_failed, timeout=PREPARE_TIMEOUT_SECONDS)
 
     def _sell_prepared(self, prepared) -> None:
@@ -313,8 +315,13 @@ class PositionActor(IOActor):
         self.preparing_sell = False
         self.sell_failures += 1
         logger.warning("position {}: could not prepare the sell: {!r}", self._mint, exc)
+        self._retry_sell_later()
+
+    def _retry_sell_later(self) -> None:
+        """Exponential backoff within each route (1, 2, 4 s native; again for Jupiter)."""
         self.generation += 1
-        self.wakeupAfter(SELL_RETRY_SECONDS, payload=("advance", self.generation))
+        delay = SELL_RETRY_SECONDS * 2 ** ((self.sell_failures - 1) % NATIVE_SELL_ATTEMPTS)
+        self.wakeupAfter(delay, payload=("advance", self.generation))
 
     # ---- recovery after a restart ----------------------------------------------------------------
     def _on_recover(self, msg: RecoverPosition) -> None:

@@ -4,7 +4,8 @@ Each attempt verifies the balance on the chain first, sells natively on pump.fun
 from the curve and the slippage setting, and reads the outcome from meta.err and the wallet's exact
 changes. Failed attempts back off exponentially. Every signature is reported to the Director before
 it is sent and after it settles, so PnL stays exact even if a position or this actor dies.
-Jupiter is the next route (a later issue): it goes into SELL_ROUTES after the native one.
+Routes, in order (SELL_ROUTES): native pump.fun x3, then Jupiter x3 (its route reaches the PumpSwap
+pool of a graduated coin). A complete curve skips the native route at once: retrying cannot fix it.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import time
 from loguru import logger
 
 from actors.bridge import IOActor
-from actors.trading_io import ChainAccess, process_logging
+from actors.trading_io import ChainAccess, CurveComplete, process_logging
 from messages.position import TxSent, TxSettled
 from messages.seller import NothingToSell, SellFailed, SellSucceeded, SellTokens
 from messages.start import PeersChanged, StartSeller
@@ -76,14 +77,20 @@ class SellerActor(IOActor):
         fees_paid = 0
         attempts = 0
         last_error = "no route"
+        token_program = msg.token_program or await self.chain.token_program_of(msg.mint)
         for route in SELL_ROUTES:
             for attempt in range(ATTEMPTS_PER_ROUTE):
                 attempts += 1
                 try:
-                    held = await self.chain.token_balance(msg.mint, msg.token_program)
+                    held = await self.chain.token_balance(msg.mint, token_program)
                     if held == 0:
                         return ("nothing", attempts)
-                    prepared = await route(self.chain, msg.mint, msg.token_program, held)
+                    try:
+                        prepared = await route(self.chain, msg.mint, token_program, held)
+                    except CurveComplete as exc:
+                        last_error = str(exc)
+                        logger.info("seller: {}; next route", exc)
+                        break
                     self.post(self._report_sent, msg.mint, prepared.signature)
                     settled = await self.chain.send_and_settle(prepared, msg.mint)
                     self.post(self._report_settled, msg.mint, settled)
@@ -100,13 +107,15 @@ class SellerActor(IOActor):
         return ("failed", last_error, attempts, fees_paid)
 
     def _report_sent(self, mint: str, signature: str) -> None:
-        self.send(self.peers.director, TxSent(mint, signature, "sell", time.time()))
+        if self.peers.director is not None:   # one-shot runs (run.py --sell) have no Director
+            self.send(self.peers.director, TxSent(mint, signature, "sell", time.time()))
 
     def _report_settled(self, mint: str, settled) -> None:
         self.send(self.peers.wallet, ExpectLamportChange(settled.signature, settled.lamport_delta))
-        self.send(self.peers.director, TxSettled(mint, settled.signature, "sell",
-                                                 settled.lamport_delta, settled.ok,
-                                                 settled.token_delta, settled.error))
+        if self.peers.director is not None:
+            self.send(self.peers.director, TxSettled(mint, settled.signature, "sell",
+                                                     settled.lamport_delta, settled.ok,
+                                                     settled.token_delta, settled.error))
 
     def _finish(self, mint: str, outcome: tuple) -> None:
         waiting = self.in_flight.pop(mint, [])
@@ -132,4 +141,10 @@ async def native_pumpfun_sell(chain: ChainAccess, mint: str, token_program: str,
     return await chain.prepare_sell(mint, token_program, amount)
 
 
-SELL_ROUTES = (native_pumpfun_sell,)   # Jupiter fallback appends here (later issue)
+async def jupiter_sell(chain: ChainAccess, mint: str, token_program: str, amount: int):
+    """Sell `amount` through Jupiter (curve or PumpSwap pool); the emptied account is closed later
+    by the balance monitor."""
+    return await chain.prepare_jupiter_sell(mint, amount)
+
+
+SELL_ROUTES = (native_pumpfun_sell, jupiter_sell)

@@ -19,10 +19,12 @@ from solders.transaction import VersionedTransaction
 from spl.token.instructions import close_account
 from spl.token.models import CloseAccountParams
 
+from adapters.jupiter import JupiterClient, sign_swap
 from adapters.keys import load_wallet_key
 from adapters.logs import setup_from_settings
 from adapters.pumpfun import addresses, curve, instructions
 from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL, BondingCurve, Global
+from adapters.pumpswap.wsol import build_unwrap, build_wrap, wsol_account
 from adapters.solana_rpc import RpcClient
 
 ATA_RENT_LAMPORTS = 2_039_280          # rent-exempt minimum of a 165-byte token account
@@ -33,6 +35,10 @@ UNSENT_SETTLE_TIMEOUT_SECONDS = 1.0
 HEIGHT_CHECK_SECONDS = 0.5             # how often confirm() asks whether the blockhash ran out    # the send failed: look briefly whether it landed anyway
 BPS = 10_000
 TOKEN_TOTAL_SUPPLY = 1_000_000_000_000_000
+
+
+class CurveComplete(LookupError):
+    """The coin left its bonding curve (graduated): no native sell can work; route via Jupiter."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,15 @@ class ChainAccess:
         self.owner: Pubkey = self.key.pubkey
         self._rpc: RpcClient | None = None
         self.global_: Global | None = None    # fee rates; read once per process
+        self._jupiter: JupiterClient | None = None
+
+    @property
+    def jupiter(self) -> JupiterClient:
+        if self._jupiter is None:   # created on the loop thread, where it is used
+            chain = self.settings.chain
+            key = chain.jupiter_api_key.reveal() if chain.jupiter_api_key else None
+            self._jupiter = JupiterClient(chain.jupiter_url, key)
+        return self._jupiter
 
     @property
     def rpc(self) -> RpcClient:
@@ -115,6 +130,8 @@ class ChainAccess:
     async def close(self) -> None:
         if self._rpc is not None:
             await self._rpc.close()
+        if self._jupiter is not None:
+            await self._jupiter.close()
 
     # ---- sizes ---------------------------------------------------------------------------------
     def buy_reservation_lamports(self) -> int:
@@ -168,6 +185,8 @@ class ChainAccess:
         trading = self.settings.trading
         global_ = await self.fee_rates()
         state = await self.curve_state(mint)
+        if state.complete:
+            raise CurveComplete(f"{mint}: bonding curve complete (graduated)")
         quote = curve.sell_net_proceeds(state, global_, amount)
         min_out = quote * (BPS - trading.slippage_bps) // BPS
         recent = await self.rpc.get_latest_blockhash()
@@ -182,14 +201,63 @@ class ChainAccess:
             dest=self.owner, owner=self.owner)))
         return self._sign(ixs, recent, "sell", amount)
 
-    async def prepare_position_sell(self, launch, amount: int, held_only: bool) -> PreparedTx | None:
+    async def prepare_jupiter_sell(self, mint: str, amount: int) -> PreparedTx:
+        """Sell `amount` for SOL through Jupiter's route (curve, or the PumpSwap pool once graduated),
+        slippage from settings; signed here, so the signature is known before sending."""
+        trading = self.settings.trading
+        priority = trading.priority_fee * trading.compute_unit_limit // 1_000_000
+        swap = await self.jupiter.sell_to_sol(mint, amount, str(self.owner), trading.slippage_bps,
+                                              priority)
+        signature, raw = sign_swap(swap.unsigned_tx, self.key.signer)
+        logger.info("jupiter sell of {} {} via {} quoted {} lamports", amount, mint, swap.route_label,
+                    swap.out_amount)
+        return PreparedTx(signature, raw, "sell", amount, swap.last_valid_block_height)
+
+    async def prepare_position_sell(self, launch, amount: int, held_only: bool,
+                                    via_jupiter: bool = False) -> PreparedTx | None:
         """A position's sell: `amount` as given (before the buy confirms, the amount it fixes), or,
-        held_only, the wallet's whole balance read now (None when it holds none)."""
+        held_only, the wallet's whole balance read now (None when it holds none). Natively on the
+        curve unless via_jupiter or the curve is complete (a graduated coin sells only via Jupiter)."""
         if held_only:
             amount = await self.held_tokens(launch)
             if amount <= 0:
                 return None
-        return await self.prepare_sell(launch.mint, launch.token_program, amount)
+        if not via_jupiter:
+            try:
+                return await self.prepare_sell(launch.mint, launch.token_program, amount)
+            except CurveComplete:
+                logger.info("{} graduated: selling via Jupiter", launch.mint)
+        return await self.prepare_jupiter_sell(launch.mint, amount)
+
+    # ---- wallet housekeeping (WalletActor) -----------------------------------------------------
+    async def prepare_wrap(self, lamports: int) -> PreparedTx:
+        recent = await self.rpc.get_latest_blockhash()
+        return self._sign(self._compute_budget() + build_wrap(self.owner, lamports), recent, "wrap",
+                          lamports)
+
+    async def prepare_unwrap(self) -> PreparedTx:
+        """Close the WSOL account: every wrapped lamport and its rent come back as SOL."""
+        recent = await self.rpc.get_latest_blockhash()
+        return self._sign(self._compute_budget() + [build_unwrap(self.owner)], recent, "unwrap")
+
+    async def prepare_close_accounts(self, accounts: list) -> PreparedTx:
+        """Close empty token accounts [(address, token program), ...]; their rent comes back."""
+        recent = await self.rpc.get_latest_blockhash()
+        ixs = [close_account(CloseAccountParams(program_id=Pubkey.from_string(program),
+                                                account=Pubkey.from_string(address),
+                                                dest=self.owner, owner=self.owner))
+               for address, program in accounts]
+        return self._sign(self._compute_budget() + ixs, recent, "close", len(accounts))
+
+    async def wsol_balance(self) -> int:
+        return await self.rpc.get_token_balance(wsol_account(self.owner)) or 0
+
+    async def token_program_of(self, mint: str) -> str:
+        resp = await self.rpc.call("getAccountInfo",
+                                   lambda c: c.get_account_info(Pubkey.from_string(mint)))
+        if resp.value is None:
+            raise LookupError(f"mint {mint} not found")
+        return str(resp.value.owner)
 
     # ---- reading -------------------------------------------------------------------------------
     async def curve_state(self, mint: str):
@@ -264,7 +332,10 @@ class ChainAccess:
             await asyncio.sleep(SETTLE_POLL_SECONDS)
 
     def _settlement(self, signature: str, kind: str, mint: str, meta) -> Settlement:
-        return Settlement(signature, kind, True, meta.succeeded, meta.lamport_delta(self.owner),
+        lamports = meta.lamport_delta(self.owner)
+        if kind == "sell":   # a Jupiter sell may unwrap WSOL we held: that is not the sale's money
+            lamports += meta.token_delta(self.owner, addresses.WSOL_MINT)
+        return Settlement(signature, kind, True, meta.succeeded, lamports,
                           meta.token_delta(self.owner, mint), meta.err or "")
 
 
@@ -294,3 +365,18 @@ async def token_holdings(rpc: RpcClient, owner: Pubkey) -> dict[str, int]:
             mint = str(Pubkey.from_bytes(data[0:32]))
             holdings[mint] = holdings.get(mint, 0) + int.from_bytes(data[64:72], "little")
     return holdings
+
+
+async def token_accounts(rpc: RpcClient, owner: Pubkey) -> list[tuple[str, str, int, str]]:
+    """[(token account, mint, raw amount, token program), ...] of owner (SPL Token and Token-2022)."""
+    from solana.rpc.models import TokenAccountOpts
+    found = []
+    for program in (addresses.TOKEN_PROGRAM, addresses.TOKEN_2022_PROGRAM):
+        opts = TokenAccountOpts(program_id=program, encoding="base64")
+        resp = await rpc.call("getTokenAccountsByOwner",
+                              lambda c, o=opts: c.get_token_accounts_by_owner(owner, o))
+        for keyed in resp.value:
+            data = bytes(keyed.account.data)
+            found.append((str(keyed.pubkey), str(Pubkey.from_bytes(data[0:32])),
+                          int.from_bytes(data[64:72], "little"), str(program)))
+    return found

@@ -5,6 +5,9 @@ concurrent buys never overspend. Refreshes re-read the chain and reconcile: the 
 match the first reading plus the changes our own transactions reported (ExpectLamportChange, once
 per signature), within what in-flight reservations explain; an unexplained drop is a mismatch and
 puts the wallet in safety mode (buys refused, sticky: a human should look).
+
+Housekeeping (wrap, SOL/WSOL rebalance, closing empty token accounts) runs here too, one job at a
+time, so the actor that reconciles the balance is the one that moves it.
 """
 from __future__ import annotations
 
@@ -15,11 +18,13 @@ from loguru import logger
 
 from actors.bridge import IOActor
 from actors.trading_io import ChainAccess, process_logging, token_holdings
+from actors.wallet_jobs import HOUSEKEEPING, HousekeepingJobs
 from messages import new_request_id
 from messages.start import StartWallet
 from messages.status import PidReply, PidRequest
 from messages.wallet import (BalancesReport, ExpectLamportChange, FundsReserved, RefreshBalances,
-                             RefreshFailed, ReleaseFunds, ReservationRefused, ReserveFunds)
+                             RefreshFailed, ReleaseFunds, ReleaseMintReservations,
+                             ReservationRefused, ReserveFunds)
 
 FEE_RESERVE_LAMPORTS = 10_000_000        # kept back so sells and closes can always pay their fees
 RESERVATION_TTL_SECONDS = 120.0          # a reservation whose position died is freed after this
@@ -30,15 +35,17 @@ class WalletActor(IOActor):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
+        self.director = None                       # told of rent recovered by closing accounts
         self.chain: ChainAccess | None = None
         self.sol_lamports: int | None = None      # last chain reading
         self.expected_lamports: int | None = None  # first reading + our reported changes since
         self.tokens: tuple = ()
-        self.reservations: dict[str, tuple[int, float]] = {}   # id -> (lamports, granted at)
+        self.reservations: dict[str, tuple[int, float, str]] = {}   # id -> (lamports, granted at, mint)
         self.safety_mode = False
         self.safety_reason = ""
         self.waiting_refresh: list = []            # (request_id, requester) awaiting a refresh
         self.reported: set[str] = set()            # signatures whose change is in expected_lamports
+        self.jobs = HousekeepingJobs(self)
 
     async def on_loop_close(self) -> None:
         if self.chain is not None:   # close HTTP sessions before the loop stops
@@ -47,7 +54,7 @@ class WalletActor(IOActor):
     def on_message(self, msg, sender) -> None:
         try:
             if isinstance(msg, StartWallet):
-                self.settings = msg.settings
+                self.settings, self.director = msg.settings, msg.peers.director
                 process_logging(msg.settings, "wallet")
                 self.chain = ChainAccess(msg.settings)
                 self._refresh(None, None)
@@ -55,10 +62,12 @@ class WalletActor(IOActor):
                 self._reserve(msg, sender)
             elif isinstance(msg, ReleaseFunds):
                 self.reservations.pop(msg.reservation_id, None)
+            elif isinstance(msg, ReleaseMintReservations):
+                self.release_mint(msg.mint, msg.reason)
             elif isinstance(msg, ExpectLamportChange):
-                if self.expected_lamports is not None and msg.signature not in self.reported:
-                    self.reported.add(msg.signature)
-                    self.expected_lamports += msg.delta
+                self.expect_change(msg.signature, msg.delta)
+            elif isinstance(msg, HOUSEKEEPING):
+                self.jobs.request(msg, sender)
             elif isinstance(msg, RefreshBalances):
                 self._refresh(msg.request_id, sender)
             elif isinstance(msg, PidRequest):
@@ -69,15 +78,39 @@ class WalletActor(IOActor):
                 self.send(sender, ReservationRefused(msg.request_id, f"wallet error: {exc!r}"))
             elif isinstance(msg, RefreshBalances):
                 self.send(sender, RefreshFailed(msg.request_id, repr(exc)))
+            elif isinstance(msg, HOUSEKEEPING):
+                self.jobs.fail(msg, sender, f"wallet error: {exc!r}")
+
+    def expect_change(self, signature: str, delta: int) -> None:
+        """A tx of ours moved the wallet by `delta` lamports (counted once per signature)."""
+        if self.expected_lamports is not None and signature not in self.reported:
+            self.reported.add(signature)
+            self.expected_lamports += delta
 
     # ---- reservations --------------------------------------------------------------------------
     def reserved_lamports(self) -> int:
         now = time.monotonic()
-        for rid, (_, granted_at) in list(self.reservations.items()):
+        for rid, (_, granted_at, _) in list(self.reservations.items()):
             if now - granted_at > RESERVATION_TTL_SECONDS:
                 logger.warning("wallet: reservation {} expired unreleased", rid)
                 del self.reservations[rid]
-        return sum(lamports for lamports, _ in self.reservations.values())
+        return sum(lamports for lamports, _, _ in self.reservations.values())
+
+    def release_mint(self, mint: str, reason: str = "") -> int:
+        """Drop every reservation made for `mint`; returns the lamports freed."""
+        dropped = [rid for rid, (_, _, owner_mint) in self.reservations.items() if owner_mint == mint]
+        freed = sum(self.reservations.pop(rid)[0] for rid in dropped)
+        if dropped:
+            logger.info("wallet: released {} lamports reserved for {} ({})", freed, mint,
+                        reason or "position gone")
+        return freed
+
+    def free_lamports(self) -> int:
+        """SOL neither reserved nor kept back for fees (0 before the first reading)."""
+        if self.sol_lamports is None:
+            return 0
+        known = min(self.sol_lamports, self.expected_lamports)   # the more cautious of the two
+        return max(0, known - self.reserved_lamports() - FEE_RESERVE_LAMPORTS)
 
     def _reserve(self, msg: ReserveFunds, sender) -> None:
         refusal = self.refusal_reason(msg.lamports)
@@ -85,7 +118,7 @@ class WalletActor(IOActor):
             self.send(sender, ReservationRefused(msg.request_id, refusal))
             return
         reservation_id = new_request_id("res")
-        self.reservations[reservation_id] = (msg.lamports, time.monotonic())
+        self.reservations[reservation_id] = (msg.lamports, time.monotonic(), msg.mint)
         self.send(sender, FundsReserved(msg.request_id, reservation_id, msg.lamports))
 
     def refusal_reason(self, lamports: int) -> str:
@@ -95,10 +128,9 @@ class WalletActor(IOActor):
             return f"safety mode: {self.safety_reason}"
         if self.sol_lamports is None:
             return "balances not read yet"
-        known = min(self.sol_lamports, self.expected_lamports)   # the more cautious of the two
-        free = known - self.reserved_lamports() - FEE_RESERVE_LAMPORTS
+        free = self.free_lamports()
         if lamports > free:
-            return f"insufficient free SOL: need {lamports}, free {max(free, 0)} lamports"
+            return f"insufficient free SOL: need {lamports}, free {free} lamports"
         return ""
 
     # ---- refresh and reconcile -----------------------------------------------------------------
@@ -134,7 +166,8 @@ class WalletActor(IOActor):
             self.expected_lamports = sol
             return
         unexplained = sol - self.expected_lamports
-        allowed = self.reserved_lamports() + MISMATCH_SLACK_LAMPORTS
+        # a housekeeping tx in flight may have landed before it was counted
+        allowed = self.reserved_lamports() + MISMATCH_SLACK_LAMPORTS + self.jobs.in_flight_lamports
         if unexplained < -allowed and not self.safety_mode:
             logger.error("wallet: balance mismatch: chain {} expected {} (unexplained {}); "
                          "safety mode on, buys refused", sol, self.expected_lamports, unexplained)

@@ -20,3 +20,21 @@ class StrayTokens:
     """BalanceMonitor -> Director: tokens in the wallet that no live position holds ((mint, raw), ...)."""
     request_id: str
     tokens: tuple
+
+
+@dataclass(frozen=True)
+class SweepNow:
+    """run.py --sell / a test -> BalanceMonitor: run one housekeeping cycle now and report it."""
+    request_id: str
+    live_mints: tuple | None = None   # given: trusted instead of asking the Director (one-shot runs)
+    rebalance: bool = True    # False: sell strays and close empty accounts only
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """BalanceMonitor -> requester: one cycle's outcome (what was sold, unsellable, closed, rebalanced)."""
+    request_id: str
+    sold: tuple = ()          # ((mint, raw, lamports), ...)
+    unsellable: tuple = ()    # ((mint, raw, reason), ...)
+    closed: str = ""          # what the WalletActor's close of empty accounts did
+    rebalance: str = ""

@@ -1,13 +1,13 @@
-"""Sell conversation: PositionActor (or the balance monitor) asks the SellerActor to sell a whole balance."""
+"""Sell conversation: the balance monitor or `run.py --sell` asks the SellerActor to sell a whole balance."""
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class SellTokens:
-    """-> SellerActor: sell the wallet's whole balance of `mint` (native pump.fun; Jupiter is the seam)."""
+    """-> SellerActor: sell the wallet's whole balance of `mint` (native x3, then Jupiter x3)."""
     request_id: str
     mint: str
-    token_program: str
+    token_program: str = ""   # "" = read from the mint account
     reason: str = ""
 
 

@@ -60,3 +60,51 @@ class ExpectLamportChange:
     """Any trader -> WalletActor: a tx of ours moved the wallet by `delta` (so refresh does not flag it)."""
     signature: str
     delta: int
+
+
+@dataclass(frozen=True)
+class ReleaseMintReservations:
+    """Director -> WalletActor: the position of `mint` is gone or restarted; free what it reserved."""
+    mint: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class WrapSol:
+    """BalanceMonitor / run.py --wrap -> WalletActor: wrap exactly `lamports` of free SOL into WSOL."""
+    request_id: str
+    lamports: int
+
+
+@dataclass(frozen=True)
+class Rebalance:
+    """-> WalletActor: bring SOL/WSOL to the target ratio if off by more than the threshold, then auto-wrap."""
+    request_id: str
+    auto_wrap: bool = True
+    only_if_holding_wsol: bool = False   # periodic ticks: a wallet holding no WSOL is left alone
+
+
+@dataclass(frozen=True)
+class CloseEmptyAccounts:
+    """BalanceMonitor -> WalletActor: close token accounts holding 0 (rent back), except `keep_mints`."""
+    request_id: str
+    keep_mints: tuple = ()
+
+
+@dataclass(frozen=True)
+class HousekeepingDone:
+    """WalletActor -> requester: `action` ran; signatures of its txs ('' none) and the SOL change."""
+    request_id: str
+    action: str                  # "wrap" | "rebalance" | "close"
+    signatures: tuple = ()
+    sol_delta: int = 0           # the wallet's native SOL change (fees and rent included)
+    wsol_delta: int = 0
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class HousekeepingFailed:
+    """WalletActor -> requester: `action` could not be done (bad amount, not enough free SOL, chain)."""
+    request_id: str
+    action: str
+    reason: str

@@ -1,0 +1,142 @@
+"""Must-sell against a real local chain and its Jupiter API: a graduated coin (curve complete, moved
+to its PumpSwap pool) is sold via Jupiter through the pool by the SellerActor;
+stray tokens bought with the bot's own key are swept by the BalanceMonitor, and empty token
+accounts are closed. (A position's own Jupiter fallback: test_must_sell_position.py.)"""
+from __future__ import annotations
+
+import pytest
+from solders.pubkey import Pubkey
+
+from actors.balance_monitor import BalanceMonitorActor
+from actors.seller import SellerActor
+from actors.trading_io import ATA_RENT_LAMPORTS, token_accounts
+from actors.wallet import WalletActor
+from adapters.pumpfun import instructions
+from adapters.pumpswap import addresses as pool_addresses
+from adapters.pumpswap.layout import token_account_amount
+from localnet.programs.pumpswap_setup import migrate_graduated_coin
+from messages.balance import SweepNow, SweepReport
+from messages.seller import SellSucceeded, SellTokens
+from messages.start import Peers, StartBalanceMonitor, StartSeller, StartWallet
+from messages.wallet import BalancesReport, RefreshBalances
+from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
+
+pytestmark = pytest.mark.timeout(120)
+
+
+async def _complete_and_migrate(market: Market, whale, mint: str) -> None:
+    """Buy every token left on the curve (it completes), then graduate it into its pool."""
+    mint_key = Pubkey.from_string(mint)
+    global_ = await market._global()
+    state = await market._curve(mint_key)
+    ixs = instructions.build_buy_with_ata(whale.pubkey(), mint_key, state.creator, global_.fee_recipient,
+                                          state.real_token_reserves, 200 * SOL)
+    await market.send_tx(whale, ixs, [whale])
+    migrate_graduated_coin(market.chain.node.chain, mint_key)
+
+
+def graduate(chain: ChainThread, market: Market, mint: str) -> None:
+    whale = chain.run(market.new_wallet(150 * SOL))
+    chain.run(_complete_and_migrate(market, whale, mint))
+
+
+async def _pool_base_reserve(node_chain, mint: str) -> int:
+    mint_key = Pubkey.from_string(mint)
+    base_vault, _ = pool_addresses.pool_vaults(pool_addresses.canonical_pool(mint_key), mint_key)
+    return token_account_amount(bytes(node_chain.get_account(base_vault).data))
+
+
+def pool_base_reserve(chain: ChainThread, mint: str) -> int:
+    """Tokens in the graduated coin's pool (read on the chain's own loop)."""
+    return chain.run(_pool_base_reserve(chain.node.chain, mint))
+
+
+@pytest.fixture
+def world(tmp_path):
+    bot = Bot()   # the actor system first: its admin must not be forked from a threaded process
+    chain = ChainThread(api_port=0).start()
+    try:
+        market = Market(chain)
+        keypair, path = new_bot_wallet(tmp_path)
+        chain.run(market.fund(keypair.pubkey(), 2 * SOL))
+        settings = bot_settings(chain, path, tmp_path / "runs", **{
+            "chain.jupiter_url": chain.node.api_url, "balance.interval_seconds": 3_600,
+            "balance.auto_wrap_enabled": False, "balance.rebalance_threshold_bps": 10_000})
+        yield bot, chain, market, keypair, settings
+    finally:
+        bot.stop()
+        chain.stop()
+
+
+def start_trading_actors(bot: Bot, settings):
+    """Wallet, seller and balance monitor as the Director wires them (no Director: nothing buys)."""
+    system = bot.system
+    wallet, seller, monitor = (system.create_actor(cls) for cls in
+                               (WalletActor, SellerActor, BalanceMonitorActor))
+    peers = Peers(wallet=wallet, seller=seller)
+    system.tell(wallet, StartWallet(settings, peers))
+    system.tell(seller, StartSeller(settings, peers))
+    system.tell(monitor, StartBalanceMonitor(settings, peers))
+    assert isinstance(system.ask(wallet, RefreshBalances("ready"), timeout=20), BalancesReport)
+    return wallet, seller, monitor
+
+
+def test_seller_sells_a_graduated_coin_via_jupiter_through_the_pool(world):
+    bot, chain, market, keypair, settings = world
+    creator = chain.run(market.new_wallet(SOL // 10))
+    mint = chain.run(market.launch(creator, "Grad"))
+    chain.run(market.buy(keypair, mint, 50_000_000))       # the bot's key buys: tokens to sell
+    held = chain.run(market.holdings(keypair.pubkey()))[mint]
+    graduate(chain, market, mint)
+    _, seller, _ = start_trading_actors(bot, settings)
+    reserve_before = pool_base_reserve(chain, mint)
+    sol_before = chain.run(market.balance(keypair.pubkey()))
+
+    reply = bot.system.ask(seller, SellTokens("grad", mint, reason="test"), timeout=60)
+
+    assert isinstance(reply, SellSucceeded), reply
+    assert reply.tokens_sold == held and reply.attempts == 2   # native skipped at once, Jupiter once
+    assert pool_base_reserve(chain, mint) == reserve_before + held   # the pool took every token
+    assert chain.run(market.holdings(keypair.pubkey())).get(mint) is None
+    assert chain.run(market.balance(keypair.pubkey())) - sol_before == reply.lamport_delta > 0
+
+
+def test_balance_monitor_sweeps_strays_and_closes_empty_accounts(world):
+    bot, chain, market, keypair, settings = world
+    creator = chain.run(market.new_wallet(SOL // 10))
+    live_coin, graduated_coin, empty_coin = (chain.run(market.launch(creator, name))
+                                             for name in ("Live", "Grad", "Empty"))
+    for mint in (live_coin, graduated_coin):
+        chain.run(market.buy(keypair, mint, 20_000_000))
+    graduate(chain, market, graduated_coin)
+    owner = keypair.pubkey()
+    ata_ix = instructions.build_create_ata_idempotent(owner, owner, Pubkey.from_string(empty_coin))
+    chain.run(market.send_tx(keypair, [ata_ix], [keypair]))   # an empty token account: rent to recover
+    held = chain.run(market.holdings(owner))
+    _, _, monitor = start_trading_actors(bot, settings)
+
+    report = bot.system.ask(monitor, SweepNow("sweep", live_mints=()), timeout=90)
+
+    assert isinstance(report, SweepReport), report
+    assert sorted((mint, tokens) for mint, tokens, _ in report.sold) == \
+        sorted((m, held[m]) for m in (live_coin, graduated_coin))
+    assert report.unsellable == () and "1 tx" in report.closed
+    assert chain.run(token_accounts(chain.rpc, owner)) == []   # every token account closed
+    # closing the two accounts left (empty coin, graduated coin's) paid their rent back
+    assert f"SOL +{2 * ATA_RENT_LAMPORTS - 25_000}" in report.closed
+
+
+def test_the_running_bot_sweeps_a_stray_on_its_own_schedule(world):
+    bot, chain, market, keypair, settings = world
+    settings = settings.replace(**{"balance.interval_seconds": 1, "trading.buys_enabled": False})
+    creator = chain.run(market.new_wallet(SOL // 10))
+    mint = chain.run(market.launch(creator, "Stray"))
+    chain.run(market.buy(keypair, mint, 20_000_000))   # bought outside the bot: no position owns it
+    assert mint in chain.run(market.holdings(keypair.pubkey()))
+    bot.start(settings)
+
+    status = bot.wait_for(lambda s: mint not in chain.run(market.holdings(keypair.pubkey())),
+                          timeout=30)
+
+    assert status.bought == 0 and status.pnl_lamports > 0   # the stray's sale, booked by the Director
+    assert chain.run(token_accounts(chain.rpc, keypair.pubkey())) == []
