@@ -65,8 +65,7 @@ class WalletSettings:
 @dataclass(frozen=True)
 class TradingSettings:
     """What to buy and when to sell. Amounts are lamports; percentages are whole percent."""
-    mode: str = setting('snipe', p.choice('snipe', 'copy'))
-    copy_wallets: tuple = setting((), p.list_of(p.text), env=('COPY_WALLETS',))
+    mode: str = setting('snipe', p.choice('snipe'))   # copy trading (DESIGN) is not built yet: refused, not ignored
     buy_lamports: int = setting(10_000_000, p.lamports(1))
     slippage_bps: int = setting(1_500, p.integer(0, 10_000))
     take_profit_pct: int = setting(50, p.integer(1, 100_000))
