@@ -60,6 +60,25 @@ def build_create(mint: Pubkey, user: Pubkey, name: str, symbol: str, uri: str, c
     return Instruction(addr.PUMP_PROGRAM, data, accounts)
 
 
+def _trade_accounts_head(user: Pubkey, mint: Pubkey, fee_recipient: Pubkey, token_program: Pubkey) -> list[AccountMeta]:
+    """The first eight accounts, the same in the legacy buy and sell lists."""
+    return [
+        _ro(addr.GLOBAL),
+        _w(fee_recipient),
+        _ro(mint),
+        _w(addr.bonding_curve(mint)),
+        _w(addr.associated_bonding_curve(mint, token_program)),
+        _w(addr.associated_token_address(user, mint, token_program)),
+        AccountMeta(user, is_signer=True, is_writable=True),
+        _ro(addr.SYSTEM_PROGRAM),
+    ]
+
+
+def _trade_accounts_tail(mint: Pubkey, buyback_fee_recipient: Pubkey) -> list[AccountMeta]:
+    """The last four accounts of both lists (fee config and program, curve v2, buyback recipient)."""
+    return [_ro(addr.FEE_CONFIG), _ro(addr.FEE_PROGRAM), _ro(addr.bonding_curve_v2(mint)), _w(buyback_fee_recipient)]
+
+
 def build_buy(user: Pubkey, mint: Pubkey, creator: Pubkey, fee_recipient: Pubkey, amount: int, max_sol_cost: int,
               token_program: Pubkey = addr.TOKEN_PROGRAM, track_volume: bool | None = None,
               buyback_fee_recipient: Pubkey | None = None) -> Instruction:
@@ -70,24 +89,14 @@ def build_buy(user: Pubkey, mint: Pubkey, creator: Pubkey, fee_recipient: Pubkey
     if track_volume is not None:
         data += bytes([1 if track_volume else 0])
     accounts = [
-        _ro(addr.GLOBAL),
-        _w(fee_recipient),
-        _ro(mint),
-        _w(addr.bonding_curve(mint)),
-        _w(addr.associated_bonding_curve(mint, token_program)),
-        _w(addr.associated_token_address(user, mint, token_program)),
-        AccountMeta(user, is_signer=True, is_writable=True),
-        _ro(addr.SYSTEM_PROGRAM),
+        *_trade_accounts_head(user, mint, fee_recipient, token_program),
         _ro(token_program),
         _w(addr.creator_vault(creator)),
         _ro(addr.EVENT_AUTHORITY),
         _ro(addr.PUMP_PROGRAM),
         _ro(addr.GLOBAL_VOLUME_ACCUMULATOR),
         _w(addr.user_volume_accumulator(user)),
-        _ro(addr.FEE_CONFIG),
-        _ro(addr.FEE_PROGRAM),
-        _ro(addr.bonding_curve_v2(mint)),
-        _w(buyback_fee_recipient or fee_recipient),
+        *_trade_accounts_tail(mint, buyback_fee_recipient or fee_recipient),
     ]
     return Instruction(addr.PUMP_PROGRAM, data, accounts)
 
@@ -97,22 +106,12 @@ def build_sell(user: Pubkey, mint: Pubkey, creator: Pubkey, fee_recipient: Pubke
     """Legacy `sell` of `amount` raw tokens for at least `min_sol_output` lamports (after fees)."""
     data = SELL_DISCRIMINATOR + _u64("amount", amount) + _u64("min_sol_output", min_sol_output)
     accounts = [
-        _ro(addr.GLOBAL),
-        _w(fee_recipient),
-        _ro(mint),
-        _w(addr.bonding_curve(mint)),
-        _w(addr.associated_bonding_curve(mint, token_program)),
-        _w(addr.associated_token_address(user, mint, token_program)),
-        AccountMeta(user, is_signer=True, is_writable=True),
-        _ro(addr.SYSTEM_PROGRAM),
+        *_trade_accounts_head(user, mint, fee_recipient, token_program),
         _w(addr.creator_vault(creator)),
         _ro(token_program),
         _ro(addr.EVENT_AUTHORITY),
         _ro(addr.PUMP_PROGRAM),
-        _ro(addr.FEE_CONFIG),
-        _ro(addr.FEE_PROGRAM),
-        _ro(addr.bonding_curve_v2(mint)),
-        _w(buyback_fee_recipient or fee_recipient),
+        *_trade_accounts_tail(mint, buyback_fee_recipient or fee_recipient),
     ]
     return Instruction(addr.PUMP_PROGRAM, data, accounts)
 
