@@ -135,8 +135,9 @@ def test_the_running_bot_sweeps_a_stray_on_its_own_schedule(world):
     assert mint in chain.run(market.holdings(keypair.pubkey()))
     bot.start(settings)
 
-    status = bot.wait_for(lambda s: mint not in chain.run(market.holdings(keypair.pubkey())),
-                          timeout=30)
+    # the sale leaves the wallet first; the Director books it when the seller's report arrives
+    status = bot.wait_for(lambda s: mint not in chain.run(market.holdings(keypair.pubkey()))
+                          and s.pnl_lamports != 0, timeout=30)
 
     assert status.bought == 0 and status.pnl_lamports > 0   # the stray's sale, booked by the Director
     assert chain.run(token_accounts(chain.rpc, keypair.pubkey())) == []
