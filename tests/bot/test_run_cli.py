@@ -118,7 +118,7 @@ def test_sigkill_of_run_py_still_leaves_nothing(tmp_path):
 
 
 def test_chain_command_follows_the_market_settings():
-    import run
+    from app import local_chain as run
     from config.settings import load_settings
     default = run.chain_command(load_settings(env={}).localnet)
     assert default[1:3] == ['-m', 'localnet'] and '--market' in default
@@ -131,7 +131,7 @@ def test_chain_command_follows_the_market_settings():
 
 
 def test_summary_shows_exact_pnl_and_latency_percentiles():
-    import run
+    from app import summary as run
     from messages.status import Status
     status = Status(request_id='s', coins_seen=5, analysed=4, bought=3, sold=2, active_positions=1,
                     pnl_lamports=-25_257_049, failures={'sell_failed': 1},

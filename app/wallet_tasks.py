@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from loguru import logger
 
-from run import BotRun, lamports_to_sol
+from app.bot_run import BotRun
+from app.summary import lamports_to_sol
 
 TASK_TIMEOUT_SECONDS = 600.0
 WALLET_READY_TIMEOUT_SECONDS = 30.0

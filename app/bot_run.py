@@ -1,0 +1,163 @@
+"""One run of the bot: local chain (local mode), actor system, Director; status while running; summary.
+
+Whatever ends the run (its --duration, Ctrl-C, SIGTERM, an error), the actor system and the local
+chain are shut down, leftover processes are swept, and a summary is printed.
+"""
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import time
+from pathlib import Path
+
+from loguru import logger
+
+from app.local_chain import LocalChainProcess
+from app.summary import status_line, summary_text
+from config.settings import Settings
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+ASK_TIMEOUT_SECONDS = 3.0
+DIRECTOR_START_TIMEOUT_SECONDS = 60.0
+
+
+class StopRequested(Exception):
+    """SIGTERM/SIGHUP arrived: stop cleanly like Ctrl-C."""
+
+
+class BotRun:
+    """One run: local chain (local mode), actor system, Director; status while running; summary."""
+
+    def __init__(self, settings: Settings, run_dir: Path, duration: float | None):
+        self.settings, self.run_dir, self.duration = settings, run_dir, duration
+        self.system = None
+        self.director = None
+        self.last_status = None
+        self.stop_reason = 'duration'
+        self.status_on_screen = False   # a live status line waits for its newline
+
+    def run(self) -> int:
+        previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+        code = EXIT_OK
+        try:
+            with contextlib.ExitStack() as cleanup:   # exits in reverse: actors, then the chain
+                try:
+                    self._start(cleanup)
+                    self._watch()
+                except KeyboardInterrupt:
+                    self.stop_reason = 'Ctrl-C'
+                except StopRequested as stop:
+                    self.stop_reason = str(stop)
+                except Exception as error:
+                    self.stop_reason = f'error: {error}'
+                    logger.opt(exception=error).error('run failed: {}', error)
+                    code = EXIT_FAILED
+                finally:
+                    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                        signal.signal(sig, signal.SIG_IGN)   # cleanup must not be interrupted
+                    with contextlib.suppress(Exception):
+                        self._final_summary()
+        except Exception as error:
+            logger.opt(exception=error).error('shutdown failed: {}', error)
+            code = EXIT_FAILED
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        return code
+
+    # ---- start-up --------------------------------------------------------------------------------
+    def _start(self, cleanup: contextlib.ExitStack) -> None:
+        from actors.system import BotActorSystem, OrphanGuard
+        guard = cleanup.enter_context(OrphanGuard())       # exits last: after everything stopped
+        chain = None
+        if self.settings.chain.mode == 'local':
+            chain = cleanup.enter_context(LocalChainProcess(self.settings, self.run_dir))
+        # the actor system first: its admin is forked from this process, so no thread and no
+        # guard pipe may exist here yet
+        self.system = BotActorSystem()
+        cleanup.callback(self.system.stop)   # registered first: a signal mid-start still cleans up
+        self.system.start()
+        guard.start()
+        guard.add(self.system.pgid)
+        if chain is not None:
+            self.settings = chain.start(guard)
+        self._start_director()
+
+    def _start_director(self) -> None:
+        from actors.director import Director
+        from messages.start import DirectorStarted, StartDirector
+        self.director = self.system.create_actor(Director)
+        reply = self.system.ask(self.director, StartDirector(self.settings),
+                                timeout=DIRECTOR_START_TIMEOUT_SECONDS)
+        if not isinstance(reply, DirectorStarted):
+            raise RuntimeError(f'the Director did not start (reply: {reply!r})')
+        if not reply.ok:
+            raise RuntimeError(f'the Director could not start: {reply.reason}')
+        logger.info('bot running; logs in {}', self.run_dir)
+
+    # ---- while running ---------------------------------------------------------------------------
+    def _watch(self) -> None:
+        deadline = None if self.duration is None else time.monotonic() + self.duration
+        interval = self.settings.run.status_interval_seconds
+        next_status = time.monotonic() + interval
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(max(0.0, min(0.1, (deadline or float('inf')) - time.monotonic())))
+            if time.monotonic() >= next_status:
+                next_status += interval
+                status = self._ask_status()
+                if status is not None and not self.settings.run.quiet:
+                    self._show(status_line(status))
+
+    def _show(self, line: str) -> None:
+        if sys.stdout.isatty():   # one live line, rewritten in place
+            print(f'\r\x1b[2K{line}', end='', flush=True)
+            self.status_on_screen = True
+        else:
+            print(line, flush=True)
+
+    def _ask_status(self):
+        from messages import new_request_id
+        from messages.status import Status, StatusRequest
+        if self.system is None or self.director is None:
+            return None
+        reply = self.system.ask(self.director, StatusRequest(new_request_id('status')),
+                                timeout=ASK_TIMEOUT_SECONDS)
+        if isinstance(reply, Status):
+            self.last_status = reply
+            return reply
+        logger.warning('the Director did not answer a status request ({!r})', reply)
+        return None
+
+    def _final_summary(self) -> None:
+        status = None
+        with contextlib.suppress(Exception):
+            self._close_all_positions()
+            status = self._ask_status()
+        if self.status_on_screen:
+            print()
+        print(summary_text(status or self.last_status, self.stop_reason, self.run_dir), flush=True)
+
+    def _close_all_positions(self) -> None:
+        """Must-sell on exit: stop buying, sell every open position, wait (bounded) for the sells."""
+        from messages import new_request_id
+        from messages.status import ClosingAll, CloseAllPositions
+        if self.system is None or self.director is None:
+            return
+        reply = self.system.ask(self.director, CloseAllPositions(new_request_id('close')),
+                                timeout=ASK_TIMEOUT_SECONDS)
+        if not isinstance(reply, ClosingAll) or reply.open_positions == 0:
+            return
+        logger.info('selling {} open position(s) before exit', reply.open_positions)
+        deadline = time.monotonic() + self.settings.run.close_timeout_seconds
+        while time.monotonic() < deadline:
+            status = self._ask_status()
+            if status is not None and status.active_positions == 0:
+                return
+            time.sleep(0.2)
+        logger.warning('positions still open after {} s: their tokens stay in the wallet',
+                       self.settings.run.close_timeout_seconds)
+
+
+def _raise_stop(signum, _frame) -> None:
+    raise StopRequested(signal.Signals(signum).name)
