@@ -1,9 +1,45 @@
 """Shared fixtures: a whole local node (chain, JSON-RPC, PubSub, gRPC) in-process on free ports."""
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import pytest
 
 from localnet.node import LocalNode
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+OUTSIDE_READS: list[str] = []
+
+
+def _beside_the_clone(path) -> bool:
+    """True for a file in a sibling of the repository (e.g. ../shared): a fresh clone has none."""
+    try:
+        resolved = Path(os.fsdecode(path)).resolve()
+    except (TypeError, ValueError, OSError):
+        return False
+    parent = REPO_ROOT.parent
+    return (parent != Path(parent.anchor) and resolved.is_relative_to(parent)
+            and not resolved.is_relative_to(REPO_ROOT))
+
+
+def _audit_open(event: str, args) -> None:
+    if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        if _beside_the_clone(args[0]):
+            OUTSIDE_READS.append(os.fsdecode(args[0]))
+
+
+sys.addaudithook(_audit_open)   # tests must pass in a fresh clone: nothing is read from beside it
+
+
+@pytest.fixture(autouse=True)
+def _no_reads_beside_the_clone():
+    before = len(OUTSIDE_READS)
+    yield
+    read = OUTSIDE_READS[before:]
+    assert not read, f"a test read files outside the repository (a fresh clone has none): {read}"
+
 
 FAST_SLOT_MS = 50  # fast slots keep confirmation waits short; lags stay as on mainnet
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import struct
-from pathlib import Path
 
 import base58
 import pytest
@@ -22,14 +21,10 @@ from adapters.pumpfun.layout_v1 import (BONDING_CURVE, COMPLETE_EVENT, CREATE_EV
 from localnet.market.replay_file import ReplayTrade
 from localnet.market.replay_file import load_trade_chains as load_replay_chains
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-TRADES_CSV = SHARED / "data" / "pumpfun_trades_2025-09.csv"
-CREATE_TX = SHARED / "data" / "mainnet" / "create_tx_getTransaction.json"
-CURVE_ACCOUNT = SHARED / "data" / "mainnet" / "bonding_curve_getAccountInfo.json"
+from tests.data import MAINNET_CREATE_TX as CREATE_TX
+from tests.data import MAINNET_CURVE_ACCOUNT as CURVE_ACCOUNT
+from tests.data import TRADES_CSV
 INITIAL_VSOL, INITIAL_VTOK, INITIAL_RTOK = 30_000_000_000, 1_073_000_000_000_000, 793_100_000_000_000
-
-pytestmark = pytest.mark.skipif(not TRADES_CSV.exists(), reason=f"shared data missing: {TRADES_CSV}")
-
 
 def load_trade_chains() -> dict[str, list[ReplayTrade]]:
     """Per coin, every row of the shared file ordered by state (the market's replay reader)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import grpc
 
@@ -16,7 +15,6 @@ from localnet.metadata_server import MetadataServer
 from localnet.node import LocalNode
 from tests.localnet.test_geyser_helpers import Subscription
 
-SHARED_TRADES = Path(__file__).resolve().parents[3] / "shared" / "data" / "pumpfun_trades_2025-09.csv"
 
 
 @asynccontextmanager

@@ -10,10 +10,10 @@ from adapters.pumpfun import addresses as addr
 from adapters.pumpfun.layout_v1 import BONDING_CURVE, TradeEvent
 from localnet.market import MarketConfig, ReplayMarket
 from localnet.market.replay_file import ReplayFileError, load_trade_chains
-from tests.localnet.test_market_helpers import SHARED_TRADES, PumpEventCollector, node_with_metadata
+from tests.data import TRADES_CSV as SHARED_TRADES
+from tests.localnet.test_market_helpers import PumpEventCollector, node_with_metadata
 
-pytestmark = [pytest.mark.timeout(90),
-              pytest.mark.skipif(not SHARED_TRADES.exists(), reason=f"shared data missing: {SHARED_TRADES}")]
+pytestmark = [pytest.mark.timeout(90)]
 
 
 def reserves(x) -> tuple[int, int, int, int]:
