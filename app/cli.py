@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed is not None:
         overrides['localnet.seed'] = args.seed
     try:
-        settings = load_settings(args.config, env=os.environ, overrides=overrides)
+        settings = load_settings(args.config, env=os.environ, overrides=overrides,
+                                 need_live_endpoints=not args.positions)   # the journal needs no RPC
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG

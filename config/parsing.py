@@ -108,12 +108,12 @@ def _bounded_int(key, value, allowed, minimum, maximum, scale) -> int:
 
 
 def boolean(key: str, value: Any) -> bool:
+    """TOML's true/false, or the strings "true"/"false" (environment): nothing else, so that a
+    typo or "yes"/"no"/"1" never switches a trading setting by guesswork."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in ('true', '1', 'yes', 'on'):
-        return True
-    if isinstance(value, str) and value.strip().lower() in ('false', '0', 'no', 'off'):
-        return False
+    if isinstance(value, str) and value.strip().lower() in ('true', 'false'):
+        return value.strip().lower() == 'true'
     raise ConfigError(key, value, 'true or false')
 
 

@@ -7,6 +7,7 @@ environment (or a keypair file), and show as '***' in repr and in dump().
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -178,10 +179,12 @@ def _shown(value: Any) -> Any:
 
 
 def load_settings(path: str | Path | None = None, env: Mapping[str, str] = os.environ,
-                  overrides: Mapping[str, Any] | None = None) -> Settings:
+                  overrides: Mapping[str, Any] | None = None,
+                  need_live_endpoints: bool = True) -> Settings:
     """Read TOML (default.toml when path is None), apply env, then overrides {'section.key': value}.
 
     Raises ConfigError naming the key, the value and what is allowed on the first bad setting.
+    need_live_endpoints=False is for modes that touch no chain (reading the journal).
     """
     path = Path(path) if path is not None else DEFAULT_CONFIG_PATH
     raw = _read_toml(path)
@@ -200,9 +203,29 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] = os.en
     if overrides:
         key = next(iter(overrides))
         raise ConfigError(key, overrides[key], 'a known section.key override')
+    _refuse_unknown_env(env)
     settings = Settings(**sections)
-    _check_live(settings)
+    if need_live_endpoints:
+        _check_live(settings)
     return settings
+
+
+def _refuse_unknown_env(env: Mapping[str, str]) -> None:
+    """A PUMPSNIPE__SECTION__KEY that names no setting is a typo, refused like one in the file."""
+    sections = {f.name: {k.name for k in dataclasses.fields(f.default_factory)}
+                for f in dataclasses.fields(Settings)}
+    for name in sorted(env):
+        if not name.startswith(ENV_PREFIX):
+            continue
+        section, _, key = name[len(ENV_PREFIX):].lower().partition('__')
+        if section not in sections:
+            raise ConfigError(name, '(set)', 'PUMPSNIPE__<SECTION>__<KEY> with a section of '
+                              + ', '.join(sorted(sections)), secret=True)
+        if key not in sections[section]:
+            close = difflib.get_close_matches(key, sections[section], n=1)
+            hint = f' (did you mean {ENV_PREFIX}{section.upper()}__{close[0].upper()}?)' if close else ''
+            raise ConfigError(name, '(set)', f'a key of [{section}]: '
+                              + ', '.join(sorted(sections[section])) + hint, secret=True)
 
 
 def _check_live(settings: Settings) -> None:

@@ -5,7 +5,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from adapters.journal.store import Journal
+from adapters.journal.store import Journal, journal_path
 
 LAMPORTS_PER_SOL = 1_000_000_000
 HEADERS = ('opened (UTC)', 'mint', 'state', 'outcome', 'buy', 'sells', 'bought', 'sold', 'pnl SOL',
@@ -13,9 +13,10 @@ HEADERS = ('opened (UTC)', 'mint', 'state', 'outcome', 'buy', 'sells', 'bought',
 
 
 def find_journal(settings) -> Path | None:
-    """run.journal_path if set; else the newest runs/*/journal.sqlite3 (each run has its own)."""
-    if settings.run.journal_path:
-        path = Path(settings.run.journal_path)
+    """run.journal_path if set; in live mode the journal live runs share (runs/journal.sqlite3);
+    else the newest runs/*/journal.sqlite3 (each local run has its own)."""
+    if settings.run.journal_path or settings.chain.mode == 'live':
+        path = journal_path(settings)
         return path if path.exists() else None
     found = sorted(Path(settings.run.runs_dir).glob('*/journal.sqlite3'),
                    key=lambda p: p.stat().st_mtime)
@@ -50,7 +51,9 @@ def print_positions(settings) -> int:
     """Prints the table (or why there is none); returns a process exit code."""
     path = find_journal(settings)
     if path is None:
-        print('no position journal found (set run.journal_path or run the bot first)')
+        where = (journal_path(settings) if settings.run.journal_path or settings.chain.mode == 'live'
+                 else Path(settings.run.runs_dir) / '*' / 'journal.sqlite3')
+        print(f'no position journal found at {where} (set run.journal_path or run the bot first)')
         return 0
     journal = Journal(path)
     try:

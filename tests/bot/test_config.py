@@ -81,6 +81,31 @@ def test_env_overrides_file_and_overrides_win(tmp_path):
         load_settings(path, env={}, overrides={'trading.nope': 1})
 
 
+@pytest.mark.parametrize('word', ['yes', 'no', 'on', 'off', '1', '0', 'True ', 'enabled'])
+def test_only_true_and_false_are_booleans(tmp_path, word):
+    """A trading switch is never guessed from "yes"/"no"/"1": only true or false."""
+    if word.strip().lower() in ('true', 'false'):
+        assert load_settings(env={'AUTO_WRAP_ENABLED': word}).balance.auto_wrap_enabled is True
+        return
+    with pytest.raises(ConfigError, match=r"AUTO_WRAP_ENABLED = '.*' is not allowed; expected true or false"):
+        load_settings(env={'AUTO_WRAP_ENABLED': word})
+    with pytest.raises(ConfigError, match='balance.auto_wrap_enabled'):
+        load_settings(write_toml(tmp_path, f'[balance]\nauto_wrap_enabled = "{word}"\n'), env={})
+
+
+@pytest.mark.parametrize('name, fragment', [
+    ('PUMPSNIPE__TRADING__BUYLAMPORTS', 'did you mean PUMPSNIPE__TRADING__BUY_LAMPORTS?'),
+    ('PUMPSNIPE__TRADNG__BUY_LAMPORTS', 'with a section of analysis'),
+    ('PUMPSNIPE__WALLET__PRIVATEKEY', 'a key of [wallet]'),
+])
+def test_env_override_naming_no_setting_is_refused_like_a_typo(name, fragment):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env={name: 'abc123456secret'})
+    message = str(caught.value)
+    assert message.startswith(f'config error: {name} = ') and fragment in message
+    assert 'abc123456secret' not in message   # the value of a mistyped secret is never shown
+
+
 def test_live_config_needs_endpoints_and_key_and_redacts_secrets():
     with pytest.raises(ConfigError, match='chain.rpc_urls'):
         load_settings(LIVE_EXAMPLE, env={})

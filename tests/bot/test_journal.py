@@ -182,3 +182,24 @@ def test_run_positions_lists_the_journal_open_first(tmp_path):
     assert "MintOpen" in body[0] and "pending" in body[0]
     assert "MintDone" in body[1] and "closed" in body[1] and "-0.000012345" in body[1]
     assert lines[-1] == "2 position(s), 1 open"
+
+
+def test_run_positions_finds_the_live_journal_without_any_endpoint(tmp_path):
+    """Live runs share runs/journal.sqlite3; reading it needs no RPC URL and no key."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("RPC_URLS", "RPC_URL", "PRIVATE_KEY", "KEYPAIR_PATH", "WS_URL")}
+    env["RUNS_DIR"] = str(tmp_path / "runs")
+    live_config = root / "config" / "live.example.toml"
+    journal = Journal(tmp_path / "runs" / "journal.sqlite3")
+    journal.save(Position("p-live", make_launch(mint="MintLive"), opened_at=3_000.0).to_row())
+    journal.close()
+    listed = subprocess.run([sys.executable, str(root / "run.py"), "--config", str(live_config),
+                             "--positions"], capture_output=True, text=True, timeout=30, env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert f"journal: {tmp_path / 'runs' / 'journal.sqlite3'}" in listed.stdout
+    assert "MintLive" in listed.stdout and listed.stdout.splitlines()[-1] == "1 position(s), 1 open"
