@@ -8,6 +8,7 @@ from __future__ import annotations
 from loguru import logger
 
 from app.bot_run import BotRun
+from adapters.jupiter import SOL_MINT as WSOL_MINT
 from app.summary import lamports_to_sol
 
 TASK_TIMEOUT_SECONDS = 600.0
@@ -43,8 +44,7 @@ class WalletTask(BotRun):
                                 timeout=WALLET_READY_TIMEOUT_SECONDS)
         if not isinstance(ready, BalancesReport):
             raise RuntimeError(f'the wallet could not read its balances: {ready!r}')
-        self.outcome_lines.append(f'wallet SOL {lamports_to_sol(ready.sol_lamports)}, '
-                                  f'{len(ready.tokens)} token account mint(s)')
+        self.outcome_lines.append(f'before: {balance_line(ready)}')
         if self.task == 'sell':
             request, target = SweepNow(new_request_id('sell'), live_mints=(), rebalance=False), self.monitor
         elif self.task == 'balance':
@@ -54,6 +54,10 @@ class WalletTask(BotRun):
             request, target = WrapSol(new_request_id('wrap'), wrap), self.wallet
         reply = self.system.ask(target, request, timeout=TASK_TIMEOUT_SECONDS)
         failed = self._describe(reply)
+        after = self.system.ask(self.wallet, RefreshBalances(new_request_id('cli')),
+                                timeout=WALLET_READY_TIMEOUT_SECONDS)
+        self.outcome_lines.append(f'after: {balance_line(after)}' if isinstance(after, BalancesReport)
+                                  else f'after: the wallet could not read its balances ({after!r})')
         if failed:
             self.stop_reason = 'failed'
             raise RuntimeError(failed)
@@ -86,6 +90,14 @@ class WalletTask(BotRun):
             print(line, flush=True)
         print(f'log: {self.run_dir / "bot.log"}', flush=True)
         logger.info('{} finished: {}', self.task, '; '.join(self.outcome_lines))
+
+
+def balance_line(report) -> str:
+    """SOL, WSOL and the other token mints held, from a BalancesReport (exact amounts)."""
+    wsol = sum(amount for mint, amount in report.tokens if str(mint) == WSOL_MINT)
+    others = sum(1 for mint, amount in report.tokens if str(mint) != WSOL_MINT and amount)
+    return (f'SOL {lamports_to_sol(report.sol_lamports)}, WSOL {lamports_to_sol(wsol)}, '
+            f'{others} other token mint(s) held')
 
 
 def run_wallet_task(settings, run_dir, task: str, wrap_sol: str | None) -> int:

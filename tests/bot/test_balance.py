@@ -149,3 +149,26 @@ def test_run_py_sell_sells_every_token(world):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "sold 2 token(s)" in result.stdout, result.stdout
     assert chain.run(token_accounts(chain.rpc, keypair.pubkey())) == []
+
+
+def test_run_py_wrap_and_balance_print_the_wallet_after(world):
+    """`--wrap 0.1` wraps exactly 0.1 SOL and shows the wallet before and after; `--balance` too."""
+    _, chain, _, keypair, path, tmp_path = world
+    config = tmp_path / "live.toml"
+    config.write_text(f'[chain]\nmode = "live"\n[wallet]\nkeypair_path = "{path}"\n')
+    env = {**os.environ, "RPC_URLS": chain.node.rpc_url, "WS_URL": chain.node.ws_url,
+           "PUMPSNIPE__RUN__RUNS_DIR": str(tmp_path / "runs"), "SOL_WSOL_TARGET_RATIO": "0.5"}
+    wrapped = subprocess.run([sys.executable, str(RUN_PY), "--config", str(config), "--wrap", "0.1",
+                              "--quiet"], capture_output=True, text=True, env=env, timeout=100, cwd=tmp_path)
+    assert wrapped.returncode == 0, wrapped.stdout + wrapped.stderr
+    lines = wrapped.stdout.splitlines()
+    before = next(line for line in lines if line.startswith("before: "))
+    after = next(line for line in lines if line.startswith("after: "))
+    assert "WSOL 0.000000000" in before and "WSOL 0.100000000," in after, wrapped.stdout
+    balanced = subprocess.run([sys.executable, str(RUN_PY), "--config", str(config), "--balance",
+                               "--quiet"], capture_output=True, text=True, env=env, timeout=100, cwd=tmp_path)
+    assert balanced.returncode == 0, balanced.stdout + balanced.stderr
+    after = next(line for line in balanced.stdout.splitlines() if line.startswith("after: "))
+    sol_text, wsol_text = (after.split(name + " ")[1].split(",")[0] for name in ("SOL", "WSOL"))
+    sol, wsol = (int(text.replace(".", "")) for text in (sol_text, wsol_text))
+    assert abs(sol - wsol) <= (sol + wsol) // 10, after   # near the 50/50 target after a rebalance
