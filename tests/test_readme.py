@@ -1,0 +1,40 @@
+"""The README's quick start is what a new user types: it must name the Python the package accepts,
+and its test command must be what CI runs."""
+from __future__ import annotations
+
+import configparser
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def quick_start_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return [block.strip() for block in re.findall(r"```bash\n(.*?)```", section, re.S)]
+
+
+def test_quick_start_is_two_commands_naming_the_python_the_package_accepts():
+    setup = configparser.ConfigParser()
+    setup.read(ROOT / "setup.cfg")
+    requires = setup["options"]["python_requires"]
+    assert requires == ">=3.11,<3.12"
+    run_bot, run_tests = quick_start_commands()
+    assert run_bot.startswith("python3.11 -m venv .venv && ") and run_bot.endswith("run.py")
+    assert run_tests == "bash .ci/run"
+
+
+def test_ci_runs_the_readme_test_command_on_python_3_11():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "python3.11 -m venv .venv" in ci and ".venv/bin/python -m pytest" in ci
+
+
+def test_copy_trading_is_not_offered_before_it_exists():
+    from config.parsing import ConfigError
+    from config.settings import load_settings
+    import pytest
+    with pytest.raises(ConfigError):
+        load_settings(env={"PUMPSNIPE__TRADING__MODE": "copy"})
+    intro = (ROOT / "README.md").read_text().split("## Quick start", 1)[0]
+    assert "copy-trader for" not in intro and "not built yet" in intro
