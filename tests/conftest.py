@@ -13,15 +13,15 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 OUTSIDE_READS: list[str] = []
 
 
+BESIDE_THE_CLONE = REPO_ROOT.parent / "shared"   # the project's material that a user's clone lacks
+
+
 def _beside_the_clone(path) -> bool:
-    """True for a file in a sibling of the repository (e.g. ../shared): a fresh clone has none."""
+    """True for a file under ../shared: a fresh clone has nothing beside it."""
     try:
-        resolved = Path(os.fsdecode(path)).resolve()
+        return Path(os.fsdecode(path)).resolve().is_relative_to(BESIDE_THE_CLONE)
     except (TypeError, ValueError, OSError):
         return False
-    parent = REPO_ROOT.parent
-    return (parent != Path(parent.anchor) and resolved.is_relative_to(parent)
-            and not resolved.is_relative_to(REPO_ROOT))
 
 
 def _audit_open(event: str, args) -> None:
