@@ -34,7 +34,9 @@ def test_c_address_constants_match_the_python_ones():
     from adapters.pumpfun import addresses as addr
     expected = {"TOKEN_PROGRAM_ID": addr.TOKEN_PROGRAM, "ATA_PROGRAM_ID": addr.ASSOCIATED_TOKEN_PROGRAM,
                 "METADATA_PROGRAM_ID": addr.METADATA_PROGRAM, "GLOBAL_PDA": addr.GLOBAL,
-                "EVENT_AUTHORITY_PDA": addr.EVENT_AUTHORITY, "MINT_AUTHORITY_PDA": addr.MINT_AUTHORITY}
+                "EVENT_AUTHORITY_PDA": addr.EVENT_AUTHORITY, "MINT_AUTHORITY_PDA": addr.MINT_AUTHORITY,
+                "TOKEN_2022_PROGRAM_ID": addr.TOKEN_2022_PROGRAM, "FEE_PROGRAM_ID": addr.FEE_PROGRAM,
+                "FEE_CONFIG_PDA": addr.FEE_CONFIG, "GLOBAL_VOLUME_ACCUMULATOR_PDA": addr.GLOBAL_VOLUME_ACCUMULATOR}
     header = (PROGRAM_DIR / "pump_ids.h").read_text()
     found = {name: Pubkey(bytes(int(b) for b in body.split(",")))
              for name, body in re.findall(r"SolPubkey (\w+) = \{\{([\d, ]+)\}\}", header)}

@@ -78,8 +78,13 @@ def chain() -> Chain:
 
 
 def test_golden_replay_of_every_real_trade(chain):
-    """Every CSV row, in state order per coin, from a freshly created coin: reserves and fees exact."""
+    """Every CSV row, in state order per coin, from a freshly created coin: reserves and fees exact.
+    The Sept 2025 protocol fee went whole to the fee recipient; since 2026 Global.buyback_basis_points
+    of it (rounded down) go to the buyback fee recipient, the rest to the fee recipient."""
     replayed = 0
+    buyback = addr.MAINNET_BUYBACK_FEE_RECIPIENTS[0]
+    buyback_bps = chain.deployment.global_state.buyback_basis_points
+    assert buyback_bps == 5_000
     for mint_address, trades in load_trade_chains().items():
         creator = Pubkey.from_string(trades[0].creator)
         mint, _ = chain.create_coin(creator)
@@ -87,6 +92,7 @@ def test_golden_replay_of_every_real_trade(chain):
         for row in trades:
             fee_recipient = Pubkey.from_string(row.fee_recipient)
             fee_before, vault_before = chain.lamports(fee_recipient), chain.lamports(vault)
+            buyback_before = chain.lamports(buyback)
             if row.is_buy:
                 result = chain.ok(chain.buy(mint, creator, row.tokens, row.sol + row.fee + row.creator_fee, fee_recipient),
                                   [chain.trader])
@@ -97,12 +103,16 @@ def test_golden_replay_of_every_real_trade(chain):
             assert (state.virtual_sol_reserves, state.virtual_token_reserves, state.real_sol_reserves,
                     state.real_token_reserves) == (row.virtual_sol, row.virtual_tokens, row.real_sol, row.real_tokens), \
                 f"{mint_address} row {replayed}"
-            assert chain.lamports(fee_recipient) - fee_before == row.fee
+            buyback_fee = row.fee * buyback_bps // 10_000
+            assert chain.lamports(buyback) - buyback_before == buyback_fee
+            assert chain.lamports(fee_recipient) - fee_before == row.fee - buyback_fee
             assert chain.lamports(vault) - vault_before == row.creator_fee
             (event,) = events_from_logs(result.logs()).of_type(TradeEvent)
             assert (event.sol_amount, event.token_amount, event.is_buy, event.fee, event.creator_fee) == \
                 (row.sol, row.tokens, row.is_buy, row.fee, row.creator_fee)
             assert event.fee_recipient == fee_recipient and event.creator == creator
+            assert (event.buyback_fee_basis_points, event.buyback_fee) == (buyback_bps, buyback_fee)
+            assert event.ix_name == ("buy" if row.is_buy else "sell")
             replayed += 1
     assert replayed == 1499
 

@@ -84,7 +84,7 @@ def build_buy(user: Pubkey, mint: Pubkey, creator: Pubkey, fee_recipient: Pubkey
               buyback_fee_recipient: Pubkey | None = None) -> Instruction:
     """Legacy `buy` of `amount` raw tokens paying at most `max_sol_cost` lamports (fees included).
     track_volume None sends 16 bytes of args; True/False adds the one-byte OptionBool.
-    buyback_fee_recipient defaults to fee_recipient (the local chain does not charge it)."""
+    buyback_fee_recipient defaults to the first of Global.buyback_fee_recipients on mainnet."""
     data = BUY_DISCRIMINATOR + _u64("amount", amount) + _u64("max_sol_cost", max_sol_cost)
     if track_volume is not None:
         data += bytes([1 if track_volume else 0])
@@ -96,7 +96,7 @@ def build_buy(user: Pubkey, mint: Pubkey, creator: Pubkey, fee_recipient: Pubkey
         _ro(addr.PUMP_PROGRAM),
         _ro(addr.GLOBAL_VOLUME_ACCUMULATOR),
         _w(addr.user_volume_accumulator(user)),
-        *_trade_accounts_tail(mint, buyback_fee_recipient or fee_recipient),
+        *_trade_accounts_tail(mint, buyback_fee_recipient or addr.MAINNET_BUYBACK_FEE_RECIPIENTS[0]),
     ]
     return Instruction(addr.PUMP_PROGRAM, data, accounts)
 
@@ -111,7 +111,7 @@ def build_sell(user: Pubkey, mint: Pubkey, creator: Pubkey, fee_recipient: Pubke
         _ro(token_program),
         _ro(addr.EVENT_AUTHORITY),
         _ro(addr.PUMP_PROGRAM),
-        *_trade_accounts_tail(mint, buyback_fee_recipient or fee_recipient),
+        *_trade_accounts_tail(mint, buyback_fee_recipient or addr.MAINNET_BUYBACK_FEE_RECIPIENTS[0]),
     ]
     return Instruction(addr.PUMP_PROGRAM, data, accounts)
 

@@ -43,6 +43,11 @@ class Global:
     reserved_fee_recipient: Pubkey = ZERO_KEY
     mayhem_mode_enabled: bool = False
     reserved_fee_recipients: tuple[Pubkey, ...] = (ZERO_KEY,) * 7
+    is_cashback_enabled: bool = False
+    buyback_fee_recipients: tuple[Pubkey, ...] = (ZERO_KEY,) * 8
+    buyback_basis_points: int = 0
+    initial_virtual_quote_reserves: int = 0
+    whitelisted_quote_mints: tuple[Pubkey, ...] = (ZERO_KEY,)
 
     def all_fee_recipients(self) -> tuple[Pubkey, ...]:
         return (self.fee_recipient, *self.fee_recipients)
@@ -50,7 +55,8 @@ class Global:
 
 GLOBAL = Layout(Global, anchor_discriminator("account", "Global"), (
     "bool", "pubkey", "pubkey", "u64", "u64", "u64", "u64", "u64", "pubkey", "bool", "u64", "u64", "pubkey*7",
-    "pubkey", "pubkey", "bool", "pubkey", "pubkey", "bool", "pubkey*7"), required=13)
+    "pubkey", "pubkey", "bool", "pubkey", "pubkey", "bool", "pubkey*7", "bool", "pubkey*8", "u64", "u64", "pubkey*1"),
+    required=13)
 
 
 @dataclass(frozen=True)
@@ -64,10 +70,11 @@ class BondingCurve:
     creator: Pubkey = ZERO_KEY
     is_mayhem_mode: bool = False
     is_cashback_coin: bool = False
+    quote_mint: Pubkey = ZERO_KEY          # default key: a SOL-paired coin
 
 
 BONDING_CURVE = Layout(BondingCurve, anchor_discriminator("account", "BondingCurve"), (
-    "u64", "u64", "u64", "u64", "u64", "bool", "pubkey", "bool", "bool"), required=6)
+    "u64", "u64", "u64", "u64", "u64", "bool", "pubkey", "bool", "bool", "pubkey"), required=6)
 BONDING_CURVE_SPACE = 151      # a current mainnet curve account; never filter on size
 
 

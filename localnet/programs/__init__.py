@@ -26,7 +26,8 @@ TOKEN_TOTAL_SUPPLY = 1_000_000_000_000_000
 FEE_BASIS_POINTS = 95
 CREATOR_FEE_BASIS_POINTS = 30
 POOL_MIGRATION_FEE = 15_000_001
-GLOBAL_ACCOUNT_SPACE = 741       # room for the later-appended Global fields
+BUYBACK_BASIS_POINTS = 5_000     # half the protocol fee (mainnet create_v2 tx of 2026: 14,074,074 of 28,148,149)
+GLOBAL_ACCOUNT_SPACE = 1_045     # every Global field of the 2026 IDL
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,11 @@ def default_global(authority: Pubkey, fee_recipients: list[Pubkey] | None) -> Gl
         initial_real_token_reserves=INITIAL_REAL_TOKEN_RESERVES, token_total_supply=TOKEN_TOTAL_SUPPLY,
         fee_basis_points=FEE_BASIS_POINTS, withdraw_authority=authority, enable_migrate=True,
         pool_migration_fee=POOL_MIGRATION_FEE, creator_fee_basis_points=CREATOR_FEE_BASIS_POINTS,
-        fee_recipients=tuple(padded), set_creator_authority=authority, admin_set_creator_authority=authority)
+        fee_recipients=tuple(padded), set_creator_authority=authority, admin_set_creator_authority=authority,
+        create_v2_enabled=True, reserved_fee_recipient=addr.MAINNET_RESERVED_FEE_RECIPIENTS[0],
+        mayhem_mode_enabled=True, reserved_fee_recipients=addr.MAINNET_RESERVED_FEE_RECIPIENTS[1:],
+        is_cashback_enabled=True, buyback_fee_recipients=addr.MAINNET_BUYBACK_FEE_RECIPIENTS,
+        buyback_basis_points=BUYBACK_BASIS_POINTS, initial_virtual_quote_reserves=INITIAL_VIRTUAL_SOL_RESERVES)
 
 
 def _set_data_account(svm: LiteSVM, address: Pubkey, owner: Pubkey, data: bytes) -> None:
@@ -87,7 +92,8 @@ def install_pumpfun(svm: LiteSVM, *, authority: Pubkey | None = None,
     volume = anchor_discriminator("account", "GlobalVolumeAccumulator") + bytes(8 * 3 + 32 + 8 * 60)
     _set_data_account(svm, addr.GLOBAL_VOLUME_ACCUMULATOR, addr.PUMP_PROGRAM, volume)
     # fee recipients exist as funded system accounts, so fees below rent-exemption can land
-    for recipient in global_state.all_fee_recipients():
+    for recipient in (*global_state.all_fee_recipients(), global_state.reserved_fee_recipient,
+                      *global_state.reserved_fee_recipients, *global_state.buyback_fee_recipients):
         if svm.get_account(recipient) is None:
             svm.set_account(recipient, Account(lamports=rent_exempt(svm, 0), data=b"", owner=addr.SYSTEM_PROGRAM,
                                                executable=False, rent_epoch=0))

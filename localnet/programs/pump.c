@@ -1,4 +1,4 @@
-/* A pump.fun-compatible bonding-curve program (legacy create / buy / sell, migrate), written from
+/* A pump.fun-compatible bonding-curve program (create, create_v2, buy, buy_exact_sol_in, sell with the 2026 account lists, migrate), written from
  * shared/PROTOCOL_FACTS.md and the public IDL. Exact integer curve math and fees; events
  * as Anchor `Program data:` logs. Build: python -m localnet.programs.build */
 #include "sbf.h"
@@ -19,6 +19,10 @@ static const char *error_name(u64 code) {
     if (code == ERR_NAME_TOO_LONG) return "NameTooLong";
     if (code == ERR_SYMBOL_TOO_LONG) return "SymbolTooLong";
     if (code == ERR_URI_TOO_LONG) return "UriTooLong";
+    if (code == ERR_BUY_NOT_ENOUGH_SOL_TO_COVER_FEES) return "BuyNotEnoughSolToCoverFees";
+    if (code == ERR_BUY_SLIPPAGE_BELOW_MIN_TOKENS_OUT) return "BuySlippageBelowMinTokensOut";
+    if (code == ERR_BUYBACK_FEE_RECIPIENT_NOT_AUTHORIZED) return "BuybackFeeRecipientNotAuthorized";
+    if (code == ERR_BUYBACK_FEE_RECIPIENT_MISSING) return "BuybackFeeRecipientMissing";
     if (code == ERR_CONSTRAINT_MUT) return "ConstraintMut";
     if (code == ERR_CONSTRAINT_HAS_ONE) return "ConstraintHasOne";
     if (code == ERR_CONSTRAINT_SEEDS) return "ConstraintSeeds";
@@ -112,129 +116,10 @@ static bool fee_of(u64 amount, u64 bps, u64 *fee) { return mul_div(amount, bps, 
 
 /* ---------- create ---------- */
 #include "pump_create.h"
+#include "pump_create_v2.h"
 
-/* ---------- buy ---------- */
-enum { B_GLOBAL, B_FEE_RECIPIENT, B_MINT, B_CURVE, B_CURVE_ATA, B_USER_ATA, B_USER, B_SYSTEM, B_TOKEN_PROGRAM,
-       B_CREATOR_VAULT, B_EVENT_AUTHORITY, B_PROGRAM, B_MIN_ACCOUNTS = 12 };
-
-NOINLINE u64 buy(const SolParams *p, Reader *args) {
-    if (p->ka_num < B_MIN_ACCOUNTS) return fail(ERR_ACCOUNT_NOT_ENOUGH_KEYS);
-    u64 amount = get_u64(args), max_sol_cost = get_u64(args);
-    if (args->bad) return fail(ERR_INSTRUCTION_DID_NOT_DESERIALIZE);
-    bool track_volume = args->pos < args->len ? get_u8(args) != 0 : false;   /* OptionBool is optional */
-    if (amount == 0) return fail(ERR_BUY_ZERO_AMOUNT);
-    const SolAccountInfo *a = p->ka, *mint = &a[B_MINT], *curve = &a[B_CURVE], *user = &a[B_USER];
-    u64 r;
-    u8 curve_bump;
-    if ((r = check_global(p, &a[B_GLOBAL]))) return r;
-    if ((r = check_writable(&a[B_FEE_RECIPIENT])) || (r = check_fee_recipient(&a[B_GLOBAL], &a[B_FEE_RECIPIENT]))) return r;
-    if ((r = check_writable(curve)) || (r = check_curve_pda(curve, mint, p->program_id, &curve_bump))) return r;
-    if ((r = check_writable(&a[B_CURVE_ATA])) || (r = check_ata(&a[B_CURVE_ATA], curve->key, &a[B_TOKEN_PROGRAM], mint))) return r;
-    if ((r = check_writable(&a[B_USER_ATA])) || (r = check_writable(user)) || (r = check_signer(user))) return r;
-    if ((r = check_address(&a[B_TOKEN_PROGRAM], &TOKEN_PROGRAM_ID)) || (r = check_address(&a[B_EVENT_AUTHORITY], &EVENT_AUTHORITY_PDA))) return r;
-    if ((r = check_address(&a[B_PROGRAM], p->program_id)) || (r = check_address(&a[B_SYSTEM], &SYSTEM_PROGRAM_ID))) return r;
-    Curve c;
-    if ((r = load_curve(p, curve, &c))) return r;
-    const SolPubkey *creator = (const SolPubkey *)(curve->data + CURVE_CREATOR);
-    if ((r = check_writable(&a[B_CREATOR_VAULT])) || (r = check_creator_vault(&a[B_CREATOR_VAULT], creator, p->program_id))) return r;
-
-    /* the real program sells at most what is left on the curve */
-    u64 tokens = amount < c.real_token ? amount : c.real_token;
-    if (tokens == 0 || tokens >= c.virtual_token) return fail(ERR_BONDING_CURVE_COMPLETE);
-    u64 sol_cost, fee, creator_fee = 0;
-    const u8 *g = a[B_GLOBAL].data;
-    u64 fee_bps = rd64(g + GLOBAL_FEE_BPS), creator_fee_bps = rd64(g + GLOBAL_CREATOR_FEE_BPS);
-    if (!mul_div(c.virtual_sol, tokens, c.virtual_token - tokens, false, &sol_cost)) return fail(ERR_ARITHMETIC_OVERFLOW);
-    sol_cost += 1;
-    if (!fee_of(sol_cost, fee_bps, &fee)) return fail(ERR_ARITHMETIC_OVERFLOW);
-    if (!key_is_zero(creator) && !fee_of(sol_cost, creator_fee_bps, &creator_fee)) return fail(ERR_ARITHMETIC_OVERFLOW);
-    if (sol_cost + fee + creator_fee > max_sol_cost) return fail(ERR_TOO_MUCH_SOL_REQUIRED);
-
-    if ((r = system_transfer(p, user->key, curve->key, sol_cost))) return r;
-    if ((r = system_transfer(p, user->key, a[B_FEE_RECIPIENT].key, fee))) return r;
-    /* an empty vault must end rent-exempt: the buyer tops it up (as buy_v2 documents) */
-    u64 vault_topup = 0, vault_lamports = *a[B_CREATOR_VAULT].lamports, vault_min = rent_exempt_minimum(0);
-    if (creator_fee && vault_lamports + creator_fee < vault_min) vault_topup = vault_min - vault_lamports - creator_fee;
-    if ((r = system_transfer(p, user->key, a[B_CREATOR_VAULT].key, creator_fee + vault_topup))) return r;
-
-    SolSignerSeed seeds[3] = {{(const u8 *)"bonding-curve", 13}, {mint->key->x, 32}, {&curve_bump, 1}};
-    SolSignerSeeds signer = {seeds, 3};
-    u8 data[9];
-    data[0] = 3; wr64(data + 1, tokens);   /* SPL Token Transfer */
-    SolAccountMeta metas[3] = {{a[B_CURVE_ATA].key, true, false}, {a[B_USER_ATA].key, true, false}, {curve->key, false, true}};
-    Call transfer = {&TOKEN_PROGRAM_ID, metas, 3, data, 9};
-    if ((r = invoke_call(p, &transfer, &signer))) return r;
-
-    c.virtual_sol += sol_cost; c.real_sol += sol_cost;
-    c.virtual_token -= tokens; c.real_token -= tokens;
-    if (c.real_token == 0) c.complete = true;
-    curve_write(curve->data, &c);
-    i64 now = clock_unix_timestamp();
-    Trade t = {mint->key, user->key, a[B_FEE_RECIPIENT].key, creator, sol_cost, tokens, fee_bps, fee,
-               creator_fee_bps, creator_fee, true, track_volume, &c};
-    emit_trade(p, &t, now);
-    if (c.complete) emit_complete(p, user->key, mint->key, curve->key, now);
-    return 0;
-}
-
-/* ---------- sell ---------- */
-enum { S_GLOBAL, S_FEE_RECIPIENT, S_MINT, S_CURVE, S_CURVE_ATA, S_USER_ATA, S_USER, S_SYSTEM, S_CREATOR_VAULT,
-       S_TOKEN_PROGRAM, S_EVENT_AUTHORITY, S_PROGRAM, S_MIN_ACCOUNTS = 12 };
-
-NOINLINE u64 sell(const SolParams *p, Reader *args) {
-    if (p->ka_num < S_MIN_ACCOUNTS) return fail(ERR_ACCOUNT_NOT_ENOUGH_KEYS);
-    u64 tokens = get_u64(args), min_sol_output = get_u64(args);
-    if (args->bad) return fail(ERR_INSTRUCTION_DID_NOT_DESERIALIZE);
-    if (tokens == 0) return fail(ERR_SELL_ZERO_AMOUNT);
-    const SolAccountInfo *a = p->ka, *mint = &a[S_MINT], *curve = &a[S_CURVE], *user = &a[S_USER];
-    u64 r;
-    u8 curve_bump;
-    if ((r = check_global(p, &a[S_GLOBAL]))) return r;
-    if ((r = check_writable(&a[S_FEE_RECIPIENT])) || (r = check_fee_recipient(&a[S_GLOBAL], &a[S_FEE_RECIPIENT]))) return r;
-    if ((r = check_writable(curve)) || (r = check_curve_pda(curve, mint, p->program_id, &curve_bump))) return r;
-    if ((r = check_writable(&a[S_CURVE_ATA])) || (r = check_ata(&a[S_CURVE_ATA], curve->key, &a[S_TOKEN_PROGRAM], mint))) return r;
-    if ((r = check_writable(&a[S_USER_ATA])) || (r = check_writable(user)) || (r = check_signer(user))) return r;
-    if ((r = check_address(&a[S_TOKEN_PROGRAM], &TOKEN_PROGRAM_ID)) || (r = check_address(&a[S_EVENT_AUTHORITY], &EVENT_AUTHORITY_PDA))) return r;
-    if ((r = check_address(&a[S_PROGRAM], p->program_id)) || (r = check_address(&a[S_SYSTEM], &SYSTEM_PROGRAM_ID))) return r;
-    Curve c;
-    if ((r = load_curve(p, curve, &c))) return r;
-    const SolPubkey *creator = (const SolPubkey *)(curve->data + CURVE_CREATOR);
-    if ((r = check_writable(&a[S_CREATOR_VAULT])) || (r = check_creator_vault(&a[S_CREATOR_VAULT], creator, p->program_id))) return r;
-
-    const u8 *g = a[S_GLOBAL].data;
-    u64 fee_bps = rd64(g + GLOBAL_FEE_BPS), creator_fee_bps = rd64(g + GLOBAL_CREATOR_FEE_BPS);
-    u64 sol_out, fee, creator_fee = 0;
-    if (c.virtual_token + tokens < tokens) return fail(ERR_ARITHMETIC_OVERFLOW);
-    if (!mul_div(c.virtual_sol, tokens, c.virtual_token + tokens, false, &sol_out)) return fail(ERR_ARITHMETIC_OVERFLOW);
-    if (sol_out > c.real_sol) return fail(ERR_ARITHMETIC_OVERFLOW);
-    if (!fee_of(sol_out, fee_bps, &fee)) return fail(ERR_ARITHMETIC_OVERFLOW);
-    if (!key_is_zero(creator) && !fee_of(sol_out, creator_fee_bps, &creator_fee)) return fail(ERR_ARITHMETIC_OVERFLOW);
-    if (fee + creator_fee > sol_out) return fail(ERR_TOO_LITTLE_SOL_RECEIVED);
-    u64 net = sol_out - fee - creator_fee;
-    if (net < min_sol_output) return fail(ERR_TOO_LITTLE_SOL_RECEIVED);
-    /* every buy leaves the vault rent-exempt, so this only guards a vault emptied by other means */
-    if (creator_fee && *a[S_CREATOR_VAULT].lamports + creator_fee < rent_exempt_minimum(0)) return fail(ERR_NOT_AUTHORIZED);
-
-    u8 data[9];
-    data[0] = 3; wr64(data + 1, tokens);   /* SPL Token Transfer, signed by the seller */
-    SolAccountMeta metas[3] = {{a[S_USER_ATA].key, true, false}, {a[S_CURVE_ATA].key, true, false}, {user->key, false, true}};
-    Call transfer = {&TOKEN_PROGRAM_ID, metas, 3, data, 9};
-    if ((r = invoke_call(p, &transfer, NULL))) return r;
-
-    /* the curve is ours: move its lamports directly */
-    *curve->lamports -= sol_out;
-    *user->lamports += net;
-    *a[S_FEE_RECIPIENT].lamports += fee;
-    *a[S_CREATOR_VAULT].lamports += creator_fee;
-
-    c.virtual_sol -= sol_out; c.real_sol -= sol_out;
-    c.virtual_token += tokens; c.real_token += tokens;
-    curve_write(curve->data, &c);
-    Trade t = {mint->key, user->key, a[S_FEE_RECIPIENT].key, creator, sol_out, tokens, fee_bps, fee,
-               creator_fee_bps, creator_fee, false, false, &c};
-    emit_trade(p, &t, clock_unix_timestamp());
-    return 0;
-}
+/* ---------- trades ---------- */
+#include "pump_trade.h"
 
 /* ---------- migrate ---------- */
 #include "pump_migrate.h"
@@ -250,7 +135,9 @@ u64 entrypoint(u8 *input) {
     }
     if (bytes_eq(p->data, IX_BUY, 8)) { LOG("Instruction: Buy"); return buy(p, &args); }
     if (bytes_eq(p->data, IX_SELL, 8)) { LOG("Instruction: Sell"); return sell(p, &args); }
+    if (bytes_eq(p->data, IX_BUY_EXACT_SOL_IN, 8)) { LOG("Instruction: BuyExactSolIn"); return buy_exact_sol_in(p, &args); }
     if (bytes_eq(p->data, IX_CREATE, 8)) { LOG("Instruction: Create"); return create(p, &args); }
+    if (bytes_eq(p->data, IX_CREATE_V2, 8)) { LOG("Instruction: CreateV2"); return create_v2(p, &args); }
     if (bytes_eq(p->data, IX_MIGRATE, 8)) { LOG("Instruction: Migrate"); return migrate(p); }
     return fail(ERR_INSTRUCTION_FALLBACK_NOT_FOUND);
 }

@@ -4,7 +4,13 @@
 enum { C_MINT, C_MINT_AUTHORITY, C_CURVE, C_CURVE_ATA, C_GLOBAL, C_METADATA_PROGRAM, C_METADATA, C_USER,
        C_SYSTEM, C_TOKEN_PROGRAM, C_ATA_PROGRAM, C_RENT, C_EVENT_AUTHORITY, C_PROGRAM, C_ACCOUNTS };
 
-typedef struct { const u8 *name, *symbol, *uri; u32 name_len, symbol_len, uri_len; const SolPubkey *creator; } CreateArgs;
+typedef struct {
+    const u8 *name, *symbol, *uri; u32 name_len, symbol_len, uri_len; const SolPubkey *creator;
+    bool is_mayhem_mode, is_cashback_enabled;            /* create_v2 only */
+} CreateArgs;
+
+/* CreateEvent of either create: the accounts are the mint, curve and user of the instruction. */
+typedef struct { const SolPubkey *mint, *curve, *user, *token_program; } CreatedCoin;
 
 /* Metaplex CreateMetadataAccountV3 (discriminant 33): DataV2 without creators/collection/uses,
    immutable, update authority = the mint authority PDA, as pump.fun coins have. */
@@ -57,16 +63,16 @@ NOINLINE u64 create_mint_and_supply(const SolParams *p, const SolSignerSeeds *mi
     return invoke_call(p, &revoke_call, mint_authority_signer);
 }
 
-NOINLINE void emit_create(const SolParams *p, const CreateArgs *args, const Curve *c, i64 now) {
-    const SolAccountInfo *a = p->ka;
+NOINLINE void emit_create(const SolParams *p, const CreateArgs *args, const CreatedCoin *coin, const Curve *c) {
+    i64 now = clock_unix_timestamp();
     u8 buf[620];
     Writer w = event_writer(buf, sizeof(buf), EVENT_CREATE);
     put_str(&w, args->name, args->name_len); put_str(&w, args->symbol, args->symbol_len); put_str(&w, args->uri, args->uri_len);
-    put_key(&w, a[C_MINT].key); put_key(&w, a[C_CURVE].key); put_key(&w, a[C_USER].key); put_key(&w, args->creator);
+    put_key(&w, coin->mint); put_key(&w, coin->curve); put_key(&w, coin->user); put_key(&w, args->creator);
     put_u64(&w, (u64)now);
     put_u64(&w, c->virtual_token); put_u64(&w, c->virtual_sol); put_u64(&w, c->real_token); put_u64(&w, c->supply);
-    put_key(&w, &TOKEN_PROGRAM_ID);
-    put_u8(&w, 0); put_u8(&w, 0);           /* is_mayhem_mode, is_cashback_enabled */
+    put_key(&w, coin->token_program);
+    put_u8(&w, args->is_mayhem_mode); put_u8(&w, args->is_cashback_enabled);
     put_zeros(&w, 32);                      /* quote_mint: default = SOL */
     put_u64(&w, c->virtual_sol);            /* virtual_quote_reserves */
     emit(p, &w);
@@ -79,6 +85,7 @@ NOINLINE u64 create(const SolParams *p, Reader *reader) {
     args.symbol = get_str(reader, &args.symbol_len);
     args.uri = get_str(reader, &args.uri_len);
     args.creator = get_key(reader);
+    args.is_mayhem_mode = args.is_cashback_enabled = false;
     if (reader->bad) return fail(ERR_INSTRUCTION_DID_NOT_DESERIALIZE);
     if (args.name_len > 32) return fail(ERR_NAME_TOO_LONG);      /* Metaplex limits */
     if (args.symbol_len > 10) return fail(ERR_SYMBOL_TOO_LONG);
@@ -116,6 +123,7 @@ NOINLINE u64 create(const SolParams *p, Reader *reader) {
     copy_bytes(curve->data + CURVE_CREATOR, args.creator, 32);
 
     if ((r = create_metadata(p, &args, &authority_signer))) return r;
-    emit_create(p, &args, &c, clock_unix_timestamp());
+    CreatedCoin coin = {mint->key, curve->key, a[C_USER].key, &TOKEN_PROGRAM_ID};
+    emit_create(p, &args, &coin, &c);
     return 0;
 }

@@ -12,3 +12,11 @@ static const SolPubkey GLOBAL_PDA = {{58, 134, 94, 105, 238, 15, 84, 128, 202, 1
 static const SolPubkey EVENT_AUTHORITY_PDA = {{172, 241, 54, 235, 1, 252, 28, 78, 136, 61, 35, 200, 181, 132, 74, 181, 154, 55, 246, 106, 221, 87, 197, 233, 172, 59, 83, 224, 89, 211, 92, 100}};
 /* TSLvdd1pWpHVjahSpsvCXUbgwsL3JAcvokwaKt1eokM */
 static const SolPubkey MINT_AUTHORITY_PDA = {{6, 197, 193, 206, 99, 141, 37, 103, 210, 100, 104, 176, 94, 185, 81, 209, 162, 141, 204, 110, 18, 52, 130, 181, 198, 117, 20, 151, 112, 230, 43, 242}};
+/* TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb */
+static const SolPubkey TOKEN_2022_PROGRAM_ID = {{6, 221, 246, 225, 238, 117, 143, 222, 24, 66, 93, 188, 228, 108, 205, 218, 182, 26, 252, 77, 131, 185, 13, 39, 254, 189, 249, 40, 216, 161, 139, 252}};
+/* pfeeUxB6jkeY1Hxd7CsFCAjcbHA9rWtchMGdZ6VojVZ */
+static const SolPubkey FEE_PROGRAM_ID = {{12, 53, 255, 169, 5, 90, 142, 86, 141, 168, 247, 188, 7, 86, 21, 39, 76, 241, 201, 44, 164, 31, 64, 0, 156, 81, 106, 164, 20, 194, 124, 112}};
+/* 8Wf5TiAheLUqBrKXeYg2JtAFFMWtKdG2BSFgqUcPVwTt */
+static const SolPubkey FEE_CONFIG_PDA = {{111, 154, 180, 164, 241, 149, 141, 192, 169, 201, 76, 63, 183, 44, 7, 153, 88, 67, 237, 164, 133, 227, 162, 79, 16, 198, 147, 153, 248, 25, 148, 15}};
+/* Hq2wp8uJ9jCPsYgNHex8RtqdvMPfVGoYwjvF1ATiwn2Y */
+static const SolPubkey GLOBAL_VOLUME_ACCUMULATOR_PDA = {{250, 9, 17, 165, 72, 99, 65, 45, 99, 31, 78, 7, 135, 3, 41, 108, 3, 95, 13, 19, 51, 160, 217, 200, 131, 141, 115, 183, 16, 254, 110, 45}};

@@ -7,6 +7,8 @@
 static const u8 IX_CREATE[8] = {0x18, 0x1e, 0xc8, 0x28, 0x05, 0x1c, 0x07, 0x77};
 static const u8 IX_BUY[8] = {0x66, 0x06, 0x3d, 0x12, 0x01, 0xda, 0xeb, 0xea};
 static const u8 IX_SELL[8] = {0x33, 0xe6, 0x85, 0xa4, 0x01, 0x7f, 0x83, 0xad};
+static const u8 IX_CREATE_V2[8] = {0xd6, 0x90, 0x4c, 0xec, 0x5f, 0x8b, 0x31, 0xb4};
+static const u8 IX_BUY_EXACT_SOL_IN[8] = {0x38, 0xfc, 0x74, 0x08, 0x9e, 0xdf, 0xcd, 0x5f};
 static const u8 ACCOUNT_GLOBAL[8] = {0xa7, 0xe8, 0xe8, 0xb1, 0xc8, 0x6c, 0x72, 0x7f};
 static const u8 ACCOUNT_BONDING_CURVE[8] = {0x17, 0xb7, 0xf8, 0x37, 0x60, 0xd8, 0xac, 0x60};
 static const u8 EVENT_CREATE[8] = {0x1b, 0x72, 0xa9, 0x4d, 0xde, 0xeb, 0x63, 0x76};
@@ -31,8 +33,18 @@ static const u8 EVENT_IX_TAG[8] = {0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1
 #define GLOBAL_CREATOR_FEE_BPS 154
 #define GLOBAL_FEE_RECIPIENTS 162          /* [Pubkey; 7] */
 #define GLOBAL_MIN_LEN (GLOBAL_FEE_RECIPIENTS + 7 * 32)
+#define GLOBAL_CREATE_V2_ENABLED 450
+#define GLOBAL_RESERVED_FEE_RECIPIENT 483      /* mayhem coins pay these */
+#define GLOBAL_MAYHEM_MODE_ENABLED 515
+#define GLOBAL_RESERVED_FEE_RECIPIENTS 516     /* [Pubkey; 7] */
+#define GLOBAL_IS_CASHBACK_ENABLED 740
+#define GLOBAL_BUYBACK_FEE_RECIPIENTS 741      /* [Pubkey; 8] */
+#define GLOBAL_BUYBACK_BPS 997
+#define GLOBAL_INITIAL_VIRTUAL_QUOTE 1005
+#define GLOBAL_WHITELISTED_QUOTE_MINTS 1013    /* [Pubkey; 1] */
+#define GLOBAL_LEN 1045                        /* every field of the 2026 IDL */
 
-/* BondingCurve: the first fields; the tail (mayhem, cashback, quote mint, ...) stays zero here */
+/* BondingCurve in IDL order (2026): reserves, complete, creator, is_mayhem_mode, is_cashback_coin, quote_mint */
 #define CURVE_VIRTUAL_TOKEN 8
 #define CURVE_VIRTUAL_SOL 16
 #define CURVE_REAL_TOKEN 24
@@ -41,11 +53,16 @@ static const u8 EVENT_IX_TAG[8] = {0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1
 #define CURVE_COMPLETE 48
 #define CURVE_CREATOR 49
 #define CURVE_MIN_LEN 81
-#define CURVE_SPACE 151                    /* size of a current mainnet curve account */
+#define CURVE_IS_MAYHEM 81
+#define CURVE_IS_CASHBACK 82
+#define CURVE_QUOTE_MINT 83                /* default key: SOL-paired */
+#define CURVE_SPACE 151                    /* legacy create: a mainnet curve after extend_account */
+#define CURVE_V2_SPACE 115                 /* create_v2 makes the curve this size (mainnet tx of 2026) */
 
 #define TOKEN_DECIMALS 6
 #define MINT_SPACE 82
 #define METADATA_SPACE 679
+#define MINT_2022_POINTER_SPACE 234        /* mint + account type + MetadataPointer TLV */
 
 /* Anchor framework and pump.fun custom error codes */
 #define ERR_INSTRUCTION_FALLBACK_NOT_FOUND 101
@@ -72,6 +89,10 @@ static const u8 EVENT_IX_TAG[8] = {0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1
 #define ERR_NAME_TOO_LONG 6043
 #define ERR_SYMBOL_TOO_LONG 6044
 #define ERR_URI_TOO_LONG 6045
+#define ERR_BUY_NOT_ENOUGH_SOL_TO_COVER_FEES 6041
+#define ERR_BUY_SLIPPAGE_BELOW_MIN_TOKENS_OUT 6042
+#define ERR_BUYBACK_FEE_RECIPIENT_NOT_AUTHORIZED 6057
+#define ERR_BUYBACK_FEE_RECIPIENT_MISSING 6062
 
 typedef struct {
     u64 virtual_token, virtual_sol, real_token, real_sol, supply;
@@ -133,8 +154,9 @@ static void emit(const SolParams *p, const Writer *w) { emit_listing(p, w, NULL,
 
 typedef struct {
     const SolPubkey *mint, *user, *fee_recipient, *creator;
-    u64 sol_amount, token_amount, fee_bps, fee, creator_fee_bps, creator_fee;
-    bool is_buy, track_volume;
+    u64 sol_amount, token_amount, fee_bps, fee, creator_fee_bps, creator_fee, buyback_bps, buyback_fee;
+    bool is_buy, track_volume, mayhem;
+    const char *ix_name;
     const Curve *after;
 } Trade;
 
@@ -150,9 +172,12 @@ static void emit_trade(const SolParams *p, const Trade *t, i64 now) {
     put_key(&w, t->creator); put_u64(&w, t->creator_fee_bps); put_u64(&w, t->creator_fee);
     put_u8(&w, t->track_volume);
     put_zeros(&w, 8 * 4);                   /* unclaimed, claimed, current volume, last update */
-    if (t->is_buy) put_str(&w, (const u8 *)"buy", 3); else put_str(&w, (const u8 *)"sell", 4);
-    put_u8(&w, 0);                          /* mayhem_mode */
-    put_zeros(&w, 8 * 4);                   /* cashback bps, cashback, buyback bps, buyback fee */
+    u32 n = 0;
+    while (t->ix_name[n]) n++;
+    put_str(&w, (const u8 *)t->ix_name, n);
+    put_u8(&w, t->mayhem);
+    put_zeros(&w, 8 * 2);                   /* cashback bps, cashback: no cashback coins here */
+    put_u64(&w, t->buyback_bps); put_u64(&w, t->buyback_fee);
     put_u32(&w, 0);                         /* shareholders: empty vec */
     put_zeros(&w, 32);                      /* quote_mint: default = SOL */
     put_u64(&w, t->sol_amount); put_u64(&w, t->after->virtual_sol); put_u64(&w, t->after->real_sol);

@@ -71,7 +71,7 @@ static bool key_eq(const SolPubkey *a, const SolPubkey *b) { return bytes_eq(a, 
 static bool key_is_zero(const SolPubkey *a) { for (int i = 0; i < 32; i++) if (a->x[i]) return false; return true; }
 
 /* ---------- program input ---------- */
-#define MAX_ACCOUNTS 24
+#define MAX_ACCOUNTS 32                 /* buy_v2 takes 27 */
 #define MAX_PERMITTED_DATA_INCREASE 10240
 typedef struct {
     SolAccountInfo ka[MAX_ACCOUNTS];
