@@ -5,6 +5,10 @@ one process group that contains nothing else. We record that group when the syst
 stop, after a bounded shutdown(), SIGKILL whatever is still in it (shutdown alone can leave orphans:
 THESPIAN_NOTES.md, thespian #27). Each system gets a free admin port, because a new ActorSystem on a
 port where a stale admin listens silently attaches to the old one (#69).
+
+Every port listens on loopback only (actors/loopback.py, applied when `actors` is imported) unless
+`actor_network='trusted'` is asked for; stdlib log records reaching thespian's logger process are
+redacted (adapters.logs.RedactingFilter in its logDefs); the OrphanGuard gets no secret env.
 """
 from __future__ import annotations
 
@@ -21,14 +25,18 @@ import psutil
 from loguru import logger
 from thespian.actors import ActorSystem
 
+from actors import loopback
+from config.secrets import Secret, scrubbed_env
+
 SYSTEM_BASE = 'multiprocTCPBase'
-# stdlib logging inside actors (thespian's own, httpx2 per request) goes to stderr at WARNING;
-# the bot's own events go through loguru (adapters/logs.py)
+# stdlib logging inside actors (thespian's own, httpx2 per request) goes to stderr at WARNING,
+# redacted; the bot's own events go through loguru (adapters/logs.py)
 THESPIAN_LOG_DEFS = {
     'version': 1,
     'formatters': {'plain': {'format': '%(asctime)s %(levelname)s %(name)s: %(message)s'}},
+    'filters': {'redact': {'()': 'adapters.logs.RedactingFilter'}},
     'handlers': {'stderr': {'class': 'logging.StreamHandler', 'formatter': 'plain',
-                            'level': 'WARNING'}},
+                            'level': 'WARNING', 'filters': ['redact']}},
     'root': {'handlers': ['stderr'], 'level': 'WARNING'},
 }
 SHUTDOWN_TIMEOUT_SECONDS = 5.0
@@ -42,8 +50,17 @@ class ActorSystemError(RuntimeError):
 
 def free_tcp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(('', 0))
+        sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+def thespian_log_defs() -> dict:
+    """THESPIAN_LOG_DEFS whose filter carries this process's registered secrets (as Secret values),
+    so that the logger process redacts them however it was started (fork, forkserver, spawn)."""
+    from adapters.logs import registered_secrets
+    redact = {**THESPIAN_LOG_DEFS['filters']['redact'],
+              'secrets': tuple(Secret(value) for value in registered_secrets())}
+    return {**THESPIAN_LOG_DEFS, 'filters': {'redact': redact}}
 
 
 def listening_pid(port: int) -> int | None:
@@ -71,13 +88,16 @@ class BotActorSystem:
 
     Use as a context manager, or call start() and stop() (stop is safe to call more than once and
     from any exit path). `start_method='forkserver'` avoids forking from actors that hold threads.
+    `actor_network` (settings run.actor_network): None keeps the mode in force ('loopback' unless
+    PUMPSNIPE__RUN__ACTOR_NETWORK says 'trusted'); 'trusted' opens every port to the network.
     """
 
     def __init__(self, admin_port: int | None = None, start_method: str = 'fork',
-                 log_defs: dict | None = None):
+                 log_defs: dict | None = None, actor_network: str | None = None):
         self.admin_port = admin_port
         self.start_method = start_method
-        self.log_defs = log_defs if log_defs is not None else THESPIAN_LOG_DEFS
+        self.log_defs = log_defs
+        self.actor_network = actor_network
         self.asys: ActorSystem | None = None
         self.pgid: int | None = None
         self._stop_lock = threading.Lock()
@@ -89,11 +109,19 @@ class BotActorSystem:
         self.stop()
 
     def start(self) -> 'BotActorSystem':
+        if self.actor_network is not None:
+            loopback.set_actor_network(self.actor_network)
+        if loopback.actor_network() == loopback.TRUSTED:
+            logger.warning('run.actor_network = "trusted": the actor system listens on ALL '
+                           'interfaces and its transport has NO authentication (it unpickles what '
+                           'arrives). Anyone who can reach its ports can run code in the bot. '
+                           'Only on a private, trusted network.')
         port = self.admin_port or free_tcp_port()
         if listening_pid(port) is not None:
             raise ActorSystemError(f'admin port {port} is already in use; refusing to attach to it')
         capabilities = {'Admin Port': port, 'Process Startup Method': self.start_method}
-        self.asys = ActorSystem(SYSTEM_BASE, capabilities=capabilities, logDefs=self.log_defs,
+        log_defs = self.log_defs if self.log_defs is not None else thespian_log_defs()
+        self.asys = ActorSystem(SYSTEM_BASE, capabilities=capabilities, logDefs=log_defs,
                                 transientUnique=True)
         self.admin_port = port
         try:
@@ -193,7 +221,7 @@ class OrphanGuard:
     def start(self) -> 'OrphanGuard':
         self._process = subprocess.Popen(
             [sys.executable, '-c', 'from actors.system import guard_main; guard_main()'],
-            stdin=subprocess.PIPE, start_new_session=True, text=True)
+            stdin=subprocess.PIPE, start_new_session=True, text=True, env=scrubbed_env())
         return self
 
     def add(self, pgid: int) -> None:

@@ -1,18 +1,28 @@
 """Logging for every process of the bot (run.py and each actor): loguru, one line per event, a shared
-log file per run under runs/<timestamp>/, and a filter that replaces every registered secret.
+log file per run under runs/<timestamp>/, and redaction of every registered secret on both paths:
+loguru (a patcher) and stdlib logging (thespian, asyncio, httpx, grpc: a record factory in each
+process plus RedactingFilter on thespian's logger handlers, see actors/system.py).
+
+A secret is registered with its variants (secret_variants): the parts of a URL a library may log
+after normalising it (query values and path tokens, decoded and encoded; lower-cased scheme and
+host) and the escaped forms repr() and JSON produce, so `https://RPC.Example.com/?api-key=abc%2Bdef`
+is also caught as `api-key=abc+def` or inside a bytes repr.
 
 Each actor process calls setup_from_settings(settings, 'Name') when it starts: actor processes are
 forked, so they would otherwise inherit the parent's sinks and name.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import sys
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, unquote_plus, urlsplit, urlunsplit
 
 from loguru import logger
 
@@ -24,18 +34,71 @@ LINE_FORMAT = ('{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <7} | {extra[process_na
 CONSOLE_FORMAT = '<green>{time:HH:mm:ss.SSS}</green> <level>{level: <7}</level> ' \
                  '<cyan>{extra[process_name]}</cyan> {message}'
 MIN_SECRET_LENGTH = 6   # shorter values would redact ordinary words
+# a URL path segment counts as a token (e.g. /v2/<api key>) if long, or if it has a digit
+MIN_PATH_TOKEN_LENGTH = 16
 CHATTY_STDLIB_LOGGERS = ('httpx2', 'httpx', 'httpcore', 'hpack', 'asyncio', 'grpc')
 
 _secrets: set[str] = set()
+_ordered: list[str] = []   # _secrets, longest first: no partial leaks
 
 
 def register_secrets(values: Iterable[str]) -> None:
-    """Values that must never reach a log line (keys, tokens, URLs with API keys)."""
-    _secrets.update(v for v in values if v and len(v) >= MIN_SECRET_LENGTH)
+    """Values that must never reach a log line (keys, tokens, URLs with API keys), with variants."""
+    global _ordered
+    for value in values:
+        _secrets.update(v for v in secret_variants(value) if len(v) >= MIN_SECRET_LENGTH)
+    _ordered = sorted(_secrets, key=len, reverse=True)
+
+
+def registered_secrets() -> list[str]:
+    return list(_ordered)
+
+
+def secret_variants(value: str) -> set[str]:
+    """The value and the forms it may take in a log line (see the module doc)."""
+    if not value:
+        return set()
+    plain = {value} | _url_variants(value)
+    escaped = set()
+    for item in plain:
+        escaped |= {repr(item)[1:-1], json.dumps(item)[1:-1],
+                    item.replace('\\', '\\\\').replace("'", "\\'"),
+                    repr(item.encode('utf-8', 'surrogatepass'))[2:-1]}
+    return plain | escaped
+
+
+def _url_variants(value: str) -> set[str]:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return set()
+    if not parts.scheme or not parts.netloc:
+        return set()
+    # raw values: '+' may be a literal plus (re-encoded %2B) or a space, depending on the library
+    tokens = [pair.partition('=')[2] for pair in parts.query.split('&') if '=' in pair]
+    tokens += [unquote(v) for v in (parts.password, parts.username) if v]
+    tokens += [unquote(seg) for seg in parts.path.split('/')
+               if len(seg) >= MIN_PATH_TOKEN_LENGTH
+               or (len(seg) >= MIN_SECRET_LENGTH and any(c.isdigit() for c in seg))]
+    found = set()
+    for token in tokens:
+        for decoded in {token, unquote(token), unquote_plus(token)}:
+            encoded = {quote(decoded, safe=''), quote_plus(decoded, safe=''), quote(decoded)}
+            found |= {decoded} | encoded | {_lower_escapes(e) for e in encoded}
+    lowered = parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower())
+    for query in {parts.query, unquote(parts.query), unquote_plus(parts.query),
+                  '&'.join(f'{quote_plus(k)}={quote_plus(v)}' for k, v in parse_qsl(parts.query))}:
+        found |= {urlunsplit(parts._replace(query=query)), urlunsplit(lowered._replace(query=query))}
+    return found
+
+
+def _lower_escapes(text: str) -> str:
+    """%2B -> %2b: some libraries normalise percent-escapes to lower case."""
+    return re.sub(r'%[0-9A-F]{2}', lambda m: m.group(0).lower(), text)
 
 
 def redact(text: str) -> str:
-    for value in sorted(_secrets, key=len, reverse=True):   # longest first: no partial leaks
+    for value in _ordered:
         if value in text:
             text = text.replace(value, REDACTED)
     return text
@@ -57,6 +120,57 @@ def _redacting_patcher(record) -> None:
                 record['exception'] = None
 
 
+# ---- stdlib logging -----------------------------------------------------------------------------
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Redact a stdlib LogRecord in place: its message (msg % args), traceback and stack text."""
+    if not _ordered:
+        return record
+    try:
+        message = record.getMessage()
+    except Exception:   # a broken format string: leave it to the handler's own error path
+        message = None
+    if message is not None and redact(message) != message:
+        record.msg, record.args = redact(message), None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = ''.join(traceback.format_exception(*record.exc_info)).rstrip('\n')
+    if record.exc_text and redact(record.exc_text) != record.exc_text:
+        record.exc_text = redact(record.exc_text)
+        record.exc_info = None   # so that no handler renders the unredacted exception again
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    return record
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts records passing a stdlib handler. Used in thespian's logDefs (its logger process
+    receives records made in other processes); `secrets` adds values to this process's registry."""
+
+    def __init__(self, name: str = '', secrets: Iterable = ()):
+        super().__init__(name)
+        register_secrets(getattr(s, 'reveal', lambda s=s: s)() for s in secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        redact_record(record)
+        return True
+
+
+_base_record_factory = logging.getLogRecordFactory()
+
+
+def _redacting_record_factory(*args, **kwargs) -> logging.LogRecord:
+    return redact_record(_base_record_factory(*args, **kwargs))
+
+
+def install_stdlib_redaction() -> None:
+    """Every stdlib record made in this process is redacted when made, whichever logger or handler
+    (a filter on the root logger would miss records propagated from named loggers)."""
+    if logging.getLogRecordFactory() is not _redacting_record_factory:
+        logging.setLogRecordFactory(_redacting_record_factory)
+    for handler in (*logging.getLogger().handlers, logging.lastResort):
+        if handler is not None and not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
+
+
 def new_run_dir(runs_dir: str | os.PathLike = 'runs') -> Path:
     """Create runs/<UTC timestamp>/ (suffixed if two runs start in the same second)."""
     stamp = datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')
@@ -75,6 +189,7 @@ def setup_logging(process_name: str, run_dir: str | os.PathLike | None = None, q
                   level: str = 'INFO', secrets: Iterable[str] = ()) -> None:
     """Replace this process's sinks: console (warnings only when quiet) and runs/<ts>/bot.log."""
     register_secrets(secrets)
+    install_stdlib_redaction()
     for name in CHATTY_STDLIB_LOGGERS:   # e.g. httpx2 logs every request at INFO
         logging.getLogger(name).setLevel(logging.WARNING)
     logger.remove()

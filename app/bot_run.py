@@ -75,7 +75,7 @@ class BotRun:
             chain = cleanup.enter_context(LocalChainProcess(self.settings, self.run_dir))
         # the actor system first: its admin is forked from this process, so no thread and no
         # guard pipe may exist here yet
-        self.system = BotActorSystem()
+        self.system = BotActorSystem(actor_network=self.settings.run.actor_network)
         cleanup.callback(self.system.stop)   # registered first: a signal mid-start still cleans up
         self.system.start()
         guard.start()

@@ -8,6 +8,7 @@ import sys
 from adapters.logs import new_run_dir, setup_logging
 from app.bot_run import EXIT_CONFIG, EXIT_FAILED, BotRun
 from config.parsing import ConfigError
+from config.secrets import remove_secret_env
 from config.settings import Settings, load_settings
 
 DESCRIPTION = """Run the bot: `python run.py` trades on the embedded local chain; `--config live.toml` on mainnet.
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG
+    remove_secret_env()   # the settings hold them now; forked actors and children must not
     if args.positions:
         return _print_positions(settings)
     task = 'sell' if args.sell else 'balance' if args.balance else 'wrap' if args.wrap is not None else None

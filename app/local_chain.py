@@ -15,7 +15,7 @@ from pathlib import Path
 from loguru import logger
 
 from app.summary import lamports_to_sol
-from config.secrets import Secret
+from config.secrets import Secret, scrubbed_env
 from config.settings import Settings
 
 CHILD_STOP_TIMEOUT_SECONDS = 5.0
@@ -43,7 +43,7 @@ class LocalChainProcess:
             self.process = subprocess.Popen(chain_command(local), stdout=subprocess.PIPE,
                                             stderr=chain_log, stdin=subprocess.DEVNULL,
                                             start_new_session=True,
-                                            cwd=PROJECT_ROOT)
+                                            cwd=PROJECT_ROOT, env=scrubbed_env())
         if guard is not None:
             guard.add(self.process.pid)   # its own session: pgid == pid
         threading.Thread(target=self._read_lines, name='localnet-stdout', daemon=True).start()

@@ -1,5 +1,10 @@
-"""A string that never shows itself in repr, str, logs or dumps; reveal() is the only way out."""
+"""A string that never shows itself in repr, str, logs or dumps (reveal() is the only way out), and
+the environment variables that may carry one, which no child process of the bot inherits."""
 from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Mapping, MutableMapping
 
 REDACTED = '***'
 
@@ -44,3 +49,40 @@ def reveal(value) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return value.reveal()
+
+
+
+# not secrets, but they point at key material: no child process has a use for them either
+KEY_LOCATION_SETTINGS = ('wallet.keypair_path',)
+
+
+def secret_env_names() -> set[str]:
+    """Names of the environment variables that may carry a secret: every name a `secret=True`
+    setting (or a KEY_LOCATION_SETTINGS one) reads, including its PUMPSNIPE__SECTION__KEY form."""
+    from config.settings import ENV_PREFIX, Settings   # here: config.settings imports this module
+    names = set()
+    for section in dataclasses.fields(Settings):
+        for f in dataclasses.fields(section.default_factory):
+            if f.metadata.get('secret') or f'{section.name}.{f.name}' in KEY_LOCATION_SETTINGS:
+                names.update(f.metadata.get('env', ()))
+                names.add(f'{ENV_PREFIX}{section.name.upper()}__{f.name.upper()}')
+    return names
+
+
+def scrubbed_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A copy of the environment (default os.environ) without the secret variables: the env for
+    every child process the bot starts."""
+    env = os.environ if env is None else env
+    hidden = secret_env_names()
+    return {name: value for name, value in env.items() if name.upper() not in hidden}
+
+
+def remove_secret_env(env: MutableMapping[str, str] | None = None) -> list[str]:
+    """Delete the secret variables from the environment (default os.environ) once the settings
+    hold them: actor processes are forked, not exec'd, and would otherwise carry them."""
+    env = os.environ if env is None else env
+    hidden = secret_env_names()
+    removed = [name for name in list(env) if name.upper() in hidden]
+    for name in removed:
+        del env[name]
+    return removed

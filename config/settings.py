@@ -128,6 +128,8 @@ class RunSettings:
     quiet: bool = setting(False, p.boolean)
     status_interval_seconds: int = setting(2, p.integer(1, 3_600))
     close_timeout_seconds: int = setting(30, p.integer(0, 600))   # on exit: wait this long for sells
+    # 'trusted' opens the actor ports to the network (no authentication: trusted private nets only)
+    actor_network: str = setting('loopback', p.choice('loopback', 'trusted'))
 
 
 @dataclass(frozen=True)
