@@ -4,7 +4,8 @@ A node runs in its own process (`python -m localnet`); this process pre-signs bu
 transactions for many wallets and sends them over several concurrent HTTP connections with
 `sendTransaction` (skipPreflight, as snipers send). Baselines measured in the same run:
 plain SOL transfers through the same RPC, and the same trades executed by the chain core in
-process with no RPC at all. Usage: python benchmarks/bench_rpc_trades.py [--trades N] [--connections C]
+process with no RPC at all. Three trade kinds: legacy buy/sell on an SPL Token coin, buy_v2/sell_v2
+and buy_v3/sell_v3 on a Token-2022 (create_v2) coin. Usage: python benchmarks/bench_rpc_trades.py [--trades N] [--connections C]
 """
 from __future__ import annotations
 
@@ -41,16 +42,33 @@ TRADE_TOKENS = 1_000_000_000_000      # 1M tokens (6 decimals) per buy: ~0.03 SO
 MAX_SOL_COST = 10 * SOL
 
 
-def trade_rounds(wallets: list[Keypair], mint, creator, fee_recipient, trades: int, blockhash) -> list[tuple[list, list]]:
-    """Per round, every wallet buys then sells back; amounts vary by round so signatures differ."""
+TRADE_KINDS = ("legacy", "v2", "v3")   # legacy buy/sell on an SPL coin; buy_v2/sell_v2 and buy_v3/sell_v3 on Token-2022
+
+
+def trade_instructions(kind: str, user, mint, creator, fee_recipient, amount: int) -> tuple[list, list]:
+    """The buy (with the buyer's ATA made idempotently) and the sell of one wallet's round."""
     from adapters.pumpfun import instructions as pump_ix
+    if kind == "legacy":
+        return (pump_ix.build_buy_with_ata(user, mint, creator, fee_recipient, amount, MAX_SOL_COST),
+                [pump_ix.build_sell(user, mint, creator, fee_recipient, amount, 0)])
+    from adapters.pumpfun import instructions_v2 as v2
+    coin = v2.Coin(mint, creator)
+    make_ata = pump_ix.build_create_ata_idempotent(user, user, mint, coin.token_program)
+    if kind == "v2":
+        return ([make_ata, v2.build_buy_v2(user, coin, fee_recipient, amount, MAX_SOL_COST)],
+                [v2.build_sell_v2(user, coin, fee_recipient, amount, 0)])
+    return [make_ata, v2.build_buy_v3(user, coin, amount, MAX_SOL_COST)], [v2.build_sell_v3(user, coin, amount, 0)]
+
+
+def trade_rounds(wallets: list[Keypair], mint, creator, fee_recipient, trades: int, blockhash,
+                 kind: str = "legacy") -> list[tuple[list, list]]:
+    """Per round, every wallet buys then sells back; amounts vary by round so signatures differ."""
     rounds = []
     for n in range(max(1, trades // (2 * len(wallets)))):
         amount = TRADE_TOKENS + n
-        buys = [VersionedTransaction(MessageV0.try_compile(w.pubkey(), pump_ix.build_buy_with_ata(
-            w.pubkey(), mint, creator, fee_recipient, amount, MAX_SOL_COST), [], blockhash), [w]) for w in wallets]
-        sells = [VersionedTransaction(MessageV0.try_compile(w.pubkey(), [pump_ix.build_sell(
-            w.pubkey(), mint, creator, fee_recipient, amount, 0)], [], blockhash), [w]) for w in wallets]
+        pairs = [(w, trade_instructions(kind, w.pubkey(), mint, creator, fee_recipient, amount)) for w in wallets]
+        buys = [VersionedTransaction(MessageV0.try_compile(w.pubkey(), buy, [], blockhash), [w]) for w, (buy, _) in pairs]
+        sells = [VersionedTransaction(MessageV0.try_compile(w.pubkey(), sell, [], blockhash), [w]) for w, (_, sell) in pairs]
         rounds.append((buys, sells))
     return rounds
 
@@ -65,9 +83,11 @@ def lanes_of(rounds, connections: int) -> list[list[VersionedTransaction]]:
     return lanes
 
 
-def create_coin_tx(creator: Keypair, mint: Keypair, blockhash) -> VersionedTransaction:
+def create_coin_tx(creator: Keypair, mint: Keypair, blockhash, kind: str = "legacy") -> VersionedTransaction:
     from adapters.pumpfun import instructions as pump_ix
-    ix = pump_ix.build_create(mint.pubkey(), creator.pubkey(), "Bench", "BNCH", "https://example.invalid/bench.json")
+    from adapters.pumpfun import instructions_v2 as v2
+    build = pump_ix.build_create if kind == "legacy" else v2.build_create_v2
+    ix = build(mint.pubkey(), creator.pubkey(), "Bench", "BNCH", "https://example.invalid/bench.json")
     return VersionedTransaction(MessageV0.try_compile(creator.pubkey(), [ix], [], blockhash), [creator, mint])
 
 
@@ -92,10 +112,10 @@ def measure_core(wallet_count: int, trades: int) -> float:
     return rate
 
 
-async def prepare_coin(rpc: "RpcConnection", creator: Keypair) -> tuple[Keypair, object]:
+async def prepare_coin(rpc: "RpcConnection", creator: Keypair, kind: str = "legacy") -> tuple[Keypair, object]:
     mint = Keypair()
     blockhash = Hash.from_string((await rpc.call("getLatestBlockhash", [{"commitment": "processed"}]))["value"]["blockhash"])
-    tx = create_coin_tx(creator, mint, blockhash)
+    tx = create_coin_tx(creator, mint, blockhash, kind)
     await rpc.call("sendTransaction", [base64.b64encode(bytes(tx)).decode(), {"encoding": "base64"}])
     status = (await wait_landed(rpc, [str(tx.signatures[0])]))[0]
     if status is None or status["err"] is not None:
@@ -220,14 +240,20 @@ async def main(args: argparse.Namespace) -> None:
             from adapters.pumpfun.addresses import MAINNET_FEE_RECIPIENT
             creator = Keypair()
             await fund(rpc, [creator], 10 * SOL)
-            mint, blockhash = await prepare_coin(rpc, creator)
-            rounds = trade_rounds(wallets, mint.pubkey(), creator.pubkey(), MAINNET_FEE_RECIPIENT, args.trades, blockhash)
-            trade_rate = await measure_rpc("pump.fun buys+sells via JSON-RPC", url, lanes_of(rounds, args.connections))
+            rates = {}
+            for kind in TRADE_KINDS:
+                mint, blockhash = await prepare_coin(rpc, creator, kind)
+                rounds = trade_rounds(wallets, mint.pubkey(), creator.pubkey(), MAINNET_FEE_RECIPIENT, args.trades,
+                                      blockhash, kind)
+                label = f"pump.fun {kind} buys+sells via JSON-RPC"
+                rates[kind] = await measure_rpc(label, url, lanes_of(rounds, args.connections))
+            trade_rate = rates["legacy"]
             core_rate = measure_core(args.wallets, args.trades)
             print(f"{'baseline: same trades, chain core, no RPC':44s} {core_rate:7.0f} tx/s")
             print(f"ratio trades-via-RPC / SOL-transfers-via-RPC: {trade_rate / transfer_rate:.2f}")
             print(f"ratio trades-via-RPC / trades-in-core:        {trade_rate / core_rate:.2f}")
-            print(f"target >= 500 trades/s: {'MET' if trade_rate >= 500 else 'NOT MET'} ({trade_rate:.0f})")
+            for kind, rate in rates.items():
+                print(f"target >= 500 {kind} trades/s: {'MET' if rate >= 500 else 'NOT MET'} ({rate:.0f})")
         else:
             print("pump.fun program not installed (localnet.programs.install_pumpfun missing): transfers only")
     finally:

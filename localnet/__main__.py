@@ -5,6 +5,7 @@ import argparse
 import asyncio
 import signal
 import sys
+from pathlib import Path
 
 from loguru import logger
 
@@ -16,6 +17,7 @@ from localnet.jupiter_server import ApiOptions
 from localnet.market.cli import MarketRuntime, add_market_arguments, market_config
 from localnet.node import LocalNode
 from localnet.safety import SafetyOptions
+from localnet.tls import TlsFiles, write_self_signed
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -29,6 +31,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--finalized-lag", type=int, default=32, help="slots between processed and finalized")
     parser.add_argument("--seed", type=int, default=0, help="seed of the faucet keypair")
     parser.add_argument("--x-token", default=None, help="token gRPC clients must send as x-token metadata")
+    parser.add_argument("--grpc-tls-cert", default=None, help="serve gRPC over TLS with this PEM certificate")
+    parser.add_argument("--grpc-tls-key", default=None, help="PEM private key of --grpc-tls-cert")
+    parser.add_argument("--grpc-tls-self-signed", default=None, metavar="DIR",
+                        help="serve gRPC over TLS with a self-signed pair for 127.0.0.1/localhost written to DIR")
     parser.add_argument("--quiet", action="store_true", help="log warnings and errors only")
     parser.add_argument("--api-port", type=int, default=0,
                         help="Jupiter/RugCheck HTTP port (0 = any free port, printed as api=; -1 = off)")
@@ -42,6 +48,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.market_config = market_config(args, parser)
     args.fault_settings = fault_settings_from_args(args, parser)
+    args.grpc_tls = _grpc_tls(args, parser)
     if args.ws_port is None:
         args.ws_port = args.rpc_port + 1 if args.rpc_port else 0
     if args.jupiter_rate < 0 or args.safety_rate < 0 or args.safety_latency_ms < 0:
@@ -51,6 +58,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _grpc_tls(args: argparse.Namespace, parser: argparse.ArgumentParser) -> TlsFiles | None:
+    if args.grpc_tls_self_signed is not None:
+        if args.grpc_tls_cert or args.grpc_tls_key:
+            parser.error("--grpc-tls-self-signed excludes --grpc-tls-cert/--grpc-tls-key")
+        try:
+            return write_self_signed(args.grpc_tls_self_signed)
+        except OSError as problem:
+            parser.error(f"--grpc-tls-self-signed: cannot write the pair: {problem}")
+    if bool(args.grpc_tls_cert) != bool(args.grpc_tls_key):
+        parser.error("--grpc-tls-cert and --grpc-tls-key go together")
+    if not args.grpc_tls_cert:
+        return None
+    files = TlsFiles(Path(args.grpc_tls_cert), Path(args.grpc_tls_key))
+    for path in (files.cert_path, files.key_path):
+        if not path.is_file():
+            parser.error(f"gRPC TLS file not found: {path}")
+    return files
+
+
 async def run(args: argparse.Namespace) -> None:
     node = LocalNode(host=args.host, rpc_port=args.rpc_port, ws_port=args.ws_port, grpc_port=args.grpc_port,
                      slot_ms=args.slot_ms, confirmed_lag=args.confirmed_lag, finalized_lag=args.finalized_lag,
@@ -58,7 +84,7 @@ async def run(args: argparse.Namespace) -> None:
                      api_options=ApiOptions(JupiterOptions(RateLimit(args.jupiter_rate)),
                                             SafetyOptions(RateLimit(args.safety_rate), args.safety_latency_ms / 1000,
                                                           args.seed)),
-                     faults=FaultPlan(args.fault_settings, seed=args.seed))
+                     faults=FaultPlan(args.fault_settings, seed=args.seed), grpc_tls=args.grpc_tls)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -71,6 +97,8 @@ async def run(args: argparse.Namespace) -> None:
         print(f"local Solana node: JSON-RPC {node.rpc_url}  PubSub {node.ws_url}  gRPC {node.grpc_addr or 'off'}",
               flush=True)
         print(f"faucet {node.faucet.pubkey()}  slot {args.slot_ms} ms", flush=True)
+        if args.grpc_tls is not None:
+            print(f"gRPC over TLS: certificate {args.grpc_tls.cert_path}", flush=True)
         for line in market.describe():
             print(line, flush=True)
         if node.api_url:

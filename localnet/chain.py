@@ -26,6 +26,8 @@ from solders.token.state import Mint
 from solders.transaction import VersionedTransaction
 
 from localnet import encoding
+from localnet.account_versions import AccountVersions
+from localnet.priority_fees import PriorityFeeBook
 
 BLOCKHASH_WINDOW = 150                 # blockhashes stay valid for 150 blocks, as on mainnet
 DEFAULT_RECORD_CAPACITY = 50_000     # ~10 KB per pump.fun trade record: ~0.5 GB when full
@@ -135,10 +137,13 @@ class Chain:
         self._slot_tx_count = 0
         self._blockhashes: deque[tuple[Hash, int]] = deque(maxlen=BLOCKHASH_WINDOW)
         self._blockhash_heights: dict[Hash, int] = {}
+        self._slot_times: deque[int] = deque(maxlen=BLOCKHASH_WINDOW)   # aligned with _blockhashes
         self._records: OrderedDict[Signature, TxRecord] = OrderedDict()
         self._record_capacity = record_capacity
         self._listeners: list = []
         self._mint_decimals: dict[Pubkey, int] = {}
+        self.priority_fees = PriorityFeeBook()
+        self.versions = AccountVersions()    # reads at confirmed/finalized roll back through these
         self._clock_task: asyncio.Task | None = None
         self._airdrop_count = 0
         self.blockhash_window = BLOCKHASH_WINDOW   # fault injection may shorten it (set_blockhash_window)
@@ -147,7 +152,8 @@ class Chain:
         self._install_genesis_accounts()
         self.pumpfun = self._install_pumpfun()
         self._start_slot(self.slot)
-        self.genesis_hash = self._blockhashes[0][0]
+        # one per seed, so two chains are told apart the way two clusters are (live preflight)
+        self.genesis_hash = Hash.hash(b"pumpsnipe-localnet-genesis:%d" % seed)
 
     # ---- genesis ---------------------------------------------------------
     def _install_genesis_accounts(self) -> None:
@@ -203,6 +209,7 @@ class Chain:
         if len(self._blockhashes) == BLOCKHASH_WINDOW:
             self._blockhash_heights.pop(self._blockhashes[0][0], None)
         self._blockhashes.append((blockhash, self.block_height()))
+        self._slot_times.append(self._slot_time)
         self._blockhash_heights[blockhash] = self.block_height()
         if self.blockhash_window < BLOCKHASH_WINDOW:
             self._expire_blockhashes()
@@ -230,6 +237,7 @@ class Chain:
         old_confirmed, old_finalized = self.confirmed_slot, self.finalized_slot
         self.slot += 1
         self._start_slot(self.slot)
+        self.versions.forget_through(self.finalized_slot)
         self._emit("on_slot", self.slot, parent, "processed")
         for s in range(old_confirmed + 1, self.confirmed_slot + 1):
             self._emit("on_slot", s, s - 1, "confirmed")
@@ -269,8 +277,52 @@ class Chain:
         return blockhash in self._blockhash_heights
 
     # ---- reads ------------------------------------------------------------
-    def get_account(self, key: Pubkey) -> Account | None:
-        return self.svm.get_account(key)
+    def get_account(self, key: Pubkey, commitment: str | None = None) -> Account | None:
+        """The account as of the newest slot at `commitment` (None: processed, the live state)."""
+        current = self.svm.get_account(key)
+        if commitment is None or not self.versions.has(key):
+            return current
+        return self.versions.as_of(key, self.slot_for_commitment(commitment), current)
+
+    def program_accounts(self, program: Pubkey, commitment: str | None = None) -> list[tuple[Pubkey, Account]]:
+        """(key, account) of every account owned by `program` as of `commitment`."""
+        current = self.svm.get_program_accounts(program)
+        if commitment is None or not self.versions or self.slot_for_commitment(commitment) >= self.slot:
+            return current
+        rows = []
+        for key, account in current:
+            if self.versions.has(key):
+                account = self.get_account(key, commitment)
+                if account is None or account.owner != program:
+                    continue
+            rows.append((key, account))
+        seen = {key for key, _ in current}
+        for key in self.versions.keys() - seen:  # closed or reassigned since the view's slot
+            account = self.get_account(key, commitment)
+            if account is not None and account.owner == program:
+                rows.append((key, account))
+        return rows
+
+    def block_header(self, slot: int) -> dict | None:
+        """blockhash, previousBlockhash, parentSlot, blockHeight, blockTime of a recent slot (None if too old)."""
+        newest = len(self._blockhashes) - 1
+        index = newest - (self.slot - slot)
+        if not 0 <= index <= newest:
+            return None
+        blockhash, height = self._blockhashes[index]
+        previous = self._blockhashes[index - 1][0] if index > 0 else blockhash
+        return {"blockHeight": height, "blockTime": self._slot_times[index], "blockhash": str(blockhash),
+                "parentSlot": slot - 1, "previousBlockhash": str(previous)}
+
+    def records_in_slot(self, slot: int) -> list[TxRecord]:
+        """The kept transactions executed in `slot`, in execution order."""
+        found = []
+        for record in reversed(self._records.values()):
+            if record.slot < slot:
+                break
+            if record.slot == slot:
+                found.append(record)
+        return found[::-1]
 
     def get_record(self, signature: Signature) -> TxRecord | None:
         return self._records.get(signature)
@@ -365,6 +417,10 @@ class Chain:
             compute_units=meta.compute_units_consumed(), loaded_writable=loaded_writable,
             loaded_readonly=loaded_readonly, return_data=encoding.return_data_of(meta), executed_at=executed_at)
         self._slot_tx_count += 1
+        self.priority_fees.record(self.slot, tx, [k for k, w in zip(keys, writable) if w])
+        if self.finalized_lag:
+            self.versions.remember(self.slot, [k for k, w in zip(keys, writable) if w],
+                                   [pre for pre, w in zip(pre_accounts, writable) if w])
         self._store(record)
         self._emit("on_transaction", record)
         return record

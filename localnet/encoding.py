@@ -20,6 +20,7 @@ NATIVE_MINT = Pubkey.from_string("So11111111111111111111111111111111111111112")
 
 TOKEN_ACCOUNT_LEN = 165
 MINT_LEN = 82
+MAX_BASE58_ACCOUNT_BYTES = 128
 _ACCOUNT_TYPE_MINT = 1
 _ACCOUNT_TYPE_ACCOUNT = 2
 
@@ -112,6 +113,9 @@ def encode_account_data(owner: Pubkey, data: bytes, encoding: str, mint_decimals
             return {"program": _program_label(owner), "parsed": parsed_mint(data), "space": len(data)}
         encoding = "base64"
     if encoding == "base58":
+        # Agave's text for data past 128 bytes; base58 encoding is quadratic, so never attempt it
+        if len(data) > MAX_BASE58_ACCOUNT_BYTES:
+            return ["error: data too large for bs58 encoding", "base58"]
         return [base58.b58encode(data).decode(), "base58"]
     if encoding == "base64":
         return [base64.b64encode(data).decode(), "base64"]

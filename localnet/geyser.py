@@ -321,14 +321,19 @@ class GeyserServer:
             subscriber.close(grpc.StatusCode.UNAVAILABLE, details)
         return len(subscribers)
 
-    async def start(self, host: str, port: int) -> "GeyserServer":
+    async def start(self, host: str, port: int, tls=None) -> "GeyserServer":
+        """`tls`: a localnet.tls.TlsFiles to serve TLS with, or None for plaintext."""
         self._grpc = grpc.aio.server(options=[("grpc.keepalive_permit_without_calls", 1),
                                               ("grpc.http2.min_ping_interval_without_data_ms", 1000)])
         geyser_grpc.add_GeyserServicer_to_server(_GeyserService(self), self._grpc)
-        self.port = self._grpc.add_insecure_port(f"{host}:{port}")
+        if tls is None:
+            self.port = self._grpc.add_insecure_port(f"{host}:{port}")
+        else:
+            credentials = grpc.ssl_server_credentials([tls.read()])
+            self.port = self._grpc.add_secure_port(f"{host}:{port}", credentials)
         await self._grpc.start()
         self._remove_listener = self.chain.add_listener(self)
-        logger.info("Yellowstone gRPC listening on {}:{}", host, self.port)
+        logger.info("Yellowstone gRPC listening on {}:{}{}", host, self.port, " (TLS)" if tls is not None else "")
         return self
 
     async def stop(self, grace_s: float | None = 0.2) -> None:
@@ -344,8 +349,8 @@ class GeyserServer:
 
 async def start_geyser(chain, host: str, port: int, x_token: str | None = None, *,
                        ping_interval_s: float = DEFAULT_PING_INTERVAL_S,
-                       queue_size: int = DEFAULT_QUEUE_SIZE) -> GeyserServer:
+                       queue_size: int = DEFAULT_QUEUE_SIZE, tls=None) -> GeyserServer:
     """Start a Yellowstone gRPC server for `chain` on host:port (0 = a free port)."""
     if ping_interval_s <= 0 or queue_size <= 0:
         raise ValueError("ping_interval_s and queue_size must be positive")
-    return await GeyserServer(chain, x_token, ping_interval_s, queue_size).start(host, port)
+    return await GeyserServer(chain, x_token, ping_interval_s, queue_size).start(host, port, tls)

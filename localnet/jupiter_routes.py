@@ -82,7 +82,9 @@ def _pool_state(chain, mint: Pubkey) -> tuple[amm.Reserves, int, int] | None:
     pool = swap_addr.canonical_pool(mint)
     if chain.get_account(pool) is None:
         return None
-    base_vault, quote_vault = (chain.get_account(k) for k in swap_addr.pool_vaults(pool, mint))
+    mint_account = chain.get_account(mint)
+    base_program = mint_account.owner if mint_account is not None else pump.TOKEN_PROGRAM
+    base_vault, quote_vault = (chain.get_account(k) for k in swap_addr.pool_vaults(pool, mint, base_token_program=base_program))
     config = GLOBAL_CONFIG.decode(bytes(chain.get_account(swap_addr.GLOBAL_CONFIG).data))
     reserves = amm.Reserves(token_account_amount(bytes(base_vault.data)), token_account_amount(bytes(quote_vault.data)))
     return reserves, config.lp_fee_basis_points, config.protocol_fee_basis_points
@@ -144,6 +146,8 @@ def find_route(chain, input_mint: Pubkey, output_mint: Pubkey, amount: int, swap
     if swap_mode == EXACT_OUT and not is_buy:
         raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "ExactOut is served for buys (SOL -> coin) only")
     curve = _load_curve(chain, mint)
+    if curve is not None and curve.quote_mint != Pubkey.default():
+        raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "Could not find any route: the coin is paired with a token, not SOL")
     if curve is not None and not curve.complete:
         return _curve_route(chain, mint, curve, is_buy, amount, swap_mode)
     pool = _pool_state(chain, mint)
@@ -168,19 +172,23 @@ def swap_instructions(chain, plan: SwapPlan, user: Pubkey, wrap_and_unwrap_sol: 
         curve = _load_curve(chain, plan.mint)
         if curve is None:
             raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "the quoted curve no longer exists")
-        fee_recipient = GLOBAL.decode(bytes(chain.get_account(pump.GLOBAL).data)).fee_recipient
+        global_ = GLOBAL.decode(bytes(chain.get_account(pump.GLOBAL).data))
+        fee_recipient = global_.reserved_fee_recipient if curve.is_mayhem_mode else global_.fee_recipient
+        token_program = chain.get_account(plan.mint).owner          # SPL Token (create) or Token-2022 (create_v2)
         if plan.is_buy:
-            return pump_ix.build_buy_with_ata(user, plan.mint, curve.creator, fee_recipient, plan.out_amount, max_in(plan))
+            return pump_ix.build_buy_with_ata(user, plan.mint, curve.creator, fee_recipient, plan.out_amount, max_in(plan),
+                                              token_program)
         return [pump_ix.build_sell(user, plan.mint, curve.creator, fee_recipient, plan.in_amount,
-                                   plan.other_amount_threshold)]
+                                   plan.other_amount_threshold, token_program)]
     recipients = swap_addr.MAINNET_PROTOCOL_FEE_RECIPIENTS
     fee_recipient = recipients[bytes(user)[0] % len(recipients)]   # spread like clients are asked to
+    base_program = chain.get_account(plan.mint).owner                 # Token-2022 for a graduated create_v2 coin
     if plan.is_buy:
         spend = max_in(plan)
         wrap = build_wrap(user, spend) if wrap_and_unwrap_sol else []
-        buy = swap_ix.build_buy(user, plan.mint, fee_recipient, plan.out_amount, spend)
+        buy = swap_ix.build_buy(user, plan.mint, fee_recipient, plan.out_amount, spend, base_program)
         unwrap = [build_unwrap(user)] if wrap_and_unwrap_sol else []
-        return [pump_ix.build_create_ata_idempotent(user, user, plan.mint), *wrap, buy, *unwrap]
-    sell = swap_ix.build_sell(user, plan.mint, fee_recipient, plan.in_amount, plan.other_amount_threshold)
+        return [pump_ix.build_create_ata_idempotent(user, user, plan.mint, base_program), *wrap, buy, *unwrap]
+    sell = swap_ix.build_sell(user, plan.mint, fee_recipient, plan.in_amount, plan.other_amount_threshold, base_program)
     unwrap = [build_unwrap(user)] if wrap_and_unwrap_sol else []
     return [*build_wrap(user, 0), sell, *unwrap]

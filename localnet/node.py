@@ -9,6 +9,7 @@ from localnet.faults import FaultPlan, make_admin_app
 from localnet.jupiter_server import ApiOptions, ApiServer, start_api_server
 from localnet.pubsub import PubSubServer, start_pubsub_server
 from localnet.rpc_server import RpcServer, start_rpc_server
+from localnet.tls import TlsFiles
 
 
 def _geyser_starter():
@@ -28,7 +29,7 @@ class LocalNode:
                  finalized_lag: int = 32, seed: int = 0, x_token: str | None = None,
                  record_capacity: int = DEFAULT_RECORD_CAPACITY, rpc_middlewares: tuple = (),
                  api_port: int | None = None, api_options: ApiOptions = ApiOptions(),
-                 faults: FaultPlan | None = None):
+                 faults: FaultPlan | None = None, grpc_tls: TlsFiles | None = None):
         self.host = host
         self.faults = faults      # fault injection (None: none possible); admin at api_url + /admin/faults
         self._ports = {"rpc": rpc_port, "ws": ws_port, "grpc": grpc_port, "api": api_port}
@@ -36,6 +37,7 @@ class LocalNode:
         self._chain_options = dict(slot_ms=slot_ms, confirmed_lag=confirmed_lag, finalized_lag=finalized_lag, seed=seed,
                                    record_capacity=record_capacity)
         self._x_token = x_token
+        self.grpc_tls = grpc_tls   # None: the gRPC server speaks plaintext
         self._rpc_middlewares = rpc_middlewares
         self.chain: Chain | None = None
         self.rpc: RpcServer | None = None
@@ -53,7 +55,8 @@ class LocalNode:
             self.pubsub = await start_pubsub_server(self.chain, self.host, self._ports["ws"])
             start_geyser = _geyser_starter() if self._ports["grpc"] is not None else None
             if start_geyser is not None:
-                self.geyser = await start_geyser(self.chain, self.host, self._ports["grpc"], self._x_token)
+                self.geyser = await start_geyser(self.chain, self.host, self._ports["grpc"], self._x_token,
+                                                 tls=self.grpc_tls)
             if self._ports["api"] is not None:
                 admin = {"/admin": make_admin_app(self.faults)} if self.faults is not None else None
                 self.api = await start_api_server(self.chain, self.host, self._ports["api"], self._api_options, admin)

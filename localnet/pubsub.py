@@ -1,4 +1,4 @@
-"""Solana PubSub over WebSocket: account, logs, program, signature and slot subscriptions.
+"""Solana PubSub over WebSocket: account, block, logs, program, signature and slot subscriptions.
 
 Notifications are built on the chain's thread when a transaction or slot happens and queued per
 socket; each socket has its own writer task and a bounded queue, so a slow or vanished client is
@@ -20,6 +20,7 @@ from localnet.chain import Chain, TxRecord, writable_account_keys
 from localnet.rpc_methods import (
     API_VERSION, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, Params, RpcError, invalid_params)
 from localnet.rpc_methods_accounts import account_filters, encode_for_config, validate_account_config
+from localnet.rpc_blocks import BlockOptions, block_update
 from localnet.rpc_server import serve_app
 
 SOCKET_QUEUE_LIMIT = 10_000
@@ -57,12 +58,13 @@ class _Socket:
 @dataclass(eq=False)
 class _Subscription:
     id: int
-    kind: str                          # account | logs | program | signature | slot
+    kind: str                          # account | block | logs | program | signature | slot
     socket: _Socket
     level: str = "finalized"
     key: object = None                 # Pubkey for account/program, Signature, or mention Pubkey for logs
     config: dict = field(default_factory=dict)
     matchers: list = field(default_factory=list)
+    block_options: BlockOptions | None = None
 
 
 def _level_of(config: dict) -> str:
@@ -119,6 +121,8 @@ class PubSubHub:
             self._waiting[record.slot].append(record)
 
     def on_slot(self, slot: int, parent: int | None, status: str) -> None:
+        if status != "processed":
+            self._deliver_block(slot, status)
         if status == "processed":
             for sub in list(self._index.get(("slot", None), ())):
                 sub.socket.push(_notification("slotNotification", sub.id, {
@@ -146,9 +150,15 @@ class PubSubHub:
         for key in writable_account_keys(record):
             self._deliver_account(key, level, context)
 
+    def _deliver_block(self, slot: int, level: str) -> None:
+        for sub in self._subs("block", None, level):
+            value = block_update(self.chain, slot, sub.block_options)
+            if value is not None:
+                sub.socket.push(_notification("blockNotification", sub.id, {"context": {"slot": slot}, "value": value}))
+
     def _deliver_account(self, key: Pubkey, level: str, context: dict) -> None:
         account_subs = self._subs("account", key, level)
-        account = self.chain.get_account(key) if account_subs or self._program_subs else None
+        account = self.chain.get_account(key, level) if account_subs or self._program_subs else None
         for sub in account_subs:
             sub.socket.push(_notification("accountNotification", sub.id, {
                 "context": context, "value": encode_for_config(self.chain, account, sub.config)}))
@@ -178,6 +188,9 @@ class PubSubHub:
             sub.key, sub.config = params.signature(0), params.config(1)
         elif kind == "logs":
             sub.key, sub.config = _logs_filter(params), params.config(1)
+        elif kind == "block":
+            sub.config = params.config(1)
+            sub.block_options = BlockOptions.parse(params, sub.config)
         else:
             raise RpcError(METHOD_NOT_FOUND, "Method not found")
         if kind != "slot":
@@ -223,7 +236,8 @@ def _reply(request_id, result=None, error: RpcError | None = None) -> dict:
     return {"jsonrpc": "2.0", "result": result, "id": request_id}
 
 
-SUBSCRIBE_METHODS = {"accountSubscribe", "logsSubscribe", "programSubscribe", "signatureSubscribe", "slotSubscribe"}
+SUBSCRIBE_METHODS = {"accountSubscribe", "blockSubscribe", "logsSubscribe", "programSubscribe", "signatureSubscribe",
+                     "slotSubscribe"}
 UNSUBSCRIBE_METHODS = {name.replace("Subscribe", "Unsubscribe") for name in SUBSCRIBE_METHODS}
 
 

@@ -113,9 +113,14 @@ def parse_signature(value: str) -> Signature:
         raise invalid_params(f"not a valid base-58 signature: {value[:100]!r}") from None
 
 
+def commitment_of(config: dict) -> str:
+    """The commitment a read answers at: the request's, else finalized, as Solana's RPC defaults."""
+    return config.get("commitment") or "finalized"
+
+
 def context_slot(chain: Chain, config: dict) -> int:
     """The slot a read answers at; refuses minContextSlot beyond it, as the real node does."""
-    slot = chain.slot_for_commitment(config.get("commitment"))
+    slot = chain.slot_for_commitment(commitment_of(config))
     min_slot = config.get("minContextSlot")
     if min_slot is not None:
         if not isinstance(min_slot, int) or isinstance(min_slot, bool):
@@ -150,7 +155,7 @@ def get_block_height(chain: Chain, params: Params):
 
 def get_latest_blockhash(chain: Chain, params: Params):
     config = params.config(0)
-    blockhash, last_valid = chain.latest_blockhash(config.get("commitment"))
+    blockhash, last_valid = chain.latest_blockhash(commitment_of(config))
     return with_context(chain, config, {"blockhash": str(blockhash), "lastValidBlockHeight": last_valid})
 
 
@@ -171,11 +176,9 @@ def get_minimum_balance_for_rent_exemption(chain: Chain, params: Params):
 
 
 def get_recent_prioritization_fees(chain: Chain, params: Params):
-    # No fee market locally: every recent slot reports the minimum, zero.
-    if params.raw:
-        params.pubkey_list(0, "account addresses", limit=128)
+    accounts = params.pubkey_list(0, "account addresses", limit=128) if params.raw and params.raw[0] is not None else []
     first = max(1, chain.slot - PRIORITIZATION_FEE_SLOTS + 1)
-    return [{"prioritizationFee": 0, "slot": slot} for slot in range(first, chain.slot + 1)]
+    return chain.priority_fees.fees(first, chain.slot, accounts)
 
 
 def get_epoch_info(chain: Chain, params: Params):

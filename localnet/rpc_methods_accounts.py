@@ -1,18 +1,16 @@
 """Account and token read methods: balances, account infos, program accounts, SPL token queries."""
 from __future__ import annotations
 
-import base64
-
-import base58
 from solders.pubkey import Pubkey
 
 from localnet import encoding
+from localnet.bounded_decode import DecodeRefused, decode_memcmp_bytes
 from localnet.chain import Chain
-from localnet.rpc_methods import Params, RpcError, INVALID_PARAMS, invalid_params, parse_pubkey, with_context
+from localnet.rpc_methods import (
+    INVALID_PARAMS, Params, RpcError, commitment_of, invalid_params, parse_pubkey, with_context)
 
 MAX_MULTIPLE_ACCOUNTS = 100
 MAX_LARGEST_ACCOUNTS = 20
-MAX_MEMCMP_BYTES = 128
 MAX_FILTERS = 4
 ACCOUNT_ENCODINGS = ("base58", "base64", "jsonParsed")
 
@@ -47,13 +45,14 @@ def encode_for_config(chain: Chain, account, config: dict) -> dict | None:
 
 
 def get_balance(chain: Chain, params: Params):
-    account = chain.get_account(params.pubkey(0))
-    return with_context(chain, params.config(1), account.lamports if account is not None else 0)
+    key, config = params.pubkey(0), params.config(1)
+    account = chain.get_account(key, commitment_of(config))
+    return with_context(chain, config, account.lamports if account is not None else 0)
 
 
 def get_account_info(chain: Chain, params: Params):
-    config = params.config(1)
-    account = chain.get_account(params.pubkey(0))
+    key, config = params.pubkey(0), params.config(1)
+    account = chain.get_account(key, commitment_of(config))
     if account is not None and _encoding_of(config) == "base58" and len(bytes(account.data)) > 128:
         raise invalid_params("Encoded binary (base 58) data should be less than 128 bytes, please use Base64 encoding.")
     return with_context(chain, config, encode_for_config(chain, account, config))
@@ -62,19 +61,20 @@ def get_account_info(chain: Chain, params: Params):
 def get_multiple_accounts(chain: Chain, params: Params):
     keys = params.pubkey_list(0, "account addresses", MAX_MULTIPLE_ACCOUNTS)
     config = params.config(1)
-    return with_context(chain, config, [encode_for_config(chain, chain.get_account(k), config) for k in keys])
+    commitment = commitment_of(config)
+    return with_context(chain, config, [encode_for_config(chain, chain.get_account(k, commitment), config) for k in keys])
 
 
 def _memcmp_matcher(memcmp: object):
     if not isinstance(memcmp, dict) or not isinstance(memcmp.get("offset"), int) or not isinstance(memcmp.get("bytes"), str):
         raise invalid_params("memcmp filter must be {\"offset\": uint, \"bytes\": string, \"encoding\"?: base58|base64}")
-    offset, text, kind = memcmp["offset"], memcmp["bytes"], memcmp.get("encoding") or "base58"
+    offset = memcmp["offset"]
+    if offset < 0:
+        raise invalid_params("memcmp offset must be >= 0")
     try:
-        wanted = base64.b64decode(text, validate=True) if kind == "base64" else base58.b58decode(text)
-    except Exception:
-        raise invalid_params(f"memcmp bytes are not valid {kind}") from None
-    if kind not in ("base58", "base64") or len(wanted) > MAX_MEMCMP_BYTES or offset < 0:
-        raise invalid_params(f"memcmp needs encoding base58/base64, offset >= 0 and at most {MAX_MEMCMP_BYTES} bytes")
+        wanted = decode_memcmp_bytes(memcmp["bytes"], memcmp.get("encoding") or "base58")
+    except DecodeRefused as refused:
+        raise RpcError(INVALID_PARAMS, str(refused)) from None
     return lambda data: data[offset:offset + len(wanted)] == wanted
 
 
@@ -102,14 +102,14 @@ def get_program_accounts(chain: Chain, params: Params):
     matchers = account_filters(config)
     _encoding_of(config)
     rows = [{"account": encode_for_config(chain, account, config), "pubkey": str(key)}
-            for key, account in chain.svm.get_program_accounts(program)
+            for key, account in chain.program_accounts(program, commitment_of(config))
             if all(match(bytes(account.data)) for match in matchers)]
     return with_context(chain, config, rows) if config.get("withContext") else rows
 
 
 # ---- SPL token ---------------------------------------------------------------------
-def _token_accounts_of_program(chain: Chain, program: Pubkey):
-    for key, account in chain.svm.get_program_accounts(program):
+def _token_accounts_of_program(chain: Chain, program: Pubkey, commitment: str):
+    for key, account in chain.program_accounts(program, commitment):
         data = bytes(account.data)
         if encoding.is_token_account(account.owner, data):
             yield key, account, data
@@ -124,32 +124,32 @@ def get_token_accounts_by_owner(chain: Chain, params: Params):
     mint = None
     if "mint" in token_filter:
         mint = parse_pubkey(token_filter["mint"], "mint")
-        mint_account = chain.get_account(mint)
+        mint_account = chain.get_account(mint, commitment_of(config))
         if mint_account is None or not encoding.is_mint(mint_account.owner, bytes(mint_account.data)):
-            raise invalid_params("Invalid param: could not find mint")
+            raise RpcError(INVALID_PARAMS, "Invalid param: could not find mint")
         programs = [mint_account.owner]
     else:
         program = parse_pubkey(token_filter["programId"], "programId")
         if program not in encoding.TOKEN_PROGRAMS:
-            raise invalid_params("Invalid param: unrecognized Token program id")
+            raise RpcError(INVALID_PARAMS, "Invalid param: unrecognized Token program id")
         programs = [program]
     owner_bytes, mint_bytes = bytes(owner), bytes(mint) if mint is not None else None
     rows = [{"account": encode_for_config(chain, account, config), "pubkey": str(key)}
-            for program in programs for key, account, data in _token_accounts_of_program(chain, program)
+            for program in programs for key, account, data in _token_accounts_of_program(chain, program, commitment_of(config))
             if data[32:64] == owner_bytes and (mint_bytes is None or data[0:32] == mint_bytes)]
     return with_context(chain, config, rows)
 
 
-def _token_account_data(chain: Chain, key: Pubkey) -> bytes:
-    account = chain.get_account(key)
+def _token_account_data(chain: Chain, key: Pubkey, commitment: str) -> bytes:
+    account = chain.get_account(key, commitment)
     data = bytes(account.data) if account is not None else b""
     if account is None or not encoding.is_token_account(account.owner, data):
         raise RpcError(INVALID_PARAMS, "Invalid param: not a Token account")
     return data
 
 
-def _mint_data(chain: Chain, key: Pubkey) -> tuple[bytes, Pubkey]:
-    account = chain.get_account(key)
+def _mint_data(chain: Chain, key: Pubkey, commitment: str) -> tuple[bytes, Pubkey]:
+    account = chain.get_account(key, commitment)
     data = bytes(account.data) if account is not None else b""
     if account is None or not encoding.is_mint(account.owner, data):
         raise RpcError(INVALID_PARAMS, "Invalid param: not a Token mint")
@@ -157,26 +157,29 @@ def _mint_data(chain: Chain, key: Pubkey) -> tuple[bytes, Pubkey]:
 
 
 def get_token_account_balance(chain: Chain, params: Params):
-    data = _token_account_data(chain, params.pubkey(0, "token account"))
+    key, config = params.pubkey(0, "token account"), params.config(1)
+    data = _token_account_data(chain, key, commitment_of(config))
     decimals = chain.mint_decimals(encoding.token_account_mint(data)) or 0
-    return with_context(chain, params.config(1), encoding.ui_token_amount(encoding.token_account_amount(data), decimals))
+    return with_context(chain, config, encoding.ui_token_amount(encoding.token_account_amount(data), decimals))
 
 
 def get_token_supply(chain: Chain, params: Params):
-    data, _ = _mint_data(chain, params.pubkey(0, "mint"))
-    return with_context(chain, params.config(1),
+    key, config = params.pubkey(0, "mint"), params.config(1)
+    data, _ = _mint_data(chain, key, commitment_of(config))
+    return with_context(chain, config,
                         encoding.ui_token_amount(encoding.mint_supply(data), encoding.mint_decimals(data)))
 
 
 def get_token_largest_accounts(chain: Chain, params: Params):
-    mint = params.pubkey(0, "mint")
-    mint_data, program = _mint_data(chain, mint)
+    mint, config = params.pubkey(0, "mint"), params.config(1)
+    commitment = commitment_of(config)
+    mint_data, program = _mint_data(chain, mint, commitment)
     decimals = encoding.mint_decimals(mint_data)
     wanted = bytes(mint)
-    holders = [(encoding.token_account_amount(data), key) for key, _, data in _token_accounts_of_program(chain, program)
+    holders = [(encoding.token_account_amount(data), key) for key, _, data in _token_accounts_of_program(chain, program, commitment)
                if data[0:32] == wanted]
     holders.sort(key=lambda row: (-row[0], str(row[1])))
-    return with_context(chain, params.config(1), [
+    return with_context(chain, config, [
         {"address": str(key), **encoding.ui_token_amount(amount, decimals)} for amount, key in holders[:MAX_LARGEST_ACCOUNTS]])
 
 

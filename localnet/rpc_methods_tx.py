@@ -4,17 +4,19 @@ from __future__ import annotations
 import base64
 
 import base58
+from loguru import logger
 from solders.message import Message, MessageV0
 from solders.transaction import VersionedTransaction
 
+from localnet.bounded_decode import TRANSACTION_TYPE_NAME, DecodeRefused, decode_transaction_bytes
 from localnet.chain import Chain, SimulationOutcome, TransactionRejected, TxRecord
 from localnet.rpc_methods import (
-    SEND_TRANSACTION_PREFLIGHT_FAILURE, TRANSACTION_SIGNATURE_VERIFICATION_FAILURE,
+    INVALID_PARAMS, SEND_TRANSACTION_PREFLIGHT_FAILURE, TRANSACTION_SIGNATURE_VERIFICATION_FAILURE,
     UNSUPPORTED_TRANSACTION_VERSION, Params, RpcError, invalid_params, parse_pubkey, with_context)
 from localnet.rpc_methods_accounts import encode_for_config
+from localnet.rpc_parsed import parsed_inner_instructions_json, parsed_transaction_json
 
 MAX_SIGNATURE_STATUSES = 256
-MAX_TRANSACTION_BYTES = 1232
 MAX_AIRDROP_LAMPORTS = 10**18
 MAX_SIGNATURES_FOR_ADDRESS = 1000
 
@@ -41,18 +43,15 @@ def _decode_transaction(params: Params, config: dict) -> VersionedTransaction:
     text = params.string(0, "transaction")
     kind = config.get("encoding") or "base58"
     if kind not in ("base58", "base64"):
-        raise invalid_params(f"unsupported transaction encoding {kind!r}; use base58 or base64")
+        raise RpcError(INVALID_PARAMS, f"unsupported encoding: {kind}. Supported encodings: base58, base64")
     try:
-        raw = base64.b64decode(text, validate=True) if kind == "base64" else base58.b58decode(text)
-    except Exception:
-        raise invalid_params(f"transaction is not valid {kind}") from None
-    if len(raw) > MAX_TRANSACTION_BYTES:
-        raise invalid_params(f"{kind} encoded solana_transaction::versioned::VersionedTransaction too large: "
-                             f"{len(raw)} bytes (max: {MAX_TRANSACTION_BYTES} bytes)")
+        raw = decode_transaction_bytes(text, kind)
+    except DecodeRefused as refused:
+        raise RpcError(INVALID_PARAMS, str(refused)) from None
     try:
         tx = VersionedTransaction.from_bytes(raw)
     except Exception as problem:
-        raise invalid_params(f"failed to deserialize solana_transaction::versioned::VersionedTransaction: {problem}") from None
+        raise RpcError(INVALID_PARAMS, f"failed to deserialize {TRANSACTION_TYPE_NAME}: {problem}") from None
     if not tx.signatures:
         raise invalid_params("transaction has no signatures")
     return tx
@@ -91,19 +90,33 @@ def _rejection_error(rejected: TransactionRejected) -> RpcError:
 def send_transaction(chain: Chain, params: Params):
     config = params.config(1)
     tx = _decode_transaction(params, config)
+    skip_preflight = bool(config.get("skipPreflight", False))
     try:
+        if skip_preflight:
+            return _send_unchecked(chain, tx)
         chain.check_admissible(tx)
-        if not config.get("skipPreflight", False):
-            outcome = chain.simulate(tx, sig_verify=True, check_blockhash=False)
-            if outcome.err == "SignatureFailure":
-                raise TransactionRejected("SignatureFailure", "signature verification failed")
-            if outcome.err is not None:
-                raise RpcError(SEND_TRANSACTION_PREFLIGHT_FAILURE,
-                               f"Transaction simulation failed: {describe_transaction_error(outcome.err)}",
-                               _simulation_json(outcome))
+        outcome = chain.simulate(tx, sig_verify=True, check_blockhash=False)
+        if outcome.err == "SignatureFailure":
+            raise TransactionRejected("SignatureFailure", "signature verification failed")
+        if outcome.err is not None:
+            raise RpcError(SEND_TRANSACTION_PREFLIGHT_FAILURE,
+                           f"Transaction simulation failed: {describe_transaction_error(outcome.err)}",
+                           _simulation_json(outcome))
         return str(chain.submit(tx))
     except TransactionRejected as rejected:
         raise _rejection_error(rejected) from None
+
+
+def _send_unchecked(chain: Chain, tx: VersionedTransaction) -> str:
+    """skipPreflight: a real RPC forwards to the leader and answers the signature at once; a
+    duplicate, an expired blockhash or an unpayable fee only makes the leader drop it."""
+    try:
+        return str(chain.submit(tx))
+    except TransactionRejected as dropped:
+        if dropped.err == "SignatureFailure":   # the RPC verifies signatures even so
+            raise
+        logger.debug("skipPreflight transaction {} dropped: {}", tx.signatures[0], dropped.err)
+        return str(tx.signatures[0])
 
 
 def simulate_transaction(chain: Chain, params: Params):
@@ -124,6 +137,10 @@ def simulate_transaction(chain: Chain, params: Params):
     accounts = None
     wanted = config.get("accounts")
     if isinstance(wanted, dict) and isinstance(wanted.get("addresses"), list):
+        limit = len(tx.message.account_keys) + sum(len(bytes(lookup.writable_indexes)) + len(bytes(lookup.readonly_indexes))
+                                                   for lookup in getattr(tx.message, "address_table_lookups", None) or [])
+        if len(wanted["addresses"]) > limit:   # Agave's bound: one per account the transaction loads
+            raise RpcError(INVALID_PARAMS, f"Too many accounts provided; max {limit}")
         keys = [parse_pubkey(k, "accounts.addresses") for k in wanted["addresses"]]
         account_config = {"encoding": wanted.get("encoding") or "base64"}
         accounts = [encode_for_config(chain, outcome.post_accounts.get(k) or chain.get_account(k), account_config) for k in keys]
@@ -199,9 +216,15 @@ def transaction_json(record: TxRecord, tx_encoding: str, max_version: int | None
         body: object = [base64.b64encode(bytes(tx)).decode(), "base64"]
     elif tx_encoding == "base58":
         body = [base58.b58encode(bytes(tx)).decode(), "base58"]
+    elif tx_encoding == "jsonParsed":
+        body = parsed_transaction_json(record)
     else:
         body = {"message": _message_json(tx.message), "signatures": [str(s) for s in tx.signatures]}
-    out = {"blockTime": record.block_time, "meta": _meta_json(record), "slot": record.slot, "transaction": body}
+    meta = _meta_json(record)
+    if tx_encoding == "jsonParsed":   # loaded addresses are among the accountKeys instead
+        meta["innerInstructions"] = parsed_inner_instructions_json(record)
+        del meta["loadedAddresses"]
+    out = {"blockTime": record.block_time, "meta": meta, "slot": record.slot, "transaction": body}
     if max_version is not None:
         out["version"] = 0 if is_v0 else "legacy"
     return out
@@ -214,8 +237,8 @@ def get_transaction(chain: Chain, params: Params):
     else:
         config = params.config(1)
     tx_encoding = config.get("encoding") or "json"
-    if tx_encoding not in ("json", "base64", "base58"):
-        raise invalid_params(f"unsupported encoding {tx_encoding!r} for getTransaction; use json, base64 or base58")
+    if tx_encoding not in ("json", "jsonParsed", "base64", "base58"):
+        raise invalid_params(f"unsupported encoding {tx_encoding!r} for getTransaction; use json, jsonParsed, base64 or base58")
     commitment = config.get("commitment") or "finalized"
     if commitment == "processed":
         raise invalid_params("Method does not support commitment below `confirmed`")

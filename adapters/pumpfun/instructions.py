@@ -137,28 +137,30 @@ def build_buy_with_ata(user: Pubkey, mint: Pubkey, creator: Pubkey, fee_recipien
             build_buy(user, mint, creator, fee_recipient, amount, max_sol_cost, token_program, track_volume)]
 
 
-def build_migrate(user: Pubkey, mint: Pubkey, withdraw_authority: Pubkey) -> Instruction:
+def build_migrate(user: Pubkey, mint: Pubkey, withdraw_authority: Pubkey,
+                  token_program: Pubkey = addr.TOKEN_PROGRAM) -> Instruction:
     """`migrate` (no args) of a complete curve into its canonical PumpSwap pool, in the account order
     of idl/pump.json. Anyone may send it; withdraw_authority must be Global.withdraw_authority (it
     receives Global.pool_migration_fee). `user` is marked writable: the local program has it pay the
     rent of the pool and its token accounts. lp_mint and user_pool_token_account are the mainnet
-    PDAs; the local pool mints no LP tokens."""
+    PDAs; the local pool mints no LP tokens. token_program: the coin's (Token-2022 for create_v2
+    coins: their token accounts derive under it; the list's token_program stays SPL Token for WSOL)."""
     pool, authority = amm.canonical_pool(mint), amm.pool_authority(mint)
-    pool_base, pool_quote = amm.pool_vaults(pool, mint)
+    pool_base, pool_quote = amm.pool_vaults(pool, mint, base_token_program=token_program)
     lp_mint = Pubkey.find_program_address([b"pool_lp_mint", bytes(pool)], amm.PROGRAM)[0]
     return Instruction(addr.PUMP_PROGRAM, MIGRATE_DISCRIMINATOR, [
         _ro(addr.GLOBAL),
         _w(withdraw_authority),
         _ro(mint),
         _w(addr.bonding_curve(mint)),
-        _w(addr.associated_bonding_curve(mint)),
+        _w(addr.associated_bonding_curve(mint, token_program)),
         AccountMeta(user, is_signer=True, is_writable=True),
         _ro(addr.SYSTEM_PROGRAM),
         _ro(addr.TOKEN_PROGRAM),
         _ro(amm.PROGRAM),
         _w(pool),
         _w(authority),
-        _w(addr.associated_token_address(authority, mint)),
+        _w(addr.associated_token_address(authority, mint, token_program)),
         _w(addr.associated_token_address(authority, addr.WSOL_MINT)),
         _ro(amm.GLOBAL_CONFIG),
         _ro(addr.WSOL_MINT),

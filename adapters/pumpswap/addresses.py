@@ -47,6 +47,7 @@ def canonical_pool(mint: Pubkey) -> Pubkey:
     return pool_address(CANONICAL_POOL_INDEX, pool_authority(mint), mint, WSOL_MINT)
 
 
-def pool_vaults(pool: Pubkey, base_mint: Pubkey, quote_mint: Pubkey = WSOL_MINT) -> tuple[Pubkey, Pubkey]:
-    """(pool_base_token_account, pool_quote_token_account): the pool's ATAs."""
-    return associated_token_address(pool, base_mint), associated_token_address(pool, quote_mint)
+def pool_vaults(pool: Pubkey, base_mint: Pubkey, quote_mint: Pubkey = WSOL_MINT,
+                base_token_program: Pubkey = TOKEN_PROGRAM) -> tuple[Pubkey, Pubkey]:
+    """(pool_base_token_account, pool_quote_token_account): the pool's ATAs (a create_v2 coin's under Token-2022)."""
+    return associated_token_address(pool, base_mint, base_token_program), associated_token_address(pool, quote_mint)

@@ -62,19 +62,36 @@ class TransactionFilter:
         return self.required <= keys
 
 
+# Yellowstone's limits, checked before decoding: Python's base58 decoder is quadratic and the
+# local server decodes on its event loop
+MAX_DATA_SIZE = 128
+MAX_DATA_BASE58_SIZE = 175
+MAX_DATA_BASE64_SIZE = 172
+MAX_ACCOUNT_FILTERS = 4
+
+
 def _memcmp_matcher(memcmp) -> tuple[int, bytes]:
     kind = memcmp.WhichOneof("data")
-    try:
-        if kind == "bytes":
-            expected = bytes(memcmp.bytes)
-        elif kind == "base58":
+    if kind == "bytes":
+        expected = bytes(memcmp.bytes)
+    elif kind == "base58":
+        if len(memcmp.base58) > MAX_DATA_BASE58_SIZE:
+            raise FilterError("memcmp: data too large")
+        try:
             expected = base58.b58decode(memcmp.base58)
-        elif kind == "base64":
+        except ValueError:
+            raise FilterError("memcmp: invalid base58") from None
+    elif kind == "base64":
+        if len(memcmp.base64) > MAX_DATA_BASE64_SIZE:
+            raise FilterError("memcmp: data too large")
+        try:
             expected = base64.b64decode(memcmp.base64, validate=True)
-        else:
-            raise FilterError("memcmp filter without data")
-    except ValueError as bad:
-        raise FilterError(f"memcmp data does not decode: {bad}") from None
+        except ValueError:
+            raise FilterError("memcmp: invalid base64") from None
+    else:
+        raise FilterError("memcmp: data for memcmp should be defined")
+    if len(expected) > MAX_DATA_SIZE:
+        raise FilterError("memcmp: data too large")
     return memcmp.offset, expected
 
 
@@ -91,6 +108,8 @@ class AccountFilter:
     @classmethod
     def compile(cls, name: str, proto: geyser.SubscribeRequestFilterAccounts) -> "AccountFilter":
         tests = []
+        if len(proto.filters) > MAX_ACCOUNT_FILTERS:
+            raise FilterError(f"accounts[{name}]: Too many filters provided; max {MAX_ACCOUNT_FILTERS}")
         for item in proto.filters:
             kind = item.WhichOneof("filter")
             if kind == "memcmp":

@@ -39,6 +39,7 @@ class Coin:
     ended: bool = False
     graduated: bool = False
     resyncing: bool = False                   # a read-back of the curve is under way
+    kind: str = "create"                      # launch kind: create, create_v2 or mayhem (instruction_mix)
 
     def holders(self, exclude: Pubkey | None = None) -> list[Pubkey]:
         return [owner for owner, amount in self.holdings.items() if amount > 0 and owner != exclude]

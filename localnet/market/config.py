@@ -5,6 +5,8 @@ import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from localnet.market import fitted
+
 MAX_LAUNCH_RATE = 50.0
 
 
@@ -52,6 +54,8 @@ class MarketConfig:
     replay: Path | None = None
     max_coins: int | None = None      # stop launching after this many (tests, benchmarks)
     stop_after_s: float | None = None  # simulated seconds after which the script stops (bounded runs)
+    launch_kinds: dict = field(default_factory=lambda: dict(fitted.LAUNCH_KIND_WEIGHTS))
+    trade_families: dict = field(default_factory=lambda: dict(fitted.TRADE_FAMILY_WEIGHTS))
 
     def __post_init__(self):
         if not 0 < self.launch_rate <= MAX_LAUNCH_RATE:
@@ -64,5 +68,8 @@ class MarketConfig:
             raise ValueError(f"the market's run time must be > 0 simulated seconds, got {self.stop_after_s}")
         if self.max_coins is not None and self.max_coins < 1:
             raise ValueError(f"max coins must be >= 1, got {self.max_coins}")
+        for what, weights in (("launch kind", self.launch_kinds), ("trade family", self.trade_families)):
+            if not weights or any(not w >= 0 for w in weights.values()) or sum(weights.values()) <= 0:
+                raise ValueError(f"{what} weights must be >= 0 and not all zero: {weights}")
         if self.replay is not None and not Path(self.replay).is_file():
             raise ValueError(f"replay file not found: {self.replay}")

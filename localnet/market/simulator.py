@@ -19,10 +19,9 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from adapters.pumpfun import addresses as addr
-from adapters.pumpfun import instructions as pump_ix
 from adapters.pumpfun.curve import CurveError
 from adapters.pumpfun.layout_v1 import BONDING_CURVE
-from localnet.market import fates, fitted
+from localnet.market import fates, fitted, instruction_mix
 from localnet.market.coins import Coin, metadata_document, new_coin
 from localnet.market.config import Fate, MarketConfig
 from localnet.market.market_base import MarketBase
@@ -54,6 +53,7 @@ class MarketSimulator(MarketBase):
         self._coin_indexes = itertools.count()
         self._live: dict[int, Coin] = {}
         self._fate_of: dict[Pubkey, Fate] = {}
+        self._mix_rng = random.Random(f"localnet-market:{config.seed}:instruction-mix")   # apart: fates stay as seeded
 
     # ---- wallets and status ----------------------------------------------------
     def _roles(self) -> dict[str, int]:
@@ -122,12 +122,20 @@ class MarketSimulator(MarketBase):
         if self.metadata is not None:
             self.metadata.publish(mint, document)
             uri = self.metadata.metadata_url(mint)
-        instructions = [pump_ix.build_create(coin.address, creator.pubkey, coin.name, coin.symbol, uri)]
+        coin.kind = instruction_mix.pick(self._mix_rng, self.config.launch_kinds)
+        instructions = [instruction_mix.create_instruction(coin.kind, coin.address, creator.pubkey, coin.name,
+                                                           coin.symbol, uri)]
         dev_tokens = fates.buy_tokens(coin, self.global_state, fates.dev_buy_lamports(coin))
+        dev_buy = self._buy_instructions(coin, creator.pubkey, dev_tokens, family="legacy") if dev_tokens else []
+        if coin.kind == "create":
+            instructions += dev_buy
+            dev_buy = []
         if dev_tokens:
-            instructions += self._buy_instructions(coin, creator.pubkey, dev_tokens)
             coin.apply_buy(creator.pubkey, dev_tokens)
         self._submit(instructions, [creator.keypair, coin.mint], partial(self._on_launch, coin), creator.pubkey)
+        if dev_buy:     # create_v2 with the uri of the local metadata server and a buy overflows 1232 bytes
+            self._submit(dev_buy, [creator.keypair], partial(self._on_trade, coin, creator.pubkey, dev_tokens, False),
+                         creator.pubkey)
         self._live[index] = coin
         self._start_phase(coin, at, 0)
         if fate in fates.SMART_FATES:
@@ -219,8 +227,10 @@ class MarketSimulator(MarketBase):
         if tokens <= 0 or coin.curve.complete:
             return False
         try:
-            instructions = [pump_ix.build_sell(wallet.pubkey, coin.address, coin.creator.pubkey, self.fee_recipient,
-                                               tokens, fates.sell_floor(coin, self.global_state, tokens))]
+            instructions = instruction_mix.sell_instructions(
+                self._trade_family(), coin.kind, coin.address, coin.creator.pubkey, wallet.pubkey,
+                instruction_mix.fee_recipient_for(coin.kind, self.global_state), tokens,
+                fates.sell_floor(coin, self.global_state, tokens))
             coin.apply_sell(wallet.pubkey, tokens)
         except CurveError as problem:
             logger.debug("market: sell of {} skipped: {}", coin.address, problem)
@@ -229,9 +239,14 @@ class MarketSimulator(MarketBase):
                      wallet.pubkey)
         return True
 
-    def _buy_instructions(self, coin: Coin, owner: Pubkey, tokens: int) -> list:
-        return pump_ix.build_buy_with_ata(owner, coin.address, coin.creator.pubkey, self.fee_recipient, tokens,
-                                          fates.buy_limit(coin, self.global_state, tokens))
+    def _trade_family(self) -> str:
+        return instruction_mix.pick(self._mix_rng, self.config.trade_families)
+
+    def _buy_instructions(self, coin: Coin, owner: Pubkey, tokens: int, family: str | None = None) -> list:
+        return instruction_mix.buy_instructions(
+            family or self._trade_family(), coin.kind, coin.address, coin.creator.pubkey, owner,
+            instruction_mix.fee_recipient_for(coin.kind, self.global_state), tokens,
+            fates.buy_limit(coin, self.global_state, tokens))
 
     def _on_trade(self, coin: Coin, owner: Pubkey, token_change: int, completes: bool, outcome) -> None:
         if outcome.ok:
@@ -242,6 +257,7 @@ class MarketSimulator(MarketBase):
                 self._end(coin)
             return
         self.counters.failed += 1
+        logger.debug("market: trade on {} ({}) failed: {}", coin.address, coin.kind, outcome.err)
         coin.holdings[owner] = coin.holdings.get(owner, 0) - token_change
         if not coin.ended and not coin.resyncing:
             coin.resyncing = True

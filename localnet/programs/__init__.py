@@ -1,6 +1,6 @@
 """On-chain programs of the local chain (C, compiled to SBF; see build.py) and their installation
 into a LiteSVM: the pump.fun-compatible program at its real id, its Global account with mainnet
-defaults, the fixed accounts beside it, and a Metaplex stand-in for the metadata account."""
+defaults, the fixed accounts beside it, a Metaplex stand-in for the metadata account, and USDC."""
 from __future__ import annotations
 
 import struct
@@ -14,6 +14,7 @@ from solders.pubkey import Pubkey
 from adapters.pumpfun import addresses as addr
 from adapters.pumpfun.layout_v1 import GLOBAL, Global, anchor_discriminator
 from localnet.programs.pumpswap_setup import install_pumpswap
+from localnet.programs.usdc import USDC_MINT, install_usdc
 
 PROGRAM_DIR = Path(__file__).resolve().parent
 PUMP_SO = PROGRAM_DIR / "pump.so"
@@ -28,6 +29,9 @@ CREATOR_FEE_BASIS_POINTS = 30
 POOL_MIGRATION_FEE = 15_000_001
 BUYBACK_BASIS_POINTS = 5_000     # half the protocol fee (mainnet create_v2 tx of 2026: 14,074,074 of 28,148,149)
 GLOBAL_ACCOUNT_SPACE = 1_045     # every Global field of the 2026 IDL
+# virtual quote reserves of a USDC-paired curve, in USDC raw units: an assumption (mainnet's value is
+# not in the docs at hand), 4,000 USDC, near the dollar value of the SOL curve's 30 virtual SOL
+INITIAL_VIRTUAL_QUOTE_RESERVES = 4_000 * 10**6
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,8 @@ def default_global(authority: Pubkey, fee_recipients: list[Pubkey] | None) -> Gl
         create_v2_enabled=True, reserved_fee_recipient=addr.MAINNET_RESERVED_FEE_RECIPIENTS[0],
         mayhem_mode_enabled=True, reserved_fee_recipients=addr.MAINNET_RESERVED_FEE_RECIPIENTS[1:],
         is_cashback_enabled=True, buyback_fee_recipients=addr.MAINNET_BUYBACK_FEE_RECIPIENTS,
-        buyback_basis_points=BUYBACK_BASIS_POINTS, initial_virtual_quote_reserves=INITIAL_VIRTUAL_SOL_RESERVES)
+        buyback_basis_points=BUYBACK_BASIS_POINTS, initial_virtual_quote_reserves=INITIAL_VIRTUAL_QUOTE_RESERVES,
+        whitelisted_quote_mints=(USDC_MINT,))
 
 
 def _set_data_account(svm: LiteSVM, address: Pubkey, owner: Pubkey, data: bytes) -> None:
@@ -97,5 +102,6 @@ def install_pumpfun(svm: LiteSVM, *, authority: Pubkey | None = None,
         if svm.get_account(recipient) is None:
             svm.set_account(recipient, Account(lamports=rent_exempt(svm, 0), data=b"", owner=addr.SYSTEM_PROGRAM,
                                                executable=False, rent_epoch=0))
+    install_usdc(svm, global_state.buyback_fee_recipients)   # USDC-paired coins (create_v2 with a quote mint)
     install_pumpswap(svm)        # graduated coins trade on the PumpSwap-compatible pool
     return PumpfunDeployment(addr.PUMP_PROGRAM, addr.GLOBAL, global_state, addr.METADATA_PROGRAM)

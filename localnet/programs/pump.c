@@ -1,4 +1,4 @@
-/* A pump.fun-compatible bonding-curve program (create, create_v2, buy, buy_exact_sol_in, sell with the 2026 account lists, migrate), written from
+/* A pump.fun-compatible bonding-curve program (create, create_v2, buy, buy_exact_sol_in, sell with the 2026 account lists, buy_v2/sell_v2/buy_exact_quote_in_v2, their v3 and the fee sweeps, migrate), written from
  * shared/PROTOCOL_FACTS.md and the public IDL. Exact integer curve math and fees; events
  * as Anchor `Program data:` logs. Build: python -m localnet.programs.build */
 #include "sbf.h"
@@ -23,6 +23,9 @@ static const char *error_name(u64 code) {
     if (code == ERR_BUY_SLIPPAGE_BELOW_MIN_TOKENS_OUT) return "BuySlippageBelowMinTokensOut";
     if (code == ERR_BUYBACK_FEE_RECIPIENT_NOT_AUTHORIZED) return "BuybackFeeRecipientNotAuthorized";
     if (code == ERR_BUYBACK_FEE_RECIPIENT_MISSING) return "BuybackFeeRecipientMissing";
+    if (code == 6063) return "UnsupportedQuoteMint";
+    if (code == 6064) return "InvalidQuoteTokenProgram";
+    if (code == 6094) return "CashbackCoinNotSupported";
     if (code == ERR_CONSTRAINT_MUT) return "ConstraintMut";
     if (code == ERR_CONSTRAINT_HAS_ONE) return "ConstraintHasOne";
     if (code == ERR_CONSTRAINT_SEEDS) return "ConstraintSeeds";
@@ -102,6 +105,21 @@ static u64 check_creator_vault(const SolAccountInfo *vault, const SolPubkey *cre
     return check_pda(vault, seeds, 2, program, &bump);
 }
 
+static bool is_token_program(const SolPubkey *k) { return key_eq(k, &TOKEN_PROGRAM_ID) || key_eq(k, &TOKEN_2022_PROGRAM_ID); }
+
+/* ATA CreateIdempotent: owner's account for mint under token_program, rent paid by payer */
+static u64 create_ata(const SolParams *p, const SolPubkey *payer, const SolPubkey *owner, const SolAccountInfo *token_program,
+                      const SolAccountInfo *mint) {
+    SolPubkey ata;
+    u8 bump, create[1] = {1};
+    SolSignerSeed seeds[3] = {{owner->x, 32}, {token_program->key->x, 32}, {mint->key->x, 32}};
+    if (!find_pda(seeds, 3, &ATA_PROGRAM_ID, &ata, &bump)) return fail(ERR_CONSTRAINT_SEEDS);
+    SolAccountMeta metas[6] = {{payer, true, true}, {&ata, true, false}, {owner, false, false}, {mint->key, false, false},
+                               {&SYSTEM_PROGRAM_ID, false, false}, {token_program->key, false, false}};
+    Call c = {&ATA_PROGRAM_ID, metas, 6, create, 1};
+    return invoke_call(p, &c, NULL);
+}
+
 /* A live curve of this program for this mint. */
 static u64 load_curve(const SolParams *p, const SolAccountInfo *curve, Curve *c) {
     if (!key_eq(curve->owner, p->program_id)) return fail(ERR_ACCOUNT_OWNED_BY_WRONG_PROGRAM);
@@ -120,6 +138,7 @@ static bool fee_of(u64 amount, u64 bps, u64 *fee) { return mul_div(amount, bps, 
 
 /* ---------- trades ---------- */
 #include "pump_trade.h"
+#include "pump_trade_v2.h"
 
 /* ---------- migrate ---------- */
 #include "pump_migrate.h"
@@ -136,6 +155,16 @@ u64 entrypoint(u8 *input) {
     if (bytes_eq(p->data, IX_BUY, 8)) { LOG("Instruction: Buy"); return buy(p, &args); }
     if (bytes_eq(p->data, IX_SELL, 8)) { LOG("Instruction: Sell"); return sell(p, &args); }
     if (bytes_eq(p->data, IX_BUY_EXACT_SOL_IN, 8)) { LOG("Instruction: BuyExactSolIn"); return buy_exact_sol_in(p, &args); }
+    if (bytes_eq(p->data, IX_BUY_V2, 8)) { LOG("Instruction: BuyV2"); return unified_trade(p, &args, 2, BUY_TOKENS, "buy_v2"); }
+    if (bytes_eq(p->data, IX_SELL_V2, 8)) { LOG("Instruction: SellV2"); return unified_trade(p, &args, 2, SELL_TOKENS, "sell_v2"); }
+    if (bytes_eq(p->data, IX_BUY_EXACT_QUOTE_IN_V2, 8)) {
+        LOG("Instruction: BuyExactQuoteInV2"); return unified_trade(p, &args, 2, BUY_EXACT_QUOTE_IN, "buy_exact_quote_in_v2"); }
+    if (bytes_eq(p->data, IX_BUY_V3, 8)) { LOG("Instruction: BuyV3"); return unified_trade(p, &args, 3, BUY_TOKENS, "buy_v3"); }
+    if (bytes_eq(p->data, IX_SELL_V3, 8)) { LOG("Instruction: SellV3"); return unified_trade(p, &args, 3, SELL_TOKENS, "sell_v3"); }
+    if (bytes_eq(p->data, IX_BUY_EXACT_QUOTE_IN_V3, 8)) {
+        LOG("Instruction: BuyExactQuoteInV3"); return unified_trade(p, &args, 3, BUY_EXACT_QUOTE_IN, "buy_exact_quote_in_v3"); }
+    if (bytes_eq(p->data, IX_SWEEP_PROTOCOL_FEE, 8)) { LOG("Instruction: SweepProtocolFee"); return sweep(p, 0); }
+    if (bytes_eq(p->data, IX_SWEEP_CREATOR_FEE, 8)) { LOG("Instruction: SweepCreatorFee"); return sweep(p, 1); }
     if (bytes_eq(p->data, IX_CREATE, 8)) { LOG("Instruction: Create"); return create(p, &args); }
     if (bytes_eq(p->data, IX_CREATE_V2, 8)) { LOG("Instruction: CreateV2"); return create_v2(p, &args); }
     if (bytes_eq(p->data, IX_MIGRATE, 8)) { LOG("Instruction: Migrate"); return migrate(p); }

@@ -10,7 +10,7 @@ typedef struct {
 } CreateArgs;
 
 /* CreateEvent of either create: the accounts are the mint, curve and user of the instruction. */
-typedef struct { const SolPubkey *mint, *curve, *user, *token_program; } CreatedCoin;
+typedef struct { const SolPubkey *mint, *curve, *user, *token_program, *quote_mint; } CreatedCoin;   /* quote NULL: SOL */
 
 /* Metaplex CreateMetadataAccountV3 (discriminant 33): DataV2 without creators/collection/uses,
    immutable, update authority = the mint authority PDA, as pump.fun coins have. */
@@ -73,7 +73,7 @@ NOINLINE void emit_create(const SolParams *p, const CreateArgs *args, const Crea
     put_u64(&w, c->virtual_token); put_u64(&w, c->virtual_sol); put_u64(&w, c->real_token); put_u64(&w, c->supply);
     put_key(&w, coin->token_program);
     put_u8(&w, args->is_mayhem_mode); put_u8(&w, args->is_cashback_enabled);
-    put_zeros(&w, 32);                      /* quote_mint: default = SOL */
+    if (coin->quote_mint) put_key(&w, coin->quote_mint); else put_zeros(&w, 32);   /* default = SOL */
     put_u64(&w, c->virtual_sol);            /* virtual_quote_reserves */
     emit(p, &w);
 }

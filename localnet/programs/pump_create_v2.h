@@ -82,6 +82,16 @@ NOINLINE u64 supply_curve_2022(const SolParams *p, const SolSignerSeeds *authori
     return token_2022_call(p, revoke_metas, 2, revoke, 3, authority);
 }
 
+/* a non-SOL quote must be Global's whitelisted quote mint, with its own token program; not for mayhem coins */
+NOINLINE u64 check_quote_mint_for_create(const SolParams *p, bool mayhem) {
+    const SolAccountInfo *a = p->ka, *quote = &a[V_QUOTE_MINT], *quote_tp = &a[V_QUOTE_MINT + 2];
+    if (mayhem) return fail(ERR_MAYHEM_MODE_QUOTE_MINT_NOT_ALLOWED);
+    if (!key_eq(quote->key, (const SolPubkey *)(a[V_GLOBAL].data + GLOBAL_WHITELISTED_QUOTE_MINTS))) return fail(ERR_QUOTE_MINT_NOT_WHITELISTED);
+    if (!is_token_program(quote_tp->key) || !key_eq(quote->owner, quote_tp->key)) return fail(ERR_INVALID_QUOTE_TOKEN_PROGRAM);
+    if (check_writable(&a[V_QUOTE_MINT + 1])) return ERR_CONSTRAINT_MUT;
+    return check_ata(&a[V_QUOTE_MINT + 1], a[V_CURVE].key, quote_tp, quote);
+}
+
 NOINLINE u64 create_v2(const SolParams *p, Reader *reader) {
     if (p->ka_num < V_ACCOUNTS) return fail(ERR_ACCOUNT_NOT_ENOUGH_KEYS);
     CreateArgs args;
@@ -112,11 +122,17 @@ NOINLINE u64 create_v2(const SolParams *p, Reader *reader) {
     if ((r = check_writable(&a[V_CURVE_ATA])) || (r = check_ata(&a[V_CURVE_ATA], curve->key, &a[V_TOKEN_PROGRAM], mint))) return r;
     if ((r = check_address(&a[V_EVENT_AUTHORITY], &EVENT_AUTHORITY_PDA)) || (r = check_address(&a[V_PROGRAM], p->program_id))) return r;
     if ((r = check_address(&a[V_SYSTEM], &SYSTEM_PROGRAM_ID))) return r;
-    /* a quote mint other than (wrapped) SOL is not supported here */
-    if (p->ka_num > V_QUOTE_MINT && !key_eq(a[V_QUOTE_MINT].key, &WSOL_MINT)) return fail(ERR_CONSTRAINT_ADDRESS);
+    /* remaining accounts 17-19 (COIN_CREATION.md): quote mint, the curve's quote ATA, quote token program */
+    const SolPubkey *quote = NULL;
+    if (p->ka_num > V_QUOTE_MINT && !key_eq(a[V_QUOTE_MINT].key, &WSOL_MINT)) {
+        if (p->ka_num < V_QUOTE_MINT + 3) return fail(ERR_ACCOUNT_NOT_ENOUGH_KEYS);
+        if ((r = check_quote_mint_for_create(p, args.is_mayhem_mode))) return r;
+        quote = a[V_QUOTE_MINT].key;
+    }
 
     u64 supply = rd64(g->data + GLOBAL_TOKEN_TOTAL_SUPPLY);
-    Curve c = {rd64(g->data + GLOBAL_INITIAL_VIRTUAL_TOKEN), rd64(g->data + GLOBAL_INITIAL_VIRTUAL_SOL),
+    u64 virtual_quote = rd64(g->data + (quote ? GLOBAL_INITIAL_VIRTUAL_QUOTE : GLOBAL_INITIAL_VIRTUAL_SOL));
+    Curve c = {rd64(g->data + GLOBAL_INITIAL_VIRTUAL_TOKEN), virtual_quote,
                rd64(g->data + GLOBAL_INITIAL_REAL_TOKEN), 0, supply, false};
     SolSignerSeeds authority_signer = {authority_seeds, 2};
     if ((r = create_mint_2022(p))) return r;
@@ -129,10 +145,12 @@ NOINLINE u64 create_v2(const SolParams *p, Reader *reader) {
     copy_bytes(curve->data + CURVE_CREATOR, args.creator, 32);
     curve->data[CURVE_IS_MAYHEM] = args.is_mayhem_mode;
     curve->data[CURVE_IS_CASHBACK] = args.is_cashback_enabled;
+    if (quote) copy_bytes(curve->data + CURVE_QUOTE_MINT, quote, 32);
     if ((r = create_curve_ata_2022(p))) return r;
+    if (quote && (r = create_ata(p, a[V_USER].key, curve->key, &a[V_QUOTE_MINT + 2], &a[V_QUOTE_MINT]))) return r;
     if ((r = write_token_metadata(p, &args, &authority_signer))) return r;
     if ((r = supply_curve_2022(p, &authority_signer, supply))) return r;
-    CreatedCoin coin = {mint->key, curve->key, a[V_USER].key, &TOKEN_2022_PROGRAM_ID};
+    CreatedCoin coin = {mint->key, curve->key, a[V_USER].key, &TOKEN_2022_PROGRAM_ID, quote};
     emit_create(p, &args, &coin, &c);
     return 0;
 }

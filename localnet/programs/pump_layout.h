@@ -9,6 +9,16 @@ static const u8 IX_BUY[8] = {0x66, 0x06, 0x3d, 0x12, 0x01, 0xda, 0xeb, 0xea};
 static const u8 IX_SELL[8] = {0x33, 0xe6, 0x85, 0xa4, 0x01, 0x7f, 0x83, 0xad};
 static const u8 IX_CREATE_V2[8] = {0xd6, 0x90, 0x4c, 0xec, 0x5f, 0x8b, 0x31, 0xb4};
 static const u8 IX_BUY_EXACT_SOL_IN[8] = {0x38, 0xfc, 0x74, 0x08, 0x9e, 0xdf, 0xcd, 0x5f};
+static const u8 IX_BUY_V2[8] = {0xb8, 0x17, 0xee, 0x61, 0x67, 0xc5, 0xd3, 0x3d};
+static const u8 IX_SELL_V2[8] = {0x5d, 0xf6, 0x82, 0x3c, 0xe7, 0xe9, 0x40, 0xb2};
+static const u8 IX_BUY_EXACT_QUOTE_IN_V2[8] = {0xc2, 0xab, 0x1c, 0x46, 0x68, 0x4d, 0x5b, 0x2f};
+static const u8 IX_BUY_V3[8] = {0x07, 0x05, 0x1d, 0xc4, 0xf5, 0x17, 0x65, 0x50};
+static const u8 IX_SELL_V3[8] = {0x1c, 0x92, 0xde, 0x77, 0x26, 0xc4, 0x69, 0xd5};
+static const u8 IX_BUY_EXACT_QUOTE_IN_V3[8] = {0xe1, 0xf7, 0x50, 0x1e, 0xd5, 0xb3, 0x84, 0x88};
+static const u8 IX_SWEEP_PROTOCOL_FEE[8] = {0x08, 0x30, 0xbe, 0x07, 0xb6, 0x44, 0xb7, 0xe5};
+static const u8 IX_SWEEP_CREATOR_FEE[8] = {0x20, 0xf6, 0xbf, 0x34, 0x08, 0xc9, 0x49, 0xba};
+static const u8 ACCOUNT_USER_VOLUME_ACCUMULATOR[8] = {0x56, 0xff, 0x70, 0x0e, 0x66, 0x35, 0x9a, 0xfa};
+static const u8 EVENT_SWEEP_BONDING_CURVE_FEE[8] = {0x74, 0x2b, 0x4d, 0xbd, 0x11, 0x7a, 0x48, 0x2b};
 static const u8 ACCOUNT_GLOBAL[8] = {0xa7, 0xe8, 0xe8, 0xb1, 0xc8, 0x6c, 0x72, 0x7f};
 static const u8 ACCOUNT_BONDING_CURVE[8] = {0x17, 0xb7, 0xf8, 0x37, 0x60, 0xd8, 0xac, 0x60};
 static const u8 EVENT_CREATE[8] = {0x1b, 0x72, 0xa9, 0x4d, 0xde, 0xeb, 0x63, 0x76};
@@ -58,6 +68,10 @@ static const u8 EVENT_IX_TAG[8] = {0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1
 #define CURVE_QUOTE_MINT 83                /* default key: SOL-paired */
 #define CURVE_SPACE 151                    /* legacy create: a mainnet curve after extend_account */
 #define CURVE_V2_SPACE 115                 /* create_v2 makes the curve this size (mainnet tx of 2026) */
+/* appended by the v3 upgrade (SWEEP_FEES.md "Account layout"); offsets assumed: the public IDL at hand predates them */
+#define CURVE_PROTOCOL_FEES 115
+#define CURVE_CREATOR_FEE_WAITING 123
+#define CURVE_V3_SPACE 131
 
 #define TOKEN_DECIMALS 6
 #define MINT_SPACE 82
@@ -93,6 +107,11 @@ static const u8 EVENT_IX_TAG[8] = {0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1
 #define ERR_BUY_SLIPPAGE_BELOW_MIN_TOKENS_OUT 6042
 #define ERR_BUYBACK_FEE_RECIPIENT_NOT_AUTHORIZED 6057
 #define ERR_BUYBACK_FEE_RECIPIENT_MISSING 6062
+#define ERR_UNSUPPORTED_QUOTE_MINT 6063
+#define ERR_INVALID_QUOTE_TOKEN_PROGRAM 6064
+#define ERR_QUOTE_MINT_NOT_WHITELISTED 6068
+#define ERR_MAYHEM_MODE_QUOTE_MINT_NOT_ALLOWED 6071
+#define ERR_CASHBACK_COIN_NOT_SUPPORTED 6094
 
 typedef struct {
     u64 virtual_token, virtual_sol, real_token, real_sol, supply;
@@ -158,6 +177,9 @@ typedef struct {
     bool is_buy, track_volume, mayhem;
     const char *ix_name;
     const Curve *after;
+    bool v3;
+    u64 creator_fee_unclaimed;
+    const SolPubkey *quote_mint;            /* NULL: SOL */
 } Trade;
 
 /* TradeEvent in the field order of the IDL, up to real_quote_reserves (the mainnet sample's length). */
@@ -179,8 +201,11 @@ static void emit_trade(const SolParams *p, const Trade *t, i64 now) {
     put_zeros(&w, 8 * 2);                   /* cashback bps, cashback: no cashback coins here */
     put_u64(&w, t->buyback_bps); put_u64(&w, t->buyback_fee);
     put_u32(&w, 0);                         /* shareholders: empty vec */
-    put_zeros(&w, 32);                      /* quote_mint: default = SOL */
+    if (t->quote_mint) put_key(&w, t->quote_mint); else put_zeros(&w, 32);   /* default = SOL */
     put_u64(&w, t->sol_amount); put_u64(&w, t->after->virtual_sol); put_u64(&w, t->after->real_sol);
+    if (t->v3) {                            /* October 2026 tail: holder_rewards_bps, holder_rewards, creator_fee_unclaimed */
+        put_zeros(&w, 16); put_u64(&w, t->creator_fee_unclaimed);
+    }
     emit(p, &w);
 }
 

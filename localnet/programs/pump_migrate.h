@@ -2,6 +2,7 @@
  * The curve's tokens go to the pool authority's token account, its real SOL less
  * Global.pool_migration_fee to the pool authority's WSOL account (the fee to Global.withdraw_authority),
  * then a CPI signed by the pool-authority PDA seeds the coin's canonical PumpSwap pool.
+ * SPL Token and Token-2022 (create_v2) coins, SOL-paired only.
  * Differences from mainnet: `user` must be writable (it pays the rent of the pool and its token
  * accounts); no LP mint is created, so lp_mint and user_pool_token_account are passed but unused. */
 #pragma once
@@ -14,14 +15,10 @@ enum { MG_GLOBAL, MG_WITHDRAW_AUTHORITY, MG_MINT, MG_CURVE, MG_CURVE_ATA, MG_USE
 
 typedef struct { u8 curve_bump, authority_bump; } MigrateBumps;
 
-/* ATA CreateIdempotent (1), paid by `payer` */
-static u64 create_ata_idempotent(const SolParams *p, const SolPubkey *payer, const SolPubkey *ata,
-                                 const SolPubkey *owner, const SolPubkey *mint) {
-    u8 data[1] = {1};
-    SolAccountMeta metas[6] = {{payer, true, true}, {ata, true, false}, {owner, false, false}, {mint, false, false},
-                               {&SYSTEM_PROGRAM_ID, false, false}, {&TOKEN_PROGRAM_ID, false, false}};
-    Call c = {&ATA_PROGRAM_ID, metas, 6, data, 1};
-    return invoke_call(p, &c, NULL);
+/* The coin's token program: Token-2022 (passed as token_2022_program) for create_v2 coins, else SPL Token. */
+static const SolAccountInfo *base_program_of(const SolParams *p) {
+    const SolAccountInfo *a = p->ka;
+    return key_eq(a[MG_MINT].owner, &TOKEN_2022_PROGRAM_ID) ? &a[MG_TOKEN_2022] : &a[MG_TOKEN_PROGRAM];
 }
 
 NOINLINE u64 check_migrate_accounts(const SolParams *p, MigrateBumps *bumps) {
@@ -35,7 +32,10 @@ NOINLINE u64 check_migrate_accounts(const SolParams *p, MigrateBumps *bumps) {
         return fail(ERR_CONSTRAINT_HAS_ONE);
     if ((r = check_writable(&a[MG_CURVE])) || (r = check_curve_pda(&a[MG_CURVE], mint, p->program_id, &bumps->curve_bump))) return r;
     if ((r = check_address(&a[MG_TOKEN_PROGRAM], &TOKEN_PROGRAM_ID)) || (r = check_address(&a[MG_SYSTEM], &SYSTEM_PROGRAM_ID))) return r;
-    if ((r = check_writable(&a[MG_CURVE_ATA])) || (r = check_ata(&a[MG_CURVE_ATA], a[MG_CURVE].key, &a[MG_TOKEN_PROGRAM], mint))) return r;
+    if ((r = check_address(&a[MG_TOKEN_2022], &TOKEN_2022_PROGRAM_ID))) return r;
+    const SolAccountInfo *base_program = base_program_of(p);
+    if (!key_eq(mint->owner, base_program->key)) return fail(ERR_ACCOUNT_OWNED_BY_WRONG_PROGRAM);
+    if ((r = check_writable(&a[MG_CURVE_ATA])) || (r = check_ata(&a[MG_CURVE_ATA], a[MG_CURVE].key, base_program, mint))) return r;
     if ((r = check_signer(&a[MG_USER])) || (r = check_writable(&a[MG_USER]))) return r;
     if ((r = check_address(&a[MG_PUMP_AMM], &PUMP_AMM_PROGRAM_ID)) || (r = check_address(&a[MG_AMM_CONFIG], &PUMP_AMM_GLOBAL_CONFIG))) return r;
     if ((r = check_address(&a[MG_WSOL_MINT], &WSOL_MINT)) || (r = check_address(&a[MG_ATA_PROGRAM], &ATA_PROGRAM_ID))) return r;
@@ -43,7 +43,7 @@ NOINLINE u64 check_migrate_accounts(const SolParams *p, MigrateBumps *bumps) {
     if ((r = check_address(&a[MG_EVENT_AUTHORITY], &EVENT_AUTHORITY_PDA)) || (r = check_address(&a[MG_PROGRAM], p->program_id))) return r;
     SolSignerSeed seeds[2] = {{(const u8 *)"pool-authority", 14}, {mint->key->x, 32}};
     if ((r = check_pda(authority, seeds, 2, p->program_id, &bumps->authority_bump))) return r;
-    if ((r = check_writable(&a[MG_AUTHORITY_BASE])) || (r = check_ata(&a[MG_AUTHORITY_BASE], authority->key, &a[MG_TOKEN_PROGRAM], mint))) return r;
+    if ((r = check_writable(&a[MG_AUTHORITY_BASE])) || (r = check_ata(&a[MG_AUTHORITY_BASE], authority->key, base_program, mint))) return r;
     if ((r = check_writable(&a[MG_AUTHORITY_QUOTE])) || (r = check_ata(&a[MG_AUTHORITY_QUOTE], authority->key, &a[MG_TOKEN_PROGRAM], &a[MG_WSOL_MINT]))) return r;
     /* the pool and its vaults are checked by the pool program */
     return 0;
@@ -52,12 +52,13 @@ NOINLINE u64 check_migrate_accounts(const SolParams *p, MigrateBumps *bumps) {
 /* The token accounts the migration fills: the pool authority's (staging) and the pool's vaults. */
 NOINLINE u64 create_migration_token_accounts(const SolParams *p) {
     const SolAccountInfo *a = p->ka;
-    const SolPubkey *payer = a[MG_USER].key, *mint = a[MG_MINT].key, *wsol = a[MG_WSOL_MINT].key;
+    const SolPubkey *payer = a[MG_USER].key;
+    const SolAccountInfo *mint = &a[MG_MINT], *wsol = &a[MG_WSOL_MINT], *base_program = base_program_of(p);
     u64 r;
-    if ((r = create_ata_idempotent(p, payer, a[MG_AUTHORITY_BASE].key, a[MG_POOL_AUTHORITY].key, mint))) return r;
-    if ((r = create_ata_idempotent(p, payer, a[MG_AUTHORITY_QUOTE].key, a[MG_POOL_AUTHORITY].key, wsol))) return r;
-    if ((r = create_ata_idempotent(p, payer, a[MG_POOL_BASE].key, a[MG_POOL].key, mint))) return r;
-    return create_ata_idempotent(p, payer, a[MG_POOL_QUOTE].key, a[MG_POOL].key, wsol);
+    if ((r = create_ata(p, payer, a[MG_POOL_AUTHORITY].key, base_program, mint))) return r;
+    if ((r = create_ata(p, payer, a[MG_POOL_AUTHORITY].key, &a[MG_TOKEN_PROGRAM], wsol))) return r;
+    if ((r = create_ata(p, payer, a[MG_POOL].key, base_program, mint))) return r;
+    return create_ata(p, payer, a[MG_POOL].key, &a[MG_TOKEN_PROGRAM], wsol);
 }
 
 /* PumpSwap `migrate(base_in, quote_in)`, signed by the pool authority: creates the canonical pool
@@ -66,16 +67,16 @@ NOINLINE u64 seed_pool(const SolParams *p, u64 base, u64 quote, u8 authority_bum
     const SolAccountInfo *a = p->ka;
     u8 data[24];
     copy_bytes(data, IX_MIGRATE, 8); wr64(data + 8, base); wr64(data + 16, quote);
-    SolAccountMeta metas[15] = {
+    SolAccountMeta metas[16] = {
         {a[MG_USER].key, true, true}, {a[MG_AMM_CONFIG].key, false, false}, {a[MG_POOL].key, true, false},
         {a[MG_POOL_AUTHORITY].key, false, true}, {a[MG_MINT].key, false, false}, {a[MG_WSOL_MINT].key, false, false},
         {a[MG_CURVE].key, false, false}, {a[MG_AUTHORITY_BASE].key, true, false}, {a[MG_AUTHORITY_QUOTE].key, true, false},
         {a[MG_POOL_BASE].key, true, false}, {a[MG_POOL_QUOTE].key, true, false}, {a[MG_SYSTEM].key, false, false},
         {a[MG_TOKEN_PROGRAM].key, false, false}, {a[MG_AMM_EVENT_AUTHORITY].key, false, false},
-        {a[MG_PUMP_AMM].key, false, false}};
+        {a[MG_PUMP_AMM].key, false, false}, {base_program_of(p)->key, false, false}};
     SolSignerSeed seeds[3] = {{(const u8 *)"pool-authority", 14}, {a[MG_MINT].key->x, 32}, {&authority_bump, 1}};
     SolSignerSeeds signer = {seeds, 3};
-    Call c = {&PUMP_AMM_PROGRAM_ID, metas, 15, data, 24};
+    Call c = {&PUMP_AMM_PROGRAM_ID, metas, 16, data, 24};
     return invoke_call(p, &c, &signer);
 }
 
@@ -104,6 +105,8 @@ NOINLINE u64 migrate(const SolParams *p) {
     Curve c;
     curve_read(curve->data, &c);
     if (!c.complete) return fail(ERR_BONDING_CURVE_NOT_COMPLETE);
+    if (curve->data_len >= CURVE_V2_SPACE && !key_is_zero((const SolPubkey *)(curve->data + CURVE_QUOTE_MINT)))
+        return fail(ERR_UNSUPPORTED_QUOTE_MINT);   /* the local pool pairs with WSOL only */
     if (c.real_sol == 0) { LOG("Bonding curve already migrated"); return 0; }   /* idempotent, as on mainnet */
     Migration m;
     m.fee = rd64(a[MG_GLOBAL].data + GLOBAL_POOL_MIGRATION_FEE);
@@ -114,11 +117,10 @@ NOINLINE u64 migrate(const SolParams *p) {
 
     SolSignerSeed seeds[3] = {{(const u8 *)"bonding-curve", 13}, {a[MG_MINT].key->x, 32}, {&bumps.curve_bump, 1}};
     SolSignerSeeds curve_signer = {seeds, 3};
-    u8 data[9];
-    data[0] = 3; wr64(data + 1, m.base);    /* SPL Token Transfer, signed by the curve */
-    SolAccountMeta metas[3] = {{a[MG_CURVE_ATA].key, true, false}, {a[MG_AUTHORITY_BASE].key, true, false}, {curve->key, false, true}};
-    Call transfer = {&TOKEN_PROGRAM_ID, metas, 3, data, 9};
-    if ((r = invoke_call(p, &transfer, &curve_signer))) return r;
+    TradeAccounts base = {0};               /* the coin's program and mint, for token_transfer */
+    base.token_program = base_program_of(p); base.mint = &a[MG_MINT];
+    TokenMove move = {a[MG_CURVE_ATA].key, a[MG_AUTHORITY_BASE].key, curve->key, m.base, &curve_signer};
+    if ((r = token_transfer(p, &base, &move))) return r;
 
     /* the curve is ours: its SOL moves directly (the event's self-CPI carries the change), then the
        WSOL account is synced to its lamports */

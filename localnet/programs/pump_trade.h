@@ -18,6 +18,11 @@ typedef struct {
     Curve c;
     bool mayhem;
     const SolPubkey *creator;
+    bool keep_fees;                         /* v3: protocol and creator fee stay on the curve (SWEEP_FEES.md) */
+    bool topup_vault;                       /* v2 sell: the seller tops the creator vault up to rent-exempt */
+    bool token_quote;                       /* the curve trades against a quote token (USDC), not SOL */
+    const SolAccountInfo *quote_mint, *quote_tp, *curve_quote_ata, *user_quote_ata, *fee_quote_ata,
+        *buyback_quote_ata, *vault_quote_ata;
 } TradeAccounts;
 
 static bool key_in(const SolPubkey *k, const u8 *list, int n) {
@@ -34,7 +39,6 @@ static u64 check_trade_fee_recipient(const TradeAccounts *t) {
     return ok ? 0 : fail(ERR_NOT_AUTHORIZED);
 }
 
-static bool is_token_program(const SolPubkey *k) { return key_eq(k, &TOKEN_PROGRAM_ID) || key_eq(k, &TOKEN_2022_PROGRAM_ID); }
 
 NOINLINE u64 check_trade_accounts(const SolParams *p, TradeAccounts *t) {
     u64 r;
@@ -110,18 +114,44 @@ static u64 check_account_count(const SolParams *p, u64 idl, u64 full) {
     return 0;
 }
 
+/* v3 trades record the fees they keep in the curve's appended protocol_fees / creator_fee fields */
+static void keep_fees_on_curve(TradeAccounts *t, const Fees *f) {
+    u8 *d = t->curve->data;
+    wr64(d + CURVE_PROTOCOL_FEES, rd64(d + CURVE_PROTOCOL_FEES) + f->fee - f->buyback_fee);
+    wr64(d + CURVE_CREATOR_FEE_WAITING, rd64(d + CURVE_CREATOR_FEE_WAITING) + f->creator_fee);
+}
+
+/* the event's fee_recipient: the zero key when the fee stays on the curve (TRADE_V3.md) */
+static const SolPubkey *fee_paid_to(const TradeAccounts *t) { return t->keep_fees ? &SYSTEM_PROGRAM_ID : t->fee_recipient->key; }
+
+static u64 creator_fee_waiting(const TradeAccounts *t) {
+    return t->curve->data_len >= CURVE_V3_SPACE ? rd64(t->curve->data + CURVE_CREATOR_FEE_WAITING) : 0;
+}
+
+static const SolPubkey *quote_of(const TradeAccounts *t) { return t->token_quote ? t->quote_mint->key : NULL; }
+
+#include "pump_quote.h"
+
 /* Pays sol + fees, moves the tokens, updates the curve, emits TradeEvent (and CompleteEvent). */
 NOINLINE u64 settle_buy(const SolParams *p, TradeAccounts *t, const BuyFill *fill) {
     u64 r, tokens = fill->tokens, sol_cost = fill->sol_cost;
     const Fees *f = &fill->f;
     const SolPubkey *user = t->user->key;
-    if ((r = system_transfer(p, user, t->curve->key, sol_cost))) return r;
-    if ((r = system_transfer(p, user, t->buyback->key, f->buyback_fee))) return r;
-    if ((r = system_transfer(p, user, t->fee_recipient->key, f->fee - f->buyback_fee))) return r;
-    /* an empty vault must end rent-exempt: the buyer tops it up (as buy_v2 documents) */
-    u64 vault_topup = 0, vault_lamports = *t->creator_vault->lamports, vault_min = rent_exempt_minimum(0);
-    if (f->creator_fee && vault_lamports + f->creator_fee < vault_min) vault_topup = vault_min - vault_lamports - f->creator_fee;
-    if ((r = system_transfer(p, user, t->creator_vault->key, f->creator_fee + vault_topup))) return r;
+    if (t->token_quote) {
+        if ((r = pay_buy_in_quote(p, t, f, sol_cost))) return r;
+    } else if (t->keep_fees) {              /* v3: the curve keeps both fees, the buyback share is paid now */
+        if ((r = system_transfer(p, user, t->curve->key, sol_cost + f->fee - f->buyback_fee + f->creator_fee))) return r;
+        if ((r = system_transfer(p, user, t->buyback->key, f->buyback_fee))) return r;
+        keep_fees_on_curve(t, f);
+    } else {
+        if ((r = system_transfer(p, user, t->curve->key, sol_cost))) return r;
+        if ((r = system_transfer(p, user, t->buyback->key, f->buyback_fee))) return r;
+        if ((r = system_transfer(p, user, t->fee_recipient->key, f->fee - f->buyback_fee))) return r;
+        /* an empty vault must end rent-exempt: the buyer tops it up (as buy_v2 documents) */
+        u64 vault_topup = 0, vault_lamports = *t->creator_vault->lamports, vault_min = rent_exempt_minimum(0);
+        if (f->creator_fee && vault_lamports + f->creator_fee < vault_min) vault_topup = vault_min - vault_lamports - f->creator_fee;
+        if ((r = system_transfer(p, user, t->creator_vault->key, f->creator_fee + vault_topup))) return r;
+    }
 
     SolSignerSeed seeds[3] = {{(const u8 *)"bonding-curve", 13}, {t->mint->key->x, 32}, {&t->curve_bump, 1}};
     SolSignerSeeds signer = {seeds, 3};
@@ -134,12 +164,26 @@ NOINLINE u64 settle_buy(const SolParams *p, TradeAccounts *t, const BuyFill *fil
     if (c->real_token == 0) c->complete = true;
     curve_write(t->curve->data, c);
     i64 now = clock_unix_timestamp();
-    Trade ev = {t->mint->key, user, t->fee_recipient->key, t->creator, sol_cost, tokens, f->fee_bps, f->fee,
+    Trade ev = {t->mint->key, user, fee_paid_to(t), t->creator, sol_cost, tokens, f->fee_bps, f->fee,
                 f->creator_fee_bps, f->creator_fee, f->buyback_bps, f->buyback_fee, true, fill->track_volume, t->mayhem,
-                fill->ix_name, c};
+                fill->ix_name, c, t->keep_fees, creator_fee_waiting(t), quote_of(t)};
     emit_trade(p, &ev, now);
     if (c->complete) emit_complete(p, user, t->mint->key, t->curve->key, now);
     return 0;
+}
+
+typedef struct { u64 amount, limit; bool track_volume; const char *ix_name; } BuyOrder;
+
+/* `amount` tokens for at most `limit` lamports, fees included; the real program sells at most what is left */
+NOINLINE u64 buy_tokens(const SolParams *p, TradeAccounts *t, const BuyOrder *o) {
+    u64 r, tokens = o->amount < t->c.real_token ? o->amount : t->c.real_token;
+    if (tokens == 0 || tokens >= t->c.virtual_token) return fail(ERR_BONDING_CURVE_COMPLETE);
+    BuyFill fill = {tokens, 0, {0}, o->track_volume, o->ix_name};
+    if (!mul_div(t->c.virtual_sol, tokens, t->c.virtual_token - tokens, false, &fill.sol_cost)) return fail(ERR_ARITHMETIC_OVERFLOW);
+    fill.sol_cost += 1;
+    if ((r = fees_on(t, fill.sol_cost, &fill.f))) return r;
+    if (fill.sol_cost + fill.f.fee + fill.f.creator_fee > o->limit) return fail(ERR_TOO_MUCH_SOL_REQUIRED);
+    return settle_buy(p, t, &fill);
 }
 
 /* buy: `amount` tokens for at most max_sol_cost lamports, fees included */
@@ -153,15 +197,39 @@ NOINLINE u64 buy(const SolParams *p, Reader *args) {
     TradeAccounts t;
     load_buy_accounts(p, &t);
     if ((r = check_trade_accounts(p, &t))) return r;
-    /* the real program sells at most what is left on the curve */
-    u64 tokens = amount < t.c.real_token ? amount : t.c.real_token;
-    if (tokens == 0 || tokens >= t.c.virtual_token) return fail(ERR_BONDING_CURVE_COMPLETE);
-    BuyFill fill = {tokens, 0, {0}, track_volume, "buy"};
-    if (!mul_div(t.c.virtual_sol, tokens, t.c.virtual_token - tokens, false, &fill.sol_cost)) return fail(ERR_ARITHMETIC_OVERFLOW);
-    fill.sol_cost += 1;
-    if ((r = fees_on(&t, fill.sol_cost, &fill.f))) return r;
-    if (fill.sol_cost + fill.f.fee + fill.f.creator_fee > max_sol_cost) return fail(ERR_TOO_MUCH_SOL_REQUIRED);
-    return settle_buy(p, &t, &fill);
+    BuyOrder order = {amount, max_sol_cost, track_volume, "buy"};
+    return buy_tokens(p, &t, &order);
+}
+
+/* spend `amount` (fees included) for at least `limit` tokens; see buy_exact_sol_in */
+NOINLINE u64 buy_exact_in(const SolParams *p, TradeAccounts *t, const BuyOrder *o) {
+    u64 r, spendable = o->amount, min_tokens_out = o->limit;
+    const u8 *g = t->global->data;
+    u64 total_bps = rd64(g + GLOBAL_FEE_BPS) + (key_is_zero(t->creator) ? 0 : rd64(g + GLOBAL_CREATOR_FEE_BPS));
+    u64 sol, tokens;
+    if (!mul_div(spendable, 10000, 10000 + total_bps, false, &sol)) return fail(ERR_ARITHMETIC_OVERFLOW);
+    /* fees round up: step down until sol and its fees fit the spend (at most a lamport or two) */
+    for (int i = 0; i < 4 && sol > 2; i++) {
+        Fees probe;
+        if ((r = fees_on(t, sol, &probe))) return r;
+        if (sol + probe.fee + probe.creator_fee <= spendable) break;
+        sol -= 1;
+    }
+    if (sol < 2) return fail(ERR_BUY_NOT_ENOUGH_SOL_TO_COVER_FEES);
+    if (t->c.virtual_sol + sol < sol) return fail(ERR_ARITHMETIC_OVERFLOW);
+    if (!mul_div(t->c.virtual_token, sol - 1, t->c.virtual_sol + sol - 1, false, &tokens)) return fail(ERR_ARITHMETIC_OVERFLOW);
+    if (tokens > t->c.real_token) {         /* the last buy of a curve: what is left, at the buy price */
+        tokens = t->c.real_token;
+        if (tokens == 0 || tokens >= t->c.virtual_token) return fail(ERR_BONDING_CURVE_COMPLETE);
+        if (!mul_div(t->c.virtual_sol, tokens, t->c.virtual_token - tokens, false, &sol)) return fail(ERR_ARITHMETIC_OVERFLOW);
+        sol += 1;
+    }
+    if (tokens == 0) return fail(ERR_BUY_ZERO_AMOUNT);
+    if (tokens < min_tokens_out) return fail(ERR_BUY_SLIPPAGE_BELOW_MIN_TOKENS_OUT);
+    BuyFill fill = {tokens, sol, {0}, o->track_volume, o->ix_name};
+    if ((r = fees_on(t, sol, &fill.f))) return r;
+    if (sol + fill.f.fee + fill.f.creator_fee > spendable) return fail(ERR_BUY_NOT_ENOUGH_SOL_TO_COVER_FEES);
+    return settle_buy(p, t, &fill);
 }
 
 /* buy_exact_sol_in: spend spendable_sol_in (fees included) for at least min_tokens_out. As the
@@ -177,25 +245,57 @@ NOINLINE u64 buy_exact_sol_in(const SolParams *p, Reader *args) {
     TradeAccounts t;
     load_buy_accounts(p, &t);
     if ((r = check_trade_accounts(p, &t))) return r;
-    const u8 *g = t.global->data;
-    u64 total_bps = rd64(g + GLOBAL_FEE_BPS) + (key_is_zero(t.creator) ? 0 : rd64(g + GLOBAL_CREATOR_FEE_BPS));
-    u64 sol, tokens;
-    if (!mul_div(spendable, 10000, 10000 + total_bps, false, &sol)) return fail(ERR_ARITHMETIC_OVERFLOW);
-    if (sol < 2) return fail(ERR_BUY_NOT_ENOUGH_SOL_TO_COVER_FEES);
-    if (t.c.virtual_sol + sol < sol) return fail(ERR_ARITHMETIC_OVERFLOW);
-    if (!mul_div(t.c.virtual_token, sol - 1, t.c.virtual_sol + sol - 1, false, &tokens)) return fail(ERR_ARITHMETIC_OVERFLOW);
-    if (tokens > t.c.real_token) {          /* the last buy of a curve: what is left, at the buy price */
-        tokens = t.c.real_token;
-        if (tokens == 0 || tokens >= t.c.virtual_token) return fail(ERR_BONDING_CURVE_COMPLETE);
-        if (!mul_div(t.c.virtual_sol, tokens, t.c.virtual_token - tokens, false, &sol)) return fail(ERR_ARITHMETIC_OVERFLOW);
-        sol += 1;
+    BuyOrder order = {spendable, min_tokens_out, track_volume, "buy_exact_sol_in"};
+    return buy_exact_in(p, &t, &order);
+}
+
+/* sells `tokens` for at least min_sol_output lamports after fees; the curve is ours: lamports move directly */
+NOINLINE u64 sell_tokens(const SolParams *p, TradeAccounts *t, u64 tokens, u64 min_sol_output, const char *ix_name) {
+    u64 r;
+    Curve *c = &t->c;
+    u64 sol_out;
+    if (c->virtual_token + tokens < tokens) return fail(ERR_ARITHMETIC_OVERFLOW);
+    if (!mul_div(c->virtual_sol, tokens, c->virtual_token + tokens, false, &sol_out)) return fail(ERR_ARITHMETIC_OVERFLOW);
+    if (sol_out > c->real_sol) return fail(ERR_ARITHMETIC_OVERFLOW);
+    Fees f;
+    if ((r = fees_on(t, sol_out, &f))) return r;
+    if (f.fee + f.creator_fee > sol_out) return fail(ERR_TOO_LITTLE_SOL_RECEIVED);
+    u64 net = sol_out - f.fee - f.creator_fee;
+    if (net < min_sol_output) return fail(ERR_TOO_LITTLE_SOL_RECEIVED);
+    u64 vault_min = rent_exempt_minimum(0);
+    if (!t->token_quote && !t->keep_fees && f.creator_fee && *t->creator_vault->lamports + f.creator_fee < vault_min) {
+        /* v2 documents a top-up by the seller; legacy sell: every buy left the vault rent-exempt */
+        if (!t->topup_vault) return fail(ERR_NOT_AUTHORIZED);
+        if ((r = system_transfer(p, t->user->key, t->creator_vault->key, vault_min - *t->creator_vault->lamports - f.creator_fee))) return r;
     }
-    if (tokens == 0) return fail(ERR_BUY_ZERO_AMOUNT);
-    if (tokens < min_tokens_out) return fail(ERR_BUY_SLIPPAGE_BELOW_MIN_TOKENS_OUT);
-    BuyFill fill = {tokens, sol, {0}, track_volume, "buy_exact_sol_in"};
-    if ((r = fees_on(&t, sol, &fill.f))) return r;
-    if (sol + fill.f.fee + fill.f.creator_fee > spendable) return fail(ERR_BUY_NOT_ENOUGH_SOL_TO_COVER_FEES);
-    return settle_buy(p, &t, &fill);
+
+    TokenMove move = {t->user_ata->key, t->curve_ata->key, t->user->key, tokens, NULL};
+    if ((r = token_transfer(p, t, &move))) return r;
+    if (t->token_quote) {
+        if ((r = pay_sell_in_quote(p, t, &f, net))) return r;
+        if (t->keep_fees) keep_fees_on_curve(t, &f);
+    } else if (t->keep_fees) {
+        *t->curve->lamports -= net + f.buyback_fee;
+        *t->user->lamports += net;
+        *t->buyback->lamports += f.buyback_fee;
+        keep_fees_on_curve(t, &f);
+    } else {
+        *t->curve->lamports -= net + f.buyback_fee;
+        *t->user->lamports += net;
+        *t->buyback->lamports += f.buyback_fee;
+        *t->curve->lamports -= f.fee - f.buyback_fee + f.creator_fee;
+        *t->fee_recipient->lamports += f.fee - f.buyback_fee;
+        *t->creator_vault->lamports += f.creator_fee;
+    }
+
+    c->virtual_sol -= sol_out; c->real_sol -= sol_out;
+    c->virtual_token += tokens; c->real_token += tokens;
+    curve_write(t->curve->data, c);
+    Trade ev = {t->mint->key, t->user->key, fee_paid_to(t), t->creator, sol_out, tokens, f.fee_bps, f.fee,
+                f.creator_fee_bps, f.creator_fee, f.buyback_bps, f.buyback_fee, false, false, t->mayhem, ix_name, c,
+                t->keep_fees, creator_fee_waiting(t), quote_of(t)};
+    emit_trade(p, &ev, clock_unix_timestamp());
+    return 0;
 }
 
 NOINLINE u64 sell(const SolParams *p, Reader *args) {
@@ -209,33 +309,5 @@ NOINLINE u64 sell(const SolParams *p, Reader *args) {
                        &a[S_USER], &a[S_SYSTEM], &a[S_TOKEN_PROGRAM], &a[S_CREATOR_VAULT], &a[S_EVENT_AUTHORITY],
                        &a[S_PROGRAM], &a[S_FEE_CONFIG], &a[S_FEE_PROGRAM], &a[S_CURVE_V2], &a[S_BUYBACK]};
     if ((r = check_trade_accounts(p, &t))) return r;
-    Curve *c = &t.c;
-    u64 sol_out;
-    if (c->virtual_token + tokens < tokens) return fail(ERR_ARITHMETIC_OVERFLOW);
-    if (!mul_div(c->virtual_sol, tokens, c->virtual_token + tokens, false, &sol_out)) return fail(ERR_ARITHMETIC_OVERFLOW);
-    if (sol_out > c->real_sol) return fail(ERR_ARITHMETIC_OVERFLOW);
-    Fees f;
-    if ((r = fees_on(&t, sol_out, &f))) return r;
-    if (f.fee + f.creator_fee > sol_out) return fail(ERR_TOO_LITTLE_SOL_RECEIVED);
-    u64 net = sol_out - f.fee - f.creator_fee;
-    if (net < min_sol_output) return fail(ERR_TOO_LITTLE_SOL_RECEIVED);
-    /* every buy leaves the vault rent-exempt, so this only guards a vault emptied by other means */
-    if (f.creator_fee && *t.creator_vault->lamports + f.creator_fee < rent_exempt_minimum(0)) return fail(ERR_NOT_AUTHORIZED);
-
-    TokenMove move = {t.user_ata->key, t.curve_ata->key, t.user->key, tokens, NULL};
-    if ((r = token_transfer(p, &t, &move))) return r;
-    /* the curve is ours: move its lamports directly */
-    *t.curve->lamports -= sol_out;
-    *t.user->lamports += net;
-    *t.fee_recipient->lamports += f.fee - f.buyback_fee;
-    *t.buyback->lamports += f.buyback_fee;
-    *t.creator_vault->lamports += f.creator_fee;
-
-    c->virtual_sol -= sol_out; c->real_sol -= sol_out;
-    c->virtual_token += tokens; c->real_token += tokens;
-    curve_write(t.curve->data, c);
-    Trade ev = {t.mint->key, t.user->key, t.fee_recipient->key, t.creator, sol_out, tokens, f.fee_bps, f.fee,
-                f.creator_fee_bps, f.creator_fee, f.buyback_bps, f.buyback_fee, false, false, t.mayhem, "sell", c};
-    emit_trade(p, &ev, clock_unix_timestamp());
-    return 0;
+    return sell_tokens(p, &t, tokens, min_sol_output, "sell");
 }

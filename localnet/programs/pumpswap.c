@@ -78,8 +78,8 @@ static u64 need(bool ok, u64 code) { return ok ? 0 : fail(code); }
 static u64 token_amount(const SolAccountInfo *a) { return a->data_len >= 72 ? rd64(a->data + TOKEN_ACCOUNT_AMOUNT) : 0; }
 static u64 fee_ceil(u64 amount, u64 bps, u64 *out) { return mul_div(amount, bps, 10000, true, out); }
 
-static bool is_ata(const SolPubkey *ata, const SolPubkey *owner, const SolPubkey *mint) {
-    SolSignerSeed seeds[3] = {{owner->x, 32}, {TOKEN_PROGRAM_ID.x, 32}, {mint->x, 32}};
+static bool is_ata(const SolPubkey *ata, const SolPubkey *owner, const SolPubkey *mint, const SolPubkey *token_program) {
+    SolSignerSeed seeds[3] = {{owner->x, 32}, {token_program->x, 32}, {mint->x, 32}};
     SolPubkey derived;
     u8 bump;
     return find_pda(seeds, 3, &ATA_PROGRAM_ID, &derived, &bump) && key_eq(&derived, ata);
@@ -108,16 +108,30 @@ static void pool_seeds(PoolSeeds *s, const u8 *index, const SolPubkey *creator, 
     s->seeds[5] = (SolSignerSeed){&s->bump, 1};
 }
 
-/* BPF calls take at most five arguments, hence the struct */
-typedef struct { const SolPubkey *from, *to, *authority; u64 amount; } Move;
+/* BPF calls take at most five arguments, hence the struct. mint: NULL for SPL Token moves; a
+   Token-2022 base mint's account for TransferChecked (its mints may carry extensions). */
+typedef struct { const SolPubkey *from, *to, *authority; u64 amount; const SolAccountInfo *mint; } Move;
 static u64 token_transfer(const SolParams *p, const Move *mv, const SolSignerSeeds *signer) {
     Move m = *mv;
     if (m.amount == 0) return 0;
-    u8 data[9];
-    data[0] = 3; wr64(data + 1, m.amount);
-    SolAccountMeta metas[3] = {{m.from, true, false}, {m.to, true, false}, {m.authority, false, true}};
-    Call c = {&TOKEN_PROGRAM_ID, metas, 3, data, 9};
+    u8 data[10];
+    wr64(data + 1, m.amount);
+    if (!m.mint || !key_eq(m.mint->owner, &TOKEN_2022_PROGRAM_ID)) {
+        data[0] = 3;
+        SolAccountMeta metas[3] = {{m.from, true, false}, {m.to, true, false}, {m.authority, false, true}};
+        Call c = {&TOKEN_PROGRAM_ID, metas, 3, data, 9};
+        return invoke_call(p, &c, signer);
+    }
+    data[0] = 12; data[9] = m.mint->data_len > 44 ? m.mint->data[44] : 0;
+    SolAccountMeta metas[4] = {{m.from, true, false}, {m.mint->key, false, false}, {m.to, true, false}, {m.authority, false, true}};
+    Call c = {&TOKEN_2022_PROGRAM_ID, metas, 4, data, 10};
     return invoke_call(p, &c, signer);
+}
+
+/* the base mint's token program: SPL Token or Token-2022, as the account passed and the mint's owner agree */
+static bool base_program_ok(const SolAccountInfo *program, const SolAccountInfo *mint) {
+    bool known = key_eq(program->key, &TOKEN_PROGRAM_ID) || key_eq(program->key, &TOKEN_2022_PROGRAM_ID);
+    return known && key_eq(mint->owner, program->key);
 }
 
 /* ---------- buy / sell ---------- */
@@ -143,7 +157,7 @@ static u64 check_swap_accounts(const SolParams *p, Swap *s, PoolSeeds *seeds) {
                   && key_eq(a[T_QUOTE_MINT].key, (const SolPubkey *)(d + POOL_QUOTE_MINT))
                   && key_eq(a[T_POOL_BASE].key, (const SolPubkey *)(d + POOL_BASE_VAULT))
                   && key_eq(a[T_POOL_QUOTE].key, (const SolPubkey *)(d + POOL_QUOTE_VAULT))
-                  && key_eq(a[T_BASE_TOKEN_PROGRAM].key, &TOKEN_PROGRAM_ID)
+                  && base_program_ok(&a[T_BASE_TOKEN_PROGRAM], &a[T_BASE_MINT])
                   && key_eq(a[T_QUOTE_TOKEN_PROGRAM].key, &TOKEN_PROGRAM_ID)
                   && key_eq(a[T_PROGRAM].key, p->program_id), ERR_CONSTRAINT_ADDRESS))) return r;
     if ((r = need(a[T_USER_BASE].is_writable && a[T_USER_QUOTE].is_writable && a[T_POOL_BASE].is_writable
@@ -153,7 +167,7 @@ static u64 check_swap_accounts(const SolParams *p, Swap *s, PoolSeeds *seeds) {
     for (int i = 0; i < 8; i++)
         if (key_eq(a[T_FEE_RECIPIENT].key, (const SolPubkey *)(config + CONFIG_FEE_RECIPIENTS + 32 * i))) recipient_ok = true;
     if ((r = need(recipient_ok, ERR_CONSTRAINT_ADDRESS))) return r;
-    if ((r = need(is_ata(a[T_FEE_RECIPIENT_ATA].key, a[T_FEE_RECIPIENT].key, a[T_QUOTE_MINT].key), ERR_CONSTRAINT_SEEDS))) return r;
+    if ((r = need(is_ata(a[T_FEE_RECIPIENT_ATA].key, a[T_FEE_RECIPIENT].key, a[T_QUOTE_MINT].key, &TOKEN_PROGRAM_ID), ERR_CONSTRAINT_SEEDS))) return r;
     pool_seeds(seeds, d + POOL_INDEX, (const SolPubkey *)(d + POOL_CREATOR), a[T_BASE_MINT].key, a[T_QUOTE_MINT].key);
     seeds->bump = d[POOL_BUMP];
     s->lp_fee_bps = rd64(config + CONFIG_LP_FEE_BPS);
@@ -202,7 +216,7 @@ NOINLINE u64 buy(const SolParams *p, Reader *args) {
     SolSignerSeeds pool_signer = {seeds.seeds, 6};
     if ((r = token_transfer(p, &(Move){a[T_USER_QUOTE].key, a[T_POOL_QUOTE].key, a[T_USER].key, s.quote_with_lp_fee}, NULL))) return r;
     if ((r = token_transfer(p, &(Move){a[T_USER_QUOTE].key, a[T_FEE_RECIPIENT_ATA].key, a[T_USER].key, s.protocol_fee}, NULL))) return r;
-    if ((r = token_transfer(p, &(Move){a[T_POOL_BASE].key, a[T_USER_BASE].key, a[T_POOL].key, s.base_amount}, &pool_signer))) return r;
+    if ((r = token_transfer(p, &(Move){a[T_POOL_BASE].key, a[T_USER_BASE].key, a[T_POOL].key, s.base_amount, &a[T_BASE_MINT]}, &pool_signer))) return r;
     emit_swap(p, &s, true);
     return 0;
 }
@@ -226,7 +240,7 @@ NOINLINE u64 sell(const SolParams *p, Reader *args) {
     if (s.user_quote_amount < s.limit) return fail(ERR_EXCEEDED_SLIPPAGE);
     const SolAccountInfo *a = p->ka;
     SolSignerSeeds pool_signer = {seeds.seeds, 6};
-    if ((r = token_transfer(p, &(Move){a[T_USER_BASE].key, a[T_POOL_BASE].key, a[T_USER].key, s.base_amount}, NULL))) return r;
+    if ((r = token_transfer(p, &(Move){a[T_USER_BASE].key, a[T_POOL_BASE].key, a[T_USER].key, s.base_amount, &a[T_BASE_MINT]}, NULL))) return r;
     if ((r = token_transfer(p, &(Move){a[T_POOL_QUOTE].key, a[T_USER_QUOTE].key, a[T_POOL].key, s.user_quote_amount}, &pool_signer))) return r;
     if ((r = token_transfer(p, &(Move){a[T_POOL_QUOTE].key, a[T_FEE_RECIPIENT_ATA].key, a[T_POOL].key, s.protocol_fee}, &pool_signer))) return r;
     emit_swap(p, &s, false);
@@ -237,7 +251,8 @@ NOINLINE u64 sell(const SolParams *p, Reader *args) {
 /* Only the pump program can sign for the pool-authority PDA, so only it can create the pool; the
    reserves come from the pool authority's token accounts, staged there by pump in the same call. */
 enum { M_PAYER, M_CONFIG, M_POOL, M_POOL_AUTHORITY, M_BASE_MINT, M_QUOTE_MINT, M_CURVE, M_AUTHORITY_BASE, M_AUTHORITY_QUOTE,
-       M_POOL_BASE, M_POOL_QUOTE, M_SYSTEM, M_TOKEN_PROGRAM, M_EVENT_AUTHORITY, M_PROGRAM, M_ACCOUNTS };
+       M_POOL_BASE, M_POOL_QUOTE, M_SYSTEM, M_TOKEN_PROGRAM, M_EVENT_AUTHORITY, M_PROGRAM, M_ACCOUNTS,
+       M_BASE_TOKEN_PROGRAM = M_ACCOUNTS };   /* optional 16th: a Token-2022 coin's program (default SPL Token) */
 
 static u64 check_pump_pda(const SolAccountInfo *a, const char *seed, u64 seed_len, const SolPubkey *mint) {
     SolSignerSeed seeds[2] = {{(const u8 *)seed, seed_len}, {mint->x, 32}};
@@ -261,8 +276,10 @@ NOINLINE u64 migrate(const SolParams *p, Reader *args) {
     if ((r = need(key_eq(a[M_TOKEN_PROGRAM].key, &TOKEN_PROGRAM_ID) && key_eq(a[M_PROGRAM].key, p->program_id)
                   && key_eq(a[M_SYSTEM].key, &SYSTEM_PROGRAM_ID), ERR_CONSTRAINT_ADDRESS))) return r;
     if ((r = need(pool->is_writable && pool->data_len == 0, ERR_CONSTRAINT_MUT))) return r;
-    if ((r = need(is_ata(a[M_POOL_BASE].key, pool->key, mint->key) && is_ata(a[M_POOL_QUOTE].key, pool->key, a[M_QUOTE_MINT].key),
-                  ERR_CONSTRAINT_SEEDS))) return r;
+    const SolAccountInfo *base_program = p->ka_num > M_BASE_TOKEN_PROGRAM ? &a[M_BASE_TOKEN_PROGRAM] : &a[M_TOKEN_PROGRAM];
+    if ((r = need(base_program_ok(base_program, mint), ERR_CONSTRAINT_ADDRESS))) return r;
+    if ((r = need(is_ata(a[M_POOL_BASE].key, pool->key, mint->key, base_program->key)
+                  && is_ata(a[M_POOL_QUOTE].key, pool->key, a[M_QUOTE_MINT].key, &TOKEN_PROGRAM_ID), ERR_CONSTRAINT_SEEDS))) return r;
 
     PoolSeeds seeds;
     u8 index[2] = {0, 0};                   /* canonical pool index */
@@ -273,8 +290,8 @@ NOINLINE u64 migrate(const SolParams *p, Reader *args) {
     NewAccount n = {a[M_PAYER].key, pool->key, p->program_id, POOL_SPACE};
     if ((r = system_create_account(p, &n, &pool_signer))) return r;
     const SolPubkey *authority = a[M_POOL_AUTHORITY].key;   /* signed by the caller, pump */
-    if ((r = token_transfer(p, &(Move){a[M_AUTHORITY_BASE].key, a[M_POOL_BASE].key, authority, base_in}, NULL))) return r;
-    if ((r = token_transfer(p, &(Move){a[M_AUTHORITY_QUOTE].key, a[M_POOL_QUOTE].key, authority, quote_in}, NULL))) return r;
+    if ((r = token_transfer(p, &(Move){a[M_AUTHORITY_BASE].key, a[M_POOL_BASE].key, authority, base_in, mint}, NULL))) return r;
+    if ((r = token_transfer(p, &(Move){a[M_AUTHORITY_QUOTE].key, a[M_POOL_QUOTE].key, authority, quote_in, NULL}, NULL))) return r;
 
     u8 *d = pool->data;
     copy_bytes(d, ACCOUNT_POOL, 8);

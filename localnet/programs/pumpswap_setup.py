@@ -107,8 +107,9 @@ def migrate_graduated_coin(chain, mint: Pubkey) -> Pubkey:
     Global.withdraw_authority) into the coin's canonical pool; returns the pool's address."""
     withdraw_authority = _check_can_migrate(chain.svm, mint)
     admin = migration_authority()
+    token_program = chain.svm.get_account(mint).owner          # SPL Token, or Token-2022 for create_v2 coins
     instructions = [set_compute_unit_limit(MIGRATE_COMPUTE_UNITS),
-                    build_migrate(admin.pubkey(), mint, withdraw_authority)]
+                    build_migrate(admin.pubkey(), mint, withdraw_authority, token_program)]
     blockhash, _ = chain.latest_blockhash()
     message = MessageV0.try_compile(admin.pubkey(), instructions, [], blockhash)
     record = chain.execute(VersionedTransaction(message, [admin]))

@@ -1,6 +1,8 @@
 """Small helpers for localnet tests: build, sign and send transactions through the real RPC client."""
 from __future__ import annotations
 
+import asyncio
+
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.models import TxOpts
 from solders.instruction import Instruction
@@ -68,3 +70,9 @@ async def raw_rpc(url: str, payload: object) -> object:
 
 async def call(url: str, method: str, params: list | None = None) -> object:
     return await raw_rpc(url, {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []})
+
+
+async def until_committed(chain, slot: int, commitment: str = "confirmed") -> None:
+    """Wait until writes made in `slot` are visible to reads at `commitment` (the node's clock runs)."""
+    while chain.slot_for_commitment(commitment) < slot:
+        await asyncio.sleep(0.01)

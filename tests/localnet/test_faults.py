@@ -29,7 +29,7 @@ pytestmark = pytest.mark.timeout(60)
 async def faulty(make_localnet):
     """A node with a fault plan (all off) and its admin endpoint; returns (node, client, admin)."""
     node = await make_localnet(api_port=0, faults=FaultPlan(seed=3))
-    client = AsyncClient(node.rpc_url, timeout=5)
+    client = AsyncClient(node.rpc_url, commitment=Confirmed, timeout=5)
     async with aiohttp.ClientSession() as session:
         yield node, client, Admin(session, f"{node.api_url}/admin/faults")
     await client.close()

@@ -196,3 +196,50 @@ async def test_exact_out_buy_and_unwrapped_pool_sell(make_localnet):
         await jupiter_swap_and_send(session, api, client, whale, quote, wrapAndUnwrapSol=False)
         expected = amm.sell_base_in(reserves, 10**12, LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS)
         assert await token_balance(client, whale.pubkey(), pump.WSOL_MINT) == expected.user_quote_amount
+
+
+async def test_token_2022_and_mayhem_coins_on_the_curve_and_usdc_pairs_refused(make_localnet):
+    """create_v2 coins (Token-2022, mayhem paying a reserved fee recipient) route through the curve;
+    a USDC-paired curve has no SOL route."""
+    from solders.instruction import AccountMeta, Instruction
+    from solders.message import MessageV0
+
+    from adapters.pumpfun import instructions_v2 as v2
+    from localnet.programs.usdc import USDC_MINT
+
+    node = await make_localnet(api_port=0)
+    api = node.api_url
+    async with AsyncClient(node.rpc_url, commitment="confirmed") as client, aiohttp.ClientSession() as session:
+        creator, buyer = await funded(client), await funded(client)
+
+        async def launch(mayhem: bool = False, quote_accounts: list | None = None) -> object:
+            mint = Keypair()
+            ix = v2.build_create_v2(mint.pubkey(), creator.pubkey(), "T22", "T22", "https://x", is_mayhem_mode=mayhem)
+            if quote_accounts:
+                ix = Instruction(ix.program_id, bytes(ix.data), list(ix.accounts) + quote_accounts(mint.pubkey()))
+            blockhash = (await client.get_latest_blockhash()).value.blockhash
+            tx = VersionedTransaction(MessageV0.try_compile(creator.pubkey(), [ix], [], blockhash), [creator, mint])
+            signature = (await client.send_transaction(tx)).value
+            await client.confirm_transaction(signature, "confirmed", sleep_seconds=0.05)
+            return mint.pubkey()
+
+        for mayhem in (False, True):
+            mint = await launch(mayhem)
+            quote = await jupiter_quote(session, api, inputMint=SOL_MINT, outputMint=mint, amount=SOL // 10)
+            await jupiter_swap_and_send(session, api, client, buyer, quote)
+            account = pump.associated_token_address(buyer.pubkey(), mint, pump.TOKEN_2022_PROGRAM)
+            held = int((await client.get_token_account_balance(account)).value.amount)
+            assert held == int(quote["outAmount"]) > 0
+            sell = await jupiter_quote(session, api, inputMint=mint, outputMint=SOL_MINT, amount=held)
+            await jupiter_swap_and_send(session, api, client, buyer, sell)
+            assert (await client.get_token_account_balance(account)).value.amount == "0"
+
+        def usdc_accounts(mint):
+            curve = pump.bonding_curve(mint)
+            return [AccountMeta(USDC_MINT, False, False),
+                    AccountMeta(pump.associated_token_address(curve, USDC_MINT), False, True),
+                    AccountMeta(pump.TOKEN_PROGRAM, False, False)]
+        usdc_coin = await launch(quote_accounts=usdc_accounts)
+        async with session.get(f"{api}/swap/v1/quote", params={"inputMint": SOL_MINT, "outputMint": str(usdc_coin),
+                                                               "amount": str(SOL)}) as resp:
+            assert resp.status == 400 and "paired with a token" in await resp.text()

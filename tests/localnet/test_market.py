@@ -11,6 +11,8 @@ from solana.rpc.async_api import AsyncClient
 from solders.pubkey import Pubkey
 
 from adapters.pumpfun import instructions as pump_ix
+from adapters.pumpfun.addresses import TOKEN_2022_PROGRAM as TOKEN_2022
+from adapters.pumpfun.addresses import TOKEN_PROGRAM as TOKEN
 from adapters.pumpfun.layout_v1 import CompleteEvent, CreateEvent, TradeEvent
 from localnet.market import Fate, MarketConfig, MarketSimulator, parse_fate_weights
 from tests.localnet.helpers import SOL, funded, send
@@ -50,6 +52,10 @@ async def test_sixty_simulated_seconds_seen_by_a_yellowstone_subscriber():
         trades = collector.of_type(TradeEvent)
         completes = collector.of_type(CompleteEvent)
         assert len(creates) == status["launched"] and len(completes) == status["graduated"]
+        # the launch and instruction mix (fitted.py): create_v2 and legacy coins, every trade family
+        assert {str(e.token_program) for e in creates} == {str(TOKEN_2022), str(TOKEN)}
+        names = {t.ix_name for t in trades}
+        assert {"buy", "buy_v2", "buy_v3", "sell"} <= names and names & {"sell_v2", "sell_v3"}, names
         creators = {e.mint: e.creator for e in creates}
         rug_sales = [t for t in trades if not t.is_buy and t.user == creators[t.mint] and t.token_amount > 10**13]
         smart = {Pubkey.from_string(w) for w in status["wallets"]["smart"]}
@@ -127,7 +133,7 @@ async def test_trades_failing_after_an_outside_buy_are_counted_and_the_market_re
                 bot = await funded(client, 200 * SOL)
                 await send(client, pump_ix.build_buy_with_ata(
                     bot.pubkey(), create.mint, create.creator, node.chain.pumpfun.global_state.fee_recipient,
-                    300_000_000_000_000, 150 * SOL), [bot])
+                    300_000_000_000_000, 150 * SOL, token_program=create.token_program), [bot])
             trades_before = market.status()["trades"]
             await market.wait()
             status = market.status()
@@ -136,3 +142,34 @@ async def test_trades_failing_after_an_outside_buy_are_counted_and_the_market_re
             await collector.stop()
         assert status["failed"] >= 1 and status["transactions"]["failed"] == status["failed"]
         assert status["trades"] > trades_before + 2, "the market stopped trading after its failures"
+
+
+def test_instruction_mix_weights_parse_and_refuse_bad_input():
+    from localnet.market import instruction_mix
+    weights = instruction_mix.parse_weights("create_v2=80, mayhem=20", instruction_mix.LAUNCH_KINDS, "launch kind")
+    assert weights == {"create_v2": 80.0, "create": 0.0, "mayhem": 20.0}
+    for bad in ("usdc=1", "create=-1", "create=x", "create=0"):
+        with pytest.raises(ValueError, match="launch kind"):
+            instruction_mix.parse_weights(bad, instruction_mix.LAUNCH_KINDS, "launch kind")
+    with pytest.raises(ValueError, match="trade family"):
+        MarketConfig(trade_families={"legacy": 0.0})
+
+
+async def test_mayhem_coins_opt_in_pay_the_reserved_fee_recipient():
+    async with node_with_metadata() as (node, metadata):
+        collector = await PumpEventCollector(node).start()
+        try:
+            mayhem_only = MarketConfig(seed=5, speed=20, fate_weights=parse_fate_weights("pump_dump=1"), max_coins=2,
+                                       stop_after_s=20, launch_kinds={"mayhem": 1.0})
+            market = await run_market(node, metadata, mayhem_only)
+            await collector.collect()
+            status = market.status()
+            await market.stop()
+        finally:
+            await collector.stop()
+        assert status["failed"] == 0 and status["launched"] == 2
+        assert all(e.is_mayhem_mode for e in collector.of_type(CreateEvent))
+        trades = collector.of_type(TradeEvent)
+        reserved = node.chain.pumpfun.global_state.reserved_fee_recipient
+        paid = [t for t in trades if t.ix_name != "buy_v3" and t.ix_name != "sell_v3"]
+        assert trades and all(t.mayhem_mode for t in trades) and all(t.fee_recipient == reserved for t in paid)

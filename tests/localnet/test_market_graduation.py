@@ -33,8 +33,8 @@ async def test_graduated_coin_moves_to_its_pool_and_sells_through_it():
         assert status["graduated"] >= 1
         assert runtime.migrator.migrated == status["graduated"] and runtime.migrator.failed == 0
         graduated = runtime.market.mints_with_fate(Fate.GRADUATE)
-        async with AsyncClient(node.rpc_url) as rpc, aiohttp.ClientSession() as http:
-            pools = 0
+        async with AsyncClient(node.rpc_url, commitment="processed") as rpc, aiohttp.ClientSession() as http:
+            pools, programs = 0, set()
             for mint in graduated:
                 curve_info = (await rpc.get_account_info(pump_addr.bonding_curve(mint))).value
                 curve = BONDING_CURVE.decode(bytes(curve_info.data))
@@ -42,6 +42,7 @@ async def test_graduated_coin_moves_to_its_pool_and_sells_through_it():
                     continue
                 assert curve.real_token_reserves == 0 and curve.real_sol_reserves == 0   # all moved out
                 assert (await rpc.get_account_info(canonical_pool(mint))).value is not None
+                programs.add(str((await rpc.get_account_info(mint)).value.owner))
                 pools += 1
                 params = {"inputMint": str(mint), "outputMint": WSOL, "amount": str(10**9), "slippageBps": "100"}
                 async with http.get(f"{node.api_url}/swap/v1/quote", params=params) as response:
@@ -50,6 +51,7 @@ async def test_graduated_coin_moves_to_its_pool_and_sells_through_it():
                 assert quote["routePlan"][0]["swapInfo"]["label"] == "Pump.fun Amm"
                 assert int(quote["outAmount"]) > 0
             assert pools == status["graduated"]
+            assert "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb" in programs, programs   # create_v2 coins graduate too
             # the safety service now knows each coin's script (a hint it turns into noisy scores)
             assert node.api.safety._fate_from_source(graduated[0]) == "graduate"
     finally:

@@ -1,7 +1,9 @@
-"""Today's pump.fun on the local chain's SBF program: create_v2 (Token-2022 coin), and the legacy-list
+"""Today's pump.fun on the local chain's SBF program: create_v2 (Token-2022 coin), the legacy-list
 buy / buy_exact_sol_in / sell with the 2026 account lists and the buyback fee split, on SPL Token
-and Token-2022 coins. The client here is written from pump-fun/pump-public-docs (idl/pump.json,
-docs/instructions/COIN_CREATION.md, docs/BREAKING_FEE_RECIPIENT.md, docs/FEE_RECIPIENTS.md) and
+and Token-2022 coins; and the doc-written account lists of today's instructions that
+test_pump_trades_v2.py and test_pump_usdc.py use. The client here is written from pump-fun/pump-public-docs (idl/pump.json,
+docs/instructions/COIN_CREATION.md, BUY.md, SELL.md, TRADE_V3.md, SWEEP_FEES.md,
+docs/BREAKING_FEE_RECIPIENT.md, docs/FEE_RECIPIENTS.md) and
 the mainnet create_v2 transaction in tests/data: it does not use adapters/pumpfun's builders."""
 from __future__ import annotations
 
@@ -335,3 +337,53 @@ def test_legacy_create_keeps_working(chain):
     assert chain.account(mint).owner == TOKEN and token_program == TOKEN
     (event,) = events_from_logs(result.logs()).of_type(CreateEvent)
     assert event.token_program == TOKEN and not event.is_mayhem_mode
+
+
+# ---------- buy_v2 / sell_v2 / buy_exact_quote_in_v2 (BUY.md, SELL.md) and v3 (TRADE_V3.md, SWEEP_FEES.md) ----------
+WSOL = K("So11111111111111111111111111111111111111112")
+
+
+def v2_accounts(user, mint, creator, token_program, is_buy=True, fee_recipient=FEE_RECIPIENT, buyback=BUYBACK,
+                quote_mint=WSOL, quote_program=TOKEN) -> list[AccountMeta]:
+    """BUY.md accounts 1-27; SELL.md is the same list without #20 global_volume_accumulator."""
+    curve, vault = pda(b"bonding-curve", bytes(mint)), pda(b"creator-vault", bytes(creator))
+    volume = pda(b"user_volume_accumulator", bytes(user))
+    accounts = [
+        ro(GLOBAL), ro(mint), ro(quote_mint), ro(token_program), ro(quote_program), ro(ATA_PROGRAM),
+        w(fee_recipient), w(ata(fee_recipient, quote_mint, quote_program)),
+        w(buyback), w(ata(buyback, quote_mint, quote_program)),
+        w(curve), w(ata(curve, mint, token_program)), w(ata(curve, quote_mint, quote_program)),
+        signer(user), w(ata(user, mint, token_program)), w(ata(user, quote_mint, quote_program)),
+        w(vault), w(ata(vault, quote_mint, quote_program)), ro(pda(b"sharing-config", bytes(mint), program=FEE_PROGRAM)),
+        ro(GLOBAL_VOLUME), w(volume), w(ata(volume, quote_mint, quote_program)), ro(FEE_CONFIG), ro(FEE_PROGRAM),
+        ro(SYSTEM), ro(EVENT_AUTHORITY), ro(PUMP)]
+    if not is_buy:
+        del accounts[19]
+    return accounts
+
+
+def v3_accounts(user, mint, token_program, buyback=BUYBACK, quote_mint=WSOL, quote_program=TOKEN) -> list[AccountMeta]:
+    """TRADE_V3.md accounts 1-17 (SOL-paired: the buyback wallet itself)."""
+    curve = pda(b"bonding-curve", bytes(mint))
+    return [ro(GLOBAL), ro(mint), ro(quote_mint), ro(token_program), ro(quote_program), w(curve),
+            w(ata(curve, mint, token_program)), w(ata(curve, quote_mint, quote_program)), signer(user),
+            w(ata(user, mint, token_program)), w(ata(user, quote_mint, quote_program)),
+            w(pda(b"user_volume_accumulator", bytes(user))), ro(FEE_CONFIG), w(buyback), ro(SYSTEM),
+            ro(EVENT_AUTHORITY), ro(PUMP)]
+
+
+def sweep_accounts(payer, mint, recipient, quote_mint=WSOL) -> list[AccountMeta]:
+    """SWEEP_FEES.md: the 13 accounts of sweep_protocol_fee / sweep_creator_fee (quote: SPL Token)."""
+    curve = pda(b"bonding-curve", bytes(mint))
+    return [signer(payer), ro(GLOBAL), ro(mint), ro(quote_mint), ro(TOKEN), ro(ATA_PROGRAM), ro(SYSTEM), w(curve),
+            w(ata(curve, quote_mint, TOKEN)), w(recipient), w(ata(recipient, quote_mint, TOKEN)), ro(EVENT_AUTHORITY),
+            ro(PUMP)]
+
+
+def quote_fees(sol: int) -> tuple[int, int, int]:
+    """Global here: 95 bps protocol fee, half of it to buyback, 30 bps creator fee; fees rounded up."""
+    fee, creator_fee = -(-sol * 95 // 10_000), -(-sol * 30 // 10_000)
+    return fee, creator_fee, fee * 5_000 // 10_000
+
+
+VOLUME_RENT = (137 + 128) * 6_960        # BUY.md: 0.0018444 SOL for the 137-byte user volume accumulator

@@ -19,7 +19,7 @@ from adapters.pumpswap.wsol import build_wrap
 from localnet.programs.pumpswap_setup import (LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS, MigrationError,
                                               migrate_graduated_coin)
 
-from tests.localnet.helpers import SOL, funded, send
+from tests.localnet.helpers import SOL, funded, send, until_committed
 
 CURVE_TOKENS = 793_100_000_000_000
 SUPPLY = 1_000_000_000_000_000
@@ -44,6 +44,7 @@ async def graduate_new_coin(localnet, client: AsyncClient) -> tuple[Keypair, Key
     curve = BONDING_CURVE.decode(bytes(localnet.chain.get_account(pump.bonding_curve(mint.pubkey())).data))
     assert curve.complete and curve.real_token_reserves == 0
     migrate_graduated_coin(localnet.chain, mint.pubkey())
+    await until_committed(localnet.chain, localnet.chain.slot)   # the pool is read at `confirmed`
     return mint, whale, curve.real_sol_reserves
 
 
@@ -147,3 +148,47 @@ def test_pool_math_rounds_like_the_program():
         amm.buy_base_out(reserves, 1_000, 20, 5)
     with pytest.raises(amm.PoolMathError):
         amm.sell_base_in(reserves, 0, 20, 5)
+
+
+async def test_a_token_2022_coin_graduates_and_swaps_on_its_pool(localnet):
+    """A create_v2 (Token-2022) coin: bought out on its curve, migrated into a pool whose base vault is
+    a Token-2022 account, then sold and bought there with exact constant-product amounts."""
+    from adapters.pumpfun import instructions_v2 as v2
+    async with AsyncClient(localnet.rpc_url, commitment="confirmed") as client:
+        creator, whale = await funded(client), await funded(client, 200 * SOL)
+        mint = Keypair()
+        await send(client, [v2.build_create_v2(mint.pubkey(), creator.pubkey(), "Grad22", "G22", "https://x.invalid/g")],
+                   [creator, mint])
+        m, user, t22 = mint.pubkey(), whale.pubkey(), pump.TOKEN_2022_PROGRAM
+        fee_recipient = localnet.chain.pumpfun.global_state.fee_recipient
+        await send(client, pump_ix.build_buy_with_ata(user, m, creator.pubkey(), fee_recipient, CURVE_TOKENS, 150 * SOL, t22),
+                   [whale])
+        real_sol = BONDING_CURVE.decode(bytes(localnet.chain.get_account(pump.bonding_curve(m)).data)).real_sol_reserves
+        migrate_graduated_coin(localnet.chain, m)
+        await until_committed(localnet.chain, localnet.chain.slot)
+        pool = addr.canonical_pool(m)
+        base_vault, _ = addr.pool_vaults(pool, m, base_token_program=t22)
+        assert (await client.get_account_info(base_vault)).value.owner == t22
+
+        async def held(owner, mint_key, program=t22) -> int:
+            answer = await client.get_token_account_balance(pump.associated_token_address(owner, mint_key, program))
+            return int(answer.value.amount)
+        before = amm.Reserves(await held(pool, m), await held(pool, addr.WSOL_MINT, pump.TOKEN_PROGRAM))
+        assert before == amm.Reserves(SUPPLY - CURVE_TOKENS, real_sol - MIGRATION_FEE)
+        fees = (LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS)
+        sold = 10_000_000_000_000
+        expected = amm.sell_base_in(before, sold, *fees)
+        await send(client, [pump_ix.build_create_ata_idempotent(user, user, addr.WSOL_MINT),
+                            build_sell(user, m, FEE_RECIPIENT, sold, expected.user_quote_amount, t22)], [whale])
+        assert await held(user, addr.WSOL_MINT, pump.TOKEN_PROGRAM) == expected.user_quote_amount
+        assert await held(user, m) == CURVE_TOKENS - sold
+        after = amm.Reserves(await held(pool, m), await held(pool, addr.WSOL_MINT, pump.TOKEN_PROGRAM))
+        assert after == expected.reserves_after(before, is_buy=False)
+        bought = 1_000_000_000_000
+        buy = amm.buy_base_out(after, bought, *fees)
+        await send(client, [*wrap_sol(whale, buy.user_quote_amount),
+                            build_buy(user, m, FEE_RECIPIENT, bought, buy.user_quote_amount, t22)], [whale])
+        assert await held(user, m) == CURVE_TOKENS - sold + bought
+        # naming SPL Token for this coin's base is refused
+        with pytest.raises(RPCException):
+            await send(client, [build_sell(user, m, FEE_RECIPIENT, 1, 0)], [whale])

@@ -60,7 +60,7 @@ async def test_account_encodings_and_program_accounts_filters(localnet):
         mint, (ata_a,) = await _minted(client, payer, [alice], [42])
         b64 = (await client.get_account_info(ata_a)).value
         assert b64.owner == TOKEN_PROGRAM_ID and len(b64.data) == 165 and b64.lamports == ATA_RENT
-        b58 = await call(localnet.rpc_url, "getAccountInfo", [str(mint.pubkey()), {"encoding": "base58"}])
+        b58 = await call(localnet.rpc_url, "getAccountInfo", [str(mint.pubkey()), {"encoding": "base58", "commitment": "confirmed"}])
         assert base58.b58decode(b58["result"]["value"]["data"][0]) == bytes(b64.data)[:0] + bytes(
             (await client.get_account_info(mint.pubkey())).value.data)
         many = (await client.get_multiple_accounts_json_parsed([mint.pubkey(), ata_a, Keypair().pubkey()])).value

@@ -86,16 +86,18 @@ async def test_failed_transaction_is_charged_its_fee_and_recorded(localnet):
         assert isinstance(meta.err, TransactionErrorInstructionError) and meta.fee == 5000
 
 
-async def test_duplicate_and_expired_blockhash_are_refused(make_localnet):
+async def test_duplicate_and_expired_blockhash_refused_or_dropped_with_skip_preflight(make_localnet):
     node = await make_localnet(slot_ms=0)  # time moves only when the test says so
     async with AsyncClient(node.rpc_url, commitment="processed") as client:
         alice = Keypair()
         node.chain.airdrop(alice.pubkey(), SOL)
         tx = await build_tx(client, [sol_transfer(alice, Keypair().pubkey(), 10**7)], [alice])
         await client.send_transaction(tx, opts=NO_PREFLIGHT)
-        for opts in (TxOpts(skip_confirmation=True), NO_PREFLIGHT):
-            with pytest.raises(RPCException, match="already been processed"):
-                await client.send_transaction(tx, opts=opts)
+        with pytest.raises(RPCException, match="already been processed"):
+            await client.send_transaction(tx, opts=TxOpts(skip_confirmation=True))
+        # with skipPreflight a real RPC answers the signature and the leader drops the duplicate
+        assert (await client.send_transaction(tx, opts=NO_PREFLIGHT)).value == tx.signatures[0]
+        assert len(node.chain.records_in_slot(node.chain.slot)) == 2, "the airdrop and the transfer, once"
         stale = await build_tx(client, [sol_transfer(alice, Keypair().pubkey(), 2 * 10**7)], [alice])
         for _ in range(150):
             node.chain.advance_slot()
@@ -104,7 +106,10 @@ async def test_duplicate_and_expired_blockhash_are_refused(make_localnet):
             await client.send_transaction(stale, opts=TxOpts(skip_confirmation=True))
         raw = await call(node.rpc_url, "sendTransaction", [base64.b64encode(bytes(stale)).decode(),
                                                            {"encoding": "base64", "skipPreflight": True}])
-        assert raw["error"]["data"]["err"] == "BlockhashNotFound"
+        assert raw["result"] == str(stale.signatures[0])
+        assert node.chain.get_record(stale.signatures[0]) is None, "dropped, never executed"
+        status = (await client.get_signature_statuses([stale.signatures[0]])).value[0]
+        assert status is None
 
 
 async def test_bad_signature_is_refused(localnet):
