@@ -1,124 +1,255 @@
-"""AnalyzerPool: a thespian troupe of analysers checking fresh launches against the chain only.
+"""AnalyzerPool and its workers: the analysis of fresh launches (checks: actors/policy/analysis.py,
+facts: adapters/analysis/).
 
-Checks run concurrently under the per-token deadline: mint and freeze authority revoked, the largest
-holder's share (the bonding curve's own token account excluded), metadata present. The work is
-idempotent, as a troupe re-runs a killed worker's job elsewhere (at-least-once); the Director
-ignores a second decision for the same mint.
+The pool is a plain actor that keeps no threads (it forks its workers): it creates
+`analysis.workers` AnalyzerWorker processes itself (so the setting is honoured at run time, which
+thespian's @troupe(max_count=...) fixed at class definition cannot do), sends each job to the
+worker with the fewest jobs in flight, and re-sends the jobs of a worker that died to its
+replacement (at-least-once: the Director ignores a second decision for a mint). In fast mode the
+pool answers from the create event and the creator history alone, with no worker and no I/O wait.
 """
 from __future__ import annotations
 
 import asyncio
+import collections
 import os
 import time
+from datetime import timedelta
 
 from loguru import logger
-from solders.pubkey import Pubkey
-from thespian.troupe import troupe
+from thespian.actors import Actor, ActorExitRequest, ChildActorExited, WakeupMessage
 
 from actors.bridge import IOActor
-from actors.trading_io import account_data, largest_token_accounts
-from adapters.pumpfun import addresses
-from adapters.solana_rpc import RpcClient
-from messages.analysis import AnalysisDecision, AnalysisFailed, AnalyzeLaunch
-from messages.start import StartAnalyzer
+from actors.policy.analysis import decide
+from adapters.analysis.accounts import parse_mint_authorities   # noqa: F401  (re-exported)
+from adapters.analysis.creators import CreatorHistory, default_path
+from adapters.analysis.gather import Analyst, fast_facts
+from messages.analysis import (AnalysisDecision, AnalysisFailed, AnalysisJob, AnalyzeLaunch, JobDone,
+                               PoolWorkers, PoolWorkersRequest)
+from messages.start import StartAnalyzer, StartFailed
 from messages.status import PidReply, PidRequest
 
-MINT_BASE_SIZE = 82   # SPL mint layout; Token-2022 extensions (metadata among them) follow it
+DEADLINE_MARGIN_S = 0.005
+HEALTH_CHECK_SECONDS = 1.0
+MAX_REPLACEMENTS_PER_MINUTE = 10   # workers dying faster than this are crashing, not unlucky     # the worker stops gathering this much before the deadline to answer
 
 
-def parse_mint_authorities(data: bytes) -> tuple[bool, bool, int]:
-    """(mint authority revoked, freeze authority revoked, supply) from a mint account's bytes."""
-    if len(data) < MINT_BASE_SIZE:
-        raise ValueError(f"mint account too short ({len(data)} bytes)")
-    mint_authority_set = int.from_bytes(data[0:4], "little") != 0
-    supply = int.from_bytes(data[36:44], "little")
-    freeze_authority_set = int.from_bytes(data[46:50], "little") != 0
-    return not mint_authority_set, not freeze_authority_set, supply
+def decision_message(request: AnalyzeLaunch, facts: dict, started: float, mode: str) -> AnalysisDecision:
+    verdict = decide(facts, request.settings.analysis, mode)
+    return AnalysisDecision(request.request_id, request.launch, verdict.buy, verdict.score,
+                            verdict.reasons, int((time.monotonic() - started) * 1000),
+                            verdict.skip_keys, verdict.missing)
 
 
-def score_launch(facts: dict, analysis_settings) -> tuple[bool, int, tuple]:
-    """Pure decision from gathered facts: (buy, score 0-100, reasons against)."""
-    reasons = []
-    if not facts["mint_authority_revoked"]:
-        reasons.append("mint authority not revoked")
-    if not facts["freeze_authority_revoked"]:
-        reasons.append("freeze authority not revoked")
-    if facts["top_holder_bps"] > analysis_settings.max_top_holder_share_bps:
-        reasons.append(f"top holder {facts['top_holder_bps']} bps > "
-                       f"{analysis_settings.max_top_holder_share_bps}")
-    if analysis_settings.require_metadata and not facts["metadata_present"]:
-        reasons.append("no metadata")
-    score = max(0, 100 - 25 * len(reasons) - facts["top_holder_bps"] // 200)
-    return not reasons, score, tuple(reasons)
+class AnalyzerPool(Actor):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.settings = None
+        # workers by slot id: thespian addresses are not hashable, and the address createActor
+        # returns is not always equal to the one a ChildActorExited names, so the worker's own
+        # address (from its PidReply) replaces it, and the pid is the last resort
+        self.slots: dict = {}                   # slot id -> worker address
+        self.pids: dict = {}                    # slot id -> pid
+        self.next_slot = 0
+        self.in_flight: dict = {}               # request_id -> (slot id, AnalysisJob)
+        self.waiting: collections.deque = collections.deque()   # jobs no worker has room for yet
+        self.replaced_at: collections.deque = collections.deque()
+        self.creators: CreatorHistory | None = None
+        self.exiting = False
+
+    def receiveMessage(self, msg, sender):
+        try:
+            self._receive(msg, sender)
+        except Exception as exc:   # one bad message must not trigger thespian's retry/poison path
+            logger.exception("analyzer pool: {} failed", type(msg).__name__)
+            if isinstance(msg, StartAnalyzer) and getattr(msg.peers, "director", None) is not None:
+                self.send(msg.peers.director, StartFailed("analyzer", repr(exc)))
+            elif isinstance(msg, AnalyzeLaunch):
+                self.send(sender, AnalysisFailed(msg.request_id, msg.launch.mint, repr(exc)))
+
+    def _receive(self, msg, sender) -> None:
+        if isinstance(msg, StartAnalyzer):
+            self._configure(msg.settings)
+        elif isinstance(msg, AnalyzeLaunch):
+            self._configure(msg.settings)
+            self._analyse(msg, sender)
+        elif isinstance(msg, JobDone):
+            self.in_flight.pop(msg.request_id, None)
+            self._dispatch()
+        elif isinstance(msg, PidReply):
+            slot = msg.request_id.removeprefix("worker-")
+            if slot in self.slots:
+                self.slots[slot], self.pids[slot] = sender, msg.pid
+        elif isinstance(msg, ChildActorExited):
+            self._replace(msg.childAddress)
+        elif isinstance(msg, WakeupMessage):
+            if not self.exiting and self.slots:   # liveness sweep, for exits thespian did not report
+                self._replace(None)
+                self.wakeupAfter(timedelta(seconds=HEALTH_CHECK_SECONDS))
+        elif isinstance(msg, PidRequest):
+            self.send(sender, PidReply(msg.request_id, os.getpid()))
+        elif isinstance(msg, PoolWorkersRequest):
+            mode = self.settings.analysis.mode if self.settings else "?"
+            self.send(sender, PoolWorkers(msg.request_id, mode,
+                                          tuple(self.pids[slot] for slot in self.slots if slot in self.pids)))
+        elif isinstance(msg, ActorExitRequest):
+            self.exiting = True   # its workers exit with it: no replacements
+            if self.creators is not None:
+                self.creators.close()
+
+    def _configure(self, settings) -> None:
+        if self.settings is not None:
+            return
+        if settings.analysis.mode == "fast":
+            self.creators = CreatorHistory(default_path(settings))   # raises on an unusable file
+        self.settings = settings
+        if self.creators is not None:
+            return
+        for _ in range(settings.analysis.workers):
+            self._new_worker()
+        self.wakeupAfter(timedelta(seconds=HEALTH_CHECK_SECONDS))
+
+    def _new_worker(self) -> str:
+        worker = self.createActor(AnalyzerWorker)
+        slot, self.next_slot = str(self.next_slot), self.next_slot + 1
+        self.slots[slot] = worker
+        self.send(worker, StartAnalyzer(self.settings, None))
+        self.send(worker, PidRequest(f"worker-{slot}"))
+        return slot
+
+    def _analyse(self, msg: AnalyzeLaunch, sender) -> None:
+        if self.creators is not None:   # fast mode: no RPC, answered here
+            started = time.monotonic()
+            self.send(sender, decision_message(msg, fast_facts(msg.launch, self.creators), started, "fast"))
+            return
+        if not self.slots:
+            self.send(sender, AnalysisFailed(msg.request_id, msg.launch.mint, "no analyser worker left"))
+            return
+        self.waiting.append(AnalysisJob(msg, sender))
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Each worker runs at most jobs_per_worker analyses at once; the rest wait here, so a
+        burst queues in one place instead of slowing every analysis in flight."""
+        limit = self.settings.analysis.jobs_per_worker
+        load = {slot: 0 for slot in self.slots}
+        for slot, _ in self.in_flight.values():
+            if slot in load:
+                load[slot] += 1
+        while self.waiting and load:
+            slot = min(load, key=load.__getitem__)
+            if load[slot] >= limit:
+                return
+            job = self.waiting.popleft()
+            self.in_flight[job.request.request_id] = (slot, job)
+            load[slot] += 1
+            self.send(self.slots[slot], job)
+
+    def _dead_slots(self, dead) -> list:
+        """The slot `dead` names, plus any whose process is gone: workers killed together do not
+        always each get their ChildActorExited (seen with thespian 4.0.1)."""
+        slots = [slot for slot, address in self.slots.items() if dead is not None and address == dead]
+        return slots + [slot for slot, pid in self.pids.items()
+                        if slot in self.slots and slot not in slots and not _alive(pid)]
+
+    def _replace(self, dead) -> None:
+        if self.exiting:
+            return
+        for slot in self._dead_slots(dead):
+            del self.slots[slot]
+            self.pids.pop(slot, None)
+            now = time.monotonic()
+            while self.replaced_at and now - self.replaced_at[0] > 60:
+                self.replaced_at.popleft()
+            if len(self.replaced_at) >= MAX_REPLACEMENTS_PER_MINUTE:
+                logger.error("analyzer pool: {} workers died within a minute; not replacing",
+                             len(self.replaced_at))
+                self._fail_jobs_of(slot, "analyser worker died")
+                continue
+            self.replaced_at.append(now)
+            logger.warning("analyzer pool: a worker exited; starting a replacement")
+            fresh = self._new_worker()
+            for request_id, (owner, job) in list(self.in_flight.items()):
+                if owner == slot:   # at-least-once: the replacement runs it again
+                    self.in_flight[request_id] = (fresh, job)
+                    self.send(self.slots[fresh], job)
+
+    def _fail_jobs_of(self, slot: str, reason: str) -> None:
+        for request_id, (owner, job) in list(self.in_flight.items()):
+            if owner == slot:
+                del self.in_flight[request_id]
+                self.send(job.reply_to, AnalysisFailed(request_id, job.request.launch.mint, reason))
+        if not self.slots:
+            while self.waiting:
+                job = self.waiting.popleft()
+                self.send(job.reply_to, AnalysisFailed(job.request.request_id, job.request.launch.mint, reason))
+        else:
+            self._dispatch()
 
 
-async def gather_facts(rpc: RpcClient, launch) -> dict:
-    """The chain facts score_launch needs, read concurrently."""
-    mint = Pubkey.from_string(launch.mint)
-    token_program = Pubkey.from_string(launch.token_program)
-    curve_account = str(addresses.associated_bonding_curve(mint, token_program))
-    metadata_pda = addresses.metadata(mint)
-    mint_data, largest, metadata = await asyncio.gather(
-        account_data(rpc, mint), largest_token_accounts(rpc, mint), account_data(rpc, metadata_pda))
-    if mint_data is None:
-        raise LookupError(f"mint {launch.mint} not found")
-    mint_revoked, freeze_revoked, supply = parse_mint_authorities(mint_data)
-    others = [amount for address, amount in largest if str(address) != curve_account]
-    top_bps = max(others, default=0) * 10_000 // supply if supply else 10_000
-    metadata_present = metadata is not None or (
-        launch.token_program == str(addresses.TOKEN_2022_PROGRAM) and len(mint_data) > MINT_BASE_SIZE)
-    return {"mint_authority_revoked": mint_revoked, "freeze_authority_revoked": freeze_revoked,
-            "top_holder_bps": top_bps, "metadata_present": metadata_present}
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:   # a killed child not yet reaped is a zombie: dead for us
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
 
 
-@troupe(max_count=8, idle_count=4)   # warm workers absorb a burst of launches
-class AnalyzerPool(IOActor):
-    """Troupe: the first instance only distributes AnalyzeLaunch jobs to workers of this class."""
+class AnalyzerWorker(IOActor):
+    """One analyser process: gathers facts under the deadline, decides, answers the Director."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.rpc: RpcClient | None = None
+        self.analyst: Analyst | None = None
 
     async def on_loop_close(self) -> None:
-        if self.rpc is not None:   # close HTTP sessions before the loop stops
-            await self.rpc.close()
+        if self.analyst is not None:   # close HTTP sessions before the loop stops
+            await self.analyst.close()
+
+    def _ensure_analyst(self, settings) -> Analyst:
+        if self.analyst is None:
+            from actors.trading_io import process_logging
+            process_logging(settings, "analyzer")
+            self.analyst = Analyst(settings, settings.analysis.workers)
+        return self.analyst
 
     def on_message(self, msg, sender) -> None:
-        if isinstance(msg, PidRequest):   # answered by the worker that got it
+        if isinstance(msg, PidRequest):
             self.send(sender, PidReply(msg.request_id, os.getpid()))
-            return
-        if isinstance(msg, StartAnalyzer) and self.rpc is None:
-            # warm the worker that got it (connection open), so the first launch pays no set-up
-            self.rpc = RpcClient.from_settings(msg.settings)
-            self.submit(self.rpc.get_latest_blockhash(), lambda _: None, lambda _exc: None)
-            return
-        if not isinstance(msg, AnalyzeLaunch):
-            return   # PeersChanged: every job carries its settings
-        try:
-            if self.rpc is None:
-                self.rpc = RpcClient.from_settings(msg.settings)
-            started = time.monotonic()
-            deadline = msg.settings.analysis.deadline_ms / 1000
-            self.troupe_work_in_progress = True
-            self.submit(gather_facts(self.rpc, msg.launch),
-                        lambda facts: self._decided(msg, sender, facts, started),
-                        lambda exc: self._failed(msg, sender, exc), timeout=deadline)
-        except Exception as exc:
-            self._failed(msg, sender, exc)
+        elif isinstance(msg, StartAnalyzer):
+            analyst = self._ensure_analyst(msg.settings)   # warm: connections open before the first launch
+            self.submit(analyst.warm_up(), lambda _: None, lambda _exc: None)
+        elif isinstance(msg, AnalysisJob):
+            self._run(msg, sender)
 
-    def _decided(self, msg: AnalyzeLaunch, sender, facts: dict, started: float) -> None:
+    def _run(self, job: AnalysisJob, pool) -> None:
+        request = job.request
+        started = time.monotonic()
         try:
-            buy, score, reasons = score_launch(facts, msg.settings.analysis)
-            elapsed_ms = int((time.monotonic() - started) * 1000)
-            self.send(sender, AnalysisDecision(msg.request_id, msg.launch, buy, score, reasons,
-                                               elapsed_ms))
+            analyst = self._ensure_analyst(request.settings)
+            deadline = request.settings.analysis.deadline_ms / 1000
+            gather = analyst.gather(request.launch, max(0.001, deadline - DEADLINE_MARGIN_S))
+            self.submit(gather, lambda facts: self._decided(job, pool, facts, started),
+                        lambda exc: self._failed(job, pool, exc), timeout=deadline + 1.0)
         except Exception as exc:
-            self._failed(msg, sender, exc)
-        finally:
-            self.troupe_work_in_progress = False
+            self._failed(job, pool, exc)
 
-    def _failed(self, msg: AnalyzeLaunch, sender, exc: BaseException) -> None:
-        self.troupe_work_in_progress = False
+    def _decided(self, job: AnalysisJob, pool, facts: dict, started: float) -> None:
+        try:
+            self.send(job.reply_to, decision_message(job.request, facts, started, "full"))
+        except Exception as exc:
+            self._failed(job, pool, exc)
+            return
+        self.send(pool, JobDone(job.request.request_id))
+
+    def _failed(self, job: AnalysisJob, pool, exc: BaseException) -> None:
         reason = "deadline exceeded" if isinstance(exc, asyncio.TimeoutError) else repr(exc)
-        logger.warning("analyzer: {} failed: {}", msg.launch.mint, reason)
-        self.send(sender, AnalysisFailed(msg.request_id, msg.launch.mint, reason))
+        logger.warning("analyzer: {} failed: {}", job.request.launch.mint, reason)
+        self.send(job.reply_to, AnalysisFailed(job.request.request_id, job.request.launch.mint, reason))
+        self.send(pool, JobDone(job.request.request_id))

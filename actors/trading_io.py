@@ -25,7 +25,7 @@ from adapters.logs import setup_from_settings
 from adapters.pumpfun import addresses, curve, instructions
 from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL, BondingCurve, Global
 from adapters.pumpswap.wsol import build_unwrap, build_wrap, wsol_account
-from adapters.solana_rpc import RpcClient
+from adapters.solana_rpc import FRESH_COMMITMENT, RpcClient
 
 ATA_RENT_LAMPORTS = 2_039_280          # rent-exempt minimum of a 165-byte token account
 SIGNATURE_FEE_LAMPORTS = 5_000
@@ -253,8 +253,9 @@ class ChainAccess:
         return await self.rpc.get_token_balance(wsol_account(self.owner)) or 0
 
     async def token_program_of(self, mint: str) -> str:
+        # a just-created coin is seen by the stream at processed: read it at processed too
         resp = await self.rpc.call("getAccountInfo",
-                                   lambda c: c.get_account_info(Pubkey.from_string(mint)))
+                                   lambda c: c.get_account_info(Pubkey.from_string(mint), commitment=FRESH_COMMITMENT))
         if resp.value is None:
             raise LookupError(f"mint {mint} not found")
         return str(resp.value.owner)
@@ -262,7 +263,7 @@ class ChainAccess:
     # ---- reading -------------------------------------------------------------------------------
     async def curve_state(self, mint: str):
         curve_address = addresses.bonding_curve(Pubkey.from_string(mint))
-        data = await account_data(self.rpc, curve_address)
+        data = await account_data(self.rpc, curve_address, commitment=FRESH_COMMITMENT)   # prices the next trade
         if data is None:
             raise LookupError(f"no bonding curve for {mint}")
         return BONDING_CURVE.decode(data)
@@ -340,9 +341,10 @@ class ChainAccess:
 
 
 # ---- reads the RPC adapter has no helper for (all idempotent, so retried by RpcClient.call) ------
-async def account_data(rpc: RpcClient, address) -> bytes | None:
+async def account_data(rpc: RpcClient, address, commitment: str | None = None) -> bytes | None:
+    """`commitment` None: the client's own (settings chain.commitment)."""
     key = address if isinstance(address, Pubkey) else Pubkey.from_string(str(address))
-    resp = await rpc.call("getAccountInfo", lambda c: c.get_account_info(key))
+    resp = await rpc.call("getAccountInfo", lambda c: c.get_account_info(key, commitment=commitment))
     return None if resp.value is None else bytes(resp.value.data)
 
 

@@ -15,13 +15,17 @@ class AnalyzeLaunch:
 
 @dataclass(frozen=True)
 class AnalysisDecision:
-    """AnalyzerPool -> Director: score 0-100 and whether to buy; `reasons` says why not."""
+    """AnalyzerPool -> Director: score 0-100, buy or not; reasons (text) and skip_keys (stable keys) align."""
+    # reasons: human text ("top holder 62 % > 20 %"); skip_keys: the same, as short stable keys for
+    # counting ("top_holder"), in the same order; missing: checks whose facts did not arrive in time
     request_id: str
     launch: Launch
     buy: bool
     score: int
     reasons: tuple = ()
     elapsed_ms: int = 0
+    skip_keys: tuple = ()
+    missing: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -30,3 +34,30 @@ class AnalysisFailed:
     request_id: str
     mint: str
     reason: str
+
+
+@dataclass(frozen=True)
+class AnalysisJob:
+    """AnalyzerPool -> one of its workers: analyse, answer `reply_to`, then tell the pool JobDone."""
+    request: AnalyzeLaunch
+    reply_to: Any
+
+
+@dataclass(frozen=True)
+class JobDone:
+    """Worker -> AnalyzerPool: this request is answered (the pool frees the worker's slot)."""
+    request_id: str
+
+
+@dataclass(frozen=True)
+class PoolWorkersRequest:
+    """-> AnalyzerPool: which worker processes run now."""
+    request_id: str
+
+
+@dataclass(frozen=True)
+class PoolWorkers:
+    """AnalyzerPool -> asker: mode, and the pids of its live workers (empty in fast mode)."""
+    request_id: str
+    mode: str
+    pids: tuple

@@ -8,13 +8,12 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from thespian.actors import ActorTypeDispatcher
 
-from actors.analyzer import AnalyzerPool, parse_mint_authorities, score_launch
+from actors.analyzer import AnalyzerPool, parse_mint_authorities
 from actors.balance_monitor import stray_tokens
 from actors.seller import SellerActor
 from actors.stream import decode_logs
 from actors.trading_io import curve_from_launch, exit_reason
 from adapters.pumpfun import curve
-from config.settings import AnalysisSettings
 from messages.analysis import AnalysisDecision, AnalysisFailed, AnalyzeLaunch
 from messages.position import TxSent, TxSettled
 from messages.seller import NothingToSell, SellSucceeded, SellTokens
@@ -120,15 +119,7 @@ def test_parse_mint_authorities():
         parse_mint_authorities(b"short")
 
 
-def test_score_launch_lists_every_reason():
-    rules = AnalysisSettings()
-    good = {"mint_authority_revoked": True, "freeze_authority_revoked": True, "top_holder_bps": 100,
-            "metadata_present": True}
-    assert score_launch(good, rules)[0]
-    bad = {"mint_authority_revoked": False, "freeze_authority_revoked": False,
-           "top_holder_bps": 5_000, "metadata_present": False}
-    buy, score, reasons = score_launch(bad, rules)
-    assert not buy and score == 0 and len(reasons) == 4
+# the decision synthesis is tested in tests/bot/test_analysis_checks.py
 
 
 def test_exit_reason_prices_a_full_sell_with_fees():

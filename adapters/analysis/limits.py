@@ -1,0 +1,117 @@
+"""Per-source rate limit, 429 back-off and per-mint cache, one set per analyser process.
+
+The bot-wide rate of a source is split evenly: each of the N workers gets rate/N tokens per second
+(a fixed share). Why not a bucket shared across processes: every request would pay a lock or a file
+round trip (a SQLite write is ~50-100 us and serialises the workers), while launches are spread
+evenly by the pool, so a fixed share wastes little. A 429 pauses that worker's source for the
+Retry-After (or a doubling back-off) and the request is retried while the deadline allows.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+
+BACKOFF_START_S = 0.05
+BACKOFF_MAX_S = 2.0
+MAX_ATTEMPTS = 5        # a cached lookup outlives its token's deadline (shielded): it must end
+
+
+class RateLimited(Exception):
+    """The source answered 429; retry_after in seconds (None: not said)."""
+
+    def __init__(self, source: str, retry_after: float | None):
+        super().__init__(f"{source}: 429 rate limited")
+        self.retry_after = retry_after
+
+
+class TokenBucket:
+    """`rate` tokens per second, bursts up to `burst`; acquire() waits for a token."""
+
+    def __init__(self, rate: float, burst: float | None = None, clock=time.monotonic):
+        self.rate = max(rate, 1e-6)
+        self.burst = burst if burst is not None else max(1.0, rate)
+        self.tokens = self.burst
+        self.clock = clock
+        self.stamp = clock()
+        self.paused_until = 0.0
+
+    def _refill(self) -> None:
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+    def wait_seconds(self) -> float:
+        """0 if a token can be taken now (and takes it), else how long to wait."""
+        self._refill()
+        pause = self.paused_until - self.clock()
+        if pause > 0:
+            return pause
+        if self.tokens >= 1 - 1e-9:   # float refill: 0.1 s at 10/s is one token, give or take
+            self.tokens = max(0.0, self.tokens - 1)
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+    async def acquire(self) -> None:
+        while (delay := self.wait_seconds()) > 0:
+            await asyncio.sleep(delay)
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+
+class TtlCache:
+    """mint -> value for ttl seconds; in-flight lookups of one key are shared (one request)."""
+
+    def __init__(self, ttl: float, max_items: int = 10_000, clock=time.monotonic):
+        self.ttl, self.max_items, self.clock = ttl, max_items, clock
+        self._items: dict = {}
+        self._pending: dict = {}
+        self.hits = self.misses = 0
+
+    async def get(self, key, load):
+        found = self._items.get(key)
+        if found is not None and found[0] > self.clock():
+            self.hits += 1
+            return found[1]
+        if key in self._pending:
+            self.hits += 1
+            return await asyncio.shield(self._pending[key])
+        self.misses += 1
+        task = asyncio.ensure_future(load())
+        self._pending[key] = task
+        try:
+            value = await asyncio.shield(task)
+        finally:
+            self._pending.pop(key, None)
+        if self.ttl > 0:
+            if len(self._items) >= self.max_items:
+                del self._items[next(iter(self._items))]
+            self._items[key] = (self.clock() + self.ttl, value)
+        return value
+
+
+class Source:
+    """One source's gate: cache, then bucket, then the call, backing off and retrying on 429."""
+
+    def __init__(self, name: str, rate_per_worker: float, ttl: float):
+        self.name = name
+        self.bucket = TokenBucket(rate_per_worker)
+        self.cache = TtlCache(ttl)
+        self.rate_limited = 0
+
+    async def fetch(self, key, call):
+        return await self.cache.get(key, lambda: self._call(call))
+
+    async def _call(self, call):
+        backoff = BACKOFF_START_S
+        for attempt in range(MAX_ATTEMPTS):
+            await self.bucket.acquire()
+            try:
+                return await call()
+            except RateLimited as limited:
+                self.rate_limited += 1
+                if attempt == MAX_ATTEMPTS - 1:
+                    raise
+                wait = limited.retry_after if limited.retry_after is not None else backoff
+                self.bucket.pause(min(wait, BACKOFF_MAX_S))
+                backoff = min(backoff * 2, BACKOFF_MAX_S)

@@ -1,0 +1,131 @@
+"""The analysis in running actors against the local chain: the pool runs analysis.workers worker
+processes, re-runs a killed worker's job, answers from the create event alone in fast mode, and the
+whole bot buys through either mode (with the chain's RugCheck- and Jupiter-compatible services)."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import psutil
+import pytest
+
+from actors.analyzer import AnalyzerPool
+from actors.system import group_processes
+from messages import new_request_id
+from messages.analysis import AnalysisDecision, AnalyzeLaunch, PoolWorkers, PoolWorkersRequest
+from messages.start import Peers, StartAnalyzer
+from messages.status import ChildPids, ChildPidsRequest
+from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
+from tests.bot.test_messages import make_launch
+
+pytestmark = pytest.mark.timeout(150)
+TOKEN = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+
+
+@pytest.fixture
+def world(tmp_path):
+    bot = Bot()
+    chain = None
+    try:
+        chain = ChainThread(api_port=0).start()      # with the RugCheck/Jupiter-compatible services
+        market = Market(chain)
+        keypair, path = new_bot_wallet(tmp_path)
+        chain.run(market.fund(keypair.pubkey(), 2 * SOL))
+        settings = bot_settings(chain, path, tmp_path / "runs", **{
+            "chain.rugcheck_url": chain.node.api_url, "chain.jupiter_url": chain.node.api_url,
+            "analysis.deadline_ms": 2_000})
+        yield bot, chain, market, settings
+    finally:
+        pgid = bot.system.pgid
+        bot.stop()
+        if chain is not None:
+            chain.stop()
+        assert group_processes(pgid) == [], "an actor process outlived the test"
+
+
+def launch_of(mint: str, creator, name: str):
+    launch = make_launch(mint=mint, received_at=time.time())
+    return launch.__class__(**{**launch.__dict__, "creator": str(creator.pubkey()), "name": name,
+                               "symbol": name[:4].upper(), "uri": f"https://example.invalid/{name}.json",
+                               "token_program": TOKEN})
+
+
+def test_pool_runs_n_workers_and_reruns_a_killed_workers_job(world):
+    bot, chain, market, settings = world
+    settings = settings.replace(**{"analysis.workers": 3})
+    pool = bot.system.create_actor(AnalyzerPool)
+    bot.system.tell(pool, StartAnalyzer(settings, Peers()))
+    deadline = time.monotonic() + 20
+    while True:
+        reply = bot.system.ask(pool, PoolWorkersRequest("w"), timeout=10)
+        if isinstance(reply, PoolWorkers) and len(reply.pids) == 3 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert isinstance(reply, PoolWorkers) and reply.mode == "full"
+    assert len(set(reply.pids)) == 3 and all(psutil.pid_exists(p) for p in reply.pids)
+    creator = chain.run(market.new_wallet(SOL))
+    mints = [chain.run(market.launch(creator, f"Pool{i}")) for i in range(6)]
+    with bot.system.asys.private() as private:
+        for i, mint in enumerate(mints):
+            private.tell(pool, AnalyzeLaunch(f"r{i}", launch_of(mint, creator, f"Pool{i}"), settings))
+        replies = [private.listen(timeout=20) for _ in mints]
+    assert sorted(r.request_id for r in replies) == [f"r{i}" for i in range(6)]
+    assert all(isinstance(r, AnalysisDecision) for r in replies), replies
+    assert all(r.missing == () or set(r.missing) <= {"uri"} for r in replies), replies
+    # SIGKILL every worker with a job in flight: the pool's replacements answer it (at-least-once)
+    mint = chain.run(market.launch(creator, "Killed"))
+    with bot.system.asys.private() as private:
+        private.tell(pool, AnalyzeLaunch("k1", launch_of(mint, creator, "Killed"), settings))
+        for pid in reply.pids:
+            os.kill(pid, signal.SIGKILL)
+        answer = private.listen(timeout=30)
+    assert isinstance(answer, AnalysisDecision) and answer.request_id == "k1", answer
+    deadline = time.monotonic() + 20      # every exit seen and replaced, in whatever order
+    while True:
+        after = bot.system.ask(pool, PoolWorkersRequest("w2"), timeout=10)
+        if len(after.pids) == 3 and not set(after.pids) & set(reply.pids) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert len(after.pids) == 3 and not set(after.pids) & set(reply.pids), (after, reply)
+
+
+def test_fast_mode_answers_without_any_rpc(world, tmp_path):
+    bot, chain, market, settings = world
+    # no chain at all behind these endpoints: fast mode must not need one
+    fast = settings.replace(**{"analysis.mode": "fast", "chain.rpc_urls": ("http://127.0.0.1:9",),
+                               "chain.rugcheck_url": "http://127.0.0.1:9"})
+    pool = bot.system.create_actor(AnalyzerPool)
+    creator = chain.run(market.new_wallet(SOL))
+    good = launch_of("Fast1111", creator, "Fast")
+    reply = bot.system.ask(pool, AnalyzeLaunch("f1", good, fast), timeout=10)
+    assert isinstance(reply, AnalysisDecision) and reply.buy and reply.elapsed_ms < 50, reply
+    blank = good.__class__(**{**good.__dict__, "mint": "Fast2222", "name": " "})
+    reply = bot.system.ask(pool, AnalyzeLaunch("f2", blank, fast), timeout=10)
+    assert not reply.buy and reply.skip_keys[0] == "sanity" and "empty name" in reply.reasons[0]
+    assert bot.system.ask(pool, PoolWorkersRequest("w"), timeout=10).pids == ()
+
+
+def run_bot_and_trade(bot, chain, market, settings, coins: int = 3):
+    bot.start(settings)
+    bot.wait_until_streaming(chain, market)
+    creators = [chain.run(market.new_wallet(SOL)) for _ in range(coins)]
+    for index, creator in enumerate(creators):
+        chain.run(market.launch(creator, f"Coin{index}"))
+        time.sleep(0.5)
+    status = bot.wait_for(lambda s: s.bought >= 1 and s.analysed >= coins, timeout=40)
+    bot.close_all()
+    bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0, timeout=60)
+    return status
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+def test_running_bot_buys_through_either_mode(world, mode):
+    bot, chain, market, settings = world
+    settings = settings.replace(**{"analysis.mode": mode, "analysis.workers": 2})
+    status = run_bot_and_trade(bot, chain, market, settings)
+    assert status.bought >= 1 and status.failures.get("analysis_failed", 0) == 0
+    pids = bot.system.ask(bot.director, ChildPidsRequest(new_request_id("p")), timeout=10)
+    assert isinstance(pids, ChildPids)
+    workers = psutil.Process(pids.pids["analyzer"]).children()
+    assert len(workers) == (2 if mode == "full" else 0)
