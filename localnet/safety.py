@@ -16,6 +16,7 @@ from solders.pubkey import Pubkey
 
 from adapters.pumpfun import addresses as pump
 from adapters.pumpswap import addresses as swap_addr
+from adapters.stats import BoundedDict
 from localnet import encoding
 from localnet.jupiter_limits import RateLimit, service_middlewares
 
@@ -27,6 +28,7 @@ DUMP_SIGNAL_CHANCE = 0.35
 FALSE_ALARM_CHANCE = 0.05
 SCORE_NOISE = 8                       # +- points on the 0-100 scale
 MAX_SEARCH_MINTS = 100
+FATES_REMEMBERED = 200_000            # registered fates of the most recent coins (bounded memory)
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ class TokenSafety:
     def __init__(self, chain, seed: int = 0):
         self.chain = chain
         self.seed = seed
-        self._fates: dict[Pubkey, str] = {}
+        self._fates = BoundedDict(FATES_REMEMBERED)   # mint -> fate, oldest forgotten
         self.fate_source = None     # optional callable mint -> fate (the market's script), asked when unregistered
 
     def register_fate(self, mint: Pubkey, fate: str) -> None:
