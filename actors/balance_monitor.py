@@ -21,7 +21,7 @@ from adapters.pumpfun.addresses import WSOL_MINT
 from messages import new_request_id
 from messages.balance import LiveMints, LiveMintsRequest, StrayTokens, SweepNow, SweepReport
 from messages.seller import NothingToSell, SellFailed, SellSucceeded, SellTokens
-from messages.start import PeersChanged, StartBalanceMonitor
+from messages.start import PeersChanged, StartBalanceMonitor, StartFailed
 from messages.status import PidReply, PidRequest
 from messages.wallet import (BalancesReport, CloseEmptyAccounts, HousekeepingDone,
                              HousekeepingFailed, Rebalance, RefreshBalances, RefreshFailed)
@@ -69,8 +69,10 @@ class BalanceMonitorActor(ActorTypeDispatcher):
     def receiveMessage(self, msg, sender):
         try:
             super().receiveMessage(msg, sender)
-        except Exception:
+        except Exception as exc:
             logger.exception("balance monitor: {} failed", type(msg).__name__)
+            if isinstance(msg, StartBalanceMonitor) and msg.peers.director is not None:
+                self.send(msg.peers.director, StartFailed("balance_monitor", repr(exc)))
 
     def receiveMsg_StartBalanceMonitor(self, msg: StartBalanceMonitor, sender):
         self.settings, self.peers = msg.settings, msg.peers

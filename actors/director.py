@@ -16,6 +16,7 @@ from loguru import logger
 from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ChildActorExited, WakeupMessage
 
 from actors.director_ledger import Ledger
+from actors.policy import breaker
 from adapters.journal import Journal, journal_path
 from actors.trading_io import process_logging
 from actors.supervision import Supervisor
@@ -24,10 +25,10 @@ from messages.analysis import AnalysisDecision, AnalysisFailed, AnalyzeLaunch
 from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed, RecoverPosition,
                                TxSent, TxSettled)
 from messages.start import (DirectorStarted, Peers, PeersChanged, StartAnalyzer,
-                            StartBalanceMonitor, StartDirector, StartPosition, StartSeller,
+                            StartBalanceMonitor, StartDirector, StartFailed, StartPosition, StartSeller,
                             StartStream, StartWallet)
-from messages.status import (ChildPids, ChildPidsRequest, ClosingAll, CloseAllPositions, PidReply, PidRequest, SetBuying, Status,
-                             StatusFailed, StatusRequest)
+from messages.status import (ChildPids, ChildPidsRequest, ClosingAll, CloseAllPositions, LedgerSnapshot,
+                             PidReply, PidRequest, SetBuying, Status, StatusFailed, StatusRequest)
 from messages.stream import LaunchBatch, StreamStats, UnwatchMint, WatchMint
 from messages.wallet import BalancesReport, ExpectLamportChange, ReleaseMintReservations
 from messages.balance import LiveMints, LiveMintsRequest, StrayTokens
@@ -37,6 +38,13 @@ from messages.stream import Launch
 PID_COLLECT_SECONDS = 1.0
 ANALYSIS_GRACE_SECONDS = 2.0
 WARM_SPARES = 8          # PositionActors forked and warmed ahead, so a buy never waits for one
+# The root's copy of the ledger is refreshed within LEDGER_MIRROR_SECONDS of a change: what a
+# PositionActor reports is in the journal too (a restarted Director books it from there), so only
+# reports of txs the journal does not hold (seller, wallet housekeeping) are mirrored at once.
+# A copy costs O(ledger): ~8 ms and ~350 KB after 1,000 round trips.
+LEDGER_MIRROR_SECONDS = 1.0
+LEDGER_MESSAGES = (TxSent, TxSettled, PositionClosed, PositionFailed, AnalysisDecision, LaunchBatch,
+                   AnalysisFailed, ChildActorExited, SetBuying)
 
 
 @dataclass
@@ -65,6 +73,9 @@ class Director(ActorTypeDispatcher):
         self.stream_stats: StreamStats | None = None    # last counters the StreamActor reported
         self.shutting_down = False
         self.pid_requests: dict[str, dict] = {}           # request id -> {asker, pids, waiting}
+        self.fatal = ""                                    # first child that failed its Start
+        self.root = None                                   # the supervising root: ledger mirror
+        self.mirror_due = False                            # counters changed, a mirror is timed
 
     def receiveMessage(self, msg, sender):
         # every handler's exception is caught here: the Director must never die of a bad message
@@ -74,6 +85,8 @@ class Director(ActorTypeDispatcher):
             logger.exception("director: {} failed", type(msg).__name__)
             if isinstance(msg, StatusRequest):
                 self.send(sender, StatusFailed(msg.request_id, repr(exc)))
+        if self.root is not None and not self.shutting_down:
+            self._mirror_ledger(msg, sender)
 
     # ---- start-up ------------------------------------------------------------------------------
     def receiveMsg_StartDirector(self, msg: StartDirector, sender):
@@ -83,19 +96,29 @@ class Director(ActorTypeDispatcher):
         try:
             self.settings = msg.settings
             process_logging(msg.settings, "director")
-            self.buying = msg.settings.trading.buys_enabled
+            self.buying = msg.settings.trading.buys_enabled if msg.buying is None else msg.buying
             self.reporter = msg.reporter or sender
             self.peers = Peers(director=self.myAddress)
             self.supervisor = Supervisor(self)
             # read (creating or migrating the schema) and close before forking anything
             journal = Journal(journal_path(msg.settings))
             open_rows = journal.open_positions()
+            if msg.ledger is not None:   # supervised by the root: resume its copy of the ledger
+                self.root, self.ledger = msg.root, msg.ledger
+                booked = self.ledger.reconcile_with_journal(journal.all_positions())
+                if self.ledger.breaker.tripped:   # a trip outlives the Director that saw it
+                    self.buying = False
+                if msg.restart:
+                    logger.warning("director: restart #{}: ledger resumed, {} entries booked from "
+                                   "the journal", msg.restart, booked)
             journal.close()
             for name in ("wallet", "seller", "analyzer", "stream", "balance_monitor"):
                 self._start_core(name)
             self._recover_open_positions(open_rows)
             for _ in range(WARM_SPARES):
                 self._make_spare()
+            if msg.closing_all:   # run.py asked a dead Director to close everything
+                self._close_all()
             self.send(sender, DirectorStarted(ok=True))
             logger.info("director: all actors started")
         except Exception as exc:
@@ -139,7 +162,9 @@ class Director(ActorTypeDispatcher):
                 continue
             live = LivePosition(None, launch, row["position_id"], buy_sent=row["buy_order"] is not None)
             self.positions[launch.mint] = live
-            self.ledger.lifecycle["recovered"] += 1
+            if row["position_id"] not in self.ledger.position_ids:   # not a restarted Director's own
+                self.ledger.lifecycle["recovered"] += 1
+                self.ledger.position_ids.add(row["position_id"])
             self._restart_position(launch.mint, live)
         if self.positions:
             logger.warning("director: resuming {} open position(s) from the journal", len(self.positions))
@@ -155,7 +180,9 @@ class Director(ActorTypeDispatcher):
         self.ledger.coins_seen += len(msg.launches)
         self._expire_lost_analyses()
         for launch in msg.launches:
-            if not self._may_buy(launch.mint):
+            why_not = self._why_not_buy(launch.mint)
+            if why_not:
+                self.ledger.skips[why_not] += 1
                 continue
             self.analysing[launch.mint] = time.monotonic()
             self.send(self.peers.analyzer,
@@ -170,27 +197,40 @@ class Director(ActorTypeDispatcher):
                 del self.analysing[mint]
                 self.ledger.failures["analysis_lost"] += 1
 
-    def _may_buy(self, mint: str) -> bool:
+    def _why_not_buy(self, mint: str) -> str:
+        """'' when a launch may be analysed for a buy, else the reason it is skipped (summary key)."""
         limits = self.settings.trading
         committed = len(self.positions) + len(self.analysing)   # live PositionActors + soon ones
         unsent = sum(1 for live in self.positions.values() if not live.buy_sent)
-        under_max_buys = (limits.max_buys == 0   # 0 = no limit; counts buys sent (+ about to be)
-                          or self.ledger.bought + unsent + len(self.analysing) < limits.max_buys)
-        return (self.buying and not self.safety_mode and mint not in self.positions
-                and mint not in self.analysing
-                and committed < limits.max_active_positions and under_max_buys)
+        if mint in self.positions or mint in self.analysing:
+            return "already held or being analysed"
+        if self.ledger.breaker.tripped:
+            return "circuit breaker open"
+        if self.safety_mode:
+            return "wallet safety mode"
+        if not self.buying:
+            return "buying paused"
+        if committed >= limits.max_active_positions:
+            return "limit: max active positions"
+        if limits.max_buys and self.ledger.bought + unsent + len(self.analysing) >= limits.max_buys:
+            return "limit: max buys"   # counts buys sent (+ about to be); 0 = no limit
+        return ""
 
     def receiveMsg_AnalysisDecision(self, msg: AnalysisDecision, sender):
         mint = msg.launch.mint
         if mint not in self.analysing:
             return  # a re-run (troupe at-least-once) of a decision already taken
         del self.analysing[mint]
-        self.ledger.analysed += 1
-        self.ledger.decision_ms.append(round((time.time() - msg.launch.received_at) * 1000, 3))
+        self.ledger.on_decision((time.time() - msg.launch.received_at) * 1000)
         if not msg.buy:
             logger.info("director: skip {} score {} ({})", mint, msg.score, ", ".join(msg.reasons))
+            keys = getattr(msg, "skip_keys", ()) or ("low score",)
+            for key in keys:
+                self.ledger.skips[f"analysis: {key}"] += 1
             return
-        if not self.buying or self.safety_mode or mint in self.positions:
+        why_not = self._why_not_buy(mint) if mint not in self.analysing else ""
+        if why_not and not why_not.startswith("limit"):   # the limits counted this launch already
+            self.ledger.skips[f"after analysis: {why_not}"] += 1
             return
         self._open_position(msg.launch)
 
@@ -199,6 +239,7 @@ class Director(ActorTypeDispatcher):
             del self.analysing[msg.mint]
             self.ledger.analysed += 1
             self.ledger.failures["analysis_failed"] += 1
+            self.ledger.skips["analysis failed"] += 1
             logger.warning("director: analysis of {} failed: {}", msg.mint, msg.reason)
 
     def _open_position(self, launch) -> None:
@@ -207,6 +248,7 @@ class Director(ActorTypeDispatcher):
         address = self.spares.pop(0)
         request_id = new_request_id("pos")
         self.positions[launch.mint] = LivePosition(address, launch, request_id)
+        self.ledger.position_ids.add(request_id)
         self.send(address, OpenPosition(request_id, launch, launch.received_at))
         self.send(self.peers.stream, WatchMint(launch.mint, address))
         self._make_spare()
@@ -226,6 +268,7 @@ class Director(ActorTypeDispatcher):
             self.send(sender, ActorExitRequest())
             return
         self.ledger.on_position_closed(msg)
+        self._consult_breaker(msg.pnl_lamports, failed=msg.outcome != "sold")
         logger.info("director: closed {} {} pnl {} lamports", msg.mint, msg.outcome, msg.pnl_lamports)
         self._release_reservations(msg.mint, "position closed")
         if self.peers.stream is not None:
@@ -235,6 +278,7 @@ class Director(ActorTypeDispatcher):
 
     def receiveMsg_PositionFailed(self, msg: PositionFailed, sender):
         self.ledger.failures["position_failed"] += 1
+        self._consult_breaker(0, failed=True)
         logger.error("director: position {} failed: {}", msg.mint, msg.reason)
         live = self.positions.get(msg.mint)
         if live is not None and live.address == sender:   # it never started: free the slot
@@ -323,6 +367,8 @@ class Director(ActorTypeDispatcher):
     def receiveMsg_WakeupMessage(self, msg: WakeupMessage, sender):
         if isinstance(msg.payload, tuple) and msg.payload and msg.payload[0] == "pids":
             self._finish_pid_request(msg.payload[1])
+        elif msg.payload == "mirror":
+            pass   # the ledger mirror, flushed after this handler by receiveMessage
         else:
             self.supervisor.on_wakeup(msg)
 
@@ -339,10 +385,13 @@ class Director(ActorTypeDispatcher):
             bought=led.bought, sold=led.sold, active_positions=len(self.positions),
             pnl_lamports=led.pnl_lamports, failures=dict(led.failures),
             restarts=dict(self.supervisor.restart_counts()) if self.supervisor else {},
-            latencies_ms=tuple(led.latencies_ms), unresolved_signatures=len(led.unresolved),
-            safety_mode=self.safety_mode, stray_tokens=self.stray_tokens, buys=tuple(led.buys),
-            decision_ms=tuple(led.decision_ms), stream=self._stream_counters(),
-            lifecycle=dict(led.lifecycle)))
+            latencies_ms=led.latencies_ms.as_tuple(), unresolved_signatures=len(led.unresolved),
+            safety_mode=self.safety_mode, stray_tokens=self.stray_tokens, buys=led.buys.as_tuple(),
+            decision_ms=led.decision_ms.as_tuple(), stream=self._stream_counters(),
+            lifecycle=dict(led.lifecycle), buying=self.buying and not self.safety_mode,
+            breaker=led.breaker.tripped, fatal=self.fatal, skips=dict(led.skips),
+            latency_histogram=led.latency_histogram.copy(), buys_total=led.buys.added,
+            decision_histogram=led.decision_histogram.copy()))
 
     def _stream_counters(self) -> dict:
         stats = self.stream_stats
@@ -355,21 +404,58 @@ class Director(ActorTypeDispatcher):
     def receiveMsg_LifecycleStatsRequest(self, msg: LifecycleStatsRequest, sender):
         self.send(sender, LifecycleStats(msg.request_id, dict(self.ledger.lifecycle)))
 
+    def receiveMsg_StartFailed(self, msg: StartFailed, sender):
+        """A child could not start: stop buying; run.py sees `fatal` in Status and stops the run."""
+        self.ledger.failures[f"start_failed:{msg.name}"] += 1
+        self.buying = False
+        if not self.fatal:
+            self.fatal = f"{msg.name} failed to start: {msg.reason}"
+            logger.error("director: {}", self.fatal)
+
+    def _consult_breaker(self, pnl_lamports: int, failed: bool) -> None:
+        was_tripped = self.ledger.breaker.tripped
+        self.ledger.breaker = breaker.after_trade(self.ledger.breaker, breaker.BreakerLimits.from_settings(
+            self.settings), pnl_lamports, failed)
+        if self.ledger.breaker.tripped and not was_tripped:
+            self.buying = False
+            logger.error("director: BREAKER: {}; buying stopped, open positions still sell",
+                         self.ledger.breaker.tripped)
+
     def receiveMsg_SetBuying(self, msg: SetBuying, sender):
+        if msg.enabled and self.ledger.breaker.tripped:   # an operator's resume closes the breaker
+            logger.warning("director: breaker reset by resume (was: {})", self.ledger.breaker.tripped)
+            self.ledger.breaker = breaker.reset(self.ledger.breaker)
         self.buying = msg.enabled
         logger.info("director: buying {}", "enabled" if msg.enabled else "paused")
 
     def receiveMsg_CloseAllPositions(self, msg: CloseAllPositions, sender):
+        self._close_all()
+        self.send(sender, ClosingAll(msg.request_id, len(self.positions)))
+
+    def _close_all(self) -> None:
         self.buying = False
         for live in self.positions.values():
             self.send(live.address, ExitNow("close all"))
         logger.info("director: buying stopped; closing {} open position(s)", len(self.positions))
-        self.send(sender, ClosingAll(msg.request_id, len(self.positions)))
+
+    def _mirror_ledger(self, msg, sender) -> None:
+        """Keep the root's copy of the ledger current: a restarted Director resumes from it (and
+        books from the journal whatever money event this copy misses)."""
+        flush = isinstance(msg, WakeupMessage) and msg.payload == "mirror"
+        unjournaled = (isinstance(msg, (TxSent, TxSettled))
+                       and all(live.address != sender for live in self.positions.values()))
+        if isinstance(msg, StartDirector) or unjournaled or (flush and self.mirror_due):
+            self.send(self.root, LedgerSnapshot(self.ledger.copy()))
+            self.mirror_due = False
+        elif isinstance(msg, LEDGER_MESSAGES) and not self.mirror_due:
+            self.mirror_due = True
+            self.wakeupAfter(LEDGER_MIRROR_SECONDS, payload="mirror")
 
     def receiveMsg_ChildPidsRequest(self, msg: ChildPidsRequest, sender):
         targets = {name: self.supervisor.address_of(name)
                    for name in ("wallet", "seller", "analyzer", "stream", "balance_monitor")}
         targets.update({f"position:{mint}": live.address for mint, live in self.positions.items()})
+        targets.update({f"spare:{index}": spare for index, spare in enumerate(self.spares)})
         waiting = {}
         for name, address in targets.items():
             if address is None:

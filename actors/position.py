@@ -23,7 +23,7 @@ from adapters.journal import Journal, journal_path
 from messages import new_request_id
 from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed,
                                RecoverPosition, TxSent, TxSettled)
-from messages.start import PeersChanged, StartPosition
+from messages.start import PeersChanged, StartFailed, StartPosition
 from messages.status import PidReply, PidRequest
 from messages.stream import TradeBatch
 from messages.wallet import ExpectLamportChange, FundsReserved, ReleaseFunds, ReservationRefused, ReserveFunds
@@ -35,6 +35,7 @@ SELL_RETRY_SECONDS = 1.0
 NATIVE_SELL_ATTEMPTS = 3             # then Jupiter (a complete curve goes to Jupiter at once)
 MAX_SELL_FAILURES = 6                # 3 native + 3 Jupiter: then the position is unsellable
 SPARE_REFRESH_SECONDS = 1.0          # keeps a spare's connection warm for the next buy
+WARM_BACKOFF_MAX_SECONDS = 60.0      # a failing endpoint: warm-up retries back off up to this
 
 
 class PositionActor(IOActor):
@@ -53,6 +54,7 @@ class PositionActor(IOActor):
         self.preparing_sell = False
         self.sell_failures = 0
         self.generation = 0             # invalidates stale wakeups (they cannot be cancelled)
+        self.warm_failures = 0          # consecutive failed warm-ups of a spare (backoff)
 
     # ---- dispatch ------------------------------------------------------------------------------
     async def on_loop_close(self) -> None:
@@ -80,6 +82,8 @@ class PositionActor(IOActor):
             handler(msg)
         except Exception as exc:
             logger.exception("position {}: {} failed", self._mint, type(msg).__name__)
+            if isinstance(msg, StartPosition) and msg.peers.director is not None:
+                self.send(msg.peers.director, StartFailed("position", repr(exc)))
             if isinstance(msg, (OpenPosition, RecoverPosition)) and self.stage != "live":
                 self.stage = "closed"   # a position that cannot start is not left half-open
                 mint = getattr(getattr(msg, "launch", None), "mint", self._mint)
@@ -99,9 +103,22 @@ class PositionActor(IOActor):
     def _keep_warm(self) -> None:
         if self.stage != "spare":
             return
-        self.submit(self.chain.warm_up(), lambda _: None,
-                    lambda exc: logger.warning("position: warm-up failed: {!r}", exc))
+        self.submit(self.chain.warm_up(), self._warmed, self._warm_failed,
+                    timeout=PREPARE_TIMEOUT_SECONDS)
+
+    def _warmed(self, _result) -> None:
+        if self.warm_failures:
+            logger.info("position: warm-up works again after {} failure(s)", self.warm_failures)
+        self.warm_failures = 0
         self.wakeupAfter(SPARE_REFRESH_SECONDS, payload=("warm", None))
+
+    def _warm_failed(self, exc: BaseException) -> None:
+        # exponential backoff, one warning per step (8 spares once warned 8 times a second)
+        self.warm_failures += 1
+        delay = min(SPARE_REFRESH_SECONDS * 2 ** self.warm_failures, WARM_BACKOFF_MAX_SECONDS)
+        logger.warning("position: warm-up failed ({} in a row): {!r}; next try in {:.0f} s",
+                       self.warm_failures, exc, delay)
+        self.wakeupAfter(delay, payload=("warm", None))
 
     def _on_peers(self, msg: PeersChanged) -> None:
         self.peers = msg.peers

@@ -19,7 +19,7 @@ from actors.bridge import IOActor
 from actors.trading_io import ChainAccess, CurveComplete, process_logging
 from messages.position import TxSent, TxSettled
 from messages.seller import NothingToSell, SellFailed, SellSucceeded, SellTokens
-from messages.start import PeersChanged, StartSeller
+from messages.start import PeersChanged, StartFailed, StartSeller
 from messages.wallet import ExpectLamportChange
 from messages.status import PidReply, PidRequest
 
@@ -54,6 +54,8 @@ class SellerActor(IOActor):
                 self.send(sender, PidReply(msg.request_id, os.getpid()))
         except Exception as exc:
             logger.exception("seller: {} failed", type(msg).__name__)
+            if isinstance(msg, StartSeller) and msg.peers.director is not None:
+                self.send(msg.peers.director, StartFailed("seller", repr(exc)))
             if isinstance(msg, SellTokens):
                 self.send(sender, SellFailed(msg.request_id, msg.mint, repr(exc), 0))
 

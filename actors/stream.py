@@ -22,13 +22,16 @@ from actors.trading_io import process_logging
 from adapters.pumpfun import events
 from adapters.pumpfun.addresses import PUMP_PROGRAM
 from adapters.pumpfun.layout_v1 import CreateEvent, TradeEvent
-from messages.start import PeersChanged, StartStream
+from adapters.stats import BoundedDict
+from messages.start import PeersChanged, StartFailed, StartStream
 from messages.status import PidReply, PidRequest
 from messages.stream import (Launch, LaunchBatch, StreamStats, StreamStatsRequest, Trade,
                              TradeBatch, UnwatchMint, WatchMint)
 
 MALFORMED = object()
 STATS_REPORT_SECONDS = 2.0
+MAX_WATCHED_MINTS = 4_096        # a position that died unwatched must not pin its entry for ever
+MAX_INBOX_ITEMS = 200_000        # decoded items waiting for the actor thread; past it updates are dropped
 
 
 class StreamActor(IOActor):
@@ -36,7 +39,7 @@ class StreamActor(IOActor):
         super().__init__(*args, **kwargs)
         self.settings = None
         self.peers = None
-        self.watchers: dict[str, object] = {}        # mint -> PositionActor address
+        self.watchers = BoundedDict(MAX_WATCHED_MINTS)   # mint -> PositionActor address
         self.inbox: collections.deque = collections.deque()   # filled on the loop, drained here
         self.flush_scheduled = False
         self.counts = collections.Counter()
@@ -62,8 +65,10 @@ class StreamActor(IOActor):
                 self.send(sender, PidReply(msg.request_id, os.getpid()))
             elif isinstance(msg, WakeupMessage) and msg.payload == "resubscribe":
                 self.submit(self._consume(), self._stream_ended, self._stream_failed)
-        except Exception:
+        except Exception as exc:
             logger.exception("stream: {} failed", type(msg).__name__)
+            if isinstance(msg, StartStream) and msg.peers.director is not None:
+                self.send(msg.peers.director, StartFailed("stream", repr(exc)))
 
     def _start(self, msg: StartStream) -> None:
         self.settings, self.peers = msg.settings, msg.peers
@@ -99,6 +104,12 @@ class StreamActor(IOActor):
                 decoded = decode()
             except Exception:   # one bad update is counted and skipped, never fatal
                 decoded = [MALFORMED]
+            if len(self.inbox) >= MAX_INBOX_ITEMS:   # the actor thread is stalled: shed, count, never grow
+                self.counts["dropped_backlog"] += 1
+                if self.counts["dropped_backlog"] % 1000 == 1:
+                    logger.error("stream: {} updates waiting, {} dropped so far: the actor is stalled",
+                                 len(self.inbox), self.counts["dropped_backlog"])
+                continue
             self.inbox.extend(decoded)
             self.inbox.append(None)   # marks one update, for the counter
             if not self.flush_scheduled:

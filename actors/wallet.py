@@ -19,8 +19,9 @@ from loguru import logger
 from actors.bridge import IOActor
 from actors.trading_io import ChainAccess, process_logging, token_holdings
 from actors.wallet_jobs import HOUSEKEEPING, HousekeepingJobs
+from adapters.stats import BoundedSet
 from messages import new_request_id
-from messages.start import StartWallet
+from messages.start import StartFailed, StartWallet
 from messages.status import PidReply, PidRequest
 from messages.wallet import (BalancesReport, ExpectLamportChange, FundsReserved, RefreshBalances,
                              RefreshFailed, ReleaseFunds, ReleaseMintReservations,
@@ -29,6 +30,9 @@ from messages.wallet import (BalancesReport, ExpectLamportChange, FundsReserved,
 FEE_RESERVE_LAMPORTS = 10_000_000        # kept back so sells and closes can always pay their fees
 RESERVATION_TTL_SECONDS = 120.0          # a reservation whose position died is freed after this
 MISMATCH_SLACK_LAMPORTS = 1_000_000      # fees of sells in flight that were not reported yet
+# a duplicate report of a signature comes within its lifetime (minutes); thousands of newer
+# signatures later it cannot come again, so the oldest are forgotten (bounded memory)
+REPORTED_SIGNATURES_KEPT = 20_000
 
 
 class WalletActor(IOActor):
@@ -44,7 +48,7 @@ class WalletActor(IOActor):
         self.safety_mode = False
         self.safety_reason = ""
         self.waiting_refresh: list = []            # (request_id, requester) awaiting a refresh
-        self.reported: set[str] = set()            # signatures whose change is in expected_lamports
+        self.reported = BoundedSet(REPORTED_SIGNATURES_KEPT)   # signatures counted in expected_lamports
         self.jobs = HousekeepingJobs(self)
 
     async def on_loop_close(self) -> None:
@@ -74,6 +78,8 @@ class WalletActor(IOActor):
                 self.send(sender, PidReply(msg.request_id, os.getpid()))
         except Exception as exc:
             logger.exception("wallet: {} failed", type(msg).__name__)
+            if isinstance(msg, StartWallet) and msg.peers.director is not None:
+                self.send(msg.peers.director, StartFailed("wallet", repr(exc)))
             if isinstance(msg, ReserveFunds):
                 self.send(sender, ReservationRefused(msg.request_id, f"wallet error: {exc!r}"))
             elif isinstance(msg, RefreshBalances):

@@ -185,6 +185,11 @@ def new_run_dir(runs_dir: str | os.PathLike = 'runs') -> Path:
     raise RuntimeError(f'could not create a run directory under {base}')
 
 
+def _not_file_only(record) -> bool:
+    """Records bound with file_only=True (e.g. the summary, already printed) skip the console."""
+    return not record['extra'].get('file_only')
+
+
 def setup_logging(process_name: str, run_dir: str | os.PathLike | None = None, quiet: bool = False,
                   level: str = 'INFO', secrets: Iterable[str] = ()) -> None:
     """Replace this process's sinks: console (warnings only when quiet) and runs/<ts>/bot.log."""
@@ -195,7 +200,7 @@ def setup_logging(process_name: str, run_dir: str | os.PathLike | None = None, q
     logger.remove()
     logger.configure(extra={'process_name': process_name}, patcher=_redacting_patcher)
     logger.add(sys.stderr, level='WARNING' if quiet else level, format=CONSOLE_FORMAT,
-               colorize=None, backtrace=False, diagnose=False)
+               colorize=None, backtrace=False, diagnose=False, filter=_not_file_only)
     if run_dir is not None:
         # append + line buffering: each process writes whole lines to the one shared file
         logger.add(Path(run_dir) / LOG_FILE_NAME, level=level, format=LINE_FORMAT, mode='a',

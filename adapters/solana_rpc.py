@@ -28,6 +28,10 @@ from solders.transaction import VersionedTransaction
 RETRYABLE_RPC_MESSAGES = ('node is unhealthy', 'node is behind', 'min context slot')
 MISSING_ACCOUNT_MESSAGES = ('could not find account', 'not a token account')
 
+# reads of a just-created coin: the stream sees it at processed, so the reads must look there too
+# (at confirmed a fresh mint is 'not found' for a slot or two on a real cluster)
+FRESH_COMMITMENT = 'processed'
+
 
 class RpcError(Exception):
     """A failed RPC call. kind: rate_limited | server_error | timeout | connection | http_error |

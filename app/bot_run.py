@@ -13,6 +13,7 @@ from pathlib import Path
 
 from loguru import logger
 
+from app.control import ControlServer, execute as execute_control
 from app.local_chain import LocalChainProcess
 from app.summary import status_line, summary_text
 from config.settings import Settings
@@ -20,10 +21,15 @@ from config.settings import Settings
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 ASK_TIMEOUT_SECONDS = 3.0
 DIRECTOR_START_TIMEOUT_SECONDS = 60.0
+START_CHECK_SECONDS = 1.0   # how soon an actor that failed its Start stops the run
 
 
 class StopRequested(Exception):
     """SIGTERM/SIGHUP arrived: stop cleanly like Ctrl-C."""
+
+
+class ActorStartFailed(Exception):
+    """An actor failed its Start (the Director's Status says which): the run stops, exit 1."""
 
 
 class BotRun:
@@ -36,9 +42,24 @@ class BotRun:
         self.last_status = None
         self.stop_reason = 'duration'
         self.status_on_screen = False   # a live status line waits for its newline
+        self.control = ControlServer(run_dir)   # commands queue here; _watch runs them
 
     def run(self) -> int:
+        if self.settings.chain.mode == 'live':   # before any actor starts: keys, endpoints, funds
+            from app.preflight import PreflightError, run_preflight
+            try:
+                self.settings = run_preflight(self.settings)
+            except PreflightError as error:
+                logger.error('preflight failed: {}', error)
+                return EXIT_CONFIG
+            except KeyboardInterrupt:
+                logger.warning('stopped during the preflight (Ctrl-C)')
+                return EXIT_FAILED
         previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+        previous[signal.SIGUSR1] = signal.signal(   # pause buying
+            signal.SIGUSR1, lambda *_: self.control.request('pause', 'SIGUSR1'))
+        previous[signal.SIGUSR2] = signal.signal(   # sell everything, stay paused
+            signal.SIGUSR2, lambda *_: self.control.request('sell-all', 'SIGUSR2'))
         code = EXIT_OK
         try:
             with contextlib.ExitStack() as cleanup:   # exits in reverse: actors, then the chain
@@ -49,12 +70,17 @@ class BotRun:
                     self.stop_reason = 'Ctrl-C'
                 except StopRequested as stop:
                     self.stop_reason = str(stop)
+                except ActorStartFailed as error:   # one line, no traceback: it names the actor
+                    self.stop_reason = f'error: {error}'
+                    logger.error('run stopped: {}', error)
+                    code = EXIT_FAILED
                 except Exception as error:
                     self.stop_reason = f'error: {error}'
                     logger.opt(exception=error).error('run failed: {}', error)
                     code = EXIT_FAILED
                 finally:
-                    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1,
+                                signal.SIGUSR2):
                         signal.signal(sig, signal.SIG_IGN)   # cleanup must not be interrupted
                     with contextlib.suppress(Exception):
                         self._final_summary()
@@ -83,11 +109,14 @@ class BotRun:
         if chain is not None:
             self.settings = chain.start(guard)
         self._start_director()
+        self.control.start()   # a thread: only now, after every fork from this process
+        cleanup.callback(self.control.stop)
 
     def _start_director(self) -> None:
-        from actors.director import Director
+        """The root actor starts and supervises the Director; every request goes through it."""
+        from actors.root import Root
         from messages.start import DirectorStarted, StartDirector
-        self.director = self.system.create_actor(Director)
+        self.director = self.system.create_actor(Root)
         reply = self.system.ask(self.director, StartDirector(self.settings),
                                 timeout=DIRECTOR_START_TIMEOUT_SECONDS)
         if not isinstance(reply, DirectorStarted):
@@ -101,13 +130,21 @@ class BotRun:
         deadline = None if self.duration is None else time.monotonic() + self.duration
         interval = self.settings.run.status_interval_seconds
         next_status = time.monotonic() + interval
+        next_check = time.monotonic() + START_CHECK_SECONDS
         while deadline is None or time.monotonic() < deadline:
             time.sleep(max(0.0, min(0.1, (deadline or float('inf')) - time.monotonic())))
-            if time.monotonic() >= next_status:
-                next_status += interval
+            self.control.poll(lambda command: execute_control(self.system, self.director, command,
+                                                              ASK_TIMEOUT_SECONDS))
+            now = time.monotonic()
+            if now >= next_status or now >= next_check:
+                next_check = now + START_CHECK_SECONDS
                 status = self._ask_status()
-                if status is not None and not self.settings.run.quiet:
-                    self._show(status_line(status))
+                if status is not None and getattr(status, 'fatal', ''):
+                    raise ActorStartFailed(status.fatal)
+                if now >= next_status:
+                    next_status += interval
+                    if status is not None and not self.settings.run.quiet:
+                        self._show(status_line(status))
 
     def _show(self, line: str) -> None:
         if sys.stdout.isatty():   # one live line, rewritten in place
@@ -118,7 +155,7 @@ class BotRun:
 
     def _ask_status(self):
         from messages import new_request_id
-        from messages.status import Status, StatusRequest
+        from messages.status import DirectorGone, Status, StatusRequest
         if self.system is None or self.director is None:
             return None
         reply = self.system.ask(self.director, StatusRequest(new_request_id('status')),
@@ -126,6 +163,8 @@ class BotRun:
         if isinstance(reply, Status):
             self.last_status = reply
             return reply
+        if isinstance(reply, DirectorGone):   # past its restart limit: the run cannot go on
+            raise RuntimeError(reply.reason)
         logger.warning('the Director did not answer a status request ({!r})', reply)
         return None
 
@@ -136,7 +175,9 @@ class BotRun:
             status = self._ask_status()
         if self.status_on_screen:
             print()
-        print(summary_text(status or self.last_status, self.stop_reason, self.run_dir), flush=True)
+        text = summary_text(status or self.last_status, self.stop_reason, self.run_dir)
+        print(text, flush=True)
+        logger.bind(file_only=True).info('run summary\n{}', text)   # bot.log keeps it too
 
     def _close_all_positions(self) -> None:
         """Must-sell on exit: stop buying, sell every open position, wait (bounded) for the sells."""

@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--positions', action='store_true',
                         help='list positions from the journal (open first) and exit; the journal is '
                              'run.journal_path, else the newest runs/*/journal.sqlite3')
+    parser.add_argument('--control', choices=('pause', 'resume', 'sell-all', 'status'),
+                        help='tell a running bot to pause or resume buying, sell every open '
+                             'position (and stay paused), or show its status; then exit')
+    parser.add_argument('--run-dir', metavar='DIR',
+                        help='with --control: the run directory of the bot (default: the newest '
+                             'under run.runs_dir)')
     wallet_tasks = parser.add_mutually_exclusive_group()
     wallet_tasks.add_argument('--sell', action='store_true',
                               help='sell every token left in the wallet (native, then Jupiter), '
@@ -54,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f'error: --duration must be a positive number of seconds, not {args.duration}',
               file=sys.stderr)
         return EXIT_CONFIG
+    if args.control:
+        return _control(args)
     overrides = {'run.quiet': True} if args.quiet else {}
     if args.seed is not None:
         overrides['localnet.seed'] = args.seed
@@ -92,3 +100,23 @@ def _print_positions(settings: Settings) -> int:
     except JournalError as error:
         print(error, file=sys.stderr)
         return EXIT_FAILED
+
+
+def _control(args) -> int:
+    """`--control COMMAND`: one request over the running bot's control socket (app/control.py)."""
+    from app.control import ControlError, newest_run_dir, send_command
+    try:
+        if args.run_dir:
+            run_dir = args.run_dir
+        else:
+            try:   # only runs_dir is needed: a live config without its secrets still names it
+                runs_dir = load_settings(args.config, env=os.environ).run.runs_dir
+            except ConfigError:
+                runs_dir = os.environ.get('RUNS_DIR') or 'runs'
+            run_dir = newest_run_dir(runs_dir)
+        ok, message = send_command(run_dir, args.control)
+    except ControlError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return EXIT_FAILED
+    print(message if ok else f'error: {message}', file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else EXIT_FAILED

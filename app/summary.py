@@ -1,11 +1,11 @@
 """What a person reads: exact SOL amounts, percentiles, the live status line and the final summary."""
 from __future__ import annotations
 
-import math
 import time
 from decimal import Decimal
 from pathlib import Path
 
+from adapters.stats import nearest_rank
 from config.parsing import LAMPORTS_PER_SOL
 
 
@@ -14,13 +14,23 @@ def lamports_to_sol(lamports: int) -> str:
     return f'{Decimal(lamports) / LAMPORTS_PER_SOL:.9f}'
 
 
-def percentile(values, fraction: float):
-    """Nearest-rank percentile; None for no values."""
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    rank = max(1, math.ceil(len(ordered) * Decimal(str(fraction))))
-    return ordered[rank - 1]
+def latency_percentiles(status) -> tuple:
+    """(p50, p99, buys) of detection-to-buy-sent: exact over the recent window while it holds every
+    buy, else from the run's histogram (within 5 %, adapters/stats.py)."""
+    recent = list(status.latencies_ms)
+    histogram = getattr(status, 'latency_histogram', None)
+    if histogram is not None and histogram.count > len(recent):
+        return histogram.quantile(0.5), histogram.quantile(0.99), histogram.count
+    if not recent:
+        return None, None, 0
+    ordered = sorted(recent)
+    return nearest_rank(ordered, 0.5), nearest_rank(ordered, 0.99), len(ordered)
+
+
+def skips_text(skips: dict) -> str:
+    """Why coins were not bought, most frequent first."""
+    return ', '.join(f'{reason} {count}' for reason, count in
+                     sorted(skips.items(), key=lambda item: (-item[1], item[0]))) or 'none'
 
 
 def _ms(value) -> str:
@@ -32,7 +42,14 @@ def status_line(status) -> str:
     return (f'{time.strftime("%H:%M:%S")} seen {status.coins_seen} analysed {status.analysed} '
             f'bought {status.bought} sold {status.sold} open {status.active_positions} '
             f'pnl {lamports_to_sol(status.pnl_lamports)} SOL failures {failures}'
-            + (' SAFETY-MODE' if status.safety_mode else ''))
+            + (' SAFETY-MODE' if status.safety_mode else '') + _buying_flag(status))
+
+
+def _buying_flag(status) -> str:
+    breaker = getattr(status, 'breaker', '')
+    if breaker:
+        return f' BREAKER: {breaker}'
+    return '' if getattr(status, 'buying', True) else ' PAUSED'
 
 
 def summary_text(status, stop_reason: str, run_dir: Path) -> str:
@@ -40,7 +57,7 @@ def summary_text(status, stop_reason: str, run_dir: Path) -> str:
     if status is None:
         lines.append('no status from the bot (it did not start or did not answer)')
     else:
-        latencies = list(status.latencies_ms)
+        p50, p99, buys = latency_percentiles(status)
         failures = ', '.join(f'{k} {v}' for k, v in sorted(status.failures.items())) or 'none'
         restarts = ', '.join(f'{k} {v}' for k, v in sorted(status.restarts.items())) or 'none'
         lifecycle = ', '.join(f'{k} {v}' for k, v in sorted(status.lifecycle.items()) if v) or 'none'
@@ -48,13 +65,15 @@ def summary_text(status, stop_reason: str, run_dir: Path) -> str:
             f'coins seen {status.coins_seen}, analysed {status.analysed}, bought {status.bought}, '
             f'sold {status.sold}, still open {status.active_positions}',
             f'PnL {lamports_to_sol(status.pnl_lamports)} SOL ({status.pnl_lamports} lamports)',
-            f'detection-to-buy-sent p50 {_ms(percentile(latencies, 0.5))}, '
-            f'p99 {_ms(percentile(latencies, 0.99))} over {len(latencies)} buys',
+            f'detection-to-buy-sent p50 {_ms(p50)}, p99 {_ms(p99)} over {buys} buys',
+            f'skipped: {skips_text(getattr(status, "skips", {}) or {})}',
             f'failures: {failures}',
             f'restarts: {restarts}',
             f'lifecycle: {lifecycle}',
             f'unresolved signatures {status.unresolved_signatures}'
             + (', SAFETY MODE was on' if status.safety_mode else ''),
         ]
+        if getattr(status, 'breaker', ''):
+            lines.append(f'BREAKER: {status.breaker}')
     lines.append(f'log: {run_dir / "bot.log"}')
     return '\n'.join(lines)

@@ -103,6 +103,11 @@ def percentiles(values: list[float]) -> dict:
     return {"n": len(ordered), "p50": pick(0.50), "p99": pick(0.99)}
 
 
+def newest(window: tuple, count: int) -> tuple:
+    """The last `count` entries of a status window (all of them if it holds fewer)."""
+    return window[len(window) - min(count, len(window)):]
+
+
 def latencies_ms(buys, clock: ExecutionClock) -> list[float]:
     return [(clock.executed_at[sig] - detected) * 1000 for sig, detected, *_ in buys
             if sig in clock.executed_at]
@@ -132,19 +137,23 @@ def run(launches: int) -> dict:
         for rate in (DEFAULT_LAUNCHES_PER_SECOND, FAST_LAUNCHES_PER_SECOND):
             for who in ("baseline", "bot"):
                 creators = [chain.run(market.new_wallet(SOL // 10)) for _ in range(launches)]
-                before = len(bot.status().buys) if who == "bot" else len(baseline.buys)
-                decided_before = len(bot.status().decision_ms)
+                status = bot.status()   # the bot's windows hold the last 1,024: count by totals
+                before = status.buys_total if who == "bot" else len(baseline.buys)
+                decided_before = status.decision_histogram.count
                 baseline.enabled = who == "baseline"
                 chain.run(launch_series(market, creators, rate), timeout=launches / rate + 30)
                 time.sleep(2.0)   # let the last buys reach the chain
                 baseline.enabled = False
-                buys = bot.status().buys[before:] if who == "bot" else baseline.buys[before:]
+                status = bot.status()
+                buys = (newest(status.buys, status.buys_total - before) if who == "bot"
+                        else baseline.buys[before:])
                 results[(who, rate)] = percentiles(latencies_ms(buys, clock))
                 results[(who, rate)]["launches"] = launches
                 if who == "bot":   # the part spent inside the bot: detection to just before send
                     inside = percentiles([(sent - detected) * 1000 for _, detected, sent in buys])
                     results[(who, rate)]["inside_p50"] = inside["p50"]
-                    decided = percentiles(list(bot.status().decision_ms[decided_before:]))
+                    decided = percentiles(list(newest(status.decision_ms,
+                                                      status.decision_histogram.count - decided_before)))
                     results[(who, rate)]["decision_p50"] = decided["p50"]
         bot.pause_buying()
         bot.wait_for(lambda s: s.active_positions == 0, timeout=60)

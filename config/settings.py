@@ -82,11 +82,45 @@ class TradingSettings:
 
 @dataclass(frozen=True)
 class AnalysisSettings:
-    """Checks on a fresh launch; each analysis must finish within deadline_ms."""
+    """Checks on a fresh launch (actors/policy/analysis.py); each must finish within deadline_ms.
+    mode 'fast' uses only what the create event says (no RPC, no HTTP); 'full' asks every source."""
+    mode: str = setting('full', p.choice('full', 'fast'))
     deadline_ms: int = setting(400, p.integer(1, 60_000))
+    workers: int = setting(2, p.integer(1, 64))
+    jobs_per_worker: int = setting(8, p.integer(1, 1_000))   # analyses one worker runs at once
+    min_score: int = setting(60, p.integer(0, 100))
+    # hard vetoes
     max_top_holder_share_bps: int = setting(2_000, p.integer(0, 10_000))
     require_metadata: bool = setting(True, p.boolean)
-    workers: int = setting(2, p.integer(1, 64))
+    allow_token_2022: bool = setting(True, p.boolean)
+    max_creator_launches: int = setting(5, p.integer(0))
+    max_rugcheck_risk: int = setting(60, p.integer(0, 100))
+    honeypot_check: bool = setting(True, p.boolean)
+    honeypot_probe_lamports: int = setting(1_000_000, p.lamports(1))
+    max_roundtrip_loss_bps: int = setting(1_000, p.integer(0, 10_000))
+    # soft thresholds (lower the score and say why, no veto)
+    min_organic_score: int = setting(20, p.integer(0, 100))
+    min_socials: int = setting(0, p.integer(0, 3))
+    # weights of the weighted mean (renormalised over the checks present)
+    weight_sanity: int = setting(5, p.integer(0, 1_000))
+    weight_program: int = setting(5, p.integer(0, 1_000))
+    weight_creator: int = setting(10, p.integer(0, 1_000))
+    weight_authority: int = setting(20, p.integer(0, 1_000))
+    weight_holders: int = setting(15, p.integer(0, 1_000))
+    weight_metadata: int = setting(5, p.integer(0, 1_000))
+    weight_uri: int = setting(10, p.integer(0, 1_000))
+    weight_rugcheck: int = setting(10, p.integer(0, 1_000))
+    weight_organic: int = setting(10, p.integer(0, 1_000))
+    weight_honeypot: int = setting(10, p.integer(0, 1_000))
+    # per-source limits: requests/s for the whole bot (each worker takes rate/workers), cache TTL
+    http_timeout_ms: int = setting(1_000, p.integer(10, 60_000))
+    rpc_rate_per_second: int = setting(200, p.integer(1, 100_000))
+    rugcheck_rate_per_second: int = setting(10, p.integer(1, 100_000))
+    jupiter_rate_per_second: int = setting(10, p.integer(1, 100_000))
+    uri_rate_per_second: int = setting(50, p.integer(1, 100_000))
+    cache_ttl_seconds: int = setting(30, p.integer(0, 86_400))
+    # creator history (SQLite); unset: <runs_dir>/creators.sqlite3, shared across runs
+    creators_path: str | None = setting(None, p.optional(p.text))
 
 
 @dataclass(frozen=True)
@@ -102,6 +136,13 @@ class BalanceSettings:
                                              env_parser=p.ratio_bps())
     rebalance_threshold_bps: int = setting(2_000, p.integer(0, 10_000),
                                            env=('REBALANCE_THRESHOLD',), env_parser=p.ratio_bps())
+
+
+@dataclass(frozen=True)
+class RiskSettings:
+    """The circuit breaker (actors/policy/breaker.py): stop buying, keep selling. 0 = off."""
+    max_consecutive_losses: int = setting(0, p.integer(0, 1_000))   # failed or losing trades in a row
+    max_drawdown_lamports: int = setting(0, p.lamports(0))          # fall of the run's PnL from its peak
 
 
 @dataclass(frozen=True)
@@ -139,6 +180,7 @@ class Settings:
     trading: TradingSettings = field(default_factory=TradingSettings)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     balance: BalanceSettings = field(default_factory=BalanceSettings)
+    risk: RiskSettings = field(default_factory=RiskSettings)
     localnet: LocalnetSettings = field(default_factory=LocalnetSettings)
     run: RunSettings = field(default_factory=RunSettings)
 

@@ -15,9 +15,17 @@ class Peers:
 
 @dataclass(frozen=True)
 class StartDirector:
-    """run.py -> Director: start the whole tree; `reporter` gets lifecycle notices (may be None)."""
+    """run.py -> Root -> Director: start the whole tree; `reporter` gets lifecycle notices (may be None)."""
+    # from the Root (actors/root.py): `root` gets the ledger's mirror; `ledger` is the last mirrored
+    # one (a restarted Director resumes from it and the journal); `buying` (None: the settings
+    # decide) and `closing_all` keep what run.py asked of a Director that died
     settings: Any
     reporter: Any = None
+    root: Any = None
+    ledger: Any = None
+    buying: Any = None
+    closing_all: bool = False
+    restart: int = 0          # 0 on the first start, n on the n-th restart
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,13 @@ class StartPosition:
     settings: Any
     peers: Peers
     spare: bool = field(default=True)
+
+
+@dataclass(frozen=True)
+class StartFailed:
+    """any child -> Director: its Start failed (bad key, unreadable journal): the run must stop."""
+    name: str
+    reason: str
 
 
 @dataclass(frozen=True)

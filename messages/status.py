@@ -1,5 +1,6 @@
 """Status conversation: run.py (or a test) asks the Director for counters and the final summary."""
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -10,7 +11,7 @@ class StatusRequest:
 
 @dataclass(frozen=True)
 class Status:
-    """Director -> requester: counters; latencies_ms are detection-to-buy-sent, in order of buys."""
+    """Director -> requester: counters; latencies_ms: the last 1,024 detection-to-buy-sent times."""
     request_id: str
     coins_seen: int
     analysed: int
@@ -28,6 +29,13 @@ class Status:
     decision_ms: tuple = ()                         # detection to analysis decision, per launch
     stream: dict = field(default_factory=dict)      # StreamActor counters: updates, malformed, ...
     lifecycle: dict = field(default_factory=dict)   # how positions ended, pre-confirmation sell cases
+    buying: bool = True                             # False: paused (control, breaker, safety)
+    breaker: str = ""                               # why the circuit breaker stopped buying ('' = closed)
+    fatal: str = ""                                 # an actor failed its Start: the run must stop
+    skips: dict = field(default_factory=dict)       # why coins were not bought: reason -> count
+    latency_histogram: Any = None                   # adapters.stats.LatencyHistogram of every buy
+    buys_total: int = 0                             # buys ever sent (`buys` holds the last 1,024)
+    decision_histogram: Any = None                  # detection to analysis decision, every launch
 
 
 @dataclass(frozen=True)
@@ -81,3 +89,16 @@ class PidReply:
     """child -> Director: its pid."""
     request_id: str
     pid: int
+
+
+@dataclass(frozen=True)
+class LedgerSnapshot:
+    """Director -> Root: a copy of the Director's ledger, kept for a restarted Director."""
+    ledger: object
+
+
+@dataclass(frozen=True)
+class DirectorGone:
+    """Root -> requester: the Director died more often than the restart limit allows; the run must stop."""
+    request_id: str
+    reason: str

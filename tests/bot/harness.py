@@ -121,7 +121,8 @@ class Market:
     async def _curve(self, mint: Pubkey):
         from adapters.pumpfun.addresses import bonding_curve
         key = bonding_curve(mint)
-        resp = await self.rpc.call("getAccountInfo", lambda c: c.get_account_info(key))
+        # the latest state, as a trader prices a trade (the bot's own buys may be unconfirmed yet)
+        resp = await self.rpc.call("getAccountInfo", lambda c: c.get_account_info(key, commitment="processed"))
         return BONDING_CURVE.decode(bytes(resp.value.data))
 
     async def balance(self, owner: Pubkey) -> int:
@@ -168,8 +169,10 @@ class Bot:
         self.director = None
 
     def start(self, settings) -> "Bot":
-        from actors.director import Director
-        self.director = self.system.create_actor(Director)
+        """Start the tree as run.py does: a root actor supervising the Director. `director` is the
+        root's address: it forwards every request to the live Director."""
+        from actors.root import Root
+        self.director = self.system.create_actor(Root)
         reply = self.system.ask(self.director, StartDirector(settings), timeout=30)
         if not isinstance(reply, DirectorStarted) or not reply.ok:
             self.stop()
@@ -198,7 +201,7 @@ class Bot:
     def wait_until_streaming(self, chain: "ChainThread", market: "Market", timeout: float = 20) -> None:
         """Launch probe coins (buying paused) until the bot has seen one: its stream is live."""
         self.pause_buying()
-        creator = chain.run(market.new_wallet(SOL // 10))
+        creator = chain.run(market.new_wallet(SOL))   # a slow stream may take many probes
         deadline = time.monotonic() + timeout
         while self.status().coins_seen == 0:
             if time.monotonic() > deadline:

@@ -1,7 +1,6 @@
 """IOActor bridge on a real multiprocTCPBase system: callbacks run only in the actor thread, and a
 hung coroutine never stalls the actor."""
 import asyncio
-import os
 import threading
 import time
 

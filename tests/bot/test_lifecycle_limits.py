@@ -17,12 +17,13 @@ def director(max_active: int, max_buys: int) -> Director:
 
 def test_max_active_counts_live_position_actors():
     d = director(max_active=2, max_buys=0)
-    assert d._may_buy("A")
+    assert d._why_not_buy("A") == ""
     d.positions["A"] = LivePosition("addr-a", make_launch("A"), "pos-a", buy_sent=True)
     d.analysing["B"] = 0.0   # a decision on its way holds a slot too
-    assert not d._may_buy("C") and not d._may_buy("A")
+    assert d._why_not_buy("C") == "limit: max active positions"
+    assert d._why_not_buy("A") == "already held or being analysed"
     del d.analysing["B"]
-    assert d._may_buy("C")
+    assert d._why_not_buy("C") == ""
 
 
 def test_max_buys_counts_buys_sent_once():
@@ -32,9 +33,27 @@ def test_max_buys_counts_buys_sent_once():
     d.receiveMsg_TxSent(TxSent("A", "SIG-A", "buy", 2.0, 1.0), None)   # a duplicate report
     d.receiveMsg_TxSent(TxSent("A", "SIG-S", "sell", 3.0), None)
     assert d.ledger.bought == 1 and d.positions["A"].buy_sent
-    assert d._may_buy("B")
+    assert d._why_not_buy("B") == ""
     d.positions["B"] = LivePosition("addr-b", make_launch("B"), "pos-b")   # its buy not sent yet
-    assert not d._may_buy("C")   # 1 sent + 1 about to be sent = max_buys
+    assert d._why_not_buy("C") == "limit: max buys"   # 1 sent + 1 about to be sent = max_buys
+
+
+def test_skipped_launches_are_counted_by_reason():
+    """The summary's `skipped:` line: every launch not bought says why."""
+    from actors.policy.breaker import BreakerState
+    from messages.stream import LaunchBatch
+    d = director(max_active=1, max_buys=0)
+    d.positions["A"] = LivePosition("addr-a", make_launch("A"), "pos-a", buy_sent=True)
+    d.receiveMsg_LaunchBatch(LaunchBatch((make_launch("A"), make_launch("B"), make_launch("C"))), None)
+    d.buying = False
+    d.positions.clear()
+    d.receiveMsg_LaunchBatch(LaunchBatch((make_launch("D"),)), None)
+    d.buying = True
+    d.ledger.breaker = BreakerState(tripped="3 losses in a row")
+    d.receiveMsg_LaunchBatch(LaunchBatch((make_launch("E"),)), None)
+    assert d.ledger.skips == {"already held or being analysed": 1, "limit: max active positions": 2,
+                              "buying paused": 1, "circuit breaker open": 1}
+    assert d.ledger.coins_seen == 5 and not d.analysing
 
 
 def test_presell_outcomes_are_counted():

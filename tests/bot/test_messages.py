@@ -81,7 +81,7 @@ def test_ledger_counts_each_signature_once_and_keeps_latency():
     ledger.on_tx_settled(TxSettled("M", "s2", "sell", 10_000, False))
     assert ledger.pnl_lamports == -2_345
     assert ledger.pending_for("M") == ()
-    assert ledger.latencies_ms == [20.0]
+    assert list(ledger.latencies_ms) == [20.0] and ledger.latency_histogram.count == 1
     assert ledger.failures["sell_tx_failed"] == 1
     ledger.on_position_closed(PositionClosed("r", "M", "sold", 100, -2_345))
     ledger.on_position_closed(PositionClosed("r", "N", "buy_failed", 0, -5_000))

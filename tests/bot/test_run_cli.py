@@ -71,9 +71,12 @@ def test_duration_runs_back_to_back_exit_0_and_leave_nothing(tmp_path):
                                 env=run_env(tmp_path, marker), cwd=tmp_path)
         assert result.returncode == 0, result.stderr[-2000:]
         assert '--- summary (stopped: duration) ---' in result.stdout
-        assert 'PnL' in result.stdout and 'p99' in result.stdout
+        assert 'PnL' in result.stdout and 'p99' in result.stdout and 'skipped: ' in result.stdout
         assert_nothing_left(marker)
-    assert len(list((tmp_path / 'runs').iterdir())) == 2
+    run_dirs = sorted(path for path in (tmp_path / 'runs').iterdir() if path.is_dir())
+    assert len(run_dirs) == 2
+    for run_dir in run_dirs:   # the summary is in the run's log too, not only on the screen
+        assert '--- summary (stopped: duration) ---' in (run_dir / 'bot.log').read_text()
 
 
 @pytest.mark.parametrize('stop_signal, reason', [(signal.SIGTERM, 'SIGTERM'),
@@ -139,3 +142,21 @@ def test_summary_shows_exact_pnl_and_latency_percentiles():
     text = run.summary_text(status, 'duration', Path('runs/x'))
     assert 'PnL -0.025257049 SOL (-25257049 lamports)' in text
     assert 'p50 20.0 ms, p99 30.0 ms over 3 buys' in text and 'sell_failed 1' in text
+    assert 'skipped: none' in text
+
+
+def test_summary_counts_skips_by_reason_and_reads_latency_from_the_histogram_past_the_window():
+    from adapters.stats import LatencyHistogram
+    from app import summary
+    from messages.status import Status
+    histogram = LatencyHistogram().extend([10.0] * 1_500 + [100.0] * 500)   # 2,000 buys
+    status = Status(request_id='s', coins_seen=9, analysed=4, bought=2_000, sold=0,
+                    active_positions=0, pnl_lamports=0, latencies_ms=(100.0,) * 1_024,
+                    latency_histogram=histogram, buys_total=2_000,
+                    skips={'limit: max active positions': 3, 'analysis: top_holder': 5,
+                           'analysis failed': 1})
+    text = summary.summary_text(status, 'duration', Path('runs/x'))
+    assert 'skipped: analysis: top_holder 5, limit: max active positions 3, analysis failed 1' in text
+    line = next(line for line in text.splitlines() if line.startswith('detection-to-buy-sent'))
+    p50 = float(line.split('p50 ')[1].split(' ms')[0])
+    assert line.endswith('over 2000 buys') and 10.0 <= p50 <= 10.5 and 'p99 100.0 ms' in line   # bucket: 5 %

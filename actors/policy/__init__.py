@@ -1,0 +1,1 @@
+"""Pure trading policies: functions over outcomes, no actors, no I/O."""

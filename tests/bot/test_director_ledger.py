@@ -1,0 +1,102 @@
+"""A restarted Director's ledger: the root's copy plus what the journal shows that the copy missed.
+Rows are written by the position model, as PositionActors journal them."""
+from __future__ import annotations
+
+import pickle
+
+from actors.director_ledger import Ledger
+from actors.position_model import CLOSED, CONFIRMED, EXPIRED, POSITION_FAILED, Order, Position
+from messages.position import TxSent, TxSettled
+from tests.bot.test_messages import make_launch
+
+STARTED = 1_000.0
+
+
+def position(pid: str, mint: str, opened_at: float, buy: Order | None, sells=()) -> Position:
+    p = Position(pid, make_launch(mint, received_at=opened_at - 0.5), opened_at=opened_at)
+    p.buy_order, p.sell_orders = buy, list(sells)
+    return p
+
+
+def settled(order: Order, state: str, lamports: int, tokens: int) -> Order:
+    order.settle(state, '' if state == CONFIRMED else 'x', lamports, tokens)
+    return order
+
+
+def test_the_journal_books_what_the_mirrored_copy_missed_and_nothing_twice():
+    ledger = Ledger(started_at=STARTED)
+    # seen by the dead Director (mirrored): a buy sent and settled, position A still open
+    ledger.on_tx_sent(TxSent("A", "sigA-buy", "buy", STARTED + 2, STARTED + 1))
+    ledger.on_tx_settled(TxSettled("A", "sigA-buy", "buy", -10_300_000, True, 500))
+    ledger.position_ids.add("pos-A")
+    copy = pickle.loads(pickle.dumps(ledger.copy()))   # what the root hands the new Director
+
+    # after the copy: A's sell landed and A closed; B bought (report lost) and its buy still flies;
+    # C's buy expired and C failed; D is an earlier run's closed row; E an earlier run's open row
+    a = position("pos-A", "A", STARTED + 1,
+                 settled(Order("buy", "sigA-buy", 500, 99, STARTED + 2), CONFIRMED, -10_300_000, 500),
+                 [settled(Order("sell", "sigA-sell", 500, 99, STARTED + 5), CONFIRMED, 9_900_000, -500)])
+    a.bought_tokens, a.sold_tokens, a.pnl_lamports, a.state, a.outcome = 500, 500, -400_000, CLOSED, "sold"
+    b = position("pos-B", "B", STARTED + 3, Order("buy", "sigB-buy", 700, 99, STARTED + 4))
+    c = position("pos-C", "C", STARTED + 3,
+                 settled(Order("buy", "sigC-buy", 700, 99, STARTED + 4), EXPIRED, 0, 0))
+    c.state, c.outcome = POSITION_FAILED, "buy_failed"
+    d = position("pos-D", "D", STARTED - 50,
+                 settled(Order("buy", "sigD-buy", 1, 9, STARTED - 49), CONFIRMED, -5, 1))
+    d.state, d.outcome = CLOSED, "sold"
+    e = position("pos-E", "E", STARTED - 40,
+                 settled(Order("buy", "sigE-buy", 1, 9, STARTED - 39), CONFIRMED, -7, 1))
+    rows = [p.to_row() for p in (a, b, c, d, e)]
+
+    booked = copy.reconcile_with_journal(rows)
+    assert booked == 7   # A: sell sent+settled, closed; B: buy sent; C: buy sent+settled, closed
+    assert copy.bought == 3 and copy.sold == 1
+    assert copy.pnl_lamports == -10_300_000 + 9_900_000    # each signature once; D and E not ours
+    assert set(copy.unresolved) == {"sigB-buy"} and copy.pending_for("B") == ("sigB-buy",)
+    assert copy.failures == {"buy_tx_failed": 1, "buy_failed": 1}
+    assert set(copy.closed_ids) == {("pos-A", "A"), ("pos-C", "C")}
+    assert set(copy.position_ids) == {"pos-A", "pos-B", "pos-C"}
+    assert copy.reconcile_with_journal(rows) == 0          # idempotent: a second restart books nothing
+    # the position's own late reports, after the journal booked them, change nothing
+    assert not copy.on_tx_settled(TxSettled("A", "sigA-sell", "sell", 9_900_000, True, -500))
+    assert ledger.pnl_lamports == -10_300_000                # the copy is independent of the original
+
+
+def test_a_row_recovered_from_an_earlier_run_counts_only_this_runs_orders():
+    ledger = Ledger(started_at=STARTED)
+    ledger.position_ids.add("pos-E")                         # recovered at this run's start
+    e = position("pos-E", "E", STARTED - 40,
+                 settled(Order("buy", "sigE-buy", 1, 9, STARTED - 39), CONFIRMED, -7, 1),
+                 [settled(Order("sell", "sigE-sell", 1, 9, STARTED + 3), CONFIRMED, 6, -1)])
+    e.state, e.outcome = CLOSED, "sold"
+    ledger.reconcile_with_journal([e.to_row()])
+    assert ledger.bought == 0 and ledger.pnl_lamports == 6 and ledger.sold == 1
+
+
+def test_a_long_run_keeps_the_ledger_bounded_and_books_nothing_twice_after_forgetting():
+    """100k buys and sells: memory stays at the bounds, the journal reconcile books nothing that
+    the ledger booked and forgot (watermark), and a copy carries the breaker state."""
+    from actors.director_ledger import RECENT_VALUES, REMEMBERED_KEYS
+    from actors.policy.breaker import BreakerState
+    from messages.position import PositionClosed
+    ledger = Ledger(started_at=STARTED)
+    rows = []
+    for n in range(2 * REMEMBERED_KEYS):
+        at = STARTED + 1 + n
+        buy = Order("buy", f"b{n}", 100, 1, at)
+        ledger.on_tx_sent(TxSent(f"M{n}", f"b{n}", "buy", at, at - 0.01))
+        ledger.on_tx_settled(TxSettled(f"M{n}", f"b{n}", "buy", -1_000, True, 100))
+        p = position(f"p{n}", f"M{n}", at, settled(buy, CONFIRMED, -1_000, 100))
+        p.state = CLOSED
+        row = dict(p.to_row(), state="closed", outcome="sold", updated_at=at)
+        ledger.on_position_closed(PositionClosed(f"p{n}", f"M{n}", "sold", 100, -1_000))
+        rows.append(row)
+    assert len(ledger.settled) == REMEMBERED_KEYS and len(ledger.closed_ids) == REMEMBERED_KEYS
+    assert len(ledger.latencies_ms) == RECENT_VALUES and ledger.latency_histogram.count == 2 * REMEMBERED_KEYS
+    assert ledger.buys.added == ledger.bought == 2 * REMEMBERED_KEYS
+    pnl, sold = ledger.pnl_lamports, ledger.sold
+    ledger.breaker = BreakerState(consecutive_losses=3, tripped="3 in a row")
+    restarted = pickle.loads(pickle.dumps(ledger.copy()))
+    assert restarted.reconcile_with_journal(rows) == 0
+    assert (restarted.pnl_lamports, restarted.sold, restarted.bought) == (pnl, sold, 2 * REMEMBERED_KEYS)
+    assert restarted.breaker.tripped == "3 in a row"
