@@ -20,6 +20,7 @@ from actors.position_model import (ACTIVE, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLO
                                    Position, decide, presell_outcome, sell_amount)
 from actors.trading_io import ChainAccess, Settlement, curve_from_trade, exit_reason, process_logging
 from adapters.journal import Journal, journal_path
+from adapters.logs import first_to_warn
 from messages import new_request_id
 from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed,
                                RecoverPosition, TxSent, TxSettled)
@@ -116,8 +117,10 @@ class PositionActor(IOActor):
         # exponential backoff, one warning per step (8 spares once warned 8 times a second)
         self.warm_failures += 1
         delay = min(SPARE_REFRESH_SECONDS * 2 ** self.warm_failures, WARM_BACKOFF_MAX_SECONDS)
-        logger.warning("position: warm-up failed ({} in a row): {!r}; next try in {:.0f} s",
-                       self.warm_failures, exc, delay)
+        level = ("WARNING" if first_to_warn(self.settings.run.run_dir, f"warm-up-{self.warm_failures}",
+                                            delay) else "DEBUG")   # one spare speaks for all
+        logger.log(level, "position: warm-up failed ({} in a row): {!r}; next try in {:.0f} s",
+                   self.warm_failures, exc, delay)
         self.wakeupAfter(delay, payload=("warm", None))
 
     def _on_peers(self, msg: PeersChanged) -> None:

@@ -13,11 +13,13 @@ forked, so they would otherwise inherit the parent's sinks and name.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import re
 import sys
+import time
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
@@ -169,6 +171,30 @@ def install_stdlib_redaction() -> None:
     for handler in (*logging.getLogger().handlers, logging.lastResort):
         if handler is not None and not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+
+
+def first_to_warn(run_dir, topic: str, interval_seconds: float) -> bool:
+    """True for the one process of a run that should log `topic` now: the first to ask since
+    `interval_seconds` ago (a lock-protected time stamp in the run directory). Eight spare actors
+    hitting one dead endpoint so log one warning per backoff step, not eight."""
+    if not run_dir:
+        return True
+    path = Path(run_dir) / '.warned' / topic
+    try:
+        path.parent.mkdir(exist_ok=True)
+        with open(path, 'a+') as stamp:
+            fcntl.flock(stamp, fcntl.LOCK_EX)
+            stamp.seek(0)
+            last = float(stamp.read() or 0)
+            now = time.time()
+            if now - last < interval_seconds * 0.9:   # 0.9: the same step, seen a little later
+                return False
+            stamp.seek(0)
+            stamp.truncate()
+            stamp.write(repr(now))
+            return True
+    except (OSError, ValueError):
+        return True   # never lose a warning because the gate failed
 
 
 def new_run_dir(runs_dir: str | os.PathLike = 'runs') -> Path:
