@@ -38,3 +38,14 @@ def test_copy_trading_is_not_offered_before_it_exists():
         load_settings(env={"PUMPSNIPE__TRADING__MODE": "copy"})
     intro = (ROOT / "README.md").read_text().split("## Quick start", 1)[0]
     assert "copy-trader for" not in intro and "not built yet" in intro
+
+
+def test_a_users_live_config_is_never_committed():
+    """The README tells users to copy the live example to live.toml and put endpoints in it."""
+    import subprocess
+    ignored = subprocess.run(["git", "check-ignore", "-q", "live.toml", "config/live.toml"],
+                             cwd=ROOT, capture_output=True)
+    if ignored.returncode == 128:   # not a git checkout (an unpacked archive): read the rules
+        assert "live.toml" in (ROOT / ".gitignore").read_text().split()
+    else:
+        assert ignored.returncode == 0
