@@ -59,6 +59,13 @@ class TokenBucket:
         self.paused_until = max(self.paused_until, self.clock() + seconds)
 
 
+def _consume_outcome(task: asyncio.Future) -> None:
+    """Mark a shielded lookup's exception as seen: its asker may have been cancelled by the
+    per-token deadline, and an unread exception is logged as an error at garbage collection."""
+    if not task.cancelled():
+        task.exception()
+
+
 class TtlCache:
     """mint -> value for ttl seconds; in-flight lookups of one key are shared (one request)."""
 
@@ -78,6 +85,7 @@ class TtlCache:
             return await asyncio.shield(self._pending[key])
         self.misses += 1
         task = asyncio.ensure_future(load())
+        task.add_done_callback(_consume_outcome)   # an asker past its deadline no longer awaits it
         self._pending[key] = task
         try:
             value = await asyncio.shield(task)

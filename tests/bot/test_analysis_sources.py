@@ -216,3 +216,27 @@ def test_honeypot_probe_measures_the_round_trip_on_the_chain(chain, tmp_path):
     # pump.fun fees both ways plus the signature fee: a few percent, never nothing, never most of it
     assert sell_ok and error == "" and 100 <= loss_bps <= 1_000, facts["honeypot"]
     assert chain.run(market.balance(wallet.pubkey())) == SOL     # only simulated: nothing spent
+
+
+async def test_a_lookup_that_fails_after_its_asker_gave_up_leaves_no_unread_error():
+    """The per-token deadline cancels the asker; the shared lookup fails later: no 'Task exception
+    was never retrieved' (asyncio logs that at garbage collection)."""
+    import asyncio
+    import gc
+
+    from adapters.analysis.limits import TtlCache
+    errors = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _loop, context: errors.append(context.get("message")))
+
+    async def fails_later():
+        await asyncio.sleep(0.05)
+        raise TimeoutError("source timed out")
+
+    cache = TtlCache(ttl=30)
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(cache.get("mint", fails_later), timeout=0.01)
+    await asyncio.sleep(0.1)
+    gc.collect()
+    await asyncio.sleep(0)
+    assert errors == []
