@@ -70,6 +70,8 @@ class Position:
     opened_at: float = field(default_factory=time.time)
     buy_order: Order | None = None
     sell_orders: list = field(default_factory=list)
+    wallet: str = ''                # owner pubkey and chain genesis: a restart resumes only its own
+    genesis_hash: str = ''
     moved_at: float = field(default_factory=time.time)   # last transition (not journaled)
 
     @property
@@ -116,7 +118,8 @@ class Position:
                 'exit_at': self.exit_at, 'outcome': self.outcome, 'opened_at': self.opened_at,
                 'updated_at': time.time(),
                 'buy_order': dataclasses.asdict(self.buy_order) if self.buy_order else None,
-                'sell_orders': [dataclasses.asdict(o) for o in self.sell_orders]}
+                'sell_orders': [dataclasses.asdict(o) for o in self.sell_orders],
+                'wallet': self.wallet, 'genesis_hash': self.genesis_hash}
 
     @classmethod
     def from_row(cls, row: dict) -> 'Position':
@@ -127,7 +130,8 @@ class Position:
                    exit_reason=row['exit_reason'], exit_at=row.get('exit_at') or 0.0,
                    outcome=row['outcome'], opened_at=row['opened_at'],
                    buy_order=Order.from_dict(buy) if buy else None,
-                   sell_orders=[Order.from_dict(o) for o in row.get('sell_orders') or []])
+                   sell_orders=[Order.from_dict(o) for o in row.get('sell_orders') or []],
+                   wallet=row.get('wallet') or '', genesis_hash=row.get('genesis_hash') or '')
 
 
 def decide(position: Position, exit_wanted: bool, presell: bool = True) -> tuple[str, str]:

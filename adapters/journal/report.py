@@ -9,7 +9,7 @@ from adapters.journal.store import Journal, journal_path
 
 LAMPORTS_PER_SOL = 1_000_000_000
 HEADERS = ('opened (UTC)', 'mint', 'state', 'outcome', 'buy', 'sells', 'bought', 'sold', 'pnl SOL',
-           'exit')
+           'exit', 'wallet')
 
 
 def find_journal(settings) -> Path | None:
@@ -33,7 +33,8 @@ def _row_cells(row: dict) -> tuple:
     return (time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(row['opened_at'])), row['mint'],
             row['state'], row['outcome'] or '-', buy['state'] if buy else '-',
             _order_states(row.get('sell_orders') or []), str(row['bought_tokens']),
-            str(row['sold_tokens']), f'{pnl:+.9f}', row['exit_reason'] or '-')
+            str(row['sold_tokens']), f'{pnl:+.9f}', row['exit_reason'] or '-',
+            (row.get('wallet') or '')[:8] or 'unknown')   # rows from before migration 003: unknown
 
 
 def positions_table(rows: list[dict]) -> str:

@@ -16,7 +16,9 @@ CREATE TABLE IF NOT EXISTS positions (
     opened_at       REAL NOT NULL,
     updated_at      REAL NOT NULL,
     buy_order       TEXT,                        -- JSON Order, NULL until the buy is signed
-    sell_orders     TEXT NOT NULL DEFAULT '[]'   -- JSON list of Orders, oldest first
+    sell_orders     TEXT NOT NULL DEFAULT '[]',  -- JSON list of Orders, oldest first
+    wallet          TEXT NOT NULL DEFAULT '',    -- owner pubkey of the wallet that trades it
+    genesis_hash    TEXT NOT NULL DEFAULT ''     -- the chain it trades on ('' = unknown)
 );
 CREATE INDEX IF NOT EXISTS positions_by_state ON positions (state);
 CREATE INDEX IF NOT EXISTS positions_by_mint ON positions (mint);

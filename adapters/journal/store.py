@@ -6,6 +6,7 @@ the position model (actors/position_model.py) turns them into objects.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sqlite3
@@ -19,12 +20,12 @@ OPEN_STATES = ('pending', 'active', 'closing')
 BUSY_TIMEOUT_MS = 5_000
 COLUMNS = ('position_id', 'mint', 'state', 'launch', 'expected_tokens', 'bought_tokens',
            'sold_tokens', 'pnl_lamports', 'exit_reason', 'exit_at', 'outcome', 'opened_at',
-           'updated_at', 'buy_order', 'sell_orders')
+           'updated_at', 'buy_order', 'sell_orders', 'wallet', 'genesis_hash')
 JSON_COLUMNS = ('launch', 'buy_order', 'sell_orders')
 
 
 class JournalError(Exception):
-    """The journal cannot be opened or a row is malformed."""
+    """The journal cannot be opened or a row is malformed; str() is one line naming the file."""
 
 
 def migrations() -> list[tuple[int, Path]]:
@@ -64,8 +65,15 @@ class Journal:
             # NORMAL in WAL: a commit survives any process crash (only power loss may lose the last)
             self._db.execute('PRAGMA synchronous = NORMAL')
             self.migrate()
-        except sqlite3.Error as exc:
-            raise JournalError(f'cannot open the journal {self.path}: {exc}') from exc
+            self._check_columns()
+        except (sqlite3.Error, OSError) as exc:
+            with contextlib.suppress(Exception):
+                self._db.close()
+            raise JournalError(f'cannot open the journal {self.path}: {exc}') from None
+        except JournalError:
+            with contextlib.suppress(Exception):
+                self._db.close()
+            raise
 
     @property
     def version(self) -> int:
@@ -76,6 +84,9 @@ class Journal:
         self._db.execute('BEGIN IMMEDIATE')
         try:
             version = self.version
+            if version > latest_version():   # written by a newer bot: its rows may mean more
+                raise JournalError(f'the journal {self.path} has schema version {version}, newer than '
+                                   f'this bot knows ({latest_version()}): run a newer bot on it')
             fresh = version == 0 and not self._db.execute(
                 "SELECT 1 FROM sqlite_master WHERE name = 'positions'").fetchone()
             if fresh:
@@ -94,6 +105,19 @@ class Journal:
             self._db.execute('ROLLBACK')
             raise
         return version
+
+    def _check_columns(self) -> None:
+        found = {row[1] for row in self._db.execute('PRAGMA table_info(positions)')}
+        missing = [c for c in COLUMNS if c not in found]
+        if missing:
+            raise JournalError(f'the journal {self.path} is malformed: its positions table lacks '
+                               f'{", ".join(missing)}')
+
+    def _rows(self, sql: str, args: tuple = ()) -> list[dict]:
+        try:
+            return [_decoded(row) for row in self._db.execute(sql, args).fetchall()]
+        except (sqlite3.Error, ValueError, TypeError) as exc:   # ValueError: a bad JSON column
+            raise JournalError(f'cannot read the journal {self.path}: {exc}') from None
 
     def save(self, row: dict) -> None:
         """Insert or overwrite one position (durable when this returns)."""
@@ -115,24 +139,21 @@ class Journal:
             raise JournalError(f'cannot save position {values["position_id"]}: {exc}') from exc
 
     def load(self, position_id: str) -> dict | None:
-        found = self._db.execute('SELECT * FROM positions WHERE position_id = ?',
-                                 (position_id,)).fetchone()
-        return _decoded(found) if found is not None else None
+        found = self._rows('SELECT * FROM positions WHERE position_id = ?', (position_id,))
+        return found[0] if found else None
 
     def open_positions(self) -> list[dict]:
         marks = ', '.join('?' * len(OPEN_STATES))
-        rows = self._db.execute(f'SELECT * FROM positions WHERE state IN ({marks}) ORDER BY opened_at',
-                                OPEN_STATES).fetchall()
-        return [_decoded(row) for row in rows]
+        return self._rows(f'SELECT * FROM positions WHERE state IN ({marks}) ORDER BY opened_at',
+                          OPEN_STATES)
 
     def all_positions(self) -> list[dict]:
         """Open positions first (oldest first), then the rest, newest first."""
         marks = ', '.join('?' * len(OPEN_STATES))
-        rows = self._db.execute(
+        return self._rows(
             f'SELECT * FROM positions ORDER BY state NOT IN ({marks}), '
             f'CASE WHEN state IN ({marks}) THEN opened_at ELSE -opened_at END',
-            OPEN_STATES * 2).fetchall()
-        return [_decoded(row) for row in rows]
+            OPEN_STATES * 2)
 
     def close(self) -> None:
         self._db.close()
