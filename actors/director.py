@@ -17,7 +17,9 @@ from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ChildActorExi
 
 from actors.director_ledger import Ledger
 from actors.policy import breaker
-from adapters.journal import Journal, journal_path
+from adapters.journal import Journal, JournalError, journal_path
+from adapters.keys import load_wallet_key
+from adapters.pumpfun import venue
 from actors.trading_io import process_logging
 from actors.supervision import Supervisor
 from messages import new_request_id
@@ -43,6 +45,7 @@ WARM_SPARES = 8          # PositionActors forked and warmed ahead, so a buy neve
 # reports of txs the journal does not hold (seller, wallet housekeeping) are mirrored at once.
 # A copy costs O(ledger): ~8 ms and ~350 KB after 1,000 round trips.
 LEDGER_MIRROR_SECONDS = 1.0
+FOREIGN_ROWS_KEY = "journal_open_rows_of_another_wallet_or_chain_untouched"   # a lifecycle count
 LEDGER_MESSAGES = (TxSent, TxSettled, PositionClosed, PositionFailed, AnalysisDecision, LaunchBatch,
                    AnalysisFailed, ChildActorExited, SetBuying)
 
@@ -60,6 +63,7 @@ class Director(ActorTypeDispatcher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
+        self.identity = ("", "")                           # (wallet pubkey, genesis hash) of this bot
         self.reporter = None
         self.supervisor: Supervisor | None = None
         self.peers = Peers()
@@ -94,8 +98,8 @@ class Director(ActorTypeDispatcher):
             self.send(sender, DirectorStarted(ok=False, reason="already started"))
             return
         try:
-            self.settings = msg.settings
             process_logging(msg.settings, "director")
+            self.settings, self.identity = with_identity(msg.settings)   # children get it too
             self.buying = msg.settings.trading.buys_enabled if msg.buying is None else msg.buying
             self.reporter = msg.reporter or sender
             self.peers = Peers(director=self.myAddress)
@@ -105,7 +109,8 @@ class Director(ActorTypeDispatcher):
             open_rows = journal.open_positions()
             if msg.ledger is not None:   # supervised by the root: resume its copy of the ledger
                 self.root, self.ledger = msg.root, msg.ledger
-                booked = self.ledger.reconcile_with_journal(journal.all_positions())
+                booked = self.ledger.reconcile_with_journal(
+                    [row for row in journal.all_positions() if self._is_ours(row)])
                 if self.ledger.breaker.tripped:   # a trip outlives the Director that saw it
                     self.buying = False
                 if msg.restart:
@@ -121,6 +126,9 @@ class Director(ActorTypeDispatcher):
                 self._close_all()
             self.send(sender, DirectorStarted(ok=True))
             logger.info("director: all actors started")
+        except JournalError as exc:   # one line: it names the file and the problem
+            logger.error("director: {}", exc)
+            self.send(sender, DirectorStarted(ok=False, reason=str(exc)))
         except Exception as exc:
             logger.exception("director: start-up failed")
             self.send(sender, DirectorStarted(ok=False, reason=repr(exc)))
@@ -150,9 +158,23 @@ class Director(ActorTypeDispatcher):
         if name in ("wallet", "seller", "stream", "analyzer"):
             self.peers = replace(self.peers, **{name: address})
 
+    def _is_ours(self, row: dict) -> bool:
+        """Written by this wallet on this chain ('' = a row from before rows were signed: unknown)."""
+        return all(self.identity) and (row.get("wallet"), row.get("genesis_hash")) == self.identity
+
     def _recover_open_positions(self, rows: list) -> None:
-        """A previous run (or crash) left positions open: a PositionActor resumes each from its row."""
+        """A previous run (or crash) left positions open: a PositionActor resumes each of this
+        wallet's on this chain from its row. Rows of another wallet or chain, or of unknown owner,
+        are reported and left untouched: resuming them would book trades this wallet never made."""
+        foreign = [row for row in rows if not self._is_ours(row)]
+        if foreign:
+            self.ledger.lifecycle[FOREIGN_ROWS_KEY] = len(foreign)   # set, not added: restarts repeat it
+            logger.warning("director: journal: {} open row(s) of another wallet/chain left untouched "
+                           "(this bot: wallet {} genesis {}): {}", len(foreign), self.identity[0],
+                           self.identity[1], ", ".join(_foreign_row_text(row) for row in foreign))
         for row in rows:
+            if not self._is_ours(row):
+                continue
             try:
                 launch = Launch(**row["launch"])
             except TypeError:
@@ -180,9 +202,12 @@ class Director(ActorTypeDispatcher):
         self.ledger.coins_seen += len(msg.launches)
         self._expire_lost_analyses()
         for launch in msg.launches:
-            why_not = self._why_not_buy(launch.mint)
+            why_not = self._why_not_buy(launch.mint, launch)
             if why_not:
                 self.ledger.skips[why_not] += 1
+                if why_not in venue.POLICY_SETTINGS:
+                    logger.info("director: skip {} ({}, as {})", launch.mint, why_not,
+                                venue.POLICY_SETTINGS[why_not])
                 continue
             self.analysing[launch.mint] = time.monotonic()
             self.send(self.peers.analyzer,
@@ -197,13 +222,17 @@ class Director(ActorTypeDispatcher):
                 del self.analysing[mint]
                 self.ledger.failures["analysis_lost"] += 1
 
-    def _why_not_buy(self, mint: str) -> str:
-        """'' when a launch may be analysed for a buy, else the reason it is skipped (summary key)."""
+    def _why_not_buy(self, mint: str, launch=None) -> str:
+        """'' when a launch may be analysed for a buy, else the reason it is skipped (summary key).
+        With the launch, its coin kind is checked against the [trading] policy too (venue.py)."""
         limits = self.settings.trading
         committed = len(self.positions) + len(self.analysing)   # live PositionActors + soon ones
         unsent = sum(1 for live in self.positions.values() if not live.buy_sent)
         if mint in self.positions or mint in self.analysing:
             return "already held or being analysed"
+        refusal = venue.policy_refusal(launch, limits) if launch is not None else ""
+        if refusal:
+            return refusal
         if self.ledger.breaker.tripped:
             return "circuit breaker open"
         if self.safety_mode:
@@ -486,3 +515,26 @@ class Director(ActorTypeDispatcher):
 
     def receiveUnrecognizedMessage(self, msg, sender):
         logger.debug("director: ignored {}", type(msg).__name__)
+
+
+def _foreign_row_text(row: dict) -> str:
+    return (f"{row['mint']} (wallet {row.get('wallet') or 'unknown'}, "
+            f"genesis {row.get('genesis_hash') or 'unknown'})")
+
+
+def with_identity(settings) -> tuple:
+    """(settings with chain.genesis_hash, (wallet pubkey, genesis hash)). The genesis hash as the
+    preflight or the local chain set it, else read once now (a harness that skipped both). What
+    cannot be known stays '': no open row is then resumed (the children report the real cause)."""
+    wallet = genesis = ""
+    try:
+        wallet = str(load_wallet_key(settings.wallet.keypair_path, settings.wallet.private_key).pubkey)
+        genesis = settings.chain.genesis_hash
+        if not genesis:
+            from app.preflight import read_genesis_hash
+            genesis = read_genesis_hash(settings)
+            settings = settings.replace(**{"chain.genesis_hash": genesis})
+    except Exception as exc:
+        logger.warning("director: this bot's wallet or chain is unknown ({}): open journal rows "
+                       "will not be resumed", exc)
+    return settings, (wallet, genesis or "")

@@ -136,7 +136,8 @@ class PositionActor(IOActor):
                                                           f"position not ready ({self.stage})"))
             return
         self.stage, self.detected_at = "reserving", msg.detected_at
-        self.position = Position(msg.request_id, msg.launch)
+        self.position = Position(msg.request_id, msg.launch, wallet=str(self.chain.owner),
+                                 genesis_hash=self.settings.chain.genesis_hash or "")
         self._journal()
         self.send(self.peers.wallet, ReserveFunds(
             new_request_id("rsv"), msg.launch.mint, self.chain.buy_reservation_lamports()))
@@ -317,9 +318,9 @@ class PositionActor(IOActor):
         position = self.position
         if not position.is_open:
             return
-        if prepared is None:   # the wallet holds none: nothing left to sell
-            position.sold_tokens = max(position.sold_tokens, position.bought_tokens)
-            self._advance()
+        if prepared is None:   # the wallet holds none, and no sell of ours took them: not "sold"
+            self._finish(POSITION_FAILED, "tokens_gone",
+                         f"the wallet holds none of the {sell_amount(position)} tokens left to sell")
             return
         order = Order("sell", prepared.signature, prepared.amount, prepared.last_valid_block_height,
                       time.time(), before_buy_confirmed=position.buy_order.state == SENT)

@@ -20,12 +20,12 @@ from thespian.actors import WakeupMessage
 from actors.bridge import IOActor
 from actors.trading_io import process_logging
 from adapters.pumpfun import events
-from adapters.pumpfun.addresses import PUMP_PROGRAM
-from adapters.pumpfun.layout_v1 import CreateEvent, TradeEvent
+from adapters.pumpfun.addresses import PUMP_PROGRAM, WSOL_MINT
+from adapters.pumpfun.layout_v1 import ZERO_KEY, CreateEvent, TradeEvent
 from adapters.stats import BoundedDict
 from messages.start import PeersChanged, StartFailed, StartStream
 from messages.status import PidReply, PidRequest
-from messages.stream import (Launch, LaunchBatch, StreamStats, StreamStatsRequest, Trade,
+from messages.stream import (SOL_QUOTE_MINT, Launch, LaunchBatch, StreamStats, StreamStatsRequest, Trade,
                              TradeBatch, UnwatchMint, WatchMint)
 
 MALFORMED = object()
@@ -219,6 +219,11 @@ def decode_logs(signature: str, slot: int, log_lines, received_at: float) -> lis
     return messages_from_events(events.events_from_logs(log_lines), signature, slot, received_at)
 
 
+def quote_mint_of(event: CreateEvent) -> str:
+    """The coin's quote mint; the default key (what SOL-paired curves record) reads as WSOL."""
+    return SOL_QUOTE_MINT if event.quote_mint in (ZERO_KEY, WSOL_MINT) else str(event.quote_mint)
+
+
 def messages_from_events(decoded, signature: str, slot: int, received_at: float) -> list:
     """Launch/Trade messages from decoded pump.fun events; a MALFORMED marker per skipped payload."""
     out = [MALFORMED] * decoded.skipped
@@ -231,7 +236,9 @@ def messages_from_events(decoded, signature: str, slot: int, received_at: float)
                 virtual_token_reserves=event.virtual_token_reserves,
                 virtual_sol_reserves=event.virtual_sol_reserves,
                 real_token_reserves=event.real_token_reserves,
-                signature=signature, slot=slot, received_at=received_at))
+                signature=signature, slot=slot, received_at=received_at,
+                quote_mint=quote_mint_of(event), is_mayhem_mode=event.is_mayhem_mode,
+                is_cashback_coin=event.is_cashback_enabled))
         elif isinstance(event, TradeEvent):
             out.append(Trade(
                 mint=str(event.mint), is_buy=event.is_buy, sol_amount=event.sol_amount,

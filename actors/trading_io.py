@@ -22,8 +22,8 @@ from spl.token.models import CloseAccountParams
 from adapters.jupiter import JupiterClient, sign_swap
 from adapters.keys import load_wallet_key
 from adapters.logs import setup_from_settings
-from adapters.pumpfun import addresses, curve, instructions
-from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL, BondingCurve, Global
+from adapters.pumpfun import addresses, curve, venue
+from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL, ZERO_KEY, BondingCurve, Global
 from adapters.pumpswap.wsol import build_unwrap, build_wrap, wsol_account
 from adapters.solana_rpc import FRESH_COMMITMENT, RpcClient
 
@@ -110,7 +110,8 @@ class ChainAccess:
         self.key = load_wallet_key(settings.wallet.keypair_path, settings.wallet.private_key)
         self.owner: Pubkey = self.key.pubkey
         self._rpc: RpcClient | None = None
-        self.global_: Global | None = None    # fee rates; read once per process
+        self.global_: Global | None = None    # fee rates and recipients; re-read when stale or refused
+        self.fees: venue.FeeAccounts | None = None
         self._jupiter: JupiterClient | None = None
 
     @property
@@ -139,7 +140,11 @@ class ChainAccess:
         trading = self.settings.trading
         max_cost = trading.buy_lamports * (BPS + trading.slippage_bps) // BPS
         priority = trading.priority_fee * trading.compute_unit_limit // 1_000_000 + 1
-        return max_cost + ATA_RENT_LAMPORTS + SIGNATURE_FEE_LAMPORTS + priority
+        if trading.instruction_set == "legacy":
+            return max_cost + ATA_RENT_LAMPORTS + SIGNATURE_FEE_LAMPORTS + priority
+        # a v2/v3 buy may also pay a Token-2022 account and the volume, vault and curve rents
+        return (max_cost + venue.TOKEN_2022_ATA_RENT + venue.TRADE_ACCOUNTS_RENT_BOUND
+                + SIGNATURE_FEE_LAMPORTS + priority)
 
     async def warm_up(self) -> None:
         """Open the RPC connection and cache fee rates and a blockhash, so a buy pays for none."""
@@ -147,12 +152,21 @@ class ChainAccess:
         await self.rpc.get_latest_blockhash()
 
     async def fee_rates(self) -> Global:
-        if self.global_ is None:
+        """The Global account, read once and again every trading.global_refresh_seconds or after a
+        transaction was refused for a fee recipient Global no longer lists."""
+        if self.global_ is None or self.fees is None \
+                or self.fees.stale(self.settings.trading.global_refresh_seconds):
             data = await account_data(self.rpc, addresses.GLOBAL)
             if data is None:
                 raise LookupError("pump.fun Global account not found")
             self.global_ = GLOBAL.decode(data)
+            self.fees = venue.FeeAccounts.of_global(self.global_)
         return self.global_
+
+    def _note_error(self, error: str) -> None:
+        if venue.is_fee_recipient_error(error) and self.fees is not None:
+            logger.warning("fee recipient refused ({}): re-reading the Global account", error[:120])
+            self.fees = None
 
     # ---- preparing transactions ----------------------------------------------------------------
     def _compute_budget(self) -> list:
@@ -167,18 +181,24 @@ class ChainAccess:
                           recent.last_valid_block_height)
 
     async def prepare_buy(self, launch) -> PreparedTx:
-        """Buy for buy_lamports (fees included) at the create event's curve, max cost + slippage."""
+        """Buy for buy_lamports (fees included) at the create event's curve, max cost + slippage,
+        through the coin's instruction generation (venue.py). The amount is exact (tokens fixed in
+        the instruction), or with trading.exact_in_buys the floor of an exact-spend buy."""
         trading = self.settings.trading
         global_ = await self.fee_rates()
         state = curve_from_launch(launch)
+        kind = venue.CoinKind.of_launch(launch)
+        generation = venue.generation_for(kind.is_cashback_coin, trading.instruction_set)
         tokens = curve.tokens_for_sol(state, global_, trading.buy_lamports)
-        max_sol_cost = curve.buy_total_cost(state, global_, tokens) * (BPS + trading.slippage_bps) // BPS
         recent = await self.rpc.get_latest_blockhash()
-        ixs = self._compute_budget() + instructions.build_buy_with_ata(
-            user=self.owner, mint=Pubkey.from_string(launch.mint), creator=state.creator,
-            fee_recipient=global_.fee_recipient, amount=tokens, max_sol_cost=max_sol_cost,
-            token_program=Pubkey.from_string(launch.token_program))
-        return self._sign(ixs, recent, "buy", tokens)
+        if trading.exact_in_buys:
+            min_tokens = tokens * (BPS - trading.slippage_bps) // BPS
+            ixs = venue.buy_exact_in_instructions(generation, self.owner, kind, self.fees,
+                                                  trading.buy_lamports, min_tokens)
+            return self._sign(self._compute_budget() + ixs, recent, "buy", min_tokens)
+        max_sol_cost = curve.buy_total_cost(state, global_, tokens) * (BPS + trading.slippage_bps) // BPS
+        ixs = venue.buy_instructions(generation, self.owner, kind, self.fees, tokens, max_sol_cost)
+        return self._sign(self._compute_budget() + ixs, recent, "buy", tokens)
 
     async def prepare_sell(self, mint: str, token_program: str, amount: int) -> PreparedTx:
         """Sell `amount` with min SOL out from the live curve and slippage; closes the emptied ATA."""
@@ -187,13 +207,15 @@ class ChainAccess:
         state = await self.curve_state(mint)
         if state.complete:
             raise CurveComplete(f"{mint}: bonding curve complete (graduated)")
+        if state.quote_mint not in (ZERO_KEY, addresses.WSOL_MINT):   # no native SOL sell: Jupiter's route
+            raise CurveComplete(f"{mint}: paired with {state.quote_mint}, not SOL")
         quote = curve.sell_net_proceeds(state, global_, amount)
         min_out = quote * (BPS - trading.slippage_bps) // BPS
         recent = await self.rpc.get_latest_blockhash()
-        ixs = self._compute_budget() + [instructions.build_sell(
-            user=self.owner, mint=Pubkey.from_string(mint), creator=state.creator,
-            fee_recipient=global_.fee_recipient, amount=amount, min_sol_output=min_out,
-            token_program=Pubkey.from_string(token_program))]
+        kind = venue.CoinKind.of_curve(mint, token_program, state)   # the curve's flags, not the journal's
+        generation = venue.generation_for(kind.is_cashback_coin, trading.instruction_set)
+        ixs = self._compute_budget() + [venue.sell_instruction(generation, self.owner, kind, self.fees,
+                                                               amount, min_out)]
         ixs.append(close_account(CloseAccountParams(
             program_id=Pubkey.from_string(token_program),
             account=addresses.associated_token_address(self.owner, Pubkey.from_string(mint),
@@ -284,6 +306,7 @@ class ChainAccess:
             timeout = SETTLE_TIMEOUT_SECONDS
             send_error = ""
         except Exception as exc:   # preflight rejection, timeout: it may still have landed
+            self._note_error(str(exc))
             timeout = UNSENT_SETTLE_TIMEOUT_SECONDS
             send_error = f"send failed: {exc}"
         settled = await self.settle(prepared.signature, prepared.kind, mint, timeout)
@@ -297,6 +320,7 @@ class ChainAccess:
             await self.rpc.send_raw(prepared.raw)
             return "", True
         except Exception as exc:   # a timeout may still have delivered it
+            self._note_error(str(exc))
             return f"send failed: {exc}", bool(getattr(exc, "maybe_sent", True))
 
     async def confirm(self, signature: str, kind: str, mint: str, last_valid_block_height: int,
@@ -334,6 +358,7 @@ class ChainAccess:
 
     def _settlement(self, signature: str, kind: str, mint: str, meta) -> Settlement:
         lamports = meta.lamport_delta(self.owner)
+        self._note_error(meta.err or "")
         if kind == "sell":   # a Jupiter sell may unwrap WSOL we held: that is not the sale's money
             lamports += meta.token_delta(self.owner, addresses.WSOL_MINT)
         return Settlement(signature, kind, True, meta.succeeded, lamports,

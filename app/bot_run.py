@@ -45,6 +45,8 @@ class BotRun:
         self.control = ControlServer(run_dir)   # commands queue here; _watch runs them
 
     def run(self) -> int:
+        if not self._journal_usable():
+            return EXIT_FAILED
         if self.settings.chain.mode == 'live':   # before any actor starts: keys, endpoints, funds
             from app.preflight import PreflightError, run_preflight
             try:
@@ -93,6 +95,17 @@ class BotRun:
         return code
 
     # ---- start-up --------------------------------------------------------------------------------
+    def _journal_usable(self) -> bool:
+        """Open (creating or migrating) the journal before anything starts: a corrupt one, or one of
+        a newer schema, stops the run with one line naming the file and the problem."""
+        from adapters.journal import Journal, JournalError, journal_path
+        try:
+            Journal(journal_path(self.settings)).close()
+        except JournalError as error:
+            logger.error('journal refused: {}', error)
+            return False
+        return True
+
     def _start(self, cleanup: contextlib.ExitStack) -> None:
         from actors.system import BotActorSystem, OrphanGuard
         guard = cleanup.enter_context(OrphanGuard())       # exits last: after everything stopped
@@ -107,7 +120,10 @@ class BotRun:
         guard.start()
         guard.add(self.system.pgid)
         if chain is not None:
+            from app.preflight import read_genesis_hash
             self.settings = chain.start(guard)
+            # read once here; the Director and every PositionActor get it in the settings (rows carry it)
+            self.settings = self.settings.replace(**{'chain.genesis_hash': read_genesis_hash(self.settings)})
         self._start_director()
         self.control.start()   # a thread: only now, after every fork from this process
         cleanup.callback(self.control.stop)

@@ -193,7 +193,16 @@ async def _preflight(settings, timeout: float):
                 key.pubkey, lamports_to_sol(balance), len(usable), len(urls),
                 'gRPC' if chain.grpc_endpoint else 'websocket')
     kept = tuple(chain.rpc_urls[i] for i in usable)
-    return settings.replace(**{'chain.rpc_urls': kept})
+    return settings.replace(**{'chain.rpc_urls': kept, 'chain.genesis_hash': probes[usable[0]].genesis})
+
+
+def read_genesis_hash(settings, timeout: float = PROBE_TIMEOUT_SECONDS) -> str:
+    """The chain's genesis hash from the first RPC URL (journal rows carry it); PreflightError if
+    it does not answer."""
+    probe = asyncio.run(probe_rpc(0, reveal(settings.chain.rpc_urls[0]), timeout))
+    if probe.genesis is None:
+        raise PreflightError(f'rpc#0 {probe.host} did not answer getGenesisHash ({probe.error})')
+    return probe.genesis
 
 
 def run_preflight(settings, timeout: float = PROBE_TIMEOUT_SECONDS):

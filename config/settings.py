@@ -53,6 +53,9 @@ class ChainSettings:
     commitment: str = setting('confirmed', p.choice('processed', 'confirmed', 'finalized'))
     rpc_timeout_ms: int = setting(5_000, p.integer(50, 120_000))
     rpc_max_retries: int = setting(3, p.integer(0, 10))
+    # the chain's identity (getGenesisHash), set at start-up by the preflight or the local chain:
+    # journal rows carry it, so a restart never resumes positions of another chain
+    genesis_hash: str | None = setting(None, p.optional(p.text))
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,14 @@ class WalletSettings:
     keypair_path: str | None = setting(None, p.optional(p.text), env=('KEYPAIR_PATH',))
     private_key: Secret | None = setting(None, p.optional(p.secret_text), env=('PRIVATE_KEY',),
                                          secret=True, env_only=True)
+
+
+def _usdc_buy_amount(key: str, value: Any) -> int:
+    """Raw USDC per buy of a USDC-paired coin; only 0 (skip them) until the bot trades them."""
+    amount = p.integer(0)(key, value)
+    if amount:
+        raise ConfigError(key, value, '0: USDC-paired coins are not traded yet (0 skips them)')
+    return amount
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,13 @@ class TradingSettings:
     compute_unit_limit: int = setting(200_000, p.integer(1_000, 1_400_000))
     buys_enabled: bool = setting(True, p.boolean)
     sell_before_buy_confirms: bool = setting(True, p.boolean)   # pre-confirmation sells
+    # coin kinds (adapters/pumpfun/venue.py): which to trade, and through which instructions
+    usdc_buy_amount: int = setting(0, _usdc_buy_amount)   # raw USDC units; 0 = skip USDC-paired coins
+    trade_mayhem: bool = setting(False, p.boolean)
+    trade_cashback: bool = setting(True, p.boolean)
+    instruction_set: str = setting('auto', p.choice('auto', 'v3', 'v2', 'legacy'))
+    exact_in_buys: bool = setting(False, p.boolean)   # buy_exact_*_in: spend exactly, tokens >= a floor
+    global_refresh_seconds: int = setting(300, p.integer(1, 86_400))   # re-read fee recipients this often
 
 
 @dataclass(frozen=True)

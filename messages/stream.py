@@ -2,6 +2,8 @@
 from dataclasses import dataclass
 from typing import Any
 
+SOL_QUOTE_MINT = "So11111111111111111111111111111111111111112"   # WSOL: what trades of SOL-paired coins name
+
 
 @dataclass(frozen=True)
 class Launch:
@@ -20,6 +22,14 @@ class Launch:
     signature: str
     slot: int
     received_at: float   # time.time() when the StreamActor received the update
+    # today's CreateEvent (create_v2); defaults so that journal rows written before them still load
+    quote_mint: str = SOL_QUOTE_MINT      # WSOL for a SOL-paired coin, else the quote token (USDC)
+    is_mayhem_mode: bool = False
+    is_cashback_coin: bool = False
+
+    @property
+    def sol_paired(self) -> bool:
+        return self.quote_mint == SOL_QUOTE_MINT
 
 
 @dataclass(frozen=True)

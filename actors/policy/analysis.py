@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
-TOKEN_2022_PROGRAM = "TokenzQdBNbLqP5VEhdkAbS5EoBSwEdG6vfo5Exi7Z4K"
+TOKEN_2022_PROGRAM = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"   # as adapters/pumpfun/addresses.py
 URI_SCHEMES = ("https://", "http://", "ipfs://", "ar://")
 SOCIAL_KEYS = ("twitter", "telegram", "website")
 PRINTABLE = re.compile(r"^[\x20-\x7e\u00a0-\uffff]+$")

@@ -8,11 +8,10 @@ import asyncio
 
 from solders.hash import Hash
 from solders.message import MessageV0
-from solders.pubkey import Pubkey
 from solders.transaction import VersionedTransaction
 
 from adapters.analysis.sources import simulate_json
-from adapters.pumpfun import curve, instructions
+from adapters.pumpfun import curve, venue
 from adapters.pumpfun.layout_v1 import BondingCurve, Global
 
 class ProbeBuyFailed(RuntimeError):
@@ -25,13 +24,13 @@ PROBE_SLIPPAGE = 2     # max_sol_cost = 2x the quote: the probe asks "can it sel
 def probe_transactions(key, launch, state: BondingCurve, global_: Global,
                        probe_lamports: int) -> tuple[bytes, bytes, int]:
     """(buy-only tx, buy+sell tx, quoted buy cost in lamports)."""
-    owner, mint = key.pubkey, Pubkey.from_string(launch.mint)
-    program = Pubkey.from_string(launch.token_program)
+    owner = key.pubkey
     tokens = curve.tokens_for_sol(state, global_, probe_lamports)
     cost = curve.buy_total_cost(state, global_, tokens)
-    buy = instructions.build_buy_with_ata(owner, mint, state.creator, global_.fee_recipient, tokens,
-                                          cost * PROBE_SLIPPAGE, program)
-    sell = instructions.build_sell(owner, mint, state.creator, global_.fee_recipient, tokens, 0, program)
+    # legacy instructions, recipients Global allows for this coin (a reserved one for mayhem coins)
+    kind, fees = venue.CoinKind.of_curve(launch.mint, launch.token_program, state), venue.FeeAccounts.of_global(global_)
+    buy = venue.buy_instructions("legacy", owner, kind, fees, tokens, cost * PROBE_SLIPPAGE)
+    sell = venue.sell_instruction("legacy", owner, kind, fees, tokens, 0)
 
     def signed(ixs) -> bytes:
         message = MessageV0.try_compile(owner, ixs, [], Hash.default())   # blockhash replaced by the node

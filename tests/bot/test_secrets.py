@@ -193,8 +193,18 @@ def test_forked_actors_and_the_guard_do_not_inherit_secrets(monkeypatch):
         monkeypatch.setenv(name, value)   # the guard is exec'd: its env is what Popen passed
     with OrphanGuard() as guard:
         guard.start()
-        environ = psutil.Process(guard._process.pid).environ()
+        environ = exec_environ(guard._process.pid)
         assert not set(SECRET_ENV) & set(environ) and 'PATH' in environ
+
+
+def exec_environ(pid: int, timeout: float = 5.0) -> dict:
+    """A just-started child's environment once its exec is done (/proc reads empty until then)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        environ = psutil.Process(pid).environ()
+        if environ or time.monotonic() > deadline:
+            return environ
+        time.sleep(0.01)
 
 
 @pytest.mark.timeout(90)
