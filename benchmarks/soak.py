@@ -218,6 +218,7 @@ class Soak:
         for process in sample_all(self.sampler, label_processes(bot.system.pgid, named), chain.process.pid, now):
             row = {"t_real_s": round(now - self.started, 2), "sim_hours": round(hours, 4), **asdict(process)}
             self.samples.append(row)
+            self._append("processes.csv", row)
             for metric in ("rss_mb", "fds", "threads", "cpu_pct"):
                 self._add(process.name, metric, hours, getattr(process, metric))
         window = self._window_latencies(status)
@@ -230,6 +231,7 @@ class Soak:
                "unresolved": status.unresolved_signatures, "restarts": sum(status.restarts.values()),
                **self._market_columns(chain.market_status(), hours)}
         self.windows.append(row)
+        self._append("windows.csv", row)
         self._add("bot", "lag_ms", hours, lag_ms)
         self._add("bot", "buy_p50_ms", hours, window.get("p50"))
         self._add("bot", "buy_p99_ms", hours, window.get("p99"))
@@ -256,13 +258,17 @@ class Soak:
         self.latencies_seen = len(latencies)
         return LatencyHistogram().extend(fresh).summary()
 
+    def _append(self, name: str, row: dict) -> None:
+        """Samples reach the disk as they are taken: a soak cut short still leaves its data."""
+        path = self.args.out / name
+        new_file = not path.exists()
+        with open(path, "a", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(row), extrasaction="ignore")
+            if new_file:
+                writer.writeheader()
+            writer.writerow(row)
+
     def write(self, out: Path, summary: dict) -> None:
-        for name, rows in (("processes.csv", self.samples), ("windows.csv", self.windows)):
-            if rows:
-                with open(out / name, "w", newline="") as handle:
-                    writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-                    writer.writeheader()
-                    writer.writerows(rows)
         (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
 
 
