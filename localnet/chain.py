@@ -25,11 +25,13 @@ from solders.system_program import TransferParams, transfer
 from solders.token.state import Mint
 from solders.transaction import VersionedTransaction
 
+from adapters.stats import BoundedDict
 from localnet import encoding
 from localnet.account_versions import AccountVersions
 from localnet.priority_fees import PriorityFeeBook
 
 BLOCKHASH_WINDOW = 150                 # blockhashes stay valid for 150 blocks, as on mainnet
+MINT_DECIMALS_CACHE = 10_000
 DEFAULT_RECORD_CAPACITY = 50_000     # ~10 KB per pump.fun trade record: ~0.5 GB when full
 FAUCET_LAMPORTS = 500_000_000 * 10**9  # half a billion SOL: plenty for any test or simulation
 ADDRESS_LOOKUP_TABLE_PROGRAM = Pubkey.from_string("AddressLookupTab1e1111111111111111111111111")
@@ -141,7 +143,7 @@ class Chain:
         self._records: OrderedDict[Signature, TxRecord] = OrderedDict()
         self._record_capacity = record_capacity
         self._listeners: list = []
-        self._mint_decimals: dict[Pubkey, int] = {}
+        self._mint_decimals = BoundedDict(MINT_DECIMALS_CACHE)   # re-read from the mint when forgotten
         self.priority_fees = PriorityFeeBook()
         self.versions = AccountVersions()    # reads at confirmed/finalized roll back through these
         self._clock_task: asyncio.Task | None = None
