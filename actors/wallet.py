@@ -11,6 +11,7 @@ time, so the actor that reconciles the balance is the one that moves it.
 """
 from __future__ import annotations
 
+import collections
 import os
 import time
 
@@ -33,6 +34,10 @@ MISMATCH_SLACK_LAMPORTS = 1_000_000      # fees of sells in flight that were not
 # a duplicate report of a signature comes within its lifetime (minutes); thousands of newer
 # signatures later it cannot come again, so the oldest are forgotten (bounded memory)
 REPORTED_SIGNATURES_KEPT = 20_000
+# a gain reported by a position may not show in a reading yet (the read was under way, or it reads at
+# a commitment a slot behind): for this long it also explains a shortfall (seen in the 24 h soak)
+RECENT_GAIN_SECONDS = 30.0
+RECENT_GAINS_KEPT = 10_000
 
 
 class WalletActor(IOActor):
@@ -49,6 +54,7 @@ class WalletActor(IOActor):
         self.safety_reason = ""
         self.waiting_refresh: list = []            # (request_id, requester) awaiting a refresh
         self.reported = BoundedSet(REPORTED_SIGNATURES_KEPT)   # signatures counted in expected_lamports
+        self.recent_gains: collections.deque = collections.deque(maxlen=RECENT_GAINS_KEPT)  # (at, lamports)
         self.jobs = HousekeepingJobs(self)
 
     async def on_loop_close(self) -> None:
@@ -92,6 +98,15 @@ class WalletActor(IOActor):
         if self.expected_lamports is not None and signature not in self.reported:
             self.reported.add(signature)
             self.expected_lamports += delta
+            if delta > 0:
+                self.recent_gains.append((time.monotonic(), delta))
+
+    def recent_gain_lamports(self) -> int:
+        """Gains reported in the last RECENT_GAIN_SECONDS, which a reading may not show yet."""
+        horizon = time.monotonic() - RECENT_GAIN_SECONDS
+        while self.recent_gains and self.recent_gains[0][0] < horizon:
+            self.recent_gains.popleft()
+        return sum(delta for _, delta in self.recent_gains)
 
     # ---- reservations --------------------------------------------------------------------------
     def reserved_lamports(self) -> int:
@@ -173,7 +188,8 @@ class WalletActor(IOActor):
             return
         unexplained = sol - self.expected_lamports
         # a housekeeping tx in flight may have landed before it was counted
-        allowed = self.reserved_lamports() + MISMATCH_SLACK_LAMPORTS + self.jobs.in_flight_lamports
+        allowed = (self.reserved_lamports() + MISMATCH_SLACK_LAMPORTS + self.jobs.in_flight_lamports
+                   + self.recent_gain_lamports())
         if unexplained < -allowed and not self.safety_mode:
             logger.error("wallet: balance mismatch: chain {} expected {} (unexplained {}); "
                          "safety mode on, buys refused", sol, self.expected_lamports, unexplained)
