@@ -137,6 +137,7 @@ static bool fee_of(u64 amount, u64 bps, u64 *fee) { return mul_div(amount, bps, 
 #include "pump_create_v2.h"
 
 /* ---------- trades ---------- */
+#include "pump_fee_config.h"
 #include "pump_trade.h"
 #include "pump_trade_v2.h"
 

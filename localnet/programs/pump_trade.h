@@ -23,6 +23,7 @@ typedef struct {
     bool token_quote;                       /* the curve trades against a quote token (USDC), not SOL */
     const SolAccountInfo *quote_mint, *quote_tp, *curve_quote_ata, *user_quote_ata, *fee_quote_ata,
         *buyback_quote_ata, *vault_quote_ata;
+    FeeRates rates;                         /* the fee config's tier for the curve before the trade */
 } TradeAccounts;
 
 static bool key_in(const SolPubkey *k, const u8 *list, int n) {
@@ -62,7 +63,7 @@ NOINLINE u64 check_trade_accounts(const SolParams *p, TradeAccounts *t) {
     if ((r = check_pda(t->curve_v2, v2_seeds, 2, p->program_id, &bump))) return r;
     if ((r = check_writable(t->buyback))) return r;
     if (!key_in(t->buyback->key, t->global->data + GLOBAL_BUYBACK_FEE_RECIPIENTS, 8)) return fail(ERR_BUYBACK_FEE_RECIPIENT_NOT_AUTHORIZED);
-    return 0;
+    return fee_rates(t->fee_config, t->global, t->mint, &t->c, &t->rates);
 }
 
 /* SPL Token Transfer, or Token-2022 TransferChecked (its mints may carry extensions) */
@@ -90,9 +91,8 @@ typedef struct { u64 tokens, sol_cost; Fees f; bool track_volume; const char *ix
 
 /* protocol and creator fee rounded up; the buyback share of the protocol fee rounded down */
 static u64 fees_on(const TradeAccounts *t, u64 sol, Fees *f) {
-    const u8 *g = t->global->data;
-    f->fee_bps = rd64(g + GLOBAL_FEE_BPS); f->creator_fee_bps = rd64(g + GLOBAL_CREATOR_FEE_BPS);
-    f->buyback_bps = rd64(g + GLOBAL_BUYBACK_BPS); f->creator_fee = 0;
+    f->fee_bps = t->rates.protocol_bps; f->creator_fee_bps = t->rates.creator_bps;
+    f->buyback_bps = rd64(t->global->data + GLOBAL_BUYBACK_BPS); f->creator_fee = 0;
     if (f->buyback_bps > 10000) return fail(ERR_ARITHMETIC_OVERFLOW);
     if (!fee_of(sol, f->fee_bps, &f->fee)) return fail(ERR_ARITHMETIC_OVERFLOW);
     if (!key_is_zero(t->creator) && !fee_of(sol, f->creator_fee_bps, &f->creator_fee)) return fail(ERR_ARITHMETIC_OVERFLOW);
@@ -204,8 +204,7 @@ NOINLINE u64 buy(const SolParams *p, Reader *args) {
 /* spend `amount` (fees included) for at least `limit` tokens; see buy_exact_sol_in */
 NOINLINE u64 buy_exact_in(const SolParams *p, TradeAccounts *t, const BuyOrder *o) {
     u64 r, spendable = o->amount, min_tokens_out = o->limit;
-    const u8 *g = t->global->data;
-    u64 total_bps = rd64(g + GLOBAL_FEE_BPS) + (key_is_zero(t->creator) ? 0 : rd64(g + GLOBAL_CREATOR_FEE_BPS));
+    u64 total_bps = t->rates.protocol_bps + (key_is_zero(t->creator) ? 0 : t->rates.creator_bps);
     u64 sol, tokens;
     if (!mul_div(spendable, 10000, 10000 + total_bps, false, &sol)) return fail(ERR_ARITHMETIC_OVERFLOW);
     /* fees round up: step down until sol and its fees fit the spend (at most a lamport or two) */
