@@ -29,22 +29,42 @@ static bool u128_below(u64 ah, u64 al, const u8 *b) {
     return ah < bh || (ah == bh && al < bl);
 }
 
-NOINLINE u64 fee_rates(const SolAccountInfo *fee_config, const SolAccountInfo *global, const SolAccountInfo *mint,
-                       const Curve *c, FeeRates *out) {
+/* fee_tiers, or for a curve paired with a quote token its stable_fee_tiers when there are some: an
+   assumption from FeeConfig.stable_fee_tiers and get_fees' is_new_quote_mint (the docs say no more) */
+typedef struct { const SolAccountInfo *fee_config, *global, *mint; const Curve *c; bool token_quote; } FeeQuery;
+
+static const u8 *tier_list(const SolAccountInfo *fee_config, bool stable, u64 *n) {
     const u8 *d = fee_config->data;
+    u64 len = fee_config->data_len, pos = FEE_CONFIG_TIERS;
+    *n = rd32(d + pos);
+    if (len < pos + 4 + *n * FEE_TIER_SIZE) return NULL;
+    if (!stable) return d + pos + 4;
+    u64 stable_pos = pos + 4 + *n * FEE_TIER_SIZE, m;
+    if (len < stable_pos + 4) return NULL;
+    m = rd32(d + stable_pos);
+    if (m == 0) return d + pos + 4;         /* no stable schedule: the lamport one */
+    if (len < stable_pos + 4 + m * FEE_TIER_SIZE) return NULL;
+    *n = m;
+    return d + stable_pos + 4;
+}
+
+NOINLINE u64 fee_rates(const FeeQuery *q, FeeRates *out) {
+    const SolAccountInfo *fee_config = q->fee_config;
     if (!key_eq(fee_config->owner, &FEE_PROGRAM_ID) || fee_config->data_len == 0) {   /* no fee config: Global */
-        out->protocol_bps = rd64(global->data + GLOBAL_FEE_BPS);
-        out->creator_bps = rd64(global->data + GLOBAL_CREATOR_FEE_BPS);
+        out->protocol_bps = rd64(q->global->data + GLOBAL_FEE_BPS);
+        out->creator_bps = rd64(q->global->data + GLOBAL_CREATOR_FEE_BPS);
         return 0;
     }
-    if (fee_config->data_len < FEE_CONFIG_TIERS + 4 || !bytes_eq(d, ACCOUNT_FEE_CONFIG, 8)) return fail(ERR_ACCOUNT_DISCRIMINATOR_MISMATCH);
-    u64 n = rd32(d + FEE_CONFIG_TIERS);
-    if (n == 0 || fee_config->data_len < FEE_CONFIG_TIERS + 4 + n * FEE_TIER_SIZE) return fail(ERR_ACCOUNT_DID_NOT_DESERIALIZE);
-    if (mint->data_len < MINT_SUPPLY + 8 || c->virtual_token == 0) return fail(ERR_ARITHMETIC_OVERFLOW);
+    if (fee_config->data_len < FEE_CONFIG_TIERS + 4 || !bytes_eq(fee_config->data, ACCOUNT_FEE_CONFIG, 8))
+        return fail(ERR_ACCOUNT_DISCRIMINATOR_MISMATCH);
+    u64 n;
+    const u8 *tiers = tier_list(fee_config, q->token_quote, &n);
+    if (!tiers || n == 0) return fail(ERR_ACCOUNT_DID_NOT_DESERIALIZE);
+    if (q->mint->data_len < MINT_SUPPLY + 8 || q->c->virtual_token == 0) return fail(ERR_ARITHMETIC_OVERFLOW);
     u64 hi, lo;
-    curve_market_cap(c, rd64(mint->data + MINT_SUPPLY), &hi, &lo);
-    const u8 *tiers = d + FEE_CONFIG_TIERS + 4, *tier = tiers;    /* below the first threshold: the first tier */
-    for (u64 i = n; i-- > 0;) {                                   /* else the last tier whose threshold it reaches */
+    curve_market_cap(q->c, rd64(q->mint->data + MINT_SUPPLY), &hi, &lo);
+    const u8 *tier = tiers;                                     /* below the first threshold: the first tier */
+    for (u64 i = n; i-- > 0;) {                                 /* else the last tier whose threshold it reaches */
         if (!u128_below(hi, lo, tiers + i * FEE_TIER_SIZE)) { tier = tiers + i * FEE_TIER_SIZE; break; }
     }
     out->protocol_bps = rd64(tier + FEE_TIER_PROTOCOL_BPS);

@@ -63,7 +63,8 @@ NOINLINE u64 check_trade_accounts(const SolParams *p, TradeAccounts *t) {
     if ((r = check_pda(t->curve_v2, v2_seeds, 2, p->program_id, &bump))) return r;
     if ((r = check_writable(t->buyback))) return r;
     if (!key_in(t->buyback->key, t->global->data + GLOBAL_BUYBACK_FEE_RECIPIENTS, 8)) return fail(ERR_BUYBACK_FEE_RECIPIENT_NOT_AUTHORIZED);
-    return fee_rates(t->fee_config, t->global, t->mint, &t->c, &t->rates);
+    FeeQuery q = {t->fee_config, t->global, t->mint, &t->c, t->token_quote};
+    return fee_rates(&q, &t->rates);
 }
 
 /* SPL Token Transfer, or Token-2022 TransferChecked (its mints may carry extensions) */

@@ -53,7 +53,8 @@ NOINLINE u64 check_unified_core(const SolParams *p, TradeAccounts *t, const SolA
     if ((r = check_address(t->event_authority, &EVENT_AUTHORITY_PDA)) || (r = check_address(t->program, p->program_id))) return r;
     if ((r = check_address(t->system, &SYSTEM_PROGRAM_ID)) || (r = check_address(t->fee_config, &FEE_CONFIG_PDA))) return r;
     if ((r = check_writable(t->buyback))) return r;
-    return fee_rates(t->fee_config, t->global, t->mint, &t->c, &t->rates);
+    FeeQuery q = {t->fee_config, t->global, t->mint, &t->c, t->token_quote};
+    return fee_rates(&q, &t->rates);
 }
 
 /* [b"user_volume_accumulator", user], created (137 bytes, paid by the user) when missing */
