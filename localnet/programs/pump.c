@@ -143,6 +143,7 @@ static bool fee_of(u64 amount, u64 bps, u64 *fee) { return mul_div(amount, bps, 
 
 /* ---------- migrate ---------- */
 #include "pump_migrate.h"
+#include "pump_migrate_v2.h"
 
 u64 entrypoint(u8 *input) {
     SolParams *p = heap_alloc(sizeof(SolParams));
@@ -169,5 +170,6 @@ u64 entrypoint(u8 *input) {
     if (bytes_eq(p->data, IX_CREATE, 8)) { LOG("Instruction: Create"); return create(p, &args); }
     if (bytes_eq(p->data, IX_CREATE_V2, 8)) { LOG("Instruction: CreateV2"); return create_v2(p, &args); }
     if (bytes_eq(p->data, IX_MIGRATE, 8)) { LOG("Instruction: Migrate"); return migrate(p); }
+    if (bytes_eq(p->data, IX_MIGRATE_V2, 8)) { LOG("Instruction: MigrateV2"); return migrate_v2(p); }
     return fail(ERR_INSTRUCTION_FALLBACK_NOT_FOUND);
 }
