@@ -60,12 +60,14 @@ NOINLINE u64 fee_rates(const FeeQuery *q, FeeRates *out) {
     u64 n;
     const u8 *tiers = tier_list(fee_config, q->token_quote, &n);
     if (!tiers || n == 0) return fail(ERR_ACCOUNT_DID_NOT_DESERIALIZE);
-    if (q->mint->data_len < MINT_SUPPLY + 8 || q->c->virtual_token == 0) return fail(ERR_ARITHMETIC_OVERFLOW);
-    u64 hi, lo;
-    curve_market_cap(q->c, rd64(q->mint->data + MINT_SUPPLY), &hi, &lo);
     const u8 *tier = tiers;                                     /* below the first threshold: the first tier */
-    for (u64 i = n; i-- > 0;) {                                 /* else the last tier whose threshold it reaches */
-        if (!u128_below(hi, lo, tiers + i * FEE_TIER_SIZE)) { tier = tiers + i * FEE_TIER_SIZE; break; }
+    if (n > 1) {                                                /* one tier applies at any market cap */
+        if (q->mint->data_len < MINT_SUPPLY + 8 || q->c->virtual_token == 0) return fail(ERR_ARITHMETIC_OVERFLOW);
+        u64 hi, lo;
+        curve_market_cap(q->c, rd64(q->mint->data + MINT_SUPPLY), &hi, &lo);
+        for (u64 i = n; i-- > 0;) {                             /* else the last tier whose threshold it reaches */
+            if (!u128_below(hi, lo, tiers + i * FEE_TIER_SIZE)) { tier = tiers + i * FEE_TIER_SIZE; break; }
+        }
     }
     out->protocol_bps = rd64(tier + FEE_TIER_PROTOCOL_BPS);
     out->creator_bps = rd64(tier + FEE_TIER_CREATOR_BPS);
