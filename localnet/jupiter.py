@@ -18,7 +18,7 @@ from solders.system_program import TransferParams, transfer
 from solders.transaction import VersionedTransaction
 
 from localnet.jupiter_limits import RateLimit, service_middlewares
-from localnet.jupiter_routes import (BPS, CURVE_LABEL, EXACT_IN, EXACT_OUT, POOL_LABEL, SOL_MINT, RouteError, SwapPlan,
+from localnet.jupiter_routes import (BPS, CURVE_LABEL, EXACT_IN, EXACT_OUT, POOL_LABEL, QUOTE_MINTS, RouteError, SwapPlan,
                                      find_route, swap_instructions)
 
 U64_MAX = 2**64 - 1
@@ -104,7 +104,7 @@ def quote(chain, query) -> dict:
     if query.get("maxAccounts") is not None:
         _uint(query.get("maxAccounts"), "maxAccounts", low=1, high=256)
     route = find_route(chain, input_mint, output_mint, amount, mode)
-    fee_mint = str(SOL_MINT)
+    fee_mint = str(route.quote_mint)
     return {
         "inputMint": str(input_mint), "inAmount": str(route.in_amount), "outputMint": str(output_mint),
         "outAmount": str(route.out_amount),
@@ -130,10 +130,11 @@ def _plan(quote_response: object) -> SwapPlan:
         raise BadRequest(f"quoteResponse.routePlan: unknown venue {str(label)[:40]!r}")
     input_mint = _pubkey(quote_response.get("inputMint"), "quoteResponse.inputMint")
     output_mint = _pubkey(quote_response.get("outputMint"), "quoteResponse.outputMint")
-    if (input_mint == SOL_MINT) == (output_mint == SOL_MINT):
-        raise BadRequest("quoteResponse must swap SOL for a coin or a coin for SOL")
-    is_buy = input_mint == SOL_MINT
+    if (input_mint in QUOTE_MINTS) == (output_mint in QUOTE_MINTS):
+        raise BadRequest("quoteResponse must swap SOL or USDC for a coin, or a coin for SOL or USDC")
+    is_buy = input_mint in QUOTE_MINTS
     return SwapPlan(label=label, mint=output_mint if is_buy else input_mint, is_buy=is_buy,
+                    quote_mint=input_mint if is_buy else output_mint,
                     swap_mode=_swap_mode(quote_response.get("swapMode")),
                     in_amount=_uint(quote_response.get("inAmount"), "quoteResponse.inAmount", low=1),
                     out_amount=_uint(quote_response.get("outAmount"), "quoteResponse.outAmount", low=1),

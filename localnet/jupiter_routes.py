@@ -1,6 +1,7 @@
-"""Routing for the local Jupiter API: quote a SOL<->coin swap on the coin's live pump.fun curve or,
-once it graduated, on its PumpSwap pool, and build the instructions that execute a quote.
-Exact integer amounts (adapters' curve and pool math); reserves read from the chain's accounts."""
+"""Routing for the local Jupiter API: quote a quote<->coin swap (SOL for SOL-paired coins, USDC for
+USDC-paired ones) on the coin's live pump.fun curve or, once it graduated, on its PumpSwap pool, and
+build the instructions that execute a quote. Exact integer amounts (adapters' curve and pool math);
+reserves read from the chain's accounts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from solders.pubkey import Pubkey
 from adapters.pumpfun import addresses as pump
 from adapters.pumpfun import curve as curve_math
 from adapters.pumpfun import instructions as pump_ix
+from adapters.pumpfun import instructions_v2 as pump_v2
 from adapters.pumpfun.borsh import LayoutError
 from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL, BondingCurve
 from adapters.pumpswap import addresses as swap_addr
@@ -18,8 +20,10 @@ from adapters.pumpswap import amm
 from adapters.pumpswap import instructions as swap_ix
 from adapters.pumpswap.layout import GLOBAL_CONFIG, token_account_amount
 from adapters.pumpswap.wsol import build_unwrap, build_wrap
+from localnet.programs.usdc import USDC_MINT
 
 SOL_MINT = pump.WSOL_MINT
+QUOTE_MINTS = (SOL_MINT, USDC_MINT)     # what a coin's curve or pool is paired with
 CURVE_LABEL = "Pump.fun"
 POOL_LABEL = "Pump.fun Amm"
 EXACT_IN, EXACT_OUT = "ExactIn", "ExactOut"
@@ -38,13 +42,14 @@ class RouteError(ValueError):
 class Route:
     label: str
     amm_key: Pubkey
-    mint: Pubkey            # the coin (never SOL)
-    is_buy: bool            # SOL in, coin out
+    mint: Pubkey            # the coin (never a quote mint)
+    is_buy: bool            # quote in, coin out
     swap_mode: str
     in_amount: int
     out_amount: int
-    fee_amount: int         # lamports of protocol/lp/creator fees
+    fee_amount: int         # protocol/lp/creator fees in quote units (lamports for SOL)
     price_impact: str       # display only
+    quote_mint: Pubkey = SOL_MINT
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class SwapPlan:
     out_amount: int
     other_amount_threshold: int
     slippage_bps: int
+    quote_mint: Pubkey = SOL_MINT
 
 
 def _impact(spot_num: int, spot_den: int, out_amount: int, in_amount: int) -> str:
@@ -78,24 +84,36 @@ def _load_curve(chain, mint: Pubkey) -> BondingCurve | None:
         return None
 
 
-def _pool_state(chain, mint: Pubkey) -> tuple[amm.Reserves, int, int] | None:
-    pool = swap_addr.canonical_pool(mint)
+def pool_of(mint: Pubkey, quote_mint: Pubkey) -> Pubkey:
+    """The canonical pool a coin graduates into, quoted in its curve's quote mint."""
+    return swap_addr.pool_address(swap_addr.CANONICAL_POOL_INDEX, swap_addr.pool_authority(mint), mint, quote_mint)
+
+
+def _pool_state(chain, mint: Pubkey, quote_mint: Pubkey) -> tuple[amm.Reserves, int, int] | None:
+    pool = pool_of(mint, quote_mint)
     if chain.get_account(pool) is None:
         return None
     mint_account = chain.get_account(mint)
     base_program = mint_account.owner if mint_account is not None else pump.TOKEN_PROGRAM
-    base_vault, quote_vault = (chain.get_account(k) for k in swap_addr.pool_vaults(pool, mint, base_token_program=base_program))
+    vaults = swap_addr.pool_vaults(pool, mint, quote_mint, base_token_program=base_program)
+    base_vault, quote_vault = (chain.get_account(k) for k in vaults)
     config = GLOBAL_CONFIG.decode(bytes(chain.get_account(swap_addr.GLOBAL_CONFIG).data))
     reserves = amm.Reserves(token_account_amount(bytes(base_vault.data)), token_account_amount(bytes(quote_vault.data)))
     return reserves, config.lp_fee_basis_points, config.protocol_fee_basis_points
 
 
-def _coin_and_side(input_mint: Pubkey, output_mint: Pubkey) -> tuple[Pubkey, bool]:
-    if input_mint == SOL_MINT and output_mint != SOL_MINT:
-        return output_mint, True
-    if output_mint == SOL_MINT and input_mint != SOL_MINT:
-        return input_mint, False
-    raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "Could not find any route: only SOL <-> pump.fun coin pairs are served")
+def _coin_and_side(input_mint: Pubkey, output_mint: Pubkey) -> tuple[Pubkey, bool, Pubkey]:
+    """(coin, is_buy, quote mint) of a quote<->coin pair."""
+    if input_mint in QUOTE_MINTS and output_mint not in QUOTE_MINTS:
+        return output_mint, True, input_mint
+    if output_mint in QUOTE_MINTS and input_mint not in QUOTE_MINTS:
+        return input_mint, False, output_mint
+    raise RouteError("COULD_NOT_FIND_ANY_ROUTE",
+                     "Could not find any route: only SOL or USDC <-> pump.fun coin pairs are served")
+
+
+def _paired_with(curve: BondingCurve | None) -> Pubkey:
+    return SOL_MINT if curve is None or curve.quote_mint == Pubkey.default() else curve.quote_mint
 
 
 def _curve_route(chain, mint: Pubkey, curve: BondingCurve, is_buy: bool, amount: int, mode: str) -> Route:
@@ -110,20 +128,21 @@ def _curve_route(chain, mint: Pubkey, curve: BondingCurve, is_buy: bool, amount:
             total = cost + curve_math.fees_for(cost, global_, curve).total
             in_amount = amount if mode == EXACT_IN else total
             impact = _impact(curve.virtual_token_reserves, curve.virtual_sol_reserves, tokens, total)
-            return Route(CURVE_LABEL, key, mint, True, mode, in_amount, tokens, total - cost, impact)
+            return Route(CURVE_LABEL, key, mint, True, mode, in_amount, tokens, total - cost, impact, _paired_with(curve))
         gross = curve_math.sell_proceeds(curve, amount)
         if gross > curve.real_sol_reserves:
-            raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "the curve holds too little SOL for this sell")
+            raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "the curve holds too little of its quote for this sell")
         net = curve_math.sell_net_proceeds(curve, global_, amount)
         impact = _impact(curve.virtual_sol_reserves, curve.virtual_token_reserves, net, amount)
-        return Route(CURVE_LABEL, key, mint, False, mode, amount, net, gross - net, impact)
+        return Route(CURVE_LABEL, key, mint, False, mode, amount, net, gross - net, impact, _paired_with(curve))
     except curve_math.CurveError as exc:
         raise RouteError("COULD_NOT_FIND_ANY_ROUTE", f"Could not find any route: {exc}") from None
 
 
-def _pool_route(mint: Pubkey, state: tuple[amm.Reserves, int, int], is_buy: bool, amount: int, mode: str) -> Route:
+def _pool_route(mint: Pubkey, quote_mint: Pubkey, state: tuple[amm.Reserves, int, int], is_buy: bool, amount: int,
+                mode: str) -> Route:
     reserves, lp_bps, protocol_bps = state
-    key = swap_addr.canonical_pool(mint)
+    key = pool_of(mint, quote_mint)
     try:
         if is_buy:
             quote = (amm.buy_base_for_quote(reserves, amount, lp_bps, protocol_bps) if mode == EXACT_IN
@@ -131,35 +150,36 @@ def _pool_route(mint: Pubkey, state: tuple[amm.Reserves, int, int], is_buy: bool
             in_amount = amount if mode == EXACT_IN else quote.user_quote_amount
             impact = _impact(reserves.base, reserves.quote, quote.base_amount, quote.user_quote_amount)
             return Route(POOL_LABEL, key, mint, True, mode, in_amount, quote.base_amount,
-                         quote.lp_fee + quote.protocol_fee, impact)
+                         quote.lp_fee + quote.protocol_fee, impact, quote_mint)
         quote = amm.sell_base_in(reserves, amount, lp_bps, protocol_bps)
         impact = _impact(reserves.quote, reserves.base, quote.user_quote_amount, amount)
         return Route(POOL_LABEL, key, mint, False, mode, amount, quote.user_quote_amount,
-                     quote.lp_fee + quote.protocol_fee, impact)
+                     quote.lp_fee + quote.protocol_fee, impact, quote_mint)
     except amm.PoolMathError as exc:
         raise RouteError("COULD_NOT_FIND_ANY_ROUTE", f"Could not find any route: {exc}") from None
 
 
 def find_route(chain, input_mint: Pubkey, output_mint: Pubkey, amount: int, swap_mode: str) -> Route:
-    """The best (only) route: the live curve, else the graduated coin's pool."""
-    mint, is_buy = _coin_and_side(input_mint, output_mint)
+    """The best (only) route: the live curve, else the graduated coin's pool, in the coin's own quote."""
+    mint, is_buy, quote_mint = _coin_and_side(input_mint, output_mint)
     if swap_mode == EXACT_OUT and not is_buy:
-        raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "ExactOut is served for buys (SOL -> coin) only")
+        raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "ExactOut is served for buys (quote -> coin) only")
     curve = _load_curve(chain, mint)
-    if curve is not None and curve.quote_mint != Pubkey.default():
-        raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "Could not find any route: the coin is paired with a token, not SOL")
+    if curve is not None and _paired_with(curve) != quote_mint:
+        raise RouteError("COULD_NOT_FIND_ANY_ROUTE",
+                         f"Could not find any route: the coin is paired with {_paired_with(curve)}, not {quote_mint}")
     if curve is not None and not curve.complete:
         return _curve_route(chain, mint, curve, is_buy, amount, swap_mode)
-    pool = _pool_state(chain, mint)
+    pool = _pool_state(chain, mint, quote_mint)
     if pool is not None:
-        return _pool_route(mint, pool, is_buy, amount, swap_mode)
+        return _pool_route(mint, quote_mint, pool, is_buy, amount, swap_mode)
     if curve is not None:
         raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "Could not find any route: the coin graduated and is migrating")
     raise RouteError("TOKEN_NOT_TRADABLE", f"The token {mint} is not tradable")
 
 
 def max_in(plan: SwapPlan) -> int:
-    """Most SOL a buy may spend: the threshold for ExactOut, inAmount plus slippage for ExactIn
+    """Most quote a buy may spend: the threshold for ExactOut, inAmount plus slippage for ExactIn
     (pump.fun's legacy buy is exact-tokens-out, so ExactIn slippage bounds the SOL side)."""
     if plan.swap_mode == EXACT_OUT:
         return plan.other_amount_threshold
@@ -168,13 +188,15 @@ def max_in(plan: SwapPlan) -> int:
 
 def swap_instructions(chain, plan: SwapPlan, user: Pubkey, wrap_and_unwrap_sol: bool) -> list[Instruction]:
     """Instructions (compute budget excluded) that execute `plan` for `user`."""
-    if plan.label == CURVE_LABEL:   # native SOL on the curve: nothing to wrap
+    if plan.label == CURVE_LABEL:   # native SOL (or the user's USDC account) on the curve: nothing to wrap
         curve = _load_curve(chain, plan.mint)
         if curve is None:
             raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "the quoted curve no longer exists")
         global_ = GLOBAL.decode(bytes(chain.get_account(pump.GLOBAL).data))
         fee_recipient = global_.reserved_fee_recipient if curve.is_mayhem_mode else global_.fee_recipient
         token_program = chain.get_account(plan.mint).owner          # SPL Token (create) or Token-2022 (create_v2)
+        if plan.quote_mint != SOL_MINT:                              # the legacy lists are SOL-only: v2 (BUY.md)
+            return _curve_quote_token_instructions(plan, user, curve, fee_recipient, token_program)
         if plan.is_buy:
             return pump_ix.build_buy_with_ata(user, plan.mint, curve.creator, fee_recipient, plan.out_amount, max_in(plan),
                                               token_program)
@@ -183,12 +205,26 @@ def swap_instructions(chain, plan: SwapPlan, user: Pubkey, wrap_and_unwrap_sol: 
     recipients = swap_addr.MAINNET_PROTOCOL_FEE_RECIPIENTS
     fee_recipient = recipients[bytes(user)[0] % len(recipients)]   # spread like clients are asked to
     base_program = chain.get_account(plan.mint).owner                 # Token-2022 for a graduated create_v2 coin
+    wrap_sol = wrap_and_unwrap_sol and plan.quote_mint == SOL_MINT   # a USDC pool pays from the user's USDC account
     if plan.is_buy:
         spend = max_in(plan)
-        wrap = build_wrap(user, spend) if wrap_and_unwrap_sol else []
-        buy = swap_ix.build_buy(user, plan.mint, fee_recipient, plan.out_amount, spend, base_program)
-        unwrap = [build_unwrap(user)] if wrap_and_unwrap_sol else []
+        wrap = build_wrap(user, spend) if wrap_sol else []
+        buy = swap_ix.build_buy(user, plan.mint, fee_recipient, plan.out_amount, spend, base_program, plan.quote_mint)
+        unwrap = [build_unwrap(user)] if wrap_sol else []
         return [pump_ix.build_create_ata_idempotent(user, user, plan.mint, base_program), *wrap, buy, *unwrap]
-    sell = swap_ix.build_sell(user, plan.mint, fee_recipient, plan.in_amount, plan.other_amount_threshold, base_program)
+    sell = swap_ix.build_sell(user, plan.mint, fee_recipient, plan.in_amount, plan.other_amount_threshold, base_program,
+                              plan.quote_mint)
+    if plan.quote_mint != SOL_MINT:
+        return [sell]
     unwrap = [build_unwrap(user)] if wrap_and_unwrap_sol else []
     return [*build_wrap(user, 0), sell, *unwrap]
+
+
+def _curve_quote_token_instructions(plan: SwapPlan, user: Pubkey, curve: BondingCurve, fee_recipient: Pubkey,
+                                    token_program: Pubkey) -> list[Instruction]:
+    coin = pump_v2.Coin(plan.mint, curve.creator, token_program, quote_mint=plan.quote_mint,
+                        quote_token_program=pump.TOKEN_PROGRAM)
+    if plan.is_buy:
+        return [pump_ix.build_create_ata_idempotent(user, user, plan.mint, token_program),
+                pump_v2.build_buy_v2(user, coin, fee_recipient, plan.out_amount, max_in(plan))]
+    return [pump_v2.build_sell_v2(user, coin, fee_recipient, plan.in_amount, plan.other_amount_threshold)]

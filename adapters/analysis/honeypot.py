@@ -5,6 +5,7 @@ than the buy cost (fees aside), is a honeypot (transfer fee or hook, frozen acco
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from solders.hash import Hash
 from solders.message import MessageV0
@@ -29,6 +30,8 @@ def probe_transactions(key, launch, state: BondingCurve, global_: Global,
     cost = curve.buy_total_cost(state, global_, tokens)
     # legacy instructions, recipients Global allows for this coin (a reserved one for mayhem coins)
     kind, fees = venue.CoinKind.of_curve(launch.mint, launch.token_program, state), venue.FeeAccounts.of_global(global_)
+    # a curve modelled from the create event carries no flags: the event's cashback flag picks the sell's accounts
+    kind = replace(kind, is_cashback_coin=kind.is_cashback_coin or bool(getattr(launch, "is_cashback_coin", False)))
     buy = venue.buy_instructions("legacy", owner, kind, fees, tokens, cost * PROBE_SLIPPAGE)
     sell = venue.sell_instruction("legacy", owner, kind, fees, tokens, 0)
 

@@ -15,7 +15,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from solders.instruction import Instruction
+from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
 
 from adapters.pumpfun import addresses as addr
@@ -163,5 +163,11 @@ def sell_instruction(generation: str, owner: Pubkey, kind: CoinKind, fees: FeeAc
     fee_recipient = fees.fee_recipient(kind.is_mayhem_mode)
     if generation == "v2":
         return v2.build_sell_v2(owner, _coin(kind), fee_recipient, amount, min_out, buyback)
-    return legacy.build_sell(owner, kind.mint, kind.creator, fee_recipient, amount, min_out, kind.token_program,
+    sell = legacy.build_sell(owner, kind.mint, kind.creator, fee_recipient, amount, min_out, kind.token_program,
                              buyback_fee_recipient=buyback)
+    if not kind.is_cashback_coin:
+        return sell
+    # PUMP_CASHBACK_README.md: a cashback coin's sell takes the seller's user volume accumulator as
+    # remaining account 0 (the creator fee becomes the seller's cashback; the creator's vault may be empty)
+    volume = AccountMeta(addr.user_volume_accumulator(owner), is_signer=False, is_writable=True)
+    return Instruction(sell.program_id, bytes(sell.data), [*sell.accounts, volume])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from localnet.market import fitted
 from localnet.market.graduation import GraduationMigrator
+from localnet.market.instruction_mix import LAUNCH_KINDS, TRADE_FAMILIES, parse_weights
 from localnet.market.config import DEFAULT_FATE_WEIGHTS, MAX_LAUNCH_RATE, MarketConfig, parse_fate_weights
 from localnet.market.replay import ReplayMarket
 from localnet.market.replay_file import load_trade_chains
@@ -25,6 +27,11 @@ def add_market_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second (default 1)")
     group.add_argument("--fate-weights", default=",".join(f"{f.value}={w:g}" for f, w in DEFAULT_FATE_WEIGHTS.items()),
                        help="relative weights of coin fates, e.g. dies=60,pump_dump=17,rug=12,grind=8,graduate=1")
+    group.add_argument("--launch-kinds", default=_weights_text(fitted.LAUNCH_KIND_WEIGHTS),
+                       help="relative shares of launch kinds (create_v2, create, mayhem, usdc), "
+                            "e.g. create_v2=77,create=15,mayhem=4,usdc=4")
+    group.add_argument("--trade-families", default=_weights_text(fitted.TRADE_FAMILY_WEIGHTS),
+                       help="relative shares of the trade instruction lists (legacy, v2, v3), e.g. legacy=60,v2=20,v3=20")
     group.add_argument("--smart-wallets", type=int, default=3, help="wallets that buy early into pumps (default 3)")
     group.add_argument("--replay", type=Path, default=None,
                        help="replay a trades CSV (shared/data format) as the market")
@@ -33,6 +40,10 @@ def add_market_arguments(parser: argparse.ArgumentParser) -> None:
                        help="stop the market after this many simulated seconds (default: run until stopped)")
     group.add_argument("--metadata-port", type=int, default=None,
                        help="HTTP port of coin metadata and /market/wallets (default: RPC port + 3; 0 = any free port)")
+
+
+def _weights_text(weights: dict[str, float]) -> str:
+    return ",".join(f"{name}={weight * 100:g}" for name, weight in weights.items())
 
 
 def market_config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> MarketConfig | None:
@@ -47,7 +58,9 @@ def market_config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         return MarketConfig(seed=args.seed, launch_rate=args.launch_rate, speed=args.speed,
                             fate_weights=parse_fate_weights(args.fate_weights), smart_wallets=args.smart_wallets,
                             replay=args.replay, max_coins=args.max_coins,
-                            stop_after_s=args.market_seconds)
+                            stop_after_s=args.market_seconds,
+                            launch_kinds=parse_weights(args.launch_kinds, LAUNCH_KINDS, "launch kind"),
+                            trade_families=parse_weights(args.trade_families, TRADE_FAMILIES, "trade family"))
     except (ValueError, OSError) as problem:
         parser.error(str(problem))
 

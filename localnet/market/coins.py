@@ -3,7 +3,7 @@ and the Metaplex-style metadata JSON its uri points at."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
@@ -39,7 +39,7 @@ class Coin:
     ended: bool = False
     graduated: bool = False
     resyncing: bool = False                   # a read-back of the curve is under way
-    kind: str = "create"                      # launch kind: create, create_v2 or mayhem (instruction_mix)
+    kind: str = "create"                      # launch kind: create, create_v2, mayhem or usdc (instruction_mix)
 
     def holders(self, exclude: Pubkey | None = None) -> list[Pubkey]:
         return [owner for owner, amount in self.holdings.items() if amount > 0 and owner != exclude]
@@ -62,6 +62,20 @@ def new_coin(index: int, seed: int, fate: Fate, creator: Wallet, global_: Global
     symbol = (name.split()[0][:2] + name.split()[1][:3]).upper()
     return Coin(index=index, mint=mint, address=mint.pubkey(), creator=creator, fate=fate, rng=rng, name=name,
                 symbol=symbol, curve=curve_math.initial_curve(global_, creator.pubkey))
+
+
+def quote_units(kind: str, global_: Global, lamports: int) -> int:
+    """A size drawn in lamports, in the coin's quote units: a USDC-paired coin's at the ratio of the two
+    curves' initial virtual reserves (Global: 4,000 USDC to 30 SOL locally), so both kinds of curve move
+    alike; integers throughout."""
+    if kind != "usdc":
+        return lamports
+    return lamports * global_.initial_virtual_quote_reserves // global_.initial_virtual_sol_reserves
+
+
+def pair_with_usdc(coin: Coin, global_: Global) -> None:
+    """A USDC-paired coin's model curve starts from Global's initial virtual quote reserves."""
+    coin.curve = replace(coin.curve, virtual_sol_reserves=global_.initial_virtual_quote_reserves)
 
 
 def metadata_document(coin_name: str, symbol: str, mint: Pubkey, image_url: str, rng: random.Random) -> dict:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from adapters.pumpfun import curve as curve_math
 from adapters.pumpfun.layout_v1 import Global
 from localnet.market import fitted
-from localnet.market.coins import Coin
+from localnet.market.coins import Coin, quote_units
 from localnet.market.config import Fate
 
 
@@ -55,7 +55,9 @@ def dev_buy_lamports(coin: Coin) -> int:
 
 
 def buy_tokens(coin: Coin, global_: Global, lamports: int) -> int:
-    """Tokens a buy of about `lamports` takes, within the fate's limits; 0 if the curve is done."""
+    """Tokens a buy of about `lamports` (in quote units for a USDC-paired coin) takes, within the
+    fate's limits; 0 if the curve is done."""
+    lamports = quote_units(coin.kind, global_, lamports)
     state = coin.curve
     if state.complete or state.real_token_reserves == 0:
         return 0

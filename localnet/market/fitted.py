@@ -52,13 +52,14 @@ def sell_fraction_bps(rng: random.Random) -> int:
     """Share of a holding to sell, in basis points (integers: token amounts stay exact)."""
     return 10_000 if rng.random() < SELL_ALL_SHARE else rng.randint(2_000, 8_000)
 
-# Launch kinds and trade instructions: NOT fitted (the Sept 2025 CSV names no instructions).
-# Assumptions, stated as such: pump.fun's own UI launches `create_v2` (Token-2022) coins since late
-# 2025, so most launches here are create_v2; a minority still come through older tools' `create`.
-# Mayhem coins are opt-in (weight 0 by default): the bot pays the normal fee recipients only, and a
-# mayhem coin must pay a reserved one. USDC-paired coins are not offered yet: the market's wallets,
-# trade sizes and curve model are in SOL.
-LAUNCH_KIND_WEIGHTS = {"create_v2": 0.85, "create": 0.15, "mayhem": 0.0}
+# Launch kinds and trade instructions: NOT fitted (the Sept 2025 CSV names no instructions, and
+# pump-fun/pump-public-docs gives no shares). Assumptions, stated as such: pump.fun's own UI launches
+# `create_v2` (Token-2022) coins since late 2025, so most launches here are create_v2; a minority
+# still come through older tools' `create`; mayhem mode (a reserved fee recipient) and USDC pairing
+# (docs of May 2026: "USDC paired coins") are opt-in choices at creation, taken here by 4 % each.
+# USDC-paired coins trade with the v2 / v3 quote lists only; their sizes are the fitted lamport sizes
+# converted at the ratio of the two curves' initial virtual reserves (coins.quote_units).
+LAUNCH_KIND_WEIGHTS = {"create_v2": 0.77, "create": 0.15, "mayhem": 0.04, "usdc": 0.04}
 # which instruction family a market trader uses (legacy buy/sell, buy_v2/sell_v2, buy_v3/sell_v3):
 # an assumption, weighted to the legacy list most bots still send
 TRADE_FAMILY_WEIGHTS = {"legacy": 0.6, "v2": 0.2, "v3": 0.2}

@@ -39,6 +39,9 @@ class MarketBase:
     async def _run(self) -> None:
         raise NotImplementedError
 
+    async def _prepare(self) -> None:
+        """What a mode sets up once its wallets are funded, before its clock starts."""
+
     # ---- life cycle ------------------------------------------------------------------
     async def start(self) -> "MarketBase":
         await self.sender.start()
@@ -49,6 +52,7 @@ class MarketBase:
                             for role, count in self._roles().items()}
             self.wallet_of = {w.pubkey: w for group in self.wallets.values() for w in group}
             await fund_wallets(self.sender, self.faucet, list(self.wallet_of), self.config.wallet_lamports)
+            await self._prepare()
         except BaseException:
             await self.sender.close()
             raise

@@ -22,10 +22,11 @@ from adapters.pumpfun import addresses as addr
 from adapters.pumpfun.curve import CurveError
 from adapters.pumpfun.layout_v1 import BONDING_CURVE
 from localnet.market import fates, fitted, instruction_mix
-from localnet.market.coins import Coin, metadata_document, new_coin
+from localnet.market.coins import Coin, metadata_document, new_coin, pair_with_usdc, quote_units
 from localnet.market.config import Fate, MarketConfig
 from localnet.market.market_base import MarketBase
 from localnet.market.wallets import Wallet
+from localnet.programs.usdc import MAX_USDC_AIRDROP
 
 BACKLOG_LIMIT = 512           # queued transactions beyond which the market waits for the chain
 FATES_REMEMBERED = 200_000    # fate_of() answers for this many most recent coins
@@ -70,6 +71,13 @@ class MarketSimulator(MarketBase):
     def mints_with_fate(self, fate: Fate) -> list[Pubkey]:
         """Coins launched with this script, in launch order."""
         return [mint for mint, scripted in self._fate_of.items() if scripted is fate]
+
+    async def _prepare(self) -> None:
+        """USDC for every wallet when USDC-paired coins are launched (the node's requestUsdcAirdrop)."""
+        if self.config.launch_kinds.get("usdc", 0) <= 0:
+            return
+        amount = min(MAX_USDC_AIRDROP, quote_units("usdc", self.global_state, self.config.wallet_lamports))
+        await asyncio.gather(*(self.sender.call("requestUsdcAirdrop", [str(owner), amount]) for owner in self.wallet_of))
 
     # ---- the scheduler ------------------------------------------------------------
     def _schedule(self, at: float, handler, *args) -> None:
@@ -123,6 +131,8 @@ class MarketSimulator(MarketBase):
             self.metadata.publish(mint, document)
             uri = self.metadata.metadata_url(mint)
         coin.kind = instruction_mix.pick(self._mix_rng, self.config.launch_kinds)
+        if coin.kind == "usdc":
+            pair_with_usdc(coin, self.global_state)
         instructions = [instruction_mix.create_instruction(coin.kind, coin.address, creator.pubkey, coin.name,
                                                            coin.symbol, uri)]
         dev_tokens = fates.buy_tokens(coin, self.global_state, fates.dev_buy_lamports(coin))

@@ -76,11 +76,14 @@ def _set_data_account(svm: LiteSVM, address: Pubkey, owner: Pubkey, data: bytes)
 
 
 def _fee_config_data() -> bytes:
-    """pump_fees FeeConfig: bump, admin, flat_fees {lp, protocol, creator bps}, empty tier vecs."""
+    """pump_fees FeeConfig (idl/pump_fees.json): bump, admin, flat_fees {lp, protocol, creator bps},
+    fee_tiers, stable_fee_tiers. The bonding-curve schedule of docs/fees.png ("Bonding curve": 0.95 %
+    protocol, 0.30 % creator, no LP fee) as one tier from market cap 0; the program reads the tiers."""
     bump = Pubkey.find_program_address([b"fee_config", bytes(addr.PUMP_PROGRAM)], addr.FEE_PROGRAM)[1]
     flat = struct.pack("<QQQ", 0, FEE_BASIS_POINTS, CREATOR_FEE_BASIS_POINTS)
+    tiers = struct.pack("<I", 1) + (0).to_bytes(16, "little") + flat
     return (anchor_discriminator("account", "FeeConfig") + bytes([bump]) + bytes(32) + flat
-            + struct.pack("<I", 0) + struct.pack("<I", 0) + flat)
+            + tiers + struct.pack("<I", 0))
 
 
 def install_pumpfun(svm: LiteSVM, *, authority: Pubkey | None = None,

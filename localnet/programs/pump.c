@@ -137,11 +137,14 @@ static bool fee_of(u64 amount, u64 bps, u64 *fee) { return mul_div(amount, bps, 
 #include "pump_create_v2.h"
 
 /* ---------- trades ---------- */
+#include "pump_fee_config.h"
 #include "pump_trade.h"
 #include "pump_trade_v2.h"
+#include "pump_cashback.h"
 
 /* ---------- migrate ---------- */
 #include "pump_migrate.h"
+#include "pump_migrate_v2.h"
 
 u64 entrypoint(u8 *input) {
     SolParams *p = heap_alloc(sizeof(SolParams));
@@ -163,10 +166,13 @@ u64 entrypoint(u8 *input) {
     if (bytes_eq(p->data, IX_SELL_V3, 8)) { LOG("Instruction: SellV3"); return unified_trade(p, &args, 3, SELL_TOKENS, "sell_v3"); }
     if (bytes_eq(p->data, IX_BUY_EXACT_QUOTE_IN_V3, 8)) {
         LOG("Instruction: BuyExactQuoteInV3"); return unified_trade(p, &args, 3, BUY_EXACT_QUOTE_IN, "buy_exact_quote_in_v3"); }
+    if (bytes_eq(p->data, IX_CLAIM_CASHBACK, 8)) { LOG("Instruction: ClaimCashback"); return claim_cashback(p); }
+    if (bytes_eq(p->data, IX_CLAIM_CASHBACK_V2, 8)) { LOG("Instruction: ClaimCashbackV2"); return claim_cashback_v2(p); }
     if (bytes_eq(p->data, IX_SWEEP_PROTOCOL_FEE, 8)) { LOG("Instruction: SweepProtocolFee"); return sweep(p, 0); }
     if (bytes_eq(p->data, IX_SWEEP_CREATOR_FEE, 8)) { LOG("Instruction: SweepCreatorFee"); return sweep(p, 1); }
     if (bytes_eq(p->data, IX_CREATE, 8)) { LOG("Instruction: Create"); return create(p, &args); }
     if (bytes_eq(p->data, IX_CREATE_V2, 8)) { LOG("Instruction: CreateV2"); return create_v2(p, &args); }
     if (bytes_eq(p->data, IX_MIGRATE, 8)) { LOG("Instruction: Migrate"); return migrate(p); }
+    if (bytes_eq(p->data, IX_MIGRATE_V2, 8)) { LOG("Instruction: MigrateV2"); return migrate_v2(p); }
     return fail(ERR_INSTRUCTION_FALLBACK_NOT_FOUND);
 }

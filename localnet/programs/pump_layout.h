@@ -86,6 +86,7 @@ static const u8 EVENT_IX_TAG[8] = {0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1
 #define ERR_CONSTRAINT_SEEDS 2006
 #define ERR_CONSTRAINT_ADDRESS 2012
 #define ERR_ACCOUNT_DISCRIMINATOR_MISMATCH 3002
+#define ERR_ACCOUNT_DID_NOT_DESERIALIZE 3003
 #define ERR_ACCOUNT_NOT_ENOUGH_KEYS 3005
 #define ERR_ACCOUNT_OWNED_BY_WRONG_PROGRAM 3007
 #define ERR_ACCOUNT_NOT_SIGNER 3010
@@ -180,6 +181,7 @@ typedef struct {
     bool v3;
     u64 creator_fee_unclaimed;
     const SolPubkey *quote_mint;            /* NULL: SOL */
+    u64 cashback_bps, cashback;
 } Trade;
 
 /* TradeEvent in the field order of the IDL, up to real_quote_reserves (the mainnet sample's length). */
@@ -198,7 +200,7 @@ static void emit_trade(const SolParams *p, const Trade *t, i64 now) {
     while (t->ix_name[n]) n++;
     put_str(&w, (const u8 *)t->ix_name, n);
     put_u8(&w, t->mayhem);
-    put_zeros(&w, 8 * 2);                   /* cashback bps, cashback: no cashback coins here */
+    put_u64(&w, t->cashback_bps); put_u64(&w, t->cashback);
     put_u64(&w, t->buyback_bps); put_u64(&w, t->buyback_fee);
     put_u32(&w, 0);                         /* shareholders: empty vec */
     if (t->quote_mint) put_key(&w, t->quote_mint); else put_zeros(&w, 32);   /* default = SOL */

@@ -49,50 +49,81 @@ NOINLINE u64 check_migrate_accounts(const SolParams *p, MigrateBumps *bumps) {
     return 0;
 }
 
+/* The accounts a migration moves reserves through, whichever list (migrate, migrate_v2) named them. */
+typedef struct {
+    const SolAccountInfo *user, *withdraw_authority, *mint, *quote_mint, *curve, *curve_base, *pool, *authority, *authority_base,
+        *authority_quote, *pool_base, *pool_quote, *amm_config, *system, *quote_tp, *amm_event_authority, *pump_amm,
+        *base_program;
+    u8 authority_bump;
+} Migrating;
+
 /* The token accounts the migration fills: the pool authority's (staging) and the pool's vaults. */
-NOINLINE u64 create_migration_token_accounts(const SolParams *p) {
-    const SolAccountInfo *a = p->ka;
-    const SolPubkey *payer = a[MG_USER].key;
-    const SolAccountInfo *mint = &a[MG_MINT], *wsol = &a[MG_WSOL_MINT], *base_program = base_program_of(p);
+NOINLINE u64 create_migration_token_accounts(const SolParams *p, const Migrating *g) {
+    const SolPubkey *payer = g->user->key;
     u64 r;
-    if ((r = create_ata(p, payer, a[MG_POOL_AUTHORITY].key, base_program, mint))) return r;
-    if ((r = create_ata(p, payer, a[MG_POOL_AUTHORITY].key, &a[MG_TOKEN_PROGRAM], wsol))) return r;
-    if ((r = create_ata(p, payer, a[MG_POOL].key, base_program, mint))) return r;
-    return create_ata(p, payer, a[MG_POOL].key, &a[MG_TOKEN_PROGRAM], wsol);
+    if ((r = create_ata(p, payer, g->authority->key, g->base_program, g->mint))) return r;
+    if ((r = create_ata(p, payer, g->authority->key, g->quote_tp, g->quote_mint))) return r;
+    if ((r = create_ata(p, payer, g->pool->key, g->base_program, g->mint))) return r;
+    return create_ata(p, payer, g->pool->key, g->quote_tp, g->quote_mint);
 }
 
 /* PumpSwap `migrate(base_in, quote_in)`, signed by the pool authority: creates the canonical pool
    and moves the staged reserves into its vaults. */
-NOINLINE u64 seed_pool(const SolParams *p, u64 base, u64 quote, u8 authority_bump) {
-    const SolAccountInfo *a = p->ka;
+NOINLINE u64 seed_pool(const SolParams *p, const Migrating *g, u64 base, u64 quote) {
     u8 data[24];
     copy_bytes(data, IX_MIGRATE, 8); wr64(data + 8, base); wr64(data + 16, quote);
     SolAccountMeta metas[16] = {
-        {a[MG_USER].key, true, true}, {a[MG_AMM_CONFIG].key, false, false}, {a[MG_POOL].key, true, false},
-        {a[MG_POOL_AUTHORITY].key, false, true}, {a[MG_MINT].key, false, false}, {a[MG_WSOL_MINT].key, false, false},
-        {a[MG_CURVE].key, false, false}, {a[MG_AUTHORITY_BASE].key, true, false}, {a[MG_AUTHORITY_QUOTE].key, true, false},
-        {a[MG_POOL_BASE].key, true, false}, {a[MG_POOL_QUOTE].key, true, false}, {a[MG_SYSTEM].key, false, false},
-        {a[MG_TOKEN_PROGRAM].key, false, false}, {a[MG_AMM_EVENT_AUTHORITY].key, false, false},
-        {a[MG_PUMP_AMM].key, false, false}, {base_program_of(p)->key, false, false}};
-    SolSignerSeed seeds[3] = {{(const u8 *)"pool-authority", 14}, {a[MG_MINT].key->x, 32}, {&authority_bump, 1}};
+        {g->user->key, true, true}, {g->amm_config->key, false, false}, {g->pool->key, true, false},
+        {g->authority->key, false, true}, {g->mint->key, false, false}, {g->quote_mint->key, false, false},
+        {g->curve->key, false, false}, {g->authority_base->key, true, false}, {g->authority_quote->key, true, false},
+        {g->pool_base->key, true, false}, {g->pool_quote->key, true, false}, {g->system->key, false, false},
+        {g->quote_tp->key, false, false}, {g->amm_event_authority->key, false, false},
+        {g->pump_amm->key, false, false}, {g->base_program->key, false, false}};
+    u8 bump = g->authority_bump;
+    SolSignerSeed seeds[3] = {{(const u8 *)"pool-authority", 14}, {g->mint->key->x, 32}, {&bump, 1}};
     SolSignerSeeds signer = {seeds, 3};
     Call c = {&PUMP_AMM_PROGRAM_ID, metas, 16, data, 24};
     return invoke_call(p, &c, &signer);
 }
 
-typedef struct { u64 base, quote, fee; } Migration;
+typedef struct { u64 base, quote, fee; bool lamports_moved; } Migration;
 
-/* CompletePumpAmmMigrationEvent; its self-CPI also carries the SOL moved off the curve (see emit_listing). */
-NOINLINE u64 emit_migration(const SolParams *p, const Migration *m) {
-    const SolAccountInfo *a = p->ka;
+/* CompletePumpAmmMigrationEvent; when SOL moved off the curve directly, its self-CPI carries the
+   changed accounts (see emit_listing). */
+NOINLINE u64 emit_migration(const SolParams *p, const Migrating *g, const Migration *m) {
     u8 buf[16 + 32 * 2 + 8 * 3 + 32 + 8 + 32];
     Writer w = event_writer(buf, sizeof(buf), EVENT_COMPLETE_PUMP_AMM_MIGRATION);
-    put_key(&w, a[MG_USER].key); put_key(&w, a[MG_MINT].key);
+    put_key(&w, g->user->key); put_key(&w, g->mint->key);
     put_u64(&w, m->base); put_u64(&w, m->quote); put_u64(&w, m->fee);
-    put_key(&w, a[MG_CURVE].key); put_u64(&w, (u64)clock_unix_timestamp()); put_key(&w, a[MG_POOL].key);
-    SolAccountMeta moved[3] = {{a[MG_CURVE].key, true, false}, {a[MG_AUTHORITY_QUOTE].key, true, false},
-                               {a[MG_WITHDRAW_AUTHORITY].key, true, false}};
-    return emit_listing(p, &w, moved, 3);
+    put_key(&w, g->curve->key); put_u64(&w, (u64)clock_unix_timestamp()); put_key(&w, g->pool->key);
+    SolAccountMeta moved[3] = {{g->curve->key, true, false}, {g->authority_quote->key, true, false},
+                               {g->withdraw_authority->key, true, false}};
+    return emit_listing(p, &w, moved, m->lamports_moved ? 3 : 0);
+}
+
+/* A complete SOL-paired curve's reserves to the pool authority: tokens by transfer, SOL less
+   Global.pool_migration_fee directly (the curve is ours; the fee to the withdraw authority), the
+   WSOL account then synced to its lamports. */
+NOINLINE u64 stage_sol_reserves(const SolParams *p, const Migrating *g, Curve *c, Migration *m, u8 curve_bump) {
+    u64 r;
+    m->fee = rd64(p->ka[0].data + GLOBAL_POOL_MIGRATION_FEE);     /* Global is the first account of both lists */
+    if (c->real_sol <= m->fee || *g->curve->lamports < c->real_sol) return fail(ERR_ARITHMETIC_OVERFLOW);
+    m->quote = c->real_sol - m->fee;
+    SolSignerSeed seeds[3] = {{(const u8 *)"bonding-curve", 13}, {g->mint->key->x, 32}, {&curve_bump, 1}};
+    SolSignerSeeds curve_signer = {seeds, 3};
+    TradeAccounts base = {0};               /* the coin's program and mint, for token_transfer */
+    base.token_program = g->base_program; base.mint = g->mint;
+    TokenMove move = {g->curve_base->key, g->authority_base->key, g->curve->key, m->base, &curve_signer};
+    if ((r = token_transfer(p, &base, &move))) return r;
+    *g->curve->lamports -= c->real_sol;
+    *g->authority_quote->lamports += m->quote;
+    *g->withdraw_authority->lamports += m->fee;
+    m->lamports_moved = true;
+    if ((r = emit_migration(p, g, m))) return r;
+    u8 sync[1] = {17};                      /* SPL Token SyncNative */
+    SolAccountMeta sync_metas[1] = {{g->authority_quote->key, true, false}};
+    Call sync_call = {&TOKEN_PROGRAM_ID, sync_metas, 1, sync, 1};
+    return invoke_call(p, &sync_call, NULL);
 }
 
 NOINLINE u64 migrate(const SolParams *p) {
@@ -106,34 +137,17 @@ NOINLINE u64 migrate(const SolParams *p) {
     curve_read(curve->data, &c);
     if (!c.complete) return fail(ERR_BONDING_CURVE_NOT_COMPLETE);
     if (curve->data_len >= CURVE_V2_SPACE && !key_is_zero((const SolPubkey *)(curve->data + CURVE_QUOTE_MINT)))
-        return fail(ERR_UNSUPPORTED_QUOTE_MINT);   /* the local pool pairs with WSOL only */
+        return fail(ERR_UNSUPPORTED_QUOTE_MINT);   /* a token-paired curve migrates with migrate_v2 */
     if (c.real_sol == 0) { LOG("Bonding curve already migrated"); return 0; }   /* idempotent, as on mainnet */
-    Migration m;
-    m.fee = rd64(a[MG_GLOBAL].data + GLOBAL_POOL_MIGRATION_FEE);
-    if (c.real_sol <= m.fee || *curve->lamports < c.real_sol) return fail(ERR_ARITHMETIC_OVERFLOW);
-    m.quote = c.real_sol - m.fee;
+    Migrating g = {&a[MG_USER], &a[MG_WITHDRAW_AUTHORITY], &a[MG_MINT], &a[MG_WSOL_MINT], curve, &a[MG_CURVE_ATA], &a[MG_POOL],
+                   &a[MG_POOL_AUTHORITY], &a[MG_AUTHORITY_BASE], &a[MG_AUTHORITY_QUOTE], &a[MG_POOL_BASE],
+                   &a[MG_POOL_QUOTE], &a[MG_AMM_CONFIG], &a[MG_SYSTEM], &a[MG_TOKEN_PROGRAM], &a[MG_AMM_EVENT_AUTHORITY],
+                   &a[MG_PUMP_AMM], base_program_of(p), bumps.authority_bump};
+    Migration m = {0};
     m.base = a[MG_CURVE_ATA].data_len >= 72 ? rd64(a[MG_CURVE_ATA].data + 64) : 0;
-    if ((r = create_migration_token_accounts(p))) return r;
-
-    SolSignerSeed seeds[3] = {{(const u8 *)"bonding-curve", 13}, {a[MG_MINT].key->x, 32}, {&bumps.curve_bump, 1}};
-    SolSignerSeeds curve_signer = {seeds, 3};
-    TradeAccounts base = {0};               /* the coin's program and mint, for token_transfer */
-    base.token_program = base_program_of(p); base.mint = &a[MG_MINT];
-    TokenMove move = {a[MG_CURVE_ATA].key, a[MG_AUTHORITY_BASE].key, curve->key, m.base, &curve_signer};
-    if ((r = token_transfer(p, &base, &move))) return r;
-
-    /* the curve is ours: its SOL moves directly (the event's self-CPI carries the change), then the
-       WSOL account is synced to its lamports */
-    *curve->lamports -= c.real_sol;
-    *a[MG_AUTHORITY_QUOTE].lamports += m.quote;
-    *a[MG_WITHDRAW_AUTHORITY].lamports += m.fee;
-    if ((r = emit_migration(p, &m))) return r;
-    u8 sync[1] = {17};                      /* SPL Token SyncNative */
-    SolAccountMeta sync_metas[1] = {{a[MG_AUTHORITY_QUOTE].key, true, false}};
-    Call sync_call = {&TOKEN_PROGRAM_ID, sync_metas, 1, sync, 1};
-    if ((r = invoke_call(p, &sync_call, NULL))) return r;
-
+    if ((r = create_migration_token_accounts(p, &g))) return r;
+    if ((r = stage_sol_reserves(p, &g, &c, &m, bumps.curve_bump))) return r;
     c.real_sol = 0; c.real_token = 0;
     curve_write(curve->data, &c);
-    return seed_pool(p, m.base, m.quote, bumps.authority_bump);
+    return seed_pool(p, &g, m.base, m.quote);
 }

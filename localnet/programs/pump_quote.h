@@ -34,6 +34,15 @@ static u64 pay_fees_out_in_quote(const SolParams *p, const TradeAccounts *t, con
     return quote_transfer(p, t, &creator);
 }
 
+/* a cashback coin's cashback: to the accumulator's quote account, created when missing (payer: the trader) */
+static u64 pay_cashback_in_quote(const SolParams *p, const TradeAccounts *t, const Fees *f, const TokenMove *source) {
+    if (!f->cashback) return 0;
+    u64 r;
+    if ((r = create_ata(p, t->user->key, t->cashback_to->key, t->quote_tp, t->quote_mint))) return r;
+    TokenMove cashback = {source->from, t->cashback_quote_ata->key, source->authority, f->cashback, source->signer};
+    return quote_transfer(p, t, &cashback);
+}
+
 NOINLINE u64 pay_buy_in_quote(const SolParams *p, TradeAccounts *t, const Fees *f, u64 cost) {
     u64 r;
     const SolPubkey *user = t->user->key, *from = t->user_quote_ata->key;
@@ -44,7 +53,8 @@ NOINLINE u64 pay_buy_in_quote(const SolParams *p, TradeAccounts *t, const Fees *
     if ((r = quote_transfer(p, t, &buyback))) return r;
     if (t->keep_fees) { keep_fees_on_curve(t, f); return 0; }
     TokenMove source = {from, NULL, user, 0, NULL};
-    return pay_fees_out_in_quote(p, t, f, &source);
+    if ((r = pay_fees_out_in_quote(p, t, f, &source))) return r;
+    return pay_cashback_in_quote(p, t, f, &source);
 }
 
 NOINLINE u64 pay_sell_in_quote(const SolParams *p, const TradeAccounts *t, const Fees *f, u64 net) {
@@ -58,5 +68,7 @@ NOINLINE u64 pay_sell_in_quote(const SolParams *p, const TradeAccounts *t, const
     TokenMove buyback = {from, t->buyback_quote_ata->key, curve, f->buyback_fee, &signer};
     if ((r = quote_transfer(p, t, &buyback))) return r;
     TokenMove source = {from, NULL, curve, 0, &signer};
-    return t->keep_fees ? 0 : pay_fees_out_in_quote(p, t, f, &source);
+    if (t->keep_fees) return 0;
+    if ((r = pay_fees_out_in_quote(p, t, f, &source))) return r;
+    return pay_cashback_in_quote(p, t, f, &source);
 }

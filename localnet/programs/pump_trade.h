@@ -23,6 +23,8 @@ typedef struct {
     bool token_quote;                       /* the curve trades against a quote token (USDC), not SOL */
     const SolAccountInfo *quote_mint, *quote_tp, *curve_quote_ata, *user_quote_ata, *fee_quote_ata,
         *buyback_quote_ata, *vault_quote_ata;
+    FeeRates rates;                         /* the fee config's tier for the curve before the trade */
+    const SolAccountInfo *cashback_to, *cashback_quote_ata;   /* a cashback coin's user volume accumulator */
 } TradeAccounts;
 
 static bool key_in(const SolPubkey *k, const u8 *list, int n) {
@@ -62,7 +64,8 @@ NOINLINE u64 check_trade_accounts(const SolParams *p, TradeAccounts *t) {
     if ((r = check_pda(t->curve_v2, v2_seeds, 2, p->program_id, &bump))) return r;
     if ((r = check_writable(t->buyback))) return r;
     if (!key_in(t->buyback->key, t->global->data + GLOBAL_BUYBACK_FEE_RECIPIENTS, 8)) return fail(ERR_BUYBACK_FEE_RECIPIENT_NOT_AUTHORIZED);
-    return 0;
+    FeeQuery q = {t->fee_config, t->global, t->mint, &t->c, t->token_quote};
+    return fee_rates(&q, &t->rates);
 }
 
 /* SPL Token Transfer, or Token-2022 TransferChecked (its mints may carry extensions) */
@@ -85,19 +88,65 @@ static u64 token_transfer(const SolParams *p, const TradeAccounts *t, const Toke
     return invoke_call(p, &c, signer);
 }
 
-typedef struct { u64 fee_bps, creator_fee_bps, buyback_bps, fee, creator_fee, buyback_fee; } Fees;
+typedef struct { u64 fee_bps, creator_fee_bps, buyback_bps, fee, creator_fee, buyback_fee, cashback_bps, cashback; } Fees;
 typedef struct { u64 tokens, sol_cost; Fees f; bool track_volume; const char *ix_name; } BuyFill;
+
+#define USER_VOLUME_ACCUMULATOR_SPACE 137   /* BUY.md: "Rent for 137-byte account" */
+
+/* [b"user_volume_accumulator", user], created (137 bytes, paid by the user) when missing */
+NOINLINE u64 init_user_volume(const SolParams *p, const SolAccountInfo *user, const SolAccountInfo *accumulator) {
+    u64 r;
+    u8 bump;
+    SolSignerSeed seeds[3] = {{(const u8 *)"user_volume_accumulator", 23}, {user->key->x, 32}, {&bump, 1}};
+    if ((r = check_writable(accumulator)) || (r = check_pda(accumulator, seeds, 2, p->program_id, &bump))) return r;
+    if (key_eq(accumulator->owner, p->program_id)) return 0;
+    SolSignerSeeds signer = {seeds, 3};
+    NewAccount account = {user->key, accumulator->key, p->program_id, USER_VOLUME_ACCUMULATOR_SPACE};
+    if ((r = system_create_account(p, &account, &signer))) return r;
+    copy_bytes(accumulator->data, ACCOUNT_USER_VOLUME_ACCUMULATOR, 8);
+    copy_bytes(accumulator->data + 8, user->key, 32);
+    return 0;
+}
 
 /* protocol and creator fee rounded up; the buyback share of the protocol fee rounded down */
 static u64 fees_on(const TradeAccounts *t, u64 sol, Fees *f) {
-    const u8 *g = t->global->data;
-    f->fee_bps = rd64(g + GLOBAL_FEE_BPS); f->creator_fee_bps = rd64(g + GLOBAL_CREATOR_FEE_BPS);
-    f->buyback_bps = rd64(g + GLOBAL_BUYBACK_BPS); f->creator_fee = 0;
+    f->fee_bps = t->rates.protocol_bps; f->creator_fee_bps = t->rates.creator_bps;
+    f->buyback_bps = rd64(t->global->data + GLOBAL_BUYBACK_BPS); f->creator_fee = 0;
     if (f->buyback_bps > 10000) return fail(ERR_ARITHMETIC_OVERFLOW);
     if (!fee_of(sol, f->fee_bps, &f->fee)) return fail(ERR_ARITHMETIC_OVERFLOW);
     if (!key_is_zero(t->creator) && !fee_of(sol, f->creator_fee_bps, &f->creator_fee)) return fail(ERR_ARITHMETIC_OVERFLOW);
     if (!mul_div(f->fee, f->buyback_bps, 10000, false, &f->buyback_fee)) return fail(ERR_ARITHMETIC_OVERFLOW);
+    f->cashback_bps = f->cashback = 0;
+    if (t->cashback_to) {                   /* PUMP_CASHBACK_README.md: the creator fee goes to the trader instead */
+        f->cashback_bps = f->creator_fee_bps; f->cashback = f->creator_fee;
+        f->creator_fee_bps = f->creator_fee = 0;
+    }
     return 0;
+}
+
+/* protocol + creator fee + cashback: what a buy pays on top of the curve's price, a sell below it */
+static u64 fees_total(const Fees *f) { return f->fee + f->creator_fee + f->cashback; }
+
+/* A cashback coin's trade credits the trader's user volume accumulator (created, paid by the trader,
+   when missing: an assumption for the legacy lists, whose docs say no more than "handled automatically"). */
+static u64 use_cashback(const SolParams *p, TradeAccounts *t, const SolAccountInfo *accumulator) {
+    if (!t->curve->data[CURVE_IS_CASHBACK] || t->curve->data_len < CURVE_V2_SPACE) return 0;
+    u64 r;
+    if ((r = init_user_volume(p, t->user, accumulator))) return r;
+    t->cashback_to = accumulator;
+    return 0;
+}
+
+/* UserVolumeAccumulator (idl/pump.json): cashback_earned u64 at 74, stable_cashback_earned at 90 */
+#define VOLUME_CASHBACK_EARNED 74
+#define VOLUME_CASHBACK_CLAIMED 82
+#define VOLUME_STABLE_CASHBACK_EARNED 90
+#define VOLUME_STABLE_CASHBACK_CLAIMED 98
+static void record_cashback(const TradeAccounts *t, const Fees *f) {
+    if (!f->cashback) return;
+    u8 *d = t->cashback_to->data;
+    u64 at = t->token_quote ? VOLUME_STABLE_CASHBACK_EARNED : VOLUME_CASHBACK_EARNED;
+    wr64(d + at, rd64(d + at) + f->cashback);
 }
 
 static void load_buy_accounts(const SolParams *p, TradeAccounts *t) {
@@ -151,7 +200,9 @@ NOINLINE u64 settle_buy(const SolParams *p, TradeAccounts *t, const BuyFill *fil
         u64 vault_topup = 0, vault_lamports = *t->creator_vault->lamports, vault_min = rent_exempt_minimum(0);
         if (f->creator_fee && vault_lamports + f->creator_fee < vault_min) vault_topup = vault_min - vault_lamports - f->creator_fee;
         if ((r = system_transfer(p, user, t->creator_vault->key, f->creator_fee + vault_topup))) return r;
+        if (f->cashback && (r = system_transfer(p, user, t->cashback_to->key, f->cashback))) return r;
     }
+    record_cashback(t, f);
 
     SolSignerSeed seeds[3] = {{(const u8 *)"bonding-curve", 13}, {t->mint->key->x, 32}, {&t->curve_bump, 1}};
     SolSignerSeeds signer = {seeds, 3};
@@ -166,7 +217,7 @@ NOINLINE u64 settle_buy(const SolParams *p, TradeAccounts *t, const BuyFill *fil
     i64 now = clock_unix_timestamp();
     Trade ev = {t->mint->key, user, fee_paid_to(t), t->creator, sol_cost, tokens, f->fee_bps, f->fee,
                 f->creator_fee_bps, f->creator_fee, f->buyback_bps, f->buyback_fee, true, fill->track_volume, t->mayhem,
-                fill->ix_name, c, t->keep_fees, creator_fee_waiting(t), quote_of(t)};
+                fill->ix_name, c, t->keep_fees, creator_fee_waiting(t), quote_of(t), f->cashback_bps, f->cashback};
     emit_trade(p, &ev, now);
     if (c->complete) emit_complete(p, user, t->mint->key, t->curve->key, now);
     return 0;
@@ -182,7 +233,7 @@ NOINLINE u64 buy_tokens(const SolParams *p, TradeAccounts *t, const BuyOrder *o)
     if (!mul_div(t->c.virtual_sol, tokens, t->c.virtual_token - tokens, false, &fill.sol_cost)) return fail(ERR_ARITHMETIC_OVERFLOW);
     fill.sol_cost += 1;
     if ((r = fees_on(t, fill.sol_cost, &fill.f))) return r;
-    if (fill.sol_cost + fill.f.fee + fill.f.creator_fee > o->limit) return fail(ERR_TOO_MUCH_SOL_REQUIRED);
+    if (fill.sol_cost + fees_total(&fill.f) > o->limit) return fail(ERR_TOO_MUCH_SOL_REQUIRED);
     return settle_buy(p, t, &fill);
 }
 
@@ -196,7 +247,7 @@ NOINLINE u64 buy(const SolParams *p, Reader *args) {
     if (amount == 0) return fail(ERR_BUY_ZERO_AMOUNT);
     TradeAccounts t;
     load_buy_accounts(p, &t);
-    if ((r = check_trade_accounts(p, &t))) return r;
+    if ((r = check_trade_accounts(p, &t)) || (r = use_cashback(p, &t, &p->ka[B_USER_VOLUME]))) return r;
     BuyOrder order = {amount, max_sol_cost, track_volume, "buy"};
     return buy_tokens(p, &t, &order);
 }
@@ -204,15 +255,14 @@ NOINLINE u64 buy(const SolParams *p, Reader *args) {
 /* spend `amount` (fees included) for at least `limit` tokens; see buy_exact_sol_in */
 NOINLINE u64 buy_exact_in(const SolParams *p, TradeAccounts *t, const BuyOrder *o) {
     u64 r, spendable = o->amount, min_tokens_out = o->limit;
-    const u8 *g = t->global->data;
-    u64 total_bps = rd64(g + GLOBAL_FEE_BPS) + (key_is_zero(t->creator) ? 0 : rd64(g + GLOBAL_CREATOR_FEE_BPS));
+    u64 total_bps = t->rates.protocol_bps + (key_is_zero(t->creator) ? 0 : t->rates.creator_bps);
     u64 sol, tokens;
     if (!mul_div(spendable, 10000, 10000 + total_bps, false, &sol)) return fail(ERR_ARITHMETIC_OVERFLOW);
     /* fees round up: step down until sol and its fees fit the spend (at most a lamport or two) */
     for (int i = 0; i < 4 && sol > 2; i++) {
         Fees probe;
         if ((r = fees_on(t, sol, &probe))) return r;
-        if (sol + probe.fee + probe.creator_fee <= spendable) break;
+        if (sol + fees_total(&probe) <= spendable) break;
         sol -= 1;
     }
     if (sol < 2) return fail(ERR_BUY_NOT_ENOUGH_SOL_TO_COVER_FEES);
@@ -228,7 +278,7 @@ NOINLINE u64 buy_exact_in(const SolParams *p, TradeAccounts *t, const BuyOrder *
     if (tokens < min_tokens_out) return fail(ERR_BUY_SLIPPAGE_BELOW_MIN_TOKENS_OUT);
     BuyFill fill = {tokens, sol, {0}, o->track_volume, o->ix_name};
     if ((r = fees_on(t, sol, &fill.f))) return r;
-    if (sol + fill.f.fee + fill.f.creator_fee > spendable) return fail(ERR_BUY_NOT_ENOUGH_SOL_TO_COVER_FEES);
+    if (sol + fees_total(&fill.f) > spendable) return fail(ERR_BUY_NOT_ENOUGH_SOL_TO_COVER_FEES);
     return settle_buy(p, t, &fill);
 }
 
@@ -244,7 +294,7 @@ NOINLINE u64 buy_exact_sol_in(const SolParams *p, Reader *args) {
     if (spendable == 0) return fail(ERR_BUY_ZERO_AMOUNT);
     TradeAccounts t;
     load_buy_accounts(p, &t);
-    if ((r = check_trade_accounts(p, &t))) return r;
+    if ((r = check_trade_accounts(p, &t)) || (r = use_cashback(p, &t, &p->ka[B_USER_VOLUME]))) return r;
     BuyOrder order = {spendable, min_tokens_out, track_volume, "buy_exact_sol_in"};
     return buy_exact_in(p, &t, &order);
 }
@@ -259,8 +309,8 @@ NOINLINE u64 sell_tokens(const SolParams *p, TradeAccounts *t, u64 tokens, u64 m
     if (sol_out > c->real_sol) return fail(ERR_ARITHMETIC_OVERFLOW);
     Fees f;
     if ((r = fees_on(t, sol_out, &f))) return r;
-    if (f.fee + f.creator_fee > sol_out) return fail(ERR_TOO_LITTLE_SOL_RECEIVED);
-    u64 net = sol_out - f.fee - f.creator_fee;
+    if (fees_total(&f) > sol_out) return fail(ERR_TOO_LITTLE_SOL_RECEIVED);
+    u64 net = sol_out - fees_total(&f);
     if (net < min_sol_output) return fail(ERR_TOO_LITTLE_SOL_RECEIVED);
     u64 vault_min = rent_exempt_minimum(0);
     if (!t->token_quote && !t->keep_fees && f.creator_fee && *t->creator_vault->lamports + f.creator_fee < vault_min) {
@@ -286,14 +336,17 @@ NOINLINE u64 sell_tokens(const SolParams *p, TradeAccounts *t, u64 tokens, u64 m
         *t->curve->lamports -= f.fee - f.buyback_fee + f.creator_fee;
         *t->fee_recipient->lamports += f.fee - f.buyback_fee;
         *t->creator_vault->lamports += f.creator_fee;
+        *t->curve->lamports -= f.cashback;
+        if (f.cashback) *t->cashback_to->lamports += f.cashback;
     }
+    record_cashback(t, &f);
 
     c->virtual_sol -= sol_out; c->real_sol -= sol_out;
     c->virtual_token += tokens; c->real_token += tokens;
     curve_write(t->curve->data, c);
     Trade ev = {t->mint->key, t->user->key, fee_paid_to(t), t->creator, sol_out, tokens, f.fee_bps, f.fee,
                 f.creator_fee_bps, f.creator_fee, f.buyback_bps, f.buyback_fee, false, false, t->mayhem, ix_name, c,
-                t->keep_fees, creator_fee_waiting(t), quote_of(t)};
+                t->keep_fees, creator_fee_waiting(t), quote_of(t), f.cashback_bps, f.cashback};
     emit_trade(p, &ev, clock_unix_timestamp());
     return 0;
 }
@@ -309,5 +362,8 @@ NOINLINE u64 sell(const SolParams *p, Reader *args) {
                        &a[S_USER], &a[S_SYSTEM], &a[S_TOKEN_PROGRAM], &a[S_CREATOR_VAULT], &a[S_EVENT_AUTHORITY],
                        &a[S_PROGRAM], &a[S_FEE_CONFIG], &a[S_FEE_PROGRAM], &a[S_CURVE_V2], &a[S_BUYBACK]};
     if ((r = check_trade_accounts(p, &t))) return r;
+    /* PUMP_CASHBACK_README.md: a cashback coin's sell pays cashback to remaining account 0, the seller's
+       user volume accumulator; without it the creator fee goes to the creator */
+    if (p->ka_num > S_ACCOUNTS && (r = use_cashback(p, &t, &a[S_ACCOUNTS]))) return r;
     return sell_tokens(p, &t, tokens, min_sol_output, "sell");
 }

@@ -15,8 +15,6 @@ enum { T_GLOBAL, T_BASE_MINT, T_QUOTE_MINT, T_BASE_TP, T_QUOTE_TP, T_CURVE, T_CU
        T_USER, T_USER_BASE_ATA, T_USER_QUOTE_ATA, T_USER_VOLUME, T_FEE_CONFIG, T_BUYBACK, T_SYSTEM,
        T_EVENT_AUTHORITY, T_PROGRAM, T_ACCOUNTS };
 
-#define USER_VOLUME_ACCUMULATOR_SPACE 137   /* BUY.md: "Rent for 137-byte account" */
-
 /* The quote side. A SOL-paired coin: the curve records the default key, the trade names WSOL and
    SPL Token, its quote ATAs are seed-checked and never touched. A token-paired coin: the quote mint
    the curve records, under the token program that owns it. */
@@ -53,22 +51,8 @@ NOINLINE u64 check_unified_core(const SolParams *p, TradeAccounts *t, const SolA
     if ((r = check_address(t->event_authority, &EVENT_AUTHORITY_PDA)) || (r = check_address(t->program, p->program_id))) return r;
     if ((r = check_address(t->system, &SYSTEM_PROGRAM_ID)) || (r = check_address(t->fee_config, &FEE_CONFIG_PDA))) return r;
     if ((r = check_writable(t->buyback))) return r;
-    return 0;
-}
-
-/* [b"user_volume_accumulator", user], created (137 bytes, paid by the user) when missing */
-NOINLINE u64 init_user_volume(const SolParams *p, const SolAccountInfo *user, const SolAccountInfo *accumulator) {
-    u64 r;
-    u8 bump;
-    SolSignerSeed seeds[3] = {{(const u8 *)"user_volume_accumulator", 23}, {user->key->x, 32}, {&bump, 1}};
-    if ((r = check_writable(accumulator)) || (r = check_pda(accumulator, seeds, 2, p->program_id, &bump))) return r;
-    if (key_eq(accumulator->owner, p->program_id)) return 0;
-    SolSignerSeeds signer = {seeds, 3};
-    NewAccount account = {user->key, accumulator->key, p->program_id, USER_VOLUME_ACCUMULATOR_SPACE};
-    if ((r = system_create_account(p, &account, &signer))) return r;
-    copy_bytes(accumulator->data, ACCOUNT_USER_VOLUME_ACCUMULATOR, 8);
-    copy_bytes(accumulator->data + 8, user->key, 32);
-    return 0;
+    FeeQuery q = {t->fee_config, t->global, t->mint, &t->c, t->token_quote};
+    return fee_rates(&q, &t->rates);
 }
 
 /* The 27 (buy) or 26 (sell) accounts of BUY.md / SELL.md, checked. */
@@ -100,7 +84,8 @@ NOINLINE u64 load_v2_accounts(const SolParams *p, TradeAccounts *t, bool is_buy)
     if ((r = check_pda(&a[Q_SHARING_CONFIG], sharing, 2, &FEE_PROGRAM_ID, &bump))) return r;
     if (is_buy && (r = check_address(&a[Q_GLOBAL_VOLUME], &GLOBAL_VOLUME_ACCUMULATOR_PDA))) return r;
     const SolAccountInfo *volume = &a[Q_USER_VOLUME - shift];
-    if ((r = init_user_volume(p, t->user, volume))) return r;
+    if ((r = init_user_volume(p, t->user, volume)) || (r = use_cashback(p, t, volume))) return r;
+    t->cashback_quote_ata = &a[Q_USER_VOLUME_ATA - shift];
     return check_ata(&a[Q_USER_VOLUME_ATA - shift], volume->key, quote_tp, quote_mint);
 }
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from solders.account import Account
 from solders.compute_budget import set_compute_unit_limit
+from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.litesvm import LiteSVM
 from solders.message import MessageV0
@@ -22,6 +23,7 @@ from adapters.pumpfun.instructions import build_migrate
 from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL
 from adapters.pumpswap import addresses as addr
 from adapters.pumpswap.layout import GLOBAL_CONFIG, GlobalConfig
+from localnet.programs.usdc import USDC_MINT
 
 PUMPSWAP_SO = Path(__file__).resolve().parent / "pumpswap.so"
 LP_FEE_BASIS_POINTS = 20
@@ -40,6 +42,10 @@ def migration_authority() -> Keypair:
     """GlobalConfig.admin, Global.withdraw_authority (unless set) and the sender of `migrate` on the
     local chain: a fixed, public key pair (local chain only)."""
     return Keypair.from_seed(hashlib.sha256(b"localnet pumpswap migration authority").digest())
+
+
+MIGRATE_V2_DISCRIMINATOR = bytes([187, 203, 18, 31, 206, 237, 254, 41])   # idl/pump.json migrate_v2
+RENT_SYSVAR = Pubkey.from_string("SysvarRent111111111111111111111111111111111")
 
 
 def _token_account(svm: LiteSVM, mint: Pubkey, owner: Pubkey, amount: int) -> Account:
@@ -62,10 +68,11 @@ def install_pumpswap(svm: LiteSVM) -> GlobalConfig:
     data = encoded + bytes(GLOBAL_CONFIG_SPACE - len(encoded))
     svm.set_account(addr.GLOBAL_CONFIG, Account(lamports=svm.minimum_balance_for_rent_exemption(len(data)), data=data,
                                                 owner=addr.PROGRAM, executable=False, rent_epoch=0))
-    for recipient in config.protocol_fee_recipients:
-        ata = addr.associated_token_address(recipient, addr.WSOL_MINT)
-        if svm.get_account(ata) is None:
-            svm.set_account(ata, _token_account(svm, addr.WSOL_MINT, recipient, 0))
+    for recipient in config.protocol_fee_recipients:         # the quote accounts pool trades pay into
+        for quote in (addr.WSOL_MINT, USDC_MINT):
+            ata = addr.associated_token_address(recipient, quote)
+            if svm.get_account(ata) is None:
+                svm.set_account(ata, _token_account(svm, quote, recipient, 0))
     svm.set_account(admin, Account(lamports=ADMIN_LAMPORTS, data=b"", owner=addr.SYSTEM_PROGRAM, executable=False,
                                    rent_epoch=0))
     _use_migration_authority_as_withdraw_authority(svm, admin)
@@ -88,6 +95,20 @@ def _use_migration_authority_as_withdraw_authority(svm: LiteSVM, admin: Pubkey) 
                                          executable=False, rent_epoch=0))
 
 
+def quote_mint_of(svm: LiteSVM, mint: Pubkey) -> Pubkey:
+    """The quote mint of the coin's pool: WSOL for a SOL-paired curve, else the curve's quote token."""
+    curve_account = svm.get_account(pump.bonding_curve(mint))
+    if curve_account is None:
+        return addr.WSOL_MINT
+    quote = BONDING_CURVE.decode(bytes(curve_account.data)).quote_mint
+    return addr.WSOL_MINT if quote == Pubkey.default() else quote
+
+
+def canonical_pool_of(svm: LiteSVM, mint: Pubkey) -> Pubkey:
+    """The pool `migrate` / `migrate_v2` makes: index 0, the pool authority, the coin and its quote mint."""
+    return addr.pool_address(0, addr.pool_authority(mint), mint, quote_mint_of(svm, mint))
+
+
 def _check_can_migrate(svm: LiteSVM, mint: Pubkey) -> Pubkey:
     """Raises MigrationError unless `mint` has a complete, unmigrated curve; returns Global.withdraw_authority."""
     curve_account = svm.get_account(pump.bonding_curve(mint))
@@ -96,23 +117,47 @@ def _check_can_migrate(svm: LiteSVM, mint: Pubkey) -> Pubkey:
     curve = BONDING_CURVE.decode(bytes(curve_account.data))
     if not curve.complete:
         raise MigrationError(f"{mint}: bonding curve is still live")
-    if curve.real_sol_reserves == 0 or svm.get_account(addr.canonical_pool(mint)) is not None:
+    if curve.real_sol_reserves == 0 or svm.get_account(canonical_pool_of(svm, mint)) is not None:
         raise MigrationError(f"{mint}: already migrated")
     return GLOBAL.decode(bytes(svm.get_account(pump.GLOBAL).data)).withdraw_authority
 
 
+def build_migrate_v2(user: Pubkey, mint: Pubkey, quote_mint: Pubkey, withdraw_authority: Pubkey,
+                     base_token_program: Pubkey, quote_token_program: Pubkey = pump.TOKEN_PROGRAM) -> Instruction:
+    """`migrate_v2` in idl/pump.json's account order (27); `user` writable: the local program has it pay rent."""
+    ata = pump.associated_token_address
+    curve, authority = pump.bonding_curve(mint), addr.pool_authority(mint)
+    pool = addr.pool_address(0, authority, mint, quote_mint)
+    lp_mint = Pubkey.find_program_address([b"pool_lp_mint", bytes(pool)], addr.PROGRAM)[0]
+    ro = lambda key: AccountMeta(key, False, False)      # noqa: E731
+    w = lambda key: AccountMeta(key, False, True)        # noqa: E731
+    return Instruction(pump.PUMP_PROGRAM, MIGRATE_V2_DISCRIMINATOR, [
+        ro(pump.GLOBAL), w(withdraw_authority), ro(mint), ro(quote_mint), w(curve),
+        w(ata(curve, mint, base_token_program)), w(ata(curve, quote_mint, quote_token_program)),
+        AccountMeta(user, True, True), ro(pump.SYSTEM_PROGRAM), ro(addr.PROGRAM), w(pool), w(authority),
+        w(ata(authority, mint, base_token_program)), w(ata(authority, quote_mint, quote_token_program)),
+        ro(addr.GLOBAL_CONFIG), w(lp_mint), w(ata(authority, lp_mint, pump.TOKEN_2022_PROGRAM)),
+        w(ata(pool, mint, base_token_program)), w(ata(pool, quote_mint, quote_token_program)),
+        ro(base_token_program), ro(quote_token_program), ro(pump.TOKEN_2022_PROGRAM), ro(pump.ASSOCIATED_TOKEN_PROGRAM),
+        ro(addr.EVENT_AUTHORITY), ro(RENT_SYSVAR), ro(pump.EVENT_AUTHORITY), ro(pump.PUMP_PROGRAM)])
+
+
 def migrate_graduated_coin(chain, mint: Pubkey) -> Pubkey:
-    """Graduate `mint` on a localnet Chain: the migration authority sends pump's `migrate`, which
-    moves the complete curve's tokens and SOL (less Global.pool_migration_fee, paid to
-    Global.withdraw_authority) into the coin's canonical pool; returns the pool's address."""
+    """Graduate `mint` on a localnet Chain: the migration authority sends pump's `migrate` (SOL-paired)
+    or `migrate_v2` (token-paired: USDC), which moves the complete curve's tokens and quote (for SOL,
+    less Global.pool_migration_fee, paid to Global.withdraw_authority) into the coin's canonical pool;
+    returns the pool's address."""
     withdraw_authority = _check_can_migrate(chain.svm, mint)
     admin = migration_authority()
     token_program = chain.svm.get_account(mint).owner          # SPL Token, or Token-2022 for create_v2 coins
-    instructions = [set_compute_unit_limit(MIGRATE_COMPUTE_UNITS),
-                    build_migrate(admin.pubkey(), mint, withdraw_authority, token_program)]
+    quote = quote_mint_of(chain.svm, mint)
+    migrate = (build_migrate(admin.pubkey(), mint, withdraw_authority, token_program) if quote == addr.WSOL_MINT
+               else build_migrate_v2(admin.pubkey(), mint, quote, withdraw_authority, token_program,
+                                     chain.svm.get_account(quote).owner))
+    instructions = [set_compute_unit_limit(MIGRATE_COMPUTE_UNITS), migrate]
     blockhash, _ = chain.latest_blockhash()
     message = MessageV0.try_compile(admin.pubkey(), instructions, [], blockhash)
     record = chain.execute(VersionedTransaction(message, [admin]))
     if record.err is not None:
         raise MigrationError(f"{mint}: migrate transaction failed: {record.err}")
-    return addr.canonical_pool(mint)
+    return canonical_pool_of(chain.svm, mint)

@@ -200,7 +200,7 @@ async def test_exact_out_buy_and_unwrapped_pool_sell(make_localnet):
 
 async def test_token_2022_and_mayhem_coins_on_the_curve_and_usdc_pairs_refused(make_localnet):
     """create_v2 coins (Token-2022, mayhem paying a reserved fee recipient) route through the curve;
-    a USDC-paired curve has no SOL route."""
+    a USDC-paired curve has no SOL route (its USDC routes: test_jupiter_usdc.py)."""
     from solders.instruction import AccountMeta, Instruction
     from solders.message import MessageV0
 
@@ -242,4 +242,4 @@ async def test_token_2022_and_mayhem_coins_on_the_curve_and_usdc_pairs_refused(m
         usdc_coin = await launch(quote_accounts=usdc_accounts)
         async with session.get(f"{api}/swap/v1/quote", params={"inputMint": SOL_MINT, "outputMint": str(usdc_coin),
                                                                "amount": str(SOL)}) as resp:
-            assert resp.status == 400 and "paired with a token" in await resp.text()
+            assert resp.status == 400 and f"paired with {USDC_MINT}" in await resp.text()

@@ -147,8 +147,8 @@ async def test_trades_failing_after_an_outside_buy_are_counted_and_the_market_re
 def test_instruction_mix_weights_parse_and_refuse_bad_input():
     from localnet.market import instruction_mix
     weights = instruction_mix.parse_weights("create_v2=80, mayhem=20", instruction_mix.LAUNCH_KINDS, "launch kind")
-    assert weights == {"create_v2": 80.0, "create": 0.0, "mayhem": 20.0}
-    for bad in ("usdc=1", "create=-1", "create=x", "create=0"):
+    assert weights == {"create_v2": 80.0, "create": 0.0, "mayhem": 20.0, "usdc": 0.0}
+    for bad in ("cashback=1", "create=-1", "create=x", "create=0"):
         with pytest.raises(ValueError, match="launch kind"):
             instruction_mix.parse_weights(bad, instruction_mix.LAUNCH_KINDS, "launch kind")
     with pytest.raises(ValueError, match="trade family"):
@@ -173,3 +173,30 @@ async def test_mayhem_coins_opt_in_pay_the_reserved_fee_recipient():
         reserved = node.chain.pumpfun.global_state.reserved_fee_recipient
         paid = [t for t in trades if t.ix_name != "buy_v3" and t.ix_name != "sell_v3"]
         assert trades and all(t.mayhem_mode for t in trades) and all(t.fee_recipient == reserved for t in paid)
+
+
+async def test_usdc_paired_coins_trade_through_the_quote_lists_in_usdc():
+    """Every wallet gets USDC from the node's faucet; the coins' curves, fees and the market's model
+    are in USDC units, through buy_v2 / sell_v2 / buy_v3 / sell_v3 (no legacy list takes a quote token)."""
+    from localnet.programs.usdc import USDC_MINT
+    async with node_with_metadata() as (node, metadata):
+        collector = await PumpEventCollector(node).start()
+        try:
+            usdc_only = MarketConfig(seed=6, speed=20, fate_weights=parse_fate_weights("pump_dump=1"), max_coins=2,
+                                     stop_after_s=20, launch_kinds={"usdc": 1.0})
+            market = await run_market(node, metadata, usdc_only)
+            await collector.collect()
+            status = market.status()
+            await market.stop()
+        finally:
+            await collector.stop()
+        assert status["failed"] == 0 and status["launched"] == 2
+        creates = collector.of_type(CreateEvent)
+        assert len(creates) == 2 and all(e.quote_mint == USDC_MINT for e in creates)
+        trades = collector.of_type(TradeEvent)
+        assert len(trades) >= 10 and all(t.quote_mint == USDC_MINT for t in trades)
+        names = {t.ix_name for t in trades}
+        assert names <= {"buy_v2", "sell_v2", "buy_v3", "sell_v3"} and {"buy_v2", "buy_v3"} <= names, names
+        # sizes in USDC units: a fitted 0.035 SOL trade is ~4.7 USDC here, far below a lamport-sized one
+        buys = sorted(t.sol_amount for t in trades if t.is_buy)
+        assert 10**5 < buys[len(buys) // 2] < 10**9

@@ -101,3 +101,22 @@ async def test_block_notification_raw_shape_and_errors(localnet):
         assert "transactions" not in none and "signatures" not in none
         refused = seen[(subscriptions[2], slot)]["value"]
         assert refused == {"block": None, "err": {"UnsupportedTransactionVersion": 0}, "slot": slot}
+
+
+async def test_block_subscribe_accounts_details_decode_in_solana_py(localnet):
+    """transactionDetails "accounts" (Solana's RPC docs): signatures, annotated account keys and a meta of
+    fee, status and balances, as solders' UiAccountsList decodes it."""
+    async with AsyncClient(localnet.rpc_url, commitment="confirmed") as client, SolanaWsClient(localnet.ws_url) as ws:
+        alice, bob = await funded(client), Keypair()
+        sub = await ws.block_subscribe(filter_=RpcBlockSubscribeFilterMentions(alice.pubkey()), commitment="confirmed",
+                                       transaction_details=TransactionDetails.Accounts, show_rewards=False,
+                                       max_supported_transaction_version=0)
+        signature = await send(client, [sol_transfer(alice, bob.pubkey(), SOL)], [alice])
+        slot = localnet.chain.get_record(signature).slot
+        value = await _block_with(ws, sub.subscription_id, slot)
+        (only,) = value.block.transactions
+        accounts = only.transaction
+        assert accounts.signatures == [signature]
+        keys = {str(k.pubkey): (k.signer, k.writable) for k in accounts.account_keys}
+        assert keys[str(alice.pubkey())] == (True, True) and keys[str(bob.pubkey())] == (False, True)
+        assert only.meta.fee == 5000 and only.meta.post_balances[1] == SOL and only.meta.log_messages is None
