@@ -1,8 +1,9 @@
 """Does the bot still trade under heavy faults? Buys and sells completed in a fixed window.
 
 Runs `python run.py` on the embedded local chain (its simulated market) with 30 % of RPC requests
-answered HTTP 429 and 20 % of sent transactions dropped, for --seconds (default 90), and reads the
-last status line inside the window (bought / sold at that moment) and the final summary.
+answered HTTP 429 and 20 % of sent transactions dropped (switched on through the chain's
+POST /admin/faults once the bot runs) for --seconds (default 90), and counts the buys and sells
+completed inside the window (status lines) and after close-all (the final summary).
 The baseline is the same benchmark on another git ref (default `main`), unpacked with `git archive`
 into a temporary directory and run in the same session, so both numbers come from one machine state.
 
@@ -12,47 +13,94 @@ into a temporary directory and run in the same session, so both numbers come fro
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FAULTS_TOML = """seed = {seed}
-[rpc]
-rate_429 = {rate_429}
-[tx]
-drop_rate = {drop_rate}
-"""
+FAULTS_TOML = "seed = {seed}\n"   # faults off at start-up; switched on once the bot runs
+API_URL = re.compile(r" api (http://\S+?);")
+STARTUP_TIMEOUT_SECONDS = 120
+CLOSE_TIMEOUT_SECONDS = 900
 STATUS = re.compile(r"bought (\d+) sold (\d+) open (\d+)")
 SUMMARY = re.compile(r"bought (\d+), sold (\d+), still open (\d+)")
 
 
 def run_once(tree: Path, seconds: float, seed: int, rate_429: float, drop_rate: float,
              work: Path) -> dict:
-    """One run.py run in `tree`; returns bought/sold inside the window and at the end."""
+    """One run.py run in `tree`: faults switched on (POST /admin/faults) once the bot runs, then
+    `seconds` of trading, then SIGTERM (close-all and summary). Returns bought/sold at the end of
+    the window (last status line) and after close-all (summary)."""
     work.mkdir(parents=True, exist_ok=True)
     faults = work / "faults.toml"
-    faults.write_text(FAULTS_TOML.format(seed=seed, rate_429=rate_429, drop_rate=drop_rate))
+    faults.write_text(FAULTS_TOML.format(seed=seed))   # the node's admin API needs a fault plan
     env = {**os.environ, "LOCALNET_FAULTS": str(faults), "RUNS_DIR": str(work / "runs")}
-    started = time.monotonic()
-    result = subprocess.run([sys.executable, str(tree / "run.py"), "--duration", str(seconds),
-                             "--seed", str(seed)], cwd=tree, env=env, capture_output=True,
-                            text=True, timeout=seconds + 900)
-    elapsed = time.monotonic() - started
-    statuses = STATUS.findall(result.stdout)
-    final = SUMMARY.search(result.stdout)
+    process = subprocess.Popen([sys.executable, str(tree / "run.py"), "--seed", str(seed)],
+                               cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    stdout: list[tuple[float, str]] = []
+    api = {}
+    ready = threading.Event()
+
+    def read_stdout():
+        for line in process.stdout:
+            stdout.append((time.monotonic(), line))
+
+    def read_stderr():
+        for line in process.stderr:
+            found = API_URL.search(line)
+            if found:
+                api["url"] = found.group(1)
+            if "bot running" in line:
+                ready.set()
+    threads = [threading.Thread(target=fn, daemon=True) for fn in (read_stdout, read_stderr)]
+    for thread in threads:
+        thread.start()
+    try:
+        if not ready.wait(STARTUP_TIMEOUT_SECONDS) or "url" not in api:
+            raise RuntimeError(f"{tree}: the bot did not start")
+        post_faults(api["url"], {"rpc": {"rate_429": rate_429}, "tx": {"drop_rate": drop_rate}})
+        window_start = time.monotonic()
+        time.sleep(seconds)
+        window_end = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=CLOSE_TIMEOUT_SECONDS)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        for thread in threads:
+            thread.join(5)
+    in_window = [STATUS.search(line) for at, line in stdout if at <= window_end]
+    in_window = [found for found in in_window if found] or [None]
+    start_counts = [STATUS.search(line) for at, line in stdout if at <= window_start]
+    start_counts = [found for found in start_counts if found] or [None]
+    final = SUMMARY.search("".join(line for _, line in stdout))
     if final is None:
-        raise RuntimeError(f"no summary from {tree} (exit {result.returncode}):\n"
-                           f"{result.stdout[-1500:]}\n{result.stderr[-1500:]}")
-    in_window = statuses[-1] if statuses else ("0", "0", "0")
-    return {"bought_in_window": int(in_window[0]), "sold_in_window": int(in_window[1]),
+        raise RuntimeError(f"no summary from {tree} (exit {process.returncode})")
+
+    def counts(found):
+        return (0, 0) if found is None else (int(found.group(1)), int(found.group(2)))
+    (bought_end, sold_end), (bought_start, sold_start) = counts(in_window[-1]), counts(start_counts[-1])
+    return {"bought_in_window": bought_end - bought_start, "sold_in_window": sold_end - sold_start,
             "bought": int(final.group(1)), "sold": int(final.group(2)),
-            "still_open": int(final.group(3)), "exit_code": result.returncode,
-            "wall_seconds": elapsed}
+            "still_open": int(final.group(3)), "exit_code": process.returncode,
+            "wall_seconds": time.monotonic() - window_start}
+
+
+def post_faults(api_url: str, faults: dict) -> None:
+    request = urllib.request.Request(f"{api_url}/admin/faults", data=json.dumps(faults).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        answer.read()
 
 
 def unpack_ref(ref: str, into: Path) -> Path:
