@@ -490,7 +490,7 @@ class Director(ActorTypeDispatcher):
     def _close_all(self) -> None:
         self.buying = False
         for live in self.positions.values():
-            self.send(live.address, ExitNow("close all"))
+            self.send(live.address, ExitNow("close all", cancel_unsent_buy=True))
         logger.info("director: buying stopped; closing {} open position(s)", len(self.positions))
 
     def _mirror_ledger(self, msg, sender) -> None:

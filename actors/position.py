@@ -52,6 +52,7 @@ class PositionActor(IOActor):
         self.reservation_id = None
         self.prepared = None            # signed buy waiting for the reservation
         self.exit_wanted = False
+        self.cancel_unsent_buy = False  # close-all: a buy not sent yet never goes out
         self.preparing_sell = False
         self.sell_failures = 0
         self.last_sell_error = ""
@@ -200,7 +201,7 @@ class PositionActor(IOActor):
             return
         prepared, self.prepared = self.prepared, None
         self.stage = "live"
-        if self.exit_wanted:   # close-all (or an operator's exit) came first: nothing is bought
+        if self.cancel_unsent_buy:   # close-all came before the buy left: nothing is bought
             self._release()
             self._finish(POSITION_FAILED, "nothing_held", "exit before the buy was sent: not bought")
             return
@@ -308,6 +309,7 @@ class PositionActor(IOActor):
             self._advance()
 
     def _on_exit_now(self, msg: ExitNow) -> None:
+        self.cancel_unsent_buy = self.cancel_unsent_buy or msg.cancel_unsent_buy
         self._request_exit(msg.reason)
 
     def _request_exit(self, why: str) -> None:

@@ -23,8 +23,10 @@ class RecoverPosition:
 
 @dataclass(frozen=True)
 class ExitNow:
-    """Director -> PositionActor: sell as soon as tokens are held (shutdown, kill switch)."""
+    """Director -> PositionActor: sell as soon as tokens are held (shutdown, kill switch).
+    cancel_unsent_buy: a buy not sent yet is never sent (close-all: nothing is bought after it)."""
     reason: str
+    cancel_unsent_buy: bool = False
 
 
 @dataclass(frozen=True)
