@@ -23,10 +23,9 @@ class RecoverPosition:
 
 @dataclass(frozen=True)
 class ExitNow:
-    """Director -> PositionActor: sell as soon as tokens are held (shutdown, kill switch).
-    cancel_unsent_buy: a buy not sent yet is never sent (close-all: nothing is bought after it)."""
+    """Director -> PositionActor: sell as soon as tokens are held (shutdown, kill switch)."""
     reason: str
-    cancel_unsent_buy: bool = False
+    cancel_unsent_buy: bool = False   # close-all: a buy not sent yet is never sent
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class JournalFailed:
-    """PositionActor -> Director: a journal write failed; this position goes on from memory
-    (it sells, it never buys) and the Director stops every new buy for the rest of the run."""
+    """PositionActor -> Director: a journal write failed: no new buys; this position sells from memory."""
     position_id: str
     mint: str
     reason: str
