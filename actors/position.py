@@ -16,6 +16,7 @@ from thespian.actors import WakeupMessage
 
 from actors import sell_ladder
 from actors.bridge import IOActor
+from actors.position_journal import GuardedJournal
 from actors.position_model import (ACTIVE, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLOSING, CONFIRMED,
                                    EXPIRED, FAILED, PENDING, POSITION_FAILED, SELL, SENT, Order,
                                    Position, decide, presell_outcome, sell_amount)
@@ -45,7 +46,7 @@ class PositionActor(IOActor):
         self.settings = None
         self.peers = None
         self.chain: ChainAccess | None = None
-        self.journal: Journal | None = None
+        self.journal: GuardedJournal | None = None
         self.stage = "spare"            # spare -> reserving -> live (the Position has the rest)
         self.position: Position | None = None
         self.detected_at = 0.0
@@ -60,8 +61,6 @@ class PositionActor(IOActor):
         self.raw_by_signature: dict[str, bytes] = {}   # signed bytes to rebroadcast (not journaled)
         self.generation = 0             # invalidates stale wakeups (they cannot be cancelled)
         self.warm_failures = 0          # consecutive failed warm-ups of a spare (backoff)
-        self.journal_failure = ""       # the first failed journal write (then: safety mode)
-        self.unjournaled_writes = 0
 
     # ---- dispatch ------------------------------------------------------------------------------
     async def on_loop_close(self) -> None:
@@ -104,7 +103,7 @@ class PositionActor(IOActor):
         self.settings, self.peers = msg.settings, msg.peers
         process_logging(msg.settings, "position")
         self.chain = ChainAccess(msg.settings)   # loads the keypair now, so a buy never waits for it
-        self.journal = Journal(journal_path(msg.settings))
+        self.journal = GuardedJournal(Journal(journal_path(msg.settings)), self._journal_failed)
         self._keep_warm()
 
     def _keep_warm(self) -> None:
@@ -136,24 +135,10 @@ class PositionActor(IOActor):
         """Write the row; False when the journal failed. Safety mode (README "Journal failure"):
         the position carries on from memory; a buy is never sent unjournaled, a sell still is
         (it offers only tokens held, so a restart cannot sell twice; it is what strands nothing)."""
-        try:
-            self.journal.save(self.position.to_row())
-        except Exception as exc:
-            self.unjournaled_writes += 1
-            if not self.journal_failure:
-                self.journal_failure = str(exc)
-                self.journal.fail_fast()   # later writes must not stall this position's sells
-                logger.critical("position {}: JOURNAL WRITE FAILED ({}); SAFETY MODE: no new buys, "
-                                "this position goes on from memory and sells", self._mint, exc)
-                self.send(self.peers.director, JournalFailed(self.position.position_id, self._mint,
-                                                             str(exc)))
-            logger.error("position {}: not journaled: {} ({} write(s) lost so far)", self._mint,
-                         self.position.state, self.unjournaled_writes)
-            return False
-        if self.unjournaled_writes:
-            logger.warning("position {}: journal writes work again; the row is current", self._mint)
-            self.unjournaled_writes = 0
-        return True
+        return self.journal.save(self.position.to_row())
+
+    def _journal_failed(self, reason: str) -> None:
+        self.send(self.peers.director, JournalFailed(self.position.position_id, self._mint, reason))
 
     # ---- buy: send now, confirm in the background ------------------------------------------------
     def _on_open(self, msg: OpenPosition) -> None:
