@@ -353,7 +353,7 @@ class PositionActor(IOActor):
             return
         order = Order("sell", prepared.signature, prepared.amount, prepared.last_valid_block_height,
                       time.time(), before_buy_confirmed=position.buy_order.state == SENT)
-        self.sells_by_rung[sell_ladder.rung_for(self.sell_failures) or sell_ladder.JUPITER] += 1
+        self.sells_by_rung[prepared.route or sell_ladder.rung_for(self.sell_failures)] += 1
         position.sell_orders.append(order)
         self._journal()   # before the send, as for the buy
         self.send(self.peers.director, TxSent(self._mint, prepared.signature, "sell", time.time()))

@@ -9,6 +9,7 @@ All coroutines run on an IOActor's loop; nothing here touches actor state.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 
 from loguru import logger
@@ -48,6 +49,7 @@ class PreparedTx:
     kind: str
     amount: int = 0                   # tokens fixed in the instruction (bought or offered)
     last_valid_block_height: int = 0  # after this block height it can never land
+    route: str = ""                   # a sell's route: 'native' or 'jupiter' (sell_ladder rungs)
 
 
 @dataclass(frozen=True)
@@ -221,7 +223,7 @@ class ChainAccess:
             account=addresses.associated_token_address(self.owner, Pubkey.from_string(mint),
                                                        Pubkey.from_string(token_program)),
             dest=self.owner, owner=self.owner)))
-        return self._sign(ixs, recent, "sell", amount)
+        return dataclasses.replace(self._sign(ixs, recent, "sell", amount), route="native")
 
     async def prepare_jupiter_sell(self, mint: str, amount: int) -> PreparedTx:
         """Sell `amount` for SOL through Jupiter's route (curve, or the PumpSwap pool once graduated),
@@ -233,7 +235,7 @@ class ChainAccess:
         signature, raw = sign_swap(swap.unsigned_tx, self.key.signer)
         logger.info("jupiter sell of {} {} via {} quoted {} lamports", amount, mint, swap.route_label,
                     swap.out_amount)
-        return PreparedTx(signature, raw, "sell", amount, swap.last_valid_block_height)
+        return PreparedTx(signature, raw, "sell", amount, swap.last_valid_block_height, "jupiter")
 
     async def prepare_position_sell(self, launch, amount: int, held_only: bool,
                                     via_jupiter: bool = False) -> PreparedTx | None:
