@@ -41,6 +41,12 @@ class DropFirstSends:
         return self.seen[signature] <= self.copies
 
 
+def test_the_ladder_is_native_x3_then_jupiter_x3_with_backoff_restarting_per_rung():
+    assert [sell_ladder.rung_for(n) for n in range(7)] == ["native"] * 3 + ["jupiter"] * 3 + [None]
+    assert [sell_ladder.backoff_seconds(n, 1.0) for n in range(1, 7)] == [1, 2, 4, 1, 2, 4]
+    assert sell_ladder.first_attempt_of("jupiter") == 3   # a complete curve jumps here
+
+
 @pytest.fixture
 def seller_world(tmp_path):
     bot = Bot()   # the actor system first: its admin must not be forked from a threaded process
