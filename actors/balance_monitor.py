@@ -26,7 +26,8 @@ from messages.status import PidReply, PidRequest
 from messages.wallet import (BalancesReport, CloseEmptyAccounts, HousekeepingDone,
                              HousekeepingFailed, Rebalance, RefreshBalances, RefreshFailed)
 
-CYCLE_TIMEOUT_SECONDS = 180.0   # a cycle whose peer died is abandoned (sells take up to 60 s each)
+# a cycle whose peer died is abandoned; a sell is 6 attempts at most, each bounded by its blockhash
+CYCLE_TIMEOUT_SECONDS = 900.0
 WSOL = str(WSOL_MINT)
 
 
@@ -171,7 +172,7 @@ class BalanceMonitorActor(ActorTypeDispatcher):
 
     def receiveMsg_SellFailed(self, msg: SellFailed, sender):
         logger.error("balance monitor: stray {} is unsellable: {}", msg.mint, msg.reason)
-        self._sell_done(msg.request_id, f"unsellable after {msg.attempts} attempts: {msg.reason}")
+        self._sell_done(msg.request_id, msg.reason)   # says the attempts per rung and the last error
 
     def _after_sells(self, cycle: Cycle) -> None:
         if not cycle.selling and not cycle.closed:

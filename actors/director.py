@@ -35,6 +35,7 @@ from messages.stream import LaunchBatch, StreamStats, UnwatchMint, WatchMint
 from messages.wallet import BalancesReport, ExpectLamportChange, ReleaseMintReservations
 from messages.balance import LiveMints, LiveMintsRequest, StrayTokens
 from messages.lifecycle import LifecycleStats, LifecycleStatsRequest
+from messages.safety import JournalFailed
 from messages.stream import Launch
 
 PID_COLLECT_SECONDS = 1.0
@@ -45,9 +46,11 @@ WARM_SPARES = 8          # PositionActors forked and warmed ahead, so a buy neve
 # reports of txs the journal does not hold (seller, wallet housekeeping) are mirrored at once.
 # A copy costs O(ledger): ~8 ms and ~350 KB after 1,000 round trips.
 LEDGER_MIRROR_SECONDS = 1.0
+JOURNAL_FAILED_KEY = "journal_failed"   # a ledger failure count: survives a Director restart
+MAX_LISTED_MINTS = 100                  # unsellable / unjournaled mints kept for the exit report
 FOREIGN_ROWS_KEY = "journal_open_rows_of_another_wallet_or_chain_untouched"   # a lifecycle count
 LEDGER_MESSAGES = (TxSent, TxSettled, PositionClosed, PositionFailed, AnalysisDecision, LaunchBatch,
-                   AnalysisFailed, ChildActorExited, SetBuying)
+                   AnalysisFailed, ChildActorExited, SetBuying, JournalFailed)
 
 
 @dataclass
@@ -80,6 +83,9 @@ class Director(ActorTypeDispatcher):
         self.fatal = ""                                    # first child that failed its Start
         self.root = None                                   # the supervising root: ledger mirror
         self.mirror_due = False                            # counters changed, a mirror is timed
+        self.journal_failure = ""                          # first failed journal write: safety mode
+        self.unjournaled: list = []                        # mints that traded past a failed write
+        self.unsellable: list = []                         # mints closed unsellable (still held)
 
     def receiveMessage(self, msg, sender):
         # every handler's exception is caught here: the Director must never die of a bad message
@@ -237,6 +243,8 @@ class Director(ActorTypeDispatcher):
             return "circuit breaker open"
         if self.safety_mode:
             return "wallet safety mode"
+        if self.ledger.failures.get(JOURNAL_FAILED_KEY):
+            return "journal failed: safety mode"
         if not self.buying:
             return "buying paused"
         if committed >= limits.max_active_positions:
@@ -297,6 +305,8 @@ class Director(ActorTypeDispatcher):
             self.send(sender, ActorExitRequest())
             return
         self.ledger.on_position_closed(msg)
+        if msg.outcome == "unsellable":   # its tokens stay in the wallet: the sweep and the exit see them
+            self.unsellable = (self.unsellable + [msg.mint])[-MAX_LISTED_MINTS:]
         self._consult_breaker(msg.pnl_lamports, failed=msg.outcome != "sold")
         logger.info("director: closed {} {} pnl {} lamports", msg.mint, msg.outcome, msg.pnl_lamports)
         self._release_reservations(msg.mint, "position closed")
@@ -315,6 +325,17 @@ class Director(ActorTypeDispatcher):
             self._release_reservations(msg.mint, "position failed")
             self.send(self.peers.stream, UnwatchMint(msg.mint))
             self.send(sender, ActorExitRequest())
+
+    # ---- safety mode: the journal failed ---------------------------------------------------------
+    def receiveMsg_JournalFailed(self, msg: JournalFailed, sender):
+        """No new buy for the rest of the run; open positions go on from memory and sell."""
+        self.ledger.failures[JOURNAL_FAILED_KEY] += 1
+        self.unjournaled = (self.unjournaled + [msg.mint])[-MAX_LISTED_MINTS:]
+        if not self.journal_failure:
+            self.journal_failure = msg.reason
+            logger.critical("director: JOURNAL FAILED ({}); SAFETY MODE: no new buys for the rest "
+                            "of this run, open positions keep selling", msg.reason)
+        logger.error("director: position {} ({}) trades unjournaled", msg.mint, msg.position_id)
 
     # ---- balances ------------------------------------------------------------------------------
     def receiveMsg_LiveMintsRequest(self, msg: LiveMintsRequest, sender):
@@ -417,10 +438,15 @@ class Director(ActorTypeDispatcher):
             latencies_ms=led.latencies_ms.as_tuple(), unresolved_signatures=len(led.unresolved),
             safety_mode=self.safety_mode, stray_tokens=self.stray_tokens, buys=led.buys.as_tuple(),
             decision_ms=led.decision_ms.as_tuple(), stream=self._stream_counters(),
-            lifecycle=dict(led.lifecycle), buying=self.buying and not self.safety_mode,
+            lifecycle=dict(led.lifecycle),
+            buying=self.buying and not self.safety_mode and not led.failures.get(JOURNAL_FAILED_KEY),
             breaker=led.breaker.tripped, fatal=self.fatal, skips=dict(led.skips),
             latency_histogram=led.latency_histogram.copy(), buys_total=led.buys.added,
-            decision_histogram=led.decision_histogram.copy()))
+            decision_histogram=led.decision_histogram.copy(),
+            open_mints=tuple(self.positions), unsellable_mints=tuple(self.unsellable),
+            journal_failure=self.journal_failure or ("journal failed (before a Director restart)"
+                                                     if led.failures.get(JOURNAL_FAILED_KEY) else ""),
+            unjournaled_mints=tuple(self.unjournaled)))
 
     def _stream_counters(self) -> dict:
         stats = self.stream_stats
@@ -464,7 +490,7 @@ class Director(ActorTypeDispatcher):
     def _close_all(self) -> None:
         self.buying = False
         for live in self.positions.values():
-            self.send(live.address, ExitNow("close all"))
+            self.send(live.address, ExitNow("close all", cancel_unsent_buy=True))
         logger.info("director: buying stopped; closing {} open position(s)", len(self.positions))
 
     def _mirror_ledger(self, msg, sender) -> None:

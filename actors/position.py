@@ -14,7 +14,9 @@ import time
 from loguru import logger
 from thespian.actors import WakeupMessage
 
+from actors import sell_ladder
 from actors.bridge import IOActor
+from actors.position_journal import GuardedJournal
 from actors.position_model import (ACTIVE, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLOSING, CONFIRMED,
                                    EXPIRED, FAILED, PENDING, POSITION_FAILED, SELL, SENT, Order,
                                    Position, decide, presell_outcome, sell_amount)
@@ -24,6 +26,7 @@ from adapters.logs import first_to_warn
 from messages import new_request_id
 from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed,
                                RecoverPosition, TxSent, TxSettled)
+from messages.safety import JournalFailed
 from messages.start import PeersChanged, StartFailed, StartPosition
 from messages.status import PidReply, PidRequest
 from messages.stream import TradeBatch
@@ -32,9 +35,7 @@ from messages.wallet import ExpectLamportChange, FundsReserved, ReleaseFunds, Re
 PREPARE_TIMEOUT_SECONDS = 30.0
 CONFIRM_TIMEOUT_SECONDS = 180.0      # longer than a blockhash lives (150 blocks), so it ends in expiry
 CONFIRM_RETRY_SECONDS = 1.0          # the RPC failed while confirming: ask again (never re-send)
-SELL_RETRY_SECONDS = 1.0
-NATIVE_SELL_ATTEMPTS = 3             # then Jupiter (a complete curve goes to Jupiter at once)
-MAX_SELL_FAILURES = 6                # 3 native + 3 Jupiter: then the position is unsellable
+SELL_RETRY_SECONDS = 1.0             # first pause of each rung of the ladder (actors/sell_ladder.py)
 SPARE_REFRESH_SECONDS = 1.0          # keeps a spare's connection warm for the next buy
 WARM_BACKOFF_MAX_SECONDS = 60.0      # a failing endpoint: warm-up retries back off up to this
 
@@ -45,15 +46,19 @@ class PositionActor(IOActor):
         self.settings = None
         self.peers = None
         self.chain: ChainAccess | None = None
-        self.journal: Journal | None = None
+        self.journal: GuardedJournal | None = None
         self.stage = "spare"            # spare -> reserving -> live (the Position has the rest)
         self.position: Position | None = None
         self.detected_at = 0.0
         self.reservation_id = None
         self.prepared = None            # signed buy waiting for the reservation
         self.exit_wanted = False
+        self.cancel_unsent_buy = False  # close-all: a buy not sent yet never goes out
         self.preparing_sell = False
         self.sell_failures = 0
+        self.last_sell_error = ""
+        self.sells_by_rung = {rung: 0 for rung in sell_ladder.RUNGS}
+        self.raw_by_signature: dict[str, bytes] = {}   # signed bytes to rebroadcast (not journaled)
         self.generation = 0             # invalidates stale wakeups (they cannot be cancelled)
         self.warm_failures = 0          # consecutive failed warm-ups of a spare (backoff)
 
@@ -98,7 +103,7 @@ class PositionActor(IOActor):
         self.settings, self.peers = msg.settings, msg.peers
         process_logging(msg.settings, "position")
         self.chain = ChainAccess(msg.settings)   # loads the keypair now, so a buy never waits for it
-        self.journal = Journal(journal_path(msg.settings))
+        self.journal = GuardedJournal(Journal(journal_path(msg.settings)), self._journal_failed)
         self._keep_warm()
 
     def _keep_warm(self) -> None:
@@ -126,8 +131,14 @@ class PositionActor(IOActor):
     def _on_peers(self, msg: PeersChanged) -> None:
         self.peers = msg.peers
 
-    def _journal(self) -> None:
-        self.journal.save(self.position.to_row())
+    def _journal(self) -> bool:
+        """Write the row; False when the journal failed. Safety mode (README "Journal failure"):
+        the position carries on from memory; a buy is never sent unjournaled, a sell still is
+        (it offers only tokens held, so a restart cannot sell twice; it is what strands nothing)."""
+        return self.journal.save(self.position.to_row())
+
+    def _journal_failed(self, reason: str) -> None:
+        self.send(self.peers.director, JournalFailed(self.position.position_id, self._mint, reason))
 
     # ---- buy: send now, confirm in the background ------------------------------------------------
     def _on_open(self, msg: OpenPosition) -> None:
@@ -138,7 +149,10 @@ class PositionActor(IOActor):
         self.stage, self.detected_at = "reserving", msg.detected_at
         self.position = Position(msg.request_id, msg.launch, wallet=str(self.chain.owner),
                                  genesis_hash=self.settings.chain.genesis_hash or "")
-        self._journal()
+        if not self._journal():   # nothing sent yet: a position that cannot be journaled never buys
+            self.stage = "live"
+            self._finish(POSITION_FAILED, "nothing_held", "journal failed: not bought")
+            return
         self.send(self.peers.wallet, ReserveFunds(
             new_request_id("rsv"), msg.launch.mint, self.chain.buy_reservation_lamports()))
         # signing does not wait for the reservation; sending does (saves a round trip of latency)
@@ -172,10 +186,18 @@ class PositionActor(IOActor):
             return
         prepared, self.prepared = self.prepared, None
         self.stage = "live"
+        if self.cancel_unsent_buy:   # close-all came before the buy left: nothing is bought
+            self._release()
+            self._finish(POSITION_FAILED, "nothing_held", "exit before the buy was sent: not bought")
+            return
         self.position.expected_tokens = prepared.amount
         self.position.buy_order = Order("buy", prepared.signature, prepared.amount,
                                         prepared.last_valid_block_height, time.time())
-        self._journal()   # before the send: a restart confirms this signature, never re-sends
+        if not self._journal():   # before the send: a restart confirms it, never re-sends
+            self.position.buy_order = None   # never sent
+            self._release()
+            self._finish(POSITION_FAILED, "nothing_held", "journal failed: the buy was not sent")
+            return
         self.send(self.peers.director, TxSent(self._mint, prepared.signature, "buy", time.time(),
                                               self.detected_at))
         self._send(prepared, self.position.buy_order)
@@ -183,6 +205,7 @@ class PositionActor(IOActor):
         self.wakeupAfter(self.settings.trading.max_hold_seconds, payload=("max_hold", self.generation))
 
     def _send(self, prepared, order: Order) -> None:
+        self.raw_by_signature[order.signature] = prepared.raw
         logger.info("order {} {}: -> SENT ({} tokens, journaled first)", order.kind,
                     order.signature[:12], order.amount)
         self.submit(self.chain.send(prepared), lambda result: self._sent(order, *result),
@@ -197,7 +220,8 @@ class PositionActor(IOActor):
 
     def _confirm(self, order: Order) -> None:
         self.submit(self.chain.confirm(order.signature, order.kind, self._mint,
-                                       order.last_valid_block_height),
+                                       order.last_valid_block_height,
+                                       raw=self.raw_by_signature.get(order.signature)),
                     lambda settled: self._settled(order, settled),
                     lambda exc: self._confirm_failed(order, exc), timeout=CONFIRM_TIMEOUT_SECONDS)
 
@@ -216,6 +240,7 @@ class PositionActor(IOActor):
             state = EXPIRED if settled.expired else FAILED
         if state == CONFIRMED and order.kind == "buy" and settled.token_delta <= 0:
             state = FAILED
+        self.raw_by_signature.pop(order.signature, None)
         position.settle(order, state, settled.error, settled.lamport_delta, settled.token_delta)
         self._report_settled(order, settled)
         if order.kind == "buy":
@@ -225,6 +250,7 @@ class PositionActor(IOActor):
         self._journal()
         if order.kind == "sell" and state != CONFIRMED:
             self.sell_failures += 1
+            self.last_sell_error = settled.error or state.lower()
             # a sell that ran before the buy landed is re-sent at once; any other after a pause
             if position.buy_order.state == CONFIRMED and not order.before_buy_confirmed:
                 self._retry_sell_later()
@@ -268,6 +294,7 @@ class PositionActor(IOActor):
             self._advance()
 
     def _on_exit_now(self, msg: ExitNow) -> None:
+        self.cancel_unsent_buy = self.cancel_unsent_buy or msg.cancel_unsent_buy
         self._request_exit(msg.reason)
 
     def _request_exit(self, why: str) -> None:
@@ -301,14 +328,16 @@ class PositionActor(IOActor):
         position = self.position
         if self.preparing_sell:
             return
-        if self.sell_failures >= MAX_SELL_FAILURES:
-            self._finish(POSITION_FAILED, "unsellable", f"{self.sell_failures} sells failed")
+        rung = sell_ladder.rung_for(self.sell_failures)
+        if rung is None:   # the last rung failed: the sweep (balance monitor) tries again later
+            self._finish(POSITION_FAILED, "unsellable",
+                         sell_ladder.unsellable_reason(self.sells_by_rung, self.last_sell_error))
             return
         if position.state != CLOSING:
             position.move(CLOSING, why)
         self.preparing_sell = True
         held_only = position.buy_order.state == CONFIRMED
-        via_jupiter = self.sell_failures >= NATIVE_SELL_ATTEMPTS
+        via_jupiter = rung == sell_ladder.JUPITER
         self.submit(self.chain.prepare_position_sell(position.launch, sell_amount(position), held_only,
                                                      via_jupiter),
                     self._sell_prepared, self._sell_prepare_failed, timeout=PREPARE_TIMEOUT_SECONDS)
@@ -324,6 +353,7 @@ class PositionActor(IOActor):
             return
         order = Order("sell", prepared.signature, prepared.amount, prepared.last_valid_block_height,
                       time.time(), before_buy_confirmed=position.buy_order.state == SENT)
+        self.sells_by_rung[prepared.route or sell_ladder.rung_for(self.sell_failures)] += 1
         position.sell_orders.append(order)
         self._journal()   # before the send, as for the buy
         self.send(self.peers.director, TxSent(self._mint, prepared.signature, "sell", time.time()))
@@ -335,13 +365,14 @@ class PositionActor(IOActor):
     def _sell_prepare_failed(self, exc: BaseException) -> None:
         self.preparing_sell = False
         self.sell_failures += 1
+        self.last_sell_error = f"could not prepare the sell: {exc!r}"
         logger.warning("position {}: could not prepare the sell: {!r}", self._mint, exc)
         self._retry_sell_later()
 
     def _retry_sell_later(self) -> None:
-        """Exponential backoff within each route (1, 2, 4 s native; again for Jupiter)."""
+        """Exponential backoff within each rung (1, 2, 4 s native; again for Jupiter)."""
         self.generation += 1
-        delay = SELL_RETRY_SECONDS * 2 ** ((self.sell_failures - 1) % NATIVE_SELL_ATTEMPTS)
+        delay = sell_ladder.backoff_seconds(self.sell_failures, SELL_RETRY_SECONDS)
         self.wakeupAfter(delay, payload=("advance", self.generation))
 
     # ---- recovery after a restart ----------------------------------------------------------------

@@ -1,11 +1,13 @@
 """SellerActor: must-sell. Sells a mint's whole balance, at most one sell in flight per mint.
 
-Each attempt verifies the balance on the chain first, sells natively on pump.fun with min SOL out
-from the curve and the slippage setting, and reads the outcome from meta.err and the wallet's exact
-changes. Failed attempts back off exponentially. Every signature is reported to the Director before
-it is sent and after it settles, so PnL stays exact even if a position or this actor dies.
-Routes, in order (SELL_ROUTES): native pump.fun x3, then Jupiter x3 (its route reaches the PumpSwap
-pool of a graduated coin). A complete curve skips the native route at once: retrying cannot fix it.
+Each attempt verifies the balance on the chain first, sells with min SOL out from the quote and the
+slippage setting, rebroadcasts the same signed bytes until it lands or its blockhash expires, and
+reads the outcome from meta.err and the wallet's exact changes. Failed attempts back off
+exponentially. Every signature is reported to the Director before it is sent and after it settles,
+so PnL stays exact even if a position or this actor dies.
+The ladder (actors/sell_ladder.py): native pump.fun x3, then Jupiter x3 (its route reaches the
+PumpSwap pool of a graduated coin); each attempt is bounded by its blockhash, not the request by a
+clock. A complete curve skips the native rung at once (not an attempt: nothing was sent).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import time
 
 from loguru import logger
 
+from actors import sell_ladder
 from actors.bridge import IOActor
 from actors.trading_io import ChainAccess, CurveComplete, process_logging
 from messages.position import TxSent, TxSettled
@@ -23,9 +26,10 @@ from messages.start import PeersChanged, StartFailed, StartSeller
 from messages.wallet import ExpectLamportChange
 from messages.status import PidReply, PidRequest
 
-ATTEMPTS_PER_ROUTE = 3
 FIRST_BACKOFF_SECONDS = 0.25
-SELL_TIMEOUT_SECONDS = 60.0
+# a safety net only: each attempt ends with its blockhash (about a minute on mainnet); this catches
+# an RPC that never answers at all, and then the next attempt re-reads the balance first
+ATTEMPT_TIMEOUT_SECONDS = 300.0
 
 
 class SellerActor(IOActor):
@@ -70,43 +74,48 @@ class SellerActor(IOActor):
         self.in_flight[msg.mint] = [(msg, sender)]
         logger.info("seller: selling {} ({})", msg.mint, msg.reason or "requested")
         self.submit(self._must_sell(msg), lambda outcome: self._finish(msg.mint, outcome),
-                    lambda exc: self._finish(msg.mint, ("failed", repr(exc), 0, 0)),
-                    timeout=SELL_TIMEOUT_SECONDS)
+                    lambda exc: self._finish(msg.mint, ("failed", repr(exc), 0, 0)))
 
     async def _must_sell(self, msg: SellTokens):
-        """Runs on the loop. Returns ('sold', settled, attempts) | ('nothing', attempts) |
-        ('failed', reason, attempts, lamport_delta)."""
+        """Runs on the loop. Returns ('sold', settled, attempts, held) | ('nothing', attempts) |
+        ('failed', reason, attempts, lamport_delta). attempts: sell transactions signed and sent."""
         fees_paid = 0
-        attempts = 0
+        failures = 0
+        tried = {rung: 0 for rung in sell_ladder.RUNGS}
         last_error = "no route"
         token_program = msg.token_program or await self.chain.token_program_of(msg.mint)
-        for route in SELL_ROUTES:
-            for attempt in range(ATTEMPTS_PER_ROUTE):
-                attempts += 1
+        while (rung := sell_ladder.rung_for(failures)) is not None:
+            try:
+                held = await self.chain.token_balance(msg.mint, token_program)
+                if held == 0:
+                    return ("nothing", sum(tried.values()))
                 try:
-                    held = await self.chain.token_balance(msg.mint, token_program)
-                    if held == 0:
-                        return ("nothing", attempts)
-                    try:
-                        prepared = await route(self.chain, msg.mint, token_program, held)
-                    except CurveComplete as exc:
-                        last_error = str(exc)
-                        logger.info("seller: {}; next route", exc)
-                        break
-                    self.post(self._report_sent, msg.mint, prepared.signature)
-                    settled = await self.chain.send_and_settle(prepared, msg.mint)
-                    self.post(self._report_settled, msg.mint, settled)
-                    fees_paid += settled.lamport_delta if not settled.ok else 0
-                    if settled.ok:
-                        return ("sold", settled, attempts, held)
-                    last_error = settled.error
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    last_error = repr(exc)
-                logger.warning("seller: {} attempt {} failed: {}", msg.mint, attempts, last_error)
-                await asyncio.sleep(FIRST_BACKOFF_SECONDS * 2 ** attempt)
-        return ("failed", last_error, attempts, fees_paid)
+                    prepared = await SELL_ROUTES[rung](self.chain, msg.mint, token_program, held)
+                except CurveComplete as exc:
+                    last_error = str(exc)
+                    logger.info("seller: {}; next rung", exc)
+                    failures = max(failures, sell_ladder.first_attempt_of(sell_ladder.JUPITER))
+                    continue
+                tried[rung] += 1
+                self.post(self._report_sent, msg.mint, prepared.signature)
+                settled = await asyncio.wait_for(self.chain.send_and_settle(prepared, msg.mint),
+                                                 ATTEMPT_TIMEOUT_SECONDS)
+                self.post(self._report_settled, msg.mint, settled)
+                fees_paid += settled.lamport_delta if not settled.ok else 0
+                if settled.ok:
+                    return ("sold", settled, sum(tried.values()), held)
+                last_error = settled.error
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:   # a failed read or quote is an attempt of this rung too
+                last_error = repr(exc)
+            failures += 1
+            logger.warning("seller: {} {} attempt failed ({} of {}): {}", msg.mint, rung, failures,
+                           sell_ladder.MAX_ATTEMPTS, last_error)
+            if sell_ladder.rung_for(failures) is not None:
+                await asyncio.sleep(sell_ladder.backoff_seconds(failures, FIRST_BACKOFF_SECONDS))
+        return ("failed", sell_ladder.unsellable_reason(tried, last_error), sum(tried.values()),
+                fees_paid)
 
     def _report_sent(self, mint: str, signature: str) -> None:
         if self.peers.director is not None:   # one-shot runs (run.py --sell) have no Director
@@ -134,7 +143,8 @@ class SellerActor(IOActor):
             else:
                 _, reason, attempts, fees = outcome
                 reply = SellFailed(request.request_id, mint, reason, attempts, fees if credit else 0)
-                logger.error("seller: could not sell {}: {}", mint, reason)
+                logger.error("seller: could not sell {}: {}; the tokens stay in the wallet for the "
+                             "next sweep", mint, reason)
             self.send(requester, reply)
 
 
@@ -149,4 +159,4 @@ async def jupiter_sell(chain: ChainAccess, mint: str, token_program: str, amount
     return await chain.prepare_jupiter_sell(mint, amount)
 
 
-SELL_ROUTES = (native_pumpfun_sell, jupiter_sell)
+SELL_ROUTES = {sell_ladder.NATIVE: native_pumpfun_sell, sell_ladder.JUPITER: jupiter_sell}

@@ -9,6 +9,7 @@ All coroutines run on an IOActor's loop; nothing here touches actor state.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 
 from loguru import logger
@@ -25,14 +26,13 @@ from adapters.logs import setup_from_settings
 from adapters.pumpfun import addresses, curve, venue
 from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL, ZERO_KEY, BondingCurve, Global
 from adapters.pumpswap.wsol import build_unwrap, build_wrap, wsol_account
-from adapters.solana_rpc import FRESH_COMMITMENT, RpcClient
+from adapters.solana_rpc import FRESH_COMMITMENT, RpcClient, RpcError
 
 ATA_RENT_LAMPORTS = 2_039_280          # rent-exempt minimum of a 165-byte token account
 SIGNATURE_FEE_LAMPORTS = 5_000
-SETTLE_TIMEOUT_SECONDS = 20.0
+REBROADCAST_CURES = ("rate_limited", "server_error")   # send refusals the next rebroadcast may get past
 SETTLE_POLL_SECONDS = 0.05
-UNSENT_SETTLE_TIMEOUT_SECONDS = 1.0
-HEIGHT_CHECK_SECONDS = 0.5             # how often confirm() asks whether the blockhash ran out    # the send failed: look briefly whether it landed anyway
+HEIGHT_CHECK_SECONDS = 0.5             # how often confirm() asks whether the blockhash ran out
 BPS = 10_000
 TOKEN_TOTAL_SUPPLY = 1_000_000_000_000_000
 
@@ -49,6 +49,7 @@ class PreparedTx:
     kind: str
     amount: int = 0                   # tokens fixed in the instruction (bought or offered)
     last_valid_block_height: int = 0  # after this block height it can never land
+    route: str = ""                   # a sell's route: 'native' or 'jupiter' (sell_ladder rungs)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class ChainAccess:
         self.global_: Global | None = None    # fee rates and recipients; re-read when stale or refused
         self.fees: venue.FeeAccounts | None = None
         self._jupiter: JupiterClient | None = None
+        self.rebroadcasts = 0                 # same signed bytes sent again while confirming
 
     @property
     def jupiter(self) -> JupiterClient:
@@ -221,7 +223,7 @@ class ChainAccess:
             account=addresses.associated_token_address(self.owner, Pubkey.from_string(mint),
                                                        Pubkey.from_string(token_program)),
             dest=self.owner, owner=self.owner)))
-        return self._sign(ixs, recent, "sell", amount)
+        return dataclasses.replace(self._sign(ixs, recent, "sell", amount), route="native")
 
     async def prepare_jupiter_sell(self, mint: str, amount: int) -> PreparedTx:
         """Sell `amount` for SOL through Jupiter's route (curve, or the PumpSwap pool once graduated),
@@ -233,7 +235,7 @@ class ChainAccess:
         signature, raw = sign_swap(swap.unsigned_tx, self.key.signer)
         logger.info("jupiter sell of {} {} via {} quoted {} lamports", amount, mint, swap.route_label,
                     swap.out_amount)
-        return PreparedTx(signature, raw, "sell", amount, swap.last_valid_block_height)
+        return PreparedTx(signature, raw, "sell", amount, swap.last_valid_block_height, "jupiter")
 
     async def prepare_position_sell(self, launch, amount: int, held_only: bool,
                                     via_jupiter: bool = False) -> PreparedTx | None:
@@ -300,61 +302,65 @@ class ChainAccess:
 
     # ---- sending and settling ------------------------------------------------------------------
     async def send_and_settle(self, prepared: PreparedTx, mint: str) -> Settlement:
-        """Send once (never blindly re-sent), then read the exact outcome from the chain."""
-        try:
-            await self.rpc.send_raw(prepared.raw)
-            timeout = SETTLE_TIMEOUT_SECONDS
-            send_error = ""
-        except Exception as exc:   # preflight rejection, timeout: it may still have landed
-            self._note_error(str(exc))
-            timeout = UNSENT_SETTLE_TIMEOUT_SECONDS
-            send_error = f"send failed: {exc}"
-        settled = await self.settle(prepared.signature, prepared.kind, mint, timeout)
-        if not settled.found and send_error:
-            return Settlement(prepared.signature, prepared.kind, False, False, 0, 0, send_error)
-        return settled
+        """Send, rebroadcast the same bytes until it lands or its blockhash expires, and read the
+        exact outcome. One attempt is bounded by its blockhash, never by a wall-clock guess."""
+        error, maybe_sent = await self.send(prepared)
+        if error and not maybe_sent:
+            return Settlement(prepared.signature, prepared.kind, False, False, 0, 0, error)
+        return await self.confirm(prepared.signature, prepared.kind, mint,
+                                  prepared.last_valid_block_height, raw=prepared.raw)
 
     async def send(self, prepared: PreparedTx) -> tuple[str, bool]:
-        """Send once; returns (error, maybe_sent): ('', True) when the node accepted it."""
+        """Send once; returns (error, maybe_sent): ('', True) when the node accepted it. A refusal
+        the node may not repeat (429, 5xx, timeout) counts as maybe sent: the rebroadcast in
+        confirm() sends the same bytes again, so it may still land."""
         try:
             await self.rpc.send_raw(prepared.raw)
             return "", True
         except Exception as exc:   # a timeout may still have delivered it
             self._note_error(str(exc))
-            return f"send failed: {exc}", bool(getattr(exc, "maybe_sent", True))
+            maybe_sent = (bool(getattr(exc, "maybe_sent", True))
+                          or getattr(exc, "kind", "") in REBROADCAST_CURES)
+            return f"send failed: {exc}", maybe_sent
 
     async def confirm(self, signature: str, kind: str, mint: str, last_valid_block_height: int,
-                      poll: float = SETTLE_POLL_SECONDS) -> Settlement:
-        """Wait for the transaction's meta; not found once its blockhash ran out: expired."""
+                      poll: float = SETTLE_POLL_SECONDS, raw: bytes | None = None) -> Settlement:
+        """Wait for the transaction's meta; not found once its blockhash ran out: expired.
+        With `raw` (its signed bytes), rebroadcast them every trading.rebroadcast_ms meanwhile:
+        the same signature, so it lands at most once; it is never signed again before expiry.
+        A failed read (429, 5xx) is asked again; only the chain's answer ends the wait."""
         loop = asyncio.get_running_loop()
         next_height_check = loop.time()
+        interval = self.settings.trading.rebroadcast_ms / 1000
+        next_rebroadcast = loop.time() + interval
         while True:
-            meta = await self.rpc.get_transaction_meta(signature)
-            if meta is not None:
-                return self._settlement(signature, kind, mint, meta)
-            if loop.time() >= next_height_check:
-                next_height_check = loop.time() + HEIGHT_CHECK_SECONDS
-                height = (await self.rpc.call("getBlockHeight", lambda c: c.get_block_height())).value
-                if height > last_valid_block_height:
-                    # one last look: it may have landed in the block that ended the window
-                    meta = await self.rpc.get_transaction_meta(signature)
-                    if meta is not None:
-                        return self._settlement(signature, kind, mint, meta)
-                    return Settlement(signature, kind, False, False, 0, 0,
-                                      "blockhash expired before it landed", expired=True)
+            try:
+                meta = await self.rpc.get_transaction_meta(signature)
+                if meta is not None:
+                    return self._settlement(signature, kind, mint, meta)
+                if loop.time() >= next_height_check:
+                    next_height_check = loop.time() + HEIGHT_CHECK_SECONDS
+                    height = (await self.rpc.call("getBlockHeight", lambda c: c.get_block_height())).value
+                    if height > last_valid_block_height:
+                        # one last look: it may have landed in the block that ended the window
+                        meta = await self.rpc.get_transaction_meta(signature)
+                        if meta is not None:
+                            return self._settlement(signature, kind, mint, meta)
+                        return Settlement(signature, kind, False, False, 0, 0,
+                                          "blockhash expired before it landed", expired=True)
+                if raw is not None and loop.time() >= next_rebroadcast:
+                    next_rebroadcast = loop.time() + interval
+                    await self._rebroadcast(raw, signature)
+            except RpcError as exc:   # a read (or a 429'd rebroadcast) failed: ask again
+                logger.debug("confirming {}: {}; asking again", signature[:12], exc)
             await asyncio.sleep(poll)
 
-    async def settle(self, signature: str, kind: str, mint: str,
-                     timeout: float = SETTLE_TIMEOUT_SECONDS) -> Settlement:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            meta = await self.rpc.get_transaction_meta(signature)
-            if meta is not None:
-                return self._settlement(signature, kind, mint, meta)
-            if loop.time() >= deadline:
-                return Settlement(signature, kind, False, False, 0, 0, "not found on chain")
-            await asyncio.sleep(SETTLE_POLL_SECONDS)
+    async def _rebroadcast(self, raw: bytes, signature: str) -> None:
+        self.rebroadcasts += 1
+        try:
+            await self.rpc.send_raw(raw)
+        except RpcError as exc:   # already processed, 429...: the next look at the chain decides
+            logger.debug("rebroadcast of {} refused: {}", signature[:12], exc)
 
     def _settlement(self, signature: str, kind: str, mint: str, meta) -> Settlement:
         lamports = meta.lamport_delta(self.owner)

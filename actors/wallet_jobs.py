@@ -17,7 +17,7 @@ from messages.wallet import (CloseEmptyAccounts, HousekeepingDone, HousekeepingF
 HOUSEKEEPING = (WrapSol, Rebalance, CloseEmptyAccounts)
 BPS = 10_000
 CLOSES_PER_TX = 8
-JOB_TIMEOUT_SECONDS = 90.0
+JOB_TIMEOUT_SECONDS = 300.0   # a safety net: each transaction already ends by its blockhash (~1 min)
 WSOL = str(WSOL_MINT)
 
 

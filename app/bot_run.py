@@ -43,6 +43,7 @@ class BotRun:
         self.stop_reason = 'duration'
         self.status_on_screen = False   # a live status line waits for its newline
         self.control = ControlServer(run_dir)   # commands queue here; _watch runs them
+        self.exit_problems: list[str] = []      # tokens left behind, a failed journal: exit code 1
 
     def run(self) -> int:
         if not self._journal_usable():
@@ -88,6 +89,8 @@ class BotRun:
                         self._final_summary()
         except Exception as error:
             logger.opt(exception=error).error('shutdown failed: {}', error)
+            code = EXIT_FAILED
+        if code == EXIT_OK and self.exit_problems:
             code = EXIT_FAILED
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -191,12 +194,31 @@ class BotRun:
             status = self._ask_status()
         if self.status_on_screen:
             print()
-        text = summary_text(status or self.last_status, self.stop_reason, self.run_dir)
+        status = status or self.last_status
+        text = summary_text(status, self.stop_reason, self.run_dir)
+        extra = self._exit_problem_lines(status)
+        if extra:
+            text = '\n'.join([text] + extra)
         print(text, flush=True)
         logger.bind(file_only=True).info('run summary\n{}', text)   # bot.log keeps it too
 
+    def _exit_problem_lines(self, status) -> list[str]:
+        """Tokens the exit leaves in the wallet (by mint and amount) and a failed journal: each
+        makes the exit code 1."""
+        from app.exit_report import left_behind, left_behind_lines
+        lines = left_behind_lines(left_behind(self.settings, status))
+        if status is not None and getattr(status, 'journal_failure', ''):
+            lines.append(f'JOURNAL FAILED: {status.journal_failure}; traded unjournaled: '
+                         f'{", ".join(status.unjournaled_mints) or "-"}')
+        self.exit_problems = lines
+        for line in lines:
+            logger.error('{}', line)
+        return lines
+
     def _close_all_positions(self) -> None:
-        """Must-sell on exit: stop buying, sell every open position, wait (bounded) for the sells."""
+        """Must-sell on exit: stop buying, sell every open position, and wait until each sell's
+        outcome is known (a sell whose blockhash expired is sent again by its position), at most
+        run.close_timeout_seconds; what is still held then is reported and the exit code is 1."""
         from messages import new_request_id
         from messages.status import ClosingAll, CloseAllPositions
         if self.system is None or self.director is None:
@@ -212,8 +234,8 @@ class BotRun:
             if status is not None and status.active_positions == 0:
                 return
             time.sleep(0.2)
-        logger.warning('positions still open after {} s: their tokens stay in the wallet',
-                       self.settings.run.close_timeout_seconds)
+        logger.error('positions still open after {} s (run.close_timeout_seconds): their tokens '
+                     'stay in the wallet', self.settings.run.close_timeout_seconds)
 
 
 def _raise_stop(signum, _frame) -> None:

@@ -42,7 +42,8 @@ def status_line(status) -> str:
     return (f'{time.strftime("%H:%M:%S")} seen {status.coins_seen} analysed {status.analysed} '
             f'bought {status.bought} sold {status.sold} open {status.active_positions} '
             f'pnl {lamports_to_sol(status.pnl_lamports)} SOL failures {failures}'
-            + (' SAFETY-MODE' if status.safety_mode else '') + _buying_flag(status))
+            + (' SAFETY-MODE' if status.safety_mode else '')
+            + (' JOURNAL-FAILED' if getattr(status, 'journal_failure', '') else '') + _buying_flag(status))
 
 
 def _buying_flag(status) -> str:

@@ -96,6 +96,8 @@ class TradingSettings:
     instruction_set: str = setting('auto', p.choice('auto', 'v3', 'v2', 'legacy'))
     exact_in_buys: bool = setting(False, p.boolean)   # buy_exact_*_in: spend exactly, tokens >= a floor
     global_refresh_seconds: int = setting(300, p.integer(1, 86_400))   # re-read fee recipients this often
+    # a sent transaction's same signed bytes go out again this often until it lands or expires
+    rebroadcast_ms: int = setting(2_000, p.integer(200, 60_000))
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,9 @@ class RunSettings:
                                               'ERROR'), env=('LOG_LEVEL',))
     quiet: bool = setting(False, p.boolean)
     status_interval_seconds: int = setting(2, p.integer(1, 3_600))
-    close_timeout_seconds: int = setting(30, p.integer(0, 600))   # on exit: wait this long for sells
+    # on exit: wait at most this long for every sell's outcome (longer than a blockhash lives, so a
+    # dropped sell expires and is sent again); whatever is still held then is reported, exit code 1
+    close_timeout_seconds: int = setting(240, p.integer(0, 3_600))
     # 'trusted' opens the actor ports to the network (no authentication: trusted private nets only)
     actor_network: str = setting('loopback', p.choice('loopback', 'trusted'))
 

@@ -198,12 +198,19 @@ def swap(chain, body: object) -> dict:
             "dynamicSlippageReport": None, "simulationError": simulation_error}
 
 
+JUPITER_COUNTERS = web.AppKey("jupiter_counters", dict)
+
+
 def make_jupiter_app(chain, options: JupiterOptions = JupiterOptions()) -> web.Application:
-    """The /swap/v1 sub-application (mount it with add_subapp("/swap/v1", ...))."""
+    """The /swap/v1 sub-application (mount it with add_subapp("/swap/v1", ...)); app[JUPITER_COUNTERS]
+    counts the quotes and swap transactions it answered (tests read them)."""
+    counters = {"quotes": 0, "swaps": 0}
 
     async def get_quote(request: web.Request) -> web.Response:
         try:
-            return web.json_response(quote(chain, request.query), dumps=lambda v: orjson.dumps(v).decode())
+            answer = web.json_response(quote(chain, request.query), dumps=lambda v: orjson.dumps(v).decode())
+            counters["quotes"] += 1
+            return answer
         except BadRequest as exc:
             return _fail(400, str(exc), "INVALID_REQUEST")
         except RouteError as exc:
@@ -215,7 +222,9 @@ def make_jupiter_app(chain, options: JupiterOptions = JupiterOptions()) -> web.A
         except orjson.JSONDecodeError:
             return _fail(400, "the body is not valid JSON", "INVALID_REQUEST")
         try:
-            return web.json_response(swap(chain, body), dumps=lambda v: orjson.dumps(v).decode())
+            answer = web.json_response(swap(chain, body), dumps=lambda v: orjson.dumps(v).decode())
+            counters["swaps"] += 1
+            return answer
         except BadRequest as exc:
             return _fail(400, str(exc), "INVALID_REQUEST")
         except RouteError as exc:
@@ -226,4 +235,5 @@ def make_jupiter_app(chain, options: JupiterOptions = JupiterOptions()) -> web.A
     app = web.Application(middlewares=service_middlewares(options.rate_limit, options.latency_s), client_max_size=64 * 1024)
     app.router.add_get("/quote", get_quote)
     app.router.add_post("/swap", post_swap)
+    app[JUPITER_COUNTERS] = counters
     return app

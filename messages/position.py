@@ -25,6 +25,7 @@ class RecoverPosition:
 class ExitNow:
     """Director -> PositionActor: sell as soon as tokens are held (shutdown, kill switch)."""
     reason: str
+    cancel_unsent_buy: bool = False   # close-all: a buy not sent yet is never sent
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,10 @@ class Status:
     latency_histogram: Any = None                   # adapters.stats.LatencyHistogram of every buy
     buys_total: int = 0                             # buys ever sent (`buys` holds the last 1,024)
     decision_histogram: Any = None                  # detection to analysis decision, every launch
+    open_mints: tuple = ()                          # mints of the positions still open
+    unsellable_mints: tuple = ()                    # closed unsellable: tokens left for the sweep
+    journal_failure: str = ""                       # a journal write failed: safety mode (no buys)
+    unjournaled_mints: tuple = ()                   # positions that traded past a failed write
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ SCHEMA_PATH = HERE / 'schema.sql'
 MIGRATIONS_DIR = HERE / 'migrations'
 OPEN_STATES = ('pending', 'active', 'closing')
 BUSY_TIMEOUT_MS = 5_000
+FAIL_FAST_BUSY_TIMEOUT_MS = 100   # after a failed write: a locked journal must not stall trading
 COLUMNS = ('position_id', 'mint', 'state', 'launch', 'expected_tokens', 'bought_tokens',
            'sold_tokens', 'pnl_lamports', 'exit_reason', 'exit_at', 'outcome', 'opened_at',
            'updated_at', 'buy_order', 'sell_orders', 'wallet', 'genesis_hash')
@@ -137,6 +138,11 @@ class Journal:
                 [values[c] for c in columns])
         except sqlite3.Error as exc:
             raise JournalError(f'cannot save position {values["position_id"]}: {exc}') from exc
+
+    def fail_fast(self) -> None:
+        """After a failed write: wait at most FAIL_FAST_BUSY_TIMEOUT_MS for a lock from now on."""
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute(f'PRAGMA busy_timeout = {FAIL_FAST_BUSY_TIMEOUT_MS}')
 
     def load(self, position_id: str) -> dict | None:
         found = self._rows('SELECT * FROM positions WHERE position_id = ?', (position_id,))

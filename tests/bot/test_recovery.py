@@ -45,6 +45,27 @@ class HoldNth:
             self.chain.execute(self.held)
 
 
+class HoldEverything:
+    """Chain submit gate: from now on holds every transaction of the bot (each signature once;
+    rebroadcasts swallowed) until release() delivers them late, in the order they came."""
+
+    def __init__(self, node_chain, owner):
+        self.chain, self.owner = node_chain, owner
+        self.held: dict = {}
+
+    def __call__(self, tx) -> bool:
+        if tx.message.account_keys[0] != self.owner:
+            return False
+        self.held.setdefault(tx.signatures[0], tx)
+        return True
+
+    async def release(self) -> None:
+        self.chain.submit_gate = None
+        for tx in self.held.values():
+            with contextlib.suppress(Exception):   # a sell before its buy may fail: that is on chain too
+                self.chain.execute(tx)
+
+
 @pytest.fixture
 def world(tmp_path):
     bot = Bot()
@@ -172,8 +193,15 @@ def test_whole_bot_killed_mid_trade_then_restarted(two_bots, tmp_path, moment):
             chain.run(market.launch(creator, f"Crash{index}"))
             time.sleep(0.3)
         first.wait_for(lambda s: s.bought >= 2, timeout=30, poll=0.05)
-        first.close_all()    # sells go out ...
-        time.sleep(0.05)     # ... and the whole bot dies while they are in flight
+        # the sells go out and are held by the network, so the whole bot surely dies while they
+        # are in flight (a fixed sleep raced with sells that landed before the kill)
+        gate = HoldEverything(chain.node.chain, keypair.pubkey())
+        chain.node.chain.submit_gate = gate
+        first.close_all()
+        deadline = time.monotonic() + 20
+        while not any(o["state"] == "SENT" for r in journal.all_positions() for o in r["sell_orders"]):
+            assert time.monotonic() < deadline, "no sell was sent"
+            time.sleep(0.002)
     victims = group_processes(first.system.pgid)
     for process in victims:
         with contextlib.suppress(ProcessLookupError):   # the root may be ending the orphans too
@@ -181,6 +209,8 @@ def test_whole_bot_killed_mid_trade_then_restarted(two_bots, tmp_path, moment):
     assert victims
     opened = journal.all_positions()
     assert opened
+    if moment == "selling":   # the dead bot's sells land late: the new bot must find them
+        chain.run(gate.release())
     second.start(settings)   # the new Director resumes what the journal says is open
     second.close_all()
     second.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0, timeout=60)
