@@ -18,6 +18,7 @@ from actors.bridge import IOActor
 from actors.position_model import (ACTIVE, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLOSING, CONFIRMED,
                                    EXPIRED, FAILED, PENDING, POSITION_FAILED, SELL, SENT, Order,
                                    Position, decide, presell_outcome, sell_amount)
+from actors.policy.graduation import graduation_exit
 from actors.trading_io import ChainAccess, Settlement, curve_from_trade, exit_reason, process_logging
 from adapters.journal import Journal, journal_path
 from adapters.logs import first_to_warn
@@ -247,8 +248,9 @@ class PositionActor(IOActor):
         cost = position.cost_lamports if confirmed else self.settings.trading.buy_lamports
         tokens = position.bought_tokens if confirmed else position.expected_tokens
         limits = self.settings.trading
-        why = exit_reason(cost, tokens, curve_from_trade(msg.trades[-1], position.launch),
-                          self.chain.global_, limits.take_profit_pct, limits.stop_loss_pct)
+        why = graduation_exit(msg.trades, limits.exit_on_graduation) or exit_reason(
+            cost, tokens, curve_from_trade(msg.trades[-1], position.launch), self.chain.global_,
+            limits.take_profit_pct, limits.stop_loss_pct)
         if why:
             self._request_exit(why)
 

@@ -4,8 +4,8 @@ Each attempt verifies the balance on the chain first, sells natively on pump.fun
 from the curve and the slippage setting, and reads the outcome from meta.err and the wallet's exact
 changes. Failed attempts back off exponentially. Every signature is reported to the Director before
 it is sent and after it settles, so PnL stays exact even if a position or this actor dies.
-Routes, in order (SELL_ROUTES): native pump.fun x3, then Jupiter x3 (its route reaches the PumpSwap
-pool of a graduated coin). A complete curve skips the native route at once: retrying cannot fix it.
+Routes, in order (SELL_ROUTES): native x3 (the curve, or the PumpSwap pool of a graduated coin),
+then Jupiter x3. A complete curve with no pool to take the sale skips the native route at once.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import time
 from loguru import logger
 
 from actors.bridge import IOActor
+from actors.pool_sell import prepare_native_sell
 from actors.trading_io import ChainAccess, CurveComplete, process_logging
 from messages.position import TxSent, TxSettled
 from messages.seller import NothingToSell, SellFailed, SellSucceeded, SellTokens
@@ -139,8 +140,9 @@ class SellerActor(IOActor):
 
 
 async def native_pumpfun_sell(chain: ChainAccess, mint: str, token_program: str, amount: int):
-    """Sell `amount` on the bonding curve; closes the emptied token account to recover its rent."""
-    return await chain.prepare_sell(mint, token_program, amount)
+    """Sell `amount` on the bonding curve, or on the PumpSwap pool once the coin graduated; closes
+    the emptied token account to recover its rent."""
+    return await prepare_native_sell(chain, mint, token_program, amount)
 
 
 async def jupiter_sell(chain: ChainAccess, mint: str, token_program: str, amount: int):

@@ -38,7 +38,11 @@ TOKEN_TOTAL_SUPPLY = 1_000_000_000_000_000
 
 
 class CurveComplete(LookupError):
-    """The coin left its bonding curve (graduated): no native sell can work; route via Jupiter."""
+    """No native sell can work (curve complete with no pool to take it, or not SOL-paired): route via Jupiter."""
+
+
+class CurveGraduated(CurveComplete):
+    """The bonding curve is complete: the coin trades on its PumpSwap pool (actors/pool_sell.py)."""
 
 
 @dataclass(frozen=True)
@@ -206,7 +210,7 @@ class ChainAccess:
         global_ = await self.fee_rates()
         state = await self.curve_state(mint)
         if state.complete:
-            raise CurveComplete(f"{mint}: bonding curve complete (graduated)")
+            raise CurveGraduated(f"{mint}: bonding curve complete (graduated)")
         if state.quote_mint not in (ZERO_KEY, addresses.WSOL_MINT):   # no native SOL sell: Jupiter's route
             raise CurveComplete(f"{mint}: paired with {state.quote_mint}, not SOL")
         quote = curve.sell_net_proceeds(state, global_, amount)
@@ -238,17 +242,18 @@ class ChainAccess:
     async def prepare_position_sell(self, launch, amount: int, held_only: bool,
                                     via_jupiter: bool = False) -> PreparedTx | None:
         """A position's sell: `amount` as given (before the buy confirms, the amount it fixes), or,
-        held_only, the wallet's whole balance read now (None when it holds none). Natively on the
-        curve unless via_jupiter or the curve is complete (a graduated coin sells only via Jupiter)."""
+        held_only, the wallet's whole balance read now (None when it holds none). Natively (the curve,
+        or the PumpSwap pool once graduated) unless via_jupiter or neither can take it."""
         if held_only:
             amount = await self.held_tokens(launch)
             if amount <= 0:
                 return None
         if not via_jupiter:
+            from actors.pool_sell import prepare_native_sell   # imports this module
             try:
-                return await self.prepare_sell(launch.mint, launch.token_program, amount)
-            except CurveComplete:
-                logger.info("{} graduated: selling via Jupiter", launch.mint)
+                return await prepare_native_sell(self, launch.mint, launch.token_program, amount)
+            except CurveComplete as exc:
+                logger.info("{}: selling via Jupiter", exc)
         return await self.prepare_jupiter_sell(launch.mint, amount)
 
     # ---- wallet housekeeping (WalletActor) -----------------------------------------------------

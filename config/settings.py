@@ -96,6 +96,7 @@ class TradingSettings:
     instruction_set: str = setting('auto', p.choice('auto', 'v3', 'v2', 'legacy'))
     exact_in_buys: bool = setting(False, p.boolean)   # buy_exact_*_in: spend exactly, tokens >= a floor
     global_refresh_seconds: int = setting(300, p.integer(1, 86_400))   # re-read fee recipients this often
+    exit_on_graduation: bool = setting(False, p.boolean)   # sell when the coin completes its curve
 
 
 @dataclass(frozen=True)
