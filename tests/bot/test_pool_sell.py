@@ -248,3 +248,14 @@ def test_graduation_exit_rule_is_off_unless_configured():
     plain = Trade("m", True, 1, 1, "u", 1, 1, "s", 1, 0.0)
     assert graduation_exit([plain, trade], True) == "graduated"
     assert graduation_exit([trade], False) is None and graduation_exit([plain], True) is None
+
+
+def test_exit_on_graduation_is_a_validated_boolean():
+    from config.parsing import ConfigError
+    from config.settings import load_settings
+    assert load_settings(env={}).trading.exit_on_graduation is False
+    assert load_settings(env={"PUMPSNIPE__TRADING__EXIT_ON_GRADUATION": "true"}).trading.exit_on_graduation is True
+    with pytest.raises(ConfigError) as refused:
+        load_settings(env={"PUMPSNIPE__TRADING__EXIT_ON_GRADUATION": "yes"})
+    message = str(refused.value).lower()
+    assert "exit_on_graduation" in message and "true" in message and "false" in message and "\n" not in message
