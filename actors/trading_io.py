@@ -66,6 +66,7 @@ class Settlement:
     token_delta: int
     error: str = ""
     expired: bool = False   # not found, and its blockhash ran out: it can never land
+    usdc_delta: int = 0     # the wallet's USDC change (raw units): a USDC-paired coin's trade
 
 
 def process_logging(settings, process_name: str) -> None:
@@ -367,7 +368,8 @@ class ChainAccess:
         if kind == "sell":   # a Jupiter sell may unwrap WSOL we held: that is not the sale's money
             lamports += meta.token_delta(self.owner, addresses.WSOL_MINT)
         return Settlement(signature, kind, True, meta.succeeded, lamports,
-                          meta.token_delta(self.owner, mint), meta.err or "")
+                          meta.token_delta(self.owner, mint), meta.err or "",
+                          usdc_delta=meta.token_delta(self.owner, addresses.USDC_MINT))
 
 
 # ---- reads the RPC adapter has no helper for (all idempotent, so retried by RpcClient.call) ------

@@ -73,17 +73,20 @@ class CoinKind:
     token_program: Pubkey
     is_mayhem_mode: bool = False
     is_cashback_coin: bool = False
+    quote_mint: Pubkey = addr.WSOL_MINT   # USDC for a USDC-paired coin
 
     @classmethod
     def of_launch(cls, launch) -> "CoinKind":
         return cls(Pubkey.from_string(launch.mint), Pubkey.from_string(launch.creator),
-                   Pubkey.from_string(launch.token_program), launch.is_mayhem_mode, launch.is_cashback_coin)
+                   Pubkey.from_string(launch.token_program), launch.is_mayhem_mode, launch.is_cashback_coin,
+                   Pubkey.from_string(launch.quote_mint))
 
     @classmethod
     def of_curve(cls, mint: str, token_program: str, state) -> "CoinKind":
         """From the live curve: right even for a position recovered from an old journal row."""
+        quote = addr.WSOL_MINT if state.quote_mint == ZERO_KEY else state.quote_mint
         return cls(Pubkey.from_string(mint), state.creator, Pubkey.from_string(token_program),
-                   state.is_mayhem_mode, state.is_cashback_coin)
+                   state.is_mayhem_mode, state.is_cashback_coin, quote)
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ class FeeAccounts:
 
 
 def _coin(kind: CoinKind) -> v2.Coin:
-    return v2.Coin(kind.mint, kind.creator, kind.token_program)
+    return v2.Coin(kind.mint, kind.creator, kind.token_program, quote_mint=kind.quote_mint)
 
 
 def buy_instructions(generation: str, owner: Pubkey, kind: CoinKind, fees: FeeAccounts, tokens: int,
