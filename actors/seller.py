@@ -118,7 +118,7 @@ class SellerActor(IOActor):
         if self.peers.director is not None:
             self.send(self.peers.director, TxSettled(mint, settled.signature, "sell",
                                                      settled.lamport_delta, settled.ok,
-                                                     settled.token_delta, settled.error))
+                                                     settled.token_delta, settled.error, settled.usdc_delta))
 
     def _finish(self, mint: str, outcome: tuple) -> None:
         waiting = self.in_flight.pop(mint, [])

@@ -190,6 +190,9 @@ class ChainAccess:
         through the coin's instruction generation (venue.py). The amount is exact (tokens fixed in
         the instruction), or with trading.exact_in_buys the floor of an exact-spend buy."""
         trading = self.settings.trading
+        if not launch.sol_paired:   # paid in USDC (actors/usdc_trades.py)
+            from actors.usdc_trades import prepare_usdc_buy
+            return await prepare_usdc_buy(self, launch, trading.usdc_buy_amount)
         global_ = await self.fee_rates()
         state = curve_from_launch(launch)
         kind = venue.CoinKind.of_launch(launch)
@@ -212,6 +215,9 @@ class ChainAccess:
         state = await self.curve_state(mint)
         if state.complete:
             raise CurveGraduated(f"{mint}: bonding curve complete (graduated)")
+        if state.quote_mint == addresses.USDC_MINT:   # sold for USDC (actors/usdc_trades.py)
+            from actors.usdc_trades import prepare_usdc_sell
+            return await prepare_usdc_sell(self, mint, token_program, amount, state)
         if state.quote_mint not in (ZERO_KEY, addresses.WSOL_MINT):   # no native SOL sell: Jupiter's route
             raise CurveComplete(f"{mint}: paired with {state.quote_mint}, not SOL")
         quote = curve.sell_net_proceeds(state, global_, amount)

@@ -45,11 +45,12 @@ async def prepare_usdc_buy(chain, launch, spend: int) -> PreparedTx:
     return chain._sign(chain._compute_budget() + ixs, recent, "buy", tokens)
 
 
-async def prepare_usdc_sell(chain, mint: str, token_program: str, amount: int) -> PreparedTx:
-    """Sell `amount` for USDC, min out from the live curve and slippage; closes the emptied account."""
+async def prepare_usdc_sell(chain, mint: str, token_program: str, amount: int, state=None) -> PreparedTx:
+    """Sell `amount` for USDC, min out from the live curve (`state`: read now when None) and
+    slippage; closes the emptied account."""
     trading = chain.settings.trading
     global_ = await chain.fee_rates()
-    state = await chain.curve_state(mint)
+    state = state or await chain.curve_state(mint)
     if state.complete:
         raise CurveGraduated(f"{mint}: bonding curve complete (graduated)")
     if state.quote_mint != addresses.USDC_MINT:

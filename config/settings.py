@@ -67,11 +67,8 @@ class WalletSettings:
 
 
 def _usdc_buy_amount(key: str, value: Any) -> int:
-    """Raw USDC per buy of a USDC-paired coin; only 0 (skip them) until the bot trades them."""
-    amount = p.integer(0)(key, value)
-    if amount:
-        raise ConfigError(key, value, '0: USDC-paired coins are not traded yet (0 skips them)')
-    return amount
+    """Raw USDC (6 decimals) per buy of a USDC-paired coin; 0 skips them."""
+    return p.integer(0, 10**12)(key, value)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ class Status:
     latency_histogram: Any = None                   # adapters.stats.LatencyHistogram of every buy
     buys_total: int = 0                             # buys ever sent (`buys` holds the last 1,024)
     decision_histogram: Any = None                  # detection to analysis decision, every launch
+    pnl_usdc: int = 0                               # raw USDC units from USDC-paired coins (apart from SOL)
 
 
 @dataclass(frozen=True)

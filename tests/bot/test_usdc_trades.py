@@ -75,3 +75,71 @@ def test_a_usdc_coin_is_bought_and_sold_for_usdc_with_exact_books(tmp_path, inst
         chain.run(access.close())
     finally:
         chain.stop()
+
+
+def test_a_running_bot_trades_a_usdc_coin_and_books_usdc_apart(tmp_path):
+    """trading.usdc_buy_amount > 0: the bot buys a USDC coin it sees on the stream with reserved USDC,
+    sells it at max hold; the summary's USDC PnL is the wallet's USDC change, its SOL PnL the SOL change."""
+    from actors.system import group_processes
+    from tests.bot.harness import Bot
+    bot = Bot()   # before the chain thread: the actor system forks
+    chain = None
+    try:
+        chain = ChainThread().start()
+        market = Market(chain)
+        keypair, path = new_bot_wallet(tmp_path)
+        owner = keypair.pubkey()
+        chain.run(market.fund(owner, 2 * SOL))
+        chain.run(call(chain.node.rpc_url, "requestUsdcAirdrop", [str(owner), 50 * 10**6]))
+        usdc_key = addresses.associated_token_address(owner, addresses.USDC_MINT)
+
+        def usdc_held() -> int:   # the chain's latest state (the faucet's mint may not be confirmed yet)
+            from adapters.pumpswap.layout import token_account_amount
+            return token_account_amount(bytes(chain.node.chain.get_account(usdc_key).data))
+        usdc_before = usdc_held()
+        settings = bot_settings(chain, path, tmp_path / "runs", **{
+            "trading.usdc_buy_amount": 7 * 10**6, "analysis.mode": "fast", "trading.max_hold_seconds": 3,
+            "trading.max_active_positions": 1, "trading.take_profit_pct": 100_000, "trading.stop_loss_pct": 100})
+        sol_before = chain.run(market.balance(owner))
+        bot.start(settings)
+        bot.wait_until_streaming(chain, market)
+        bot.pause_buying()
+        creator = chain.run(market.new_wallet(SOL))
+        seen = bot.status().coins_seen
+        bot.resume_buying()
+        mint = chain.run(launch_usdc_coin(market, creator))
+        bot.wait_for(lambda s: s.coins_seen > seen and s.bought >= 1, timeout=30)
+        final = bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0 and s.sold >= 1,
+                             timeout=60)
+
+        assert "policy: usdc-paired" not in final.skips
+        usdc_after = usdc_held()
+        assert final.pnl_usdc == usdc_after - usdc_before != 0                      # USDC booked exactly
+        assert -7 * 10**6 < final.pnl_usdc < 0                                        # the round trip's fees
+        assert final.pnl_lamports == chain.run(market.balance(owner)) - sol_before   # SOL apart, exact
+        assert mint not in chain.run(market.holdings(owner))
+    finally:
+        pgid = bot.system.pgid
+        bot.stop()
+        if chain is not None:
+            chain.stop()
+        assert group_processes(pgid) == [], "an actor process outlived the test"
+
+
+def test_usdc_policy_and_setting():
+    import dataclasses
+    from adapters.pumpfun import venue
+    from config.parsing import ConfigError
+    from config.settings import load_settings
+    trading = load_settings(env={}).trading
+    base = dict(mint="M", bonding_curve="C", creator="Cr", user="U", name="n", symbol="s", uri="u",
+                token_program="T", virtual_token_reserves=1, virtual_sol_reserves=1, real_token_reserves=1,
+                signature="S", slot=1, received_at=0.0)
+    usdc, other = str(USDC), str(Keypair().pubkey())
+    assert venue.policy_refusal(Launch(**base, quote_mint=usdc), trading) == "policy: usdc-paired"
+    buying = dataclasses.replace(trading, usdc_buy_amount=5 * 10**6)
+    assert venue.policy_refusal(Launch(**base, quote_mint=usdc), buying) == ""
+    assert venue.policy_refusal(Launch(**base, quote_mint=other), buying) == "policy: quote mint"
+    assert load_settings(env={"PUMPSNIPE__TRADING__USDC_BUY_AMOUNT": "2500000"}).trading.usdc_buy_amount == 2_500_000
+    with pytest.raises(ConfigError, match="USDC_BUY_AMOUNT"):
+        load_settings(env={"PUMPSNIPE__TRADING__USDC_BUY_AMOUNT": "-1"})
