@@ -150,6 +150,7 @@ class WalletActor(IOActor):
             return f"bad USDC amount {usdc!r}: a positive int of raw units"
         free = self.usdc_held() - self.reserved_usdc()
         if usdc > free:
+            self._refresh(None, None)   # USDC may have arrived since the last reading
             return f"insufficient free USDC: need {usdc}, free {free} raw units"
         return ""
 

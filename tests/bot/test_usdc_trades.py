@@ -97,16 +97,19 @@ def test_a_running_bot_trades_a_usdc_coin_and_books_usdc_apart(tmp_path):
             from adapters.pumpswap.layout import token_account_amount
             return token_account_amount(bytes(chain.node.chain.get_account(usdc_key).data))
         usdc_before = usdc_held()
+        for _ in range(100):   # the wallet reads at `confirmed`: start once the faucet's USDC is there
+            if chain.run(market.rpc.get_token_balance(usdc_key)) == usdc_before:
+                break
+            time.sleep(0.1)
         settings = bot_settings(chain, path, tmp_path / "runs", **{
             "trading.usdc_buy_amount": 7 * 10**6, "analysis.mode": "fast", "trading.max_hold_seconds": 3,
             "trading.max_active_positions": 1, "trading.take_profit_pct": 100_000, "trading.stop_loss_pct": 100})
         sol_before = chain.run(market.balance(owner))
         bot.start(settings)
         bot.wait_until_streaming(chain, market)
-        bot.pause_buying()
         creator = chain.run(market.new_wallet(SOL))
+        bot.wait_for(lambda s: s.buying, timeout=10)   # the resume reached the Director
         seen = bot.status().coins_seen
-        bot.resume_buying()
         mint = chain.run(launch_usdc_coin(market, creator))
         bot.wait_for(lambda s: s.coins_seen > seen and s.bought >= 1, timeout=30)
         final = bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0 and s.sold >= 1,
