@@ -141,7 +141,7 @@ class PositionActor(IOActor):
                                  genesis_hash=self.settings.chain.genesis_hash or "")
         self._journal()
         self.send(self.peers.wallet, ReserveFunds(
-            new_request_id("rsv"), msg.launch.mint, self.chain.buy_reservation_lamports(),
+            new_request_id("rsv"), msg.launch.mint, self.chain.buy_reservation_lamports(not msg.launch.sol_paired),
             usdc=0 if msg.launch.sol_paired else self.settings.trading.usdc_buy_amount))
         # signing does not wait for the reservation; sending does (saves a round trip of latency)
         self.submit(self.chain.prepare_buy(msg.launch), self._buy_prepared, self._prepare_failed,

@@ -140,12 +140,15 @@ class ChainAccess:
             await self._jupiter.close()
 
     # ---- sizes ---------------------------------------------------------------------------------
-    def buy_reservation_lamports(self) -> int:
-        """Worst case a buy can take: budget with slippage, the token account's rent, tx fees."""
+    def buy_reservation_lamports(self, paid_in_usdc: bool = False) -> int:
+        """Worst case a buy can take: budget with slippage (none in SOL for a USDC-paired coin),
+        the token account's rent, tx fees."""
         trading = self.settings.trading
         max_cost = trading.buy_lamports * (BPS + trading.slippage_bps) // BPS
         priority = trading.priority_fee * trading.compute_unit_limit // 1_000_000 + 1
-        if trading.instruction_set == "legacy":
+        if paid_in_usdc:   # v3/v2 only; the fee recipient's and creator vault's USDC accounts may be new
+            max_cost = 2 * ATA_RENT_LAMPORTS
+        elif trading.instruction_set == "legacy":
             return max_cost + ATA_RENT_LAMPORTS + SIGNATURE_FEE_LAMPORTS + priority
         # a v2/v3 buy may also pay a Token-2022 account and the volume, vault and curve rents
         return (max_cost + venue.TOKEN_2022_ATA_RENT + venue.TRADE_ACCOUNTS_RENT_BOUND

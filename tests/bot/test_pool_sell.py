@@ -197,6 +197,7 @@ def test_a_running_bot_exits_on_graduation_and_sells_on_the_pool(world, tmp_path
     start_balance = chain.run(market.balance(keypair.pubkey()))
     bot.start(settings)
     bot.wait_until_streaming(chain, market)
+    bot.wait_for(lambda s: s.buying, timeout=10)   # the resume reached the Director
     mint = launch(chain, market, T22, "GradExit")
     bot.wait_for(lambda s: s.bought >= 1, timeout=30)
     bot.pause_buying()

@@ -111,7 +111,12 @@ def test_a_running_bot_trades_a_usdc_coin_and_books_usdc_apart(tmp_path):
         bot.wait_for(lambda s: s.buying, timeout=10)   # the resume reached the Director
         seen = bot.status().coins_seen
         mint = chain.run(launch_usdc_coin(market, creator))
-        bot.wait_for(lambda s: s.coins_seen > seen and s.bought >= 1, timeout=30)
+        try:
+            bot.wait_for(lambda s: s.coins_seen > seen and s.bought >= 1, timeout=30)
+        except TimeoutError as exc:   # say why the position gave up (the bot's own log)
+            said = [line for log in (tmp_path / "runs").rglob("*.log") for line in log.read_text().splitlines()
+                    if "refused" in line or "skip" in line]
+            raise AssertionError(f"{exc}; the bot said: {said[-5:]}") from None
         final = bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0 and s.sold >= 1,
                              timeout=60)
 
