@@ -17,7 +17,7 @@ from loguru import logger
 from thespian.actors import ActorTypeDispatcher, WakeupMessage
 
 from actors.trading_io import process_logging
-from adapters.pumpfun.addresses import WSOL_MINT
+from adapters.pumpfun.addresses import USDC_MINT, WSOL_MINT
 from messages import new_request_id
 from messages.balance import LiveMints, LiveMintsRequest, StrayTokens, SweepNow, SweepReport
 from messages.seller import NothingToSell, SellFailed, SellSucceeded, SellTokens
@@ -29,13 +29,14 @@ from messages.wallet import (BalancesReport, CloseEmptyAccounts, HousekeepingDon
 # a cycle whose peer died is abandoned; a sell is 6 attempts at most, each bounded by its blockhash
 CYCLE_TIMEOUT_SECONDS = 900.0
 WSOL = str(WSOL_MINT)
+CASH_MINTS = (WSOL, str(USDC_MINT))   # quote money the wallet keeps, never swept
 
 
 def stray_tokens(holdings: tuple, live_mints: tuple) -> tuple:
-    """((mint, raw), ...) with a positive balance that no live position holds (WSOL is cash)."""
+    """((mint, raw), ...) with a positive balance that no live position holds (WSOL and USDC are cash)."""
     live = set(live_mints)
     return tuple((mint, amount) for mint, amount in holdings
-                 if amount > 0 and mint not in live and mint != WSOL)
+                 if amount > 0 and mint not in live and mint not in CASH_MINTS)
 
 
 class Cycle:

@@ -433,7 +433,7 @@ class Director(ActorTypeDispatcher):
         self.send(sender, Status(
             request_id=msg.request_id, coins_seen=led.coins_seen, analysed=led.analysed,
             bought=led.bought, sold=led.sold, active_positions=len(self.positions),
-            pnl_lamports=led.pnl_lamports, failures=dict(led.failures),
+            pnl_lamports=led.pnl_lamports, pnl_usdc=led.pnl_usdc, failures=dict(led.failures),
             restarts=dict(self.supervisor.restart_counts()) if self.supervisor else {},
             latencies_ms=led.latencies_ms.as_tuple(), unresolved_signatures=len(led.unresolved),
             safety_mode=self.safety_mode, stray_tokens=self.stray_tokens, buys=led.buys.as_tuple(),

@@ -32,6 +32,7 @@ class Ledger:
     bought: int = 0
     sold: int = 0
     pnl_lamports: int = 0
+    pnl_usdc: int = 0          # raw USDC, from USDC-paired coins
     failures: collections.Counter = field(default_factory=collections.Counter)
     skips: collections.Counter = field(default_factory=collections.Counter)   # why a coin was not bought
     # every collection is bounded, so a 48-hour run keeps a flat memory and a small Status
@@ -82,6 +83,7 @@ class Ledger:
         for _, (_, forgotten_sent_at) in self.settled.put(msg.signature, (msg.lamport_delta, sent_at)):
             self.settled_through = max(self.settled_through, forgotten_sent_at)
         self.pnl_lamports += msg.lamport_delta
+        self.pnl_usdc += msg.usdc_delta
         if not msg.ok:
             self.failures[f"{msg.kind}_tx_failed"] += 1
         return True
@@ -148,7 +150,7 @@ class Ledger:
                 if order['state'] in JOURNAL_SETTLED_STATES and signature not in self.settled:
                     self.on_tx_settled(TxSettled(mint, signature, order['kind'], order['lamport_delta'],
                                                  order['state'] == 'CONFIRMED', order.get('token_delta', 0),
-                                                 order.get('error', '')))
+                                                 order.get('error', ''), order.get('usdc_delta', 0)))
                     booked += 1
             if (row['state'] in JOURNAL_CLOSED_STATES and (row['position_id'], mint) not in self.closed_ids
                     and row['updated_at'] > self.closed_through):

@@ -20,6 +20,7 @@ from actors.position_journal import GuardedJournal
 from actors.position_model import (ACTIVE, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLOSING, CONFIRMED,
                                    EXPIRED, FAILED, PENDING, POSITION_FAILED, SELL, SENT, Order,
                                    Position, decide, presell_outcome, sell_amount)
+from actors.policy.graduation import graduation_exit
 from actors.trading_io import ChainAccess, Settlement, curve_from_trade, exit_reason, process_logging
 from adapters.journal import Journal, journal_path
 from adapters.logs import first_to_warn
@@ -154,7 +155,8 @@ class PositionActor(IOActor):
             self._finish(POSITION_FAILED, "nothing_held", "journal failed: not bought")
             return
         self.send(self.peers.wallet, ReserveFunds(
-            new_request_id("rsv"), msg.launch.mint, self.chain.buy_reservation_lamports()))
+            new_request_id("rsv"), msg.launch.mint, self.chain.buy_reservation_lamports(not msg.launch.sol_paired),
+            usdc=0 if msg.launch.sol_paired else self.settings.trading.usdc_buy_amount))
         # signing does not wait for the reservation; sending does (saves a round trip of latency)
         self.submit(self.chain.prepare_buy(msg.launch), self._buy_prepared, self._prepare_failed,
                     timeout=PREPARE_TIMEOUT_SECONDS)
@@ -241,7 +243,8 @@ class PositionActor(IOActor):
         if state == CONFIRMED and order.kind == "buy" and settled.token_delta <= 0:
             state = FAILED
         self.raw_by_signature.pop(order.signature, None)
-        position.settle(order, state, settled.error, settled.lamport_delta, settled.token_delta)
+        position.settle(order, state, settled.error, settled.lamport_delta, settled.token_delta,
+                        settled.usdc_delta)
         self._report_settled(order, settled)
         if order.kind == "buy":
             self._release()   # after the wallet heard the change, so it never sees an unexplained drop
@@ -269,12 +272,17 @@ class PositionActor(IOActor):
                 or position.state not in (PENDING, ACTIVE) or self.chain.global_ is None):
             return
         confirmed = position.state == ACTIVE
-        # before the buy confirms, price the expected tokens against the budget spent on them
-        cost = position.cost_lamports if confirmed else self.settings.trading.buy_lamports
+        # before the buy confirms, price the expected tokens against the budget spent on them;
+        # a USDC-paired coin's curve prices in USDC: its cost is the USDC the buy took
+        if position.launch.sol_paired:
+            cost = position.cost_lamports if confirmed else self.settings.trading.buy_lamports
+        else:
+            cost = position.cost_usdc if confirmed else self.settings.trading.usdc_buy_amount
         tokens = position.bought_tokens if confirmed else position.expected_tokens
         limits = self.settings.trading
-        why = exit_reason(cost, tokens, curve_from_trade(msg.trades[-1], position.launch),
-                          self.chain.global_, limits.take_profit_pct, limits.stop_loss_pct)
+        why = graduation_exit(msg.trades, limits.exit_on_graduation) or exit_reason(
+            cost, tokens, curve_from_trade(msg.trades[-1], position.launch), self.chain.global_,
+            limits.take_profit_pct, limits.stop_loss_pct)
         if why:
             self._request_exit(why)
 
@@ -408,7 +416,7 @@ class PositionActor(IOActor):
         self.send(self.peers.wallet, ExpectLamportChange(order.signature, settled.lamport_delta))
         self.send(self.peers.director, TxSettled(self._mint, order.signature, order.kind,
                                                  settled.lamport_delta, order.state == CONFIRMED,
-                                                 settled.token_delta, order.error))
+                                                 settled.token_delta, order.error, settled.usdc_delta))
 
     def _finish(self, state: str, outcome: str, why: str) -> None:
         position = self.position

@@ -37,8 +37,9 @@ class Order:
     token_delta: int = 0
     error: str = ''
     before_buy_confirmed: bool = False   # a sell sent while the buy was still SENT
+    usdc_delta: int = 0             # raw USDC moved (a USDC-paired coin's trade)
 
-    def settle(self, state: str, cause: str, lamport_delta: int = 0, token_delta: int = 0) -> None:
+    def settle(self, state: str, cause: str, lamport_delta: int = 0, token_delta: int = 0, usdc_delta: int = 0) -> None:
         if state not in (CONFIRMED, FAILED, EXPIRED):
             raise ValueError(f'an order settles as CONFIRMED, FAILED or EXPIRED, not {state!r}')
         if self.state != SENT:
@@ -47,6 +48,7 @@ class Order:
         logger.info('order {} {}: SENT -> {} ({}) after {:.1f} ms', self.kind, self.signature[:12],
                     state, cause or 'ok', (self.settled_at - self.sent_at) * 1000)
         self.state, self.lamport_delta, self.token_delta = state, lamport_delta, token_delta
+        self.usdc_delta = usdc_delta
         self.error = '' if state == CONFIRMED else cause
 
     @classmethod
@@ -64,6 +66,7 @@ class Position:
     bought_tokens: int = 0
     sold_tokens: int = 0
     pnl_lamports: int = 0
+    pnl_usdc: int = 0               # a USDC-paired coin's: raw USDC, apart from the lamports
     exit_reason: str = ''
     exit_at: float = 0.0
     outcome: str = ''
@@ -96,10 +99,17 @@ class Position:
                     (now - self.opened_at) * 1000)
         self.state, self.moved_at = new_state, now
 
-    def settle(self, order: Order, state: str, cause: str, lamport_delta: int, token_delta: int) -> None:
+    @property
+    def cost_usdc(self) -> int:
+        """What a USDC-paired coin's buy took in raw USDC once it landed (0 for a SOL-paired coin)."""
+        return -self.buy_order.usdc_delta if self.buy_order and self.buy_order.state == CONFIRMED else 0
+
+    def settle(self, order: Order, state: str, cause: str, lamport_delta: int, token_delta: int,
+               usdc_delta: int = 0) -> None:
         """Record an order's outcome and what it did to the position's books."""
-        order.settle(state, cause, lamport_delta, token_delta)
+        order.settle(state, cause, lamport_delta, token_delta, usdc_delta)
         self.pnl_lamports += lamport_delta
+        self.pnl_usdc += usdc_delta
         if state == CONFIRMED and order.kind == 'buy':
             self.bought_tokens = token_delta
         elif state == CONFIRMED and order.kind == 'sell':
@@ -127,6 +137,8 @@ class Position:
         return cls(position_id=row['position_id'], launch=Launch(**row['launch']), state=row['state'],
                    expected_tokens=row['expected_tokens'], bought_tokens=row['bought_tokens'],
                    sold_tokens=row['sold_tokens'], pnl_lamports=row['pnl_lamports'],
+                   pnl_usdc=sum((order or {}).get('usdc_delta', 0)
+                                for order in [buy, *(row.get('sell_orders') or [])]),
                    exit_reason=row['exit_reason'], exit_at=row.get('exit_at') or 0.0,
                    outcome=row['outcome'], opened_at=row['opened_at'],
                    buy_order=Order.from_dict(buy) if buy else None,

@@ -5,9 +5,10 @@ slippage setting, rebroadcasts the same signed bytes until it lands or its block
 reads the outcome from meta.err and the wallet's exact changes. Failed attempts back off
 exponentially. Every signature is reported to the Director before it is sent and after it settles,
 so PnL stays exact even if a position or this actor dies.
-The ladder (actors/sell_ladder.py): native pump.fun x3, then Jupiter x3 (its route reaches the
-PumpSwap pool of a graduated coin); each attempt is bounded by its blockhash, not the request by a
-clock. A complete curve skips the native rung at once (not an attempt: nothing was sent).
+The ladder (actors/sell_ladder.py): native x3 (the pump.fun curve, or the PumpSwap pool of a
+graduated coin), then Jupiter x3; each attempt is bounded by its blockhash, not the request by a
+clock. A complete curve with no pool to take the sale skips the native rung at once (not an attempt:
+nothing was sent).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from loguru import logger
 
 from actors import sell_ladder
 from actors.bridge import IOActor
+from actors.pool_sell import prepare_native_sell
 from actors.trading_io import ChainAccess, CurveComplete, process_logging
 from messages.position import TxSent, TxSettled
 from messages.seller import NothingToSell, SellFailed, SellSucceeded, SellTokens
@@ -126,7 +128,7 @@ class SellerActor(IOActor):
         if self.peers.director is not None:
             self.send(self.peers.director, TxSettled(mint, settled.signature, "sell",
                                                      settled.lamport_delta, settled.ok,
-                                                     settled.token_delta, settled.error))
+                                                     settled.token_delta, settled.error, settled.usdc_delta))
 
     def _finish(self, mint: str, outcome: tuple) -> None:
         waiting = self.in_flight.pop(mint, [])
@@ -149,8 +151,9 @@ class SellerActor(IOActor):
 
 
 async def native_pumpfun_sell(chain: ChainAccess, mint: str, token_program: str, amount: int):
-    """Sell `amount` on the bonding curve; closes the emptied token account to recover its rent."""
-    return await chain.prepare_sell(mint, token_program, amount)
+    """Sell `amount` on the bonding curve, or on the PumpSwap pool once the coin graduated; closes
+    the emptied token account to recover its rent."""
+    return await prepare_native_sell(chain, mint, token_program, amount)
 
 
 async def jupiter_sell(chain: ChainAccess, mint: str, token_program: str, amount: int):

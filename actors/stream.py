@@ -11,6 +11,7 @@ started again here.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import os
 import time
 
@@ -21,7 +22,7 @@ from actors.bridge import IOActor
 from actors.trading_io import process_logging
 from adapters.pumpfun import events
 from adapters.pumpfun.addresses import PUMP_PROGRAM, WSOL_MINT
-from adapters.pumpfun.layout_v1 import ZERO_KEY, CreateEvent, TradeEvent
+from adapters.pumpfun.layout_v1 import ZERO_KEY, CompleteEvent, CreateEvent, TradeEvent
 from adapters.stats import BoundedDict
 from messages.start import PeersChanged, StartFailed, StartStream
 from messages.status import PidReply, PidRequest
@@ -245,5 +246,16 @@ def messages_from_events(decoded, signature: str, slot: int, received_at: float)
                 token_amount=event.token_amount, user=str(event.user),
                 virtual_sol_reserves=event.virtual_sol_reserves,
                 virtual_token_reserves=event.virtual_token_reserves,
-                signature=signature, slot=slot, received_at=received_at))
-    return out
+                signature=signature, slot=slot, received_at=received_at,
+                curve_complete=event.real_token_reserves == 0 and event.real_sol_reserves > 0))
+    return mark_completed_curves(out, decoded.events)
+
+
+def mark_completed_curves(out: list, decoded_events) -> list:
+    """A CompleteEvent marks the trades of its mint in the same transaction as completing the curve
+    (an older TradeEvent may not carry the real reserves that tell it alone)."""
+    completed = {str(event.mint) for event in decoded_events if isinstance(event, CompleteEvent)}
+    if not completed:
+        return out
+    return [dataclasses.replace(item, curve_complete=True)
+            if isinstance(item, Trade) and item.mint in completed else item for item in out]

@@ -38,7 +38,11 @@ TOKEN_TOTAL_SUPPLY = 1_000_000_000_000_000
 
 
 class CurveComplete(LookupError):
-    """The coin left its bonding curve (graduated): no native sell can work; route via Jupiter."""
+    """No native sell can work (curve complete with no pool to take it, or not SOL-paired): route via Jupiter."""
+
+
+class CurveGraduated(CurveComplete):
+    """The bonding curve is complete: the coin trades on its PumpSwap pool (actors/pool_sell.py)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Settlement:
     token_delta: int
     error: str = ""
     expired: bool = False   # not found, and its blockhash ran out: it can never land
+    usdc_delta: int = 0     # the wallet's USDC change (raw units): a USDC-paired coin's trade
 
 
 def process_logging(settings, process_name: str) -> None:
@@ -137,12 +142,15 @@ class ChainAccess:
             await self._jupiter.close()
 
     # ---- sizes ---------------------------------------------------------------------------------
-    def buy_reservation_lamports(self) -> int:
-        """Worst case a buy can take: budget with slippage, the token account's rent, tx fees."""
+    def buy_reservation_lamports(self, paid_in_usdc: bool = False) -> int:
+        """Worst case a buy can take: budget with slippage (none in SOL for a USDC-paired coin),
+        the token account's rent, tx fees."""
         trading = self.settings.trading
         max_cost = trading.buy_lamports * (BPS + trading.slippage_bps) // BPS
         priority = trading.priority_fee * trading.compute_unit_limit // 1_000_000 + 1
-        if trading.instruction_set == "legacy":
+        if paid_in_usdc:   # v3/v2 only; the fee recipient's and creator vault's USDC accounts may be new
+            max_cost = 2 * ATA_RENT_LAMPORTS
+        elif trading.instruction_set == "legacy":
             return max_cost + ATA_RENT_LAMPORTS + SIGNATURE_FEE_LAMPORTS + priority
         # a v2/v3 buy may also pay a Token-2022 account and the volume, vault and curve rents
         return (max_cost + venue.TOKEN_2022_ATA_RENT + venue.TRADE_ACCOUNTS_RENT_BOUND
@@ -187,6 +195,9 @@ class ChainAccess:
         through the coin's instruction generation (venue.py). The amount is exact (tokens fixed in
         the instruction), or with trading.exact_in_buys the floor of an exact-spend buy."""
         trading = self.settings.trading
+        if not launch.sol_paired:   # paid in USDC (actors/usdc_trades.py)
+            from actors.usdc_trades import prepare_usdc_buy
+            return await prepare_usdc_buy(self, launch, trading.usdc_buy_amount)
         global_ = await self.fee_rates()
         state = curve_from_launch(launch)
         kind = venue.CoinKind.of_launch(launch)
@@ -208,7 +219,10 @@ class ChainAccess:
         global_ = await self.fee_rates()
         state = await self.curve_state(mint)
         if state.complete:
-            raise CurveComplete(f"{mint}: bonding curve complete (graduated)")
+            raise CurveGraduated(f"{mint}: bonding curve complete (graduated)")
+        if state.quote_mint == addresses.USDC_MINT:   # sold for USDC (actors/usdc_trades.py)
+            from actors.usdc_trades import prepare_usdc_sell
+            return await prepare_usdc_sell(self, mint, token_program, amount, state)
         if state.quote_mint not in (ZERO_KEY, addresses.WSOL_MINT):   # no native SOL sell: Jupiter's route
             raise CurveComplete(f"{mint}: paired with {state.quote_mint}, not SOL")
         quote = curve.sell_net_proceeds(state, global_, amount)
@@ -240,17 +254,18 @@ class ChainAccess:
     async def prepare_position_sell(self, launch, amount: int, held_only: bool,
                                     via_jupiter: bool = False) -> PreparedTx | None:
         """A position's sell: `amount` as given (before the buy confirms, the amount it fixes), or,
-        held_only, the wallet's whole balance read now (None when it holds none). Natively on the
-        curve unless via_jupiter or the curve is complete (a graduated coin sells only via Jupiter)."""
+        held_only, the wallet's whole balance read now (None when it holds none). Natively (the curve,
+        or the PumpSwap pool once graduated) unless via_jupiter or neither can take it."""
         if held_only:
             amount = await self.held_tokens(launch)
             if amount <= 0:
                 return None
         if not via_jupiter:
+            from actors.pool_sell import prepare_native_sell   # imports this module
             try:
-                return await self.prepare_sell(launch.mint, launch.token_program, amount)
-            except CurveComplete:
-                logger.info("{} graduated: selling via Jupiter", launch.mint)
+                return await prepare_native_sell(self, launch.mint, launch.token_program, amount)
+            except CurveComplete as exc:
+                logger.info("{}: selling via Jupiter", exc)
         return await self.prepare_jupiter_sell(launch.mint, amount)
 
     # ---- wallet housekeeping (WalletActor) -----------------------------------------------------
@@ -368,7 +383,8 @@ class ChainAccess:
         if kind == "sell":   # a Jupiter sell may unwrap WSOL we held: that is not the sale's money
             lamports += meta.token_delta(self.owner, addresses.WSOL_MINT)
         return Settlement(signature, kind, True, meta.succeeded, lamports,
-                          meta.token_delta(self.owner, mint), meta.err or "")
+                          meta.token_delta(self.owner, mint), meta.err or "",
+                          usdc_delta=meta.token_delta(self.owner, addresses.USDC_MINT))
 
 
 # ---- reads the RPC adapter has no helper for (all idempotent, so retried by RpcClient.call) ------

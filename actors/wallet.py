@@ -20,6 +20,7 @@ from loguru import logger
 from actors.bridge import IOActor
 from actors.trading_io import ChainAccess, process_logging, token_holdings
 from actors.wallet_jobs import HOUSEKEEPING, HousekeepingJobs
+from adapters.pumpfun.addresses import USDC_MINT
 from adapters.stats import BoundedSet
 from messages import new_request_id
 from messages.start import StartFailed, StartWallet
@@ -50,6 +51,7 @@ class WalletActor(IOActor):
         self.expected_lamports: int | None = None  # first reading + our reported changes since
         self.tokens: tuple = ()
         self.reservations: dict[str, tuple[int, float, str]] = {}   # id -> (lamports, granted at, mint)
+        self.usdc_reservations: dict[str, int] = {}   # id -> raw USDC, beside its lamports in `reservations`
         self.safety_mode = False
         self.safety_reason = ""
         self.waiting_refresh: list = []            # (request_id, requester) awaiting a refresh
@@ -72,6 +74,8 @@ class WalletActor(IOActor):
                 self._reserve(msg, sender)
             elif isinstance(msg, ReleaseFunds):
                 self.reservations.pop(msg.reservation_id, None)
+                if self.usdc_reservations.pop(msg.reservation_id, None):
+                    self._refresh(None, None)   # the USDC the buy spent: read before the next grant
             elif isinstance(msg, ReleaseMintReservations):
                 self.release_mint(msg.mint, msg.reason)
             elif isinstance(msg, ExpectLamportChange):
@@ -134,13 +138,36 @@ class WalletActor(IOActor):
         return max(0, known - self.reserved_lamports() - FEE_RESERVE_LAMPORTS)
 
     def _reserve(self, msg: ReserveFunds, sender) -> None:
-        refusal = self.refusal_reason(msg.lamports)
+        refusal = self.refusal_reason(msg.lamports) or self.usdc_refusal_reason(msg.usdc)
         if refusal:
             self.send(sender, ReservationRefused(msg.request_id, refusal))
             return
         reservation_id = new_request_id("res")
         self.reservations[reservation_id] = (msg.lamports, time.monotonic(), msg.mint)
+        if msg.usdc:
+            self.usdc_reservations[reservation_id] = msg.usdc
         self.send(sender, FundsReserved(msg.request_id, reservation_id, msg.lamports))
+
+    # ---- USDC (USDC-paired coins): the balance as last read, reserved like SOL ----------------------
+    def usdc_held(self) -> int:
+        return dict(self.tokens).get(str(USDC_MINT), 0)
+
+    def reserved_usdc(self) -> int:
+        self.reserved_lamports()   # drops expired reservations; their USDC goes with them
+        for rid in [rid for rid in self.usdc_reservations if rid not in self.reservations]:
+            del self.usdc_reservations[rid]
+        return sum(self.usdc_reservations.values())
+
+    def usdc_refusal_reason(self, usdc: int) -> str:
+        if not usdc:
+            return ""
+        if not isinstance(usdc, int) or usdc < 0:
+            return f"bad USDC amount {usdc!r}: a positive int of raw units"
+        free = self.usdc_held() - self.reserved_usdc()
+        if usdc > free:
+            self._refresh(None, None)   # USDC may have arrived since the last reading
+            return f"insufficient free USDC: need {usdc}, free {free} raw units"
+        return ""
 
     def refusal_reason(self, lamports: int) -> str:
         if not isinstance(lamports, int) or lamports <= 0:

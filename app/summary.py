@@ -65,7 +65,9 @@ def summary_text(status, stop_reason: str, run_dir: Path) -> str:
         lines += [
             f'coins seen {status.coins_seen}, analysed {status.analysed}, bought {status.bought}, '
             f'sold {status.sold}, still open {status.active_positions}',
-            f'PnL {lamports_to_sol(status.pnl_lamports)} SOL ({status.pnl_lamports} lamports)',
+            f'PnL {lamports_to_sol(status.pnl_lamports)} SOL ({status.pnl_lamports} lamports)'
+            + (f', {getattr(status, "pnl_usdc", 0) / 10**6:+.6f} USDC ({status.pnl_usdc} raw)'
+               if getattr(status, 'pnl_usdc', 0) else ''),
             f'detection-to-buy-sent p50 {_ms(p50)}, p99 {_ms(p99)} over {buys} buys',
             f'skipped: {skips_text(getattr(status, "skips", {}) or {})}',
             f'failures: {failures}',

@@ -67,11 +67,8 @@ class WalletSettings:
 
 
 def _usdc_buy_amount(key: str, value: Any) -> int:
-    """Raw USDC per buy of a USDC-paired coin; only 0 (skip them) until the bot trades them."""
-    amount = p.integer(0)(key, value)
-    if amount:
-        raise ConfigError(key, value, '0: USDC-paired coins are not traded yet (0 skips them)')
-    return amount
+    """Raw USDC (6 decimals) per buy of a USDC-paired coin; 0 skips them."""
+    return p.integer(0, 10**12)(key, value)
 
 
 @dataclass(frozen=True)
@@ -98,6 +95,7 @@ class TradingSettings:
     global_refresh_seconds: int = setting(300, p.integer(1, 86_400))   # re-read fee recipients this often
     # a sent transaction's same signed bytes go out again this often until it lands or expires
     rebroadcast_ms: int = setting(2_000, p.integer(200, 60_000))
+    exit_on_graduation: bool = setting(False, p.boolean)   # sell when the coin completes its curve
 
 
 @dataclass(frozen=True)

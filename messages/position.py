@@ -48,6 +48,7 @@ class TxSettled:
     ok: bool             # meta.err is None
     token_delta: int = 0
     error: str = ""
+    usdc_delta: int = 0  # raw USDC moved (a USDC-paired coin's trade), booked apart from lamports
 
 
 @dataclass(frozen=True)

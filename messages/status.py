@@ -40,6 +40,7 @@ class Status:
     unsellable_mints: tuple = ()                    # closed unsellable: tokens left for the sweep
     journal_failure: str = ""                       # a journal write failed: safety mode (no buys)
     unjournaled_mints: tuple = ()                   # positions that traded past a failed write
+    pnl_usdc: int = 0                               # raw USDC units from USDC-paired coins (apart from SOL)
 
 
 @dataclass(frozen=True)

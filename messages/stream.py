@@ -45,6 +45,7 @@ class Trade:
     signature: str
     slot: int
     received_at: float
+    curve_complete: bool = False   # this trade completed the curve (the coin graduates to PumpSwap)
 
 
 @dataclass(frozen=True)

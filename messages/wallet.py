@@ -8,6 +8,7 @@ class ReserveFunds:
     request_id: str
     mint: str
     lamports: int
+    usdc: int = 0        # raw USDC as well, for a USDC-paired coin's buy
 
 
 @dataclass(frozen=True)

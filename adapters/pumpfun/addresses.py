@@ -15,6 +15,7 @@ ASSOCIATED_TOKEN_PROGRAM = Pubkey.from_string("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25e
 SYSTEM_PROGRAM = Pubkey.from_string("11111111111111111111111111111111")
 RENT_SYSVAR = Pubkey.from_string("SysvarRent111111111111111111111111111111111")
 WSOL_MINT = Pubkey.from_string("So11111111111111111111111111111111111111112")
+USDC_MINT = Pubkey.from_string("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")   # the whitelisted quote mint (BUY.md)
 
 
 def _pda(seeds: list[bytes], program: Pubkey = PUMP_PROGRAM) -> Pubkey:

@@ -5,8 +5,8 @@ is paid its fees (the Global account's fee, reserved and buyback recipients).
 Generation per coin, from `trading.instruction_set`: auto picks v3 (fees kept on the curve, the
 shortest list) except for cashback coins, which v3 refuses (CashbackCoinNotSupported, 6094) and
 which therefore go through v2 (also when v3 is asked for). Mayhem coins pay a reserved fee
-recipient (legacy and v2; v3 names no fee recipient). SOL-paired coins only: token-paired (USDC)
-coins are skipped by policy before any instruction is built.
+recipient (legacy and v2; v3 names no fee recipient). USDC-paired coins are traded (v3/v2 with the
+coin's quote mint) when trading.usdc_buy_amount > 0, else skipped by policy before any instruction.
 """
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ TOKEN_2022_ATA_RENT = 2_074_080          # 170 bytes: a Token-2022 account with 
 
 # each policy skip and the setting behind it (the Director's log says which)
 POLICY_SETTINGS = {"policy: usdc-paired": "trading.usdc_buy_amount = 0",
+                   "policy: quote mint": "only SOL and USDC quote mints are traded",
                    "policy: mayhem": "trading.trade_mayhem = false",
                    "policy: cashback": "trading.trade_cashback = false"}
 
@@ -44,7 +45,10 @@ POLICY_SETTINGS = {"policy: usdc-paired": "trading.usdc_buy_amount = 0",
 def policy_refusal(launch, trading) -> str:
     """'' when the coin's kind may be traded under `trading` settings, else the skip reason."""
     if not launch.sol_paired:
-        return "policy: usdc-paired"      # USDC is the only whitelisted quote mint today
+        if launch.quote_mint != str(addr.USDC_MINT):
+            return "policy: quote mint"   # USDC is the only whitelisted quote mint today
+        if trading.usdc_buy_amount <= 0:
+            return "policy: usdc-paired"
     if launch.is_mayhem_mode and not trading.trade_mayhem:
         return "policy: mayhem"
     if launch.is_cashback_coin and not trading.trade_cashback:
@@ -73,17 +77,20 @@ class CoinKind:
     token_program: Pubkey
     is_mayhem_mode: bool = False
     is_cashback_coin: bool = False
+    quote_mint: Pubkey = addr.WSOL_MINT   # USDC for a USDC-paired coin
 
     @classmethod
     def of_launch(cls, launch) -> "CoinKind":
         return cls(Pubkey.from_string(launch.mint), Pubkey.from_string(launch.creator),
-                   Pubkey.from_string(launch.token_program), launch.is_mayhem_mode, launch.is_cashback_coin)
+                   Pubkey.from_string(launch.token_program), launch.is_mayhem_mode, launch.is_cashback_coin,
+                   Pubkey.from_string(launch.quote_mint))
 
     @classmethod
     def of_curve(cls, mint: str, token_program: str, state) -> "CoinKind":
         """From the live curve: right even for a position recovered from an old journal row."""
+        quote = addr.WSOL_MINT if state.quote_mint == ZERO_KEY else state.quote_mint
         return cls(Pubkey.from_string(mint), state.creator, Pubkey.from_string(token_program),
-                   state.is_mayhem_mode, state.is_cashback_coin)
+                   state.is_mayhem_mode, state.is_cashback_coin, quote)
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,7 @@ class FeeAccounts:
 
 
 def _coin(kind: CoinKind) -> v2.Coin:
-    return v2.Coin(kind.mint, kind.creator, kind.token_program)
+    return v2.Coin(kind.mint, kind.creator, kind.token_program, quote_mint=kind.quote_mint)
 
 
 def buy_instructions(generation: str, owner: Pubkey, kind: CoinKind, fees: FeeAccounts, tokens: int,

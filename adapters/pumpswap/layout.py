@@ -20,10 +20,19 @@ class GlobalConfig:
     disable_flags: int
     protocol_fee_recipients: tuple[Pubkey, ...]
     coin_creator_fee_basis_points: int = 0
+    admin_set_coin_creator_authority: Pubkey = ZERO_KEY
+    whitelist_pda: Pubkey = ZERO_KEY
+    reserved_fee_recipient: Pubkey = ZERO_KEY
+    mayhem_mode_enabled: bool = False
+    reserved_fee_recipients: tuple[Pubkey, ...] = (ZERO_KEY,) * 7
+    is_cashback_enabled: bool = False
+    buyback_fee_recipients: tuple[Pubkey, ...] = (ZERO_KEY,) * 8
+    buyback_basis_points: int = 0
 
 
 GLOBAL_CONFIG = Layout(GlobalConfig, anchor_discriminator("account", "GlobalConfig"),
-                       ("pubkey", "u64", "u64", "u8", "pubkey*8", "u64"), required=5)
+                       ("pubkey", "u64", "u64", "u8", "pubkey*8", "u64", "pubkey", "pubkey", "pubkey", "bool",
+                        "pubkey*7", "bool", "pubkey*8", "u64"), required=5)
 
 
 @dataclass(frozen=True)
@@ -38,10 +47,13 @@ class Pool:
     pool_quote_token_account: Pubkey
     lp_supply: int
     coin_creator: Pubkey = ZERO_KEY
+    is_mayhem_mode: bool = False
+    is_cashback_coin: bool = False
 
 
 POOL = Layout(Pool, anchor_discriminator("account", "Pool"),
-              ("u8", "u16", "pubkey", "pubkey", "pubkey", "pubkey", "pubkey", "pubkey", "u64", "pubkey"), required=9)
+              ("u8", "u16", "pubkey", "pubkey", "pubkey", "pubkey", "pubkey", "pubkey", "u64", "pubkey", "bool", "bool"),
+              required=9)
 
 
 def token_account_amount(data: bytes) -> int:

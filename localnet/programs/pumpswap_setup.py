@@ -28,7 +28,7 @@ from localnet.programs.usdc import USDC_MINT
 PUMPSWAP_SO = Path(__file__).resolve().parent / "pumpswap.so"
 LP_FEE_BASIS_POINTS = 20
 PROTOCOL_FEE_BASIS_POINTS = 5
-GLOBAL_CONFIG_SPACE = 643            # room for later-appended fields, as on mainnet
+GLOBAL_CONFIG_SPACE = 1_024          # every field of idl/pump_amm.json's GlobalConfig, and room for later ones
 ADMIN_LAMPORTS = 1_000 * 10**9       # pays rent for each migrated pool
 TOKEN_ACCOUNT_LEN = 165
 MIGRATE_COMPUTE_UNITS = 400_000      # four token-account creations, PDA checks and the pool CPI
@@ -63,12 +63,13 @@ def install_pumpswap(svm: LiteSVM) -> GlobalConfig:
     admin = migration_authority().pubkey()
     config = GlobalConfig(admin=admin, lp_fee_basis_points=LP_FEE_BASIS_POINTS,
                           protocol_fee_basis_points=PROTOCOL_FEE_BASIS_POINTS, disable_flags=0,
-                          protocol_fee_recipients=addr.MAINNET_PROTOCOL_FEE_RECIPIENTS)
+                          protocol_fee_recipients=addr.MAINNET_PROTOCOL_FEE_RECIPIENTS,
+                          buyback_fee_recipients=addr.MAINNET_POOL_BUYBACK_FEE_RECIPIENTS)
     encoded = GLOBAL_CONFIG.encode(config)
     data = encoded + bytes(GLOBAL_CONFIG_SPACE - len(encoded))
     svm.set_account(addr.GLOBAL_CONFIG, Account(lamports=svm.minimum_balance_for_rent_exemption(len(data)), data=data,
                                                 owner=addr.PROGRAM, executable=False, rent_epoch=0))
-    for recipient in config.protocol_fee_recipients:         # the quote accounts pool trades pay into
+    for recipient in config.protocol_fee_recipients + config.buyback_fee_recipients:         # the quote accounts pool trades pay into
         for quote in (addr.WSOL_MINT, USDC_MINT):
             ata = addr.associated_token_address(recipient, quote)
             if svm.get_account(ata) is None:

@@ -1,7 +1,6 @@
-"""Must-sell against a real local chain and its Jupiter API: a graduated coin (curve complete, moved
-to its PumpSwap pool) is sold via Jupiter through the pool by the SellerActor;
-stray tokens bought with the bot's own key are swept by the BalanceMonitor, and empty token
-accounts are closed. (A position's own Jupiter fallback: test_must_sell_position.py.)"""
+"""Must-sell against a real local chain and its Jupiter API: stray tokens bought with the bot's own
+key are swept by the BalanceMonitor, and empty token accounts are closed. (A graduated coin sold on
+its pool, and the Jupiter fallback: test_pool_sell.py; a position's: test_must_sell_position.py.)"""
 from __future__ import annotations
 
 import pytest
@@ -81,26 +80,6 @@ def start_trading_actors(bot: Bot, settings):
     return wallet, seller, monitor
 
 
-def test_seller_sells_a_graduated_coin_via_jupiter_through_the_pool(world):
-    bot, chain, market, keypair, settings = world
-    creator = chain.run(market.new_wallet(SOL // 10))
-    mint = chain.run(market.launch(creator, "Grad"))
-    chain.run(market.buy(keypair, mint, 50_000_000))       # the bot's key buys: tokens to sell
-    held = chain.run(market.holdings(keypair.pubkey()))[mint]
-    graduate(chain, market, mint)
-    _, seller, _ = start_trading_actors(bot, settings)
-    reserve_before = pool_base_reserve(chain, mint)
-    sol_before = chain.run(market.balance(keypair.pubkey()))
-
-    reply = bot.system.ask(seller, SellTokens("grad", mint, reason="test"), timeout=60)
-
-    assert isinstance(reply, SellSucceeded), reply
-    assert reply.tokens_sold == held and reply.attempts == 1   # native skipped (nothing sent), Jupiter once
-    assert pool_base_reserve(chain, mint) == reserve_before + held   # the pool took every token
-    assert chain.run(market.holdings(keypair.pubkey())).get(mint) is None
-    assert chain.run(market.balance(keypair.pubkey())) - sol_before == reply.lamport_delta > 0
-
-
 def test_balance_monitor_sweeps_strays_and_closes_empty_accounts(world):
     bot, chain, market, keypair, settings = world
     creator = chain.run(market.new_wallet(SOL // 10))
@@ -122,8 +101,9 @@ def test_balance_monitor_sweeps_strays_and_closes_empty_accounts(world):
         sorted((m, held[m]) for m in (live_coin, graduated_coin))
     assert report.unsellable == () and "1 tx" in report.closed
     assert chain.run(token_accounts(chain.rpc, owner)) == []   # every token account closed
-    # closing the two accounts left (empty coin, graduated coin's) paid their rent back
-    assert f"SOL +{2 * ATA_RENT_LAMPORTS - 25_000}" in report.closed
+    # both sales (the curve's, the graduated coin's on its pool) closed their accounts; closing the
+    # one left (the empty coin's) paid its rent back
+    assert f"SOL +{ATA_RENT_LAMPORTS - 25_000}" in report.closed
 
 
 def test_the_running_bot_sweeps_a_stray_on_its_own_schedule(world):

@@ -1,15 +1,16 @@
-"""A position whose coin graduates while it is held: the native sell cannot work (complete curve),
-so it sells via Jupiter through the coin's PumpSwap pool, journaling the signature before sending."""
+"""A position whose coin graduates while it is held: the curve cannot take the sale (complete), so the
+native rung sells on the coin's PumpSwap pool, journaling the signature before sending; PnL exact."""
 from __future__ import annotations
 
 import time
 
 import pytest
 
-from messages.position import ExitNow
+from messages.position import ExitNow, TxSettled
 from tests.bot.harness import Bot, ChainThread
 from tests.bot.test_lifecycle import World, assert_balanced
 from tests.bot.test_must_sell import graduate, pool_base_reserve
+from tests.bot.test_pool_sell import pool_instructions
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -29,8 +30,9 @@ def world(tmp_path):
             chain.stop()
 
 
-def test_a_position_whose_coin_graduated_sells_via_jupiter_through_the_pool(world):
+def test_a_position_whose_coin_graduated_sells_on_its_pool(world):
     launch = world.launch("Grad")
+    start_balance = world.chain.run(world.market.balance(world.keypair.pubkey()))
     position = world.open(launch)
     for _ in range(100):   # the buy confirms
         if launch.mint in world.holdings():
@@ -51,3 +53,8 @@ def test_a_position_whose_coin_graduated_sells_via_jupiter_through_the_pool(worl
     assert pool_base_reserve(world.chain, launch.mint) == reserve_before + bought
     sent = [m.signature for m in world.sent(launch.mint, "sell")]
     assert sent == [o["signature"] for o in row["sell_orders"]]   # every sell journaled and reported
+    assert [n for n, _ in pool_instructions(world.chain, landed[0]["signature"])] == [24]   # the pool sell itself
+    # the books: what the buy and the sell moved in the wallet, to the lamport
+    settled = [m for m in world.seen() if isinstance(m, TxSettled) and m.mint == launch.mint]
+    assert row["pnl_lamports"] == sum(m.lamport_delta for m in settled) \
+        == world.chain.run(world.market.balance(world.keypair.pubkey())) - start_balance

@@ -1,0 +1,130 @@
+"""The native sell of a held coin: on its bonding curve, or, once the curve is complete, on the coin's
+canonical PumpSwap pool (adapters/pumpswap/instructions_v2.py), min quote out from the pool's
+reserves and the slippage setting.
+
+The proceeds (WSOL) go to a short-lived token account made with a seed from the wallet and closed in
+the same transaction, so they arrive as SOL: the wallet's own WSOL account (which the wallet actor
+manages) is never touched, and the wallet's lamport change is the sale's whole result.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loguru import logger
+from solders.instruction import AccountMeta, Instruction
+from solders.pubkey import Pubkey
+from solders.system_program import CreateAccountWithSeedParams, create_account_with_seed
+from spl.token.instructions import close_account
+from spl.token.models import CloseAccountParams
+
+from actors.trading_io import (ATA_RENT_LAMPORTS, BPS, CurveComplete, CurveGraduated, PreparedTx)
+from adapters.pumpswap import addresses as addr
+from adapters.pumpswap import amm
+from adapters.pumpswap.instructions_v2 import PoolKeys, build_sell, pick_recipient
+from adapters.pumpswap.layout import GLOBAL_CONFIG, POOL, GlobalConfig, Pool, token_account_amount
+from adapters.solana_rpc import FRESH_COMMITMENT
+
+TOKEN_ACCOUNT_SPACE = 165
+INITIALIZE_ACCOUNT3 = 18          # SPL Token: InitializeAccount3(owner), no rent sysvar
+
+
+class NoPoolRoute(CurveComplete):
+    """The curve is complete but its pool cannot take the sale (not migrated yet, not a SOL pool)."""
+
+
+@dataclass(frozen=True)
+class PoolState:
+    keys: PoolKeys
+    pool: Pool
+    config: GlobalConfig
+    reserves: amm.Reserves
+
+
+async def read_pool(chain, mint: Pubkey, token_program: Pubkey) -> PoolState:
+    """The canonical pool, GlobalConfig and both vault balances in one getMultipleAccounts."""
+    pool_address = addr.canonical_pool(mint)
+    base_vault, quote_vault = addr.pool_vaults(pool_address, mint, base_token_program=token_program)
+    wanted = [pool_address, addr.GLOBAL_CONFIG, base_vault, quote_vault]
+    resp = await chain.rpc.call("getMultipleAccounts",
+                                lambda c: c.get_multiple_accounts(wanted, commitment=FRESH_COMMITMENT))
+    pool_account, config_account, base_account, quote_account = resp.value
+    if pool_account is None:
+        raise NoPoolRoute(f"{mint}: curve complete, its PumpSwap pool does not exist yet")
+    if config_account is None or base_account is None or quote_account is None:
+        raise NoPoolRoute(f"{mint}: PumpSwap pool accounts missing")
+    pool = POOL.decode(bytes(pool_account.data))
+    if (pool.base_mint, pool.quote_mint, pool.pool_base_token_account, pool.pool_quote_token_account) \
+            != (mint, addr.WSOL_MINT, base_vault, quote_vault):
+        raise NoPoolRoute(f"{mint}: pool {pool_address} is not this coin's SOL pool")
+    reserves = amm.Reserves(token_account_amount(bytes(base_account.data)),
+                            token_account_amount(bytes(quote_account.data)))
+    keys = PoolKeys.of_pool(pool_address, pool, token_program)
+    return PoolState(keys, pool, GLOBAL_CONFIG.decode(bytes(config_account.data)), reserves)
+
+
+def min_quote_out(state: PoolState, amount: int, slippage_bps: int) -> int:
+    """Lamports the sale must return at least: the pool's quote for `amount` (lp, protocol and
+    coin-creator fees off) less slippage."""
+    config = state.config
+    quote = amm.sell_base_in(state.reserves, amount, config.lp_fee_basis_points,
+                             config.protocol_fee_basis_points + config.coin_creator_fee_basis_points)
+    return quote.user_quote_amount * (BPS - slippage_bps) // BPS
+
+
+def fee_recipients(state: PoolState, salt: bytes) -> tuple[Pubkey, Pubkey]:
+    """(protocol fee recipient, buyback fee recipient): spread over the lists, as the docs advise."""
+    config = state.config
+    protocol_list = config.protocol_fee_recipients
+    if state.pool.is_mayhem_mode:   # mayhem pools pay the reserved recipients
+        protocol_list = (config.reserved_fee_recipient, *config.reserved_fee_recipients)
+    return (pick_recipient(protocol_list, salt),
+            pick_recipient(config.buyback_fee_recipients, salt[4:], addr.MAINNET_POOL_BUYBACK_FEE_RECIPIENTS))
+
+
+def proceeds_account(owner: Pubkey, mint: str) -> tuple[str, Pubkey]:
+    """(seed, address) of the one-transaction WSOL account for a sale of `mint` (one sale per mint
+    at a time, so the seed cannot collide)."""
+    seed = mint[:32]
+    return seed, Pubkey.create_with_seed(owner, seed, addr.TOKEN_PROGRAM)
+
+
+def proceeds_instructions(owner: Pubkey, mint: str) -> tuple[Pubkey, list, Instruction]:
+    """(account, [create + initialise], close): the account holds the WSOL only inside the transaction."""
+    seed, account = proceeds_account(owner, mint)
+    create = create_account_with_seed(CreateAccountWithSeedParams(
+        from_pubkey=owner, to_pubkey=account, base=owner, seed=seed, lamports=ATA_RENT_LAMPORTS,
+        space=TOKEN_ACCOUNT_SPACE, owner=addr.TOKEN_PROGRAM))
+    initialise = Instruction(addr.TOKEN_PROGRAM, bytes([INITIALIZE_ACCOUNT3]) + bytes(owner),
+                             [AccountMeta(account, False, True), AccountMeta(addr.WSOL_MINT, False, False)])
+    close = close_account(CloseAccountParams(program_id=addr.TOKEN_PROGRAM, account=account, dest=owner,
+                                             owner=owner))
+    return account, [create, initialise], close
+
+
+async def prepare_pool_sell(chain, mint: str, token_program: str, amount: int) -> PreparedTx:
+    """Sell `amount` on the coin's PumpSwap pool; closes the emptied token account (rent back)."""
+    owner, mint_key, program = chain.owner, Pubkey.from_string(mint), Pubkey.from_string(token_program)
+    state = await read_pool(chain, mint_key, program)
+    try:
+        min_out = min_quote_out(state, amount, chain.settings.trading.slippage_bps)
+    except amm.PoolMathError as exc:
+        raise NoPoolRoute(f"{mint}: pool cannot price the sale: {exc}") from exc
+    protocol, buyback = fee_recipients(state, bytes(mint_key))
+    account, open_ixs, close = proceeds_instructions(owner, mint)
+    sell = build_sell(owner, state.keys, protocol, buyback, amount, min_out, user_quote_token_account=account)
+    close_base = close_account(CloseAccountParams(
+        program_id=program, account=addr.associated_token_address(owner, mint_key, program), dest=owner, owner=owner))
+    recent = await chain.rpc.get_latest_blockhash()
+    logger.info("pool sell of {} {} on {} (reserves {}/{}), min {} lamports", amount, mint, state.keys.pool,
+                state.reserves.base, state.reserves.quote, min_out)
+    return chain._sign(chain._compute_budget() + open_ixs + [sell, close, close_base], recent, "sell", amount)
+
+
+async def prepare_native_sell(chain, mint: str, token_program: str, amount: int) -> PreparedTx:
+    """The native rung: the bonding curve while it trades, the coin's pool once it graduated.
+    Raises CurveComplete (or NoPoolRoute) when neither can take the sale: the caller goes to Jupiter."""
+    try:
+        return await chain.prepare_sell(mint, token_program, amount)
+    except CurveGraduated:
+        logger.info("{} graduated: selling on its PumpSwap pool", mint)
+    return await prepare_pool_sell(chain, mint, token_program, amount)
