@@ -148,9 +148,9 @@ def check_trades(txs: list[WalletTx], rows: list[dict]) -> list[Violation]:
 
 def check_lamports(wallet_change: int, txs: list[WalletTx], rows: list[dict],
                    summary_pnl: int | None) -> list[Violation]:
-    """The journal's PnL plus the wallet's transactions it does not hold (sweeps, account closes)
-    equals the wallet's lamport change on chain; the run's summary PnL (when one summary covers
-    the whole run) equals the change from the transactions the bot trades with."""
+    """Lamports unaccounted: the journal's PnL equals the wallet's lamport change on chain, and so
+    does the run's summary PnL when one summary covers the whole run. Details name the wallet's
+    transactions the journal does not hold, and any journaled order whose booked delta is wrong."""
     found = []
     orders = journal_orders(rows)
     chain_sum = sum(tx.lamport_delta for tx in txs)
@@ -158,10 +158,12 @@ def check_lamports(wallet_change: int, txs: list[WalletTx], rows: list[dict],
         found.append(Violation("lamports", f"the wallet's transactions sum to {chain_sum} lamports but its "
                                            f"balance changed by {wallet_change}"))
     journal_pnl = sum(int(row.get("pnl_lamports") or 0) for row in rows)
-    journaled = sum(tx.lamport_delta for tx in txs if tx.signature in orders)
-    if journal_pnl != journaled:
-        found.append(Violation("lamports", f"journal PnL {journal_pnl} != {journaled} lamports that its "
-                                           f"orders moved on chain"))
+    if journal_pnl != wallet_change:
+        foreign = [f"{tx.signature[:12]} {tx.lamport_delta:+d}" for tx in txs if tx.signature not in orders]
+        journaled = sum(tx.lamport_delta for tx in txs if tx.signature in orders)
+        found.append(Violation("lamports", f"journal PnL {journal_pnl} != wallet change {wallet_change} lamports "
+                                           f"(its orders moved {journaled} on chain; not in the journal: "
+                                           f"{', '.join(foreign[:6]) or 'none'})"))
     if summary_pnl is not None and summary_pnl != wallet_change:
         found.append(Violation("lamports", f"summary PnL {summary_pnl} != wallet change {wallet_change} "
                                            f"lamports"))

@@ -77,6 +77,7 @@ class RunResult:
     exit_codes: list = field(default_factory=list)
     seconds: float = 0.0
     error: str = ""
+    checks: list = field(default_factory=list)        # the checkers that ran on this run
 
     def line(self) -> str:
         faults = ", ".join(f"{e.describe()} [{self.injected.get(e.kind, 'not run')}]" for e in self.plan)
@@ -209,11 +210,12 @@ def journal_rows(path: Path) -> list[dict]:
         journal.close()
 
 
-def run_once(args, index: int) -> RunResult:
+def run_once(args, index: int, plan: list[FaultEvent] | None = None) -> RunResult:
+    """One run; `plan` replaces the one drawn from (seed, index) (the CI test names its faults)."""
     from solders.keypair import Keypair
     from adapters.keys import write_keypair_file
     from benchmarks.soak import Books, ChainProcess
-    result = RunResult(index, args.seed, draw_plan(args.seed, index, args.window))
+    result = RunResult(index, args.seed, plan if plan is not None else draw_plan(args.seed, index, args.window))
     run_dir = args.out / f"run-{index:03d}"
     run_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -277,6 +279,7 @@ def audit(bot: BotProcess, books, rpc_url: str, owner: str, start_balance: int, 
     if whole_run_summary and bot.summary_pnl() is None:
         found.append(Violation("books", "run.py printed no summary PnL"))
     found += check_leftovers(bot.leftovers())
+    result.checks = ["stranded", "trades", "lamports", "leftovers"]
     return found
 
 
