@@ -1,7 +1,7 @@
 """Fault matrix: N short runs of the real bot on the local market, each under a random mix of faults
 drawn from the seed, each judged against the chain afterwards.
 
-    python -m benchmarks.fault_matrix --runs 30 --seed 1 [--window 20] [--only I] [--out DIR]
+    python -m benchmarks.fault_matrix --runs 30 --seed 1 [--window 20] [--start I | --only I] [--out DIR]
 
 A run: the local chain with its market (its own process), a fresh funded wallet, `python run.py` in
 live mode against it (benchmarks/fault_bot.py); during --window seconds of trading the faults of
@@ -53,14 +53,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=10, help="how many runs (run indexes 0..N-1)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the fault plans and of the market")
     parser.add_argument("--window", type=float, default=20.0, help="real seconds of trading under faults per run")
+    parser.add_argument("--start", type=int, default=0, help="first run index (continue a matrix: --start 30)")
     parser.add_argument("--only", type=int, default=None, help="repeat this one run index of the seed")
     parser.add_argument("--hold-seconds", type=int, default=5, help="trading.max_hold_seconds of the bot")
     parser.add_argument("--close-timeout", type=int, default=60, help="run.close_timeout_seconds of the bot")
     parser.add_argument("--launch-rate", type=float, default=1.0, help="launches per second of the market")
     parser.add_argument("--out", type=Path, default=None, help="directory for logs (default runs/fault-matrix-<time>)")
     args = parser.parse_args(argv)
-    if args.runs < 1 or args.window <= 0 or args.hold_seconds < 1 or args.close_timeout < 1:
-        parser.error("need --runs >= 1, --window > 0, --hold-seconds >= 1 and --close-timeout >= 1")
+    if args.runs < 1 or args.start < 0 or args.window <= 0 or args.hold_seconds < 1 or args.close_timeout < 1:
+        parser.error("need --runs >= 1, --start >= 0, --window > 0, --hold-seconds >= 1 and --close-timeout >= 1")
     args.out = args.out or Path("runs") / time.strftime("fault-matrix-%Y%m%d-%H%M%S")
     return args
 
@@ -299,7 +300,7 @@ def table(results: list[RunResult]) -> str:
 
 def run(args) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
-    indexes = [args.only] if args.only is not None else list(range(args.runs))
+    indexes = [args.only] if args.only is not None else list(range(args.start, args.start + args.runs))
     results = []
     print(f"fault matrix: {len(indexes)} run(s), seed {args.seed}, {args.window:g} s of trading each; logs in {args.out}",
           flush=True)
