@@ -202,6 +202,14 @@ def journal_states(path: Path) -> dict[str, str]:
         return {}
 
 
+def wait_for_first_buy(journal_path: Path, timeout_s: float) -> None:
+    """Until the journal holds a position (a buy was sent), at most timeout_s: faults then hit a
+    bot that trades, however slow the machine is (the CI run; 0 = start the window at once)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and not journal_states(journal_path):
+        time.sleep(POLL_S)
+
+
 def journal_rows(path: Path) -> list[dict]:
     from adapters.journal import Journal
     journal = Journal(path)
@@ -235,6 +243,7 @@ def run_once(args, index: int, plan: list[FaultEvent] | None = None) -> RunResul
                               args.hold_seconds, args.close_timeout)
         bot = BotProcess(config, endpoints, run_dir / "runs", run_dir)
         bot.start()
+        wait_for_first_buy(journal_path, getattr(args, "first_buy_timeout", 0.0))
         injector = FaultInjector(bot, endpoints["api"], journal_path, result, f"victims:{args.seed}:{index}")
         while injector.elapsed() < args.window:
             injector.step()

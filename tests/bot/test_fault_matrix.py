@@ -140,12 +140,13 @@ def test_plans_repeat_from_the_seed_and_cover_every_kind():
 
 
 def test_a_short_run_under_faults_passes_every_check(tmp_path):
-    """The real bot (run.py) on the local market: a seller killed, 25 % RPC errors for 4 s, a whole-bot
+    """The real bot (run.py) on the local market: a seller killed, 25 % RPC errors for 3 s, a whole-bot
     kill -9 and restart on the same journal; then the chain is the judge."""
-    args = argparse.Namespace(seed=11, window=9.0, hold_seconds=3, close_timeout=60, launch_rate=1.0, out=tmp_path)
-    plan = [FaultEvent("kill:seller", 1.5),
-            FaultEvent("rpc_errors", 2.0, 4.0, {"rpc": {"rate_429": 0.2, "rate_5xx": 0.05}}),
-            FaultEvent("bot_restart", 5.0)]
+    args = argparse.Namespace(seed=11, window=8.0, hold_seconds=3, close_timeout=60, launch_rate=1.0, out=tmp_path,
+                              first_buy_timeout=30.0)    # the faults start once a buy was sent
+    plan = [FaultEvent("kill:seller", 0.5),
+            FaultEvent("rpc_errors", 1.0, 3.0, {"rpc": {"rate_429": 0.2, "rate_5xx": 0.05}}),
+            FaultEvent("bot_restart", 4.0)]
     result = run_once(args, 0, plan)
     print(result.line())
     assert result.error == ""
