@@ -58,6 +58,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--hold-seconds", type=int, default=5, help="trading.max_hold_seconds of the bot")
     parser.add_argument("--close-timeout", type=int, default=60, help="run.close_timeout_seconds of the bot")
     parser.add_argument("--launch-rate", type=float, default=1.0, help="launches per second of the market")
+    parser.add_argument("--table", type=Path, nargs="+", default=None, metavar="RESULTS_JSONL",
+                        help="only print the table of earlier runs from their results.jsonl files")
     parser.add_argument("--out", type=Path, default=None, help="directory for logs (default runs/fault-matrix-<time>)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.start < 0 or args.window <= 0 or args.hold_seconds < 1 or args.close_timeout < 1:
@@ -307,7 +309,27 @@ def table(results: list[RunResult]) -> str:
     return "\n".join(lines)
 
 
+def results_from_files(paths: list[Path]) -> list[RunResult]:
+    """RunResults back from results.jsonl files (`--table`: one table over matrices run in parts)."""
+    results = []
+    for path in paths:
+        for line in Path(path).read_text().splitlines():
+            row = json.loads(line)
+            plan = [FaultEvent(text.split("@", 1)[0], 0.0) for text in row["plan"]]
+            results.append(RunResult(row["index"], row["seed"], plan, row["injected"],
+                                     [Violation(kind, detail) for kind, detail in row["violations"]],
+                                     row["buys"], row["sells"], row["exit_codes"], row["seconds"], row["error"]))
+    return results
+
+
 def run(args) -> int:
+    if args.table:
+        results = results_from_files(args.table)
+        print(table(results))
+        bad = [(r.seed, r.index) for r in results if r.violations or r.error]
+        print(f"{len(results)} runs, {sum(r.seconds for r in results) / max(1, len(results)):.1f} s per run; "
+              f"violations or errors in (seed, run): {bad}")
+        return 1 if bad else 0
     args.out.mkdir(parents=True, exist_ok=True)
     indexes = [args.only] if args.only is not None else list(range(args.start, args.start + args.runs))
     results = []
