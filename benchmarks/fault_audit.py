@@ -17,6 +17,7 @@ import psutil
 WSOL_MINT = "So11111111111111111111111111111111111111112"
 VIOLATION_KINDS = ("stranded", "double_buy", "double_sell", "books", "lamports", "leftover")
 SIGNATURES_PAGE = 1_000
+SUMMARY_MARK = "--- summary"   # the first line of run.py's final summary
 
 
 @dataclass(frozen=True)
@@ -97,11 +98,13 @@ class ChainReader:
 
 
 # ---- the checkers ------------------------------------------------------------------------------------
-def check_stranded(holdings: dict[str, int], reported: str = "") -> list[Violation]:
-    """Every token account of the wallet is empty at the end (WSOL aside); `reported` is the bot's
-    summary text: a mint it names as left over is still a violation, marked as reported."""
+def check_stranded(holdings: dict[str, int], output: str = "") -> list[Violation]:
+    """Every token account of the wallet is empty at the end (WSOL aside). `output` is what run.py
+    printed: a mint its final summary names is still a violation, marked as reported (a mention in
+    an earlier log line does not count)."""
+    summary = output[output.rfind(SUMMARY_MARK):] if SUMMARY_MARK in output else ""
     return [Violation("stranded", f"{raw} raw of {mint} left in the wallet"
-                      + (" (reported by the bot)" if mint in reported else " (NOT reported by the bot)"))
+                      + (" (reported in the summary)" if mint in summary else " (NOT reported in the summary)"))
             for mint, raw in sorted(holdings.items()) if raw and mint != WSOL_MINT]
 
 

@@ -74,10 +74,12 @@ def test_the_chain_reader_sees_each_trade_of_the_wallet(traded):
 
 
 def test_tokens_left_in_the_wallet_are_flagged(traded):
-    found = check_stranded(traded["holdings"], reported="")
-    assert [v.kind for v in found] == ["stranded"] and traded["mint"] in found[0].detail
-    assert "NOT reported" in found[0].detail
-    assert "(reported by the bot)" in check_stranded(traded["holdings"], reported=f"left: {traded['mint']}")[0].detail
+    mint = traded["mint"]
+    found = check_stranded(traded["holdings"], output=f"ERROR position {mint}: failed\n--- summary ---\n")
+    assert [v.kind for v in found] == ["stranded"] and mint in found[0].detail
+    assert "NOT reported" in found[0].detail   # a log line is no report
+    reported = check_stranded(traded["holdings"], output=f"--- summary ---\nleft in the wallet: {mint}\n")
+    assert "(reported in the summary)" in reported[0].detail
     assert check_stranded({}, "") == []
 
 
