@@ -6,7 +6,9 @@ the reply is one JSON line {"ok": bool, "message": str}. The socket's thread onl
 the run's main thread executes them (`ControlServer.poll`), since it owns the actor-system handle.
 Signals queue the same commands: SIGUSR1 = pause, SIGUSR2 = sell-all (and stay paused).
 
-    python run.py --control pause|resume|sell-all|status [--run-dir DIR]
+    python run.py --control pause|resume|sell-all|status|pids [--run-dir DIR]
+
+`pids` answers a JSON object, actor name -> process id (the Director's ChildPids): for fault drills.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from typing import Callable
 from loguru import logger
 
 SOCKET_NAME = 'control.sock'
-COMMANDS = ('pause', 'resume', 'sell-all', 'status')
+COMMANDS = ('pause', 'resume', 'sell-all', 'status', 'pids')
 MAX_REQUEST_BYTES = 1024
 REQUEST_READ_SECONDS = 5.0
 REPLY_WAIT_SECONDS = 15.0        # the main thread answers within one status poll (0.1 s) normally
@@ -196,7 +198,19 @@ def execute(system, director, command: str, ask_timeout: float) -> str:
         if not isinstance(reply, ClosingAll):
             raise RuntimeError(f'the Director did not answer ({reply!r})')
         return f'buying paused; selling {reply.open_positions} open position(s)'
+    if command == 'pids':
+        return _child_pids_json(system, director, ask_timeout)
     reply = system.ask(director, StatusRequest(new_request_id('ctl')), timeout=ask_timeout)
     if not isinstance(reply, Status):
         raise RuntimeError(f'the Director did not answer ({reply!r})')
     return status_line(reply) + ('' if reply.buying else ' (buying paused)')
+
+
+def _child_pids_json(system, director, ask_timeout: float) -> str:
+    """The Director's live children by name -> pid, as one JSON line (benchmarks/fault_matrix.py)."""
+    from messages import new_request_id
+    from messages.status import ChildPids, ChildPidsRequest
+    reply = system.ask(director, ChildPidsRequest(new_request_id('ctl')), timeout=ask_timeout)
+    if not isinstance(reply, ChildPids):
+        raise RuntimeError(f'the Director did not answer ({reply!r})')
+    return json.dumps(reply.pids, sort_keys=True)
