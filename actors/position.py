@@ -15,6 +15,7 @@ from loguru import logger
 from thespian.actors import WakeupMessage
 
 from actors.bridge import IOActor
+from actors.position_arming import SpareArming
 from actors.position_model import (ACTIVE, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLOSING, CONFIRMED,
                                    EXPIRED, FAILED, PENDING, POSITION_FAILED, SELL, SENT, Order,
                                    Position, decide, presell_outcome, sell_amount)
@@ -24,6 +25,7 @@ from adapters.logs import first_to_warn
 from messages import new_request_id
 from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed,
                                RecoverPosition, TxSent, TxSettled)
+from messages.fastpath import ArmSpare, DisarmSpare
 from messages.start import PeersChanged, StartFailed, StartPosition
 from messages.status import PidReply, PidRequest
 from messages.stream import TradeBatch
@@ -39,7 +41,7 @@ SPARE_REFRESH_SECONDS = 1.0          # keeps a spare's connection warm for the n
 WARM_BACKOFF_MAX_SECONDS = 60.0      # a failing endpoint: warm-up retries back off up to this
 
 
-class PositionActor(IOActor):
+class PositionActor(SpareArming, IOActor):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -72,6 +74,7 @@ class PositionActor(IOActor):
             RecoverPosition: self._on_recover, FundsReserved: self._on_funds_reserved,
             ReservationRefused: self._on_refused, TradeBatch: self._on_trades,
             PeersChanged: self._on_peers, WakeupMessage: self._on_wakeup, ExitNow: self._on_exit_now,
+            ArmSpare: self._on_arm, DisarmSpare: self._on_disarm,
         }.get(type(msg))
         if isinstance(msg, PidRequest):
             self.send(sender, PidReply(msg.request_id, os.getpid()))
@@ -102,7 +105,7 @@ class PositionActor(IOActor):
         self._keep_warm()
 
     def _keep_warm(self) -> None:
-        if self.stage != "spare":
+        if self.stage not in ("spare", "arming", "armed"):
             return
         self.submit(self.chain.warm_up(), self._warmed, self._warm_failed,
                     timeout=PREPARE_TIMEOUT_SECONDS)
@@ -131,7 +134,7 @@ class PositionActor(IOActor):
 
     # ---- buy: send now, confirm in the background ------------------------------------------------
     def _on_open(self, msg: OpenPosition) -> None:
-        if self.stage != "spare" or self.journal is None:
+        if self.stage not in ("spare", "armed") or self.journal is None:
             self.send(self.peers.director, PositionFailed(msg.request_id, msg.launch.mint,
                                                           f"position not ready ({self.stage})"))
             return
@@ -139,18 +142,23 @@ class PositionActor(IOActor):
         self.position = Position(msg.request_id, msg.launch, wallet=str(self.chain.owner),
                                  genesis_hash=self.settings.chain.genesis_hash or "")
         self._journal()
-        self.send(self.peers.wallet, ReserveFunds(
-            new_request_id("rsv"), msg.launch.mint, self.chain.buy_reservation_lamports()))
+        if self.reservation_id is None:   # an armed spare holds its reservation already
+            self.send(self.peers.wallet, ReserveFunds(
+                new_request_id("rsv"), msg.launch.mint, self.chain.buy_reservation_lamports()))
         # signing does not wait for the reservation; sending does (saves a round trip of latency)
         self.submit(self.chain.prepare_buy(msg.launch), self._buy_prepared, self._prepare_failed,
                     timeout=PREPARE_TIMEOUT_SECONDS)
 
     def _on_refused(self, msg: ReservationRefused) -> None:
+        if self._arming_refused(msg):
+            return
         if self.stage == "reserving":
             self.prepared = None   # never sent: nothing reached the chain
             self._finish(POSITION_FAILED, "refused", f"reservation refused: {msg.reason}")
 
     def _on_funds_reserved(self, msg: FundsReserved) -> None:
+        if self._arming_reserved(msg):
+            return
         if self.stage != "reserving":
             self.send(self.peers.wallet, ReleaseFunds(msg.reservation_id))
             return

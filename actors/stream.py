@@ -23,6 +23,7 @@ from adapters.pumpfun import events
 from adapters.pumpfun.addresses import PUMP_PROGRAM, WSOL_MINT
 from adapters.pumpfun.layout_v1 import ZERO_KEY, CreateEvent, TradeEvent
 from adapters.stats import BoundedDict
+from messages.fastpath import ArmedSpares, FastOpened
 from messages.start import PeersChanged, StartFailed, StartStream
 from messages.status import PidReply, PidRequest
 from messages.stream import (SOL_QUOTE_MINT, Launch, LaunchBatch, StreamStats, StreamStatsRequest, Trade,
@@ -46,6 +47,7 @@ class StreamActor(IOActor):
         self.connected = False
         self.subscriber = None                       # the Yellowstone subscriber, when used
         self.last_reported = None
+        self.fastpath = None                         # StreamFastPath in analysis.mode "fast"
 
     def on_message(self, msg, sender) -> None:
         try:
@@ -57,6 +59,9 @@ class StreamActor(IOActor):
                 self.watchers.pop(msg.mint, None)
             elif isinstance(msg, PeersChanged):
                 self.peers = msg.peers
+            elif isinstance(msg, ArmedSpares):
+                if self.fastpath is not None:
+                    self.fastpath.arm(msg.spares)
             elif isinstance(msg, StreamStatsRequest):
                 self.send(sender, self._stats(msg.request_id))
             elif isinstance(msg, WakeupMessage) and msg.payload == "report":
@@ -74,6 +79,9 @@ class StreamActor(IOActor):
         self.settings, self.peers = msg.settings, msg.peers
         process_logging(msg.settings, "stream")
         self.watchers.update(dict(msg.watched))
+        if msg.settings.analysis.mode == "fast":
+            from actors.fastpath_stream import StreamFastPath
+            self.fastpath = StreamFastPath(msg.settings)
         self._report_stats()
         chain = msg.settings.chain
         if not chain.grpc_endpoint and not chain.ws_url:
@@ -133,7 +141,7 @@ class StreamActor(IOActor):
     # ---- in the actor thread -----------------------------------------------------------------------
     def _flush(self) -> None:
         self.flush_scheduled = False   # cleared before draining, so nothing queued after is stranded
-        launches, trades = [], collections.defaultdict(list)
+        launches, trades, fast = [], collections.defaultdict(list), []
         while self.inbox:
             item = self.inbox.popleft()
             if item is None:
@@ -142,11 +150,17 @@ class StreamActor(IOActor):
                 self.counts["malformed"] += 1
             elif isinstance(item, Launch):
                 self.counts["launches"] += 1
-                launches.append(item)
+                opened = self.fastpath and self.fastpath.try_open(item, self.send, self.watchers)
+                if opened:
+                    fast.append(opened)
+                else:
+                    launches.append(item)
             elif isinstance(item, Trade):
                 self.counts["trades"] += 1
                 if item.mint in self.watchers:
                     trades[item.mint].append(item)
+        if fast:
+            self.send(self.peers.director, FastOpened(tuple(fast)))
         if launches:
             self.send(self.peers.director, LaunchBatch(tuple(launches)))
         for mint, batch in trades.items():

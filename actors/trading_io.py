@@ -35,6 +35,9 @@ UNSENT_SETTLE_TIMEOUT_SECONDS = 1.0
 HEIGHT_CHECK_SECONDS = 0.5             # how often confirm() asks whether the blockhash ran out    # the send failed: look briefly whether it landed anyway
 BPS = 10_000
 TOKEN_TOTAL_SUPPLY = 1_000_000_000_000_000
+# a buy signs with the blockhash the warm-up keeps (spares refresh it every second): one RPC round
+# trip less on the hot path; 150 slots (~60 s) of validity leave ample room after this age
+BLOCKHASH_MAX_AGE_SECONDS = 5.0
 
 
 class CurveComplete(LookupError):
@@ -113,6 +116,7 @@ class ChainAccess:
         self.global_: Global | None = None    # fee rates and recipients; re-read when stale or refused
         self.fees: venue.FeeAccounts | None = None
         self._jupiter: JupiterClient | None = None
+        self._blockhash = None                 # (monotonic time read, latest blockhash reply)
 
     @property
     def jupiter(self) -> JupiterClient:
@@ -149,7 +153,14 @@ class ChainAccess:
     async def warm_up(self) -> None:
         """Open the RPC connection and cache fee rates and a blockhash, so a buy pays for none."""
         await self.fee_rates()
-        await self.rpc.get_latest_blockhash()
+        await self.recent_blockhash(max_age=0.0)
+
+    async def recent_blockhash(self, max_age: float = BLOCKHASH_MAX_AGE_SECONDS):
+        """The latest blockhash as read at most `max_age` seconds ago (0: read it now)."""
+        loop = asyncio.get_running_loop()
+        if self._blockhash is None or loop.time() - self._blockhash[0] >= max_age:
+            self._blockhash = (loop.time(), await self.rpc.get_latest_blockhash())
+        return self._blockhash[1]
 
     async def fee_rates(self) -> Global:
         """The Global account, read once and again every trading.global_refresh_seconds or after a
@@ -190,7 +201,7 @@ class ChainAccess:
         kind = venue.CoinKind.of_launch(launch)
         generation = venue.generation_for(kind.is_cashback_coin, trading.instruction_set)
         tokens = curve.tokens_for_sol(state, global_, trading.buy_lamports)
-        recent = await self.rpc.get_latest_blockhash()
+        recent = await self.recent_blockhash()
         if trading.exact_in_buys:
             min_tokens = tokens * (BPS - trading.slippage_bps) // BPS
             ixs = venue.buy_exact_in_instructions(generation, self.owner, kind, self.fees,
