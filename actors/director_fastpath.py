@@ -10,7 +10,9 @@ import time
 from loguru import logger
 
 from messages import new_request_id
-from messages.fastpath import ArmedSpares, ArmSpare, DisarmSpare, FastOpened, SpareArmed
+from messages.fastpath import (ArmedSpares, ArmSpare, DisarmSpare, FastOpened, FastPositionOpened,
+                               SpareArmed)
+from messages.stream import WatchMint
 from messages.wallet import ReleaseMintReservations
 
 
@@ -24,7 +26,9 @@ class DirectorFastPath:
 
     def _fast_state(self) -> dict:
         if not hasattr(self, "_fast"):
-            self._fast = {"arming": {}, "armed": {}, "pushed": None}   # spare_id -> address
+            # spare_id -> address; 'idle': spares disarmed while the stream may still hold them
+            # in an older set: only the fast path uses them again (re-armed under a new id)
+            self._fast = {"arming": {}, "armed": {}, "idle": {}, "pushed": None}
         return self._fast
 
     def _fast_mode(self) -> bool:
@@ -49,7 +53,8 @@ class DirectorFastPath:
 
     def _take_unarmed_spare(self):
         """A spare for the normal path: never one the stream may be using."""
-        held = list(self._fast_state()["arming"].values()) + list(self._fast_state()["armed"].values())
+        state = self._fast_state()
+        held = [a for table in ("arming", "armed", "idle") for a in state[table].values()]
         for index, spare in enumerate(self.spares):
             if spare not in held:
                 return self.spares.pop(index)
@@ -61,7 +66,7 @@ class DirectorFastPath:
         if not self._fast_mode() or self.shutting_down or self.peers.stream is None:
             return
         state = self._fast_state()
-        for table in (state["arming"], state["armed"]):   # spares that died meanwhile
+        for table in (state["arming"], state["armed"], state["idle"]):   # spares that died meanwhile
             for spare_id, address in list(table.items()):
                 if address not in self.spares:
                     del table[spare_id]
@@ -71,13 +76,17 @@ class DirectorFastPath:
         held = len(state["arming"]) + len(state["armed"])
         if held < want:
             taken = list(state["arming"].values()) + list(state["armed"].values())
-            for spare in [s for s in self.spares if s not in taken][:want - held]:
+            idle = [state["idle"].pop(key) for key in list(state["idle"])[:want - held]]
+            fresh = [s for s in self.spares if s not in taken and s not in idle
+                     and s not in state["idle"].values()]
+            for spare in (idle + fresh)[:want - held]:
                 spare_id = new_request_id("spare")
                 state["arming"][spare_id] = spare
                 self.send(spare, ArmSpare(spare_id))
         while held > want and (state["armed"] or state["arming"]):
             table = state["armed"] if state["armed"] else state["arming"]
             spare_id, address = table.popitem()
+            state["idle"][spare_id] = address
             self.send(address, DisarmSpare(spare_id))
             held -= 1
         armed = tuple(state["armed"].items())
@@ -99,7 +108,6 @@ class DirectorFastPath:
             logger.warning("director: spare not armed: {}", msg.reason)
 
     def receiveMsg_FastOpened(self, msg: FastOpened, sender):
-        state = self._fast_state()
         for decision, spare_id, address, request_id in msg.entries:
             launch = decision.launch
             self.ledger.coins_seen += 1
@@ -108,12 +116,27 @@ class DirectorFastPath:
                 for key in decision.skip_keys or ("low score",):
                     self.ledger.skips[f"analysis: {key}"] += 1
                 continue
-            state["armed"].pop(spare_id, None)
-            state["arming"].pop(spare_id, None)
-            if address in self.spares:
-                self.spares.remove(address)
-            from actors.director import LivePosition
-            self.positions[launch.mint] = LivePosition(address, launch, request_id)
-            self.ledger.position_ids.add(request_id)
-            self.ledger.lifecycle["fast_path_opens"] += 1
+            self._fast_spare_used(spare_id, address)
+
+    def receiveMsg_FastPositionOpened(self, msg: FastPositionOpened, sender):
+        """Booked from the position's own word: it comes before its TxSent and PositionClosed."""
+        self._fast_spare_used(msg.spare_id, sender)
+        if msg.launch.mint in self.positions or msg.request_id in self.ledger.position_ids:
+            return
+        from actors.director import LivePosition
+        self.positions[msg.launch.mint] = LivePosition(sender, msg.launch, msg.request_id)
+        self.ledger.position_ids.add(msg.request_id)
+        self.ledger.lifecycle["fast_path_opens"] += 1
+        if self.peers.stream is not None:   # the stream watches it already; a restarted one may not
+            self.send(self.peers.stream, WatchMint(msg.launch.mint, sender))
+
+    def _fast_spare_used(self, spare_id: str, address) -> None:
+        """A spare the stream opened a position on: no longer a spare (heard from either side)."""
+        state = self._fast_state()
+        for table in ("arming", "armed", "idle"):   # under this id or a newer one
+            for key, held in list(state[table].items()):
+                if key == spare_id or held == address:
+                    del state[table][key]
+        if address in self.spares:
+            self.spares.remove(address)
             self._make_spare()

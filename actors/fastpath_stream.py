@@ -10,9 +10,12 @@ from actors.policy.analysis import decide
 from adapters.analysis.creators import CreatorHistory, default_path
 from adapters.analysis.gather import fast_facts
 from adapters.pumpfun import venue
+from adapters.stats import BoundedDict
 from messages import new_request_id
 from messages.analysis import AnalysisDecision
 from messages.position import OpenPosition
+
+USED_SPARES_REMEMBERED = 4_096
 
 
 class StreamFastPath:
@@ -20,9 +23,11 @@ class StreamFastPath:
         self.settings = settings
         self.creators = CreatorHistory(default_path(settings))
         self.armed: list = []          # [(spare_id, address)], each used once
+        # a set the Director sent before it heard of a use may list that spare again: never reuse
+        self.used = BoundedDict(USED_SPARES_REMEMBERED)
 
     def arm(self, spares: tuple) -> None:
-        self.armed = list(spares)
+        self.armed = [(spare_id, address) for spare_id, address in spares if spare_id not in self.used]
 
     def try_open(self, launch, send, watchers) -> tuple | None:
         """(decision, spare_id, address, request_id) when decided here, None for the normal path.
@@ -38,6 +43,7 @@ class StreamFastPath:
         if not verdict.buy:
             return decision, "", None, ""
         spare_id, address = self.armed.pop(0)
+        self.used[spare_id] = True
         request_id = new_request_id("pos")
         send(address, OpenPosition(request_id, launch, launch.received_at))
         watchers[launch.mint] = address

@@ -134,10 +134,11 @@ class PositionActor(SpareArming, IOActor):
 
     # ---- buy: send now, confirm in the background ------------------------------------------------
     def _on_open(self, msg: OpenPosition) -> None:
-        if self.stage not in ("spare", "armed") or self.journal is None:
+        if self.stage not in ("spare", "arming", "armed") or self.journal is None:
             self.send(self.peers.director, PositionFailed(msg.request_id, msg.launch.mint,
                                                           f"position not ready ({self.stage})"))
             return
+        self._announce_fast_open(msg)
         self.stage, self.detected_at = "reserving", msg.detected_at
         self.position = Position(msg.request_id, msg.launch, wallet=str(self.chain.owner),
                                  genesis_hash=self.settings.chain.genesis_hash or "")

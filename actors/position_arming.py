@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from actors.director_fastpath import spare_reservation_key
 from messages import new_request_id
-from messages.fastpath import ArmSpare, DisarmSpare, SpareArmed
+from messages.fastpath import ArmSpare, DisarmSpare, FastPositionOpened, SpareArmed
 from messages.wallet import FundsReserved, ReleaseFunds, ReservationRefused, ReserveFunds
 
 
@@ -20,6 +20,11 @@ class SpareArming:
         self.stage, self.spare_id = "arming", msg.spare_id
         self.send(self.peers.wallet, ReserveFunds(new_request_id("rsv"), spare_reservation_key(msg.spare_id),
                                                   self.chain.buy_reservation_lamports()))
+
+    def _announce_fast_open(self, msg) -> None:
+        """Opened by the stream on an armed spare: the Director hears it from here first."""
+        if self.stage in ("arming", "armed"):
+            self.send(self.peers.director, FastPositionOpened(msg.request_id, msg.launch, self.spare_id))
 
     def _on_disarm(self, msg: DisarmSpare) -> None:
         if self.stage in ("arming", "armed") and msg.spare_id == self.spare_id:

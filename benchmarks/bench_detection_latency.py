@@ -205,7 +205,8 @@ def run(launches: int, modes: list[str]) -> dict:
             key, path = new_bot_wallet(tmp / mode)
             chain.ask(cmd="fund", to=str(key.pubkey()), lamports=20 * SOL)
             settings = bot_settings(chain, path, tmp / f"runs-{mode}", **common,
-                                    **{"analysis.mode": mode})
+                                    **{"analysis.mode": mode, "run.run_dir": str(tmp / f"log-{mode}")})
+            print(f"{mode}: log in {tmp / f'log-{mode}'}", flush=True)
             for rate, figs in run_bot(bots.pop(mode), chain, settings, launches).items():
                 results[(mode, rate)] = figs
     finally:

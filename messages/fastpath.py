@@ -2,6 +2,7 @@
 hands them to the StreamActor, which opens a position on one the moment a launch passes the fast
 checks: detection -> spare -> send is one actor hop (analysis.mode = "fast")."""
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -36,3 +37,12 @@ class FastOpened:
     """StreamActor -> Director: what the stream decided in fast mode, per launch:
     (decision: AnalysisDecision, spare_id or "", spare address or None, position request id or "")."""
     entries: tuple
+
+
+@dataclass(frozen=True)
+class FastPositionOpened:
+    """Armed spare -> Director, before anything else it reports: it now holds `launch`'s position
+    (sent by the position itself, so the Director hears of it before its TxSent or PositionClosed)."""
+    request_id: str
+    launch: Any
+    spare_id: str
