@@ -15,6 +15,7 @@ import os
 import time
 
 from loguru import logger
+from solders.signature import Signature
 from thespian.actors import WakeupMessage
 
 from actors.bridge import IOActor
@@ -183,7 +184,6 @@ async def yellowstone_updates(chain_settings, keep):
     """From a Yellowstone gRPC transaction subscription (events from logs or self-CPI data); the
     subscriber reconnects by itself. `keep(subscriber)` lets the actor read its stats and close it."""
     from adapters.yellowstone.client import YellowstoneSubscriber, subscribe_request
-    from adapters.yellowstone.transactions import pump_events, streamed_transaction
     request = subscribe_request(transactions={"pump": {
         "account_include": [str(PUMP_PROGRAM)], "failed": False, "vote": False}},
         commitment="processed")
@@ -197,11 +197,27 @@ async def yellowstone_updates(chain_settings, keep):
             continue
 
         def decode(update=update, received_at=received_at):
-            tx = streamed_transaction(update.transaction)
-            if tx.failed:
-                return []
-            return messages_from_events(pump_events(tx), str(tx.signature), tx.slot, received_at)
+            return decode_transaction_update(update.transaction, received_at)
         yield received_at, decode
+
+
+def decode_transaction_update(update, received_at: float) -> list:
+    """Launch/Trade messages of one Yellowstone transaction update. A successful transaction with
+    complete logs is read from its logs alone (most of the stream: no account-key conversion);
+    anything else (failed, logs missing or truncated) through the full conversion."""
+    from adapters.yellowstone.transactions import pump_events, streamed_transaction
+    info, meta = update.transaction, update.transaction.meta
+    if update.HasField("transaction") and info.HasField("transaction") and info.HasField("meta") \
+            and len(info.signature) == 64 and not meta.HasField("err") and not meta.log_messages_none:
+        logs = meta.log_messages
+        if logs and "Log truncated" not in "\n".join(logs):
+            return messages_from_events(events.events_from_logs(logs),
+                                        str(Signature.from_bytes(info.signature)), update.slot,
+                                        received_at)
+    tx = streamed_transaction(update)
+    if tx.failed:
+        return []
+    return messages_from_events(pump_events(tx), str(tx.signature), tx.slot, received_at)
 
 
 async def websocket_log_updates(ws_url):
