@@ -22,6 +22,7 @@ from spl.token.models import CloseAccountParams
 from adapters.jupiter import JupiterClient, sign_swap
 from adapters.keys import load_wallet_key
 from adapters.logs import setup_from_settings
+from adapters.priority_fee import PriorityFee
 from adapters.pumpfun import addresses, curve, venue
 from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL, ZERO_KEY, BondingCurve, Global
 from adapters.pumpswap.wsol import build_unwrap, build_wrap, wsol_account
@@ -117,6 +118,7 @@ class ChainAccess:
         self.fees: venue.FeeAccounts | None = None
         self._jupiter: JupiterClient | None = None
         self._blockhash = None                 # (monotonic time read, latest blockhash reply)
+        self.priority_fee = PriorityFee(settings.trading)   # fixed, or refreshed by warm_up
 
     @property
     def jupiter(self) -> JupiterClient:
@@ -143,7 +145,7 @@ class ChainAccess:
         """Worst case a buy can take: budget with slippage, the token account's rent, tx fees."""
         trading = self.settings.trading
         max_cost = trading.buy_lamports * (BPS + trading.slippage_bps) // BPS
-        priority = trading.priority_fee * trading.compute_unit_limit // 1_000_000 + 1
+        priority = self.priority_fee.worst_case * trading.compute_unit_limit // 1_000_000 + 1
         if trading.instruction_set == "legacy":
             return max_cost + ATA_RENT_LAMPORTS + SIGNATURE_FEE_LAMPORTS + priority
         # a v2/v3 buy may also pay a Token-2022 account and the volume, vault and curve rents
@@ -154,6 +156,8 @@ class ChainAccess:
         """Open the RPC connection and cache fee rates and a blockhash, so a buy pays for none."""
         await self.fee_rates()
         await self.recent_blockhash(max_age=0.0)
+        if self.priority_fee.stale() and self.fees is not None:   # fee recipients: written by buys
+            await self.priority_fee.refresh(self.rpc, list(self.fees.fee_recipients))
 
     async def recent_blockhash(self, max_age: float = BLOCKHASH_MAX_AGE_SECONDS):
         """The latest blockhash as read at most `max_age` seconds ago (0: read it now)."""
@@ -183,7 +187,7 @@ class ChainAccess:
     def _compute_budget(self) -> list:
         trading = self.settings.trading
         return [set_compute_unit_limit(trading.compute_unit_limit),
-                set_compute_unit_price(trading.priority_fee)]
+                set_compute_unit_price(self.priority_fee.price)]
 
     def _sign(self, instructions_: list, recent, kind: str, amount: int = 0) -> PreparedTx:
         message = MessageV0.try_compile(self.owner, instructions_, [], recent.blockhash)
@@ -238,7 +242,7 @@ class ChainAccess:
         """Sell `amount` for SOL through Jupiter's route (curve, or the PumpSwap pool once graduated),
         slippage from settings; signed here, so the signature is known before sending."""
         trading = self.settings.trading
-        priority = trading.priority_fee * trading.compute_unit_limit // 1_000_000
+        priority = self.priority_fee.price * trading.compute_unit_limit // 1_000_000
         swap = await self.jupiter.sell_to_sol(mint, amount, str(self.owner), trading.slippage_bps,
                                               priority)
         signature, raw = sign_swap(swap.unsigned_tx, self.key.signer)

@@ -96,6 +96,13 @@ class TradingSettings:
     instruction_set: str = setting('auto', p.choice('auto', 'v3', 'v2', 'legacy'))
     exact_in_buys: bool = setting(False, p.boolean)   # buy_exact_*_in: spend exactly, tokens >= a floor
     global_refresh_seconds: int = setting(300, p.integer(1, 86_400))   # re-read fee recipients this often
+    # priority fee (adapters/priority_fee.py): 'fixed' pays priority_fee; 'dynamic' a percentile
+    # of recently paid prices for the accounts a buy writes, within [floor, cap], micro-lamports/CU
+    priority_fee_mode: str = setting('fixed', p.choice('fixed', 'dynamic'))
+    priority_fee_percentile: int = setting(75, p.integer(1, 100))
+    priority_fee_floor: int = setting(10_000, p.integer(0, 100_000_000))
+    priority_fee_cap: int = setting(1_000_000, p.integer(0, 100_000_000))
+    priority_fee_refresh_seconds: int = setting(2, p.integer(1, 3_600))
 
 
 @dataclass(frozen=True)
@@ -269,6 +276,9 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] = os.en
     settings = Settings(**sections)
     if need_live_endpoints:
         _check_live(settings)
+    if settings.trading.priority_fee_cap < settings.trading.priority_fee_floor:
+        raise ConfigError('trading.priority_fee_cap', settings.trading.priority_fee_cap,
+                          f'at least trading.priority_fee_floor ({settings.trading.priority_fee_floor})')
     return settings
 
 

@@ -27,22 +27,19 @@ class SpareArmed:
 
 @dataclass(frozen=True)
 class ArmedSpares:
-    """Director -> StreamActor: the whole set of armed spares it may open positions on,
-    ((spare_id, address), ...); each is used once, and a new set replaces the old."""
-    spares: tuple
+    """Director -> StreamActor: every armed spare it may use once, replacing the last set."""
+    spares: tuple   # ((spare_id, address), ...)
 
 
 @dataclass(frozen=True)
 class FastOpened:
-    """StreamActor -> Director: what the stream decided in fast mode, per launch:
-    (decision: AnalysisDecision, spare_id or "", spare address or None, position request id or "")."""
-    entries: tuple
+    """StreamActor -> Director: the launches the stream decided in fast mode, one entry each."""
+    entries: tuple   # ((AnalysisDecision, spare_id or "", spare address or None, position id or ""), ...)
 
 
 @dataclass(frozen=True)
 class FastPositionOpened:
-    """Armed spare -> Director, before anything else it reports: it now holds `launch`'s position
-    (sent by the position itself, so the Director hears of it before its TxSent or PositionClosed)."""
+    """Armed spare -> Director, before its TxSent or PositionClosed: it holds this position now."""
     request_id: str
     launch: Any
     spare_id: str
