@@ -15,11 +15,12 @@ from loguru import logger
 from thespian.actors import WakeupMessage
 
 from actors.bridge import IOActor
+from actors.policy.exits import ExitWatch, exit_reason as exit_signal
 from actors.position_arming import SpareArming
 from actors.position_model import (ACTIVE, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLOSING, CONFIRMED,
                                    EXPIRED, FAILED, PENDING, POSITION_FAILED, SELL, SENT, Order,
                                    Position, decide, presell_outcome, sell_amount)
-from actors.trading_io import ChainAccess, Settlement, curve_from_trade, exit_reason, process_logging
+from actors.trading_io import ChainAccess, Settlement, curve_from_trade, process_logging
 from adapters.journal import Journal, journal_path
 from adapters.logs import first_to_warn
 from messages import new_request_id
@@ -255,9 +256,10 @@ class PositionActor(SpareArming, IOActor):
         # before the buy confirms, price the expected tokens against the budget spent on them
         cost = position.cost_lamports if confirmed else self.settings.trading.buy_lamports
         tokens = position.bought_tokens if confirmed else position.expected_tokens
-        limits = self.settings.trading
-        why = exit_reason(cost, tokens, curve_from_trade(msg.trades[-1], position.launch),
-                          self.chain.global_, limits.take_profit_pct, limits.stop_loss_pct)
+        if getattr(self, "exit_watch", None) is None:
+            self.exit_watch = ExitWatch()
+        why = exit_signal(cost, tokens, curve_from_trade(msg.trades[-1], position.launch),
+                          self.chain.global_, self.settings.trading, self.exit_watch)
         if why:
             self._request_exit(why)
 

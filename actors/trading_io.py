@@ -78,18 +78,13 @@ def process_logging(settings, process_name: str) -> None:
 
 def exit_reason(cost_lamports: int, tokens: int, curve_now: BondingCurve, global_: Global,
                 take_profit_pct: int, stop_loss_pct: int) -> str | None:
-    """'take_profit' / 'stop_loss' when selling all `tokens` now would return that much; else None."""
-    if tokens <= 0 or cost_lamports <= 0:
-        return None
-    try:
-        value = curve.sell_net_proceeds(curve_now, global_, tokens)
-    except curve.CurveError:
-        return None   # complete curve: only the max-hold exit (and a later Jupiter route) applies
-    if value * 100 >= cost_lamports * (100 + take_profit_pct):
-        return "take_profit"
-    if value * 100 <= cost_lamports * (100 - stop_loss_pct):
-        return "stop_loss"
-    return None
+    """'take_profit' / 'stop_loss' when selling all `tokens` now would return that much; else None.
+    (The two price exits of actors/policy/exits.py, which also has the trailing and curve exits.)"""
+    from types import SimpleNamespace
+    from actors.policy.exits import ExitWatch, exit_reason as exit_signal
+    limits = SimpleNamespace(take_profit_pct=take_profit_pct, stop_loss_pct=stop_loss_pct,
+                             trailing_stop_pct=0, exit_curve_progress_pct=0)
+    return exit_signal(cost_lamports, tokens, curve_now, global_, limits, ExitWatch())
 
 
 def curve_from_launch(launch) -> BondingCurve:

@@ -98,6 +98,10 @@ class TradingSettings:
     global_refresh_seconds: int = setting(300, p.integer(1, 86_400))   # re-read fee recipients this often
     # priority fee (adapters/priority_fee.py): 'fixed' pays priority_fee; 'dynamic' a percentile
     # of recently paid prices for the accounts a buy writes, within [floor, cap], micro-lamports/CU
+    # more exits (actors/policy/exits.py), 0 = off: sell after a fall of trailing_stop_pct from the
+    # best value seen since the buy; sell when exit_curve_progress_pct of the curve is bought
+    trailing_stop_pct: int = setting(0, p.integer(0, 99))
+    exit_curve_progress_pct: int = setting(0, p.integer(0, 100))
     priority_fee_mode: str = setting('fixed', p.choice('fixed', 'dynamic'))
     priority_fee_percentile: int = setting(75, p.integer(1, 100))
     priority_fee_floor: int = setting(10_000, p.integer(0, 100_000_000))
