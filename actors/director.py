@@ -426,7 +426,8 @@ class Director(DirectorFastPath, ActorTypeDispatcher):
             lifecycle=dict(led.lifecycle), buying=self.buying and not self.safety_mode,
             breaker=led.breaker.tripped, fatal=self.fatal, skips=dict(led.skips),
             latency_histogram=led.latency_histogram.copy(), buys_total=led.buys.added,
-            decision_histogram=led.decision_histogram.copy()))
+            decision_histogram=led.decision_histogram.copy(),
+            exit_to_sell_histogram=led.exit_to_sell_histogram.copy(), landing_slots=dict(led.landing_slots)))
 
     def _stream_counters(self) -> dict:
         stats = self.stream_stats

@@ -16,6 +16,9 @@ from messages.stream import WatchMint
 from messages.wallet import ReleaseMintReservations
 
 
+ARM_RETRY_SECONDS = 1.0
+
+
 def spare_reservation_key(spare_id: str) -> str:
     """The 'mint' an armed spare's reservation is held under until it buys."""
     return f"spare:{spare_id}"
@@ -28,7 +31,7 @@ class DirectorFastPath:
         if not hasattr(self, "_fast"):
             # spare_id -> address; 'idle': spares disarmed while the stream may still hold them
             # in an older set: only the fast path uses them again (re-armed under a new id)
-            self._fast = {"arming": {}, "armed": {}, "idle": {}, "pushed": None}
+            self._fast = {"arming": {}, "armed": {}, "idle": {}, "pushed": None, "retry_at": 0.0}
         return self._fast
 
     def _fast_mode(self) -> bool:
@@ -74,7 +77,7 @@ class DirectorFastPath:
                                                                          "spare gone"))
         want = self._arm_allowance()
         held = len(state["arming"]) + len(state["armed"])
-        if held < want:
+        if held < want and time.monotonic() >= state["retry_at"]:
             taken = list(state["arming"].values()) + list(state["armed"].values())
             idle = [state["idle"].pop(key) for key in list(state["idle"])[:want - held]]
             fresh = [s for s in self.spares if s not in taken and s not in idle
@@ -104,8 +107,12 @@ class DirectorFastPath:
             return   # disarmed meanwhile (the spare released its reservation itself)
         if msg.ok:
             state["armed"][msg.spare_id] = address
-        else:
-            logger.warning("director: spare not armed: {}", msg.reason)
+        else:   # the wallet refused (not read yet, funds short): try again later, not at once
+            if time.monotonic() >= state["retry_at"]:
+                logger.info("director: spare not armed ({}); arming again in {:.0f} s", msg.reason,
+                            ARM_RETRY_SECONDS)
+                self.wakeupAfter(ARM_RETRY_SECONDS, payload="fastpath")   # any message syncs
+            state["retry_at"] = time.monotonic() + ARM_RETRY_SECONDS
 
     def receiveMsg_FastOpened(self, msg: FastOpened, sender):
         for decision, spare_id, address, request_id in msg.entries:
@@ -117,18 +124,24 @@ class DirectorFastPath:
                     self.ledger.skips[f"analysis: {key}"] += 1
                 continue
             self._fast_spare_used(spare_id, address)
+            self._book_fast_position(launch, address, request_id)
 
     def receiveMsg_FastPositionOpened(self, msg: FastPositionOpened, sender):
-        """Booked from the position's own word: it comes before its TxSent and PositionClosed."""
+        """The position's own word: it comes before its TxSent and PositionClosed."""
         self._fast_spare_used(msg.spare_id, sender)
-        if msg.launch.mint in self.positions or msg.request_id in self.ledger.position_ids:
+        self._book_fast_position(msg.launch, sender, msg.request_id)
+
+    def _book_fast_position(self, launch, address, request_id: str) -> None:
+        """Booked on the first of FastOpened (the stream) and FastPositionOpened (the position), so
+        its slot is held at once; never again once booked (a closed position stays closed)."""
+        if launch.mint in self.positions or request_id in self.ledger.position_ids:
             return
         from actors.director import LivePosition
-        self.positions[msg.launch.mint] = LivePosition(sender, msg.launch, msg.request_id)
-        self.ledger.position_ids.add(msg.request_id)
+        self.positions[launch.mint] = LivePosition(address, launch, request_id)
+        self.ledger.position_ids.add(request_id)
         self.ledger.lifecycle["fast_path_opens"] += 1
         if self.peers.stream is not None:   # the stream watches it already; a restarted one may not
-            self.send(self.peers.stream, WatchMint(msg.launch.mint, sender))
+            self.send(self.peers.stream, WatchMint(launch.mint, address))
 
     def _fast_spare_used(self, spare_id: str, address) -> None:
         """A spare the stream opened a position on: no longer a spare (heard from either side)."""

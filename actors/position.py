@@ -337,7 +337,8 @@ class PositionActor(SpareArming, IOActor):
                       time.time(), before_buy_confirmed=position.buy_order.state == SENT)
         position.sell_orders.append(order)
         self._journal()   # before the send, as for the buy
-        self.send(self.peers.director, TxSent(self._mint, prepared.signature, "sell", time.time()))
+        self.send(self.peers.director, TxSent(self._mint, prepared.signature, "sell", time.time(),
+                                              position.exit_at or 0.0))   # exit -> sell sent
         logger.info("position {}: sell of {} sent {:.1f} ms after the exit signal{}", self._mint,
                     order.amount, (order.sent_at - position.exit_at) * 1000,
                     " (before the buy confirmed)" if order.before_buy_confirmed else "")
@@ -386,9 +387,11 @@ class PositionActor(SpareArming, IOActor):
     # ---- reporting -----------------------------------------------------------------------------
     def _report_settled(self, order: Order, settled: Settlement) -> None:
         self.send(self.peers.wallet, ExpectLamportChange(order.signature, settled.lamport_delta))
+        landed = (settled.slot - self.position.launch.slot
+                  if order.kind == "buy" and settled.found and settled.slot else -1)
         self.send(self.peers.director, TxSettled(self._mint, order.signature, order.kind,
                                                  settled.lamport_delta, order.state == CONFIRMED,
-                                                 settled.token_delta, order.error))
+                                                 settled.token_delta, order.error, landed))
 
     def _finish(self, state: str, outcome: str, why: str) -> None:
         position = self.position

@@ -66,6 +66,7 @@ class Settlement:
     token_delta: int
     error: str = ""
     expired: bool = False   # not found, and its blockhash ran out: it can never land
+    slot: int = 0           # the slot it landed in (found only)
 
 
 def process_logging(settings, process_name: str) -> None:
@@ -372,7 +373,7 @@ class ChainAccess:
         if kind == "sell":   # a Jupiter sell may unwrap WSOL we held: that is not the sale's money
             lamports += meta.token_delta(self.owner, addresses.WSOL_MINT)
         return Settlement(signature, kind, True, meta.succeeded, lamports,
-                          meta.token_delta(self.owner, mint), meta.err or "")
+                          meta.token_delta(self.owner, mint), meta.err or "", slot=meta.slot)
 
 
 # ---- reads the RPC adapter has no helper for (all idempotent, so retried by RpcClient.call) ------

@@ -47,6 +47,7 @@ class TxSettled:
     ok: bool             # meta.err is None
     token_delta: int = 0
     error: str = ""
+    slots_after_create: int = -1   # a landed buy: its slot minus its coin's create slot (-1 unknown)
 
 
 @dataclass(frozen=True)

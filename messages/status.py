@@ -36,6 +36,8 @@ class Status:
     latency_histogram: Any = None                   # adapters.stats.LatencyHistogram of every buy
     buys_total: int = 0                             # buys ever sent (`buys` holds the last 1,024)
     decision_histogram: Any = None                  # detection to analysis decision, every launch
+    exit_to_sell_histogram: Any = None              # exit signal to sell sent, every position sell
+    landing_slots: dict = field(default_factory=dict)   # buys by slots after their create (10 = 10+)
 
 
 @dataclass(frozen=True)
