@@ -75,3 +75,24 @@ def test_fast_path_keeps_max_active_positions(world):
     bot.close_all()
     final = bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0, timeout=60)
     assert_books_balance(chain, market, keypair, start_balance, final)
+
+
+def test_stream_never_reuses_a_spare_a_later_set_still_lists(tmp_path):
+    """The Director may send a set before it heard that the stream used a spare of the last one."""
+    from actors.fastpath_stream import StreamFastPath
+    from config.settings import load_settings
+    from tests.bot.test_messages import make_launch
+    settings = load_settings(env={}, overrides={"analysis.mode": "fast", "run.runs_dir": str(tmp_path)})
+    fast = StreamFastPath(settings)
+    launch = make_launch(received_at=time.time())
+    launch = launch.__class__(**{**launch.__dict__, "name": "Good", "symbol": "GOOD",
+                                 "uri": "https://example.invalid/good.json",
+                                 "token_program": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"})
+    fast.arm((("s1", "A"), ("s2", "B")))
+    sent, watchers = [], {}
+    decision, spare_id, address, _ = fast.try_open(launch, lambda to, msg: sent.append(to), watchers)
+    assert decision.buy and (spare_id, address) == ("s1", "A") and sent == ["A"] and watchers
+    fast.arm((("s1", "A"), ("s3", "C")))
+    assert fast.armed == [("s3", "C")]
+    assert fast.try_open(launch, lambda to, msg: sent.append(to), watchers) is None   # already held
+    fast.close()
