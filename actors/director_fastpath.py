@@ -38,17 +38,15 @@ class DirectorFastPath:
         return self.settings is not None and self.settings.analysis.mode == "fast"
 
     def fast_slots_held(self) -> int:
-        """Position slots held by armed (or arming) spares."""
-        if not self._fast_mode():
-            return 0
-        state = self._fast_state()
-        return len(state["arming"]) + len(state["armed"])
+        """Position slots held by armed spares (one still arming holds none: a launch meanwhile
+        takes the normal path, and the sync disarms what the limits no longer allow)."""
+        return len(self._fast_state()["armed"]) if self._fast_mode() else 0
 
     def _arm_allowance(self) -> int:
         if self.ledger.breaker.tripped or self.safety_mode or not self.buying:
             return 0
         limits = self.settings.trading
-        free = limits.max_active_positions - len(self.positions) - len(self.analysing)
+        free = limits.max_active_positions - len(self.positions) - len(self.analysing)   # armed excluded
         if limits.max_buys:
             unsent = sum(1 for live in self.positions.values() if not live.buy_sent)
             free = min(free, limits.max_buys - self.ledger.bought - unsent - len(self.analysing))
@@ -87,7 +85,7 @@ class DirectorFastPath:
                 state["arming"][spare_id] = spare
                 self.send(spare, ArmSpare(spare_id))
         while held > want and (state["armed"] or state["arming"]):
-            table = state["armed"] if state["armed"] else state["arming"]
+            table = state["arming"] if state["arming"] else state["armed"]   # not yet given out first
             spare_id, address = table.popitem()
             state["idle"][spare_id] = address
             self.send(address, DisarmSpare(spare_id))
