@@ -15,6 +15,7 @@ from typing import Any
 from loguru import logger
 from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ChildActorExited, WakeupMessage
 
+from actors.director_fastpath import DirectorFastPath
 from actors.director_ledger import Ledger
 from actors.policy import breaker
 from adapters.journal import Journal, JournalError, journal_path
@@ -62,7 +63,7 @@ class LivePosition:
     buy_sent: bool = False   # until then the position holds a slot of max buys
 
 
-class Director(ActorTypeDispatcher):
+class Director(DirectorFastPath, ActorTypeDispatcher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -95,6 +96,10 @@ class Director(ActorTypeDispatcher):
             logger.exception("director: {} failed", type(msg).__name__)
             if isinstance(msg, StatusRequest):
                 self.send(sender, StatusFailed(msg.request_id, repr(exc)))
+        try:
+            self.fastpath_sync()   # fast mode: armed spares follow the limits (director_fastpath.py)
+        except Exception:
+            logger.exception("director: fast path sync failed")
         if self.root is not None and not self.shutting_down:
             self._mirror_ledger(msg, sender)
 
@@ -232,7 +237,7 @@ class Director(ActorTypeDispatcher):
         """'' when a launch may be analysed for a buy, else the reason it is skipped (summary key).
         With the launch, its coin kind is checked against the [trading] policy too (venue.py)."""
         limits = self.settings.trading
-        committed = len(self.positions) + len(self.analysing)   # live PositionActors + soon ones
+        committed = len(self.positions) + len(self.analysing) + self.fast_slots_held()
         unsent = sum(1 for live in self.positions.values() if not live.buy_sent)
         if mint in self.positions or mint in self.analysing:
             return "already held or being analysed"
@@ -249,7 +254,8 @@ class Director(ActorTypeDispatcher):
             return "buying paused"
         if committed >= limits.max_active_positions:
             return "limit: max active positions"
-        if limits.max_buys and self.ledger.bought + unsent + len(self.analysing) >= limits.max_buys:
+        if limits.max_buys and (self.ledger.bought + unsent + len(self.analysing)
+                                + self.fast_slots_held()) >= limits.max_buys:
             return "limit: max buys"   # counts buys sent (+ about to be); 0 = no limit
         return ""
 
@@ -280,9 +286,7 @@ class Director(ActorTypeDispatcher):
             logger.warning("director: analysis of {} failed: {}", msg.mint, msg.reason)
 
     def _open_position(self, launch) -> None:
-        if not self.spares:
-            self._make_spare()
-        address = self.spares.pop(0)
+        address = self._take_unarmed_spare()
         request_id = new_request_id("pos")
         self.positions[launch.mint] = LivePosition(address, launch, request_id)
         self.ledger.position_ids.add(request_id)
@@ -392,6 +396,8 @@ class Director(ActorTypeDispatcher):
     def on_child_restarted(self, name: str, address) -> None:
         """Called by the Supervisor after it restarted a core child: tell everyone its new address."""
         self._set_peer(name, address)
+        if name == "stream":
+            self.fastpath_stream_restarted()
         notice = PeersChanged(self.peers)
         for live in self.positions.values():
             self.send(live.address, notice)
@@ -446,7 +452,9 @@ class Director(ActorTypeDispatcher):
             open_mints=tuple(self.positions), unsellable_mints=tuple(self.unsellable),
             journal_failure=self.journal_failure or ("journal failed (before a Director restart)"
                                                      if led.failures.get(JOURNAL_FAILED_KEY) else ""),
-            unjournaled_mints=tuple(self.unjournaled)))
+            unjournaled_mints=tuple(self.unjournaled),
+
+            exit_to_sell_histogram=led.exit_to_sell_histogram.copy(), landing_slots=dict(led.landing_slots)))
 
     def _stream_counters(self) -> dict:
         stats = self.stream_stats

@@ -50,6 +50,8 @@ class Ledger:
     closed_ids: BoundedDict = field(default_factory=lambda: BoundedDict(REMEMBERED_KEYS))  # (id, mint) -> booked at
     closed_through: float = 0.0    # closures journaled at or before this were booked (forgotten since)
     breaker: BreakerState = field(default_factory=BreakerState)   # survives a Director restart
+    exit_to_sell_histogram: LatencyHistogram = field(default_factory=LatencyHistogram)   # exit -> sell sent
+    landing_slots: collections.Counter = field(default_factory=collections.Counter)   # buy slot - create slot
 
     def on_tx_sent(self, msg: TxSent) -> bool:
         """Returns True for a buy seen for the first time (max buys counts buys sent)."""
@@ -58,6 +60,8 @@ class Ledger:
         if self.unresolved.put(msg.signature, msg):   # 10,000 outcomes unknown: a lost report
             self.failures["unresolved_forgotten"] += 1
         if msg.kind != "buy":
+            if msg.detected_at:   # a position's sell: detected_at is its exit signal
+                self.exit_to_sell_histogram.add(max(0.0, (msg.sent_at - msg.detected_at) * 1000))
             return False
         self.bought += 1
         self.lifecycle["buys_sent"] += 1
@@ -84,6 +88,8 @@ class Ledger:
             self.settled_through = max(self.settled_through, forgotten_sent_at)
         self.pnl_lamports += msg.lamport_delta
         self.pnl_usdc += msg.usdc_delta
+        if msg.ok and getattr(msg, "slots_after_create", -1) >= 0:   # bounded: 10+ is one bucket
+            self.landing_slots[min(msg.slots_after_create, 10)] += 1
         if not msg.ok:
             self.failures[f"{msg.kind}_tx_failed"] += 1
         return True
@@ -124,7 +130,9 @@ class Ledger:
             buys=window(self.buys), decision_histogram=self.decision_histogram.copy(),
             decision_ms=window(self.decision_ms), unresolved=self.unresolved.copy(),
             settled=self.settled.copy(), lifecycle=collections.Counter(self.lifecycle),
-            position_ids=self.position_ids.copy(), closed_ids=self.closed_ids.copy())
+            position_ids=self.position_ids.copy(), closed_ids=self.closed_ids.copy(),
+            exit_to_sell_histogram=self.exit_to_sell_histogram.copy(),
+            landing_slots=collections.Counter(self.landing_slots))
 
     def reconcile_with_journal(self, rows: list) -> int:
         """Book from journal rows what this ledger has not seen: orders sent during this run (sent,

@@ -17,17 +17,20 @@ from thespian.actors import WakeupMessage
 from actors import sell_ladder
 from actors.bridge import IOActor
 from actors.position_journal import GuardedJournal
+from actors.policy.exits import ExitWatch, exit_reason as exit_signal
+from actors.policy.graduation import graduation_exit
+from actors.position_arming import SpareArming
 from actors.position_model import (ACTIVE, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLOSING, CONFIRMED,
                                    EXPIRED, FAILED, PENDING, POSITION_FAILED, SELL, SENT, Order,
                                    Position, decide, presell_outcome, sell_amount)
-from actors.policy.graduation import graduation_exit
-from actors.trading_io import ChainAccess, Settlement, curve_from_trade, exit_reason, process_logging
+from actors.trading_io import ChainAccess, Settlement, curve_from_trade, process_logging
 from adapters.journal import Journal, journal_path
 from adapters.logs import first_to_warn
 from messages import new_request_id
 from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed,
                                RecoverPosition, TxSent, TxSettled)
 from messages.safety import JournalFailed
+from messages.fastpath import ArmSpare, DisarmSpare
 from messages.start import PeersChanged, StartFailed, StartPosition
 from messages.status import PidReply, PidRequest
 from messages.stream import TradeBatch
@@ -41,7 +44,7 @@ SPARE_REFRESH_SECONDS = 1.0          # keeps a spare's connection warm for the n
 WARM_BACKOFF_MAX_SECONDS = 60.0      # a failing endpoint: warm-up retries back off up to this
 
 
-class PositionActor(IOActor):
+class PositionActor(SpareArming, IOActor):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -78,6 +81,7 @@ class PositionActor(IOActor):
             RecoverPosition: self._on_recover, FundsReserved: self._on_funds_reserved,
             ReservationRefused: self._on_refused, TradeBatch: self._on_trades,
             PeersChanged: self._on_peers, WakeupMessage: self._on_wakeup, ExitNow: self._on_exit_now,
+            ArmSpare: self._on_arm, DisarmSpare: self._on_disarm,
         }.get(type(msg))
         if isinstance(msg, PidRequest):
             self.send(sender, PidReply(msg.request_id, os.getpid()))
@@ -108,7 +112,7 @@ class PositionActor(IOActor):
         self._keep_warm()
 
     def _keep_warm(self) -> None:
-        if self.stage != "spare":
+        if self.stage not in ("spare", "arming", "armed"):
             return
         self.submit(self.chain.warm_up(), self._warmed, self._warm_failed,
                     timeout=PREPARE_TIMEOUT_SECONDS)
@@ -143,30 +147,38 @@ class PositionActor(IOActor):
 
     # ---- buy: send now, confirm in the background ------------------------------------------------
     def _on_open(self, msg: OpenPosition) -> None:
-        if self.stage != "spare" or self.journal is None:
+        if self.stage not in ("spare", "arming", "armed") or self.journal is None:
             self.send(self.peers.director, PositionFailed(msg.request_id, msg.launch.mint,
                                                           f"position not ready ({self.stage})"))
             return
+        self._announce_fast_open(msg)
         self.stage, self.detected_at = "reserving", msg.detected_at
         self.position = Position(msg.request_id, msg.launch, wallet=str(self.chain.owner),
                                  genesis_hash=self.settings.chain.genesis_hash or "")
         if not self._journal():   # nothing sent yet: a position that cannot be journaled never buys
             self.stage = "live"
+            self._release()   # an armed spare's reservation too
             self._finish(POSITION_FAILED, "nothing_held", "journal failed: not bought")
             return
-        self.send(self.peers.wallet, ReserveFunds(
-            new_request_id("rsv"), msg.launch.mint, self.chain.buy_reservation_lamports(not msg.launch.sol_paired),
-            usdc=0 if msg.launch.sol_paired else self.settings.trading.usdc_buy_amount))
+        if self.reservation_id is None:   # an armed spare holds its reservation already
+            self.send(self.peers.wallet, ReserveFunds(
+                new_request_id("rsv"), msg.launch.mint,
+                self.chain.buy_reservation_lamports(not msg.launch.sol_paired),
+                usdc=0 if msg.launch.sol_paired else self.settings.trading.usdc_buy_amount))
         # signing does not wait for the reservation; sending does (saves a round trip of latency)
         self.submit(self.chain.prepare_buy(msg.launch), self._buy_prepared, self._prepare_failed,
                     timeout=PREPARE_TIMEOUT_SECONDS)
 
     def _on_refused(self, msg: ReservationRefused) -> None:
+        if self._arming_refused(msg):
+            return
         if self.stage == "reserving":
             self.prepared = None   # never sent: nothing reached the chain
             self._finish(POSITION_FAILED, "refused", f"reservation refused: {msg.reason}")
 
     def _on_funds_reserved(self, msg: FundsReserved) -> None:
+        if self._arming_reserved(msg):
+            return
         if self.stage != "reserving":
             self.send(self.peers.wallet, ReleaseFunds(msg.reservation_id))
             return
@@ -280,9 +292,11 @@ class PositionActor(IOActor):
             cost = position.cost_usdc if confirmed else self.settings.trading.usdc_buy_amount
         tokens = position.bought_tokens if confirmed else position.expected_tokens
         limits = self.settings.trading
-        why = graduation_exit(msg.trades, limits.exit_on_graduation) or exit_reason(
+        if getattr(self, "exit_watch", None) is None:
+            self.exit_watch = ExitWatch()
+        why = graduation_exit(msg.trades, limits.exit_on_graduation) or exit_signal(
             cost, tokens, curve_from_trade(msg.trades[-1], position.launch), self.chain.global_,
-            limits.take_profit_pct, limits.stop_loss_pct)
+            limits, self.exit_watch)
         if why:
             self._request_exit(why)
 
@@ -364,7 +378,8 @@ class PositionActor(IOActor):
         self.sells_by_rung[prepared.route or sell_ladder.rung_for(self.sell_failures)] += 1
         position.sell_orders.append(order)
         self._journal()   # before the send, as for the buy
-        self.send(self.peers.director, TxSent(self._mint, prepared.signature, "sell", time.time()))
+        self.send(self.peers.director, TxSent(self._mint, prepared.signature, "sell", time.time(),
+                                              position.exit_at or 0.0))   # exit -> sell sent
         logger.info("position {}: sell of {} sent {:.1f} ms after the exit signal{}", self._mint,
                     order.amount, (order.sent_at - position.exit_at) * 1000,
                     " (before the buy confirmed)" if order.before_buy_confirmed else "")
@@ -414,9 +429,13 @@ class PositionActor(IOActor):
     # ---- reporting -----------------------------------------------------------------------------
     def _report_settled(self, order: Order, settled: Settlement) -> None:
         self.send(self.peers.wallet, ExpectLamportChange(order.signature, settled.lamport_delta))
+        landed = (settled.slot - self.position.launch.slot
+                  if order.kind == "buy" and settled.found and settled.slot else -1)
         self.send(self.peers.director, TxSettled(self._mint, order.signature, order.kind,
                                                  settled.lamport_delta, order.state == CONFIRMED,
-                                                 settled.token_delta, order.error, settled.usdc_delta))
+                                                 settled.token_delta, order.error,
+                                                 usdc_delta=settled.usdc_delta,
+                                                 slots_after_create=landed))
 
     def _finish(self, state: str, outcome: str, why: str) -> None:
         position = self.position

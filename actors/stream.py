@@ -16,6 +16,7 @@ import os
 import time
 
 from loguru import logger
+from solders.signature import Signature
 from thespian.actors import WakeupMessage
 
 from actors.bridge import IOActor
@@ -24,6 +25,7 @@ from adapters.pumpfun import events
 from adapters.pumpfun.addresses import PUMP_PROGRAM, WSOL_MINT
 from adapters.pumpfun.layout_v1 import ZERO_KEY, CompleteEvent, CreateEvent, TradeEvent
 from adapters.stats import BoundedDict
+from messages.fastpath import ArmedSpares, FastOpened
 from messages.start import PeersChanged, StartFailed, StartStream
 from messages.status import PidReply, PidRequest
 from messages.stream import (SOL_QUOTE_MINT, Launch, LaunchBatch, StreamStats, StreamStatsRequest, Trade,
@@ -47,6 +49,7 @@ class StreamActor(IOActor):
         self.connected = False
         self.subscriber = None                       # the Yellowstone subscriber, when used
         self.last_reported = None
+        self.fastpath = None                         # StreamFastPath in analysis.mode "fast"
 
     def on_message(self, msg, sender) -> None:
         try:
@@ -58,6 +61,9 @@ class StreamActor(IOActor):
                 self.watchers.pop(msg.mint, None)
             elif isinstance(msg, PeersChanged):
                 self.peers = msg.peers
+            elif isinstance(msg, ArmedSpares):
+                if self.fastpath is not None:
+                    self.fastpath.arm(msg.spares)
             elif isinstance(msg, StreamStatsRequest):
                 self.send(sender, self._stats(msg.request_id))
             elif isinstance(msg, WakeupMessage) and msg.payload == "report":
@@ -75,6 +81,9 @@ class StreamActor(IOActor):
         self.settings, self.peers = msg.settings, msg.peers
         process_logging(msg.settings, "stream")
         self.watchers.update(dict(msg.watched))
+        if msg.settings.analysis.mode == "fast":
+            from actors.fastpath_stream import StreamFastPath
+            self.fastpath = StreamFastPath(msg.settings)
         self._report_stats()
         chain = msg.settings.chain
         if not chain.grpc_endpoint and not chain.ws_url:
@@ -134,7 +143,7 @@ class StreamActor(IOActor):
     # ---- in the actor thread -----------------------------------------------------------------------
     def _flush(self) -> None:
         self.flush_scheduled = False   # cleared before draining, so nothing queued after is stranded
-        launches, trades = [], collections.defaultdict(list)
+        launches, trades, fast = [], collections.defaultdict(list), []
         while self.inbox:
             item = self.inbox.popleft()
             if item is None:
@@ -143,11 +152,17 @@ class StreamActor(IOActor):
                 self.counts["malformed"] += 1
             elif isinstance(item, Launch):
                 self.counts["launches"] += 1
-                launches.append(item)
+                opened = self.fastpath and self.fastpath.try_open(item, self.send, self.watchers)
+                if opened:
+                    fast.append(opened)
+                else:
+                    launches.append(item)
             elif isinstance(item, Trade):
                 self.counts["trades"] += 1
                 if item.mint in self.watchers:
                     trades[item.mint].append(item)
+        if fast:
+            self.send(self.peers.director, FastOpened(tuple(fast)))
         if launches:
             self.send(self.peers.director, LaunchBatch(tuple(launches)))
         for mint, batch in trades.items():
@@ -170,7 +185,6 @@ async def yellowstone_updates(chain_settings, keep):
     """From a Yellowstone gRPC transaction subscription (events from logs or self-CPI data); the
     subscriber reconnects by itself. `keep(subscriber)` lets the actor read its stats and close it."""
     from adapters.yellowstone.client import YellowstoneSubscriber, subscribe_request
-    from adapters.yellowstone.transactions import pump_events, streamed_transaction
     request = subscribe_request(transactions={"pump": {
         "account_include": [str(PUMP_PROGRAM)], "failed": False, "vote": False}},
         commitment="processed")
@@ -184,11 +198,27 @@ async def yellowstone_updates(chain_settings, keep):
             continue
 
         def decode(update=update, received_at=received_at):
-            tx = streamed_transaction(update.transaction)
-            if tx.failed:
-                return []
-            return messages_from_events(pump_events(tx), str(tx.signature), tx.slot, received_at)
+            return decode_transaction_update(update.transaction, received_at)
         yield received_at, decode
+
+
+def decode_transaction_update(update, received_at: float) -> list:
+    """Launch/Trade messages of one Yellowstone transaction update. A successful transaction with
+    complete logs is read from its logs alone (most of the stream: no account-key conversion);
+    anything else (failed, logs missing or truncated) through the full conversion."""
+    from adapters.yellowstone.transactions import pump_events, streamed_transaction
+    info, meta = update.transaction, update.transaction.meta
+    if update.HasField("transaction") and info.HasField("transaction") and info.HasField("meta") \
+            and len(info.signature) == 64 and not meta.HasField("err") and not meta.log_messages_none:
+        logs = meta.log_messages
+        if logs and "Log truncated" not in "\n".join(logs):
+            return messages_from_events(events.events_from_logs(logs),
+                                        str(Signature.from_bytes(info.signature)), update.slot,
+                                        received_at)
+    tx = streamed_transaction(update)
+    if tx.failed:
+        return []
+    return messages_from_events(pump_events(tx), str(tx.signature), tx.slot, received_at)
 
 
 async def websocket_log_updates(ws_url):

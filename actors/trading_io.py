@@ -23,6 +23,7 @@ from spl.token.models import CloseAccountParams
 from adapters.jupiter import JupiterClient, sign_swap
 from adapters.keys import load_wallet_key
 from adapters.logs import setup_from_settings
+from adapters.priority_fee import PriorityFee
 from adapters.pumpfun import addresses, curve, venue
 from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL, ZERO_KEY, BondingCurve, Global
 from adapters.pumpswap.wsol import build_unwrap, build_wrap, wsol_account
@@ -35,6 +36,9 @@ SETTLE_POLL_SECONDS = 0.05
 HEIGHT_CHECK_SECONDS = 0.5             # how often confirm() asks whether the blockhash ran out
 BPS = 10_000
 TOKEN_TOTAL_SUPPLY = 1_000_000_000_000_000
+# a buy signs with the blockhash the warm-up keeps (spares refresh it every second): one RPC round
+# trip less on the hot path; 150 slots (~60 s) of validity leave ample room after this age
+BLOCKHASH_MAX_AGE_SECONDS = 5.0
 
 
 class CurveComplete(LookupError):
@@ -68,6 +72,7 @@ class Settlement:
     error: str = ""
     expired: bool = False   # not found, and its blockhash ran out: it can never land
     usdc_delta: int = 0     # the wallet's USDC change (raw units): a USDC-paired coin's trade
+    slot: int = 0           # the slot it landed in (found only)
 
 
 def process_logging(settings, process_name: str) -> None:
@@ -80,18 +85,13 @@ def process_logging(settings, process_name: str) -> None:
 
 def exit_reason(cost_lamports: int, tokens: int, curve_now: BondingCurve, global_: Global,
                 take_profit_pct: int, stop_loss_pct: int) -> str | None:
-    """'take_profit' / 'stop_loss' when selling all `tokens` now would return that much; else None."""
-    if tokens <= 0 or cost_lamports <= 0:
-        return None
-    try:
-        value = curve.sell_net_proceeds(curve_now, global_, tokens)
-    except curve.CurveError:
-        return None   # complete curve: only the max-hold exit (and a later Jupiter route) applies
-    if value * 100 >= cost_lamports * (100 + take_profit_pct):
-        return "take_profit"
-    if value * 100 <= cost_lamports * (100 - stop_loss_pct):
-        return "stop_loss"
-    return None
+    """'take_profit' / 'stop_loss' when selling all `tokens` now would return that much; else None.
+    (The two price exits of actors/policy/exits.py, which also has the trailing and curve exits.)"""
+    from types import SimpleNamespace
+    from actors.policy.exits import ExitWatch, exit_reason as exit_signal
+    limits = SimpleNamespace(take_profit_pct=take_profit_pct, stop_loss_pct=stop_loss_pct,
+                             trailing_stop_pct=0, exit_curve_progress_pct=0)
+    return exit_signal(cost_lamports, tokens, curve_now, global_, limits, ExitWatch())
 
 
 def curve_from_launch(launch) -> BondingCurve:
@@ -120,6 +120,8 @@ class ChainAccess:
         self.fees: venue.FeeAccounts | None = None
         self._jupiter: JupiterClient | None = None
         self.rebroadcasts = 0                 # same signed bytes sent again while confirming
+        self._blockhash = None                 # (monotonic time read, latest blockhash reply)
+        self.priority_fee = PriorityFee(settings.trading)   # fixed, or refreshed by warm_up
 
     @property
     def jupiter(self) -> JupiterClient:
@@ -147,7 +149,7 @@ class ChainAccess:
         the token account's rent, tx fees."""
         trading = self.settings.trading
         max_cost = trading.buy_lamports * (BPS + trading.slippage_bps) // BPS
-        priority = trading.priority_fee * trading.compute_unit_limit // 1_000_000 + 1
+        priority = self.priority_fee.worst_case * trading.compute_unit_limit // 1_000_000 + 1
         if paid_in_usdc:   # v3/v2 only; the fee recipient's and creator vault's USDC accounts may be new
             max_cost = 2 * ATA_RENT_LAMPORTS
         elif trading.instruction_set == "legacy":
@@ -159,7 +161,16 @@ class ChainAccess:
     async def warm_up(self) -> None:
         """Open the RPC connection and cache fee rates and a blockhash, so a buy pays for none."""
         await self.fee_rates()
-        await self.rpc.get_latest_blockhash()
+        await self.recent_blockhash(max_age=0.0)
+        if self.priority_fee.stale() and self.fees is not None:   # fee recipients: written by buys
+            await self.priority_fee.refresh(self.rpc, list(self.fees.fee_recipients))
+
+    async def recent_blockhash(self, max_age: float = BLOCKHASH_MAX_AGE_SECONDS):
+        """The latest blockhash as read at most `max_age` seconds ago (0: read it now)."""
+        loop = asyncio.get_running_loop()
+        if self._blockhash is None or loop.time() - self._blockhash[0] >= max_age:
+            self._blockhash = (loop.time(), await self.rpc.get_latest_blockhash())
+        return self._blockhash[1]
 
     async def fee_rates(self) -> Global:
         """The Global account, read once and again every trading.global_refresh_seconds or after a
@@ -182,7 +193,7 @@ class ChainAccess:
     def _compute_budget(self) -> list:
         trading = self.settings.trading
         return [set_compute_unit_limit(trading.compute_unit_limit),
-                set_compute_unit_price(trading.priority_fee)]
+                set_compute_unit_price(self.priority_fee.price)]
 
     def _sign(self, instructions_: list, recent, kind: str, amount: int = 0) -> PreparedTx:
         message = MessageV0.try_compile(self.owner, instructions_, [], recent.blockhash)
@@ -203,7 +214,7 @@ class ChainAccess:
         kind = venue.CoinKind.of_launch(launch)
         generation = venue.generation_for(kind.is_cashback_coin, trading.instruction_set)
         tokens = curve.tokens_for_sol(state, global_, trading.buy_lamports)
-        recent = await self.rpc.get_latest_blockhash()
+        recent = await self.recent_blockhash()
         if trading.exact_in_buys:
             min_tokens = tokens * (BPS - trading.slippage_bps) // BPS
             ixs = venue.buy_exact_in_instructions(generation, self.owner, kind, self.fees,
@@ -243,7 +254,7 @@ class ChainAccess:
         """Sell `amount` for SOL through Jupiter's route (curve, or the PumpSwap pool once graduated),
         slippage from settings; signed here, so the signature is known before sending."""
         trading = self.settings.trading
-        priority = trading.priority_fee * trading.compute_unit_limit // 1_000_000
+        priority = self.priority_fee.price * trading.compute_unit_limit // 1_000_000
         swap = await self.jupiter.sell_to_sol(mint, amount, str(self.owner), trading.slippage_bps,
                                               priority)
         signature, raw = sign_swap(swap.unsigned_tx, self.key.signer)
@@ -384,7 +395,7 @@ class ChainAccess:
             lamports += meta.token_delta(self.owner, addresses.WSOL_MINT)
         return Settlement(signature, kind, True, meta.succeeded, lamports,
                           meta.token_delta(self.owner, mint), meta.err or "",
-                          usdc_delta=meta.token_delta(self.owner, addresses.USDC_MINT))
+                          usdc_delta=meta.token_delta(self.owner, addresses.USDC_MINT), slot=meta.slot)
 
 
 # ---- reads the RPC adapter has no helper for (all idempotent, so retried by RpcClient.call) ------

@@ -27,6 +27,22 @@ def latency_percentiles(status) -> tuple:
     return nearest_rank(ordered, 0.5), nearest_rank(ordered, 0.99), len(ordered)
 
 
+def hot_path_lines(status) -> list[str]:
+    """Buys by slots after their create (sent -> landed) and exit signal -> sell sent p50/p99."""
+    lines = []
+    landing = getattr(status, 'landing_slots', None) or {}
+    if landing:
+        landed = sum(landing.values())
+        ordered = sorted(slot for slot, count in landing.items() for _ in range(count))
+        lines.append(f'buy landed slots after create: p50 {nearest_rank(ordered, 0.5)}, '
+                     f'p99 {nearest_rank(ordered, 0.99)}, same slot {landing.get(0, 0)}/{landed}')
+    exits = getattr(status, 'exit_to_sell_histogram', None)
+    if exits is not None and exits.count:
+        lines.append(f'exit-to-sell-sent p50 {_ms(exits.quantile(0.5))}, p99 {_ms(exits.quantile(0.99))} '
+                     f'over {exits.count} sells')
+    return lines
+
+
 def skips_text(skips: dict) -> str:
     """Why coins were not bought, most frequent first."""
     return ', '.join(f'{reason} {count}' for reason, count in
@@ -69,6 +85,7 @@ def summary_text(status, stop_reason: str, run_dir: Path) -> str:
             + (f', {getattr(status, "pnl_usdc", 0) / 10**6:+.6f} USDC ({status.pnl_usdc} raw)'
                if getattr(status, 'pnl_usdc', 0) else ''),
             f'detection-to-buy-sent p50 {_ms(p50)}, p99 {_ms(p99)} over {buys} buys',
+            *hot_path_lines(status),
             f'skipped: {skips_text(getattr(status, "skips", {}) or {})}',
             f'failures: {failures}',
             f'restarts: {restarts}',

@@ -1,47 +1,76 @@
-"""Detection-to-buy-sent latency: a launch's stream update received by the StreamActor, to the buy's
-sendTransaction received (and executed) by the local chain.
+"""Detection to buy sent, sent to chain received, and the slot the buy lands in, for the bot in fast
+and full analysis mode beside a no-actor baseline, at 0.5 and 10 launches/s.
 
-Two launch rates: the local market's default (0.5/s, about mainnet's average) and 10 launches/s. The baseline, in the same run and against the same chain, is the floor
-of this path without actors or analysis: one asyncio task that subscribes to the same stream
-(Yellowstone gRPC), decodes with the same code and sends the same signed buy the moment a launch
-arrives. Printed: p50/p99 of
-both, and the bot/baseline ratio.
+The chain runs in its own process (benchmarks/timed_chain.py) and launches the coins itself, so
+neither the bot nor the baseline shares a GIL with it. Clocks (wall time, one machine):
+- detected: the stream update's receive time in the bot (Launch.received_at);
+- sent: the bot's TxSent stamp, taken when the signed buy is handed to its I/O loop for sending
+  (the baseline: just before its sendTransaction);
+- received: when the chain's JSON-RPC server got the sendTransaction request;
+- landed: the slot the buy executed in, against its create's slot (0 = same slot).
+The baseline is the floor of this path without actors or analysis: one asyncio task in a thread
+of this process that subscribes to the same stream, decodes with the same code and sends the same
+signed buy (ChainAccess) the moment a launch arrives. Printed: p50/p99 of each, and bot/baseline.
 
-The chain records when it executed each transaction (a listener on the in-process chain, wall
-clock); the bot reports (signature, detected_at) per buy in its Status.
-
-    .venv/bin/python -m benchmarks.bench_detection_latency [--launches 12]
+    .venv/bin/python -m benchmarks.bench_detection_latency [--launches 20] [--modes fast,full]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
-from actors.stream import websocket_log_updates, yellowstone_updates
+from actors.stream import yellowstone_updates
 from actors.trading_io import ChainAccess
+from adapters.stats import nearest_rank
 from localnet.market.config import MarketConfig
 from messages.stream import Launch
-from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
+from tests.bot.harness import SOL, Bot, bot_settings, new_bot_wallet
 
 DEFAULT_LAUNCHES_PER_SECOND = MarketConfig().launch_rate   # the local market's default (0.5/s)
 FAST_LAUNCHES_PER_SECOND = 10.0
+RATES = (DEFAULT_LAUNCHES_PER_SECOND, FAST_LAUNCHES_PER_SECOND)
+SLOT_MS = 400
 
 
-class ExecutionClock:
-    """Chain listener: wall time at which each transaction was executed, by signature."""
+class ChainProcess:
+    """benchmarks.timed_chain as a child process, driven by JSON lines."""
 
-    def __init__(self):
-        self.executed_at: dict[str, float] = {}
+    def __init__(self, slot_ms: int = SLOT_MS):
+        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.timed_chain", "--slot-ms",
+                                      str(slot_ms)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("READY"):
+            self.proc.kill()
+            raise RuntimeError(f"timed chain did not start: {line!r}")
+        fields = dict(part.split("=", 1) for part in line.split()[1:])
+        self.node = SimpleNamespace(rpc_url=fields["rpc"], ws_url=fields["ws"],
+                                    grpc_addr=fields["grpc"], api_url=fields["api"])
 
-    def on_transaction(self, record) -> None:
-        self.executed_at[str(record.signature)] = time.time()
+    def ask(self, **request) -> dict:
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        reply = json.loads(self.proc.stdout.readline())
+        if not reply.get("ok"):
+            raise RuntimeError(f"timed chain: {request['cmd']} failed: {reply.get('error')}")
+        return reply
 
-    def on_slot(self, *args) -> None:
-        pass
+    def stop(self) -> None:
+        try:
+            self.proc.stdin.write(json.dumps({"cmd": "stop"}) + "\n")
+            self.proc.stdin.flush()
+            self.proc.wait(10)
+        except Exception:
+            self.proc.kill()
+            self.proc.wait(5)
 
 
 class Baseline:
@@ -51,7 +80,7 @@ class Baseline:
         self.settings = settings
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="baseline", daemon=True)
-        self.buys: list[tuple[str, float]] = []     # (signature, detected_at)
+        self.buys: list[tuple[str, float, float]] = []     # (signature, detected_at, sent_at)
         self.enabled = False
         self.task = None
 
@@ -62,16 +91,13 @@ class Baseline:
         self.task = asyncio.run_coroutine_threadsafe(self._run(), self.loop)
 
     async def _run(self) -> None:
-        chain = self.settings.chain
-        source = (yellowstone_updates(chain, lambda _subscriber: None) if chain.grpc_endpoint
-                  else websocket_log_updates(chain.ws_url))
-        async for received_at, decode in source:
+        async for _received_at, decode in yellowstone_updates(self.settings.chain, lambda _s: None):
             if not self.enabled:
                 continue
             for item in decode():
                 if isinstance(item, Launch):
                     prepared = await self.chain.prepare_buy(item)
-                    self.buys.append((prepared.signature, item.received_at))
+                    self.buys.append((prepared.signature, item.received_at, time.time()))
                     asyncio.ensure_future(self.chain.rpc.send_raw(prepared.raw))
 
     def stop(self) -> None:
@@ -83,102 +109,137 @@ class Baseline:
         self.thread.join(5)
 
 
-async def launch_series(market: Market, creators: list, rate: float) -> None:
-    """One launch every 1/rate seconds (fire and forget, so the cadence holds)."""
-    tasks = []
-    start = time.monotonic()
-    for index, creator in enumerate(creators):
-        delay = start + index / rate - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.ensure_future(market.launch(creator, f"B{index}")))
-    await asyncio.gather(*tasks)
-
-
-def percentiles(values: list[float]) -> dict:
+def pcts(values: list[float]) -> tuple[float, float, int]:
     ordered = sorted(values)
     if not ordered:
-        return {"n": 0, "p50": float("nan"), "p99": float("nan")}
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-    return {"n": len(ordered), "p50": pick(0.50), "p99": pick(0.99)}
+        return float("nan"), float("nan"), 0
+    return nearest_rank(ordered, 0.50), nearest_rank(ordered, 0.99), len(ordered)
+
+
+def figures(buys, records: dict, launches: int) -> dict:
+    """buys [(signature, detected_at, sent_at)], chain records by signature -> the printed figures."""
+    detect_sent, sent_received, detect_received, slot_diffs = [], [], [], []
+    for signature, detected, sent in buys:
+        detect_sent.append((sent - detected) * 1000)
+        record = records.get(signature)
+        if record is None or record["received_at"] is None:
+            continue
+        sent_received.append((record["received_at"] - sent) * 1000)
+        detect_received.append((record["received_at"] - detected) * 1000)
+        if record["create_slot"] is not None and not record["err"]:
+            slot_diffs.append(record["slot"] - record["create_slot"])
+    same_slot = sum(1 for d in slot_diffs if d == 0)
+    return {"launches": launches, "buys": len(buys), "detect_sent": pcts(detect_sent),
+            "sent_received": pcts(sent_received), "detect_received": pcts(detect_received),
+            "landed": len(slot_diffs), "same_slot": same_slot,
+            "slot_diff_p99": pcts(slot_diffs)[1]}
 
 
 def newest(window: tuple, count: int) -> tuple:
-    """The last `count` entries of a status window (all of them if it holds fewer)."""
     return window[len(window) - min(count, len(window)):]
 
 
-def latencies_ms(buys, clock: ExecutionClock) -> list[float]:
-    return [(clock.executed_at[sig] - detected) * 1000 for sig, detected, *_ in buys
-            if sig in clock.executed_at]
+def wait_until_streaming(bot: Bot, chain: ChainProcess, timeout: float = 30) -> None:
+    """Probe launches (buying paused) until the bot has seen one: its stream is live."""
+    bot.pause_buying()
+    deadline = time.monotonic() + timeout
+    while bot.status().coins_seen == 0:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the bot's stream saw no launch")
+        chain.ask(cmd="launch", count=1, rate=1.0)
+        time.sleep(0.3)
 
 
-def run(launches: int) -> dict:
+def measure(chain: ChainProcess, launches: int, rate: float, buys_of) -> dict:
+    """Launch `launches` coins at `rate`; buys_of() -> the buys sent meanwhile."""
+    chain.ask(cmd="records")   # forget what came before
+    chain.ask(cmd="launch", count=launches, rate=rate)
+    time.sleep(2.0)            # let the last buys reach the chain
+    records = {r["signature"]: r for r in chain.ask(cmd="records")["records"]}
+    return figures(buys_of(), records, launches)
+
+
+def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int) -> dict:
+    results = {}
+    bot.start(settings)
+    try:
+        wait_until_streaming(bot, chain)
+        for rate in RATES:
+            before = bot.status().buys_total
+            bot.resume_buying()
+            time.sleep(0.5)    # the spares refill after the probes
+
+            def buys_of(before=before):
+                status = bot.status()
+                return newest(status.buys, status.buys_total - before)
+            results[rate] = measure(chain, launches, rate, buys_of)
+            bot.pause_buying()
+            bot.wait_for(lambda s: s.active_positions == 0, timeout=60)
+    finally:
+        bot.stop()
+    return results
+
+
+def run(launches: int, modes: list[str]) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-latency-"))
-    bot = Bot()                                  # before any thread: the actor admin is forked
-    chain = ChainThread().start()
-    clock = ExecutionClock()
-    chain.node.chain.add_listener(clock)
-    market = Market(chain)
+    bots = {mode: Bot() for mode in modes}   # before any thread: each admin is forked
+    chain = ChainProcess()
     results = {}
     baseline = None
     try:
-        bot_key, bot_path = new_bot_wallet(tmp)
-        base_key, base_path = new_bot_wallet(tmp / "baseline")
-        chain.run(market.fund(bot_key.pubkey(), 20 * SOL))
-        chain.run(market.fund(base_key.pubkey(), 20 * SOL))
         common = {"trading.max_active_positions": 1_000, "trading.max_hold_seconds": 2,
-                  "analysis.workers": 4}
-        settings = bot_settings(chain, bot_path, tmp / "runs", **common)
-        baseline = Baseline(bot_settings(chain, base_path, tmp / "runs", **common))
+                  "analysis.workers": 4, "chain.rugcheck_url": chain.node.api_url,
+                  "chain.jupiter_url": chain.node.api_url}
+        base_key, base_path = new_bot_wallet(tmp / "baseline")
+        chain.ask(cmd="fund", to=str(base_key.pubkey()), lamports=20 * SOL)
+        baseline = Baseline(bot_settings(chain, base_path, tmp / "runs-baseline", **common))
         baseline.start()
-        bot.start(settings)
-        bot.wait_until_streaming(chain, market)
-        for rate in (DEFAULT_LAUNCHES_PER_SECOND, FAST_LAUNCHES_PER_SECOND):
-            for who in ("baseline", "bot"):
-                creators = [chain.run(market.new_wallet(SOL // 10)) for _ in range(launches)]
-                status = bot.status()   # the bot's windows hold the last 1,024: count by totals
-                before = status.buys_total if who == "bot" else len(baseline.buys)
-                decided_before = status.decision_histogram.count
-                baseline.enabled = who == "baseline"
-                chain.run(launch_series(market, creators, rate), timeout=launches / rate + 30)
-                time.sleep(2.0)   # let the last buys reach the chain
-                baseline.enabled = False
-                status = bot.status()
-                buys = (newest(status.buys, status.buys_total - before) if who == "bot"
-                        else baseline.buys[before:])
-                results[(who, rate)] = percentiles(latencies_ms(buys, clock))
-                results[(who, rate)]["launches"] = launches
-                if who == "bot":   # the part spent inside the bot: detection to just before send
-                    inside = percentiles([(sent - detected) * 1000 for _, detected, sent in buys])
-                    results[(who, rate)]["inside_p50"] = inside["p50"]
-                    decided = percentiles(list(newest(status.decision_ms,
-                                                      status.decision_histogram.count - decided_before)))
-                    results[(who, rate)]["decision_p50"] = decided["p50"]
-        bot.pause_buying()
-        bot.wait_for(lambda s: s.active_positions == 0, timeout=60)
+        time.sleep(1.0)   # subscribed
+        for rate in RATES:
+            before = len(baseline.buys)
+            baseline.enabled = True
+            results[("baseline", rate)] = measure(chain, launches, rate,
+                                                  lambda before=before: baseline.buys[before:])
+            baseline.enabled = False
+        for mode in modes:
+            key, path = new_bot_wallet(tmp / mode)
+            chain.ask(cmd="fund", to=str(key.pubkey()), lamports=20 * SOL)
+            settings = bot_settings(chain, path, tmp / f"runs-{mode}", **common,
+                                    **{"analysis.mode": mode, "run.run_dir": str(tmp / f"log-{mode}")})
+            print(f"{mode}: log in {tmp / f'log-{mode}'}", flush=True)
+            for rate, figs in run_bot(bots.pop(mode), chain, settings, launches).items():
+                results[(mode, rate)] = figs
     finally:
         if baseline is not None:
             baseline.stop()
-        bot.stop()
+        for bot in bots.values():
+            bot.stop()
         chain.stop()
     return results
 
 
+def report(results: dict, modes: list[str]) -> str:
+    lines = [f"{'rate/s':>6} {'who':>8} {'buys':>6} {'det->sent p50/p99 ms':>21} {'ratio p50':>9} "
+             f"{'sent->recv p50/p99':>18} {'det->recv p50/p99':>18} {'same slot':>10}"]
+    for rate in RATES:
+        base = results[("baseline", rate)]["detect_sent"][0]
+        for who in ["baseline", *modes]:
+            r = results[(who, rate)]
+            ds, sr, dr = r["detect_sent"], r["sent_received"], r["detect_received"]
+            ratio = ds[0] / base if base else float("nan")
+            lines.append(f"{rate:>6.1f} {who:>8} {r['buys']:>3}/{r['launches']:<2} "
+                         f"{ds[0]:>10.2f} /{ds[1]:>8.2f} {ratio:>9.2f} {sr[0]:>8.2f} /{sr[1]:>7.2f} "
+                         f"{dr[0]:>8.2f} /{dr[1]:>7.2f} {r['same_slot']:>4}/{r['landed']:<4}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--launches", type=int, default=10, help="launches per rate and contender")
+    parser.add_argument("--launches", type=int, default=20, help="launches per rate and contender")
+    parser.add_argument("--modes", default="fast,full", help="analysis modes of the bot to measure")
     args = parser.parse_args()
-    results = run(args.launches)
-    print(f"{'rate/s':>7} {'who':>9} {'buys':>5} {'p50 ms':>8} {'p99 ms':>8} {'p50 ratio':>9}"
-          f" {'in-bot p50':>10} {'decided p50':>11}")
-    for rate in (DEFAULT_LAUNCHES_PER_SECOND, FAST_LAUNCHES_PER_SECOND):
-        base = results[("baseline", rate)]
-        for who in ("baseline", "bot"):
-            r = results[(who, rate)]
-            ratio = r["p50"] / base["p50"] if base["p50"] else float("nan")
-            print(f"{rate:>7.1f} {who:>9} {r['n']:>3}/{r['launches']:<2}"
-                  f"{r['p50']:>8.1f} {r['p99']:>8.1f} {ratio:>9.2f} {r.get('inside_p50', 0):>10.1f} {r.get('decision_p50', 0):>11.1f}")
+    modes = [m for m in args.modes.split(",") if m]
+    print(report(run(args.launches, modes), modes))
 
 
 if __name__ == "__main__":

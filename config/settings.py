@@ -96,6 +96,17 @@ class TradingSettings:
     # a sent transaction's same signed bytes go out again this often until it lands or expires
     rebroadcast_ms: int = setting(2_000, p.integer(200, 60_000))
     exit_on_graduation: bool = setting(False, p.boolean)   # sell when the coin completes its curve
+    # priority fee (adapters/priority_fee.py): 'fixed' pays priority_fee; 'dynamic' a percentile
+    # of recently paid prices for the accounts a buy writes, within [floor, cap], micro-lamports/CU
+    # more exits (actors/policy/exits.py), 0 = off: sell after a fall of trailing_stop_pct from the
+    # best value seen since the buy; sell when exit_curve_progress_pct of the curve is bought
+    trailing_stop_pct: int = setting(0, p.integer(0, 99))
+    exit_curve_progress_pct: int = setting(0, p.integer(0, 100))
+    priority_fee_mode: str = setting('fixed', p.choice('fixed', 'dynamic'))
+    priority_fee_percentile: int = setting(75, p.integer(1, 100))
+    priority_fee_floor: int = setting(10_000, p.integer(0, 100_000_000))
+    priority_fee_cap: int = setting(1_000_000, p.integer(0, 100_000_000))
+    priority_fee_refresh_seconds: int = setting(2, p.integer(1, 3_600))
 
 
 @dataclass(frozen=True)
@@ -271,6 +282,9 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] = os.en
     settings = Settings(**sections)
     if need_live_endpoints:
         _check_live(settings)
+    if settings.trading.priority_fee_cap < settings.trading.priority_fee_floor:
+        raise ConfigError('trading.priority_fee_cap', settings.trading.priority_fee_cap,
+                          f'at least trading.priority_fee_floor ({settings.trading.priority_fee_floor})')
     return settings
 
 

@@ -49,6 +49,7 @@ class TxSettled:
     token_delta: int = 0
     error: str = ""
     usdc_delta: int = 0  # raw USDC moved (a USDC-paired coin's trade), booked apart from lamports
+    slots_after_create: int = -1   # a landed buy: its slot minus its coin's create slot (-1 unknown)
 
 
 @dataclass(frozen=True)

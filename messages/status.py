@@ -41,6 +41,8 @@ class Status:
     journal_failure: str = ""                       # a journal write failed: safety mode (no buys)
     unjournaled_mints: tuple = ()                   # positions that traded past a failed write
     pnl_usdc: int = 0                               # raw USDC units from USDC-paired coins (apart from SOL)
+    exit_to_sell_histogram: Any = None              # exit signal to sell sent, every position sell
+    landing_slots: dict = field(default_factory=dict)   # buys by slots after their create (10 = 10+)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ required; later ones are decoded when present and take their dataclass defaults 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import struct
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -95,6 +96,14 @@ class Layout(Generic[T]):
         return self.decode_body(data, 8)
 
     def decode_body(self, data: bytes, pos: int) -> T:
+        # the stream decodes every trade: one struct.unpack per run of fixed-size fields (a
+        # compiled plan); a struct shorter than the plan (an older version) goes field by field
+        try:
+            return self.cls(**_decode_planned(_plan(self), data, pos))
+        except (LayoutError, struct.error):
+            return self._decode_fieldwise(data, pos)
+
+    def _decode_fieldwise(self, data: bytes, pos: int) -> T:
         names = [f.name for f in dataclasses.fields(self.cls)]
         values: dict[str, Any] = {}
         for index, (name, kind) in enumerate(zip(names, self.kinds)):
@@ -105,3 +114,44 @@ class Layout(Generic[T]):
                     raise LayoutError(f"{self.cls.__name__} truncated at field {name}") from None
                 break       # an older, shorter version of the struct: defaults for the rest
         return self.cls(**values)
+
+
+_STRUCT_CODE = {"u8": "B", "bool": "?", "u16": "H", "u32": "I", "u64": "Q", "i64": "q", "pubkey": "32s"}
+
+
+@functools.lru_cache(maxsize=None)
+def _plan(layout: Layout) -> tuple:
+    """Steps: ('run', Struct, names, pubkey names) for consecutive fixed-size fields, or
+    ('one', name, kind) for a variable-size one."""
+    names = [f.name for f in dataclasses.fields(layout.cls)]
+    steps, run = [], []
+
+    def close_run():
+        if run:
+            fmt = "<" + "".join(_STRUCT_CODE[k] for _, k in run)
+            steps.append(("run", struct.Struct(fmt), tuple(n for n, _ in run),
+                          frozenset(n for n, k in run if k == "pubkey")))
+            run.clear()
+    for name, kind in zip(names, layout.kinds):
+        if kind in _STRUCT_CODE:
+            run.append((name, kind))
+        else:
+            close_run()
+            steps.append(("one", name, kind))
+    close_run()
+    return tuple(steps)
+
+
+def _decode_planned(plan: tuple, data: bytes, pos: int) -> dict:
+    values: dict[str, Any] = {}
+    for step in plan:
+        if step[0] == "run":
+            _, compiled, names, pubkeys = step
+            if pos + compiled.size > len(data):
+                raise LayoutError("truncated")
+            for name, value in zip(names, compiled.unpack_from(data, pos)):
+                values[name] = Pubkey.from_bytes(value) if name in pubkeys else value
+            pos += compiled.size
+        else:
+            values[step[1]], pos = _read(step[2], data, pos)
+    return values

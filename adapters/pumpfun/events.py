@@ -54,18 +54,22 @@ def _collect(payloads: Iterable[bytes | None]) -> DecodedEvents:
 def _log_payloads(logs: Iterable[str], program: str) -> Iterable[bytes | None]:
     """`Program data:` payloads written while `program` is the innermost running program."""
     stack: list[str] = []
-    for line in logs:
+    for line in logs:   # the stream runs this for every update: the commonest tests first
         if not isinstance(line, str):
             continue
-        if line.startswith("Program ") and " invoke [" in line:
+        if line.startswith(PROGRAM_DATA):
+            if stack and stack[-1] == program:
+                try:
+                    yield b"".join(base64.b64decode(part, validate=True)
+                                   for part in line[len(PROGRAM_DATA):].split())
+                except (binascii.Error, ValueError):
+                    yield None
+        elif not line.startswith("Program "):
+            continue
+        elif " invoke [" in line:
             stack.append(line.split(" ", 2)[1])
-        elif line.startswith("Program ") and (line.endswith(" success") or " failed" in line) and stack:
+        elif (line.endswith(" success") or " failed" in line) and stack:
             stack.pop()
-        elif line.startswith(PROGRAM_DATA) and stack and stack[-1] == program:
-            try:
-                yield b"".join(base64.b64decode(part, validate=True) for part in line[len(PROGRAM_DATA):].split())
-            except (binascii.Error, ValueError):
-                yield None
 
 
 def events_from_logs(logs: Iterable[str], program: str = _PUMP) -> DecodedEvents:

@@ -1,0 +1,153 @@
+"""The Director's side of the fast path (analysis.mode = "fast"): it arms warm spares (each reserves
+one buy's funds with the WalletActor) up to what the limits allow, hands the armed set to the
+StreamActor, and books the positions the stream opened on them (FastOpened). Armed spares hold
+position slots, so the normal path never exceeds the limits beside them; a set shrunk while the
+stream was using a spare may let one position more through (the stream's use wins)."""
+from __future__ import annotations
+
+import time
+
+from loguru import logger
+
+from messages import new_request_id
+from messages.fastpath import (ArmedSpares, ArmSpare, DisarmSpare, FastOpened, FastPositionOpened,
+                               SpareArmed)
+from messages.stream import WatchMint
+from messages.wallet import ReleaseMintReservations
+
+
+ARM_RETRY_SECONDS = 1.0
+
+
+def spare_reservation_key(spare_id: str) -> str:
+    """The 'mint' an armed spare's reservation is held under until it buys."""
+    return f"spare:{spare_id}"
+
+
+class DirectorFastPath:
+    """Mixin of Director: state lives in attributes created on first use."""
+
+    def _fast_state(self) -> dict:
+        if not hasattr(self, "_fast"):
+            # spare_id -> address; 'idle': spares disarmed while the stream may still hold them
+            # in an older set: only the fast path uses them again (re-armed under a new id)
+            self._fast = {"arming": {}, "armed": {}, "idle": {}, "pushed": None, "retry_at": 0.0}
+        return self._fast
+
+    def _fast_mode(self) -> bool:
+        return self.settings is not None and self.settings.analysis.mode == "fast"
+
+    def fast_slots_held(self) -> int:
+        """Position slots held by armed spares (one still arming holds none: a launch meanwhile
+        takes the normal path, and the sync disarms what the limits no longer allow)."""
+        return len(self._fast_state()["armed"]) if self._fast_mode() else 0
+
+    def _arm_allowance(self) -> int:
+        if self.ledger.breaker.tripped or self.safety_mode or not self.buying:
+            return 0
+        limits = self.settings.trading
+        free = limits.max_active_positions - len(self.positions) - len(self.analysing)   # armed excluded
+        if limits.max_buys:
+            unsent = sum(1 for live in self.positions.values() if not live.buy_sent)
+            free = min(free, limits.max_buys - self.ledger.bought - unsent - len(self.analysing))
+        return max(0, free)
+
+    def _take_unarmed_spare(self):
+        """A spare for the normal path: never one the stream may be using."""
+        state = self._fast_state()
+        held = [a for table in ("arming", "armed", "idle") for a in state[table].values()]
+        for index, spare in enumerate(self.spares):
+            if spare not in held:
+                return self.spares.pop(index)
+        self._make_spare()
+        return self.spares.pop()
+
+    def fastpath_sync(self) -> None:
+        """Arm or disarm spares to match the limits; push the armed set to the stream when it changed."""
+        if not self._fast_mode() or self.shutting_down or self.peers.stream is None:
+            return
+        state = self._fast_state()
+        for table in (state["arming"], state["armed"], state["idle"]):   # spares that died meanwhile
+            for spare_id, address in list(table.items()):
+                if address not in self.spares:
+                    del table[spare_id]
+                    self.send(self.peers.wallet, ReleaseMintReservations(spare_reservation_key(spare_id),
+                                                                         "spare gone"))
+        want = self._arm_allowance()
+        held = len(state["arming"]) + len(state["armed"])
+        if held < want and time.monotonic() >= state["retry_at"]:
+            taken = list(state["arming"].values()) + list(state["armed"].values())
+            idle = [state["idle"].pop(key) for key in list(state["idle"])[:want - held]]
+            fresh = [s for s in self.spares if s not in taken and s not in idle
+                     and s not in state["idle"].values()]
+            for spare in (idle + fresh)[:want - held]:
+                spare_id = new_request_id("spare")
+                state["arming"][spare_id] = spare
+                self.send(spare, ArmSpare(spare_id))
+        while held > want and (state["armed"] or state["arming"]):
+            table = state["arming"] if state["arming"] else state["armed"]   # not yet given out first
+            spare_id, address = table.popitem()
+            state["idle"][spare_id] = address
+            self.send(address, DisarmSpare(spare_id))
+            held -= 1
+        armed = tuple(state["armed"].items())
+        if armed != state["pushed"]:
+            state["pushed"] = armed
+            self.send(self.peers.stream, ArmedSpares(armed))
+
+    def fastpath_stream_restarted(self) -> None:
+        self._fast_state()["pushed"] = None   # a new StreamActor starts with no armed set
+
+    def receiveMsg_SpareArmed(self, msg: SpareArmed, sender):
+        state = self._fast_state()
+        address = state["arming"].pop(msg.spare_id, None)
+        if address is None:
+            return   # disarmed meanwhile (the spare released its reservation itself)
+        if msg.ok:
+            state["armed"][msg.spare_id] = address
+        else:   # the wallet refused (not read yet, funds short): try again later, not at once
+            if time.monotonic() >= state["retry_at"]:
+                logger.info("director: spare not armed ({}); arming again in {:.0f} s", msg.reason,
+                            ARM_RETRY_SECONDS)
+                self.wakeupAfter(ARM_RETRY_SECONDS, payload="fastpath")   # any message syncs
+            state["retry_at"] = time.monotonic() + ARM_RETRY_SECONDS
+
+    def receiveMsg_FastOpened(self, msg: FastOpened, sender):
+        for decision, spare_id, address, request_id in msg.entries:
+            launch = decision.launch
+            self.ledger.coins_seen += 1
+            self.ledger.on_decision((time.time() - launch.received_at) * 1000)
+            if not decision.buy:
+                for key in decision.skip_keys or ("low score",):
+                    self.ledger.skips[f"analysis: {key}"] += 1
+                continue
+            self._fast_spare_used(spare_id, address)
+            self._book_fast_position(launch, address, request_id)
+
+    def receiveMsg_FastPositionOpened(self, msg: FastPositionOpened, sender):
+        """The position's own word: it comes before its TxSent and PositionClosed."""
+        self._fast_spare_used(msg.spare_id, sender)
+        self._book_fast_position(msg.launch, sender, msg.request_id)
+
+    def _book_fast_position(self, launch, address, request_id: str) -> None:
+        """Booked on the first of FastOpened (the stream) and FastPositionOpened (the position), so
+        its slot is held at once; never again once booked (a closed position stays closed)."""
+        if launch.mint in self.positions or request_id in self.ledger.position_ids:
+            return
+        from actors.director import LivePosition
+        self.positions[launch.mint] = LivePosition(address, launch, request_id)
+        self.ledger.position_ids.add(request_id)
+        self.ledger.lifecycle["fast_path_opens"] += 1
+        if self.peers.stream is not None:   # the stream watches it already; a restarted one may not
+            self.send(self.peers.stream, WatchMint(launch.mint, address))
+
+    def _fast_spare_used(self, spare_id: str, address) -> None:
+        """A spare the stream opened a position on: no longer a spare (heard from either side)."""
+        state = self._fast_state()
+        for table in ("arming", "armed", "idle"):   # under this id or a newer one
+            for key, held in list(state[table].items()):
+                if key == spare_id or held == address:
+                    del state[table][key]
+        if address in self.spares:
+            self.spares.remove(address)
+            self._make_spare()

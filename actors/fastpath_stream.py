@@ -1,0 +1,53 @@
+"""The StreamActor's side of the fast path (analysis.mode = "fast"): with an armed spare in hand, a
+launch that passes the fast checks (the create event and the local creator history, no RPC) is
+opened on that spare right here, one hop from detection; the Director hears of it afterwards.
+Launches it does not take (no armed spare, a [trading] policy skip) go the normal way."""
+from __future__ import annotations
+
+import time
+
+from actors.policy.analysis import decide
+from adapters.analysis.creators import CreatorHistory, default_path
+from adapters.analysis.gather import fast_facts
+from adapters.pumpfun import venue
+from adapters.stats import BoundedDict
+from messages import new_request_id
+from messages.analysis import AnalysisDecision
+from messages.position import OpenPosition
+
+USED_SPARES_REMEMBERED = 4_096
+
+
+class StreamFastPath:
+    def __init__(self, settings):
+        self.settings = settings
+        self.creators = CreatorHistory(default_path(settings))
+        self.armed: list = []          # [(spare_id, address)], each used once
+        # a set the Director sent before it heard of a use may list that spare again: never reuse
+        self.used = BoundedDict(USED_SPARES_REMEMBERED)
+
+    def arm(self, spares: tuple) -> None:
+        self.armed = [(spare_id, address) for spare_id, address in spares if spare_id not in self.used]
+
+    def try_open(self, launch, send, watchers) -> tuple | None:
+        """(decision, spare_id, address, request_id) when decided here, None for the normal path.
+        `send(address, msg)` is the actor's send; `watchers` the stream's mint -> position map."""
+        if not self.armed or launch.mint in watchers \
+                or venue.policy_refusal(launch, self.settings.trading):
+            return None
+        started = time.monotonic()
+        verdict = decide(fast_facts(launch, self.creators), self.settings.analysis, "fast")
+        decision = AnalysisDecision(new_request_id("an"), launch, verdict.buy, verdict.score,
+                                    verdict.reasons, int((time.monotonic() - started) * 1000),
+                                    verdict.skip_keys, verdict.missing)
+        if not verdict.buy:
+            return decision, "", None, ""
+        spare_id, address = self.armed.pop(0)
+        self.used[spare_id] = True
+        request_id = new_request_id("pos")
+        send(address, OpenPosition(request_id, launch, launch.received_at))
+        watchers[launch.mint] = address
+        return decision, spare_id, address, request_id
+
+    def close(self) -> None:
+        self.creators.close()

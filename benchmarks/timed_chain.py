@@ -1,0 +1,152 @@
+"""A local chain in its own process for latency benchmarks, with a clock on its side of the wire.
+
+The benchmark's bot and baseline must not share a process (and a GIL) with the chain and the market
+that feeds them, or the bot is charged for the harness. This child runs a LocalNode and launches
+coins itself (in-process, as a market beside the node would); it stamps, per transaction, the wall
+time its sendTransaction request arrived (an aiohttp middleware; execution runs inside that
+request's task) and when it executed, with the slot. The parent drives it with JSON lines on stdin:
+
+    {"cmd": "fund", "to": PUBKEY, "lamports": N}       -> {"ok": true}
+    {"cmd": "launch", "count": N, "rate": R}           -> {"ok": true, "mints": [...]}  (after the last)
+    {"cmd": "records"}                                 -> {"ok": true, "records": [...]}  (and forgets them)
+    {"cmd": "stop"}
+
+    python -m benchmarks.timed_chain --slot-ms 400      (prints READY rpc=... ws=... grpc=... first)
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextvars
+import json
+import sys
+import time
+
+from aiohttp import web
+from loguru import logger
+from solders.keypair import Keypair
+from solders.message import MessageV0
+from solders.pubkey import Pubkey
+from solders.transaction import VersionedTransaction
+
+from adapters.pumpfun import instructions
+from localnet.node import LocalNode
+
+request_arrived: contextvars.ContextVar[float | None] = contextvars.ContextVar("request_arrived", default=None)
+
+
+@web.middleware
+async def stamp_arrival(request, handler):
+    """Wall time a JSON-RPC request arrived (before its body is read): 'received' of its txs."""
+    token = request_arrived.set(time.time())
+    try:
+        return await handler(request)
+    finally:
+        request_arrived.reset(token)
+
+
+class TxClock:
+    """Chain listener: per executed transaction, when its request arrived, when it ran, its slot."""
+
+    def __init__(self):
+        self.records: list[dict] = []
+        self.create_slot: dict[str, int] = {}     # mint launched here -> slot of its create
+
+    def on_transaction(self, record) -> None:
+        keys = [str(key) for key in record.account_keys]
+        self.records.append({"signature": str(record.signature), "received_at": request_arrived.get(),
+                             "executed_at": time.time(), "slot": record.slot, "keys": keys,
+                             "err": record.err is not None})
+
+    def on_slot(self, *args) -> None:
+        pass
+
+
+class TimedChain:
+    def __init__(self, node: LocalNode, clock: TxClock):
+        self.node, self.clock = node, clock
+        self.chain = node.chain
+
+    def fund(self, to: str, lamports: int) -> dict:
+        self.chain.airdrop(Pubkey.from_string(to), lamports)
+        return {"ok": True}
+
+    def _launch_one(self, creator: Keypair, name: str) -> str:
+        mint = Keypair()
+        ix = instructions.build_create(mint.pubkey(), creator.pubkey(), name, name[:4].upper(),
+                                       f"https://example.invalid/{name}.json")
+        blockhash, _ = self.chain.latest_blockhash()
+        tx = VersionedTransaction(MessageV0.try_compile(creator.pubkey(), [ix], [], blockhash),
+                                  [creator, mint])
+        record = self.chain.execute(tx)
+        self.clock.create_slot[str(mint.pubkey())] = record.slot
+        return str(mint.pubkey())
+
+    async def launch(self, count: int, rate: float) -> dict:
+        """`count` creates, one every 1/rate s on the chain's own loop (the cadence holds)."""
+        creators = [Keypair() for _ in range(count)]
+        for creator in creators:
+            self.chain.airdrop(creator.pubkey(), 100_000_000)
+        mints = []
+        start = time.monotonic()
+        for index, creator in enumerate(creators):
+            delay = start + index / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            mints.append(self._launch_one(creator, f"B{index}"))
+        return {"ok": True, "mints": mints}
+
+    def records(self) -> dict:
+        out, self.clock.records = self.clock.records, []
+        for record in out:   # the slot of the create of the mint a transaction touches, if launched here
+            record["create_slot"] = next((self.clock.create_slot[k] for k in record["keys"]
+                                          if k in self.clock.create_slot), None)
+            del record["keys"]
+        return {"ok": True, "records": out}
+
+
+async def serve(args) -> None:
+    clock = TxClock()
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING")   # stdout carries the replies only
+    node = LocalNode(rpc_port=0, ws_port=0, grpc_port=0, api_port=0, slot_ms=args.slot_ms,
+                     seed=args.seed, rpc_middlewares=(stamp_arrival,))
+    await node.start()
+    node.chain.add_listener(clock)
+    timed = TimedChain(node, clock)
+    print(f"READY rpc={node.rpc_url} ws={node.ws_url} grpc={node.grpc_addr} api={node.api_url}",
+          flush=True)
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    try:
+        while line := await reader.readline():
+            request = json.loads(line)
+            cmd = request["cmd"]
+            if cmd == "stop":
+                break
+            try:
+                if cmd == "fund":
+                    reply = timed.fund(request["to"], int(request["lamports"]))
+                elif cmd == "launch":
+                    reply = await timed.launch(int(request["count"]), float(request["rate"]))
+                elif cmd == "records":
+                    reply = timed.records()
+                else:
+                    reply = {"ok": False, "error": f"unknown cmd {cmd!r}"}
+            except Exception as exc:   # the parent reads the reason; the chain keeps serving
+                reply = {"ok": False, "error": repr(exc)}
+            print(json.dumps(reply), flush=True)
+    finally:
+        await node.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--slot-ms", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=0)
+    asyncio.run(serve(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

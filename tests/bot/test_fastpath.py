@@ -1,0 +1,98 @@
+"""The fast path in a running bot on the local chain (analysis.mode = "fast"): the Director arms
+spares (funds reserved ahead), the StreamActor opens each passing launch on one of them (one hop
+from detection), and the books stay exact: PnL equals the wallet's change, every token is sold,
+the limits hold."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
+from tests.bot.test_e2e import assert_books_balance, trade_session
+from actors.system import group_processes
+from app.summary import summary_text
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def world(tmp_path):
+    bot = Bot()
+    chain = None
+    try:
+        chain = ChainThread().start()
+        market = Market(chain)
+        keypair, path = new_bot_wallet(tmp_path)
+        chain.run(market.fund(keypair.pubkey(), 2 * SOL))
+        settings = bot_settings(chain, path, tmp_path / "runs", **{"analysis.mode": "fast"})
+        yield bot, chain, market, keypair, settings
+    finally:
+        pgid = bot.system.pgid
+        bot.stop()
+        if chain is not None:
+            chain.stop()
+        assert group_processes(pgid) == [], "an actor process outlived the test"
+
+
+def test_fast_path_buys_on_armed_spares_with_exact_pnl(world, tmp_path):
+    bot, chain, market, keypair, settings = world
+    start_balance = chain.run(market.balance(keypair.pubkey()))
+    bot.start(settings)
+    bot.wait_until_streaming(chain, market)
+    status, _ = trade_session(bot, chain, market, 3)
+    assert status.bought >= 2 and status.sold == status.bought, status
+    assert status.lifecycle.get("fast_path_opens", 0) == status.bought, status.lifecycle
+    assert not status.failures, status.failures
+    assert_books_balance(chain, market, keypair, start_balance, status)
+    # the summary's hot-path lines: where the buys landed, how fast exits turned into sells
+    assert sum(status.landing_slots.values()) == status.bought, status.landing_slots
+    assert status.exit_to_sell_histogram.count >= status.sold, status.exit_to_sell_histogram
+    text = summary_text(status, "test", tmp_path)
+    assert "buy landed slots after create: p50" in text and "exit-to-sell-sent p50" in text, text
+
+
+def test_fast_path_keeps_max_active_positions(world):
+    bot, chain, market, keypair, settings = world
+    start_balance = chain.run(market.balance(keypair.pubkey()))
+    bot.start(settings.replace(**{"trading.max_active_positions": 1, "trading.max_hold_seconds": 30}))
+    bot.wait_until_streaming(chain, market)
+    creator = chain.run(market.new_wallet(SOL))
+    for index in range(10):   # until one is held (the wallet refuses buys until its first read)
+        chain.run(market.launch(creator, f"Lim{index}"))
+        time.sleep(0.5)
+        if bot.status().bought:
+            break
+    before = bot.status()
+    for index in range(2):    # two more launches while that position is held
+        chain.run(market.launch(creator, f"More{index}"))
+    held = bot.wait_for(lambda s: s.coins_seen >= before.coins_seen + 2, timeout=20)
+    time.sleep(0.5)
+    held = bot.status()
+    assert held.bought == 1 and held.active_positions == 1, held
+    limited = held.skips.get("limit: max active positions", 0)
+    assert limited >= before.skips.get("limit: max active positions", 0) + 2, held.skips
+    bot.close_all()
+    final = bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0, timeout=60)
+    assert_books_balance(chain, market, keypair, start_balance, final)
+
+
+def test_stream_never_reuses_a_spare_a_later_set_still_lists(tmp_path):
+    """The Director may send a set before it heard that the stream used a spare of the last one."""
+    from actors.fastpath_stream import StreamFastPath
+    from config.settings import load_settings
+    from tests.bot.test_messages import make_launch
+    settings = load_settings(env={}, overrides={"analysis.mode": "fast", "run.runs_dir": str(tmp_path)})
+    fast = StreamFastPath(settings)
+    launch = make_launch(received_at=time.time())
+    launch = launch.__class__(**{**launch.__dict__, "name": "Good", "symbol": "GOOD",
+                                 "uri": "https://example.invalid/good.json",
+                                 "token_program": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"})
+    fast.arm((("s1", "A"), ("s2", "B")))
+    sent, watchers = [], {}
+    decision, spare_id, address, _ = fast.try_open(launch, lambda to, msg: sent.append(to), watchers)
+    assert decision.buy and (spare_id, address) == ("s1", "A") and sent == ["A"] and watchers
+    fast.arm((("s1", "A"), ("s3", "C")))
+    assert fast.armed == [("s3", "C")]
+    assert fast.try_open(launch, lambda to, msg: sent.append(to), watchers) is None   # already held
+    fast.close()
