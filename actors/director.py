@@ -15,6 +15,7 @@ from typing import Any
 from loguru import logger
 from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ChildActorExited, WakeupMessage
 
+from actors.director_copy import CopyDirecting
 from actors.director_ledger import Ledger
 from actors.policy import breaker
 from adapters.journal import Journal, JournalError, journal_path
@@ -59,7 +60,7 @@ class LivePosition:
     buy_sent: bool = False   # until then the position holds a slot of max buys
 
 
-class Director(ActorTypeDispatcher):
+class Director(CopyDirecting, ActorTypeDispatcher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -104,6 +105,7 @@ class Director(ActorTypeDispatcher):
             self.reporter = msg.reporter or sender
             self.peers = Peers(director=self.myAddress)
             self.supervisor = Supervisor(self)
+            self.start_copying(self.settings)   # trading.mode copy/both (actors/director_copy.py)
             # read (creating or migrating the schema) and close before forking anything
             journal = Journal(journal_path(msg.settings))
             open_rows = journal.open_positions()
@@ -200,6 +202,8 @@ class Director(ActorTypeDispatcher):
     # ---- launches and decisions -----------------------------------------------------------------
     def receiveMsg_LaunchBatch(self, msg: LaunchBatch, sender):
         self.ledger.coins_seen += len(msg.launches)
+        if self.settings.trading.mode == "copy":
+            return   # copy only: launches are counted, never sniped
         self._expire_lost_analyses()
         for launch in msg.launches:
             why_not = self._why_not_buy(launch.mint, launch)
@@ -271,14 +275,14 @@ class Director(ActorTypeDispatcher):
             self.ledger.skips["analysis failed"] += 1
             logger.warning("director: analysis of {} failed: {}", msg.mint, msg.reason)
 
-    def _open_position(self, launch) -> None:
+    def _open_position(self, launch, buy_lamports: int = 0) -> None:
         if not self.spares:
             self._make_spare()
         address = self.spares.pop(0)
         request_id = new_request_id("pos")
         self.positions[launch.mint] = LivePosition(address, launch, request_id)
         self.ledger.position_ids.add(request_id)
-        self.send(address, OpenPosition(request_id, launch, launch.received_at))
+        self.send(address, OpenPosition(request_id, launch, launch.received_at, buy_lamports))
         self.send(self.peers.stream, WatchMint(launch.mint, address))
         self._make_spare()
 
@@ -297,6 +301,7 @@ class Director(ActorTypeDispatcher):
             self.send(sender, ActorExitRequest())
             return
         self.ledger.on_position_closed(msg)
+        self.copy_position_closed(msg.mint, msg.pnl_lamports)
         self._consult_breaker(msg.pnl_lamports, failed=msg.outcome != "sold")
         logger.info("director: closed {} {} pnl {} lamports", msg.mint, msg.outcome, msg.pnl_lamports)
         self._release_reservations(msg.mint, "position closed")
@@ -312,6 +317,7 @@ class Director(ActorTypeDispatcher):
         live = self.positions.get(msg.mint)
         if live is not None and live.address == sender:   # it never started: free the slot
             del self.positions[msg.mint]
+            self.copy_position_closed(msg.mint, 0)
             self._release_reservations(msg.mint, "position failed")
             self.send(self.peers.stream, UnwatchMint(msg.mint))
             self.send(sender, ActorExitRequest())
@@ -420,7 +426,7 @@ class Director(ActorTypeDispatcher):
             lifecycle=dict(led.lifecycle), buying=self.buying and not self.safety_mode,
             breaker=led.breaker.tripped, fatal=self.fatal, skips=dict(led.skips),
             latency_histogram=led.latency_histogram.copy(), buys_total=led.buys.added,
-            decision_histogram=led.decision_histogram.copy()))
+            decision_histogram=led.decision_histogram.copy(), copy=self.copy_report()))
 
     def _stream_counters(self) -> dict:
         stats = self.stream_stats

@@ -15,6 +15,7 @@ from loguru import logger
 from thespian.actors import WakeupMessage
 
 from actors.bridge import IOActor
+from actors.position_partial import PartialSells
 from actors.position_model import (ACTIVE, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLOSING, CONFIRMED,
                                    EXPIRED, FAILED, PENDING, POSITION_FAILED, SELL, SENT, Order,
                                    Position, decide, presell_outcome, sell_amount)
@@ -22,6 +23,7 @@ from actors.trading_io import ChainAccess, Settlement, curve_from_trade, exit_re
 from adapters.journal import Journal, journal_path
 from adapters.logs import first_to_warn
 from messages import new_request_id
+from messages.copy import SellPart
 from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed,
                                RecoverPosition, TxSent, TxSettled)
 from messages.start import PeersChanged, StartFailed, StartPosition
@@ -39,7 +41,7 @@ SPARE_REFRESH_SECONDS = 1.0          # keeps a spare's connection warm for the n
 WARM_BACKOFF_MAX_SECONDS = 60.0      # a failing endpoint: warm-up retries back off up to this
 
 
-class PositionActor(IOActor):
+class PositionActor(PartialSells, IOActor):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -72,6 +74,7 @@ class PositionActor(IOActor):
             RecoverPosition: self._on_recover, FundsReserved: self._on_funds_reserved,
             ReservationRefused: self._on_refused, TradeBatch: self._on_trades,
             PeersChanged: self._on_peers, WakeupMessage: self._on_wakeup, ExitNow: self._on_exit_now,
+            SellPart: self._on_sell_part,
         }.get(type(msg))
         if isinstance(msg, PidRequest):
             self.send(sender, PidReply(msg.request_id, os.getpid()))
@@ -136,6 +139,9 @@ class PositionActor(IOActor):
                                                           f"position not ready ({self.stage})"))
             return
         self.stage, self.detected_at = "reserving", msg.detected_at
+        if msg.buy_lamports:   # a copy's own budget (copy trading); everything else as configured
+            self.settings = self.settings.replace(**{"trading.buy_lamports": msg.buy_lamports})
+            self.chain.settings = self.settings
         self.position = Position(msg.request_id, msg.launch, wallet=str(self.chain.owner),
                                  genesis_hash=self.settings.chain.genesis_hash or "")
         self._journal()
@@ -223,7 +229,7 @@ class PositionActor(IOActor):
             if state == CONFIRMED and position.state == PENDING:
                 position.move(ACTIVE, f"buy confirmed: {position.bought_tokens} tokens")
         self._journal()
-        if order.kind == "sell" and state != CONFIRMED:
+        if order.kind == "sell" and state != CONFIRMED and not order.partial:
             self.sell_failures += 1
             # a sell that ran before the buy landed is re-sent at once; any other after a pause
             if position.buy_order.state == CONFIRMED and not order.before_buy_confirmed:
@@ -295,6 +301,8 @@ class PositionActor(IOActor):
             self._finish(CLOSED, "sold", why)
         elif action == CLOSE_FAILED:
             self._finish(POSITION_FAILED, "buy_failed", why)
+        else:
+            self._next_part()   # a queued partial sell (copy trading) may go now
 
     # ---- sell ------------------------------------------------------------------------------------
     def _start_sell(self, why: str) -> None:

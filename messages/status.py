@@ -36,6 +36,7 @@ class Status:
     latency_histogram: Any = None                   # adapters.stats.LatencyHistogram of every buy
     buys_total: int = 0                             # buys ever sent (`buys` holds the last 1,024)
     decision_histogram: Any = None                  # detection to analysis decision, every launch
+    copy: dict = field(default_factory=dict)        # per copy target: copied, skips by reason, PnL
 
 
 @dataclass(frozen=True)

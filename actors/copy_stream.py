@@ -1,0 +1,92 @@
+"""What the StreamActor adds for copy trading: the target wallets' subscription filter, their trades
+as TargetTrade messages (from the TradeEvent every pump.fun buy and sell writes, whatever the
+instruction generation or token program), and the per-drain facts a copy is judged on (the newest
+curve state of the mint, when the coin was launched). Runs on the stream's loop and thread; pure."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from adapters.pumpfun.addresses import WSOL_MINT, bonding_curve
+from adapters.pumpfun.layout_v1 import ZERO_KEY, TradeEvent
+from adapters.stats import BoundedDict
+from messages.copy import UNKNOWN, TargetTrade
+
+MAX_LAUNCH_TIMES = 16_384        # mint -> when its launch was seen (coin age), oldest forgotten
+
+
+def copy_targets(settings) -> frozenset[str]:
+    """The wallets to follow; empty unless trading.mode is 'copy' or 'both'."""
+    if settings.trading.mode not in ('copy', 'both'):
+        return frozenset()
+    return frozenset(target.wallet for target in settings.copy.targets)
+
+
+def transaction_filters(targets: frozenset[str]) -> dict:
+    """Yellowstone transaction filters added beside the pump.fun program's: any successful
+    transaction naming a target (their PumpSwap trades too; pump.fun ones also match 'pump')."""
+    if not targets:
+        return {}
+    return {"copy": {"account_include": sorted(targets), "failed": False, "vote": False}}
+
+
+def token_balances(meta) -> dict:
+    """(owner, mint) -> [pre, post, token program] from a transaction meta's token balances (raw
+    units, summed over the owner's accounts of that mint); {} when the meta has none."""
+    found: dict = {}
+    for side, entries in ((0, meta.pre_token_balances), (1, meta.post_token_balances)):
+        for entry in entries:
+            row = found.setdefault((entry.owner, entry.mint), [0, 0, entry.program_id])
+            row[side] += int(entry.ui_token_amount.amount or 0)
+    return found
+
+
+def target_trades(events, targets: frozenset[str], signature: str, slot: int, received_at: float,
+                  balances: dict | None = None) -> list:
+    """A TargetTrade for each TradeEvent of a target in one transaction. Without `balances` (the
+    logs source) holdings and the token program are UNKNOWN / ''."""
+    out = []
+    for event in events:
+        if not isinstance(event, TradeEvent) or str(event.user) not in targets:
+            continue
+        user, mint = str(event.user), str(event.mint)
+        pre, post, program = (balances or {}).get((user, mint), (UNKNOWN, UNKNOWN, ''))
+        if balances and (user, mint) not in balances:   # no token account either side: none held
+            pre = post = 0
+        out.append(TargetTrade(
+            target=user, mint=mint, is_buy=event.is_buy, sol_amount=event.sol_amount,
+            token_amount=event.token_amount, holding_before=pre, holding_after=post,
+            token_program=program, bonding_curve=str(bonding_curve(event.mint)),
+            creator=str(event.creator), virtual_sol_reserves=event.virtual_sol_reserves,
+            virtual_token_reserves=event.virtual_token_reserves,
+            real_token_reserves=event.real_token_reserves, signature=signature, slot=slot,
+            received_at=received_at, is_mayhem_mode=event.mayhem_mode,
+            is_cashback_coin=event.cashback_fee_basis_points > 0,
+            **({"quote_mint": str(event.quote_mint)} if _token_paired(event) else {})))
+    return out
+
+
+def _token_paired(event: TradeEvent) -> bool:
+    return event.quote_mint not in (ZERO_KEY, WSOL_MINT)
+
+
+class CopyTracker:
+    """The StreamActor's copy memory: launch times (coin age) and, per drain, the newest curve state
+    of each mint, stamped onto the drained target trades."""
+
+    def __init__(self):
+        self.launched_at = BoundedDict(MAX_LAUNCH_TIMES)
+
+    def on_launch(self, launch) -> None:
+        self.launched_at[launch.mint] = launch.received_at
+
+    def stamp(self, trades: list, latest: dict) -> tuple:
+        """`latest`: mint -> the last Trade of that mint in this drain (reserves after it)."""
+        stamped = []
+        for trade in trades:
+            newest = latest.get(trade.mint)
+            stamped.append(replace(
+                trade,
+                latest_virtual_sol_reserves=newest.virtual_sol_reserves if newest else trade.virtual_sol_reserves,
+                latest_virtual_token_reserves=newest.virtual_token_reserves if newest else trade.virtual_token_reserves,
+                coin_created_at=self.launched_at.get(trade.mint, 0.0)))
+        return tuple(stamped)
