@@ -70,23 +70,25 @@ def _token_paired(event: TradeEvent) -> bool:
 
 
 class CopyTracker:
-    """The StreamActor's copy memory: launch times (coin age) and, per drain, the newest curve state
-    of each mint, stamped onto the drained target trades."""
+    """The StreamActor's copy memory: launches seen (coin age; the token program, which the logs
+    source cannot read from balances) and, per drain, the newest curve state of each mint, stamped
+    onto the drained target trades."""
 
     def __init__(self):
-        self.launched_at = BoundedDict(MAX_LAUNCH_TIMES)
+        self.launches = BoundedDict(MAX_LAUNCH_TIMES)   # mint -> (seen at, token program)
 
     def on_launch(self, launch) -> None:
-        self.launched_at[launch.mint] = launch.received_at
+        self.launches[launch.mint] = (launch.received_at, launch.token_program)
 
     def stamp(self, trades: list, latest: dict) -> tuple:
         """`latest`: mint -> the last Trade of that mint in this drain (reserves after it)."""
         stamped = []
         for trade in trades:
             newest = latest.get(trade.mint)
+            created_at, program = self.launches.get(trade.mint, (0.0, ""))
             stamped.append(replace(
-                trade,
+                trade, token_program=trade.token_program or program,
                 latest_virtual_sol_reserves=newest.virtual_sol_reserves if newest else trade.virtual_sol_reserves,
                 latest_virtual_token_reserves=newest.virtual_token_reserves if newest else trade.virtual_token_reserves,
-                coin_created_at=self.launched_at.get(trade.mint, 0.0)))
+                coin_created_at=created_at))
         return tuple(stamped)
