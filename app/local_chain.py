@@ -54,7 +54,7 @@ class LocalChainProcess:
                     f'{local.launch_rate} launches/s' if local.market else 'off')
         wallet_path = self._fund_fresh_wallet(endpoints['rpc'], local.wallet_airdrop_lamports)
         api = endpoints.get('api') or None
-        settings = with_smart_wallets(self.settings, api)   # copy.smart_wallets (app/copy_targets.py)
+        settings = with_smart_wallets(self.settings, endpoints.get('market') or None)   # copy.smart_wallets
         return settings.replace(**{
             'chain.rpc_urls': (Secret(endpoints['rpc']),), 'chain.ws_url': Secret(endpoints['ws']),
             'chain.grpc_endpoint': endpoints.get('grpc') or None,
