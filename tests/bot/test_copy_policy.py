@@ -163,3 +163,32 @@ def test_targets_take_the_sections_limits_unless_they_set_their_own():
     alice, bob = settings.copy.resolved_targets
     assert (alice.ratio_bps, alice.max_lamports) == (2_500, 20_000_000)
     assert (bob.ratio_bps, bob.max_lamports) == (20_000, 7)
+
+
+def test_a_partial_sell_is_no_exit_and_a_failed_one_is_not_retried():
+    from actors.position_model import (ACTIVE, CONFIRMED, FAILED, SELL, WAIT, Order, Position, decide,
+                                       sell_amount)
+    position = Position("pos-1", policy.launch_of(trade()), state=ACTIVE, bought_tokens=1_000)
+    position.buy_order = Order("buy", "b", 1_000, 0, 0.0, state=CONFIRMED)
+    part = Order("sell", "p", 250, 0, 0.0, state=CONFIRMED, partial=True)
+    position.sell_orders.append(part)
+    position.sold_tokens = 250
+    assert decide(position, exit_wanted=False) == (WAIT, "holding")
+    assert decide(position, exit_wanted=True)[0] == SELL and sell_amount(position) == 750
+    position.sell_orders.append(Order("sell", "q", 100, 0, 0.0, state=FAILED, partial=True))
+    assert decide(position, exit_wanted=False) == (WAIT, "holding")
+    assert Order.from_dict({"kind": "sell", "signature": "old", "amount": 1,
+                            "last_valid_block_height": 0, "sent_at": 0.0}).partial is False   # old rows
+
+
+def test_the_summary_has_one_line_per_target():
+    from app.summary import copy_lines
+    desk = policy.CopyDesk([target(), target(BOB)])
+    desk.opened(trade(), 50_000_000)
+    desk.decide(trade(signature="again"), 1.0)
+    desk.closed(MINT, 1_500_000_001)
+    lines = copy_lines(desk.report())
+    assert len(lines) == 2
+    alice = next(line for line in lines if ALICE in line)
+    assert "copied 1 buys, 0 sells" in alice and "PnL 1.500000001 SOL over 1 closed" in alice
+    assert "skipped: already held 1" in alice
