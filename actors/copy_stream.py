@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from adapters.pumpfun.addresses import WSOL_MINT, bonding_curve
 from adapters.pumpfun.layout_v1 import ZERO_KEY, TradeEvent
+from adapters.pumpswap.events import swap_events_from_logs
 from adapters.stats import BoundedDict
 from messages.copy import UNKNOWN, TargetTrade
 
@@ -62,6 +63,32 @@ def target_trades(events, targets: frozenset[str], signature: str, slot: int, re
             received_at=received_at, is_mayhem_mode=event.mayhem_mode,
             is_cashback_coin=event.cashback_fee_basis_points > 0,
             **({"quote_mint": str(event.quote_mint)} if _token_paired(event) else {})))
+    return out
+
+
+def target_swaps(log_lines, targets: frozenset[str], signature: str, slot: int, received_at: float,
+                 balances: dict) -> list:
+    """A TargetTrade (venue 'pool') for each PumpSwap BuyEvent/SellEvent of a target: a graduated
+    coin. The event names the pool, not the coin: the coin is the target's non-WSOL token whose
+    balance this transaction changed (Yellowstone's token balances; the logs source has none)."""
+    out = []
+    for event in swap_events_from_logs(log_lines):
+        user = str(event.user)
+        if user not in targets:
+            continue
+        changed = [(mint, row) for (owner, mint), row in balances.items()
+                   if owner == user and mint != str(WSOL_MINT) and row[0] != row[1]]
+        if len(changed) != 1:
+            continue   # not one coin: nothing we can follow
+        mint, (pre, post, program) = changed[0]
+        out.append(TargetTrade(
+            target=user, mint=mint, is_buy=event.is_buy, sol_amount=event.user_quote_amount,
+            token_amount=event.base_amount, holding_before=pre, holding_after=post,
+            token_program=program, bonding_curve=str(event.pool), creator=str(event.coin_creator),
+            virtual_sol_reserves=event.pool_quote_token_reserves,
+            virtual_token_reserves=event.pool_base_token_reserves,
+            real_token_reserves=event.pool_base_token_reserves, signature=signature, slot=slot,
+            received_at=received_at, venue="pool"))
     return out
 
 

@@ -203,9 +203,11 @@ async def yellowstone_updates(chain_settings, keep, targets: frozenset = frozens
             decoded = pump_events(tx)
             out = messages_from_events(decoded, str(tx.signature), tx.slot, received_at)
             if targets:
-                out += copy_stream.target_trades(
-                    decoded.events, targets, str(tx.signature), tx.slot, received_at,
-                    copy_stream.token_balances(update.transaction.transaction.meta))
+                balances = copy_stream.token_balances(update.transaction.transaction.meta)
+                out += copy_stream.target_trades(decoded.events, targets, str(tx.signature), tx.slot,
+                                                 received_at, balances)
+                out += copy_stream.target_swaps(tx.log_messages, targets, str(tx.signature), tx.slot,
+                                                received_at, balances)
             return out
         yield received_at, decode
 

@@ -33,6 +33,7 @@ class TargetTrade:
     latest_virtual_sol_reserves: int = 0
     latest_virtual_token_reserves: int = 0
     coin_created_at: float = 0.0   # when the stream saw the coin's launch; 0 = not seen (age unknown)
+    venue: str = "curve"           # "curve" (pump.fun) or "pool" (PumpSwap, after graduation)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ COIN_AGE_UNKNOWN = 'coin age unknown'
 ALREADY_HELD = 'already held'
 EXITED_FIRST = 'target sold first (out of order)'
 TOKEN_PROGRAM_UNKNOWN = 'token program unknown'
+POOL_BUY = 'pumpswap buy (not copied)'
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,8 @@ class CopyDesk:
 
     def _on_buy(self, trade: TargetTrade, now: float, why_not_buy):
         target, book = self.targets[trade.target], self.books[trade.target]
+        if trade.venue == 'pool':   # a graduated coin: only its sells are followed (via Jupiter)
+            return self._skip(book, POOL_BUY)
         if trade.mint in self.copies:
             return self._skip(book, ALREADY_HELD)
         exited_at = self.exited.get((trade.target, trade.mint))

@@ -192,3 +192,27 @@ def test_the_summary_has_one_line_per_target():
     alice = next(line for line in lines if ALICE in line)
     assert "copied 1 buys, 0 sells" in alice and "PnL 1.500000001 SOL over 1 closed" in alice
     assert "skipped: already held 1" in alice
+
+
+def test_a_targets_pumpswap_sell_is_followed_and_a_pool_buy_skipped():
+    """A graduated coin: the PumpSwap event names the pool; the coin comes from the target's token
+    balances. Their pool sell moves our copy of the coin; their pool buy is not copied."""
+    import base64
+    from adapters.pumpswap.addresses import PROGRAM
+    from adapters.pumpswap.events import SELL_EVENT, SwapEvent
+    keys = [Pubkey.new_unique() for _ in range(6)]
+    event = SwapEvent(0, 400, 0, 0, 0, 10_000, 5_000, 190, 20, 0, 5, 0, 0, 185, keys[0],
+                      Pubkey.from_string(ALICE), *keys[1:6], is_buy=False)
+    logs = [f"Program {PROGRAM} invoke [1]",
+            "Program data: " + base64.b64encode(SELL_EVENT.encode(event)).decode(),
+            f"Program {PROGRAM} success"]
+    wsol = "So11111111111111111111111111111111111111112"
+    balances = {(ALICE, MINT): [1_000, 600, T22], (ALICE, wsol): [5, 5, "x"]}
+    [sold] = copy_stream.target_swaps(logs, frozenset({ALICE}), "sig", 9, 1.0, balances)
+    assert (sold.mint, sold.venue, sold.holding_before, sold.holding_after) == (MINT, "pool", 1_000, 600)
+    desk = policy.CopyDesk([target()])
+    desk.opened(trade(), 50_000_000)
+    assert desk.decide(sold, 1.0) == policy.SellPart(sold=400, before=1_000)
+    from dataclasses import replace
+    pool_buy = replace(sold, is_buy=True, signature="buy", mint=str(Pubkey.new_unique()))
+    assert desk.decide(pool_buy, 1.0) == policy.Skip(policy.POOL_BUY)
