@@ -51,6 +51,7 @@ class WalletActor(IOActor):
         self.reported = BoundedSet(REPORTED_SIGNATURES_KEPT)   # signatures counted in expected_lamports
         self.jobs = HousekeepingJobs(self)
         self.early_reservations: list = []         # (msg, sender) that came before the first reading
+        self.reads_in_flight = 0
         self.started_at = time.monotonic()
 
     async def on_loop_close(self) -> None:
@@ -121,7 +122,8 @@ class WalletActor(IOActor):
         return max(0, known - self.reserved_lamports() - FEE_RESERVE_LAMPORTS)
 
     def _reserve(self, msg: ReserveFunds, sender) -> None:
-        if self.sol_lamports is None and not self.safety_mode:   # start-up: answered after the reading
+        if self.sol_lamports is None and self.reads_in_flight and not self.safety_mode:
+            # start-up, the first reading under way: answered after it
             self.early_reservations.append((msg, sender))
             return
         refusal = self.refusal_reason(msg.lamports)
@@ -148,6 +150,7 @@ class WalletActor(IOActor):
     def _refresh(self, request_id, requester) -> None:
         if requester is not None:
             self.waiting_refresh.append((request_id, requester))
+        self.reads_in_flight += 1
         self.submit(self._read_chain(), self._on_read, self._on_read_failed,
                     timeout=self.settings.chain.rpc_timeout_ms / 1000 * 3)
 
@@ -158,6 +161,7 @@ class WalletActor(IOActor):
         return sol, tuple(sorted(tokens.items()))
 
     def _on_read(self, reading) -> None:
+        self.reads_in_flight -= 1
         sol, tokens = reading
         if self.sol_lamports is None:
             logger.info("wallet: first reading {} lamports after {:.0f} ms", sol,
@@ -200,6 +204,7 @@ class WalletActor(IOActor):
                 self._reserve(msg, sender)
 
     def _on_read_failed(self, exc: BaseException) -> None:
+        self.reads_in_flight -= 1
         logger.warning("wallet: refresh failed: {!r}", exc)
         self._answer_early_reservations()
         waiting, self.waiting_refresh = self.waiting_refresh, []
