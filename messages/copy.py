@@ -44,8 +44,8 @@ class TargetTradeBatch:
 
 @dataclass(frozen=True)
 class SellPart:
-    """Director -> PositionActor: sell `sold`/`before` of the tokens held and stay open (a target's
-    partial sell). Queued until the buy confirms; a whole-holding part becomes a full exit."""
+    """Director -> PositionActor: sell `sold`/`before` of the tokens held, stay open (waits for the buy)."""
+    # a target's partial sell; a part that is the whole holding is a full exit
     reason: str
     sold: int
     before: int
