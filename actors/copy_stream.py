@@ -46,13 +46,21 @@ def target_trades(events, targets: frozenset[str], signature: str, slot: int, re
     """A TargetTrade for each TradeEvent of a target in one transaction. Without `balances` (the
     logs source) holdings and the token program are UNKNOWN / ''."""
     out = []
-    for event in events:
-        if not isinstance(event, TradeEvent) or str(event.user) not in targets:
-            continue
+    ours = [e for e in events if isinstance(e, TradeEvent) and str(e.user) in targets]
+    running: dict = {}   # (user, mint) -> holding before the next event of this transaction
+    for index, event in enumerate(ours):
         user, mint = str(event.user), str(event.mint)
-        pre, post, program = (balances or {}).get((user, mint), (UNKNOWN, UNKNOWN, ''))
+        first_pre, last_post, program = (balances or {}).get((user, mint), (UNKNOWN, UNKNOWN, ''))
         if balances and (user, mint) not in balances:   # no token account either side: none held
-            pre = post = 0
+            first_pre = last_post = 0
+        # the meta's balances span the whole transaction: a buy and a sell in one are stepped through
+        pre = running.get((user, mint), first_pre)
+        last = not any((str(e.user), str(e.mint)) == (user, mint) for e in ours[index + 1:])
+        if last or pre == UNKNOWN:
+            post = last_post
+        else:
+            post = pre + event.token_amount if event.is_buy else max(pre - event.token_amount, 0)
+        running[(user, mint)] = post
         out.append(TargetTrade(
             target=user, mint=mint, is_buy=event.is_buy, sol_amount=event.sol_amount,
             token_amount=event.token_amount, holding_before=pre, holding_after=post,

@@ -25,15 +25,19 @@ class CopyDirecting:
     def receiveMsg_TargetTradeBatch(self, msg: TargetTradeBatch, sender):
         if self.copy_desk is None:
             return
-        for trade in msg.trades:
+        try:
+            decided = self.copy_desk.decide_batch(msg.trades, time.time(),
+                                                  lambda launch: self._why_not_buy(launch.mint, launch))
+        except Exception:
+            logger.exception("director: a batch of {} target trades could not be judged", len(msg.trades))
+            return
+        for trade, decision in decided:
             try:
-                self._copy_one(trade)
+                self._copy_one(trade, decision)
             except Exception:   # one bad trade must not cost the rest of the batch
                 logger.exception("director: copy of {} {} failed", trade.target, trade.signature[:12])
 
-    def _copy_one(self, trade) -> None:
-        decision = self.copy_desk.decide(trade, time.time(),
-                                         lambda launch: self._why_not_buy(launch.mint, launch))
+    def _copy_one(self, trade, decision) -> None:
         side = "buy" if trade.is_buy else "sell"
         if isinstance(decision, policy.Buy):
             logger.info("director: copy {} buy of {} ({} lamports) with {} lamports", trade.target,

@@ -28,6 +28,7 @@ COIN_TOO_OLD = 'coin too old'
 COIN_AGE_UNKNOWN = 'coin age unknown'
 ALREADY_HELD = 'already held'
 EXITED_FIRST = 'target sold first (out of order)'
+EXITS_IN_BATCH = 'target sold all in the same moment'
 TOKEN_PROGRAM_UNKNOWN = 'token program unknown'
 POOL_BUY = 'pumpswap buy (not copied)'
 
@@ -163,6 +164,20 @@ class CopyDesk:
         if after <= 0 or before <= 0:
             return Exit()
         return SellPart(sold=before - after, before=before)
+
+    def decide_batch(self, trades, now: float, why_not_buy=lambda launch: '') -> list:
+        """(trade, decision) for a drained batch in stream order. A buy whose target sells all of
+        that coin later in the same batch is skipped: copying it would only pay two fees."""
+        exits_at = {}
+        for index, trade in enumerate(trades):
+            if not trade.is_buy and trade.holding_after == 0:
+                exits_at[(trade.target, trade.mint)] = index
+        decided = []
+        for index, trade in enumerate(trades):
+            exits_later = trade.is_buy and exits_at.get((trade.target, trade.mint), -1) > index
+            gate = (lambda launch: EXITS_IN_BATCH) if exits_later else why_not_buy
+            decided.append((trade, self.decide(trade, now, gate)))
+        return decided
 
     def _holding_before(self, trade: TargetTrade) -> int:
         if trade.holding_before != UNKNOWN:

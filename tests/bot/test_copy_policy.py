@@ -216,3 +216,26 @@ def test_a_targets_pumpswap_sell_is_followed_and_a_pool_buy_skipped():
     from dataclasses import replace
     pool_buy = replace(sold, is_buy=True, signature="buy", mint=str(Pubkey.new_unique()))
     assert desk.decide(pool_buy, 1.0) == policy.Skip(policy.POOL_BUY)
+
+
+def test_a_buy_and_a_full_sell_in_one_batch_are_not_copied():
+    desk = policy.CopyDesk([target()])
+    buy, sell = trade(signature="b", slot=20), trade(False, before=3_000_000_000_000, signature="s", slot=20)
+    decided = desk.decide_batch([buy, sell], 1.0)
+    assert [d for _, d in decided] == [policy.Skip(policy.EXITS_IN_BATCH),
+                                       policy.Ignore("not copying this coin from this target")]
+    partial = trade(False, before=3_000_000_000_000, after=1, signature="p", slot=21)
+    assert isinstance(desk.decide_batch([trade(signature="b2", slot=21), partial], 1.0)[0][1], policy.Buy)
+
+
+def test_a_buy_and_a_sell_in_one_transaction_are_stepped_through():
+    """The meta's token balances span the transaction: the buy's after and the sell's before are
+    what the buy added to the holding before it."""
+    user, mint = Pubkey.from_string(ALICE), Pubkey.from_string(MINT)
+    buy = TradeEvent(mint=mint, sol_amount=5, token_amount=700, is_buy=True, user=user, timestamp=0,
+                     virtual_sol_reserves=1, virtual_token_reserves=2)
+    sell = TradeEvent(mint=mint, sol_amount=4, token_amount=300, is_buy=False, user=user, timestamp=0,
+                      virtual_sol_reserves=1, virtual_token_reserves=2)
+    got = copy_stream.target_trades([buy, sell], frozenset({ALICE}), "sig", 5, 1.0,
+                                    {(ALICE, MINT): [100, 500, T22]})
+    assert [(t.holding_before, t.holding_after) for t in got] == [(100, 800), (800, 500)]
