@@ -110,19 +110,22 @@ class CopyTracker:
     onto the drained target trades."""
 
     def __init__(self):
-        self.launches = BoundedDict(MAX_LAUNCH_TIMES)   # mint -> (seen at, token program)
+        self.launches = BoundedDict(MAX_LAUNCH_TIMES)   # mint -> (seen at, token program, cashback)
 
     def on_launch(self, launch) -> None:
-        self.launches[launch.mint] = (launch.received_at, launch.token_program)
+        # the create event says whether a coin is a cashback coin; a TradeEvent only hints it by
+        # its cashback fee (0 on the local chain), and v3 refuses cashback coins
+        self.launches[launch.mint] = (launch.received_at, launch.token_program, launch.is_cashback_coin)
 
     def stamp(self, trades: list, latest: dict) -> tuple:
         """`latest`: mint -> the last Trade of that mint in this drain (reserves after it)."""
         stamped = []
         for trade in trades:
             newest = latest.get(trade.mint)
-            created_at, program = self.launches.get(trade.mint, (0.0, ""))
+            created_at, program, cashback = self.launches.get(trade.mint, (0.0, "", False))
             stamped.append(replace(
                 trade, token_program=trade.token_program or program,
+                is_cashback_coin=trade.is_cashback_coin or cashback,
                 latest_virtual_sol_reserves=newest.virtual_sol_reserves if newest else trade.virtual_sol_reserves,
                 latest_virtual_token_reserves=newest.virtual_token_reserves if newest else trade.virtual_token_reserves,
                 coin_created_at=created_at))

@@ -239,3 +239,19 @@ def test_a_buy_and_a_sell_in_one_transaction_are_stepped_through():
     got = copy_stream.target_trades([buy, sell], frozenset({ALICE}), "sig", 5, 1.0,
                                     {(ALICE, MINT): [100, 500, T22]})
     assert [(t.holding_before, t.holding_after) for t in got] == [(100, 800), (800, 500)]
+
+
+def test_the_stream_stamps_what_the_launch_said_on_a_targets_trade():
+    from messages.stream import Launch, Trade
+    tracker = copy_stream.CopyTracker()
+    tracker.on_launch(Launch(mint=MINT, bonding_curve="c", creator="k", user="u", name="n", symbol="s",
+                             uri="", token_program=T22, virtual_token_reserves=1, virtual_sol_reserves=1,
+                             real_token_reserves=1, signature="l", slot=1, received_at=900.0,
+                             is_cashback_coin=True))
+    newest = Trade(mint=MINT, is_buy=True, sol_amount=1, token_amount=1, user="x",
+                   virtual_sol_reserves=31_000_000_000, virtual_token_reserves=990_000_000_000_000,
+                   signature="n", slot=11, received_at=1.0)
+    [stamped] = tracker.stamp([trade(program="")], {MINT: newest})
+    assert (stamped.token_program, stamped.is_cashback_coin, stamped.coin_created_at) == (T22, True, 900.0)
+    assert (stamped.latest_virtual_sol_reserves, stamped.latest_virtual_token_reserves) == \
+        (31_000_000_000, 990_000_000_000_000)
