@@ -186,6 +186,7 @@ class Director(CopyDirecting, ActorTypeDispatcher):
                 continue
             live = LivePosition(None, launch, row["position_id"], buy_sent=row["buy_order"] is not None)
             self.positions[launch.mint] = live
+            self.copy_recovered(launch)
             if row["position_id"] not in self.ledger.position_ids:   # not a restarted Director's own
                 self.ledger.lifecycle["recovered"] += 1
                 self.ledger.position_ids.add(row["position_id"])

@@ -60,6 +60,10 @@ class CopyDirecting:
                 self.send(live.address, SellPart(f"copy: {trade.target[:8]} sold part",
                                                  decision.sold, decision.before))
 
+    def copy_recovered(self, launch) -> None:
+        if self.copy_desk is not None and self.copy_desk.adopt(launch):
+            logger.info("director: resumed copy of {} from {}", launch.mint, launch.user)
+
     def copy_position_closed(self, mint: str, pnl_lamports: int) -> None:
         if self.copy_desk is not None:
             self.copy_desk.closed(mint, pnl_lamports)

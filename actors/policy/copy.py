@@ -220,6 +220,14 @@ class CopyDesk:
         book.copied_buys += 1
         book.open_lamports += lamports
 
+    def adopt(self, launch: Launch) -> bool:
+        """A copy resumed from the journal (a restarted Director): keep following its target.
+        Copies are the rows whose Launch names a target as its user and has no name (launch_of)."""
+        if launch.user not in self.targets or launch.name or launch.mint in self.copies:
+            return False
+        self.copies[launch.mint] = Copy(launch.user, 0)   # its budget is not journaled: not counted
+        return True
+
     def closed(self, mint: str, pnl_lamports: int) -> None:
         copy = self.copies.pop(mint, None)
         if copy is None:

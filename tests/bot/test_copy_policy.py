@@ -255,3 +255,12 @@ def test_the_stream_stamps_what_the_launch_said_on_a_targets_trade():
     assert (stamped.token_program, stamped.is_cashback_coin, stamped.coin_created_at) == (T22, True, 900.0)
     assert (stamped.latest_virtual_sol_reserves, stamped.latest_virtual_token_reserves) == \
         (31_000_000_000, 990_000_000_000_000)
+
+
+def test_a_restarted_director_adopts_open_copies_from_their_journaled_launch():
+    desk = policy.CopyDesk([target()])
+    copied = policy.launch_of(trade())
+    assert desk.adopt(copied) and not desk.adopt(copied)
+    from dataclasses import replace
+    assert not desk.adopt(replace(copied, mint=str(Pubkey.new_unique()), name="Sniped"))
+    assert desk.decide(trade(False, tokens=10, before=40, signature="s"), 1.0) == policy.SellPart(10, 40)
