@@ -16,6 +16,7 @@ from loguru import logger
 from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ChildActorExited, WakeupMessage
 
 from actors.director_fastpath import DirectorFastPath
+from actors.director_copy import CopyDirecting
 from actors.director_ledger import Ledger
 from actors.policy import breaker
 from adapters.journal import Journal, JournalError, journal_path
@@ -63,7 +64,7 @@ class LivePosition:
     buy_sent: bool = False   # until then the position holds a slot of max buys
 
 
-class Director(DirectorFastPath, ActorTypeDispatcher):
+class Director(DirectorFastPath, CopyDirecting, ActorTypeDispatcher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -115,6 +116,7 @@ class Director(DirectorFastPath, ActorTypeDispatcher):
             self.reporter = msg.reporter or sender
             self.peers = Peers(director=self.myAddress)
             self.supervisor = Supervisor(self)
+            self.start_copying(self.settings)   # trading.mode copy/both (actors/director_copy.py)
             # read (creating or migrating the schema) and close before forking anything
             journal = Journal(journal_path(msg.settings))
             open_rows = journal.open_positions()
@@ -195,6 +197,7 @@ class Director(DirectorFastPath, ActorTypeDispatcher):
                 continue
             live = LivePosition(None, launch, row["position_id"], buy_sent=row["buy_order"] is not None)
             self.positions[launch.mint] = live
+            self.copy_recovered(launch)
             if row["position_id"] not in self.ledger.position_ids:   # not a restarted Director's own
                 self.ledger.lifecycle["recovered"] += 1
                 self.ledger.position_ids.add(row["position_id"])
@@ -211,6 +214,8 @@ class Director(DirectorFastPath, ActorTypeDispatcher):
     # ---- launches and decisions -----------------------------------------------------------------
     def receiveMsg_LaunchBatch(self, msg: LaunchBatch, sender):
         self.ledger.coins_seen += len(msg.launches)
+        if self.settings.trading.mode == "copy":
+            return   # copy only: launches are counted, never sniped
         self._expire_lost_analyses()
         for launch in msg.launches:
             why_not = self._why_not_buy(launch.mint, launch)
@@ -285,12 +290,12 @@ class Director(DirectorFastPath, ActorTypeDispatcher):
             self.ledger.skips["analysis failed"] += 1
             logger.warning("director: analysis of {} failed: {}", msg.mint, msg.reason)
 
-    def _open_position(self, launch) -> None:
+    def _open_position(self, launch, buy_lamports: int = 0) -> None:
         address = self._take_unarmed_spare()
         request_id = new_request_id("pos")
         self.positions[launch.mint] = LivePosition(address, launch, request_id)
         self.ledger.position_ids.add(request_id)
-        self.send(address, OpenPosition(request_id, launch, launch.received_at))
+        self.send(address, OpenPosition(request_id, launch, launch.received_at, buy_lamports))
         self.send(self.peers.stream, WatchMint(launch.mint, address))
         self._make_spare()
 
@@ -311,6 +316,7 @@ class Director(DirectorFastPath, ActorTypeDispatcher):
         self.ledger.on_position_closed(msg)
         if msg.outcome == "unsellable":   # its tokens stay in the wallet: the sweep and the exit see them
             self.unsellable = (self.unsellable + [msg.mint])[-MAX_LISTED_MINTS:]
+        self.copy_position_closed(msg.mint, msg.pnl_lamports)
         self._consult_breaker(msg.pnl_lamports, failed=msg.outcome != "sold")
         logger.info("director: closed {} {} pnl {} lamports", msg.mint, msg.outcome, msg.pnl_lamports)
         self._release_reservations(msg.mint, "position closed")
@@ -326,6 +332,7 @@ class Director(DirectorFastPath, ActorTypeDispatcher):
         live = self.positions.get(msg.mint)
         if live is not None and live.address == sender:   # it never started: free the slot
             del self.positions[msg.mint]
+            self.copy_position_closed(msg.mint, 0)
             self._release_reservations(msg.mint, "position failed")
             self.send(self.peers.stream, UnwatchMint(msg.mint))
             self.send(sender, ActorExitRequest())
@@ -453,8 +460,8 @@ class Director(DirectorFastPath, ActorTypeDispatcher):
             journal_failure=self.journal_failure or ("journal failed (before a Director restart)"
                                                      if led.failures.get(JOURNAL_FAILED_KEY) else ""),
             unjournaled_mints=tuple(self.unjournaled),
-
-            exit_to_sell_histogram=led.exit_to_sell_histogram.copy(), landing_slots=dict(led.landing_slots)))
+            exit_to_sell_histogram=led.exit_to_sell_histogram.copy(), landing_slots=dict(led.landing_slots),
+            copy=self.copy_report()))
 
     def _stream_counters(self) -> dict:
         stats = self.stream_stats

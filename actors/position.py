@@ -20,6 +20,7 @@ from actors.position_journal import GuardedJournal
 from actors.policy.exits import ExitWatch, exit_reason as exit_signal
 from actors.policy.graduation import graduation_exit
 from actors.position_arming import SpareArming
+from actors.position_partial import PartialSells
 from actors.position_model import (ACTIVE, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLOSING, CONFIRMED,
                                    EXPIRED, FAILED, PENDING, POSITION_FAILED, SELL, SENT, Order,
                                    Position, decide, presell_outcome, sell_amount)
@@ -27,6 +28,7 @@ from actors.trading_io import ChainAccess, Settlement, curve_from_trade, process
 from adapters.journal import Journal, journal_path
 from adapters.logs import first_to_warn
 from messages import new_request_id
+from messages.copy import SellPart
 from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed,
                                RecoverPosition, TxSent, TxSettled)
 from messages.safety import JournalFailed
@@ -44,7 +46,7 @@ SPARE_REFRESH_SECONDS = 1.0          # keeps a spare's connection warm for the n
 WARM_BACKOFF_MAX_SECONDS = 60.0      # a failing endpoint: warm-up retries back off up to this
 
 
-class PositionActor(SpareArming, IOActor):
+class PositionActor(SpareArming, PartialSells, IOActor):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -82,6 +84,7 @@ class PositionActor(SpareArming, IOActor):
             ReservationRefused: self._on_refused, TradeBatch: self._on_trades,
             PeersChanged: self._on_peers, WakeupMessage: self._on_wakeup, ExitNow: self._on_exit_now,
             ArmSpare: self._on_arm, DisarmSpare: self._on_disarm,
+            SellPart: self._on_sell_part,
         }.get(type(msg))
         if isinstance(msg, PidRequest):
             self.send(sender, PidReply(msg.request_id, os.getpid()))
@@ -153,6 +156,9 @@ class PositionActor(SpareArming, IOActor):
             return
         self._announce_fast_open(msg)
         self.stage, self.detected_at = "reserving", msg.detected_at
+        if msg.buy_lamports:   # a copy's own budget (copy trading); everything else as configured
+            self.settings = self.settings.replace(**{"trading.buy_lamports": msg.buy_lamports})
+            self.chain.settings = self.settings
         self.position = Position(msg.request_id, msg.launch, wallet=str(self.chain.owner),
                                  genesis_hash=self.settings.chain.genesis_hash or "")
         if not self._journal():   # nothing sent yet: a position that cannot be journaled never buys
@@ -263,7 +269,7 @@ class PositionActor(SpareArming, IOActor):
             if state == CONFIRMED and position.state == PENDING:
                 position.move(ACTIVE, f"buy confirmed: {position.bought_tokens} tokens")
         self._journal()
-        if order.kind == "sell" and state != CONFIRMED:
+        if order.kind == "sell" and state != CONFIRMED and not order.partial:
             self.sell_failures += 1
             self.last_sell_error = settled.error or state.lower()
             # a sell that ran before the buy landed is re-sent at once; any other after a pause
@@ -344,6 +350,8 @@ class PositionActor(SpareArming, IOActor):
             self._finish(CLOSED, "sold", why)
         elif action == CLOSE_FAILED:
             self._finish(POSITION_FAILED, "buy_failed", why)
+        else:
+            self._next_part()   # a queued partial sell (copy trading) may go now
 
     # ---- sell ------------------------------------------------------------------------------------
     def _start_sell(self, why: str) -> None:

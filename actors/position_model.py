@@ -38,6 +38,7 @@ class Order:
     error: str = ''
     before_buy_confirmed: bool = False   # a sell sent while the buy was still SENT
     usdc_delta: int = 0             # raw USDC moved (a USDC-paired coin's trade)
+    partial: bool = False           # sold a part and left the position open (copy trading)
 
     def settle(self, state: str, cause: str, lamport_delta: int = 0, token_delta: int = 0, usdc_delta: int = 0) -> None:
         if state not in (CONFIRMED, FAILED, EXPIRED):
@@ -165,8 +166,9 @@ def decide(position: Position, exit_wanted: bool, presell: bool = True) -> tuple
         return WAIT, 'buy in flight'
     if position.sold_tokens >= position.bought_tokens:
         return CLOSE_SOLD, 'every token sold'
-    if exit_wanted or position.sell_orders:
-        return SELL, 'sell again after a failed sell' if position.sell_orders else 'exit'
+    full_sells = [o for o in position.sell_orders if not o.partial]   # a partial sell is no exit
+    if exit_wanted or full_sells:
+        return SELL, 'sell again after a failed sell' if full_sells else 'exit'
     return WAIT, 'holding'
 
 

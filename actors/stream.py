@@ -16,9 +16,11 @@ import os
 import time
 
 from loguru import logger
+from solders.pubkey import Pubkey
 from solders.signature import Signature
 from thespian.actors import WakeupMessage
 
+from actors import copy_stream
 from actors.bridge import IOActor
 from actors.trading_io import process_logging
 from adapters.pumpfun import events
@@ -26,6 +28,7 @@ from adapters.pumpfun.addresses import PUMP_PROGRAM, WSOL_MINT
 from adapters.pumpfun.layout_v1 import ZERO_KEY, CompleteEvent, CreateEvent, TradeEvent
 from adapters.stats import BoundedDict
 from messages.fastpath import ArmedSpares, FastOpened
+from messages.copy import TargetTrade, TargetTradeBatch
 from messages.start import PeersChanged, StartFailed, StartStream
 from messages.status import PidReply, PidRequest
 from messages.stream import (SOL_QUOTE_MINT, Launch, LaunchBatch, StreamStats, StreamStatsRequest, Trade,
@@ -50,6 +53,8 @@ class StreamActor(IOActor):
         self.subscriber = None                       # the Yellowstone subscriber, when used
         self.last_reported = None
         self.fastpath = None                         # StreamFastPath in analysis.mode "fast"
+        self.copy_targets: frozenset[str] = frozenset()   # followed wallets (copy mode)
+        self.copy_tracker = copy_stream.CopyTracker()
 
     def on_message(self, msg, sender) -> None:
         try:
@@ -84,6 +89,7 @@ class StreamActor(IOActor):
         if msg.settings.analysis.mode == "fast":
             from actors.fastpath_stream import StreamFastPath
             self.fastpath = StreamFastPath(msg.settings)
+        self.copy_targets = copy_stream.copy_targets(msg.settings)
         self._report_stats()
         chain = msg.settings.chain
         if not chain.grpc_endpoint and not chain.ws_url:
@@ -130,8 +136,8 @@ class StreamActor(IOActor):
         """Yellowstone gRPC when an endpoint is configured; websocket logsSubscribe otherwise."""
         chain = self.settings.chain
         if chain.grpc_endpoint:
-            return yellowstone_updates(chain, self._keep_subscriber)
-        return websocket_log_updates(chain.ws_url)
+            return yellowstone_updates(chain, self._keep_subscriber, self.copy_targets)
+        return websocket_log_updates(chain.ws_url, self.copy_targets)
 
     def _keep_subscriber(self, subscriber) -> None:
         self.subscriber = subscriber
@@ -144,6 +150,7 @@ class StreamActor(IOActor):
     def _flush(self) -> None:
         self.flush_scheduled = False   # cleared before draining, so nothing queued after is stranded
         launches, trades, fast = [], collections.defaultdict(list), []
+        copied, latest = [], {}   # target trades; mint -> its newest trade in this drain
         while self.inbox:
             item = self.inbox.popleft()
             if item is None:
@@ -152,6 +159,7 @@ class StreamActor(IOActor):
                 self.counts["malformed"] += 1
             elif isinstance(item, Launch):
                 self.counts["launches"] += 1
+                self.copy_tracker.on_launch(item)
                 opened = self.fastpath and self.fastpath.try_open(item, self.send, self.watchers)
                 if opened:
                     fast.append(opened)
@@ -159,12 +167,18 @@ class StreamActor(IOActor):
                     launches.append(item)
             elif isinstance(item, Trade):
                 self.counts["trades"] += 1
+                latest[item.mint] = item
                 if item.mint in self.watchers:
                     trades[item.mint].append(item)
+            elif isinstance(item, TargetTrade):
+                self.counts["target_trades"] += 1
+                copied.append(item)
         if fast:
             self.send(self.peers.director, FastOpened(tuple(fast)))
         if launches:
             self.send(self.peers.director, LaunchBatch(tuple(launches)))
+        if copied:   # before the held mints' trades: a target's exit beats our own exit rules
+            self.send(self.peers.director, TargetTradeBatch(self.copy_tracker.stamp(copied, latest)))
         for mint, batch in trades.items():
             self.send(self.watchers[mint], TradeBatch(tuple(batch)))
 
@@ -181,35 +195,39 @@ class StreamActor(IOActor):
 
 
 # A source yields (received_at, decode) per pump.fun transaction; decode() -> [Launch | Trade | MALFORMED].
-async def yellowstone_updates(chain_settings, keep):
+async def yellowstone_updates(chain_settings, keep, targets: frozenset = frozenset()):
     """From a Yellowstone gRPC transaction subscription (events from logs or self-CPI data); the
-    subscriber reconnects by itself. `keep(subscriber)` lets the actor read its stats and close it."""
+    subscriber reconnects by itself. `keep(subscriber)` lets the actor read its stats and close it.
+    With copy `targets`, their transactions are subscribed too and their trades decoded."""
     from adapters.yellowstone.client import YellowstoneSubscriber, subscribe_request
     request = subscribe_request(transactions={"pump": {
-        "account_include": [str(PUMP_PROGRAM)], "failed": False, "vote": False}},
-        commitment="processed")
+        "account_include": [str(PUMP_PROGRAM)], "failed": False, "vote": False},
+        **copy_stream.transaction_filters(targets)}, commitment="processed")
     token = chain_settings.grpc_x_token
     subscriber = YellowstoneSubscriber(chain_settings.grpc_endpoint, request,
                                        x_token=token.reveal() if token else None)
     keep(subscriber)
+    target_keys = frozenset(bytes(Pubkey.from_string(target)) for target in targets)   # as the stream has them
     async for update in subscriber:
         received_at = time.time()
         if update.WhichOneof("update_oneof") != "transaction":
             continue
 
         def decode(update=update, received_at=received_at):
-            return decode_transaction_update(update.transaction, received_at)
+            return decode_transaction_update(update.transaction, received_at, targets, target_keys)
         yield received_at, decode
 
 
-def decode_transaction_update(update, received_at: float) -> list:
-    """Launch/Trade messages of one Yellowstone transaction update. A successful transaction with
-    complete logs is read from its logs alone (most of the stream: no account-key conversion);
-    anything else (failed, logs missing or truncated) through the full conversion."""
+def decode_transaction_update(update, received_at: float, targets: frozenset = frozenset(),
+                              target_keys: frozenset = frozenset()) -> list:
+    """Launch/Trade (and copy targets' TargetTrade) messages of one Yellowstone transaction update.
+    A successful transaction with complete logs that no target signed is read from its logs alone
+    (most of the stream: no account-key conversion); anything else through the full conversion."""
     from adapters.yellowstone.transactions import pump_events, streamed_transaction
     info, meta = update.transaction, update.transaction.meta
     if update.HasField("transaction") and info.HasField("transaction") and info.HasField("meta") \
-            and len(info.signature) == 64 and not meta.HasField("err") and not meta.log_messages_none:
+            and len(info.signature) == 64 and not meta.HasField("err") and not meta.log_messages_none \
+            and not (target_keys and target_keys.intersection(info.transaction.message.account_keys)):
         logs = meta.log_messages
         if logs and "Log truncated" not in "\n".join(logs):
             return messages_from_events(events.events_from_logs(logs),
@@ -218,11 +236,20 @@ def decode_transaction_update(update, received_at: float) -> list:
     tx = streamed_transaction(update)
     if tx.failed:
         return []
-    return messages_from_events(pump_events(tx), str(tx.signature), tx.slot, received_at)
+    decoded = pump_events(tx)
+    out = messages_from_events(decoded, str(tx.signature), tx.slot, received_at)
+    if targets:
+        balances = copy_stream.token_balances(meta)
+        out += copy_stream.target_trades(decoded.events, targets, str(tx.signature), tx.slot,
+                                         received_at, balances)
+        out += copy_stream.target_swaps(tx.log_messages, targets, str(tx.signature), tx.slot,
+                                        received_at, balances)
+    return out
 
 
-async def websocket_log_updates(ws_url):
-    """From websocket logsSubscribe mentioning the pump.fun program: the fallback source."""
+async def websocket_log_updates(ws_url, targets: frozenset = frozenset()):
+    """From websocket logsSubscribe mentioning the pump.fun program: the fallback source. Targets'
+    pump.fun trades are in it too (without token balances: their holdings are tracked instead)."""
     from solana.rpc.websocket_api import SolanaWsClient
     from solders.rpc.config import RpcTransactionLogsFilterMentions
     url = ws_url.reveal() if hasattr(ws_url, "reveal") else ws_url
@@ -239,15 +266,21 @@ async def websocket_log_updates(ws_url):
                 if value.err is not None:
                     return []
                 return decode_logs(str(value.signature), note.result.context.slot, value.logs,
-                                   received_at)
+                                   received_at, targets)
             yield received_at, decode
     finally:
         await ws.close()
 
 
-def decode_logs(signature: str, slot: int, log_lines, received_at: float) -> list:
-    """Launch/Trade messages from one transaction's `Program data:` log lines; [] if none."""
-    return messages_from_events(events.events_from_logs(log_lines), signature, slot, received_at)
+def decode_logs(signature: str, slot: int, log_lines, received_at: float,
+                targets: frozenset = frozenset()) -> list:
+    """Launch/Trade (and copy targets' TargetTrade) messages from one transaction's `Program data:`
+    log lines; [] if none."""
+    decoded = events.events_from_logs(log_lines)
+    out = messages_from_events(decoded, signature, slot, received_at)
+    if targets:
+        out += copy_stream.target_trades(decoded.events, targets, signature, slot, received_at)
+    return out
 
 
 def quote_mint_of(event: CreateEvent) -> str:

@@ -224,8 +224,10 @@ class ChainAccess:
         ixs = venue.buy_instructions(generation, self.owner, kind, self.fees, tokens, max_sol_cost)
         return self._sign(self._compute_budget() + ixs, recent, "buy", tokens)
 
-    async def prepare_sell(self, mint: str, token_program: str, amount: int) -> PreparedTx:
-        """Sell `amount` with min SOL out from the live curve and slippage; closes the emptied ATA."""
+    async def prepare_sell(self, mint: str, token_program: str, amount: int,
+                           close_ata: bool = True) -> PreparedTx:
+        """Sell `amount` with min SOL out from the live curve and slippage; closes the emptied ATA
+        (close_ata=False for a partial sell, which leaves tokens in it)."""
         trading = self.settings.trading
         global_ = await self.fee_rates()
         state = await self.curve_state(mint)
@@ -243,11 +245,12 @@ class ChainAccess:
         generation = venue.generation_for(kind.is_cashback_coin, trading.instruction_set)
         ixs = self._compute_budget() + [venue.sell_instruction(generation, self.owner, kind, self.fees,
                                                                amount, min_out)]
-        ixs.append(close_account(CloseAccountParams(
-            program_id=Pubkey.from_string(token_program),
-            account=addresses.associated_token_address(self.owner, Pubkey.from_string(mint),
-                                                       Pubkey.from_string(token_program)),
-            dest=self.owner, owner=self.owner)))
+        if close_ata:
+            ixs.append(close_account(CloseAccountParams(
+                program_id=Pubkey.from_string(token_program),
+                account=addresses.associated_token_address(self.owner, Pubkey.from_string(mint),
+                                                           Pubkey.from_string(token_program)),
+                dest=self.owner, owner=self.owner)))
         return dataclasses.replace(self._sign(ixs, recent, "sell", amount), route="native")
 
     async def prepare_jupiter_sell(self, mint: str, amount: int) -> PreparedTx:

@@ -58,6 +58,9 @@ class WalletActor(IOActor):
         self.reported = BoundedSet(REPORTED_SIGNATURES_KEPT)   # signatures counted in expected_lamports
         self.recent_gains: collections.deque = collections.deque(maxlen=RECENT_GAINS_KEPT)  # (at, lamports)
         self.jobs = HousekeepingJobs(self)
+        self.early_reservations: list = []         # (msg, sender) that came before the first reading
+        self.reads_in_flight = 0
+        self.started_at = time.monotonic()
 
     async def on_loop_close(self) -> None:
         if self.chain is not None:   # close HTTP sessions before the loop stops
@@ -138,6 +141,10 @@ class WalletActor(IOActor):
         return max(0, known - self.reserved_lamports() - FEE_RESERVE_LAMPORTS)
 
     def _reserve(self, msg: ReserveFunds, sender) -> None:
+        if self.sol_lamports is None and self.reads_in_flight and not self.safety_mode:
+            # start-up, the first reading under way: answered after it
+            self.early_reservations.append((msg, sender))
+            return
         refusal = self.refusal_reason(msg.lamports) or self.usdc_refusal_reason(msg.usdc)
         if refusal:
             self.send(sender, ReservationRefused(msg.request_id, refusal))
@@ -185,6 +192,7 @@ class WalletActor(IOActor):
     def _refresh(self, request_id, requester) -> None:
         if requester is not None:
             self.waiting_refresh.append((request_id, requester))
+        self.reads_in_flight += 1
         self.submit(self._read_chain(), self._on_read, self._on_read_failed,
                     timeout=self.settings.chain.rpc_timeout_ms / 1000 * 3)
 
@@ -195,9 +203,14 @@ class WalletActor(IOActor):
         return sol, tuple(sorted(tokens.items()))
 
     def _on_read(self, reading) -> None:
+        self.reads_in_flight -= 1
         sol, tokens = reading
+        if self.sol_lamports is None:
+            logger.info("wallet: first reading {} lamports after {:.0f} ms", sol,
+                        (time.monotonic() - self.started_at) * 1000)
         self.reconcile(sol)
         self.tokens = tokens
+        self._answer_early_reservations()
         waiting, self.waiting_refresh = self.waiting_refresh, []
         for request_id, requester in waiting:
             self.send(requester, BalancesReport(request_id, sol, self.reserved_lamports(), tokens,
@@ -223,8 +236,20 @@ class WalletActor(IOActor):
             self.safety_mode = True
             self.safety_reason = f"balance mismatch of {unexplained} lamports"
 
+    def _answer_early_reservations(self) -> None:
+        """Reservations that arrived before the first reading (a copy trade in the run's first
+        moments): granted or refused now; after a failed reading, refused with 'not read yet'."""
+        early, self.early_reservations = self.early_reservations, []
+        for msg, sender in early:
+            if self.sol_lamports is None:
+                self.send(sender, ReservationRefused(msg.request_id, "balances not read yet"))
+            else:
+                self._reserve(msg, sender)
+
     def _on_read_failed(self, exc: BaseException) -> None:
+        self.reads_in_flight -= 1
         logger.warning("wallet: refresh failed: {!r}", exc)
+        self._answer_early_reservations()
         waiting, self.waiting_refresh = self.waiting_refresh, []
         for request_id, requester in waiting:
             self.send(requester, RefreshFailed(request_id, repr(exc)))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from loguru import logger
 
+from app.copy_targets import with_smart_wallets
 from app.summary import lamports_to_sol
 from config.secrets import Secret, scrubbed_env
 from config.settings import Settings
@@ -53,7 +54,8 @@ class LocalChainProcess:
                     f'{local.launch_rate} launches/s' if local.market else 'off')
         wallet_path = self._fund_fresh_wallet(endpoints['rpc'], local.wallet_airdrop_lamports)
         api = endpoints.get('api') or None
-        return self.settings.replace(**{
+        settings = with_smart_wallets(self.settings, endpoints.get('market') or None)   # copy.smart_wallets
+        return settings.replace(**{
             'chain.rpc_urls': (Secret(endpoints['rpc']),), 'chain.ws_url': Secret(endpoints['ws']),
             'chain.grpc_endpoint': endpoints.get('grpc') or None,
             'chain.jupiter_url': api, 'chain.rugcheck_url': api,

@@ -69,6 +69,13 @@ def _buying_flag(status) -> str:
     return '' if getattr(status, 'buying', True) else ' PAUSED'
 
 
+def copy_lines(books: dict) -> list[str]:
+    """One line per copy target: trades copied, skipped with reason, PnL of its closed copies."""
+    return [f'copy {wallet}: copied {book["copied_buys"]} buys, {book["copied_sells"]} sells; '
+            f'PnL {lamports_to_sol(book["pnl_lamports"])} SOL over {book["closed"]} closed; '
+            f'skipped: {skips_text(book["skips"])}' for wallet, book in sorted(books.items())]
+
+
 def summary_text(status, stop_reason: str, run_dir: Path) -> str:
     lines = [f'--- summary (stopped: {stop_reason}) ---']
     if status is None:
@@ -95,5 +102,6 @@ def summary_text(status, stop_reason: str, run_dir: Path) -> str:
         ]
         if getattr(status, 'breaker', ''):
             lines.append(f'BREAKER: {status.breaker}')
+        lines += copy_lines(getattr(status, 'copy', {}) or {})
     lines.append(f'log: {run_dir / "bot.log"}')
     return '\n'.join(lines)

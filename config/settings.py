@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Mapping
 
+from config import copy_settings as cp
 from config import parsing as p
 from config.parsing import ConfigError
 from config.secrets import REDACTED, Secret
@@ -74,7 +75,7 @@ def _usdc_buy_amount(key: str, value: Any) -> int:
 @dataclass(frozen=True)
 class TradingSettings:
     """What to buy and when to sell. Amounts are lamports; percentages are whole percent."""
-    mode: str = setting('snipe', p.choice('snipe'))   # copy trading (DESIGN) is not built yet: refused, not ignored
+    mode: str = setting('snipe', p.choice(*cp.MODES))   # snipe launches, copy [copy] targets, or both
     buy_lamports: int = setting(10_000_000, p.lamports(1))
     slippage_bps: int = setting(1_500, p.integer(0, 10_000))
     take_profit_pct: int = setting(50, p.integer(1, 100_000))
@@ -175,6 +176,26 @@ class RiskSettings:
 
 
 @dataclass(frozen=True)
+class CopySettings:
+    """Copy trading (config/copy_settings.py, actors/policy/copy.py): whom to follow and every
+    target's default limits; a target's own table overrides them. 0 = no limit for max_*."""
+    targets: tuple = setting((), cp.parse_targets)     # addresses or {wallet = ..., ratio = ..., ...} tables
+    smart_wallets: bool = setting(False, p.boolean)   # local chain: also follow the market's smart wallets
+    follow_sells: bool = setting(True, p.boolean)     # their sells -> ours of the same fraction
+    ratio: int = setting(10_000, p.ratio_bps(1, 100_000))   # bps of their SOL: 0.5 -> 5000 (at most 10x)
+    min_lamports: int = setting(0, p.lamports(0))
+    max_lamports: int = setting(0, p.lamports(0))
+    max_total_lamports: int = setting(0, p.lamports(0))
+    max_price_move_bps: int = setting(0, p.integer(0, 1_000_000))
+    max_coin_age_seconds: int = setting(0, p.integer(0, 30 * 86_400))
+
+    @property
+    def resolved_targets(self) -> tuple:
+        """Every target with the section's values filled in where it sets none."""
+        return tuple(cp.resolved(target, self) for target in self.targets)
+
+
+@dataclass(frozen=True)
 class LocalnetSettings:
     """The embedded chain that mode 'local' starts, with its simulated pump.fun market."""
     seed: int = setting(1, p.integer(0), env=('LOCALNET_SEED',))
@@ -212,6 +233,7 @@ class Settings:
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     balance: BalanceSettings = field(default_factory=BalanceSettings)
     risk: RiskSettings = field(default_factory=RiskSettings)
+    copy: CopySettings = field(default_factory=CopySettings)
     localnet: LocalnetSettings = field(default_factory=LocalnetSettings)
     run: RunSettings = field(default_factory=RunSettings)
 
@@ -250,6 +272,8 @@ def _shown(value: Any) -> Any:
         return [_shown(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
     return value
 
 
@@ -285,6 +309,7 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] = os.en
     if settings.trading.priority_fee_cap < settings.trading.priority_fee_floor:
         raise ConfigError('trading.priority_fee_cap', settings.trading.priority_fee_cap,
                           f'at least trading.priority_fee_floor ({settings.trading.priority_fee_floor})')
+    cp.check_mode(settings.trading.mode, settings.copy, settings.chain.mode)
     return settings
 
 

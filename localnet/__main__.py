@@ -104,7 +104,9 @@ async def run(args: argparse.Namespace) -> None:
         if node.api_url:
             print(f"faults: {', '.join(node.faults.settings.active_names()) or 'off'}  "
                   f"admin {node.api_url}/admin/faults", flush=True)
-        print(f"READY rpc={node.rpc_url} ws={node.ws_url} grpc={node.grpc_addr or ''} api={node.api_url or ''}", flush=True)
+        metadata = getattr(market, "metadata", None)   # the market's wallets: <market>/market/wallets
+        print(f"READY rpc={node.rpc_url} ws={node.ws_url} grpc={node.grpc_addr or ''} api={node.api_url or ''} "
+              f"market={metadata.base_url if metadata is not None else ''}", flush=True)
         await stop.wait()
     finally:
         if market is not None:

@@ -10,6 +10,7 @@ class OpenPosition:
     request_id: str
     launch: Launch
     detected_at: float
+    buy_lamports: int = 0    # a copy's budget (actors/policy/copy.py); 0 = trading.buy_lamports
 
 
 @dataclass(frozen=True)

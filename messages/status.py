@@ -43,6 +43,7 @@ class Status:
     pnl_usdc: int = 0                               # raw USDC units from USDC-paired coins (apart from SOL)
     exit_to_sell_histogram: Any = None              # exit signal to sell sent, every position sell
     landing_slots: dict = field(default_factory=dict)   # buys by slots after their create (10 = 10+)
+    copy: dict = field(default_factory=dict)        # per copy target: copied, skips by reason, PnL
 
 
 @dataclass(frozen=True)

@@ -30,14 +30,19 @@ def test_ci_runs_the_readme_test_command_on_python_3_11():
     assert "python3.11 -m venv .venv" in ci and ".venv/bin/python -m pytest" in ci
 
 
-def test_copy_trading_is_not_offered_before_it_exists():
-    from config.parsing import ConfigError
+def test_copy_trading_is_offered_and_documented():
     from config.settings import load_settings
-    import pytest
-    with pytest.raises(ConfigError):
-        load_settings(env={"PUMPSNIPE__TRADING__MODE": "copy"})
-    intro = (ROOT / "README.md").read_text().split("## Quick start", 1)[0]
-    assert "copy-trader for" not in intro and "not built yet" in intro
+    wallet = "11111111111111111111111111111112"
+    settings = load_settings(env={"PUMPSNIPE__TRADING__MODE": "copy", "PUMPSNIPE__COPY__TARGETS": wallet})
+    assert settings.trading.mode == "copy" and settings.copy.targets[0].wallet == wallet
+    readme = (ROOT / "README.md").read_text()
+    intro = readme.split("## Quick start", 1)[0]
+    assert "not built yet" not in intro and "copy-trader" in intro
+    section = readme.split("### Copy trading", 1)[1].split("\n## ", 1)[0]
+    for key in ("targets", "smart_wallets", "ratio", "min_lamports", "max_lamports", "max_total_lamports",
+                "max_price_move_bps", "max_coin_age_seconds", "follow_sells"):
+        assert f"`{key}`" in section, key
+    assert "after their transaction" in section   # what copying cannot do
 
 
 def test_a_users_live_config_is_never_committed():

@@ -22,7 +22,7 @@ from solders.transaction import VersionedTransaction
 from actors.system import BotActorSystem
 from actors.trading_io import token_holdings
 from adapters.keys import write_keypair_file
-from adapters.pumpfun import curve, instructions
+from adapters.pumpfun import curve, instructions, venue
 from adapters.pumpfun.addresses import GLOBAL
 from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL as GLOBAL_LAYOUT
 from adapters.solana_rpc import RpcClient
@@ -111,6 +111,22 @@ class Market:
         ixs = instructions.build_buy_with_ata(trader.pubkey(), mint_key, state.creator,
                                               global_.fee_recipient, tokens, sol_budget)
         await self.send_tx(trader, ixs, [trader])
+
+    async def trade(self, trader: Keypair, mint: str, *, buy_lamports: int = 0, sell_tokens: int = 0,
+                    generation: str = "legacy") -> str:
+        """A buy for about `buy_lamports` or a sell of `sell_tokens` through one instruction generation
+        (legacy, v2 or v3: adapters/pumpfun/venue.py), on an SPL Token or Token-2022 coin alike."""
+        mint_key = Pubkey.from_string(mint)
+        global_, state = await self._global(), await self._curve(mint_key)
+        owner = await self.rpc.call("getAccountInfo", lambda c: c.get_account_info(mint_key))
+        kind = venue.CoinKind.of_curve(mint, str(owner.value.owner), state)
+        fees = venue.FeeAccounts.of_global(global_)
+        if buy_lamports:
+            tokens = curve.tokens_for_sol(state, global_, buy_lamports)
+            ixs = venue.buy_instructions(generation, trader.pubkey(), kind, fees, tokens, buy_lamports * 2)
+        else:
+            ixs = [venue.sell_instruction(generation, trader.pubkey(), kind, fees, sell_tokens, 0)]
+        return await self.send_tx(trader, ixs, [trader])
 
     async def _global(self):
         if self.global_ is None:

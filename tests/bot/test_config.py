@@ -49,7 +49,8 @@ def test_sol_amounts_are_exact_where_float_would_not_be(tmp_path):
     ('[trading]\nbuy_lamports = "0.0000000001 SOL"\n', 'trading.buy_lamports', '0.0000000001',
      'at most 9 decimals'),
     ('[trading]\nmode = "yolo"\n', 'trading.mode', "'yolo'", "'snipe'"),
-    ('[trading]\nmode = "copy"\n', 'trading.mode', "'copy'", "'snipe'"),   # not built yet: refused, not ignored
+    ('[trading]\nmode = "copy"\n', 'copy.targets', "[]", "at least one wallet"),   # copy with no one to copy
+    ('[copy]\ntargets = ["abc"]\n', 'copy.targets[0]', "'abc'", "base58 wallet address"),
     ('[analysis]\nrequire_metadata = "maybe"\n', 'analysis.require_metadata', "'maybe'",
      'true or false'),
     ('[trading]\nbuy_lamport = 5\n', 'trading.buy_lamport', '5', 'buy_lamports'),

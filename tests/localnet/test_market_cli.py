@@ -42,6 +42,10 @@ async def test_market_flags_wallets_endpoint_and_clean_stop():
                     break
                 await asyncio.sleep(0.1)
         assert status["wallets"]["smart"] == printed_smart and len(printed_smart) == 2
+        ready = dict(part.split("=", 1) for part in lines[-1].split()[1:])
+        assert ready["market"] == metadata_url   # where run.py finds the smart wallets to copy
+        from app.copy_targets import market_smart_wallets
+        assert await asyncio.to_thread(market_smart_wallets, ready["market"]) == printed_smart
         assert status["launched"] > 0 and status["trades"] > 0 and status["running"]
         process.send_signal(signal.SIGTERM)
         async with asyncio.timeout(15):

@@ -1,0 +1,72 @@
+"""The Director's copy-trading part (a mixin): target trades from the StreamActor go through the copy
+policy (actors/policy/copy.py); a copied buy opens an ordinary PositionActor (journaled, recovered,
+must-sold) sized by the policy, a partial sell reaches it as SellPart, a full exit as ExitNow.
+The per-target books live here (not in the mirrored ledger: a restarted Director starts them again)."""
+from __future__ import annotations
+
+import time
+
+from loguru import logger
+
+from actors.policy import copy as policy
+from messages.copy import SellPart, TargetTradeBatch
+from messages.position import ExitNow
+
+
+class CopyDirecting:
+    copy_desk: policy.CopyDesk | None = None
+
+    def start_copying(self, settings) -> None:
+        if settings.trading.mode in ("copy", "both"):
+            self.copy_desk = policy.CopyDesk(settings.copy.resolved_targets, settings.copy.follow_sells)
+            logger.info("director: copying {} wallet(s): {}", len(self.copy_desk.targets),
+                        ", ".join(self.copy_desk.targets))
+
+    def receiveMsg_TargetTradeBatch(self, msg: TargetTradeBatch, sender):
+        if self.copy_desk is None:
+            return
+        try:
+            decided = self.copy_desk.decide_batch(msg.trades, time.time(),
+                                                  lambda launch: self._why_not_buy(launch.mint, launch))
+        except Exception:
+            logger.exception("director: a batch of {} target trades could not be judged", len(msg.trades))
+            return
+        for trade, decision in decided:
+            try:
+                self._copy_one(trade, decision)
+            except Exception:   # one bad trade must not cost the rest of the batch
+                logger.exception("director: copy of {} {} failed", trade.target, trade.signature[:12])
+
+    def _copy_one(self, trade, decision) -> None:
+        side = "buy" if trade.is_buy else "sell"
+        if isinstance(decision, policy.Buy):
+            logger.info("director: copy {} buy of {} ({} lamports) with {} lamports", trade.target,
+                        trade.mint, trade.sol_amount, decision.lamports)
+            self.copy_desk.opened(trade, decision.lamports)
+            self._open_position(decision.launch, buy_lamports=decision.lamports)
+        elif isinstance(decision, policy.Skip):
+            logger.info("director: copy skip {} {} of {}: {}", trade.target, side, trade.mint,
+                        decision.reason)
+        elif isinstance(decision, (policy.Exit, policy.SellPart)):
+            live = self.positions.get(trade.mint)
+            if live is None or live.address is None:
+                return
+            if isinstance(decision, policy.Exit):
+                logger.info("director: copy {} exited {}: full exit", trade.target, trade.mint)
+                self.send(live.address, ExitNow(f"copy: {trade.target[:8]} exited"))
+            else:
+                logger.info("director: copy {} sold {}/{} of {}", trade.target, decision.sold,
+                            decision.before, trade.mint)
+                self.send(live.address, SellPart(f"copy: {trade.target[:8]} sold part",
+                                                 decision.sold, decision.before))
+
+    def copy_recovered(self, launch) -> None:
+        if self.copy_desk is not None and self.copy_desk.adopt(launch):
+            logger.info("director: resumed copy of {} from {}", launch.mint, launch.user)
+
+    def copy_position_closed(self, mint: str, pnl_lamports: int) -> None:
+        if self.copy_desk is not None:
+            self.copy_desk.closed(mint, pnl_lamports)
+
+    def copy_report(self) -> dict:
+        return self.copy_desk.report() if self.copy_desk is not None else {}

@@ -1,0 +1,241 @@
+"""Copy trading policy: what a followed wallet's trade makes us do. Pure (no thespian, no I/O), like
+actors/position_model.py; the Director holds one CopyDesk and carries out its answers.
+
+Their buy -> our buy of their SOL x ratio, cut to max_lamports, skipped under min_lamports or past
+max_total_lamports open for that target, when the price rose more than max_price_move_bps since
+their trade, or when the coin is older than max_coin_age_seconds. Their sell of a part of their
+holding -> our sell of the same part of ours; their last tokens -> our full exit. Only the target
+whose buy opened our position is followed out of it. Money is integer lamports and raw token units.
+"""
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass, field
+
+from adapters.stats import BoundedDict
+from config.copy_settings import CopyTarget
+from messages.copy import UNKNOWN, TargetTrade
+from messages.stream import Launch
+
+BPS = 10_000
+MAX_REMEMBERED = 8_192     # duplicate signatures, tracked holdings, exits: bounded for long runs
+
+# skip reasons (summary keys, per target)
+BELOW_MIN = 'below min_lamports'
+TOTAL_REACHED = 'max_total_lamports reached'
+PRICE_MOVED = 'price moved'
+COIN_TOO_OLD = 'coin too old'
+COIN_AGE_UNKNOWN = 'coin age unknown'
+ALREADY_HELD = 'already held'
+EXITED_FIRST = 'target sold first (out of order)'
+EXITS_IN_BATCH = 'target sold all in the same moment'
+TOKEN_PROGRAM_UNKNOWN = 'token program unknown'
+POOL_BUY = 'pumpswap buy (not copied)'
+
+
+@dataclass(frozen=True)
+class Buy:
+    lamports: int
+    launch: Launch
+
+
+@dataclass(frozen=True)
+class SellPart:
+    sold: int       # their tokens sold ...
+    before: int     # ... of what they held: we sell the same fraction of ours
+
+
+@dataclass(frozen=True)
+class Exit:
+    pass
+
+
+@dataclass(frozen=True)
+class Skip:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Ignore:
+    """Nothing to do and nothing to count (a duplicate; a sell of a coin we do not copy)."""
+    why: str
+
+
+def buy_lamports(target: CopyTarget, their_lamports: int, open_lamports: int) -> tuple[int, str]:
+    """(our buy, '') or (0, skip reason): ratio, then the per-trade cap, the floor and the total."""
+    lamports = their_lamports * target.ratio_bps // BPS
+    if target.max_lamports:
+        lamports = min(lamports, target.max_lamports)
+    if lamports <= 0 or lamports < target.min_lamports:
+        return 0, BELOW_MIN
+    if target.max_total_lamports and open_lamports + lamports > target.max_total_lamports:
+        return 0, TOTAL_REACHED
+    return lamports, ''
+
+
+def price_move_bps(trade: TargetTrade) -> int:
+    """How far the curve's marginal price rose from just after their trade to the newest state seen
+    (negative: it fell). Price = virtual SOL / virtual tokens, compared by cross-multiplying."""
+    their = trade.virtual_sol_reserves * trade.latest_virtual_token_reserves
+    now = trade.latest_virtual_sol_reserves * trade.virtual_token_reserves
+    if their <= 0:
+        return 0
+    return (now - their) * BPS // their
+
+
+def coin_age_refusal(target: CopyTarget, trade: TargetTrade, now: float) -> str:
+    if not target.max_coin_age_seconds:
+        return ''
+    if not trade.coin_created_at:
+        return COIN_AGE_UNKNOWN
+    return COIN_TOO_OLD if now - trade.coin_created_at > target.max_coin_age_seconds else ''
+
+
+def launch_of(trade: TargetTrade) -> Launch:
+    """The Launch a copied position trades: the coin as their trade shows it, priced at the newest
+    curve state seen (real token reserves move by the same amount as virtual ones on a trade)."""
+    virtual_tokens = trade.latest_virtual_token_reserves or trade.virtual_token_reserves
+    real_tokens = trade.real_token_reserves - (trade.virtual_token_reserves - virtual_tokens)
+    return Launch(mint=trade.mint, bonding_curve=trade.bonding_curve, creator=trade.creator,
+                  user=trade.target, name='', symbol='', uri='', token_program=trade.token_program,
+                  virtual_token_reserves=virtual_tokens,
+                  virtual_sol_reserves=trade.latest_virtual_sol_reserves or trade.virtual_sol_reserves,
+                  real_token_reserves=max(real_tokens, 0), signature=trade.signature, slot=trade.slot,
+                  received_at=trade.received_at, quote_mint=trade.quote_mint,
+                  is_mayhem_mode=trade.is_mayhem_mode, is_cashback_coin=trade.is_cashback_coin)
+
+
+@dataclass
+class TargetBook:
+    """One target's counters for the summary."""
+    copied_buys: int = 0
+    copied_sells: int = 0
+    skips: collections.Counter = field(default_factory=collections.Counter)
+    pnl_lamports: int = 0
+    closed: int = 0
+    open_lamports: int = 0     # our buy budgets of its copies still open
+
+    def as_dict(self) -> dict:
+        return {'copied_buys': self.copied_buys, 'copied_sells': self.copied_sells,
+                'skips': dict(self.skips), 'pnl_lamports': self.pnl_lamports, 'closed': self.closed,
+                'open_lamports': self.open_lamports}
+
+
+@dataclass
+class Copy:
+    target: str
+    lamports: int
+
+
+class CopyDesk:
+    """The copy policy's memory: whose buy opened which of our positions, what each target holds,
+    which signatures were seen. `decide` answers one trade; the Director reports back with
+    `opened`, `refused` and `closed`."""
+
+    def __init__(self, targets, follow_sells: bool = True):
+        self.targets: dict[str, CopyTarget] = {t.wallet: t for t in targets}
+        self.follow_sells = follow_sells
+        self.books: dict[str, TargetBook] = {wallet: TargetBook() for wallet in self.targets}
+        self.copies: dict[str, Copy] = {}                       # mint -> the copy we hold
+        self.seen = BoundedDict(MAX_REMEMBERED)                 # trade keys already decided
+        self.holdings = BoundedDict(MAX_REMEMBERED)             # (target, mint) -> tokens we saw them get
+        self.exited = BoundedDict(MAX_REMEMBERED)               # (target, mint) -> slot of their full exit
+
+    def decide(self, trade: TargetTrade, now: float, why_not_buy=lambda launch: ''):
+        """Buy | SellPart | Exit | Skip | Ignore for one trade. why_not_buy(launch) is the Director's
+        own gate (limits, pause, breaker, coin-kind policy): '' lets the buy through."""
+        key = (trade.signature, trade.target, trade.mint, trade.is_buy, trade.token_amount)
+        if key in self.seen or trade.target not in self.targets:
+            return Ignore('duplicate' if key in self.seen else 'not a target')
+        self.seen[key] = True
+        held_key = (trade.target, trade.mint)
+        before = self._holding_before(trade)
+        after = trade.holding_after if trade.holding_after != UNKNOWN else (
+            before + trade.token_amount if trade.is_buy else max(before - trade.token_amount, 0))
+        self.holdings[held_key] = after
+        if trade.is_buy:
+            return self._on_buy(trade, now, why_not_buy)
+        if after <= 0:
+            self.exited[held_key] = trade.slot
+        copy = self.copies.get(trade.mint)
+        if copy is None or copy.target != trade.target or not self.follow_sells:
+            return Ignore('not copying this coin from this target')
+        self.books[trade.target].copied_sells += 1
+        if after <= 0 or before <= 0:
+            return Exit()
+        return SellPart(sold=before - after, before=before)
+
+    def decide_batch(self, trades, now: float, why_not_buy=lambda launch: '') -> list:
+        """(trade, decision) for a drained batch in stream order. A buy whose target sells all of
+        that coin later in the same batch is skipped: copying it would only pay two fees."""
+        exits_at = {}
+        for index, trade in enumerate(trades):
+            if not trade.is_buy and trade.holding_after == 0:
+                exits_at[(trade.target, trade.mint)] = index
+        decided = []
+        for index, trade in enumerate(trades):
+            exits_later = trade.is_buy and exits_at.get((trade.target, trade.mint), -1) > index
+            gate = (lambda launch: EXITS_IN_BATCH) if exits_later else why_not_buy
+            decided.append((trade, self.decide(trade, now, gate)))
+        return decided
+
+    def _holding_before(self, trade: TargetTrade) -> int:
+        if trade.holding_before != UNKNOWN:
+            return trade.holding_before
+        return self.holdings.get((trade.target, trade.mint), 0)
+
+    def _on_buy(self, trade: TargetTrade, now: float, why_not_buy):
+        target, book = self.targets[trade.target], self.books[trade.target]
+        if trade.venue == 'pool':   # a graduated coin: only its sells are followed (via Jupiter)
+            return self._skip(book, POOL_BUY)
+        if trade.mint in self.copies:
+            return self._skip(book, ALREADY_HELD)
+        exited_at = self.exited.get((trade.target, trade.mint))
+        if exited_at is not None and trade.slot <= exited_at:
+            return self._skip(book, EXITED_FIRST)
+        if not trade.token_program:
+            return self._skip(book, TOKEN_PROGRAM_UNKNOWN)
+        why = coin_age_refusal(target, trade, now)
+        if not why and target.max_price_move_bps and price_move_bps(trade) > target.max_price_move_bps:
+            why = PRICE_MOVED
+        lamports = 0
+        if not why:
+            lamports, why = buy_lamports(target, trade.sol_amount, book.open_lamports)
+        launch = launch_of(trade)
+        if not why:
+            why = why_not_buy(launch)
+        if why:
+            return self._skip(book, why)
+        return Buy(lamports, launch)
+
+    @staticmethod
+    def _skip(book: TargetBook, reason: str) -> Skip:
+        book.skips[reason] += 1
+        return Skip(reason)
+
+    # ---- what the Director reports back ------------------------------------------------------------
+    def opened(self, trade: TargetTrade, lamports: int) -> None:
+        self.copies[trade.mint] = Copy(trade.target, lamports)
+        book = self.books[trade.target]
+        book.copied_buys += 1
+        book.open_lamports += lamports
+
+    def adopt(self, launch: Launch) -> bool:
+        """A copy resumed from the journal (a restarted Director): keep following its target.
+        Copies are the rows whose Launch names a target as its user and has no name (launch_of)."""
+        if launch.user not in self.targets or launch.name or launch.mint in self.copies:
+            return False
+        self.copies[launch.mint] = Copy(launch.user, 0)   # its budget is not journaled: not counted
+        return True
+
+    def closed(self, mint: str, pnl_lamports: int) -> None:
+        copy = self.copies.pop(mint, None)
+        if copy is None:
+            return
+        book = self.books[copy.target]
+        book.open_lamports -= copy.lamports
+        book.pnl_lamports += pnl_lamports
+        book.closed += 1
+
+    def report(self) -> dict:
+        return {wallet: book.as_dict() for wallet, book in self.books.items()}
