@@ -306,7 +306,7 @@ class Director(DirectorFastPath, CopyDirecting, ActorTypeDispatcher):
 
     def receiveMsg_TxSettled(self, msg: TxSettled, sender):
         if self.ledger.on_tx_settled(msg) and self.peers.wallet is not None:
-            self.send(self.peers.wallet, ExpectLamportChange(msg.signature, msg.lamport_delta))
+            self.send(self.peers.wallet, ExpectLamportChange(msg.signature, msg.lamport_delta, msg.slot))
 
     def receiveMsg_PositionClosed(self, msg: PositionClosed, sender):
         live = self.positions.pop(msg.mint, None)

@@ -436,14 +436,14 @@ class PositionActor(SpareArming, PartialSells, IOActor):
 
     # ---- reporting -----------------------------------------------------------------------------
     def _report_settled(self, order: Order, settled: Settlement) -> None:
-        self.send(self.peers.wallet, ExpectLamportChange(order.signature, settled.lamport_delta))
+        self.send(self.peers.wallet, ExpectLamportChange(order.signature, settled.lamport_delta, settled.slot))
         landed = (settled.slot - self.position.launch.slot
                   if order.kind == "buy" and settled.found and settled.slot else -1)
         self.send(self.peers.director, TxSettled(self._mint, order.signature, order.kind,
                                                  settled.lamport_delta, order.state == CONFIRMED,
                                                  settled.token_delta, order.error,
                                                  usdc_delta=settled.usdc_delta,
-                                                 slots_after_create=landed))
+                                                 slots_after_create=landed, slot=settled.slot))
 
     def _finish(self, state: str, outcome: str, why: str) -> None:
         position = self.position

@@ -124,11 +124,13 @@ class SellerActor(IOActor):
             self.send(self.peers.director, TxSent(mint, signature, "sell", time.time()))
 
     def _report_settled(self, mint: str, settled) -> None:
-        self.send(self.peers.wallet, ExpectLamportChange(settled.signature, settled.lamport_delta))
+        self.send(self.peers.wallet, ExpectLamportChange(settled.signature, settled.lamport_delta,
+                                                         settled.slot))
         if self.peers.director is not None:
             self.send(self.peers.director, TxSettled(mint, settled.signature, "sell",
                                                      settled.lamport_delta, settled.ok,
-                                                     settled.token_delta, settled.error, settled.usdc_delta))
+                                                     settled.token_delta, settled.error, settled.usdc_delta,
+                                                     slot=settled.slot))
 
     def _finish(self, mint: str, outcome: tuple) -> None:
         waiting = self.in_flight.pop(mint, [])

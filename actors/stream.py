@@ -133,10 +133,14 @@ class StreamActor(IOActor):
                 self.post(self._flush)
 
     def _source(self):
-        """Yellowstone gRPC when an endpoint is configured; websocket logsSubscribe otherwise."""
+        """chain.stream_source; auto: Yellowstone gRPC when an endpoint is configured, websocket
+        logsSubscribe otherwise."""
         chain = self.settings.chain
-        if chain.grpc_endpoint:
+        source = chain.stream_source
+        if source == "yellowstone" or (source == "auto" and chain.grpc_endpoint):
             return yellowstone_updates(chain, self._keep_subscriber, self.copy_targets)
+        if source == "blocks":
+            return websocket_block_updates(chain.ws_url, self.copy_targets)
         return websocket_log_updates(chain.ws_url, self.copy_targets)
 
     def _keep_subscriber(self, subscriber) -> None:
@@ -268,6 +272,40 @@ async def websocket_log_updates(ws_url, targets: frozenset = frozenset()):
                 return decode_logs(str(value.signature), note.result.context.slot, value.logs,
                                    received_at, targets)
             yield received_at, decode
+    finally:
+        await ws.close()
+
+
+async def websocket_block_updates(ws_url, targets: frozenset = frozenset()):
+    """From websocket blockSubscribe (blocks mentioning the pump.fun program, full transactions):
+    for RPC providers that offer blocks but not logs. Blocks come at `confirmed` (the method has no
+    `processed`), so about a slot after logsSubscribe or Yellowstone. Each successful transaction
+    is read from its logs, as logsSubscribe's are."""
+    from solana.rpc.websocket_api import SolanaWsClient
+    from solders.rpc.config import RpcBlockSubscribeFilterMentions
+    from solders.rpc.responses import BlockNotification
+    from solders.transaction_status import TransactionDetails
+    url = ws_url.reveal() if hasattr(ws_url, "reveal") else ws_url
+    ws = await SolanaWsClient(url).connect()
+    try:
+        await ws.block_subscribe(filter_=RpcBlockSubscribeFilterMentions(PUMP_PROGRAM),
+                                 commitment="confirmed", encoding="json",
+                                 transaction_details=TransactionDetails.Full, show_rewards=False,
+                                 max_supported_transaction_version=0)
+        while True:
+            note = await ws.recv()
+            received_at = time.time()
+            if not isinstance(note, BlockNotification) or note.result.value.block is None:
+                continue
+            value = note.result.value
+            for tx in value.block.transactions or ():
+                if tx.meta is None or tx.meta.err is not None:
+                    continue
+
+                def decode(tx=tx, slot=value.slot, received_at=received_at):
+                    return decode_logs(str(tx.transaction.signatures[0]), slot,
+                                       tx.meta.log_messages or [], received_at, targets)
+                yield received_at, decode
     finally:
         await ws.close()
 

@@ -36,7 +36,8 @@ MISMATCH_SLACK_LAMPORTS = 1_000_000      # fees of sells in flight that were not
 # signatures later it cannot come again, so the oldest are forgotten (bounded memory)
 REPORTED_SIGNATURES_KEPT = 20_000
 # a gain reported by a position may not show in a reading yet (the read was under way, or it reads at
-# a commitment a slot behind): for this long it also explains a shortfall (seen in the 24 h soak)
+# a commitment a slot behind; seen in the 24 h soak): a gain that landed after the reading's slot
+# (or of unknown slot) explains a shortfall, for at most this long
 RECENT_GAIN_SECONDS = 30.0
 RECENT_GAINS_KEPT = 10_000
 
@@ -56,7 +57,7 @@ class WalletActor(IOActor):
         self.safety_reason = ""
         self.waiting_refresh: list = []            # (request_id, requester) awaiting a refresh
         self.reported = BoundedSet(REPORTED_SIGNATURES_KEPT)   # signatures counted in expected_lamports
-        self.recent_gains: collections.deque = collections.deque(maxlen=RECENT_GAINS_KEPT)  # (at, lamports)
+        self.recent_gains: collections.deque = collections.deque(maxlen=RECENT_GAINS_KEPT)  # (at, slot, lamports)
         self.jobs = HousekeepingJobs(self)
         self.early_reservations: list = []         # (msg, sender) that came before the first reading
         self.reads_in_flight = 0
@@ -82,7 +83,7 @@ class WalletActor(IOActor):
             elif isinstance(msg, ReleaseMintReservations):
                 self.release_mint(msg.mint, msg.reason)
             elif isinstance(msg, ExpectLamportChange):
-                self.expect_change(msg.signature, msg.delta)
+                self.expect_change(msg.signature, msg.delta, msg.slot)
             elif isinstance(msg, HOUSEKEEPING):
                 self.jobs.request(msg, sender)
             elif isinstance(msg, RefreshBalances):
@@ -100,20 +101,22 @@ class WalletActor(IOActor):
             elif isinstance(msg, HOUSEKEEPING):
                 self.jobs.fail(msg, sender, f"wallet error: {exc!r}")
 
-    def expect_change(self, signature: str, delta: int) -> None:
+    def expect_change(self, signature: str, delta: int, slot: int = 0) -> None:
         """A tx of ours moved the wallet by `delta` lamports (counted once per signature)."""
         if self.expected_lamports is not None and signature not in self.reported:
             self.reported.add(signature)
             self.expected_lamports += delta
             if delta > 0:
-                self.recent_gains.append((time.monotonic(), delta))
+                self.recent_gains.append((time.monotonic(), slot, delta))
 
-    def recent_gain_lamports(self) -> int:
-        """Gains reported in the last RECENT_GAIN_SECONDS, which a reading may not show yet."""
+    def unseen_gain_lamports(self, reading_slot: int = 0) -> int:
+        """Gains reported lately that a reading of `reading_slot` cannot show yet: landed in a later
+        slot (or slot unknown), reported within RECENT_GAIN_SECONDS."""
         horizon = time.monotonic() - RECENT_GAIN_SECONDS
         while self.recent_gains and self.recent_gains[0][0] < horizon:
             self.recent_gains.popleft()
-        return sum(delta for _, delta in self.recent_gains)
+        return sum(delta for _, slot, delta in self.recent_gains
+                   if not slot or not reading_slot or slot > reading_slot)
 
     # ---- reservations --------------------------------------------------------------------------
     def reserved_lamports(self) -> int:
@@ -198,17 +201,17 @@ class WalletActor(IOActor):
 
     async def _read_chain(self):
         rpc = self.chain.rpc
-        sol = await rpc.get_balance(self.chain.owner)
+        sol, slot = await rpc.get_balance_and_slot(self.chain.owner)
         tokens = await token_holdings(rpc, self.chain.owner)
-        return sol, tuple(sorted(tokens.items()))
+        return sol, slot, tuple(sorted(tokens.items()))
 
     def _on_read(self, reading) -> None:
         self.reads_in_flight -= 1
-        sol, tokens = reading
+        sol, slot, tokens = reading
         if self.sol_lamports is None:
             logger.info("wallet: first reading {} lamports after {:.0f} ms", sol,
                         (time.monotonic() - self.started_at) * 1000)
-        self.reconcile(sol)
+        self.reconcile(sol, slot)
         self.tokens = tokens
         self._answer_early_reservations()
         waiting, self.waiting_refresh = self.waiting_refresh, []
@@ -216,7 +219,7 @@ class WalletActor(IOActor):
             self.send(requester, BalancesReport(request_id, sol, self.reserved_lamports(), tokens,
                                                 self.safety_mode, self.safety_reason))
 
-    def reconcile(self, sol: int) -> None:
+    def reconcile(self, sol: int, reading_slot: int = 0) -> None:
         """Compare a chain reading with the first reading plus every change we reported since.
 
         Only an unexplained drop counts: reservations bound the buys that may have landed but not
@@ -229,7 +232,7 @@ class WalletActor(IOActor):
         unexplained = sol - self.expected_lamports
         # a housekeeping tx in flight may have landed before it was counted
         allowed = (self.reserved_lamports() + MISMATCH_SLACK_LAMPORTS + self.jobs.in_flight_lamports
-                   + self.recent_gain_lamports())
+                   + self.unseen_gain_lamports(reading_slot))
         if unexplained < -allowed and not self.safety_mode:
             logger.error("wallet: balance mismatch: chain {} expected {} (unexplained {}); "
                          "safety mode on, buys refused", sol, self.expected_lamports, unexplained)

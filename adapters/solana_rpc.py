@@ -139,6 +139,12 @@ class RpcClient:
         key = _pubkey(pubkey)
         return (await self._read('getBalance', lambda c: c.get_balance(key))).value
 
+    async def get_balance_and_slot(self, pubkey: Pubkey | str) -> tuple[int, int]:
+        """(lamports, the slot the node read them at)."""
+        key = _pubkey(pubkey)
+        resp = await self._read('getBalance', lambda c: c.get_balance(key))
+        return resp.value, resp.context.slot
+
     async def get_token_balance(self, token_account: Pubkey | str) -> int | None:
         """Raw units held by a token account, or None if there is no such token account."""
         key = _pubkey(token_account)

@@ -43,6 +43,9 @@ class ChainSettings:
     ws_url: Secret | None = setting(None, p.optional(p.url('ws', 'wss', secret=True)),
                                     env=('WS_URL',), secret=True, env_only=True)
     grpc_endpoint: str | None = setting(None, p.optional(p.host_port), env=('GRPC_ENDPOINT',))
+    # where launches and trades come from: auto = Yellowstone when grpc_endpoint is set, else
+    # websocket logsSubscribe; 'blocks' = websocket blockSubscribe (confirmed blocks, a slot later)
+    stream_source: str = setting('auto', p.choice('auto', 'yellowstone', 'logs', 'blocks'))
     grpc_x_token: Secret | None = setting(None, p.optional(p.secret_text), env=('GRPC_X_TOKEN',),
                                           secret=True, env_only=True)
     # API hosts; clients append the paths (/swap/v1/quote, /tokens/v2/search, /v1/tokens/...)
@@ -340,6 +343,11 @@ def _check_live(settings: Settings) -> None:
     if not settings.wallet.keypair_path and not settings.wallet.private_key:
         raise ConfigError('wallet.keypair_path', None,
                           'a keypair file or PRIVATE_KEY in the environment in live mode')
+    source = settings.chain.stream_source
+    if source == 'yellowstone' and not settings.chain.grpc_endpoint:
+        raise ConfigError('chain.stream_source', source, 'auto, logs or blocks without chain.grpc_endpoint')
+    if source in ('logs', 'blocks') and not settings.chain.ws_url:
+        raise ConfigError('chain.stream_source', source, 'auto or yellowstone without WS_URL')
 
 
 def _read_toml(path: Path) -> dict:

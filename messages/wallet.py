@@ -61,6 +61,7 @@ class ExpectLamportChange:
     """Any trader -> WalletActor: a tx of ours moved the wallet by `delta` (so refresh does not flag it)."""
     signature: str
     delta: int
+    slot: int = 0        # where it landed (0 unknown): a reading of an older slot cannot show it yet
 
 
 @dataclass(frozen=True)

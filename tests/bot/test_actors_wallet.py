@@ -84,7 +84,8 @@ def test_a_reported_gain_the_reading_does_not_show_yet_is_not_a_mismatch(wallet_
     `confirmed`, or already under way) did not show them yet, and the shortfall tripped safety mode."""
     system, wallet, chain, market, keypair = wallet_world
     refresh(system, wallet)
-    system.tell(wallet, ExpectLamportChange("sell-not-visible-yet", SOL // 4))
+    # landed (as far as the report says) in a slot the reading has not reached
+    system.tell(wallet, ExpectLamportChange("sell-not-visible-yet", SOL // 4, slot=10**9))
     assert not refresh(system, wallet).safety_mode
     # a real drain larger than the recent gain is still caught
     ix = transfer(TransferParams(from_pubkey=keypair.pubkey(), to_pubkey=Keypair().pubkey(),
@@ -99,13 +100,26 @@ def test_a_reported_gain_that_never_shows_becomes_a_mismatch(monkeypatch):
     monkeypatch.setattr(wallet_module.time, "monotonic", lambda: clock[0])
     wallet = WalletActor()
     try:
-        wallet.reconcile(5 * SOL)
-        wallet.expect_change("sell", SOL)
-        wallet.reconcile(5 * SOL)
+        wallet.reconcile(5 * SOL, reading_slot=100)
+        wallet.expect_change("sell", SOL, slot=101)
+        wallet.reconcile(5 * SOL, reading_slot=100)   # read before the sell's slot: not a mismatch
         assert not wallet.safety_mode
         clock[0] += wallet_module.RECENT_GAIN_SECONDS + 1
-        wallet.reconcile(5 * SOL)
+        wallet.reconcile(5 * SOL, reading_slot=100)
         assert wallet.safety_mode and str(-SOL) in wallet.safety_reason
+    finally:
+        wallet._wake_read.close()
+        wallet._wake_write.close()
+
+
+def test_a_gain_the_reading_should_already_show_explains_nothing():
+    """A reading at or after the gain's slot must show it: a shortfall then is a real drop."""
+    wallet = WalletActor()
+    try:
+        wallet.reconcile(5 * SOL, reading_slot=100)
+        wallet.expect_change("sell", SOL, slot=101)
+        wallet.reconcile(5 * SOL, reading_slot=101)
+        assert wallet.safety_mode
     finally:
         wallet._wake_read.close()
         wallet._wake_write.close()

@@ -78,10 +78,11 @@ def assert_books_balance(chain, market, keypair, start_balance, status):
     assert chain.run(market.holdings(keypair.pubkey())) == {}    # every bought token was sold
 
 
-@pytest.mark.parametrize("stream", ["grpc", "ws"])
+@pytest.mark.parametrize("stream", ["grpc", "ws", "blocks"])
 def test_buys_and_sells_with_exact_pnl(world, stream, tmp_path):
     bot, chain, market, keypair, settings = world
-    settings = settings.replace(**{"chain.grpc_endpoint": chain.node.grpc_addr if stream == "grpc" else None})
+    settings = settings.replace(**{"chain.grpc_endpoint": chain.node.grpc_addr if stream == "grpc" else None,
+                                   "chain.stream_source": "blocks" if stream == "blocks" else "auto"})
     start_balance = chain.run(market.balance(keypair.pubkey()))
     bot.start(settings)
     bot.wait_until_streaming(chain, market)
