@@ -188,3 +188,16 @@ def test_python_m_config_checks_a_file_and_redacts(tmp_path):
                             capture_output=True, text=True, timeout=30, env=env)
     assert result.returncode == 0 and '"***"' in result.stdout
     assert 'HIDDEN-KEY-1' not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize('source, missing', [('yellowstone', {'chain.grpc_endpoint': None}),
+                                             ('blocks', {}), ('logs', {})])
+def test_a_stream_source_without_its_endpoint_is_one_line(source, missing):
+    env = {'RPC_URLS': 'https://rpc.example', 'PRIVATE_KEY': 'base58secretvalue'}   # no WS_URL
+    overrides = {'chain.stream_source': source, **missing}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(LIVE_EXAMPLE, env=env, overrides=overrides)
+    assert str(caught.value).startswith(f"config error: chain.stream_source = '{source}' is not allowed")
+    settings = load_settings(LIVE_EXAMPLE, env={**env, 'WS_URL': 'wss://ws.example'},
+                             overrides={**overrides, 'chain.grpc_endpoint': 'grpc.example:443'})
+    assert settings.chain.stream_source == source
