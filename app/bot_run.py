@@ -59,6 +59,8 @@ class BotRun:
                 logger.warning('stopped during the preflight (Ctrl-C)')
                 return EXIT_FAILED
         previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+        # Ctrl-C stops cleanly even when started in the background (`cmd &` starts with SIGINT ignored)
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
         previous[signal.SIGUSR1] = signal.signal(   # pause buying
             signal.SIGUSR1, lambda *_: self.control.request('pause', 'SIGUSR1'))
         previous[signal.SIGUSR2] = signal.signal(   # sell everything, stay paused
@@ -94,7 +96,6 @@ class BotRun:
             code = EXIT_FAILED
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
         return code
 
     # ---- start-up --------------------------------------------------------------------------------
