@@ -16,6 +16,7 @@ from thespian.actors import WakeupMessage
 
 from actors import sell_ladder
 from actors.bridge import IOActor
+from actors.lost_sells import landed_unknown_sells
 from actors.position_journal import GuardedJournal
 from actors.policy.exits import ExitWatch, exit_reason as exit_signal
 from actors.policy.graduation import graduation_exit
@@ -25,7 +26,7 @@ from actors.position_model import (ACTIVE, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLO
                                    EXPIRED, FAILED, PENDING, POSITION_FAILED, SELL, SENT, Order,
                                    Position, decide, presell_outcome, sell_amount)
 from actors.trading_io import ChainAccess, Settlement, curve_from_trade, process_logging
-from adapters.journal import Journal, journal_path
+from adapters.journal import Journal, JournalError, journal_path
 from adapters.logs import first_to_warn
 from messages import new_request_id
 from messages.copy import SellPart
@@ -44,12 +45,15 @@ CONFIRM_RETRY_SECONDS = 1.0          # the RPC failed while confirming: ask agai
 SELL_RETRY_SECONDS = 1.0             # first pause of each rung of the ladder (actors/sell_ladder.py)
 SPARE_REFRESH_SECONDS = 1.0          # keeps a spare's connection warm for the next buy
 WARM_BACKOFF_MAX_SECONDS = 60.0      # a failing endpoint: warm-up retries back off up to this
+JOURNAL_RETRY_SECONDS = 0.5          # a closing row the journal refused is written again this often
+JOURNAL_CATCH_UP_SECONDS = 30.0      # ... at most this long before the closure is reported anyway
 
 
 class PositionActor(SpareArming, PartialSells, IOActor):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
+        self.before_start: list = []   # an Open/RecoverPosition that overtook StartPosition
         self.peers = None
         self.chain: ChainAccess | None = None
         self.journal: GuardedJournal | None = None
@@ -78,6 +82,10 @@ class PositionActor(SpareArming, PartialSells, IOActor):
             self.journal.close()
 
     def on_message(self, msg, sender) -> None:
+        if self.journal is None and isinstance(msg, (OpenPosition, RecoverPosition)):
+            # thespian may deliver it before StartPosition (seen after a root restart under load)
+            self.before_start.append((msg, sender))
+            return
         handler = {
             StartPosition: self._on_start, OpenPosition: self._on_open,
             RecoverPosition: self._on_recover, FundsReserved: self._on_funds_reserved,
@@ -111,7 +119,11 @@ class PositionActor(SpareArming, PartialSells, IOActor):
         self.settings, self.peers = msg.settings, msg.peers
         process_logging(msg.settings, "position")
         self.chain = ChainAccess(msg.settings)   # loads the keypair now, so a buy never waits for it
-        self.journal = GuardedJournal(Journal(journal_path(msg.settings)), self._journal_failed)
+        path = journal_path(msg.settings)
+        self.journal = GuardedJournal(lambda: Journal(path), self._journal_failed)
+        early, self.before_start = self.before_start, []
+        for message, sender in early:
+            self.on_message(message, sender)
         self._keep_warm()
 
     def _keep_warm(self) -> None:
@@ -314,6 +326,10 @@ class PositionActor(SpareArming, PartialSells, IOActor):
             order = next((o for o in self.position.in_flight() if o.signature == tag), None)
             if order is not None:
                 self._confirm(order)
+        elif kind == "journal":
+            self._retry_closing_row(*tag)
+        elif kind == "recover":
+            self._on_recover(*tag)
         elif tag != self.generation:
             return
         elif kind == "max_hold":
@@ -377,9 +393,10 @@ class PositionActor(SpareArming, PartialSells, IOActor):
         position = self.position
         if not position.is_open:
             return
-        if prepared is None:   # the wallet holds none, and no sell of ours took them: not "sold"
-            self._finish(POSITION_FAILED, "tokens_gone",
-                         f"the wallet holds none of the {sell_amount(position)} tokens left to sell")
+        if prepared is None:   # the wallet holds none: a sell of ours never journaled? (lost_sells.py)
+            known = {order.signature for order in position.sell_orders + [position.buy_order]}
+            self.submit(landed_unknown_sells(self.chain, position.launch, known), self._book_lost_sells,
+                        lambda exc: self._book_lost_sells([], exc), timeout=PREPARE_TIMEOUT_SECONDS)
             return
         order = Order("sell", prepared.signature, prepared.amount, prepared.last_valid_block_height,
                       time.time(), before_buy_confirmed=position.buy_order.state == SENT)
@@ -392,6 +409,24 @@ class PositionActor(SpareArming, PartialSells, IOActor):
                     order.amount, (order.sent_at - position.exit_at) * 1000,
                     " (before the buy confirmed)" if order.before_buy_confirmed else "")
         self._send(prepared, order)
+
+    def _book_lost_sells(self, settlements: list, lookup_error: BaseException | None = None) -> None:
+        position = self.position
+        if not position.is_open:
+            return
+        if not settlements:   # no sell of ours took them: not "sold"
+            self._finish(POSITION_FAILED, "tokens_gone",
+                         f"the wallet holds none of the {sell_amount(position)} tokens left to sell"
+                         + (f" (the chain lookup failed: {lookup_error!r})" if lookup_error else ""))
+            return
+        for settled in settlements:
+            logger.warning("position {}: sell {} found on chain: sent but never journaled; booked now",
+                           self._mint, settled.signature[:12])
+            order = Order("sell", settled.signature, -settled.token_delta, 0, time.time())
+            position.sell_orders.append(order)
+            self.send(self.peers.director, TxSent(self._mint, settled.signature, "sell", order.sent_at))
+            self._settled(order, settled)
+        self._advance()
 
     def _sell_prepare_failed(self, exc: BaseException) -> None:
         self.preparing_sell = False
@@ -407,8 +442,21 @@ class PositionActor(SpareArming, PartialSells, IOActor):
         self.wakeupAfter(delay, payload=("advance", self.generation))
 
     # ---- recovery after a restart ----------------------------------------------------------------
-    def _on_recover(self, msg: RecoverPosition) -> None:
-        row = self.journal.load(msg.request_id)
+    def _on_recover(self, msg: RecoverPosition, give_up_at: float | None = None) -> None:
+        try:
+            row = self.journal.load(msg.request_id)
+        except JournalError as exc:   # read-only for a while: read again, the tokens wait for it
+            if give_up_at is None:
+                give_up_at = time.monotonic() + JOURNAL_CATCH_UP_SECONDS
+                logger.warning("position {}: its journal row cannot be read now ({}); retried for {:.0f} s",
+                               msg.launch.mint, exc, JOURNAL_CATCH_UP_SECONDS)
+            if time.monotonic() >= give_up_at:
+                self.stage = "closed"
+                logger.error("position {}: cannot read its journal row: {}", msg.launch.mint, exc)
+                self.send(self.peers.director, PositionFailed(msg.request_id, str(msg.launch.mint), repr(exc)))
+                return
+            self.wakeupAfter(JOURNAL_RETRY_SECONDS, payload=("recover", (msg, give_up_at)))
+            return
         self.stage = "live"
         if row is None:   # it died before its first journal write: nothing was ever sent
             self.position = Position(msg.request_id, msg.launch)
@@ -449,7 +497,21 @@ class PositionActor(SpareArming, PartialSells, IOActor):
         position = self.position
         position.move(state, why)
         position.outcome = outcome
-        self._journal()
+        if self._journal():
+            self._report_closed(outcome, why)
+        else:   # the closing row is retried first, so the journal ends current (position_journal.py)
+            self._retry_closing_row(outcome, why, time.monotonic() + JOURNAL_CATCH_UP_SECONDS)
+
+    def _retry_closing_row(self, outcome: str, why: str, give_up_at: float) -> None:
+        self.stage = "closed"
+        if self._journal():
+            logger.warning("position {}: closing row journaled after the journal failure", self._mint)
+        elif time.monotonic() < give_up_at:
+            self.wakeupAfter(JOURNAL_RETRY_SECONDS, payload=("journal", (outcome, why, give_up_at)))
+            return
+        else:
+            logger.error("position {}: the journal stays broken: its row is NOT current ({})",
+                         self._mint, self.position.state)
         self._report_closed(outcome, why)
 
     def _report_closed(self, outcome: str, detail: str) -> None:

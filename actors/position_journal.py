@@ -3,7 +3,10 @@ loudly, and is reported once (the Director then goes into safety mode: README "J
 
 After the first failure the journal waits at most 100 ms for its lock, so a locked or broken
 journal cannot stall the position's sells; every later write still tries (a row is the whole
-position, so the first write that works again brings it up to date).
+position, so the first write that works again brings it up to date). A journal that cannot even be
+opened (read-only when a spare starts) is no start failure: it is opened again at each write, and a
+write it fails is a journal failure like any other. `behind` says the last row is not written: the
+position retries it before it reports its closure (actors/position.py).
 """
 from __future__ import annotations
 
@@ -15,21 +18,38 @@ from adapters.journal import Journal
 
 
 class GuardedJournal:
-    def __init__(self, journal: Journal, on_first_failure: Callable[[str], None]):
-        self.journal = journal
+    def __init__(self, open_journal: Callable[[], Journal], on_first_failure: Callable[[str], None]):
+        self.open_journal = open_journal
+        self.journal: Journal | None = None
         self.on_first_failure = on_first_failure
         self.failure = ""          # the first failed write's error
         self.lost_writes = 0       # consecutive writes that failed
+        try:
+            self._opened()
+        except Exception as exc:   # retried at the first write; a spare never buys unjournaled
+            logger.warning("position: the journal cannot be opened now ({}); retried at the first write", exc)
+
+    @property
+    def behind(self) -> bool:
+        return self.lost_writes > 0
+
+    def _opened(self) -> Journal:
+        if self.journal is None:
+            self.journal = self.open_journal()
+            if self.failure:
+                self.journal.fail_fast()
+        return self.journal
 
     def save(self, row: dict) -> bool:
         """Write the row; False when the journal failed."""
         try:
-            self.journal.save(row)
+            self._opened().save(row)
         except Exception as exc:
             self.lost_writes += 1
             if not self.failure:
                 self.failure = str(exc)
-                self.journal.fail_fast()
+                if self.journal is not None:
+                    self.journal.fail_fast()
                 logger.critical("position {}: JOURNAL WRITE FAILED ({}); SAFETY MODE: no new buys, "
                                 "this position goes on from memory and sells", row.get("mint"), exc)
                 self.on_first_failure(self.failure)
@@ -42,7 +62,8 @@ class GuardedJournal:
         return True
 
     def load(self, position_id: str) -> dict | None:
-        return self.journal.load(position_id)
+        return self._opened().load(position_id)
 
     def close(self) -> None:
-        self.journal.close()
+        if self.journal is not None:
+            self.journal.close()

@@ -31,7 +31,8 @@ from actors.supervision import Supervisor
 from actors.system import group_processes
 from actors.trading_io import process_logging
 from messages.start import DirectorStarted, StartDirector
-from messages.status import CloseAllPositions, DirectorGone, LedgerSnapshot, SetBuying, Status
+from messages.status import (CloseAllPositions, DirectorGone, LedgerSnapshot, PidReply, PidRequest,
+                             SetBuying, Status)
 
 DIRECTOR = 'director'
 MAX_RESTARTS = 5            # Director deaths within WINDOW_SECONDS before the root gives up
@@ -41,6 +42,7 @@ BACKOFF_MAX_SECONDS = 4.0
 RESEND_WITHIN_SECONDS = 15.0   # an unanswered request younger than this is re-sent to a new Director
 FORGET_AFTER_SECONDS = 120.0   # requests that never get an answer (tells) are forgotten
 SWEEP_ROUNDS = 5
+JOURNAL_UNOPENABLE = 'cannot open the journal'   # adapters/journal JournalError: maybe read-only a while
 HELD_REQUESTS = 1_000          # a burst while the Director restarts; older ones are dropped
 
 
@@ -58,6 +60,7 @@ class Root(ActorTypeDispatcher):
         self.closing_all = False
         self.gave_up = ''
         self.shutting_down = False
+        self.restarted = False                # this root or its Director was restarted
 
     def receiveMessage(self, msg, sender):
         try:
@@ -71,13 +74,17 @@ class Root(ActorTypeDispatcher):
             self.send(sender, DirectorStarted(ok=False, reason='already started'))
             return
         self.settings, self.start_asker = msg.settings, sender
+        self.restarted = msg.restart > 0   # a root run.py restarted (app/root_watch.py)
         process_logging(msg.settings, 'root')
-        self.ledger = Ledger()   # started_at: the rows of this run in the journal
+        # started_at: the rows of this run in the journal; a root restarted by run.py gets a ledger
+        # that starts at the run's start, so its Director books the whole run from the journal
+        self.ledger = msg.ledger if msg.ledger is not None else Ledger()
+        self.buying, self.closing_all = msg.buying, msg.closing_all
         self.supervisor = Supervisor(self, max_restarts=MAX_RESTARTS, window_seconds=WINDOW_SECONDS,
                                      backoff_seconds=BACKOFF_SECONDS,
                                      backoff_max_seconds=BACKOFF_MAX_SECONDS)
         from actors.director import Director
-        self.supervisor.start_child(DIRECTOR, Director, self._director_start(0))
+        self.supervisor.start_child(DIRECTOR, Director, self._director_start(msg.restart))
 
     def _director_start(self, restart: int) -> StartDirector:
         return StartDirector(self.settings, root=self.myAddress, ledger=self.ledger.copy(),
@@ -88,6 +95,12 @@ class Root(ActorTypeDispatcher):
 
     def receiveMsg_DirectorStarted(self, msg: DirectorStarted, sender):
         if sender != self._director():
+            return
+        if not msg.ok and self.restarted and JOURNAL_UNOPENABLE in msg.reason:
+            # a journal read-only for a while: a restart is tried again (the Supervisor's backoff and
+            # bound), not given up at once; the first start of a run still refuses it
+            logger.warning('root: the restarted Director cannot open the journal ({}); trying again', msg.reason)
+            self.send(sender, ActorExitRequest())
             return
         if self.start_asker is not None:   # the first start answers run.py, whatever the outcome
             self.send(self.start_asker, msg)
@@ -105,6 +118,10 @@ class Root(ActorTypeDispatcher):
         held, self.held = self.held, collections.deque(maxlen=HELD_REQUESTS)
         for request in held:
             self.send(sender, request)
+
+    def receiveMsg_PidRequest(self, msg: PidRequest, sender):
+        """run.py watches the root's pid: nothing else restarts a dead root (app/root_watch.py)."""
+        self.send(sender, PidReply(msg.request_id, os.getpid()))
 
     # ---- the Director's reports --------------------------------------------------------------------
     def receiveMsg_LedgerSnapshot(self, msg: LedgerSnapshot, sender):
@@ -127,6 +144,7 @@ class Root(ActorTypeDispatcher):
         self.supervisor.on_child_exited(msg)
 
     def on_child_restarted(self, name: str, address) -> None:
+        self.restarted = True
         logger.warning('root: Director restarted (restart #{})',
                        self.supervisor.restart_counts().get(DIRECTOR, 0))
 
@@ -137,6 +155,9 @@ class Root(ActorTypeDispatcher):
         self.gave_up = reason
         self.ready = False
         logger.error('root: giving up: {}; the run must stop', reason)
+        if self.start_asker is not None:
+            self.send(self.start_asker, DirectorStarted(ok=False, reason=reason))
+            self.start_asker = None
         for request_id, (asker, _request, _at) in self.pending.items():
             self.send(asker, DirectorGone(request_id, reason))
         self.pending.clear()
@@ -194,12 +215,14 @@ def _with_restarts(status: Status, restarts: dict) -> Status:
     return dataclasses.replace(status, restarts={**status.restarts, **restarts})
 
 
-def kill_orphans() -> tuple[int, float]:
-    """SIGKILL every process of this actor system's group that no longer descends from the root's
-    ancestors (the admin): with the 'fork' start method that is exactly the dead Director's subtree,
-    reparented away. Repeated until none is left, since an orphan may fork while we kill.
-    Returns (processes killed, monotonic time the first ones were signalled)."""
-    me, pgid = os.getpid(), os.getpgrp()
+def kill_orphans(anchor: int | None = None, pgid: int | None = None) -> tuple[int, float]:
+    """SIGKILL every process of this actor system's group that no longer descends from the anchor's
+    ancestors (by default the root itself: the admin): with the 'fork' start method that is exactly
+    the dead Director's subtree, reparented away. run.py passes itself as the anchor and the
+    system's group to sweep a dead root's subtree. Repeated until none is left, since an orphan may
+    fork while we kill. Returns (processes killed, monotonic time the first ones were signalled)."""
+    me = os.getpid() if anchor is None else anchor
+    pgid = os.getpgrp() if pgid is None else pgid
     killed, signalled = 0, 0.0
     for _ in range(SWEEP_ROUNDS):
         parents = group_parents(pgid)
@@ -260,12 +283,12 @@ def _wait_dead(pids: list, timeout: float) -> None:
     """Until each is gone or a zombie (init may reap the reparented ones late)."""
     deadline = time.monotonic() + timeout
     while pids and time.monotonic() < deadline:
-        pids = [pid for pid in pids if _alive(pid)]
+        pids = [pid for pid in pids if process_alive(pid)]
         if pids:
             time.sleep(0.005)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         with open(f'/proc/{pid}/stat', 'rb') as stat:
             return stat.read().rsplit(b')', 1)[1].split()[0] not in (b'Z', b'X')

@@ -15,6 +15,7 @@ from loguru import logger
 
 from app.control import ControlServer, execute as execute_control
 from app.local_chain import LocalChainProcess
+from app.root_watch import RootGaveUp, RootWatch
 from app.summary import status_line, summary_text
 from config.settings import Settings
 
@@ -44,6 +45,8 @@ class BotRun:
         self.status_on_screen = False   # a live status line waits for its newline
         self.control = ControlServer(run_dir)   # commands queue here; _watch runs them
         self.exit_problems: list[str] = []      # tokens left behind, a failed journal: exit code 1
+        self.root_watch: RootWatch | None = None   # restarts a dead root (app/root_watch.py)
+        self.closing = False                    # the exit's close-all began: a new root closes too
 
     def run(self) -> int:
         if not self._journal_usable():
@@ -75,7 +78,7 @@ class BotRun:
                     self.stop_reason = 'Ctrl-C'
                 except StopRequested as stop:
                     self.stop_reason = str(stop)
-                except ActorStartFailed as error:   # one line, no traceback: it names the actor
+                except (ActorStartFailed, RootGaveUp) as error:   # one line, no traceback: it names the actor
                     self.stop_reason = f'error: {error}'
                     logger.error('run stopped: {}', error)
                     code = EXIT_FAILED
@@ -132,18 +135,32 @@ class BotRun:
         self.control.start()   # a thread: only now, after every fork from this process
         cleanup.callback(self.control.stop)
 
-    def _start_director(self) -> None:
-        """The root actor starts and supervises the Director; every request goes through it."""
+    def _start_director(self, start=None) -> None:
+        """The root actor starts and supervises the Director; every request goes through it.
+        `start`: the StartDirector of a root restarted by run.py (app/root_watch.py)."""
+        from actors.director_ledger import Ledger
         from actors.root import Root
         from messages.start import DirectorStarted, StartDirector
+        if start is None:
+            started_at = time.time()
+            self.root_watch = RootWatch(self.system, started_at)
+            start = StartDirector(self.settings, ledger=Ledger(started_at=started_at))
         self.director = self.system.create_actor(Root)
-        reply = self.system.ask(self.director, StartDirector(self.settings),
-                                timeout=DIRECTOR_START_TIMEOUT_SECONDS)
+        reply = self.system.ask(self.director, start, timeout=DIRECTOR_START_TIMEOUT_SECONDS)
         if not isinstance(reply, DirectorStarted):
             raise RuntimeError(f'the Director did not start (reply: {reply!r})')
         if not reply.ok:
             raise RuntimeError(f'the Director could not start: {reply.reason}')
+        self.root_watch.watch(self.director)
         logger.info('bot running; logs in {}', self.run_dir)
+
+    def _restart_dead_root(self) -> None:
+        """A dead root's actors are killed and a new root resumes from the journal (RootGaveUp past
+        the bound)."""
+        if self.root_watch is None or not self.root_watch.root_died():
+            return
+        self.root_watch.sweep_orphans()
+        self._start_director(self.root_watch.start_message(self.settings, self.closing))
 
     # ---- while running ---------------------------------------------------------------------------
     def _watch(self) -> None:
@@ -153,6 +170,7 @@ class BotRun:
         next_check = time.monotonic() + START_CHECK_SECONDS
         while deadline is None or time.monotonic() < deadline:
             time.sleep(max(0.0, min(0.1, (deadline or float('inf')) - time.monotonic())))
+            self._restart_dead_root()
             self.control.poll(lambda command: execute_control(self.system, self.director, command,
                                                               ASK_TIMEOUT_SECONDS))
             now = time.monotonic()
@@ -224,13 +242,16 @@ class BotRun:
         from messages.status import ClosingAll, CloseAllPositions
         if self.system is None or self.director is None:
             return
+        self.closing = True
+        self._restart_dead_root()
         reply = self.system.ask(self.director, CloseAllPositions(new_request_id('close')),
                                 timeout=ASK_TIMEOUT_SECONDS)
-        if not isinstance(reply, ClosingAll) or reply.open_positions == 0:
-            return
+        if isinstance(reply, ClosingAll) and reply.open_positions == 0:
+            return   # no answer (a root died meanwhile): wait, a new root's Director closes too
         logger.info('selling {} open position(s) before exit', reply.open_positions)
         deadline = time.monotonic() + self.settings.run.close_timeout_seconds
         while time.monotonic() < deadline:
+            self._restart_dead_root()   # a new root gets closing_all: its Director sells at once
             status = self._ask_status()
             if status is not None and status.active_positions == 0:
                 return

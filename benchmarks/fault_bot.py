@@ -25,6 +25,7 @@ from benchmarks.soak_sampler import label_processes
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT_S = 60.0
 STOP_GRACE_S = 30.0         # beyond run.close_timeout_seconds, for the summary and the sweep
+KILL_ROUNDS = 5             # a whole-bot kill lists and kills again until nothing of it is left
 MARKER_VARIABLE = "PUMPSNIPE_FAULT_MATRIX_MARKER"
 SUMMARY_PNL = re.compile(r"^PnL -?[0-9.]+ SOL \((-?\d+) lamports\)", re.M)
 
@@ -123,30 +124,42 @@ class BotProcess:
         return {name: proc.pid for proc_pid, (name, proc) in label_processes(pgid, named).items()}
 
     def kill_whole(self) -> int:
-        """SIGKILL every process of the bot at once; returns how many there were."""
-        victims = marked_processes(self.marker)
-        for proc in victims:
-            try:
-                proc.kill()
-            except psutil.Error:
-                continue
-        psutil.wait_procs(victims, timeout=5)
+        """SIGKILL every process of the bot, as a power cut would; returns how many there were.
+        Listing and killing is not atomic: a process forked meanwhile (a spare, say) is missed by
+        one round, so rounds repeat until none is left."""
+        killed = 0
+        for _ in range(KILL_ROUNDS):
+            victims = marked_processes(self.marker)
+            if not victims:
+                break
+            for proc in victims:
+                try:
+                    proc.kill()
+                except psutil.Error:
+                    continue
+            killed += len(victims)
+            psutil.wait_procs(victims, timeout=5)
         if self.process is not None:
             self.process.wait()
-        return len(victims)
+        return killed
 
-    def stop(self, close_timeout_s: float) -> int | None:
-        """SIGTERM as a user's Ctrl-C would; the exit code, or None when it hung (then it is killed)."""
+    def stop(self, close_timeout_s: float, while_waiting=None) -> int | None:
+        """SIGTERM as a user's Ctrl-C would; the exit code, or None when it hung (then it is killed).
+        `while_waiting()` is called every 0.2 s until it exits (the matrix ends faults on time)."""
         if self.process is None or self.process.poll() is not None:
             return None if self.process is None else self.process.returncode
         self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(close_timeout_s + STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
-            self.kill_whole()
-            return None
+        deadline = time.monotonic() + close_timeout_s + STOP_GRACE_S
+        while time.monotonic() < deadline:
+            try:
+                return self.process.wait(0.2)
+            except subprocess.TimeoutExpired:
+                if while_waiting is not None:
+                    while_waiting()
+        self.kill_whole()
+        return None
 
-    def leftovers(self, grace_s: float = 3.0) -> list[psutil.Process]:
+    def leftovers(self, grace_s: float = 5.0) -> list[psutil.Process]:
         deadline = time.monotonic() + grace_s
         while marked_processes(self.marker) and time.monotonic() < deadline:
             time.sleep(0.1)

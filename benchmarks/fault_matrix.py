@@ -8,7 +8,7 @@ live mode against it (benchmarks/fault_bot.py); during --window seconds of tradi
 benchmarks/fault_plan.py: SIGKILL of an actor process of every type (Director, root, stream,
 analyzer and its workers, wallet, seller, balance monitor, spare and live PositionActors by journal
 state), a whole-bot kill -9 and restart on the same journal, RPC 429/5xx, dropped and delayed
-transactions, stream disconnects (POST <api>/admin/faults), the journal made read-only (chattr +i,
+transactions, stream disconnects (POST <api>/admin/faults), the journal made read-only (chattr +i on the database and its WAL,
 since root ignores file modes). Then SIGTERM (the bot sells and exits), every chain fault off, and
 the checks of benchmarks/fault_audit.py: tokens stranded, double buys or sells, books, lamports
 unaccounted, leftover processes. A table by fault kind follows; exit 1 on any violation.
@@ -105,10 +105,8 @@ class FaultInjector:
         return time.monotonic() - self.started
 
     def step(self) -> None:
+        self.end_due()
         now = self.elapsed()
-        for when, what, event in [u for u in self.undo if u[0] <= now]:
-            self.undo.remove((when, what, event))
-            self._end(event)
         for event in [e for e in self.pending if e.at_s <= now]:
             try:
                 outcome = self._inject(event)
@@ -119,11 +117,21 @@ class FaultInjector:
                 self.result.injected[event.kind] = outcome
 
     def finish(self) -> None:
-        """The window is over: kills that found no victim are recorded; lasting faults stay until the
-        bot has exited (its close-all runs under them), then `clear` ends them."""
+        """The window is over: kills that found no victim are recorded; lasting faults last their
+        planned time, into the bot's close-all if need be (end_due while it exits); `clear` ends
+        whatever is left."""
         for event in self.pending:
             self.result.injected.setdefault(event.kind, "not reached: no such process in the window")
         self.pending = []
+        self.end_due()   # a step late past the window's end must still end what was due
+
+    def end_due(self) -> None:
+        """End the lasting faults whose time is up (also while the bot sells and exits: a fault
+        lasts its planned time, no longer)."""
+        now = self.elapsed()
+        for when, what, event in [u for u in self.undo if u[0] <= now]:
+            self.undo.remove((when, what, event))
+            self._end(event)
 
     def clear(self) -> None:
         for _, _, event in list(self.undo):
@@ -140,7 +148,7 @@ class FaultInjector:
             self.undo.append((event.at_s + event.duration_s, "off", event))
             return "done"
         if kind == "journal_readonly":
-            chattr("+i", journal_files(self.journal_path))
+            chattr("+i", journal_data_files(self.journal_path))
             self.undo.append((event.at_s + event.duration_s, "writable", event))
             return "done"
         if kind == "bot_restart":
@@ -187,6 +195,14 @@ def post_faults(api_url: str, body: dict) -> dict:
 
 def journal_files(path: Path) -> list[Path]:
     return [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
+
+
+def journal_data_files(path: Path) -> list[Path]:
+    """What the read-only fault freezes: the database and its WAL, not the -shm index. SQLite maps
+    the -shm file shared and writable; on an immutable inode the kernel answers a write fault on a
+    page of it with SIGBUS or leaves the writer spinning in SQLite's lock retries, a failure of the
+    injector (no real journal loses write access to a live mapping), not of the journal's storage."""
+    return [p for p in journal_files(path) if not p.name.endswith("-shm")]
 
 
 def chattr(flag: str, paths: list[Path]) -> None:
@@ -254,7 +270,7 @@ def run_once(args, index: int, plan: list[FaultEvent] | None = None) -> RunResul
                 break
             time.sleep(POLL_S)
         injector.finish()
-        result.exit_codes = [None] * (bot.incarnations - 1) + [bot.stop(args.close_timeout)]
+        result.exit_codes = [None] * (bot.incarnations - 1) + [bot.stop(args.close_timeout, injector.end_due)]
         injector.clear()
         result.violations = audit(bot, books, endpoints["rpc"], str(keypair.pubkey()), start_balance,
                                   journal_path, result)
@@ -284,7 +300,7 @@ def audit(bot: BotProcess, books, rpc_url: str, owner: str, start_balance: int, 
     result.buys = sum(1 for tx in txs for _, kind in tx.trades if kind == "buy")
     result.sells = sum(1 for tx in txs for _, kind in tx.trades if kind == "sell")
     whole_run_summary = bot.incarnations == 1      # a restarted bot's summary covers its own incarnation
-    found = check_stranded(books.holdings(), bot.last_output())
+    found = check_stranded(books.holdings(), bot.last_output(), result.exit_codes[-1] if result.exit_codes else None)
     found += check_trades(txs, rows)
     found += check_lamports(reader.balance(owner) - start_balance, txs, rows,
                             bot.summary_pnl() if whole_run_summary else None)
