@@ -59,6 +59,22 @@ def test_cache_expires_after_ttl_and_shares_inflight_lookups():
     assert asyncio.run(run()) == ([1, 1, 1], 1, 2, 3, 2)
 
 
+def test_cache_forgets_expired_entries_as_new_ones_come():
+    """Memory follows the launch rate times the ttl, not the run's length."""
+    clock = Clock()
+
+    async def load():
+        return "facts"
+
+    async def run():
+        cache = TtlCache(ttl=5, clock=clock)
+        for second in range(100):
+            clock.now += 1
+            await cache.get(f"mint-{second}", load)
+        return len(cache._items)
+    assert asyncio.run(run()) <= 6
+
+
 class Service:
     """A loopback HTTP service answering 429 `limited` times, then the document; or hanging."""
 
