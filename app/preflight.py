@@ -80,16 +80,24 @@ def load_key(settings) -> WalletKey:
 
 
 # ---- probes ---------------------------------------------------------------------------------------
+TRANSIENT_HTTP_STATUS = {429, 500, 502, 503, 504}   # a busy endpoint: asked again, not dropped
+PROBE_ATTEMPTS = 4
+PROBE_BACKOFF_SECONDS = 0.25
 async def probe_rpc(index: int, url: str, timeout: float) -> RpcProbe:
     from solana.rpc.async_api import AsyncClient
     client = AsyncClient(url, timeout=timeout, max_transport_retries=0)
     host = endpoint_host(url)
     try:
-        response = await asyncio.wait_for(client.get_genesis_hash(), timeout)
-        return RpcProbe(index, host, genesis=str(response.value))
-    except Exception as error:
-        cause = error.__cause__ or error
-        return RpcProbe(index, host, error=type(cause).__name__)
+        for attempt in range(PROBE_ATTEMPTS):
+            try:
+                response = await asyncio.wait_for(client.get_genesis_hash(), timeout)
+                return RpcProbe(index, host, genesis=str(response.value))
+            except Exception as error:
+                cause = error.__cause__ or error
+                status = getattr(getattr(cause, 'response', None), 'status_code', None)
+                if status not in TRANSIENT_HTTP_STATUS or attempt == PROBE_ATTEMPTS - 1:
+                    return RpcProbe(index, host, error=type(cause).__name__)
+                await asyncio.sleep(PROBE_BACKOFF_SECONDS * 2 ** attempt)   # 429/5xx: ask again
     finally:
         await client.close()
 
