@@ -24,18 +24,21 @@ pytestmark = pytest.mark.timeout(150)
 
 class HoldNth:
     """Chain submit gate: holds back the bot's n-th transaction (1 = the buy, 2 = the first sell)
-    until release() delivers it late, or for ever (dropped)."""
+    until release() delivers it late, or for ever (dropped). Counted by signature: rebroadcasts of
+    the held transaction are swallowed too, and do not count as the next one."""
 
     def __init__(self, node_chain, owner, nth: int):
         self.chain, self.owner, self.nth = node_chain, owner, nth
-        self.count = 0
+        self.seen: list = []
         self.held = None
 
     def __call__(self, tx) -> bool:
         if tx.message.account_keys[0] != self.owner:
             return False
-        self.count += 1
-        if self.count == self.nth:
+        signature = tx.signatures[0]
+        if signature not in self.seen:
+            self.seen.append(signature)
+        if self.seen.index(signature) + 1 == self.nth:
             self.held = tx
             return True
         return False
