@@ -58,6 +58,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.faults and not Path(args.faults).is_file():
         parser.error(f"fault plan not found: {args.faults}")
     args.out = args.out or Path("runs") / time.strftime("soak-%Y%m%d-%H%M%S")
+    if any((args.out / name).exists() for name in ("windows.csv", "processes.csv", "summary.json")):
+        parser.error(f"--out {args.out} already holds a soak's samples (they would mix); choose a new directory")
     return args
 
 
