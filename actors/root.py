@@ -8,7 +8,8 @@ Status (`restarts: director N`). When the Director dies (ChildActorExited, 2-4 m
      (the admin, the logger, the root and other top-level actors do), so no orphaned PositionActor
      can sell twice and no orphaned StreamActor keeps its connection;
   2. the Supervisor restarts the Director (bounded: past MAX_RESTARTS in the window it gives up and
-     every request is answered with DirectorGone, so the run stops with a non-zero exit);
+     every request is answered with DirectorGone, so the run stops with a non-zero exit; a
+     restart that cannot open the journal is retried outside that budget, JOURNAL_RETRY_*);
   3. the new Director gets the last ledger the old one mirrored here, books what that copy missed
      from the journal, resumes the open positions from the journal, reads the wallet from the chain
      and re-registers its positions with a new stream; requests asked meanwhile are sent to it.
