@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
-TOKEN_2022_PROGRAM = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"   # as adapters/pumpfun/addresses.py
+from adapters.pumpfun import addresses
+
+# the canonical ids (a hand-typed copy here once carried a wrong Token-2022 id)
+TOKEN_PROGRAM = str(addresses.TOKEN_PROGRAM)
+TOKEN_2022_PROGRAM = str(addresses.TOKEN_2022_PROGRAM)
 URI_SCHEMES = ("https://", "http://", "ipfs://", "ar://")
 SOCIAL_KEYS = ("twitter", "telegram", "website")
 PRINTABLE = re.compile(r"^[\x20-\x7e\u00a0-\uffff]+$")

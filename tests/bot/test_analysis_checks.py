@@ -201,3 +201,13 @@ def test_fast_mode_uses_the_create_event_only():
     t22 = {"launch": launch(name="A", symbol="A", uri="https://a",
                             token_program=policy.TOKEN_2022_PROGRAM), "creator": (0, 0)}
     assert policy.decide(t22, no_2022, "fast").skip_keys == ("token_2022",)
+
+
+def test_program_check_knows_the_documented_token_program_ids():
+    # the ids as the SPL docs spell them, typed here (not read from the module under test)
+    for program in ("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"):
+        facts = {"launch": launch(name="A", symbol="A", uri="https://a", token_program=program), "creator": (0, 0)}
+        assert policy.check_program(facts, rules).score == 100, program
+    no_2022 = dataclasses.replace(rules, allow_token_2022=False)
+    t22 = {"launch": launch(token_program="TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"), "creator": (0, 0)}
+    assert policy.check_program(t22, no_2022).key == "token_2022"
