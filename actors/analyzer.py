@@ -120,7 +120,8 @@ class AnalyzerPool(Actor):
     def _analyse(self, msg: AnalyzeLaunch, sender) -> None:
         if self.creators is not None:   # fast mode: no RPC, answered here
             started = time.monotonic()
-            self.send(sender, decision_message(msg, fast_facts(msg.launch, self.creators), started, "fast"))
+            self.send(sender, decision_message(msg, fast_facts(msg.launch, self.creators, msg.settings.trading),
+                                                   started, "fast"))
             return
         if not self.slots:
             self.send(sender, AnalysisFailed(msg.request_id, msg.launch.mint, "no analyser worker left"))

@@ -109,11 +109,24 @@ def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int =
             "cpu_us": cpu / len(launches) * 1e6, "buys": buys, "answered": len(times)}
 
 
+def profile(settings, launches, size: int) -> None:
+    import cProfile
+    import pstats
+    profiler = cProfile.Profile()
+    profiler.enable()
+    r = run_asyncio_pool(settings, launches, size)
+    profiler.disable()
+    print(f"asyncio {size}: {r['tokens_per_s']:.1f} tokens/s, {r['cpu_us']:.0f} cpu us/token (profiled)")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=400)
     parser.add_argument("--sizes", default="4,8,16,32")
     parser.add_argument("--no-honeypot", action="store_true")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the asyncio pool at the first size and print the top functions")
     args = parser.parse_args(argv)
     from actors.system import BotActorSystem
     system = BotActorSystem(start_method="fork").start()   # before any thread exists (fork)
@@ -133,6 +146,9 @@ def main(argv=None) -> int:
               f"process), honeypot {'on' if not args.no_honeypot else 'off'}, {os.cpu_count()} cores")
         print(f"{'pool':<9}{'size':>5}{'tokens/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'cpu us/token':>14}"
               f"{'world us/token':>16}{'buys':>6}{'x asyncio':>11}")
+        if args.profile:
+            profile(settings, launches, int(args.sizes.split(",")[0]))
+            return 0
         for size in [int(s) for s in args.sizes.split(",")]:
             # pool size = analyses at once: asyncio.Semaphore(size); actors: size workers x 1 job
             # (the troupe shape), and 2 workers (the cores) x size/2 jobs each

@@ -13,14 +13,17 @@ from adapters.analysis import honeypot, sources
 from adapters.analysis.creators import CreatorHistory, default_path
 from adapters.analysis.limits import Source
 from adapters.analysis.rpc import AnalysisRpc
-from adapters.pumpfun import addresses
+from adapters.pumpfun import addresses, venue
 from adapters.pumpfun.layout_v1 import GLOBAL
 from actors.trading_io import curve_from_launch
 
 
-def fast_facts(launch, creators: CreatorHistory | None) -> dict:
-    """What needs no RPC: the create event and the local creator history (recorded here)."""
+def fast_facts(launch, creators: CreatorHistory | None, trading=None) -> dict:
+    """What needs no RPC: the create event, its coin kind against the [trading] policy (when
+    given) and the local creator history (recorded here)."""
     facts = {"launch": launch}
+    if trading is not None:
+        facts["kind_refusal"] = venue.policy_refusal(launch, trading)
     if creators is not None:
         try:
             facts["creator"] = creators.history(launch.creator, excluding_mint=launch.mint)
@@ -87,7 +90,7 @@ class Analyst:
     async def gather(self, launch, deadline_s: float) -> dict:
         """Facts from every source that answered within deadline_s (never raises for a source)."""
         self.open()
-        facts = fast_facts(launch, self.creators)
+        facts = fast_facts(launch, self.creators, self.settings.trading)
         tasks = {name: asyncio.ensure_future(coro) for name, coro in self._readers(launch)}
         done, pending = await asyncio.wait(tasks.values(), timeout=deadline_s)
         for task in pending:
