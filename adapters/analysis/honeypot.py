@@ -32,10 +32,20 @@ def unsigned(payer, instructions) -> bytes:
     return bytes(VersionedTransaction.populate(message, [Signature.default()] * message.header.num_required_signatures))
 
 
+def probe_tokens(state: BondingCurve, probe_lamports: int) -> int:
+    """About probe_lamports' worth of tokens (fees aside), in one step: the probe needs some amount
+    and its exact cost (buy_total_cost), not the largest amount a budget buys (a 36-step search)."""
+    tokens = probe_lamports * state.virtual_token_reserves // (state.virtual_sol_reserves + probe_lamports)
+    tokens = min(tokens, state.real_token_reserves)
+    if tokens <= 0:
+        raise ValueError("the curve sells no tokens for the probe")
+    return tokens
+
+
 def probe_transactions(owner, launch, state: BondingCurve, global_: Global,
                        probe_lamports: int) -> tuple[bytes, bytes, int]:
     """(buy-only tx, buy+sell tx, quoted buy cost in lamports) paid by `owner` (a Pubkey)."""
-    tokens = curve.tokens_for_sol(state, global_, probe_lamports)
+    tokens = probe_tokens(state, probe_lamports)
     cost = curve.buy_total_cost(state, global_, tokens)
     # legacy instructions, recipients Global allows for this coin (a reserved one for mayhem coins)
     kind, fees = venue.CoinKind.of_curve(launch.mint, launch.token_program, state), venue.FeeAccounts.of_global(global_)
