@@ -59,7 +59,7 @@ async def launch_coins(market, count: int, url: str, sources: SlowSources) -> li
 
     from adapters.pumpfun import instructions
     from messages.stream import Launch
-    creators = [await market.new_wallet(10**9) for _ in range(8)]
+    creators = [await market.new_wallet(10**9) for _ in range(max(8, count // 25))]   # ~0.02 SOL per create
     launches = []
 
     async def one(index):
@@ -123,9 +123,11 @@ class World:
         ours, theirs = context.Pipe()
         process = context.Process(target=_serve, args=(theirs, tokens, wallet), daemon=True)
         process.start()
-        if not ours.poll(900):
-            process.kill()
-            raise TimeoutError("the benchmark world did not start")
+        deadline = time.monotonic() + 900
+        while not ours.poll(1):
+            if not process.is_alive() or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("the benchmark world did not start (see its traceback above)")
         return cls(process, ours, ours.recv())
 
     def cpu_seconds(self) -> float:

@@ -9,7 +9,8 @@ per-token analysis time (from a worker starting a token to its decision), CPU us
 analysing processes (asyncio: this process; actors: the pool and its workers), the world's CPU us
 per token (chain + sources, not charged to the analysis), and tokens/s as a multiple of asyncio's.
 
-    python -m benchmarks.bench_analysis [--tokens 400] [--sizes 4,8,16,32] [--no-honeypot]
+    python -m benchmarks.bench_analysis [--tokens 400] [--sizes 4,8,16,32] [--rate 0] [--no-honeypot]
+                                        [--pools asyncio,actors,actors2x] [--profile]
 
 Pool size = analyses in flight at once: asyncio.Semaphore(size) in one process; "actors" = size
 worker processes running one analysis each (the troupe shape); "actors2x" = 2 worker processes
@@ -36,7 +37,12 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-def run_asyncio_pool(settings, launches, size: int) -> dict:
+def pause_before(index: int, rate: float, started: float) -> float:
+    """Seconds to wait so that token `index` goes out at `rate` per second (0: a burst)."""
+    return max(0.0, started + index / rate - time.monotonic()) if rate else 0.0
+
+
+def run_asyncio_pool(settings, launches, size: int, rate: float = 0) -> dict:
     """One process, one Analyst, asyncio.Semaphore(size): the seed's TaskPoolManager shape."""
     from actors.policy.analysis import decide
     from adapters.analysis.gather import Analyst
@@ -55,7 +61,11 @@ def run_asyncio_pool(settings, launches, size: int) -> dict:
                 buys += decide(facts, settings.analysis).buy
                 times.append((time.monotonic() - started) * 1000)
         cpu0, wall0 = time.process_time(), time.monotonic()   # the world runs in its own process
-        await asyncio.gather(*(one(launch) for launch in launches))
+        tasks = []
+        for index, launch in enumerate(launches):
+            await asyncio.sleep(pause_before(index, rate, wall0))
+            tasks.append(asyncio.ensure_future(one(launch)))
+        await asyncio.gather(*tasks)
         wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
         await analyst.close()
         return times, wall, cpu, buys
@@ -74,7 +84,7 @@ def cpu_seconds(processes) -> float:
     return total
 
 
-def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int = 1) -> dict:
+def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int = 1, rate: float = 0) -> dict:
     from actors.analyzer import AnalyzerPool
     from messages.analysis import AnalysisDecision, AnalyzeLaunch, PoolWorkersRequest
     from messages.start import Peers, StartAnalyzer
@@ -96,6 +106,7 @@ def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int =
     with system.asys.private() as private:
         wall0 = time.monotonic()
         for index, launch in enumerate(launches):
+            time.sleep(pause_before(index, rate, wall0))
             private.tell(pool, AnalyzeLaunch(f"b{index}", launch, settings))
         for _ in launches:
             answer = private.listen(timeout=60)
@@ -125,6 +136,9 @@ def main(argv=None) -> int:
     parser.add_argument("--tokens", type=int, default=400)
     parser.add_argument("--sizes", default="4,8,16,32")
     parser.add_argument("--no-honeypot", action="store_true")
+    parser.add_argument("--rate", type=float, default=0,
+                        help="tokens offered per second (0: all at once); p50/p99 at a rate the pool keeps up "
+                             "with are the per-token latency, in a burst they include the queueing")
     parser.add_argument("--pools", default="asyncio,actors,actors2x", help="which pools to run")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the asyncio pool at the first size and print the top functions")
@@ -144,7 +158,8 @@ def main(argv=None) -> int:
             "analysis.rpc_rate_per_second": 100_000, "analysis.rugcheck_rate_per_second": 100_000,
             "analysis.jupiter_rate_per_second": 100_000, "analysis.uri_rate_per_second": 100_000})
         print(f"{len(launches)} tokens, every source ~{SOURCE_LATENCY_S * 1000:.0f} ms (server side, own "
-              f"process), honeypot {'on' if not args.no_honeypot else 'off'}, {os.cpu_count()} cores")
+              f"process), honeypot {'on' if not args.no_honeypot else 'off'}, {os.cpu_count()} cores, "
+              f"{f'offered at {args.rate:g}/s' if args.rate else 'all at once'}")
         print(f"{'pool':<9}{'size':>5}{'tokens/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'cpu us/token':>14}"
               f"{'world us/token':>16}{'buys':>6}{'x asyncio':>11}")
         if args.profile:
@@ -154,9 +169,10 @@ def main(argv=None) -> int:
             # pool size = analyses at once: asyncio.Semaphore(size); actors: size workers x 1 job
             # (the troupe shape), and 2 workers (the cores) x size/2 jobs each
             baseline = None
-            for name, run in (("asyncio", lambda: run_asyncio_pool(settings, launches, size)),
-                              ("actors", lambda: run_actor_pool(system, settings, launches, size)),
-                              ("actors2x", lambda: run_actor_pool(system, settings, launches, 2, max(1, size // 2)))):
+            rate = args.rate
+            for name, run in (("asyncio", lambda: run_asyncio_pool(settings, launches, size, rate)),
+                              ("actors", lambda: run_actor_pool(system, settings, launches, size, 1, rate)),
+                              ("actors2x", lambda: run_actor_pool(system, settings, launches, 2, max(1, size // 2), rate))):
                 if name not in args.pools.split(","):
                     continue
                 world0 = world.cpu_seconds()
