@@ -75,7 +75,8 @@ class AnalyzerPool(Actor):
             self._configure(msg.settings)
             self._analyse(msg, sender)
         elif isinstance(msg, JobDone):
-            self.in_flight.pop(msg.request_id, None)
+            for request_id in (msg.request_id, *msg.more):
+                self.in_flight.pop(request_id, None)
             self._dispatch()
         elif isinstance(msg, PidReply):
             slot = msg.request_id.removeprefix("worker-")
@@ -212,6 +213,7 @@ class AnalyzerWorker(IOActor):
         super().__init__(*args, **kwargs)
         self.analyst: Analyst | None = None
         self.settings = None          # from StartAnalyzer; jobs come without them
+        self.done: list = []          # answered request ids not yet told to the pool
 
     async def on_loop_close(self) -> None:
         if self.analyst is not None:   # close HTTP sessions before the loop stops
@@ -254,10 +256,22 @@ class AnalyzerWorker(IOActor):
         except Exception as exc:
             self._failed(job, pool, exc)
             return
-        self.send(pool, JobDone(job.request.request_id))
+        self._job_done(pool, job.request.request_id)
 
     def _failed(self, job: AnalysisJob, pool, exc: BaseException) -> None:
         reason = "deadline exceeded" if isinstance(exc, asyncio.TimeoutError) else repr(exc)
         logger.warning("analyzer: {} failed: {}", job.request.launch.mint, reason)
         self.send(job.reply_to, AnalysisFailed(job.request.request_id, job.request.launch.mint, reason))
-        self.send(pool, JobDone(job.request.request_id))
+        self._job_done(pool, job.request.request_id)
+
+    def _job_done(self, pool, request_id: str) -> None:
+        """Analyses finishing together (a burst) are told to the pool in one JobDone: the flush is
+        queued behind the completions already waiting in this wake-up (IOActor drains them all)."""
+        if not self.done:
+            self.post(self._tell_done, pool)
+        self.done.append(request_id)
+
+    def _tell_done(self, pool) -> None:
+        done, self.done = self.done, []
+        if done:
+            self.send(pool, JobDone(done[0], tuple(done[1:])))

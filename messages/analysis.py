@@ -45,8 +45,10 @@ class AnalysisJob:
 
 @dataclass(frozen=True)
 class JobDone:
-    """Worker -> AnalyzerPool: this request is answered (the pool frees the worker's slot)."""
+    """Worker -> AnalyzerPool: these requests are answered (the pool frees the worker's slots);
+    `more`: others answered in the same wake-up, one message for all of them."""
     request_id: str
+    more: tuple = ()
 
 
 @dataclass(frozen=True)
