@@ -45,10 +45,9 @@ class AnalysisJob:
 
 @dataclass(frozen=True)
 class JobDone:
-    """Worker -> AnalyzerPool: these requests are answered (the pool frees the worker's slots);
-    `more`: others answered in the same wake-up, one message for all of them."""
+    """Worker -> AnalyzerPool: these requests are answered (the pool frees the worker's slots)."""
     request_id: str
-    more: tuple = ()
+    more: tuple = ()     # others answered in the same wake-up: one message for all of them
 
 
 @dataclass(frozen=True)
