@@ -62,7 +62,7 @@ def test_the_bot_trades_every_configured_kind_before_and_after_graduation(world,
     journal_path = tmp_path / "journal.sqlite3"
     settings = settings.replace(**{
         "trading.instruction_set": "auto", "trading.usdc_buy_amount": USDC_BUY, "trading.trade_mayhem": False,
-        "trading.trade_cashback": True, "trading.exit_on_graduation": True, "analysis.mode": "fast",
+        "trading.trade_cashback": True, "analysis.mode": "fast",
         "trading.take_profit_pct": 100_000, "trading.stop_loss_pct": 100, "trading.max_hold_seconds": 600,
         "trading.max_active_positions": 6, "run.journal_path": str(journal_path)})
     fund_usdc(chain, market, owner, 50 * 10**6)
@@ -85,8 +85,9 @@ def test_the_bot_trades_every_configured_kind_before_and_after_graduation(world,
     fund_usdc(chain, market, whale.pubkey(), 100_000 * 10**6)
     chain.run(buy_out_usdc_curve(market, whale, mints["usdc"]))
     migrate_graduated_coin(chain.node.chain, Pubkey.from_string(mints["usdc"]))
-    bot.wait_for(lambda s: s.sold >= 3, timeout=40)   # exit on graduation
-    bot.close_all()                                    # the create_v2 coin still on its curve
+    # sold once migrated: with exit_on_graduation a sell may race the migration and, finding no pool
+    # yet, go through Jupiter (tests/bot/test_pool_sell.py covers that rule)
+    bot.close_all()                                    # the create_v2 coin is still on its curve
     final = bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0, timeout=40)
 
     # exact books, SOL and USDC apart; every token sold; only the wallet's USDC account left
