@@ -15,6 +15,7 @@ from solders.pubkey import Pubkey
 
 from actors.trading_io import token_accounts
 from adapters.journal import Journal
+from app.summary import summary_text
 from adapters.pumpfun import addresses as pump
 from adapters.pumpswap.layout import token_account_amount
 from localnet.market.instruction_mix import create_instruction
@@ -96,6 +97,8 @@ def test_the_bot_trades_every_configured_kind_before_and_after_graduation(world,
     assert set(chain.run(market.holdings(owner))) == {str(pump.USDC_MINT)}   # no coin left, only the USDC
     skipped = {reason: count for reason, count in final.skips.items() if reason != "buying paused"}   # not probes
     assert skipped == {"policy: mayhem": 1} and (final.bought, final.sold) == (4, 4), final
+    summary = summary_text(final, "test", tmp_path)                   # what run.py prints at the end
+    assert "policy: mayhem 1" in summary and f"({final.pnl_usdc} raw)" in summary, summary
 
     journal = Journal(journal_path)
     try:
