@@ -1,9 +1,10 @@
 """Detection to buy sent for `create_v2` coins (Token-2022, v3 buy) beside legacy `create` coins (SPL
 Token), for the same running bot, same chain, same rate: the legacy coins are the baseline and the
-ratio create_v2 / create is printed. Batches of each kind alternate (`--rounds`) so drift on a busy
-machine falls on both. Clocks and the chain process as in benchmarks/bench_detection_latency.py.
+ratio create_v2 / create is printed. The two kinds alternate launch by launch in one stream, so load
+on a busy machine falls on both alike; each buy is told apart by the mint its transaction names.
+Clocks and the chain process as in benchmarks/bench_detection_latency.py.
 
-    .venv/bin/python -m benchmarks.bench_create_v2_latency [--launches 20] [--rounds 2] [--rate 2] [--mode fast]
+    .venv/bin/python -m benchmarks.bench_create_v2_latency [--launches 40] [--rate 2] [--mode fast]
 """
 from __future__ import annotations
 
@@ -12,18 +13,34 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_detection_latency import ChainProcess, measure, newest, pcts, wait_until_streaming
+from benchmarks.bench_detection_latency import ChainProcess, newest, pcts, wait_until_streaming
 from tests.bot.harness import SOL, Bot, bot_settings, new_bot_wallet
 
 KINDS = ("create", "create_v2")
 
 
-def run(launches: int, rounds: int, rate: float, mode: str) -> dict[str, dict]:
-    """kind -> {"detect_sent": [ms...], "buys": n, "launches": n, "sent_received": [ms...]}."""
+def split_by_kind(buys, records: dict, kind_of: dict) -> dict[str, dict]:
+    """buys [(signature, detected_at, sent_at)] and the chain's records by signature -> per kind the
+    detect->sent and sent->received samples (ms) and the count of buys."""
+    samples = {kind: {"detect_sent": [], "sent_received": [], "buys": 0} for kind in KINDS}
+    for signature, detected, sent in buys:
+        record = records.get(signature)
+        kind = kind_of.get(record["mint"]) if record else None
+        if kind is None:   # never reached the chain: its coin is unknown
+            continue
+        sample = samples[kind]
+        sample["buys"] += 1
+        sample["detect_sent"].append((sent - detected) * 1000)
+        if record["received_at"] is not None:
+            sample["sent_received"].append((record["received_at"] - sent) * 1000)
+    return samples
+
+
+def run(launches: int, rate: float, mode: str) -> dict[str, dict]:
+    """`launches` coins of each kind, alternating -> kind -> samples (split_by_kind) and "launches"."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-create-v2-"))
     bot = Bot()   # before any thread: its admin is forked
     chain = ChainProcess()
-    samples = {kind: {"detect_sent": [], "sent_received": [], "buys": 0, "launches": 0} for kind in KINDS}
     try:
         key, path = new_bot_wallet(tmp / "bot")
         chain.ask(cmd="fund", to=str(key.pubkey()), lamports=50 * SOL)
@@ -34,26 +51,23 @@ def run(launches: int, rounds: int, rate: float, mode: str) -> dict[str, dict]:
         print(f"log in {tmp / 'log'}", flush=True)
         bot.start(settings)
         wait_until_streaming(bot, chain)
-        for _ in range(rounds):
-            for kind in KINDS:
-                before = bot.status().buys_total
-                bot.resume_buying()
-                time.sleep(0.5)    # the spares refill
-
-                def buys_of(before=before):
-                    status = bot.status()
-                    return newest(status.buys, status.buys_total - before)
-                figures = measure(chain, launches, rate, buys_of, kind)
-                bot.pause_buying()
-                bot.wait_for(lambda s: s.active_positions == 0, timeout=120)
-                sample = samples[kind]
-                sample["buys"] += figures["buys"]
-                sample["launches"] += launches
-                sample["detect_sent"] += figures.pop("detect_sent_ms")
-                sample["sent_received"] += figures.pop("sent_received_ms")
+        before = bot.status().buys_total
+        bot.resume_buying()
+        time.sleep(0.5)            # the spares refill after the probes
+        chain.ask(cmd="records")   # forget what came before
+        mints = chain.ask(cmd="launch", count=2 * launches, rate=rate, kind=list(KINDS))["mints"]
+        time.sleep(2.0)            # let the last buys reach the chain
+        records = {r["signature"]: r for r in chain.ask(cmd="records")["records"]}
+        status = bot.status()
+        kind_of = {mint: KINDS[index % len(KINDS)] for index, mint in enumerate(mints)}
+        samples = split_by_kind(newest(status.buys, status.buys_total - before), records, kind_of)
+        bot.pause_buying()
+        bot.wait_for(lambda s: s.active_positions == 0, timeout=120)
     finally:
         bot.stop()
         chain.stop()
+    for sample in samples.values():
+        sample["launches"] = launches
     return samples
 
 
@@ -73,12 +87,11 @@ def report(samples: dict[str, dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--launches", type=int, default=20, help="launches per batch")
-    parser.add_argument("--rounds", type=int, default=2, help="batches of each kind, alternating")
+    parser.add_argument("--launches", type=int, default=40, help="launches of each kind")
     parser.add_argument("--rate", type=float, default=2.0, help="launches per second")
     parser.add_argument("--mode", default="fast", choices=("fast", "full"), help="the bot's analysis mode")
     args = parser.parse_args()
-    print(report(run(args.launches, args.rounds, args.rate, args.mode)))
+    print(report(run(args.launches, args.rate, args.mode)))
 
 
 if __name__ == "__main__":

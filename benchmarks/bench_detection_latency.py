@@ -132,8 +132,7 @@ def figures(buys, records: dict, launches: int) -> dict:
     return {"launches": launches, "buys": len(buys), "detect_sent": pcts(detect_sent),
             "sent_received": pcts(sent_received), "detect_received": pcts(detect_received),
             "landed": len(slot_diffs), "same_slot": same_slot,
-            "slot_diff_p99": pcts(slot_diffs)[1],
-            "detect_sent_ms": detect_sent, "sent_received_ms": sent_received}   # the samples, to pool batches
+            "slot_diff_p99": pcts(slot_diffs)[1]}
 
 
 def newest(window: tuple, count: int) -> tuple:
@@ -151,10 +150,10 @@ def wait_until_streaming(bot: Bot, chain: ChainProcess, timeout: float = 30) -> 
         time.sleep(0.3)
 
 
-def measure(chain: ChainProcess, launches: int, rate: float, buys_of, kind: str = "create") -> dict:
-    """Launch `launches` coins of `kind` at `rate`; buys_of() -> the buys sent meanwhile."""
+def measure(chain: ChainProcess, launches: int, rate: float, buys_of) -> dict:
+    """Launch `launches` coins at `rate`; buys_of() -> the buys sent meanwhile."""
     chain.ask(cmd="records")   # forget what came before
-    chain.ask(cmd="launch", count=launches, rate=rate, kind=kind)
+    chain.ask(cmd="launch", count=launches, rate=rate)
     time.sleep(2.0)            # let the last buys reach the chain
     records = {r["signature"]: r for r in chain.ask(cmd="records")["records"]}
     return figures(buys_of(), records, launches)

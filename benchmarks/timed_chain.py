@@ -8,7 +8,8 @@ request's task) and when it executed, with the slot. The parent drives it with J
 
     {"cmd": "fund", "to": PUBKEY, "lamports": N}       -> {"ok": true}
     {"cmd": "launch", "count": N, "rate": R}           -> {"ok": true, "mints": [...]}  (after the last)
-        optional "kind": a launch kind of localnet/market/instruction_mix.py (default "create", legacy)
+        optional "kind": a launch kind of localnet/market/instruction_mix.py (default "create", legacy),
+        or a list of them, taken in turn
     {"cmd": "records"}                                 -> {"ok": true, "records": [...]}  (and forgets them)
     {"cmd": "stop"}
 
@@ -83,10 +84,12 @@ class TimedChain:
         self.clock.create_slot[str(mint.pubkey())] = record.slot
         return str(mint.pubkey())
 
-    async def launch(self, count: int, rate: float, kind: str = "create") -> dict:
-        """`count` creates of `kind`, one every 1/rate s on the chain's own loop (the cadence holds)."""
-        if kind not in LAUNCH_KINDS:
-            raise ValueError(f"launch kind must be one of {', '.join(LAUNCH_KINDS)}, got {kind!r}")
+    async def launch(self, count: int, rate: float, kind: str | list[str] = "create") -> dict:
+        """`count` creates of `kind` (a list: in turn), one every 1/rate s on the chain's own loop
+        (the cadence holds)."""
+        kinds = [kind] if isinstance(kind, str) else list(kind)
+        if not kinds or any(k not in LAUNCH_KINDS for k in kinds):
+            raise ValueError(f"launch kinds must be of {', '.join(LAUNCH_KINDS)}, got {kind!r}")
         creators = [Keypair() for _ in range(count)]
         for creator in creators:
             self.chain.airdrop(creator.pubkey(), 100_000_000)
@@ -96,14 +99,14 @@ class TimedChain:
             delay = start + index / rate - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            mints.append(self._launch_one(creator, f"B{index}", kind))
+            mints.append(self._launch_one(creator, f"B{index}", kinds[index % len(kinds)]))
         return {"ok": True, "mints": mints}
 
     def records(self) -> dict:
         out, self.clock.records = self.clock.records, []
         for record in out:   # the slot of the create of the mint a transaction touches, if launched here
-            record["create_slot"] = next((self.clock.create_slot[k] for k in record["keys"]
-                                          if k in self.clock.create_slot), None)
+            record["mint"] = next((k for k in record["keys"] if k in self.clock.create_slot), None)
+            record["create_slot"] = self.clock.create_slot.get(record["mint"])
             del record["keys"]
         return {"ok": True, "records": out}
 

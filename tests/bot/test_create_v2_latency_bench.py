@@ -10,7 +10,7 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def test_create_v2_latency_benchmark_measures_both_kinds():
-    samples = run(launches=2, rounds=1, rate=2.0, mode="fast")
+    samples = run(launches=2, rate=2.0, mode="fast")
     for kind in ("create", "create_v2"):
         assert samples[kind]["launches"] == 2 and samples[kind]["buys"] == 2, samples
         assert len(samples[kind]["detect_sent"]) == 2 and all(ms > 0 for ms in samples[kind]["detect_sent"])
