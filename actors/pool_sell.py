@@ -79,8 +79,8 @@ async def read_pool(chain, mint: Pubkey, token_program: Pubkey, quote_mint: Pubk
 
 
 def min_quote_out(state: PoolState, amount: int, slippage_bps: int) -> int:
-    """Quote units (lamports, or raw USDC) the sale must return at least: the pool's quote for `amount` (lp, protocol and
-    coin-creator fees off) less slippage."""
+    """Quote units (lamports, or raw USDC) the sale must return at least: the pool's quote for
+    `amount` (lp, protocol and coin-creator fees off) less slippage."""
     config = state.config
     quote = amm.sell_base_in(state.reserves, amount, config.lp_fee_basis_points,
                              config.protocol_fee_basis_points + config.coin_creator_fee_basis_points)

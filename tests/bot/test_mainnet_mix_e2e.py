@@ -73,7 +73,8 @@ def test_the_bot_trades_every_configured_kind_before_and_after_graduation(world,
     bot.wait_for(lambda s: s.buying, timeout=10)   # the resume reached the Director
     seen = bot.status().coins_seen
     creator = chain.run(market.new_wallet(SOL))
-    mints = {kind: chain.run(launch_kind(market, creator, kind, f"Mix{kind}")) for kind in ("create", "create_v2", "usdc")}
+    mints = {kind: chain.run(launch_kind(market, creator, kind, f"Mix{kind}"))
+             for kind in ("create", "create_v2", "usdc")}
     mints["cashback"] = chain.run(launch_v2(market, creator, "MixCash", cashback=True))
     mints["mayhem"] = chain.run(launch_kind(market, creator, "mayhem", "MixMay"))
     bot.wait_for(lambda s: s.coins_seen >= seen + 5 and s.bought >= 4, timeout=30)
@@ -115,6 +116,7 @@ def test_the_bot_trades_every_configured_kind_before_and_after_graduation(world,
         assert set(used[mints[kind]]) == names, (kind, used[mints[kind]])
         landed = [o["signature"] for o in row["sell_orders"] if o["state"] == "CONFIRMED"]
         on_pool = [accounts for accounts, _ in pool_instructions(chain, landed[-1])]
-        assert on_pool == ([] if pool_accounts is None else [pool_accounts]), (kind, on_pool)   # the bot's own pool sell
+        # the bot's own pool sell after graduation, none before
+        assert on_pool == ([] if pool_accounts is None else [pool_accounts]), (kind, on_pool)
     left = chain.run(token_accounts(market.rpc, owner))
     assert {mint for _, mint, _, _ in left} == {str(pump.USDC_MINT)}, "\n".join(map(str, [*left, mints]))

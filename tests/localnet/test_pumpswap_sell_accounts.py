@@ -91,5 +91,5 @@ def test_a_sell_with_a_wrong_account_past_the_17th_is_refused(cashback):
 
     held = token_amount(chain, ata(user, keys.base_mint, TOKEN_2022))
     chain.ok([sell(rows)])                                                     # the docs' list is taken
-    chain.ok([sell(rows[:17])])                                                # and the pre-upgrade 17 (local Jupiter route)
+    chain.ok([sell(rows[:17])])                          # and the pre-upgrade 17 (the local Jupiter route's)
     assert token_amount(chain, ata(user, keys.base_mint, TOKEN_2022)) == held - 2 * 10**12
