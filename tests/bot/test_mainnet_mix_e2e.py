@@ -63,7 +63,7 @@ def test_the_bot_trades_every_configured_kind_before_and_after_graduation(world,
     journal_path = tmp_path / "journal.sqlite3"
     settings = settings.replace(**{
         "trading.instruction_set": "auto", "trading.usdc_buy_amount": USDC_BUY, "trading.trade_mayhem": False,
-        "trading.trade_cashback": True, "analysis.mode": "fast",
+        "trading.trade_cashback": True,
         "trading.take_profit_pct": 100_000, "trading.stop_loss_pct": 100, "trading.max_hold_seconds": 600,
         "trading.max_active_positions": 6, "run.journal_path": str(journal_path)})
     fund_usdc(chain, market, owner, 50 * 10**6)
