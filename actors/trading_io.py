@@ -46,7 +46,12 @@ class CurveComplete(LookupError):
 
 
 class CurveGraduated(CurveComplete):
-    """The bonding curve is complete: the coin trades on its PumpSwap pool (actors/pool_sell.py)."""
+    """The bonding curve is complete: the coin trades on its PumpSwap pool (actors/pool_sell.py),
+    whose quote is the curve's `quote_mint` (None or the zero key: SOL)."""
+
+    def __init__(self, message: str, quote_mint: Pubkey | None = None):
+        super().__init__(message)
+        self.quote_mint = quote_mint
 
 
 @dataclass(frozen=True)
@@ -232,7 +237,7 @@ class ChainAccess:
         global_ = await self.fee_rates()
         state = await self.curve_state(mint)
         if state.complete:
-            raise CurveGraduated(f"{mint}: bonding curve complete (graduated)")
+            raise CurveGraduated(f"{mint}: bonding curve complete (graduated)", state.quote_mint)
         if state.quote_mint == addresses.USDC_MINT:   # sold for USDC (actors/usdc_trades.py)
             from actors.usdc_trades import prepare_usdc_sell
             return await prepare_usdc_sell(self, mint, token_program, amount, state)
