@@ -15,7 +15,7 @@ from typing import Any
 from loguru import logger
 from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ChildActorExited, WakeupMessage
 
-from actors.director_fastpath import DirectorFastPath
+from actors.director_fastpath import DirectorFastPath, verifier_settings
 from actors.director_copy import CopyDirecting
 from actors.director_ledger import Ledger
 from actors.policy import breaker
@@ -132,6 +132,7 @@ class Director(DirectorFastPath, CopyDirecting, ActorTypeDispatcher):
             journal.close()
             for name in ("wallet", "seller", "analyzer", "stream", "balance_monitor"):
                 self._start_core(name)
+            self.start_verifier()   # fast mode, analysis.verify = "after" (director_fastpath.py)
             self._recover_open_positions(open_rows)
             for _ in range(WARM_SPARES):
                 self._make_spare()
@@ -160,6 +161,7 @@ class Director(DirectorFastPath, CopyDirecting, ActorTypeDispatcher):
             "analyzer": (AnalyzerPool, StartAnalyzer(s, p)),
             "stream": (StreamActor, StartStream(s, p, watched)),
             "balance_monitor": (BalanceMonitorActor, StartBalanceMonitor(s, p)),
+            "verifier": (AnalyzerPool, StartAnalyzer(verifier_settings(s), p)),   # buy then verify
         }[name]
 
     def _start_core(self, name: str) -> None:
@@ -281,6 +283,7 @@ class Director(DirectorFastPath, CopyDirecting, ActorTypeDispatcher):
             self.ledger.skips[f"after analysis: {why_not}"] += 1
             return
         self._open_position(msg.launch)
+        self.verify_after_buy(mint)   # fast mode, analysis.verify = "after" (director_fastpath.py)
 
     def receiveMsg_AnalysisFailed(self, msg: AnalysisFailed, sender):
         if msg.mint in self.analysing:

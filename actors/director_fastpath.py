@@ -11,12 +11,17 @@ from loguru import logger
 
 from messages import new_request_id
 from messages.fastpath import (ArmedSpares, ArmSpare, DisarmSpare, FastOpened, FastPositionOpened,
-                               SpareArmed)
+                               SpareArmed, VerifyAfterBuy)
 from messages.stream import WatchMint
 from messages.wallet import ReleaseMintReservations
 
 
 ARM_RETRY_SECONDS = 1.0
+
+
+def verifier_settings(settings):
+    """The verifier's settings: every source of full mode (buy then verify)."""
+    return settings.replace(**{"analysis.mode": "full", "analysis.verify": "before"})
 
 
 def spare_reservation_key(spare_id: str) -> str:
@@ -140,6 +145,22 @@ class DirectorFastPath:
         self.ledger.lifecycle["fast_path_opens"] += 1
         if self.peers.stream is not None:   # the stream watches it already; a restarted one may not
             self.send(self.peers.stream, WatchMint(launch.mint, address))
+        self.verify_after_buy(launch.mint)
+
+    # ---- buy then verify (analysis.verify = "after"; the position side: actors/position_verify.py)
+    def _verifying(self) -> bool:
+        return self._fast_mode() and self.settings.analysis.verify == "after"
+
+    def start_verifier(self) -> None:
+        """A supervised AnalyzerPool in full mode beside the fast one, for the checks after a buy."""
+        if self._verifying():
+            self._start_core("verifier")
+
+    def verify_after_buy(self, mint: str) -> None:
+        live = self.positions.get(mint)
+        verifier = self.supervisor.address_of("verifier") if self._verifying() else None
+        if live is not None and verifier is not None:
+            self.send(live.address, VerifyAfterBuy(verifier, verifier_settings(self.settings)))
 
     def _fast_spare_used(self, spare_id: str, address) -> None:
         """A spare the stream opened a position on: no longer a spare (heard from either side)."""

@@ -43,3 +43,11 @@ class FastPositionOpened:
     request_id: str
     launch: Any
     spare_id: str
+
+
+@dataclass(frozen=True)
+class VerifyAfterBuy:
+    """Director -> a fast-mode position (analysis.verify = "after"): ask `verifier` (an AnalyzerPool
+    in full mode) for the slow checks of your coin, with `settings`; sell if they fail."""
+    verifier: Any
+    settings: Any
