@@ -16,6 +16,7 @@ from loguru import logger
 from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ChildActorExited, WakeupMessage
 
 from actors.director_fastpath import DirectorFastPath, verifier_settings
+from actors.director_spares import LaunchRateSpares
 from actors.director_copy import CopyDirecting
 from actors.director_ledger import Ledger
 from actors.policy import breaker
@@ -64,7 +65,7 @@ class LivePosition:
     buy_sent: bool = False   # until then the position holds a slot of max buys
 
 
-class Director(DirectorFastPath, CopyDirecting, ActorTypeDispatcher):
+class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispatcher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -98,6 +99,7 @@ class Director(DirectorFastPath, CopyDirecting, ActorTypeDispatcher):
             if isinstance(msg, StatusRequest):
                 self.send(sender, StatusFailed(msg.request_id, repr(exc)))
         try:
+            self.spares_follow_rate()   # as many warm spares as the launch rate needs (director_spares.py)
             self.fastpath_sync()   # fast mode: armed spares follow the limits (director_fastpath.py)
         except Exception:
             logger.exception("director: fast path sync failed")

@@ -57,10 +57,13 @@ class DirectorFastPath:
             free = min(free, limits.max_buys - self.ledger.bought - unsent - len(self.analysing))
         return max(0, free)
 
+    def spares_held_by_fast_path(self) -> list:
+        state = self._fast_state()
+        return [a for table in ("arming", "armed", "idle") for a in state[table].values()]
+
     def _take_unarmed_spare(self):
         """A spare for the normal path: never one the stream may be using."""
-        state = self._fast_state()
-        held = [a for table in ("arming", "armed", "idle") for a in state[table].values()]
+        held = self.spares_held_by_fast_path()
         for index, spare in enumerate(self.spares):
             if spare not in held:
                 return self.spares.pop(index)

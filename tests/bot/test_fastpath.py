@@ -133,3 +133,36 @@ def test_depth_sized_buy_lands_with_the_bound_of_the_curve_formula(world):
     bot.close_all()
     final = bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0, timeout=60)
     assert final.bought == final.sold == 1 and not final.failures, final
+
+
+def test_spares_follow_the_launch_rate_up_to_the_bound(world):
+    """A burst of launches (buying paused: no money moves) grows the warm spares past the 8 kept
+    at rest, up to trading.max_warm_spares; once the burst is over the extra ones are retired."""
+    import asyncio
+    from actors.director import WARM_SPARES
+    from actors.director_spares import RETIRE_SLACK, spares_wanted
+    from tests.bot.test_e2e import child_pids
+    assert spares_wanted(0.0, 8, 32) == 8 and spares_wanted(10.0, 8, 32) == 20
+    assert spares_wanted(100.0, 8, 32) == 32
+    bot, chain, market, keypair, settings = world
+    bot.start(settings.replace(**{"trading.max_warm_spares": 14}))
+    bot.wait_until_streaming(chain, market)
+    bot.pause_buying()
+    creators = [chain.run(market.new_wallet(SOL // 10)) for _ in range(4)]
+
+    async def burst():   # about 24 launches in 1-2 s
+        return await asyncio.gather(*(market.launch(creators[i % 4], f"Burst{i}") for i in range(24)))
+    seen = bot.status().coins_seen
+    chain.run(burst())
+    bot.wait_for(lambda s: s.coins_seen >= seen + 24, timeout=20)
+
+    def spares() -> int:
+        return sum(1 for name in child_pids(bot) if name.startswith("spare:"))
+    deadline = time.monotonic() + 20
+    while spares() < 14 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert spares() == 14, child_pids(bot)          # the bound, above the 8 kept at rest
+    deadline = time.monotonic() + 30                 # the rate window empties: back near the floor
+    while spares() > WARM_SPARES + RETIRE_SLACK and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert spares() <= WARM_SPARES + RETIRE_SLACK, child_pids(bot)
