@@ -13,7 +13,7 @@ import time
 from thespian.actors import ActorExitRequest
 
 SPARE_COVER_SECONDS = 2.0    # launches a spare set must absorb before replacements are warm
-RATE_WINDOW_SECONDS = 5.0
+RATE_WINDOW_SECONDS = 2.0   # short: a burst must grow the spares while it lasts
 SAMPLE_SECONDS = 0.25
 RETIRE_SLACK = 4             # spares beyond the target kept anyway (no fork/exit churn on noise)
 
