@@ -48,8 +48,8 @@ class LaunchRateSpares:
         while len(self.spares) < want:
             self._make_spare()
         if len(self.spares) > want + RETIRE_SLACK:
-            held = self.spares_held_by_fast_path()
-            idle = next((s for s in self.spares if s not in held), None)
+            held = self.spare_ids_held_by_fast_path()
+            idle = next((s for s in self.spares if id(s) not in held), None)
             if idle is not None:
                 self.spares.remove(idle)   # before it exits: its ChildActorExited is no death
                 self.send(idle, ActorExitRequest())
