@@ -39,18 +39,30 @@ def test_a_coin_failing_a_slow_check_is_bought_then_sold(world):  # noqa: F811
         "trading.max_hold_seconds": 60, "trading.take_profit_pct": 10_000, "trading.stop_loss_pct": 95})
     bot.start(settings)
     bot.wait_until_streaming(chain, market)
-    whale, plain = chain.run(market.new_wallet(5 * SOL)), chain.run(market.new_wallet(SOL))
-    bad = chain.run(launch_with_creator_buy(market, whale, "Whale", CREATOR_TOKENS))
+    whale, plain = chain.run(market.new_wallet(12 * SOL)), chain.run(market.new_wallet(SOL))
+
+    def launch_until_bought(launch, names):   # a launch that beats the first armed set to the
+        mints, before = [], bot.status().bought   # stream is skipped (limit): launch another
+        for name in names:
+            mints.append(chain.run(launch(name)))
+            time.sleep(0.5)
+            if bot.status().bought > before:
+                return mints
+        return mints
+    bad = launch_until_bought(lambda n: launch_with_creator_buy(market, whale, n, CREATOR_TOKENS),
+                              [f"Whale{i}" for i in range(4)])
     bot.wait_for(lambda s: s.bought >= 1, timeout=30, poll=0.05)
-    good = chain.run(market.launch(plain, "Plain"))
+    good = launch_until_bought(lambda n: market.launch(plain, n), [f"Plain{i}" for i in range(4)])
     bot.wait_for(lambda s: s.bought >= 2 and s.sold >= 1, timeout=30, poll=0.1)
     time.sleep(settings.analysis.deadline_ms / 1000 + 1)   # the good coin's checks have answered
     reasons = exit_reasons(settings)
-    assert reasons.get(bad, "").startswith("verify: ") and "top_holder" in reasons[bad], reasons
-    assert not reasons.get(good), reasons   # verified: still held (max hold 60 s)
+    bought_bad = [m for m in bad if m in reasons]
+    assert bought_bad and all(reasons[m].startswith("verify: ") and "top_holder" in reasons[m]
+                              for m in bought_bad), reasons
+    assert not any(reasons[m] for m in good if m in reasons), reasons   # verified: held (60 s)
     bot.close_all()
     final = bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0, timeout=60)
-    assert final.bought == 2 and final.sold == 2 and not final.failures, final
+    assert final.bought == final.sold >= 2 and not final.failures, final
 
 
 def test_verify_after_needs_fast_mode():

@@ -110,7 +110,11 @@ def test_depth_sized_buy_lands_with_the_bound_of_the_curve_formula(world):
                                   "trading.slippage_tolerance_bps": 100}))
     bot.wait_until_streaming(chain, market)
     creator = chain.run(market.new_wallet(SOL))
-    mint = chain.run(market.launch(creator, "Depth"))
+    for index in range(10):   # until one is bought: a launch that beats the first armed set to the
+        mint = chain.run(market.launch(creator, f"Depth{index}"))   # stream is skipped (limit)
+        time.sleep(0.5)
+        if bot.status().bought:
+            break
     status = bot.wait_for(lambda s: s.bought >= 1, timeout=20, poll=0.05)
     global_ = chain.run(market._global())
     fees = (global_.fee_basis_points, global_.creator_fee_basis_points)
@@ -132,7 +136,7 @@ def test_depth_sized_buy_lands_with_the_bound_of_the_curve_formula(world):
     assert max_cost < docs_total_cost(vsol, vtok, tokens, fees) * 11_500 // 10_000   # under the fixed 15 %
     bot.close_all()
     final = bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0, timeout=60)
-    assert final.bought == final.sold == 1 and not final.failures, final
+    assert final.bought == final.sold >= 1 and not final.failures, final
 
 
 def test_spares_follow_the_launch_rate_up_to_the_bound(world):
