@@ -47,7 +47,6 @@ class FastPositionOpened:
 
 @dataclass(frozen=True)
 class VerifyAfterBuy:
-    """Director -> a fast-mode position (analysis.verify = "after"): ask `verifier` (an AnalyzerPool
-    in full mode) for the slow checks of your coin, with `settings`; sell if they fail."""
+    """Director -> fast-mode position: have `verifier` (a full-mode pool) check your coin; sell on a no."""
     verifier: Any
     settings: Any
