@@ -15,7 +15,8 @@ from typing import Any
 from loguru import logger
 from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ChildActorExited, WakeupMessage
 
-from actors.director_fastpath import DirectorFastPath
+from actors.director_fastpath import DirectorFastPath, verifier_settings
+from actors.director_spares import LaunchRateSpares
 from actors.director_copy import CopyDirecting
 from actors.director_ledger import Ledger
 from actors.policy import breaker
@@ -64,7 +65,7 @@ class LivePosition:
     buy_sent: bool = False   # until then the position holds a slot of max buys
 
 
-class Director(DirectorFastPath, CopyDirecting, ActorTypeDispatcher):
+class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispatcher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -98,6 +99,7 @@ class Director(DirectorFastPath, CopyDirecting, ActorTypeDispatcher):
             if isinstance(msg, StatusRequest):
                 self.send(sender, StatusFailed(msg.request_id, repr(exc)))
         try:
+            self.spares_follow_rate()   # as many warm spares as the launch rate needs (director_spares.py)
             self.fastpath_sync()   # fast mode: armed spares follow the limits (director_fastpath.py)
         except Exception:
             logger.exception("director: fast path sync failed")
@@ -132,6 +134,7 @@ class Director(DirectorFastPath, CopyDirecting, ActorTypeDispatcher):
             journal.close()
             for name in ("wallet", "seller", "analyzer", "stream", "balance_monitor"):
                 self._start_core(name)
+            self.start_verifier()   # fast mode, analysis.verify = "after" (director_fastpath.py)
             self._recover_open_positions(open_rows)
             for _ in range(WARM_SPARES):
                 self._make_spare()
@@ -160,6 +163,7 @@ class Director(DirectorFastPath, CopyDirecting, ActorTypeDispatcher):
             "analyzer": (AnalyzerPool, StartAnalyzer(s, p)),
             "stream": (StreamActor, StartStream(s, p, watched)),
             "balance_monitor": (BalanceMonitorActor, StartBalanceMonitor(s, p)),
+            "verifier": (AnalyzerPool, StartAnalyzer(verifier_settings(s), p)),   # buy then verify
         }[name]
 
     def _start_core(self, name: str) -> None:
@@ -281,6 +285,7 @@ class Director(DirectorFastPath, CopyDirecting, ActorTypeDispatcher):
             self.ledger.skips[f"after analysis: {why_not}"] += 1
             return
         self._open_position(msg.launch)
+        self.verify_after_buy(mint)   # fast mode, analysis.verify = "after" (director_fastpath.py)
 
     def receiveMsg_AnalysisFailed(self, msg: AnalysisFailed, sender):
         if msg.mint in self.analysing:

@@ -23,6 +23,7 @@ from actors.policy.exits import ExitWatch, exit_reason as exit_signal
 from actors.policy.graduation import graduation_exit
 from actors.position_arming import SpareArming
 from actors.position_partial import PartialSells
+from actors.position_verify import BuyThenVerify
 from actors.position_model import (ACTIVE, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLOSING, CONFIRMED,
                                    EXPIRED, FAILED, PENDING, POSITION_FAILED, SELL, SENT, Order,
                                    Position, decide, presell_outcome, sell_amount)
@@ -34,7 +35,8 @@ from messages.copy import SellPart
 from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed,
                                RecoverPosition, TxSent, TxSettled)
 from messages.safety import JournalFailed
-from messages.fastpath import ArmSpare, DisarmSpare
+from messages.analysis import AnalysisDecision, AnalysisFailed
+from messages.fastpath import ArmSpare, DisarmSpare, VerifyAfterBuy
 from messages.start import PeersChanged, StartFailed, StartPosition
 from messages.status import PidReply, PidRequest
 from messages.stream import TradeBatch
@@ -50,7 +52,7 @@ JOURNAL_RETRY_SECONDS = 0.5          # a closing row the journal refused is writ
 JOURNAL_CATCH_UP_SECONDS = 30.0      # ... at most this long before the closure is reported anyway
 
 
-class PositionActor(SpareArming, PartialSells, IOActor):
+class PositionActor(SpareArming, PartialSells, BuyThenVerify, IOActor):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -94,6 +96,8 @@ class PositionActor(SpareArming, PartialSells, IOActor):
             PeersChanged: self._on_peers, WakeupMessage: self._on_wakeup, ExitNow: self._on_exit_now,
             ArmSpare: self._on_arm, DisarmSpare: self._on_disarm,
             SellPart: self._on_sell_part,
+            VerifyAfterBuy: self._on_verify, AnalysisDecision: self._on_verify_decision,
+            AnalysisFailed: self._on_verify_failed,   # buy then verify (actors/position_verify.py)
         }.get(type(msg))
         if isinstance(msg, PidRequest):
             self.send(sender, PidReply(msg.request_id, os.getpid()))
@@ -332,6 +336,10 @@ class PositionActor(SpareArming, PartialSells, IOActor):
             self._retry_closing_row(*tag)
         elif kind == "recover":
             self._on_recover(*tag)
+        elif kind == "verify":
+            self._verify_timed_out(tag)
+        elif kind == "verify-early":
+            self._on_verify(*tag)
         elif tag != self.generation:
             return
         elif kind == "max_hold":

@@ -239,7 +239,7 @@ def decode_transaction_update(update, received_at: float, targets: frozenset = f
     if update.HasField("transaction") and info.HasField("transaction") and info.HasField("meta") \
             and len(info.signature) == 64 and not meta.HasField("err") and not meta.log_messages_none \
             and not (target_keys and target_keys.intersection(info.transaction.message.account_keys)):
-        logs = meta.log_messages
+        logs = list(meta.log_messages)   # each read of the repeated field builds new strs: once
         if logs and "Log truncated" not in "\n".join(logs):
             return messages_from_events(events.events_from_logs(logs),
                                         str(Signature.from_bytes(info.signature)), update.slot,

@@ -24,7 +24,7 @@ from adapters.jupiter import JupiterClient, sign_swap
 from adapters.keys import load_wallet_key
 from adapters.logs import setup_from_settings
 from adapters.priority_fee import PriorityFee
-from adapters.pumpfun import addresses, curve, venue
+from adapters.pumpfun import addresses, curve, slippage, venue
 from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL, ZERO_KEY, BondingCurve, Global
 from adapters.pumpswap.wsol import build_unwrap, build_wrap, wsol_account
 from adapters.solana_rpc import FRESH_COMMITMENT, RpcClient, RpcError
@@ -221,11 +221,11 @@ class ChainAccess:
         tokens = curve.tokens_for_sol(state, global_, trading.buy_lamports)
         recent = await self.recent_blockhash()
         if trading.exact_in_buys:
-            min_tokens = tokens * (BPS - trading.slippage_bps) // BPS
+            min_tokens = slippage.min_tokens_out(state, global_, trading.buy_lamports, tokens, trading)
             ixs = venue.buy_exact_in_instructions(generation, self.owner, kind, self.fees,
                                                   trading.buy_lamports, min_tokens)
             return self._sign(self._compute_budget() + ixs, recent, "buy", min_tokens)
-        max_sol_cost = curve.buy_total_cost(state, global_, tokens) * (BPS + trading.slippage_bps) // BPS
+        max_sol_cost = slippage.max_sol_cost(state, global_, tokens, trading)   # fixed bps or depth
         ixs = venue.buy_instructions(generation, self.owner, kind, self.fees, tokens, max_sol_cost)
         return self._sign(self._compute_budget() + ixs, recent, "buy", tokens)
 

@@ -25,6 +25,8 @@ from solders.pubkey import Pubkey
 from solders.signature import Signature
 from solders.transaction import VersionedTransaction
 
+from adapters import shared_tls  # noqa: F401  (one TLS context for every AsyncClient: see there)
+
 RETRYABLE_RPC_MESSAGES = ('node is unhealthy', 'node is behind', 'min context slot')
 MISSING_ACCOUNT_MESSAGES = ('could not find account', 'not a token account')
 

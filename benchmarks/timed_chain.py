@@ -107,6 +107,7 @@ class TimedChain:
         for record in out:   # the slot of the create of the mint a transaction touches, if launched here
             record["mint"] = next((k for k in record["keys"] if k in self.clock.create_slot), None)
             record["create_slot"] = self.clock.create_slot.get(record["mint"])
+            record["payer"] = record["keys"][0] if record["keys"] else None   # the fee payer: whose tx
             del record["keys"]
         return {"ok": True, "records": out}
 

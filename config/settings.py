@@ -81,10 +81,16 @@ class TradingSettings:
     mode: str = setting('snipe', p.choice(*cp.MODES))   # snipe launches, copy [copy] targets, or both
     buy_lamports: int = setting(10_000_000, p.lamports(1))
     slippage_bps: int = setting(1_500, p.integer(0, 10_000))
+    # "fixed": max cost = quote + slippage_bps; "depth": the quote after slippage_ahead_lamports bought
+    # before us, + slippage_tolerance_bps (adapters/pumpfun/slippage.py), never above the fixed bound
+    slippage_mode: str = setting('fixed', p.choice('fixed', 'depth'))
+    slippage_ahead_lamports: int = setting(500_000_000, p.lamports(0))
+    slippage_tolerance_bps: int = setting(100, p.integer(0, 10_000))
     take_profit_pct: int = setting(50, p.integer(1, 100_000))
     stop_loss_pct: int = setting(20, p.integer(1, 100))
     max_hold_seconds: int = setting(120, p.integer(1, 86_400))
     max_active_positions: int = setting(3, p.integer(1, 1_000))
+    max_warm_spares: int = setting(32, p.integer(1, 512))   # spares follow the launch rate up to this
     max_buys: int = setting(0, p.integer(0))                  # 0 = no limit
     priority_fee: int = setting(100_000, p.integer(0, 100_000_000))  # micro-lamports per CU
     compute_unit_limit: int = setting(200_000, p.integer(1_000, 1_400_000))
@@ -118,6 +124,9 @@ class AnalysisSettings:
     """Checks on a fresh launch (actors/policy/analysis.py); each must finish within deadline_ms.
     mode 'fast' uses only what the create event says (no RPC, no HTTP); 'full' asks every source."""
     mode: str = setting('full', p.choice('full', 'fast'))
+    # fast mode only: 'after' runs the slow checks (every source of full mode) once the buy is
+    # sent and sells if they fail ("buy then verify"); 'before' skips them (full mode awaits them)
+    verify: str = setting('before', p.choice('before', 'after'))
     deadline_ms: int = setting(400, p.integer(1, 60_000))
     workers: int = setting(2, p.integer(1, 64))
     jobs_per_worker: int = setting(8, p.integer(1, 1_000))   # analyses one worker runs at once
@@ -318,6 +327,9 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] = os.en
     if settings.trading.priority_fee_cap < settings.trading.priority_fee_floor:
         raise ConfigError('trading.priority_fee_cap', settings.trading.priority_fee_cap,
                           f'at least trading.priority_fee_floor ({settings.trading.priority_fee_floor})')
+    if settings.analysis.verify == 'after' and settings.analysis.mode != 'fast':
+        raise ConfigError('analysis.verify', 'after', "'before' in full mode (it checks before "
+                          "the buy); 'after' needs analysis.mode = 'fast'")
     cp.check_mode(settings.trading.mode, settings.copy, settings.chain.mode)
     return settings
 

@@ -43,3 +43,10 @@ class FastPositionOpened:
     request_id: str
     launch: Any
     spare_id: str
+
+
+@dataclass(frozen=True)
+class VerifyAfterBuy:
+    """Director -> fast-mode position: have `verifier` (a full-mode pool) check your coin; sell on a no."""
+    verifier: Any
+    settings: Any

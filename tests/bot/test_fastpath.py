@@ -96,3 +96,77 @@ def test_stream_never_reuses_a_spare_a_later_set_still_lists(tmp_path):
     assert fast.armed == [("s3", "C")]
     assert fast.try_open(launch, lambda to, msg: sent.append(to), watchers) is None   # already held
     fast.close()
+
+
+def test_depth_sized_buy_lands_with_the_bound_of_the_curve_formula(world):
+    """trading.slippage_mode = "depth": the fast-path buy lands, and the max_sol_cost it carried is
+    the curve formula's cost of its tokens after 0.5 SOL bought ahead, + 1 % (tests/test_slippage_depth.py)."""
+    from solders.signature import Signature
+    from adapters.pumpfun.addresses import PUMP_PROGRAM
+    from tests.test_slippage_depth import docs_tokens_for, docs_total_cost
+    bot, chain, market, keypair, settings = world
+    bot.start(settings.replace(**{"trading.slippage_mode": "depth", "trading.instruction_set": "legacy",
+                                  "trading.slippage_ahead_lamports": SOL // 2,
+                                  "trading.slippage_tolerance_bps": 100}))
+    bot.wait_until_streaming(chain, market)
+    creator = chain.run(market.new_wallet(SOL))
+    for index in range(10):   # until one is bought: a launch that beats the first armed set to the
+        mint = chain.run(market.launch(creator, f"Depth{index}"))   # stream is skipped (limit)
+        time.sleep(0.5)
+        if bot.status().bought:
+            break
+    status = bot.wait_for(lambda s: s.bought >= 1, timeout=20, poll=0.05)
+    global_ = chain.run(market._global())
+    fees = (global_.fee_basis_points, global_.creator_fee_basis_points)
+
+    async def buy_args():
+        record = chain.node.chain.get_record(Signature.from_string(status.buys[-1][0]))
+        message = record.transaction.message
+        keys = list(message.account_keys)
+        data = next(bytes(ix.data) for ix in message.instructions
+                    if keys[ix.program_id_index] == PUMP_PROGRAM
+                    and bytes(ix.data)[:8] == bytes.fromhex("66063d1201daebea"))   # legacy buy
+        return record.err, int.from_bytes(data[8:16], "little"), int.from_bytes(data[16:24], "little")
+    err, tokens, max_cost = chain.run(buy_args())
+    vsol, vtok = global_.initial_virtual_sol_reserves, global_.initial_virtual_token_reserves
+    ahead = docs_tokens_for(vsol, vtok, SOL // 2, fees)
+    ahead_cost = vsol * ahead // (vtok - ahead) + 1
+    expected = -(-docs_total_cost(vsol + ahead_cost, vtok - ahead, tokens, fees) * 10_100 // 10_000)
+    assert err is None and max_cost == expected, (err, max_cost, expected, mint)
+    assert max_cost < docs_total_cost(vsol, vtok, tokens, fees) * 11_500 // 10_000   # under the fixed 15 %
+    bot.close_all()
+    final = bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0, timeout=60)
+    assert final.bought == final.sold >= 1 and not final.failures, final
+
+
+def test_spares_follow_the_launch_rate_up_to_the_bound(world):
+    """A burst of launches (buying paused: no money moves) grows the warm spares past the 8 kept
+    at rest, up to trading.max_warm_spares; once the burst is over the extra ones are retired."""
+    import asyncio
+    from actors.director import WARM_SPARES
+    from actors.director_spares import RETIRE_SLACK, spares_wanted
+    from tests.bot.test_e2e import child_pids
+    assert spares_wanted(0.0, 8, 32) == 8 and spares_wanted(10.0, 8, 32) == 20
+    assert spares_wanted(100.0, 8, 32) == 32
+    bot, chain, market, keypair, settings = world
+    bot.start(settings.replace(**{"trading.max_warm_spares": 14}))
+    bot.wait_until_streaming(chain, market)
+    bot.pause_buying()
+    creators = [chain.run(market.new_wallet(SOL // 10)) for _ in range(4)]
+
+    async def burst():   # about 24 launches in 1-2 s
+        return await asyncio.gather(*(market.launch(creators[i % 4], f"Burst{i}") for i in range(24)))
+    seen = bot.status().coins_seen
+    chain.run(burst())
+    bot.wait_for(lambda s: s.coins_seen >= seen + 24, timeout=20)
+
+    def spares() -> int:
+        return sum(1 for name in child_pids(bot) if name.startswith("spare:"))
+    deadline = time.monotonic() + 20
+    while spares() < 14 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert spares() == 14, child_pids(bot)          # the bound, above the 8 kept at rest
+    deadline = time.monotonic() + 30                 # the rate window empties: back near the floor
+    while spares() > WARM_SPARES + RETIRE_SLACK and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert spares() <= WARM_SPARES + RETIRE_SLACK, child_pids(bot)
