@@ -151,6 +151,27 @@ def report(results: dict, rates: list[float]) -> str:
     return "\n".join(lines)
 
 
+def run(rates: list[float], seconds: float, concurrent: int = CONCURRENT_TASKS) -> dict:
+    """{contender: {rate: {launches, window, buys, ...}}} for asyncio-1, asyncio-<concurrent> (unless 0)
+    and the bot, each trading the same chain alone in its turn."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-throughput-"))
+    bot = Bot()   # before any thread: its admin is forked
+    chain = ChainProcess()
+    results = {}
+    try:
+        results["asyncio-1"] = run_asyncio(chain, tmp, 1, rates, seconds)
+        print(f"asyncio-1 done: {results['asyncio-1']}", flush=True)
+        if concurrent:
+            name = f"asyncio-{concurrent}"
+            results[name] = run_asyncio(chain, tmp, concurrent, rates, seconds)
+            print(f"{name} done: {results[name]}", flush=True)
+        results["bot"] = run_bot(bot, chain, tmp, rates, seconds)
+    finally:
+        bot.stop()
+        chain.stop()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rates", default="0.5,1,2,5,10", help="launches per second, rising")
@@ -159,22 +180,7 @@ def main() -> None:
                         help="tasks of the concurrent asyncio bot (0: skip it)")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
-    tmp = Path(tempfile.mkdtemp(prefix="bench-throughput-"))
-    bot = Bot()   # before any thread: its admin is forked
-    chain = ChainProcess()
-    results = {}
-    try:
-        results["asyncio-1"] = run_asyncio(chain, tmp, 1, rates, args.seconds)
-        print(f"asyncio-1 done: {results['asyncio-1']}", flush=True)
-        if args.concurrent:
-            name = f"asyncio-{args.concurrent}"
-            results[name] = run_asyncio(chain, tmp, args.concurrent, rates, args.seconds)
-            print(f"{name} done: {results[name]}", flush=True)
-        results["bot"] = run_bot(bot, chain, tmp, rates, args.seconds)
-    finally:
-        bot.stop()
-        chain.stop()
-    print(report(results, rates))
+    print(report(run(rates, args.seconds, args.concurrent), rates))
 
 
 if __name__ == "__main__":
