@@ -235,7 +235,8 @@ class ChainAccess:
         (close_ata=False for a partial sell, which leaves tokens in it)."""
         trading = self.settings.trading
         global_ = await self.fee_rates()
-        state = await self.curve_state(mint)
+        # the curve and a fresh blockhash in one round trip's time (a retry must not reuse a blockhash)
+        state, recent = await asyncio.gather(self.curve_state(mint), self.rpc.get_latest_blockhash())
         if state.complete:
             raise CurveGraduated(f"{mint}: bonding curve complete (graduated)", state.quote_mint)
         if state.quote_mint == addresses.USDC_MINT:   # sold for USDC (actors/usdc_trades.py)
@@ -245,7 +246,6 @@ class ChainAccess:
             raise CurveComplete(f"{mint}: paired with {state.quote_mint}, not SOL")
         quote = curve.sell_net_proceeds(state, global_, amount)
         min_out = quote * (BPS - trading.slippage_bps) // BPS
-        recent = await self.rpc.get_latest_blockhash()
         kind = venue.CoinKind.of_curve(mint, token_program, state)   # the curve's flags, not the journal's
         generation = venue.generation_for(kind.is_cashback_coin, trading.instruction_set)
         ixs = self._compute_budget() + [venue.sell_instruction(generation, self.owner, kind, self.fees,
