@@ -101,8 +101,10 @@ def proceeds_instructions(owner: Pubkey, mint: str) -> tuple[Pubkey, list, Instr
     return account, [create, initialise], close
 
 
-async def prepare_pool_sell(chain, mint: str, token_program: str, amount: int) -> PreparedTx:
-    """Sell `amount` on the coin's PumpSwap pool; closes the emptied token account (rent back)."""
+async def prepare_pool_sell(chain, mint: str, token_program: str, amount: int,
+                            close_ata: bool = True) -> PreparedTx:
+    """Sell `amount` on the coin's PumpSwap pool; closes the emptied token account (rent back)
+    unless close_ata=False (a partial sell: the rest stays in it)."""
     owner, mint_key, program = chain.owner, Pubkey.from_string(mint), Pubkey.from_string(token_program)
     state = await read_pool(chain, mint_key, program)
     try:
@@ -117,7 +119,8 @@ async def prepare_pool_sell(chain, mint: str, token_program: str, amount: int) -
     recent = await chain.rpc.get_latest_blockhash()
     logger.info("pool sell of {} {} on {} (reserves {}/{}), min {} lamports", amount, mint, state.keys.pool,
                 state.reserves.base, state.reserves.quote, min_out)
-    return chain._sign(chain._compute_budget() + open_ixs + [sell, close, close_base], recent, "sell", amount)
+    return chain._sign(chain._compute_budget() + open_ixs + [sell, close] + ([close_base] if close_ata else []),
+                       recent, "sell", amount)
 
 
 async def prepare_native_sell(chain, mint: str, token_program: str, amount: int) -> PreparedTx:

@@ -206,6 +206,9 @@ class ChainAccess:
         through the coin's instruction generation (venue.py). The amount is exact (tokens fixed in
         the instruction), or with trading.exact_in_buys the floor of an exact-spend buy."""
         trading = self.settings.trading
+        if launch.venue == "pool":   # a graduated coin a copy target bought on its pool (actors/pool_buy.py)
+            from actors.pool_buy import prepare_pool_buy   # imports this module
+            return await prepare_pool_buy(self, launch)
         if not launch.sol_paired:   # paid in USDC (actors/usdc_trades.py)
             from actors.usdc_trades import prepare_usdc_buy
             return await prepare_usdc_buy(self, launch, trading.usdc_buy_amount)

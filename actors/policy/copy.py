@@ -30,7 +30,6 @@ ALREADY_HELD = 'already held'
 EXITED_FIRST = 'target sold first (out of order)'
 EXITS_IN_BATCH = 'target sold all in the same moment'
 TOKEN_PROGRAM_UNKNOWN = 'token program unknown'
-POOL_BUY = 'pumpswap buy (not copied)'
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,8 @@ def launch_of(trade: TargetTrade) -> Launch:
                   virtual_sol_reserves=trade.latest_virtual_sol_reserves or trade.virtual_sol_reserves,
                   real_token_reserves=max(real_tokens, 0), signature=trade.signature, slot=trade.slot,
                   received_at=trade.received_at, quote_mint=trade.quote_mint,
-                  is_mayhem_mode=trade.is_mayhem_mode, is_cashback_coin=trade.is_cashback_coin)
+                  is_mayhem_mode=trade.is_mayhem_mode, is_cashback_coin=trade.is_cashback_coin,
+                  venue=trade.venue)   # a pool buy is bought on the pool (actors/pool_buy.py)
 
 
 @dataclass
@@ -186,8 +186,6 @@ class CopyDesk:
 
     def _on_buy(self, trade: TargetTrade, now: float, why_not_buy):
         target, book = self.targets[trade.target], self.books[trade.target]
-        if trade.venue == 'pool':   # a graduated coin: only its sells are followed (via Jupiter)
-            return self._skip(book, POOL_BUY)
         if trade.mint in self.copies:
             return self._skip(book, ALREADY_HELD)
         exited_at = self.exited.get((trade.target, trade.mint))

@@ -194,9 +194,9 @@ def test_the_summary_has_one_line_per_target():
     assert "skipped: already held 1" in alice
 
 
-def test_a_targets_pumpswap_sell_is_followed_and_a_pool_buy_skipped():
+def test_a_targets_pumpswap_sell_is_followed_and_a_pool_buy_copied_on_the_pool():
     """A graduated coin: the PumpSwap event names the pool; the coin comes from the target's token
-    balances. Their pool sell moves our copy of the coin; their pool buy is not copied."""
+    balances. Their pool sell moves our copy of the coin; their pool buy is copied on the pool."""
     import base64
     from adapters.pumpswap.addresses import PROGRAM
     from adapters.pumpswap.events import SELL_EVENT, SwapEvent
@@ -215,7 +215,10 @@ def test_a_targets_pumpswap_sell_is_followed_and_a_pool_buy_skipped():
     assert desk.decide(sold, 1.0) == policy.SellPart(sold=400, before=1_000)
     from dataclasses import replace
     pool_buy = replace(sold, is_buy=True, signature="buy", mint=str(Pubkey.new_unique()))
-    assert desk.decide(pool_buy, 1.0) == policy.Skip(policy.POOL_BUY)
+    bought = desk.decide(pool_buy, 1.0)
+    assert isinstance(bought, policy.Buy) and bought.lamports == 185 * 5_000 // 10_000
+    assert (bought.launch.venue, bought.launch.bonding_curve, bought.launch.token_program) == \
+        ("pool", str(keys[0]), T22)
 
 
 def test_a_buy_and_a_full_sell_in_one_batch_are_not_copied():
