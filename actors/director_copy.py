@@ -9,7 +9,8 @@ import time
 from loguru import logger
 
 from actors.policy import copy as policy
-from messages.copy import SellPart, TargetTradeBatch
+from adapters.pumpfun import venue
+from messages.copy import BuyMore, SellPart, TargetTradeBatch
 from messages.position import ExitNow
 
 
@@ -27,7 +28,8 @@ class CopyDirecting:
             return
         try:
             decided = self.copy_desk.decide_batch(msg.trades, time.time(),
-                                                  lambda launch: self._why_not_buy(launch.mint, launch))
+                                                  lambda launch: self._why_not_buy(launch.mint, launch),
+                                                  self._why_not_add)
         except Exception:
             logger.exception("director: a batch of {} target trades could not be judged", len(msg.trades))
             return
@@ -44,6 +46,15 @@ class CopyDirecting:
                         trade.mint, trade.sol_amount, decision.lamports)
             self.copy_desk.opened(trade, decision.lamports)
             self._open_position(decision.launch, buy_lamports=decision.lamports)
+        elif isinstance(decision, policy.AddBuy):
+            live = self.positions.get(trade.mint)
+            if live is None or live.address is None:
+                return
+            logger.info("director: copy {} bought {} again ({} lamports): {} lamports more", trade.target,
+                        trade.mint, trade.sol_amount, decision.lamports)
+            self.copy_desk.added(trade, decision.lamports)
+            self.send(live.address, BuyMore(f"copy: {trade.target[:8]} bought again", decision.lamports,
+                                            decision.launch))
         elif isinstance(decision, policy.Skip):
             logger.info("director: copy skip {} {} of {}: {}", trade.target, side, trade.mint,
                         decision.reason)
@@ -59,6 +70,19 @@ class CopyDirecting:
                             decision.before, trade.mint)
                 self.send(live.address, SellPart(f"copy: {trade.target[:8]} sold part",
                                                  decision.sold, decision.before))
+
+    def _why_not_add(self, launch) -> str:
+        """The Director's gate for a repeat buy into an open position: '' lets it through."""
+        if launch.mint not in self.positions:
+            return "position closed"
+        refusal = venue.policy_refusal(launch, self.settings.trading)
+        if refusal:
+            return refusal
+        if self.ledger.breaker.tripped:
+            return "circuit breaker open"
+        if self.safety_mode or self.ledger.failures.get("journal_failed"):   # director.JOURNAL_FAILED_KEY
+            return "wallet safety mode"
+        return "" if self.buying else "buying paused"
 
     def copy_recovered(self, launch) -> None:
         if self.copy_desk is not None and self.copy_desk.adopt(launch):

@@ -20,13 +20,14 @@ ORDER_STATES = (SENT, CONFIRMED, FAILED, EXPIRED)
 PENDING, ACTIVE, CLOSING, CLOSED, POSITION_FAILED = 'pending', 'active', 'closing', 'closed', 'failed'
 MOVES = {PENDING: (ACTIVE, CLOSING, POSITION_FAILED), ACTIVE: (CLOSING,),
          CLOSING: (CLOSED, POSITION_FAILED), CLOSED: (), POSITION_FAILED: ()}
+ADD_BUY = 'add_buy'                 # a copy target bought more: ours too, into the open position
 # decide() answers
 WAIT, SELL, CLOSE_SOLD, CLOSE_FAILED = 'wait', 'sell', 'close_sold', 'close_failed'
 
 
 @dataclass
 class Order:
-    kind: str                       # 'buy' | 'sell'
+    kind: str                       # 'buy' | 'sell' | 'add_buy'
     signature: str
     amount: int                     # tokens fixed in the instruction (buy: expected; sell: offered)
     last_valid_block_height: int
@@ -74,6 +75,7 @@ class Position:
     opened_at: float = field(default_factory=time.time)
     buy_order: Order | None = None
     sell_orders: list = field(default_factory=list)
+    add_buys: list = field(default_factory=list)   # repeat buys into the open position (copy trading)
     wallet: str = ''                # owner pubkey and chain genesis: a restart resumes only its own
     genesis_hash: str = ''
     moved_at: float = field(default_factory=time.time)   # last transition (not journaled)
@@ -88,8 +90,8 @@ class Position:
 
     @property
     def cost_lamports(self) -> int:
-        """What the buy took from the wallet once it landed (fees and rent included)."""
-        return -self.buy_order.lamport_delta if self.buy_order and self.buy_order.state == CONFIRMED else 0
+        """What the buy (and any repeat buy) took from the wallet once landed (fees and rent included)."""
+        return -sum(o.lamport_delta for o in [self.buy_order, *self.add_buys] if o and o.state == CONFIRMED)
 
     def move(self, new_state: str, cause: str) -> None:
         if new_state not in MOVES.get(self.state, ()):
@@ -113,11 +115,13 @@ class Position:
         self.pnl_usdc += usdc_delta
         if state == CONFIRMED and order.kind == 'buy':
             self.bought_tokens = token_delta
+        elif state == CONFIRMED and order.kind == ADD_BUY:
+            self.bought_tokens += token_delta
         elif state == CONFIRMED and order.kind == 'sell':
             self.sold_tokens += -token_delta
 
     def in_flight(self) -> list[Order]:
-        return [o for o in ([self.buy_order] if self.buy_order else []) + self.sell_orders
+        return [o for o in ([self.buy_order] if self.buy_order else []) + self.sell_orders + self.add_buys
                 if o.state == SENT]
 
     # ---- the journal row ---------------------------------------------------------------------
@@ -130,6 +134,7 @@ class Position:
                 'updated_at': time.time(),
                 'buy_order': dataclasses.asdict(self.buy_order) if self.buy_order else None,
                 'sell_orders': [dataclasses.asdict(o) for o in self.sell_orders],
+                'add_buys': [dataclasses.asdict(o) for o in self.add_buys],
                 'wallet': self.wallet, 'genesis_hash': self.genesis_hash}
 
     @classmethod
@@ -144,6 +149,7 @@ class Position:
                    outcome=row['outcome'], opened_at=row['opened_at'],
                    buy_order=Order.from_dict(buy) if buy else None,
                    sell_orders=[Order.from_dict(o) for o in row.get('sell_orders') or []],
+                   add_buys=[Order.from_dict(o) for o in row.get('add_buys') or []],
                    wallet=row.get('wallet') or '', genesis_hash=row.get('genesis_hash') or '')
 
 
@@ -156,6 +162,8 @@ def decide(position: Position, exit_wanted: bool, presell: bool = True) -> tuple
         return WAIT, 'buy not sent yet'
     if any(o.state == SENT for o in position.sell_orders):
         return WAIT, 'sell in flight'
+    if any(o.state == SENT for o in position.add_buys):   # its tokens are sold with the rest once landed
+        return WAIT, 'repeat buy in flight'
     if buy.state in (FAILED, EXPIRED):
         if position.sell_orders:
             return CLOSE_FAILED, f'buy {buy.state.lower()} after a sell was sent'

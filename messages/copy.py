@@ -49,3 +49,12 @@ class SellPart:
     reason: str
     sold: int
     before: int
+
+
+@dataclass(frozen=True)
+class BuyMore:
+    """Director -> PositionActor: the target bought this coin again; buy `lamports` more into the open
+    position (`launch`: the coin at the newest price seen), once the first buy confirmed."""
+    reason: str
+    lamports: int
+    launch: object

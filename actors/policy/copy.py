@@ -4,8 +4,10 @@ actors/position_model.py; the Director holds one CopyDesk and carries out its an
 Their buy -> our buy of their SOL x ratio, cut to max_lamports, skipped under min_lamports or past
 max_total_lamports open for that target, when the price rose more than max_price_move_bps since
 their trade, or when the coin is older than max_coin_age_seconds. Their sell of a part of their
-holding -> our sell of the same part of ours; their last tokens -> our full exit. Only the target
-whose buy opened our position is followed out of it. Money is integer lamports and raw token units.
+holding -> our sell of the same part of ours; their last tokens -> our full exit. Their buy of a
+coin we copied from them and still hold -> a repeat buy into that position, sized and limited the
+same way (max_total_lamports counts every buy still open). Only the target whose buy opened our
+position is followed in and out of it. Money is integer lamports and raw token units.
 """
 from __future__ import annotations
 
@@ -34,6 +36,13 @@ TOKEN_PROGRAM_UNKNOWN = 'token program unknown'
 
 @dataclass(frozen=True)
 class Buy:
+    lamports: int
+    launch: Launch
+
+
+@dataclass(frozen=True)
+class AddBuy:
+    """The target whose buy opened our position bought again: ours buys `lamports` more into it."""
     lamports: int
     launch: Launch
 
@@ -141,9 +150,11 @@ class CopyDesk:
         self.holdings = BoundedDict(MAX_REMEMBERED)             # (target, mint) -> tokens we saw them get
         self.exited = BoundedDict(MAX_REMEMBERED)               # (target, mint) -> slot of their full exit
 
-    def decide(self, trade: TargetTrade, now: float, why_not_buy=lambda launch: ''):
-        """Buy | SellPart | Exit | Skip | Ignore for one trade. why_not_buy(launch) is the Director's
-        own gate (limits, pause, breaker, coin-kind policy): '' lets the buy through."""
+    def decide(self, trade: TargetTrade, now: float, why_not_buy=lambda launch: '',
+               why_not_add=lambda launch: ''):
+        """Buy | AddBuy | SellPart | Exit | Skip | Ignore for one trade. why_not_buy(launch) is the
+        Director's own gate (limits, pause, breaker, coin-kind policy): '' lets the buy through;
+        why_not_add(launch) the same for a repeat buy into a position already open."""
         key = (trade.signature, trade.target, trade.mint, trade.is_buy, trade.token_amount)
         if key in self.seen or trade.target not in self.targets:
             return Ignore('duplicate' if key in self.seen else 'not a target')
@@ -154,7 +165,7 @@ class CopyDesk:
             before + trade.token_amount if trade.is_buy else max(before - trade.token_amount, 0))
         self.holdings[held_key] = after
         if trade.is_buy:
-            return self._on_buy(trade, now, why_not_buy)
+            return self._on_buy(trade, now, why_not_buy, why_not_add)
         if after <= 0:
             self.exited[held_key] = trade.slot
         copy = self.copies.get(trade.mint)
@@ -165,7 +176,8 @@ class CopyDesk:
             return Exit()
         return SellPart(sold=before - after, before=before)
 
-    def decide_batch(self, trades, now: float, why_not_buy=lambda launch: '') -> list:
+    def decide_batch(self, trades, now: float, why_not_buy=lambda launch: '',
+                     why_not_add=lambda launch: '') -> list:
         """(trade, decision) for a drained batch in stream order. A buy whose target sells all of
         that coin later in the same batch is skipped: copying it would only pay two fees."""
         exits_at = {}
@@ -175,8 +187,8 @@ class CopyDesk:
         decided = []
         for index, trade in enumerate(trades):
             exits_later = trade.is_buy and exits_at.get((trade.target, trade.mint), -1) > index
-            gate = (lambda launch: EXITS_IN_BATCH) if exits_later else why_not_buy
-            decided.append((trade, self.decide(trade, now, gate)))
+            gates = ((lambda launch: EXITS_IN_BATCH),) * 2 if exits_later else (why_not_buy, why_not_add)
+            decided.append((trade, self.decide(trade, now, *gates)))
         return decided
 
     def _holding_before(self, trade: TargetTrade) -> int:
@@ -184,9 +196,10 @@ class CopyDesk:
             return trade.holding_before
         return self.holdings.get((trade.target, trade.mint), 0)
 
-    def _on_buy(self, trade: TargetTrade, now: float, why_not_buy):
+    def _on_buy(self, trade: TargetTrade, now: float, why_not_buy, why_not_add):
         target, book = self.targets[trade.target], self.books[trade.target]
-        if trade.mint in self.copies:
+        held = self.copies.get(trade.mint)
+        if held is not None and held.target != trade.target:   # another target's coin: theirs to follow
             return self._skip(book, ALREADY_HELD)
         exited_at = self.exited.get((trade.target, trade.mint))
         if exited_at is not None and trade.slot <= exited_at:
@@ -201,10 +214,10 @@ class CopyDesk:
             lamports, why = buy_lamports(target, trade.sol_amount, book.open_lamports)
         launch = launch_of(trade)
         if not why:
-            why = why_not_buy(launch)
+            why = (why_not_add if held is not None else why_not_buy)(launch)
         if why:
             return self._skip(book, why)
-        return Buy(lamports, launch)
+        return AddBuy(lamports, launch) if held is not None else Buy(lamports, launch)
 
     @staticmethod
     def _skip(book: TargetBook, reason: str) -> Skip:
@@ -214,6 +227,13 @@ class CopyDesk:
     # ---- what the Director reports back ------------------------------------------------------------
     def opened(self, trade: TargetTrade, lamports: int) -> None:
         self.copies[trade.mint] = Copy(trade.target, lamports)
+        book = self.books[trade.target]
+        book.copied_buys += 1
+        book.open_lamports += lamports
+
+    def added(self, trade: TargetTrade, lamports: int) -> None:
+        """A repeat buy went to the position: it counts against the target's max total."""
+        self.copies[trade.mint].lamports += lamports
         book = self.books[trade.target]
         book.copied_buys += 1
         book.open_lamports += lamports

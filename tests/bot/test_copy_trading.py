@@ -172,3 +172,28 @@ def test_the_logs_stream_follows_a_target_by_its_trade_events(world):
     world.trade(alice, coin, sell_tokens=world.held(alice.pubkey(), coin))
     status = world.finish()
     assert status.copy[str(alice.pubkey())]["copied_sells"] == 2
+
+
+def test_repeat_buys_of_a_target_are_copied_up_to_its_max_total(world):
+    # ratio 0.5: 0.1 SOL, then 0.04 SOL fit in 0.14 SOL; a third buy of 0.05 SOL would not
+    world.start(**{"copy.max_total_lamports": "0.14 SOL"})
+    alice = world.alice
+    coin = world.launch_spl("Again")
+    world.trade(alice, coin, buy_lamports=SOL // 5)
+    first = world.wait_ours(coin, lambda held: held > 0)
+    world.trade(alice, coin, buy_lamports=80_000_000, generation="v2")
+    second = world.wait_ours(coin, lambda held: held > first)
+    assert (second - first) * 10 < first * 4           # 0.04 SOL after 0.1 SOL, at a higher price
+    world.trade(alice, coin, buy_lamports=SOL // 10)
+    target = str(alice.pubkey())
+    world.bot.wait_for(lambda s: s.copy[target]["skips"].get("max_total_lamports reached") == 1, timeout=20)
+    assert world.ours(coin) == second
+
+    theirs = world.held(alice.pubkey(), coin)
+    world.trade(alice, coin, sell_tokens=theirs // 2)  # half of all they bought: half of all ours
+    assert world.wait_ours(coin, lambda held: held != second) == second - second * (theirs // 2) // theirs
+    world.trade(alice, coin, sell_tokens=world.held(alice.pubkey(), coin))
+    status = world.finish()
+    book = status.copy[target]
+    assert (book["copied_buys"], book["copied_sells"], book["open_lamports"]) == (2, 2, 0)
+    assert status.bought == 1 and status.lifecycle.get("closed") == 1
