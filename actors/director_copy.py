@@ -1,7 +1,8 @@
 """The Director's copy-trading part (a mixin): target trades from the StreamActor go through the copy
 policy (actors/policy/copy.py); a copied buy opens an ordinary PositionActor (journaled, recovered,
 must-sold) sized by the policy, a partial sell reaches it as SellPart, a full exit as ExitNow.
-The per-target books live here (not in the mirrored ledger: a restarted Director starts them again)."""
+The per-target books live here; a restarted Director rebuilds them from the journal (copy_resume),
+the skips from the ledger the root kept (Ledger.copy_skips)."""
 from __future__ import annotations
 
 import time
@@ -83,6 +84,18 @@ class CopyDirecting:
         if self.safety_mode or self.ledger.failures.get("journal_failed"):   # director.JOURNAL_FAILED_KEY
             return "wallet safety mode"
         return "" if self.buying else "buying paused"
+
+    def copy_resume(self, rows: list) -> None:
+        """After the ledger is known: skip counters live in it (mirrored to the root, so they outlive
+        this Director); `rows`: this run's journal rows, when this Director replaces a dead one."""
+        if self.copy_desk is None:
+            return
+        for wallet, book in self.copy_desk.books.items():
+            book.skips = self.ledger.copy_skips.setdefault(wallet, book.skips)
+        if rows:
+            self.copy_desk.rebuild(rows, self.ledger.started_at)
+            logger.info("director: copy books rebuilt from {} journal row(s): {}", len(rows),
+                        self.copy_desk.report())
 
     def copy_recovered(self, launch) -> None:
         if self.copy_desk is not None and self.copy_desk.adopt(launch):

@@ -90,7 +90,8 @@ class RepeatBuys:
         if not position.is_open or self.exit_wanted or self.preparing_sell or position.in_flight():
             self._addon_failed(RuntimeError("the position moved on before the repeat buy left"))
             return
-        order = Order(ADD_BUY, prepared.signature, prepared.amount, prepared.last_valid_block_height, time.time())
+        order = Order(ADD_BUY, prepared.signature, prepared.amount, prepared.last_valid_block_height, time.time(),
+                      budget_lamports=self.addon_settings.trading.buy_lamports)
         position.add_buys.append(order)
         if not self._journal():   # never sent unjournaled
             position.add_buys.remove(order)

@@ -40,6 +40,7 @@ class Order:
     before_buy_confirmed: bool = False   # a sell sent while the buy was still SENT
     usdc_delta: int = 0             # raw USDC moved (a USDC-paired coin's trade)
     partial: bool = False           # sold a part and left the position open (copy trading)
+    budget_lamports: int = 0        # an ADD_BUY's copy budget (what it counts against the target's max total)
 
     def settle(self, state: str, cause: str, lamport_delta: int = 0, token_delta: int = 0, usdc_delta: int = 0) -> None:
         if state not in (CONFIRMED, FAILED, EXPIRED):
@@ -133,8 +134,8 @@ class Position:
                 'exit_at': self.exit_at, 'outcome': self.outcome, 'opened_at': self.opened_at,
                 'updated_at': time.time(),
                 'buy_order': dataclasses.asdict(self.buy_order) if self.buy_order else None,
-                'sell_orders': [dataclasses.asdict(o) for o in self.sell_orders],
-                'add_buys': [dataclasses.asdict(o) for o in self.add_buys],
+                # repeat buys ride in the sell_orders column (no schema change), told apart by kind
+                'sell_orders': [dataclasses.asdict(o) for o in self.sell_orders + self.add_buys],
                 'wallet': self.wallet, 'genesis_hash': self.genesis_hash}
 
     @classmethod
@@ -148,8 +149,8 @@ class Position:
                    exit_reason=row['exit_reason'], exit_at=row.get('exit_at') or 0.0,
                    outcome=row['outcome'], opened_at=row['opened_at'],
                    buy_order=Order.from_dict(buy) if buy else None,
-                   sell_orders=[Order.from_dict(o) for o in row.get('sell_orders') or []],
-                   add_buys=[Order.from_dict(o) for o in row.get('add_buys') or []],
+                   sell_orders=[Order.from_dict(o) for o in row.get('sell_orders') or [] if o['kind'] != ADD_BUY],
+                   add_buys=[Order.from_dict(o) for o in row.get('sell_orders') or [] if o['kind'] == ADD_BUY],
                    wallet=row.get('wallet') or '', genesis_hash=row.get('genesis_hash') or '')
 
 

@@ -12,14 +12,16 @@ position is followed in and out of it. Money is integer lamports and raw token u
 from __future__ import annotations
 
 import collections
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from adapters.stats import BoundedDict
+from actors.position_model import ADD_BUY
 from config.copy_settings import CopyTarget
 from messages.copy import UNKNOWN, TargetTrade
 from messages.stream import Launch
 
 BPS = 10_000
+COPY_EXIT_PREFIX = 'copy:'   # the exit reason the Director gives a copy's position (director_copy.py)
 MAX_REMEMBERED = 8_192     # duplicate signatures, tracked holdings, exits: bounded for long runs
 
 # skip reasons (summary keys, per target)
@@ -99,6 +101,11 @@ def coin_age_refusal(target: CopyTarget, trade: TargetTrade, now: float) -> str:
     return COIN_TOO_OLD if now - trade.coin_created_at > target.max_coin_age_seconds else ''
 
 
+def copy_target_of(launch: Launch) -> str:
+    """The target a position copies ('' for a sniped coin)."""
+    return launch.copy_target or (launch.user if not launch.name else '')
+
+
 def launch_of(trade: TargetTrade) -> Launch:
     """The Launch a copied position trades: the coin as their trade shows it, priced at the newest
     curve state seen (real token reserves move by the same amount as virtual ones on a trade)."""
@@ -111,7 +118,8 @@ def launch_of(trade: TargetTrade) -> Launch:
                   real_token_reserves=max(real_tokens, 0), signature=trade.signature, slot=trade.slot,
                   received_at=trade.received_at, quote_mint=trade.quote_mint,
                   is_mayhem_mode=trade.is_mayhem_mode, is_cashback_coin=trade.is_cashback_coin,
-                  venue=trade.venue)   # a pool buy is bought on the pool (actors/pool_buy.py)
+                  venue=trade.venue,   # a pool buy is bought on the pool (actors/pool_buy.py)
+                  copy_target=trade.target)
 
 
 @dataclass
@@ -217,7 +225,7 @@ class CopyDesk:
             why = (why_not_add if held is not None else why_not_buy)(launch)
         if why:
             return self._skip(book, why)
-        return AddBuy(lamports, launch) if held is not None else Buy(lamports, launch)
+        return AddBuy(lamports, launch) if held is not None else Buy(lamports, replace(launch, copy_lamports=lamports))
 
     @staticmethod
     def _skip(book: TargetBook, reason: str) -> Skip:
@@ -238,13 +246,40 @@ class CopyDesk:
         book.copied_buys += 1
         book.open_lamports += lamports
 
-    def adopt(self, launch: Launch) -> bool:
-        """A copy resumed from the journal (a restarted Director): keep following its target.
-        Copies are the rows whose Launch names a target as its user and has no name (launch_of)."""
-        if launch.user not in self.targets or launch.name or launch.mint in self.copies:
+    def adopt(self, launch: Launch, lamports: int | None = None) -> bool:
+        """A copy resumed from the journal: keep following its target, its budget counted (`lamports`:
+        with its repeat buys). Copies are the rows whose Launch names a copy_target (launch_of); rows
+        from before that field: a target as its user and no name."""
+        target = copy_target_of(launch)
+        if target not in self.targets or launch.mint in self.copies:
             return False
-        self.copies[launch.mint] = Copy(launch.user, 0)   # its budget is not journaled: not counted
+        budget = launch.copy_lamports if lamports is None else lamports
+        self.copies[launch.mint] = Copy(target, budget)
+        self.books[target].open_lamports += budget
         return True
+
+    def rebuild(self, rows: list, run_started_at: float) -> None:
+        """The books from this run's journal rows (a restarted Director): copied buys (a row, and each
+        repeat buy in it) of rows opened in this run; copied sells (partial sell orders, an exit the
+        target asked for); PnL and closures of closed rows; open rows are adopted with their budget.
+        Skips are not in the journal: they come back with the ledger (Ledger.copy_skips)."""
+        for row in rows:
+            launch = Launch(**row['launch'])
+            target = copy_target_of(launch)
+            if target not in self.books:
+                continue
+            book, orders = self.books[target], row.get('sell_orders') or []
+            adds = [o for o in orders if o['kind'] == ADD_BUY]
+            if row['opened_at'] >= run_started_at:
+                book.copied_buys += 1 + len(adds)
+            book.copied_sells += sum(1 for o in orders if o['kind'] == 'sell' and o.get('partial'))
+            book.copied_sells += (row.get('exit_reason') or '').startswith(COPY_EXIT_PREFIX)
+            if row['state'] in ('closed', 'failed'):
+                book.pnl_lamports += row['pnl_lamports']
+                book.closed += 1
+            else:
+                self.adopt(launch, launch.copy_lamports + sum(o.get('budget_lamports', 0) for o in adds
+                                                              if o['state'] in ('SENT', 'CONFIRMED')))
 
     def closed(self, mint: str, pnl_lamports: int) -> None:
         copy = self.copies.pop(mint, None)

@@ -288,11 +288,13 @@ def test_a_restarted_director_adopts_open_copies_from_their_journaled_launch():
     copied = policy.launch_of(trade())
     assert desk.adopt(copied) and not desk.adopt(copied)
     from dataclasses import replace
-    assert not desk.adopt(replace(copied, mint=str(Pubkey.new_unique()), name="Sniped"))
+    assert not desk.adopt(replace(copied, mint=str(Pubkey.new_unique()), name="Sniped", copy_target=""))
+    older = replace(copied, mint=str(Pubkey.new_unique()), copy_target="")   # a row from before copy_target
+    assert desk.adopt(older) and desk.copies[older.mint].target == ALICE
     assert desk.decide(trade(False, tokens=10, before=40, signature="s"), 1.0) == policy.SellPart(10, 40)
 
 
-def test_a_repeat_buy_adds_its_tokens_and_cost_and_holds_the_exit_while_in_flight():
+def test_a_repeat_buy_adds_its_tokens_and_cost_and_holds_the_exit_while_in_flight(tmp_path):
     from actors.position_model import (ACTIVE, ADD_BUY, CONFIRMED, SELL, WAIT, Order, Position, decide,
                                        sell_amount)
     position = Position("pos-1", policy.launch_of(trade()), state=ACTIVE, bought_tokens=1_000)
@@ -301,8 +303,46 @@ def test_a_repeat_buy_adds_its_tokens_and_cost_and_holds_the_exit_while_in_fligh
     position.add_buys.append(more)
     assert decide(position, exit_wanted=True) == (WAIT, "repeat buy in flight")   # its tokens sell too
     assert position.in_flight() == [more]
-    assert Position.from_row(position.to_row()).add_buys == [more]               # journaled, recovered
+    from adapters.journal import Journal
+    journal = Journal(tmp_path / "journal.sqlite3")                              # the real store
+    journal.save(position.to_row())
+    assert Position.from_row(journal.load("pos-1")).add_buys == [more]           # journaled, recovered
+    journal.close()
     position.settle(more, CONFIRMED, "", -30_000, 401)
     assert (position.bought_tokens, position.cost_lamports, sell_amount(position)) == (1_401, 80_000, 1_401)
     assert decide(position, exit_wanted=True)[0] == SELL
-    assert Position.from_row({k: v for k, v in position.to_row().items() if k != "add_buys"}).add_buys == []
+    older = dict(position.to_row(), sell_orders=[])                              # a row from before
+    assert Position.from_row(older).add_buys == [] and Position.from_row(older).sell_orders == []
+
+
+def test_the_books_are_rebuilt_from_this_runs_journal_rows():
+    """What a restarted Director finds in the journal gives back the per-target books."""
+    from dataclasses import replace
+    from actors.position_model import ADD_BUY, CLOSED, CONFIRMED, SENT, Order, Position
+    started = 1_000.0
+
+    def row(who, state, opened_at=2_000.0, orders=(), exit_reason="", pnl=0, name=""):
+        launch = replace(policy.launch_of(trade(who=who, mint=str(Pubkey.new_unique()))), copy_lamports=50_000_000,
+                         name=name, copy_target="" if name else who)
+        position = Position(f"pos-{len(orders)}-{state}", launch, state=state, opened_at=opened_at,
+                            exit_reason=exit_reason, pnl_lamports=pnl)
+        position.buy_order = Order("buy", "b", 1_000, 0, opened_at, state=CONFIRMED)
+        for order in orders:
+            (position.add_buys if order.kind == ADD_BUY else position.sell_orders).append(order)
+        return position.to_row()
+
+    rows = [
+        row(ALICE, CLOSED, orders=[Order("sell", "p", 10, 0, 0.0, state=CONFIRMED, partial=True),
+                                   Order("sell", "f", 90, 0, 0.0, state=CONFIRMED)],
+            exit_reason="copy: alice exited", pnl=-7),
+        row(ALICE, "active", orders=[Order(ADD_BUY, "a", 5, 0, 0.0, state=SENT, budget_lamports=20_000_000),
+                                     Order(ADD_BUY, "x", 5, 0, 0.0, state="FAILED", budget_lamports=9)]),
+        row(BOB, CLOSED, opened_at=500.0, pnl=11),           # recovered from an earlier run: PnL only
+        row(BOB, CLOSED, name="Sniped", pnl=1_000),          # not a copy
+    ]
+    desk = policy.CopyDesk([target(), target(BOB)])
+    desk.rebuild(rows, started)
+    alice, bob = desk.books[ALICE], desk.books[BOB]
+    assert (alice.copied_buys, alice.copied_sells, alice.pnl_lamports, alice.closed) == (4, 2, -7, 1)
+    assert alice.open_lamports == 70_000_000 and desk.copies[rows[1]["mint"]].lamports == 70_000_000
+    assert (bob.copied_buys, bob.copied_sells, bob.pnl_lamports, bob.closed, bob.open_lamports) == (0, 0, 11, 1, 0)
