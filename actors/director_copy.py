@@ -20,7 +20,8 @@ class CopyDirecting:
 
     def start_copying(self, settings) -> None:
         if settings.trading.mode in ("copy", "both"):
-            self.copy_desk = policy.CopyDesk(settings.copy.resolved_targets, settings.copy.follow_sells)
+            self.copy_desk = policy.CopyDesk(settings.copy.resolved_targets, settings.copy.follow_sells,
+                                             settings.trading.usdc_buy_amount)
             logger.info("director: copying {} wallet(s): {}", len(self.copy_desk.targets),
                         ", ".join(self.copy_desk.targets))
 

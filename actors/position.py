@@ -169,8 +169,9 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, IOActor):
             return
         self._announce_fast_open(msg)
         self.stage, self.detected_at = "reserving", msg.detected_at
-        if msg.buy_lamports:   # a copy's own budget (copy trading); everything else as configured
-            self.settings = self.settings.replace(**{"trading.buy_lamports": msg.buy_lamports})
+        if msg.buy_lamports:   # a copy's own budget (copy trading; raw USDC for a USDC-paired coin)
+            budget = "trading.buy_lamports" if msg.launch.sol_paired else "trading.usdc_buy_amount"
+            self.settings = self.settings.replace(**{budget: msg.buy_lamports})
             self.chain.settings = self.settings
         self.position = Position(msg.request_id, msg.launch, wallet=str(self.chain.owner),
                                  genesis_hash=self.settings.chain.genesis_hash or "")

@@ -238,7 +238,7 @@ class ChainAccess:
             raise CurveGraduated(f"{mint}: bonding curve complete (graduated)")
         if state.quote_mint == addresses.USDC_MINT:   # sold for USDC (actors/usdc_trades.py)
             from actors.usdc_trades import prepare_usdc_sell
-            return await prepare_usdc_sell(self, mint, token_program, amount, state)
+            return await prepare_usdc_sell(self, mint, token_program, amount, state, close_ata=close_ata)
         if state.quote_mint not in (ZERO_KEY, addresses.WSOL_MINT):   # no native SOL sell: Jupiter's route
             raise CurveComplete(f"{mint}: paired with {state.quote_mint}, not SOL")
         quote = curve.sell_net_proceeds(state, global_, amount)

@@ -18,7 +18,7 @@ from adapters.stats import BoundedDict
 from actors.position_model import ADD_BUY
 from config.copy_settings import CopyTarget
 from messages.copy import UNKNOWN, TargetTrade
-from messages.stream import Launch
+from messages.stream import SOL_QUOTE_MINT, Launch
 
 BPS = 10_000
 COPY_EXIT_PREFIX = 'copy:'   # the exit reason the Director gives a copy's position (director_copy.py)
@@ -34,6 +34,8 @@ ALREADY_HELD = 'already held'
 EXITED_FIRST = 'target sold first (out of order)'
 EXITS_IN_BATCH = 'target sold all in the same moment'
 TOKEN_PROGRAM_UNKNOWN = 'token program unknown'
+USDC_OFF = 'policy: usdc-paired'              # venue.policy_refusal's reason: trading.usdc_buy_amount = 0
+USDC_REPEAT = 'repeat buy of a USDC coin (not copied)'
 
 
 @dataclass(frozen=True)
@@ -149,9 +151,10 @@ class CopyDesk:
     which signatures were seen. `decide` answers one trade; the Director reports back with
     `opened`, `refused` and `closed`."""
 
-    def __init__(self, targets, follow_sells: bool = True):
+    def __init__(self, targets, follow_sells: bool = True, usdc_cap: int = 0):
         self.targets: dict[str, CopyTarget] = {t.wallet: t for t in targets}
         self.follow_sells = follow_sells
+        self.usdc_cap = usdc_cap    # trading.usdc_buy_amount: most raw USDC one copy of a USDC coin spends
         self.books: dict[str, TargetBook] = {wallet: TargetBook() for wallet in self.targets}
         self.copies: dict[str, Copy] = {}                       # mint -> the copy we hold
         self.seen = BoundedDict(MAX_REMEMBERED)                 # trade keys already decided
@@ -218,7 +221,9 @@ class CopyDesk:
         if not why and target.max_price_move_bps and price_move_bps(trade) > target.max_price_move_bps:
             why = PRICE_MOVED
         lamports = 0
-        if not why:
+        if not why and trade.quote_mint != SOL_QUOTE_MINT:   # a USDC coin: raw USDC, not lamports
+            lamports, why = self._usdc_amount(target, trade, held)
+        elif not why:
             lamports, why = buy_lamports(target, trade.sol_amount, book.open_lamports)
         launch = launch_of(trade)
         if not why:
@@ -227,6 +232,16 @@ class CopyDesk:
             return self._skip(book, why)
         return AddBuy(lamports, launch) if held is not None else Buy(lamports, replace(launch, copy_lamports=lamports))
 
+    def _usdc_amount(self, target: CopyTarget, trade: TargetTrade, held) -> tuple[int, str]:
+        """(raw USDC, '') for a copy of a USDC-paired coin's buy: their USDC x ratio, at most
+        trading.usdc_buy_amount; the lamport limits do not apply. Not repeated into a held coin."""
+        if held is not None:
+            return 0, USDC_REPEAT
+        if self.usdc_cap <= 0:
+            return 0, USDC_OFF
+        amount = min(trade.sol_amount * target.ratio_bps // BPS, self.usdc_cap)
+        return (amount, '') if amount > 0 else (0, BELOW_MIN)
+
     @staticmethod
     def _skip(book: TargetBook, reason: str) -> Skip:
         book.skips[reason] += 1
@@ -234,6 +249,8 @@ class CopyDesk:
 
     # ---- what the Director reports back ------------------------------------------------------------
     def opened(self, trade: TargetTrade, lamports: int) -> None:
+        if trade.quote_mint != SOL_QUOTE_MINT:   # raw USDC: not counted against max_total_lamports
+            lamports = 0
         self.copies[trade.mint] = Copy(trade.target, lamports)
         book = self.books[trade.target]
         book.copied_buys += 1
