@@ -33,17 +33,23 @@ def pool_config(chain):
     return GLOBAL_CONFIG.decode(bytes(chain.node.chain.get_account(pool_addresses.GLOBAL_CONFIG).data))
 
 
-def target_buys_on_pool(world, who: Keypair, mint: str, lamports: int) -> int:
-    """`who` spends about `lamports` on the pool (wrapping SOL as any wallet does); returns base out."""
-    config, mint_key = pool_config(world.chain), Pubkey.from_string(mint)
-    quote = amm.buy_base_for_quote(pool_reserves(world.chain, mint, SPL), lamports,
+def pool_buy(chain, who: Keypair, mint: str, lamports: int) -> tuple[list, int]:
+    """(instructions, base out) of `who` spending about `lamports` on the pool (wrapping SOL as any
+    wallet does), with the pool program's own 17-account buy."""
+    config, mint_key = pool_config(chain), Pubkey.from_string(mint)
+    quote = amm.buy_base_for_quote(pool_reserves(chain, mint, SPL), lamports,
                                    config.lp_fee_basis_points, config.protocol_fee_basis_points)
-    ixs = [*build_wrap(who.pubkey(), quote.user_quote_amount),
-           build_create_ata_idempotent(who.pubkey(), who.pubkey(), mint_key),
-           target_pool_buy(who.pubkey(), mint_key, config.protocol_fee_recipients[0], quote.base_amount,
-                           quote.user_quote_amount)]
+    return [*build_wrap(who.pubkey(), quote.user_quote_amount),
+            build_create_ata_idempotent(who.pubkey(), who.pubkey(), mint_key),
+            target_pool_buy(who.pubkey(), mint_key, config.protocol_fee_recipients[0], quote.base_amount,
+                            quote.user_quote_amount)], quote.base_amount
+
+
+def target_buys_on_pool(world, who: Keypair, mint: str, lamports: int) -> int:
+    """`who` spends about `lamports` on the pool; returns base out."""
+    ixs, base_out = pool_buy(world.chain, who, mint, lamports)
     world.chain.run(world.market.send_tx(who, ixs, [who]))
-    return quote.base_amount
+    return base_out
 
 
 def target_sells_on_pool(world, who: Keypair, mint: str, tokens: int) -> None:
