@@ -23,6 +23,7 @@ class RepeatBuys:
     addon_request: str | None = None    # the reservation asked for the repeat buy under way
     addon_reservation: str | None = None
     addon_prepared = None
+    addon_settings = None               # the position's settings with the repeat buy's budget
     addon_busy = False                  # one repeat buy from reservation to settlement
 
     def _on_buy_more(self, msg) -> None:
@@ -46,11 +47,11 @@ class RepeatBuys:
         self.addon_settings = self.settings.replace(**{"trading.buy_lamports": msg.lamports})
         logger.info("position {}: {}: buying {} lamports more", self._mint, msg.reason, msg.lamports)
         self.send(self.peers.wallet, ReserveFunds(self.addon_request, self._mint,
-                                                  self._addon_chain_reservation(msg.lamports)))
+                                                  self._addon_chain_reservation()))
         self.submit(self._prepare_addon(msg.launch), self._addon_prepared_ok, self._addon_failed,
                     timeout=ADD_PREPARE_TIMEOUT_SECONDS)
 
-    def _addon_chain_reservation(self, lamports: int) -> int:
+    def _addon_chain_reservation(self) -> int:
         saved, self.chain.settings = self.chain.settings, self.addon_settings
         try:
             return self.chain.buy_reservation_lamports()
