@@ -53,8 +53,7 @@ class SellPart:
 
 @dataclass(frozen=True)
 class BuyMore:
-    """Director -> PositionActor: the target bought this coin again; buy `lamports` more into the open
-    position (`launch`: the coin at the newest price seen), once the first buy confirmed."""
+    """Director -> PositionActor: the target bought again: buy `lamports` more (launch: newest price)."""
     reason: str
     lamports: int
     launch: object
