@@ -45,7 +45,7 @@ class Ledger:
     settled: BoundedDict = field(default_factory=lambda: BoundedDict(REMEMBERED_KEYS))     # sig -> delta
     settled_through: float = 0.0   # every order sent at or before this was booked (forgotten since)
     lifecycle: collections.Counter = field(default_factory=collections.Counter)
-    started_at: float = field(default_factory=time.time)   # this run's start: its journal rows
+    started_at: float = field(default_factory=time.time)   # this run's start: its journal rows (reconcile)
     position_ids: BoundedSet = field(default_factory=lambda: BoundedSet(REMEMBERED_KEYS))  # rows managed
     closed_ids: BoundedDict = field(default_factory=lambda: BoundedDict(REMEMBERED_KEYS))  # (id, mint) -> booked at
     closed_through: float = 0.0    # closures journaled at or before this were booked (forgotten since)
@@ -137,23 +137,33 @@ class Ledger:
             copy_skips={target: collections.Counter(skips) for target, skips in self.copy_skips.items()})
 
     def reconcile_with_journal(self, rows: list) -> int:
-        """Book from journal rows what this ledger has not seen: orders sent during this run (sent,
-        settled) and closures. Rows of this run: opened since started_at, or managed by it (recovered
-        from an earlier run). Returns how many entries were booked."""
+        """Book from journal rows what this ledger has not seen: the orders (sent, settled) and
+        closures of this run's positions. A run's positions: those opened since started_at, and
+        those an earlier run left open, which this run recovered (open now, managed, or written
+        since started_at): their earlier orders count too (a recovered position's whole PnL, its
+        buy included), though only orders sent in this run count as buys sent. Chosen by the row,
+        not by when it was opened, so a root restarted after a whole-bot restart still books the
+        positions that bot recovered. Returns how many entries were booked."""
         from actors.position_model import Position, presell_outcome
         booked = 0
         for row in rows:
-            if row['opened_at'] < self.started_at and row['position_id'] not in self.position_ids:
-                continue
+            recovered = row['opened_at'] < self.started_at
+            if recovered and not (row['position_id'] in self.position_ids
+                                  or row['state'] not in JOURNAL_CLOSED_STATES
+                                  or row['updated_at'] >= self.started_at):
+                continue   # an earlier run's position, closed by it (that run booked it)
+            if recovered and row['position_id'] not in self.position_ids:
+                self.lifecycle['recovered'] += 1
             self.position_ids.add(row['position_id'])
             mint = row['mint']
             detected_at = (row.get('launch') or {}).get('received_at', 0.0)
             orders = ([row['buy_order']] if row.get('buy_order') else []) + list(row.get('sell_orders') or [])
             for order in orders:
-                if order['sent_at'] < self.started_at or order['sent_at'] <= self.settled_through:
-                    continue   # an earlier run's order (that run booked it), or one booked and forgotten
+                if order['sent_at'] <= self.settled_through:
+                    continue   # booked and forgotten since
                 signature = order['signature']
-                if signature not in self.settled and signature not in self.unresolved:
+                sent_in_this_run = order['sent_at'] >= self.started_at
+                if sent_in_this_run and signature not in self.settled and signature not in self.unresolved:
                     self.on_tx_sent(TxSent(mint, signature, order['kind'], order['sent_at'],
                                            detected_at if order['kind'] == 'buy' else 0.0))
                     booked += 1

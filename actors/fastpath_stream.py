@@ -36,7 +36,7 @@ class StreamFastPath:
                 or venue.policy_refusal(launch, self.settings.trading):
             return None
         started = time.monotonic()
-        verdict = decide(fast_facts(launch, self.creators), self.settings.analysis, "fast")
+        verdict = decide(fast_facts(launch, self.creators, self.settings.trading), self.settings.analysis, "fast")
         decision = AnalysisDecision(new_request_id("an"), launch, verdict.buy, verdict.score,
                                     verdict.reasons, int((time.monotonic() - started) * 1000),
                                     verdict.skip_keys, verdict.missing)

@@ -34,7 +34,7 @@ async def landed_unknown_sells(chain: ChainAccess, launch, known: set[str]) -> l
         meta = await chain.rpc.get_transaction_meta(signature)
         if meta is None or not meta.succeeded or meta.token_delta(chain.owner, launch.mint) >= 0:
             continue
-        settled = chain._settlement(signature, "sell", launch.mint, meta)
+        settled = chain.settlement_of(signature, "sell", launch.mint, meta)
         if settled.lamport_delta > 0 or settled.usdc_delta > 0:   # paid for them: a sale, not a burn or transfer
             found.append(settled)
     return found

@@ -2,9 +2,10 @@
 canonical PumpSwap pool (adapters/pumpswap/instructions_v2.py), min quote out from the pool's
 reserves and the slippage setting.
 
-The proceeds (WSOL) go to a short-lived token account made with a seed from the wallet and closed in
-the same transaction, so they arrive as SOL: the wallet's own WSOL account (which the wallet actor
-manages) is never touched, and the wallet's lamport change is the sale's whole result.
+A SOL pool's proceeds (WSOL) go to a short-lived token account made with a seed from the wallet and
+closed in the same transaction, so they arrive as SOL: the wallet's own WSOL account (which the wallet
+actor manages) is never touched, and the wallet's lamport change is the sale's whole result. A
+USDC-paired coin's pool (migrate_v2) pays its USDC into the wallet's USDC account (usdc_delta).
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from spl.token.instructions import close_account
 from spl.token.models import CloseAccountParams
 
 from actors.trading_io import (ATA_RENT_LAMPORTS, BPS, CurveComplete, CurveGraduated, PreparedTx)
+from adapters.pumpfun.addresses import USDC_MINT
+from adapters.pumpfun.instructions import build_create_ata_idempotent
 from adapters.pumpswap import addresses as addr
 from adapters.pumpswap import amm
 from adapters.pumpswap.instructions_v2 import PoolKeys, build_sell, pick_recipient
@@ -29,7 +32,16 @@ INITIALIZE_ACCOUNT3 = 18          # SPL Token: InitializeAccount3(owner), no ren
 
 
 class NoPoolRoute(CurveComplete):
-    """The curve is complete but its pool cannot take the sale (not migrated yet, not a SOL pool)."""
+    """The curve is complete but its pool cannot take the sale (not migrated yet, an unknown quote)."""
+
+
+# the pool quotes a native sell takes, with their token programs (both SPL Token mints)
+POOL_QUOTE_PROGRAMS = {addr.WSOL_MINT: addr.TOKEN_PROGRAM, USDC_MINT: addr.TOKEN_PROGRAM}
+
+
+def pool_quote_mint(curve_quote_mint: Pubkey | None) -> Pubkey:
+    """The pool's quote mint of a coin whose curve names `curve_quote_mint` (the zero key: SOL)."""
+    return addr.WSOL_MINT if curve_quote_mint in (None, Pubkey.default()) else curve_quote_mint
 
 
 @dataclass(frozen=True)
@@ -40,10 +52,14 @@ class PoolState:
     reserves: amm.Reserves
 
 
-async def read_pool(chain, mint: Pubkey, token_program: Pubkey) -> PoolState:
-    """The canonical pool, GlobalConfig and both vault balances in one getMultipleAccounts."""
-    pool_address = addr.canonical_pool(mint)
-    base_vault, quote_vault = addr.pool_vaults(pool_address, mint, base_token_program=token_program)
+async def read_pool(chain, mint: Pubkey, token_program: Pubkey, quote_mint: Pubkey = addr.WSOL_MINT) -> PoolState:
+    """The canonical pool (index 0, the pool authority, the coin and its quote), GlobalConfig and
+    both vault balances in one getMultipleAccounts."""
+    quote_program = POOL_QUOTE_PROGRAMS.get(quote_mint)
+    if quote_program is None:
+        raise NoPoolRoute(f"{mint}: paired with {quote_mint}, no native pool sell")
+    pool_address = addr.pool_address(addr.CANONICAL_POOL_INDEX, addr.pool_authority(mint), mint, quote_mint)
+    base_vault, quote_vault = addr.pool_vaults(pool_address, mint, quote_mint, base_token_program=token_program)
     wanted = [pool_address, addr.GLOBAL_CONFIG, base_vault, quote_vault]
     resp = await chain.rpc.call("getMultipleAccounts",
                                 lambda c: c.get_multiple_accounts(wanted, commitment=FRESH_COMMITMENT))
@@ -54,17 +70,17 @@ async def read_pool(chain, mint: Pubkey, token_program: Pubkey) -> PoolState:
         raise NoPoolRoute(f"{mint}: PumpSwap pool accounts missing")
     pool = POOL.decode(bytes(pool_account.data))
     if (pool.base_mint, pool.quote_mint, pool.pool_base_token_account, pool.pool_quote_token_account) \
-            != (mint, addr.WSOL_MINT, base_vault, quote_vault):
-        raise NoPoolRoute(f"{mint}: pool {pool_address} is not this coin's SOL pool")
+            != (mint, quote_mint, base_vault, quote_vault):
+        raise NoPoolRoute(f"{mint}: pool {pool_address} is not this coin's {quote_mint} pool")
     reserves = amm.Reserves(token_account_amount(bytes(base_account.data)),
                             token_account_amount(bytes(quote_account.data)))
-    keys = PoolKeys.of_pool(pool_address, pool, token_program)
+    keys = PoolKeys.of_pool(pool_address, pool, token_program, quote_program)
     return PoolState(keys, pool, GLOBAL_CONFIG.decode(bytes(config_account.data)), reserves)
 
 
 def min_quote_out(state: PoolState, amount: int, slippage_bps: int) -> int:
-    """Lamports the sale must return at least: the pool's quote for `amount` (lp, protocol and
-    coin-creator fees off) less slippage."""
+    """Quote units (lamports, or raw USDC) the sale must return at least: the pool's quote for
+    `amount` (lp, protocol and coin-creator fees off) less slippage."""
     config = state.config
     quote = amm.sell_base_in(state.reserves, amount, config.lp_fee_basis_points,
                              config.protocol_fee_basis_points + config.coin_creator_fee_basis_points)
@@ -101,25 +117,37 @@ def proceeds_instructions(owner: Pubkey, mint: str) -> tuple[Pubkey, list, Instr
     return account, [create, initialise], close
 
 
+def token_quote_instructions(owner: Pubkey, quote_mint: Pubkey) -> tuple[Pubkey, list, list]:
+    """(account, [open], [close]) for a token-quoted pool (USDC): the proceeds stay in the wallet's own
+    quote ATA, made idempotently (it exists whenever the coin was bought with that quote) and kept."""
+    program = POOL_QUOTE_PROGRAMS[quote_mint]
+    return (addr.associated_token_address(owner, quote_mint, program),
+            [build_create_ata_idempotent(owner, owner, quote_mint, program)], [])
+
+
 async def prepare_pool_sell(chain, mint: str, token_program: str, amount: int,
-                            close_ata: bool = True) -> PreparedTx:
-    """Sell `amount` on the coin's PumpSwap pool; closes the emptied token account (rent back)
-    unless close_ata=False (a partial sell: the rest stays in it)."""
+                            quote_mint: Pubkey = addr.WSOL_MINT, close_ata: bool = True) -> PreparedTx:
+    """Sell `amount` on the coin's PumpSwap pool (quoted in SOL or USDC); closes the emptied token
+    account (rent back) unless close_ata=False (a partial sell: the rest stays in it)."""
     owner, mint_key, program = chain.owner, Pubkey.from_string(mint), Pubkey.from_string(token_program)
-    state = await read_pool(chain, mint_key, program)
+    state = await read_pool(chain, mint_key, program, quote_mint)
     try:
         min_out = min_quote_out(state, amount, chain.settings.trading.slippage_bps)
     except amm.PoolMathError as exc:
         raise NoPoolRoute(f"{mint}: pool cannot price the sale: {exc}") from exc
     protocol, buyback = fee_recipients(state, bytes(mint_key))
-    account, open_ixs, close = proceeds_instructions(owner, mint)
+    if quote_mint == addr.WSOL_MINT:
+        account, open_ixs, close = proceeds_instructions(owner, mint)
+        close_ixs = [close]
+    else:
+        account, open_ixs, close_ixs = token_quote_instructions(owner, quote_mint)
     sell = build_sell(owner, state.keys, protocol, buyback, amount, min_out, user_quote_token_account=account)
     close_base = close_account(CloseAccountParams(
         program_id=program, account=addr.associated_token_address(owner, mint_key, program), dest=owner, owner=owner))
     recent = await chain.rpc.get_latest_blockhash()
-    logger.info("pool sell of {} {} on {} (reserves {}/{}), min {} lamports", amount, mint, state.keys.pool,
-                state.reserves.base, state.reserves.quote, min_out)
-    return chain._sign(chain._compute_budget() + open_ixs + [sell, close] + ([close_base] if close_ata else []),
+    logger.info("pool sell of {} {} on {} (reserves {}/{}), min {} of {}", amount, mint, state.keys.pool,
+                state.reserves.base, state.reserves.quote, min_out, quote_mint)
+    return chain._sign(chain._compute_budget() + open_ixs + [sell, *close_ixs] + ([close_base] if close_ata else []),
                        recent, "sell", amount)
 
 
@@ -128,6 +156,7 @@ async def prepare_native_sell(chain, mint: str, token_program: str, amount: int)
     Raises CurveComplete (or NoPoolRoute) when neither can take the sale: the caller goes to Jupiter."""
     try:
         return await chain.prepare_sell(mint, token_program, amount)
-    except CurveGraduated:
-        logger.info("{} graduated: selling on its PumpSwap pool", mint)
-    return await prepare_pool_sell(chain, mint, token_program, amount)
+    except CurveGraduated as graduated:
+        quote_mint = pool_quote_mint(graduated.quote_mint)
+        logger.info("{} graduated: selling on its PumpSwap pool ({} quote)", mint, quote_mint)
+    return await prepare_pool_sell(chain, mint, token_program, amount, quote_mint)

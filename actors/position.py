@@ -8,6 +8,7 @@ again. Outcomes come from the chain (meta.err, the wallet's exact lamport and to
 """
 from __future__ import annotations
 
+import base64
 import os
 import time
 
@@ -226,7 +227,8 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, IOActor):
             return
         self.position.expected_tokens = prepared.amount
         self.position.buy_order = Order("buy", prepared.signature, prepared.amount,
-                                        prepared.last_valid_block_height, time.time())
+                                        prepared.last_valid_block_height, time.time(),
+                                        raw=base64.b64encode(prepared.raw).decode())
         if not self._journal():   # before the send: a restart confirms it, never re-sends
             self.position.buy_order = None   # never sent
             self._release()
@@ -404,7 +406,8 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, IOActor):
                         lambda exc: self._book_lost_sells([], exc), timeout=PREPARE_TIMEOUT_SECONDS)
             return
         order = Order("sell", prepared.signature, prepared.amount, prepared.last_valid_block_height,
-                      time.time(), before_buy_confirmed=position.buy_order.state == SENT)
+                      time.time(), before_buy_confirmed=position.buy_order.state == SENT,
+                      raw=base64.b64encode(prepared.raw).decode())
         self.sells_by_rung[prepared.route or sell_ladder.rung_for(self.sell_failures)] += 1
         position.sell_orders.append(order)
         self._journal()   # before the send, as for the buy
@@ -478,8 +481,10 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, IOActor):
             self._finish(POSITION_FAILED, "nothing_held", "recovered: the buy was never sent")
             return
         self.exit_wanted = bool(position.exit_reason)
-        for order in in_flight:
-            self._confirm(order)   # what reached the chain is confirmed, never sent again
+        for order in in_flight:   # confirmed, never signed again; its journaled bytes rebroadcast
+            if order.signed_bytes:
+                self.raw_by_signature[order.signature] = order.signed_bytes
+            self._confirm(order)
         if not self.exit_wanted:
             held_for = time.time() - position.buy_order.sent_at
             self.generation += 1

@@ -7,6 +7,7 @@ Every transition is logged with its cause and timing. decide() is the whole life
 """
 from __future__ import annotations
 
+import base64
 import dataclasses
 import time
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ class Order:
     before_buy_confirmed: bool = False   # a sell sent while the buy was still SENT
     usdc_delta: int = 0             # raw USDC moved (a USDC-paired coin's trade)
     partial: bool = False           # sold a part and left the position open (copy trading)
+    raw: str = ''                   # its signed bytes (base64) while SENT: a restarted position
+                                    # rebroadcasts them until it lands or its blockhash expires
     budget_lamports: int = 0        # an ADD_BUY's copy budget (what it counts against the target's max total)
 
     def settle(self, state: str, cause: str, lamport_delta: int = 0, token_delta: int = 0, usdc_delta: int = 0) -> None:
@@ -51,8 +54,13 @@ class Order:
         logger.info('order {} {}: SENT -> {} ({}) after {:.1f} ms', self.kind, self.signature[:12],
                     state, cause or 'ok', (self.settled_at - self.sent_at) * 1000)
         self.state, self.lamport_delta, self.token_delta = state, lamport_delta, token_delta
+        self.raw = ''   # settled: never sent again, and closed rows stay small
         self.usdc_delta = usdc_delta
         self.error = '' if state == CONFIRMED else cause
+
+    @property
+    def signed_bytes(self) -> bytes | None:
+        return base64.b64decode(self.raw) if self.raw else None
 
     @classmethod
     def from_dict(cls, data: dict) -> 'Order':

@@ -5,6 +5,7 @@ is a full exit. A partial order is journaled before it is sent, like every order
 not retried (the full exit, our own exit rules and must-sell still cover every token)."""
 from __future__ import annotations
 
+import base64
 import time
 
 from loguru import logger
@@ -72,7 +73,7 @@ class PartialSells:
             self._advance()
             return
         order = Order("sell", prepared.signature, prepared.amount, prepared.last_valid_block_height,
-                      time.time(), partial=True)
+                      time.time(), partial=True, raw=base64.b64encode(prepared.raw).decode())
         position.sell_orders.append(order)
         self._journal()   # before the send, as every order
         self.send(self.peers.director, TxSent(self._mint, prepared.signature, "sell", time.time()))

@@ -8,7 +8,8 @@ Status (`restarts: director N`). When the Director dies (ChildActorExited, 2-4 m
      (the admin, the logger, the root and other top-level actors do), so no orphaned PositionActor
      can sell twice and no orphaned StreamActor keeps its connection;
   2. the Supervisor restarts the Director (bounded: past MAX_RESTARTS in the window it gives up and
-     every request is answered with DirectorGone, so the run stops with a non-zero exit);
+     every request is answered with DirectorGone, so the run stops with a non-zero exit; a
+     restart that cannot open the journal is retried outside that budget, JOURNAL_RETRY_*);
   3. the new Director gets the last ledger the old one mirrored here, books what that copy missed
      from the journal, resumes the open positions from the journal, reads the wallet from the chain
      and re-registers its positions with a new stream; requests asked meanwhile are sent to it.
@@ -43,6 +44,11 @@ RESEND_WITHIN_SECONDS = 15.0   # an unanswered request younger than this is re-s
 FORGET_AFTER_SECONDS = 120.0   # requests that never get an answer (tells) are forgotten
 SWEEP_ROUNDS = 5
 JOURNAL_UNOPENABLE = 'cannot open the journal'   # adapters/journal JournalError: maybe read-only a while
+# A restarted Director that cannot open the journal is stopped and tried again every
+# JOURNAL_RETRY_SECONDS, outside the restart budget (a journal read-only for 8 s would spend all 5
+# restarts in 7.5 s of backoff), until the journal has been unopenable JOURNAL_RETRY_LIMIT_SECONDS.
+JOURNAL_RETRY_SECONDS = 1.0
+JOURNAL_RETRY_LIMIT_SECONDS = 120.0
 HELD_REQUESTS = 1_000          # a burst while the Director restarts; older ones are dropped
 
 
@@ -61,6 +67,7 @@ class Root(ActorTypeDispatcher):
         self.gave_up = ''
         self.shutting_down = False
         self.restarted = False                # this root or its Director was restarted
+        self.journal_down_since = 0.0         # monotonic: a restarted Director first found it unopenable
 
     def receiveMessage(self, msg, sender):
         try:
@@ -97,11 +104,18 @@ class Root(ActorTypeDispatcher):
         if sender != self._director():
             return
         if not msg.ok and self.restarted and JOURNAL_UNOPENABLE in msg.reason:
-            # a journal read-only for a while: a restart is tried again (the Supervisor's backoff and
-            # bound), not given up at once; the first start of a run still refuses it
-            logger.warning('root: the restarted Director cannot open the journal ({}); trying again', msg.reason)
-            self.send(sender, ActorExitRequest())
-            return
+            # a journal read-only for a while: tried again every JOURNAL_RETRY_SECONDS outside the
+            # restart budget, up to JOURNAL_RETRY_LIMIT_SECONDS; the first start of a run refuses it
+            now = time.monotonic()
+            self.journal_down_since = self.journal_down_since or now
+            if now - self.journal_down_since <= JOURNAL_RETRY_LIMIT_SECONDS:
+                logger.warning('root: the restarted Director cannot open the journal ({}); trying again '
+                               'in {:g} s', msg.reason, JOURNAL_RETRY_SECONDS)
+                self.supervisor.restart_uncounted(DIRECTOR, JOURNAL_RETRY_SECONDS)
+                return
+            msg = DirectorStarted(ok=False, reason=f'{msg.reason} (for {JOURNAL_RETRY_LIMIT_SECONDS:g} s)')
+        if msg.ok:
+            self.journal_down_since = 0.0
         if self.start_asker is not None:   # the first start answers run.py, whatever the outcome
             self.send(self.start_asker, msg)
             self.start_asker = None

@@ -23,6 +23,7 @@ from thespian.actors import WakeupMessage
 from actors import copy_stream
 from actors.bridge import IOActor
 from actors.trading_io import process_logging
+from adapters.analysis.rug_watch import rug_watch_for
 from adapters.pumpfun import events
 from adapters.pumpfun.addresses import PUMP_PROGRAM, WSOL_MINT
 from adapters.pumpfun.layout_v1 import ZERO_KEY, CompleteEvent, CreateEvent, TradeEvent
@@ -55,6 +56,7 @@ class StreamActor(IOActor):
         self.fastpath = None                         # StreamFastPath in analysis.mode "fast"
         self.copy_targets: frozenset[str] = frozenset()   # followed wallets (copy mode)
         self.copy_tracker = copy_stream.CopyTracker()
+        self.rug_watch = None                        # rugs seen here -> creator history (rug_watch.py)
 
     def on_message(self, msg, sender) -> None:
         try:
@@ -90,6 +92,7 @@ class StreamActor(IOActor):
             from actors.fastpath_stream import StreamFastPath
             self.fastpath = StreamFastPath(msg.settings)
         self.copy_targets = copy_stream.copy_targets(msg.settings)
+        self.rug_watch = rug_watch_for(msg.settings)
         self._report_stats()
         chain = msg.settings.chain
         if not chain.grpc_endpoint and not chain.ws_url:
@@ -164,6 +167,8 @@ class StreamActor(IOActor):
             elif isinstance(item, Launch):
                 self.counts["launches"] += 1
                 self.copy_tracker.on_launch(item)
+                if self.rug_watch is not None:
+                    self.rug_watch.on_launch(item)
                 opened = self.fastpath and self.fastpath.try_open(item, self.send, self.watchers)
                 if opened:
                     fast.append(opened)
@@ -172,6 +177,8 @@ class StreamActor(IOActor):
             elif isinstance(item, Trade):
                 self.counts["trades"] += 1
                 latest[item.mint] = item
+                if self.rug_watch is not None:
+                    self.rug_watch.on_trade(item)
                 if item.mint in self.watchers:
                     trades[item.mint].append(item)
             elif isinstance(item, TargetTrade):

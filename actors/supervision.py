@@ -37,6 +37,7 @@ class ChildRecord:
     recent_exits: collections.deque = field(default_factory=collections.deque)
     gave_up: bool = False
     stopping: bool = False
+    retry_after: float | None = None   # restart_uncounted(): its exit is restarted after this, uncounted
 
 
 class Supervisor:
@@ -69,6 +70,15 @@ class Supervisor:
             if record.address is not None:
                 self.parent.send(record.address, ActorExitRequest())
 
+    def restart_uncounted(self, name: str, delay_seconds: float) -> None:
+        """Stop a child that cannot work yet for an outside reason (its journal read-only a while)
+        and start it again after delay_seconds, without spending its restart budget: the budget is
+        for a child that keeps dying, and a wait for the outside world must not exhaust it."""
+        record = self.children.get(name)
+        if record is not None and record.address is not None and not record.stopping:
+            record.retry_after = delay_seconds
+            self.parent.send(record.address, ActorExitRequest())
+
     def shutdown(self) -> None:
         """Call from the parent's ActorExitRequest handler: no restart may race the shutdown."""
         self.shutting_down = True
@@ -84,6 +94,11 @@ class Supervisor:
         record.address = None
         record.generation += 1
         if record.stopping or self.shutting_down:
+            return True
+        if record.retry_after is not None:   # asked for by restart_uncounted: no budget spent
+            delay, record.retry_after = record.retry_after, None
+            logger.warning('supervisor: {} stopped to retry in {:.2f}s (not counted)', record.name, delay)
+            self.parent.wakeupAfter(timedelta(seconds=delay), payload=(RESTART_TIMER, record.name, record.generation))
             return True
         now = time.monotonic()
         record.recent_exits.append(now)

@@ -46,7 +46,12 @@ class CurveComplete(LookupError):
 
 
 class CurveGraduated(CurveComplete):
-    """The bonding curve is complete: the coin trades on its PumpSwap pool (actors/pool_sell.py)."""
+    """The bonding curve is complete: the coin trades on its PumpSwap pool (actors/pool_sell.py),
+    whose quote is the curve's `quote_mint` (None or the zero key: SOL)."""
+
+    def __init__(self, message: str, quote_mint: Pubkey | None = None):
+        super().__init__(message)
+        self.quote_mint = quote_mint
 
 
 @dataclass(frozen=True)
@@ -235,7 +240,7 @@ class ChainAccess:
         global_ = await self.fee_rates()
         state = await self.curve_state(mint)
         if state.complete:
-            raise CurveGraduated(f"{mint}: bonding curve complete (graduated)")
+            raise CurveGraduated(f"{mint}: bonding curve complete (graduated)", state.quote_mint)
         if state.quote_mint == addresses.USDC_MINT:   # sold for USDC (actors/usdc_trades.py)
             from actors.usdc_trades import prepare_usdc_sell
             return await prepare_usdc_sell(self, mint, token_program, amount, state, close_ata=close_ata)
@@ -369,7 +374,7 @@ class ChainAccess:
             try:
                 meta = await self.rpc.get_transaction_meta(signature)
                 if meta is not None:
-                    return self._settlement(signature, kind, mint, meta)
+                    return self.settlement_of(signature, kind, mint, meta)
                 if loop.time() >= next_height_check:
                     next_height_check = loop.time() + HEIGHT_CHECK_SECONDS
                     height = (await self.rpc.call("getBlockHeight", lambda c: c.get_block_height())).value
@@ -377,7 +382,7 @@ class ChainAccess:
                         # one last look: it may have landed in the block that ended the window
                         meta = await self.rpc.get_transaction_meta(signature)
                         if meta is not None:
-                            return self._settlement(signature, kind, mint, meta)
+                            return self.settlement_of(signature, kind, mint, meta)
                         return Settlement(signature, kind, False, False, 0, 0,
                                           "blockhash expired before it landed", expired=True)
                 if raw is not None and loop.time() >= next_rebroadcast:
@@ -394,7 +399,8 @@ class ChainAccess:
         except RpcError as exc:   # already processed, 429...: the next look at the chain decides
             logger.debug("rebroadcast of {} refused: {}", signature[:12], exc)
 
-    def _settlement(self, signature: str, kind: str, mint: str, meta) -> Settlement:
+    def settlement_of(self, signature: str, kind: str, mint: str, meta) -> Settlement:
+        """What a landed transaction did to the wallet, as a Settlement of `kind` for `mint`."""
         lamports = meta.lamport_delta(self.owner)
         self._note_error(meta.err or "")
         if kind == "sell":   # a Jupiter sell may unwrap WSOL we held: that is not the sale's money

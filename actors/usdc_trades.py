@@ -53,7 +53,7 @@ async def prepare_usdc_sell(chain, mint: str, token_program: str, amount: int, s
     global_ = await chain.fee_rates()
     state = state or await chain.curve_state(mint)
     if state.complete:
-        raise CurveGraduated(f"{mint}: bonding curve complete (graduated)")
+        raise CurveGraduated(f"{mint}: bonding curve complete (graduated)", state.quote_mint)
     if state.quote_mint != addresses.USDC_MINT:
         raise ValueError(f"{mint} is not paired with USDC")
     kind = venue.CoinKind.of_curve(mint, token_program, state)

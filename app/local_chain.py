@@ -23,56 +23,36 @@ CHILD_STOP_TIMEOUT_SECONDS = 5.0
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
-class LocalChainProcess:
-    """`python -m localnet` as a child in its own session: started, waited for, always stopped."""
+class ChainChild:
+    """A `python -m localnet`-style child in its own session whose stdout announces its endpoints on a
+    READY line: started, waited for, always stopped (the whole group). The lines printed before READY
+    (e.g. `market metadata <url>`) are kept in `banner`."""
 
-    def __init__(self, settings: Settings, run_dir: Path):
-        self.settings, self.run_dir = settings, run_dir
-        self.process: subprocess.Popen | None = None
+    def __init__(self, command: list[str], log_path: Path, guard=None):
+        self.log_path = log_path
+        self.banner: list[str] = []
         self.lines: queue.Queue = queue.Queue()
-
-    def __enter__(self) -> 'LocalChainProcess':
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def start(self, guard=None) -> Settings:
-        """Start the chain (and its market), fund a fresh wallet, return settings pointing at both."""
-        local = self.settings.localnet
-        with open(self.run_dir / 'localnet.log', 'ab') as chain_log:
-            self.process = subprocess.Popen(chain_command(local), stdout=subprocess.PIPE,
-                                            stderr=chain_log, stdin=subprocess.DEVNULL,
-                                            start_new_session=True,
-                                            cwd=PROJECT_ROOT, env=scrubbed_env())
+        with open(log_path, 'ab') as chain_log:
+            self.process: subprocess.Popen | None = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=chain_log, stdin=subprocess.DEVNULL,
+                start_new_session=True, cwd=PROJECT_ROOT, env=scrubbed_env())
         if guard is not None:
             guard.add(self.process.pid)   # its own session: pgid == pid
-        threading.Thread(target=self._read_lines, name='localnet-stdout', daemon=True).start()
-        endpoints = self._wait_ready(local.startup_timeout_seconds)
-        logger.info('local chain ready: rpc {} ws {} grpc {} api {}; market {}', endpoints['rpc'],
-                    endpoints['ws'], endpoints.get('grpc') or 'off', endpoints.get('api') or 'off',
-                    f'{local.launch_rate} launches/s' if local.market else 'off')
-        wallet_path = self._fund_fresh_wallet(endpoints['rpc'], local.wallet_airdrop_lamports)
-        api = endpoints.get('api') or None
-        settings = with_smart_wallets(self.settings, endpoints.get('market') or None)   # copy.smart_wallets
-        return settings.replace(**{
-            'chain.rpc_urls': (Secret(endpoints['rpc']),), 'chain.ws_url': Secret(endpoints['ws']),
-            'chain.grpc_endpoint': endpoints.get('grpc') or None,
-            'chain.jupiter_url': api, 'chain.rugcheck_url': api,
-            'wallet.keypair_path': str(wallet_path),
-            'wallet.private_key': None})   # a local run never touches a real key from the env
+        threading.Thread(target=self._read_lines, args=(self.process,), name='localnet-stdout',
+                         daemon=True).start()
 
-    def _read_lines(self) -> None:
+    def _read_lines(self, process: subprocess.Popen) -> None:
         """Queue lines up to READY, then keep draining the pipe so the chain never blocks on it."""
         ready = False
-        for raw in self.process.stdout:
+        for raw in process.stdout:
             if not ready:
                 line = raw.decode(errors='replace').strip()
                 self.lines.put(line)
                 ready = line.startswith('READY ')
         self.lines.put(None)
 
-    def _wait_ready(self, timeout: float) -> dict:
+    def wait_ready(self, timeout: float) -> dict:
+        """The READY line's `key=value` endpoints; RuntimeError if the child exits or stays silent."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -80,20 +60,11 @@ class LocalChainProcess:
             except queue.Empty:
                 break
             if line is None:
-                raise RuntimeError(f'the local chain exited (code {self.process.wait()}); '
-                                   f'see {self.run_dir / "localnet.log"}')
+                raise RuntimeError(f'the local chain exited (code {self.process.wait()}); see {self.log_path}')
             if line.startswith('READY '):
                 return dict(part.split('=', 1) for part in line.split()[1:] if '=' in part)
+            self.banner.append(line)
         raise RuntimeError(f'the local chain was not ready within {timeout}s')
-
-    def _fund_fresh_wallet(self, rpc_url: str, lamports: int) -> Path:
-        from solders.keypair import Keypair
-        from adapters.keys import write_keypair_file
-        keypair = Keypair()
-        path = write_keypair_file(keypair, self.run_dir / 'wallet.json')
-        asyncio.run(_airdrop(rpc_url, keypair.pubkey(), lamports))
-        logger.info('local wallet {} funded with {} SOL', keypair.pubkey(), lamports_to_sol(lamports))
-        return path
 
     def stop(self) -> None:
         process, self.process = self.process, None
@@ -108,6 +79,56 @@ class LocalChainProcess:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)   # and anything it started
         process.wait()
+
+
+class LocalChainProcess:
+    """The run's embedded chain (and market): started from the settings, waited for, its fresh wallet
+    funded, always stopped."""
+
+    def __init__(self, settings: Settings, run_dir: Path):
+        self.settings, self.run_dir = settings, run_dir
+        self.child: ChainChild | None = None
+
+    def __enter__(self) -> 'LocalChainProcess':
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def process(self) -> subprocess.Popen | None:
+        return self.child.process if self.child else None
+
+    def start(self, guard=None) -> Settings:
+        """Start the chain (and its market), fund a fresh wallet, return settings pointing at both."""
+        local = self.settings.localnet
+        self.child = ChainChild(chain_command(local), self.run_dir / 'localnet.log', guard)
+        endpoints = self.child.wait_ready(local.startup_timeout_seconds)
+        logger.info('local chain ready: rpc {} ws {} grpc {} api {}; market {}', endpoints['rpc'],
+                    endpoints['ws'], endpoints.get('grpc') or 'off', endpoints.get('api') or 'off',
+                    f'{local.launch_rate} launches/s' if local.market else 'off')
+        wallet_path = self._fund_fresh_wallet(endpoints['rpc'], local.wallet_airdrop_lamports)
+        api = endpoints.get('api') or None
+        settings = with_smart_wallets(self.settings, endpoints.get('market') or None)   # copy.smart_wallets
+        return settings.replace(**{
+            'chain.rpc_urls': (Secret(endpoints['rpc']),), 'chain.ws_url': Secret(endpoints['ws']),
+            'chain.grpc_endpoint': endpoints.get('grpc') or None,
+            'chain.jupiter_url': api, 'chain.rugcheck_url': api,
+            'wallet.keypair_path': str(wallet_path),
+            'wallet.private_key': None})   # a local run never touches a real key from the env
+
+    def _fund_fresh_wallet(self, rpc_url: str, lamports: int) -> Path:
+        from solders.keypair import Keypair
+        from adapters.keys import write_keypair_file
+        keypair = Keypair()
+        path = write_keypair_file(keypair, self.run_dir / 'wallet.json')
+        asyncio.run(_airdrop(rpc_url, keypair.pubkey(), lamports))
+        logger.info('local wallet {} funded with {} SOL', keypair.pubkey(), lamports_to_sol(lamports))
+        return path
+
+    def stop(self) -> None:
+        if self.child is not None:
+            self.child.stop()
 
 
 def chain_command(local) -> list[str]:

@@ -1,13 +1,16 @@
 """Analysis throughput and latency: the actor pool (AnalyzerPool, N worker processes) against a
 single-process asyncio semaphore pool running the same Analyst and checks, in the same run.
 
-Every source answers in ~50 ms: the HTTP sources (metadata JSON, RugCheck, Jupiter Tokens) come from
-an aiohttp server in this benchmark that sleeps 50 ms per request; RPC goes to the local chain with
-the fault injector's fixed 50 ms latency (switched on after the coins are launched). Figures:
-tokens/s over a burst of all tokens, p50/p99 of the per-token analysis time (from a worker starting
-a token to its decision), CPU us per token (analysing processes/thread only, not the chain).
+Every source answers in ~50 ms, delayed on the server side in a separate world process
+(benchmarks/analysis_world.py): the HTTP sources (metadata JSON, RugCheck, Jupiter Tokens) sleep 50 ms
+per request; RPC goes to the local chain with the fault injector's fixed 50 ms latency (switched on
+after the coins are launched). Figures: tokens/s over a burst of all tokens, p50/p99 of the
+per-token analysis time (from a worker starting a token to its decision), CPU us per token of the
+analysing processes (asyncio: this process; actors: the pool and its workers), the world's CPU us
+per token (chain + sources, not charged to the analysis), and tokens/s as a multiple of asyncio's.
 
-    python -m benchmarks.bench_analysis [--tokens 400] [--sizes 4,8,16,32] [--no-honeypot]
+    python -m benchmarks.bench_analysis [--tokens 400] [--sizes 4,8,16,32] [--rate 0] [--no-honeypot]
+                                        [--pools asyncio,actors,actors2x] [--profile]
 
 Pool size = analyses in flight at once: asyncio.Semaphore(size) in one process; "actors" = size
 worker processes running one analysis each (the troupe shape); "actors2x" = 2 worker processes
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -26,46 +30,6 @@ if __package__ in (None, ''):   # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psutil   # noqa: E402
-from aiohttp import web   # noqa: E402
-
-SOURCE_LATENCY_S = 0.050
-
-
-class SlowSources:
-    """Metadata JSON, RugCheck summary and Jupiter search, each answered after 50 ms."""
-
-    def __init__(self):
-        self.names: dict[str, str] = {}
-        self.requests = 0
-
-    async def _slow(self):
-        self.requests += 1
-        await asyncio.sleep(SOURCE_LATENCY_S)
-
-    async def coin(self, request):
-        await self._slow()
-        mint = request.match_info["mint"]
-        name = self.names.get(mint, "?")
-        return web.json_response({"name": name, "symbol": name[:4].upper(), "image": "https://i/x.png",
-                                  "twitter": "https://x.com/x"})
-
-    async def rugcheck(self, request):
-        await self._slow()
-        return web.json_response({"score": 300, "score_normalised": 5, "risks": []})
-
-    async def search(self, request):
-        await self._slow()
-        mint = request.query.get("query", "")
-        return web.json_response([{"id": mint, "organicScore": 55.0}])
-
-    async def start(self):
-        from localnet.rpc_server import serve_app
-        app = web.Application()
-        app.router.add_get("/coins/{mint}.json", self.coin)
-        app.router.add_get("/v1/tokens/{mint}/report/summary", self.rugcheck)
-        app.router.add_get("/tokens/v2/search", self.search)
-        self.runner, port = await serve_app(app, "127.0.0.1", 0)
-        return f"http://127.0.0.1:{port}"
 
 
 def percentile(values, q):
@@ -73,29 +37,12 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-async def launch_coins(market, count: int, url: str, sources: SlowSources) -> list:
-    from messages.stream import Launch
-    from adapters.pumpfun import instructions
-    from solders.keypair import Keypair
-    creators = [await market.new_wallet(10**9) for _ in range(8)]
-    launches = []
-
-    async def one(index):
-        creator, mint = creators[index % len(creators)], Keypair()
-        name = f"Bench{index}"
-        uri = f"{url}/coins/{mint.pubkey()}.json"
-        sources.names[str(mint.pubkey())] = name
-        ix = instructions.build_create(mint.pubkey(), creator.pubkey(), name, name[:4].upper(), uri)
-        await market.send_tx(creator, [ix], [creator, mint])
-        launches.append(Launch(str(mint.pubkey()), "", str(creator.pubkey()), str(creator.pubkey()), name,
-                               name[:4].upper(), uri, "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
-                               1_073_000_000_000_000, 30_000_000_000, 793_100_000_000_000, "", 0, time.time()))
-    for start in range(0, count, 50):
-        await asyncio.gather(*(one(i) for i in range(start, min(count, start + 50))))
-    return launches
+def pause_before(index: int, rate: float, started: float) -> float:
+    """Seconds to wait so that token `index` goes out at `rate` per second (0: a burst)."""
+    return max(0.0, started + index / rate - time.monotonic()) if rate else 0.0
 
 
-def run_asyncio_pool(settings, launches, size: int) -> dict:
+def run_asyncio_pool(settings, launches, size: int, rate: float = 0) -> dict:
     """One process, one Analyst, asyncio.Semaphore(size): the seed's TaskPoolManager shape."""
     from actors.policy.analysis import decide
     from adapters.analysis.gather import Analyst
@@ -113,9 +60,13 @@ def run_asyncio_pool(settings, launches, size: int) -> dict:
                 facts = await analyst.gather(launch, settings.analysis.deadline_ms / 1000)
                 buys += decide(facts, settings.analysis).buy
                 times.append((time.monotonic() - started) * 1000)
-        cpu0, wall0 = time.thread_time(), time.monotonic()
-        await asyncio.gather(*(one(launch) for launch in launches))
-        wall, cpu = time.monotonic() - wall0, time.thread_time() - cpu0
+        cpu0, wall0 = time.process_time(), time.monotonic()   # the world runs in its own process
+        tasks = []
+        for index, launch in enumerate(launches):
+            await asyncio.sleep(pause_before(index, rate, wall0))
+            tasks.append(asyncio.ensure_future(one(launch)))
+        await asyncio.gather(*tasks)
+        wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
         await analyst.close()
         return times, wall, cpu, buys
     times, wall, cpu, buys = asyncio.run(main())
@@ -133,7 +84,7 @@ def cpu_seconds(processes) -> float:
     return total
 
 
-def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int = 1) -> dict:
+def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int = 1, rate: float = 0) -> dict:
     from actors.analyzer import AnalyzerPool
     from messages.analysis import AnalysisDecision, AnalyzeLaunch, PoolWorkersRequest
     from messages.start import Peers, StartAnalyzer
@@ -147,12 +98,15 @@ def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int =
             raise TimeoutError(f"only {len(reply.pids)} of {size} workers started")
         time.sleep(0.1)
     time.sleep(1.0)   # warm-up (clients opened) on every worker
-    workers = [psutil.Process(pid) for pid in reply.pids]
+    from messages.status import PidRequest
+    pool_pid = system.ask(pool, PidRequest("p"), timeout=10).pid
+    workers = [psutil.Process(pid) for pid in (pool_pid, *reply.pids)]   # the dispatcher's CPU counts too
     cpu0 = cpu_seconds(workers)
     times, buys = [], 0
     with system.asys.private() as private:
         wall0 = time.monotonic()
         for index, launch in enumerate(launches):
+            time.sleep(pause_before(index, rate, wall0))
             private.tell(pool, AnalyzeLaunch(f"b{index}", launch, settings))
         for _ in launches:
             answer = private.listen(timeout=60)
@@ -166,48 +120,70 @@ def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int =
             "cpu_us": cpu / len(launches) * 1e6, "buys": buys, "answered": len(times)}
 
 
+def profile(settings, launches, size: int) -> None:
+    import cProfile
+    import pstats
+    profiler = cProfile.Profile()
+    profiler.enable()
+    r = run_asyncio_pool(settings, launches, size)
+    profiler.disable()
+    print(f"asyncio {size}: {r['tokens_per_s']:.1f} tokens/s, {r['cpu_us']:.0f} cpu us/token (profiled)")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=400)
     parser.add_argument("--sizes", default="4,8,16,32")
     parser.add_argument("--no-honeypot", action="store_true")
+    parser.add_argument("--rate", type=float, default=0,
+                        help="tokens offered per second (0: all at once); p50/p99 at a rate the pool keeps up "
+                             "with are the per-token latency, in a burst they include the queueing")
+    parser.add_argument("--pools", default="asyncio,actors,actors2x", help="which pools to run")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the asyncio pool at the first size and print the top functions")
     args = parser.parse_args(argv)
     from actors.system import BotActorSystem
     system = BotActorSystem(start_method="fork").start()   # before any thread exists (fork)
-    from localnet.faults import FaultPlan
-    from tests.bot.harness import SOL, ChainThread, Market, bot_settings, new_bot_wallet
-    plan = FaultPlan()
-    chain = ChainThread(faults=plan).start()
+    from benchmarks.analysis_world import SOURCE_LATENCY_S, World
+    from tests.bot.harness import bot_settings, new_bot_wallet
     tmp = Path(tempfile.mkdtemp(prefix="bench-analysis-"))
+    keypair, path = new_bot_wallet(tmp)
+    world = World.start(args.tokens, str(keypair.pubkey()))
     try:
-        sources = SlowSources()
-        url = chain.run(sources.start())
-        market = Market(chain)
-        keypair, path = new_bot_wallet(tmp)
-        chain.run(market.fund(keypair.pubkey(), 2 * SOL))
-        launches = chain.run(launch_coins(market, args.tokens, url, sources), timeout=600)
-        plan.update({"rpc": {"latency": f"fixed:{int(SOURCE_LATENCY_S * 1000)}"}})
-        settings = bot_settings(chain, path, tmp / "runs", **{
+        url, launches = world.sources_url, world.launches
+        settings = bot_settings(world, path, tmp / "runs", **{
             "chain.rugcheck_url": url, "chain.jupiter_url": url, "analysis.deadline_ms": 2_000,
             "analysis.honeypot_check": not args.no_honeypot,
             "analysis.rpc_rate_per_second": 100_000, "analysis.rugcheck_rate_per_second": 100_000,
             "analysis.jupiter_rate_per_second": 100_000, "analysis.uri_rate_per_second": 100_000})
-        print(f"{len(launches)} tokens, every source ~{SOURCE_LATENCY_S * 1000:.0f} ms, "
-              f"honeypot {'on' if not args.no_honeypot else 'off'}")
-        print(f"{'pool':<8}{'size':>5}{'tokens/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'cpu us/token':>14}{'buys':>6}")
+        print(f"{len(launches)} tokens, every source ~{SOURCE_LATENCY_S * 1000:.0f} ms (server side, own "
+              f"process), honeypot {'on' if not args.no_honeypot else 'off'}, {os.cpu_count()} cores, "
+              f"{f'offered at {args.rate:g}/s' if args.rate else 'all at once'}")
+        print(f"{'pool':<9}{'size':>5}{'tokens/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'cpu us/token':>14}"
+              f"{'world us/token':>16}{'buys':>6}{'x asyncio':>11}")
+        if args.profile:
+            profile(settings, launches, int(args.sizes.split(",")[0]))
+            return 0
         for size in [int(s) for s in args.sizes.split(",")]:
             # pool size = analyses at once: asyncio.Semaphore(size); actors: size workers x 1 job
             # (the troupe shape), and 2 workers (the cores) x size/2 jobs each
-            for name, run in (("asyncio", lambda: run_asyncio_pool(settings, launches, size)),
-                              ("actors", lambda: run_actor_pool(system, settings, launches, size)),
-                              ("actors2x", lambda: run_actor_pool(system, settings, launches, 2, max(1, size // 2)))):
+            baseline = None
+            rate = args.rate
+            for name, run in (("asyncio", lambda: run_asyncio_pool(settings, launches, size, rate)),
+                              ("actors", lambda: run_actor_pool(system, settings, launches, size, 1, rate)),
+                              ("actors2x", lambda: run_actor_pool(system, settings, launches, 2, max(1, size // 2), rate))):
+                if name not in args.pools.split(","):
+                    continue
+                world0 = world.cpu_seconds()
                 r = run()
-                print(f"{name:<8}{size:>5}{r['tokens_per_s']:>10.1f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
-                      f"{r['cpu_us']:>14.0f}{r['buys']:>6}", flush=True)
-        print(f"source requests served: {sources.requests}")
+                world_us = (world.cpu_seconds() - world0) / len(launches) * 1e6
+                baseline = baseline or r["tokens_per_s"]   # asyncio's, when it runs
+                print(f"{name:<9}{size:>5}{r['tokens_per_s']:>10.1f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
+                      f"{r['cpu_us']:>14.0f}{world_us:>16.0f}{r['buys']:>6}{r['tokens_per_s'] / baseline:>11.2f}",
+                      flush=True)
     finally:
-        chain.run(sources.runner.cleanup())
-        chain.stop()
+        print(f"source requests served: {world.stop()}")
         system.stop()
     return 0
 

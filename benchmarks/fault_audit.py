@@ -158,11 +158,23 @@ def check_trades(txs: list[WalletTx], rows: list[dict]) -> list[Violation]:
     return found
 
 
+def summary_scope_change(txs: list[WalletTx], rows: list[dict], since: float) -> int:
+    """What the summary of a run.py started at `since` must say (actors/director_ledger.py): the
+    on-chain lamport change of every order of its positions, those opened since, and those an
+    earlier (killed) run.py left open, which it recovered and wrote since, or still holds."""
+    signatures = set()
+    for row in rows:
+        if row["opened_at"] >= since or row["updated_at"] >= since or row["state"] not in ("closed", "failed"):
+            signatures |= set(journal_orders([row]))
+    return sum(tx.lamport_delta for tx in txs if tx.signature in signatures)
+
+
 def check_lamports(wallet_change: int, txs: list[WalletTx], rows: list[dict],
-                   summary_pnl: int | None) -> list[Violation]:
+                   summary_pnl: int | None, summary_expected: int | None = None) -> list[Violation]:
     """Lamports unaccounted: the journal's PnL equals the wallet's lamport change on chain, and so
-    does the run's summary PnL when one summary covers the whole run. Details name the wallet's
-    transactions the journal does not hold, and any journaled order whose booked delta is wrong."""
+    does the run's summary PnL (when run.py was restarted, the last one's summary equals its scope
+    on chain, `summary_expected`: summary_scope_change). Details name the wallet's transactions the
+    journal does not hold, and any journaled order whose booked delta is wrong."""
     found = []
     orders = journal_orders(rows)
     chain_sum = sum(tx.lamport_delta for tx in txs)
@@ -176,9 +188,12 @@ def check_lamports(wallet_change: int, txs: list[WalletTx], rows: list[dict],
         found.append(Violation("lamports", f"journal PnL {journal_pnl} != wallet change {wallet_change} lamports "
                                            f"(its orders moved {journaled} on chain; not in the journal: "
                                            f"{', '.join(foreign[:6]) or 'none'})"))
-    if summary_pnl is not None and summary_pnl != wallet_change:
-        found.append(Violation("lamports", f"summary PnL {summary_pnl} != wallet change {wallet_change} "
-                                           f"lamports"))
+    if summary_expected is None:
+        summary_expected, scope = wallet_change, "wallet change"
+    else:
+        scope = "the on-chain change of the last run.py's positions"
+    if summary_pnl is not None and summary_pnl != summary_expected:
+        found.append(Violation("lamports", f"summary PnL {summary_pnl} != {scope} {summary_expected} lamports"))
     return found
 
 

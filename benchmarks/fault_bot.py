@@ -82,10 +82,12 @@ class BotProcess:
         self.run_dir: Path | None = None
         self.incarnations = 0
         self.outputs: list[Path] = []
+        self.started_at = 0.0    # time.time() as the last incarnation was started: its summary's scope
 
     def start(self) -> None:
         """run.py again; returns once its control socket answers a status request."""
         self.incarnations += 1
+        self.started_at = time.time()
         output = self.log_dir / f"run_py_{self.incarnations}.out"
         self.outputs.append(output)
         known = set(self.runs_dir.glob("*")) if self.runs_dir.exists() else set()

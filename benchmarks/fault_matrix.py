@@ -32,7 +32,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from benchmarks.fault_audit import (VIOLATION_KINDS, ChainReader, Violation, check_leftovers, check_lamports,
-                                    check_stranded, check_trades)
+                                    check_stranded, check_trades, summary_scope_change)
 from benchmarks.fault_bot import BotProcess, write_config
 from benchmarks.fault_plan import CHAIN_KINDS, FAULT_KINDS, FaultEvent, draw_plan
 
@@ -299,12 +299,12 @@ def audit(bot: BotProcess, books, rpc_url: str, owner: str, start_balance: int, 
     rows = journal_rows(journal_path)
     result.buys = sum(1 for tx in txs for _, kind in tx.trades if kind == "buy")
     result.sells = sum(1 for tx in txs for _, kind in tx.trades if kind == "sell")
-    whole_run_summary = bot.incarnations == 1      # a restarted bot's summary covers its own incarnation
+    # a restarted bot's summary covers its own positions (recovered ones whole), not the killed one's
+    summary_expected = None if bot.incarnations == 1 else summary_scope_change(txs, rows, bot.started_at)
     found = check_stranded(books.holdings(), bot.last_output(), result.exit_codes[-1] if result.exit_codes else None)
     found += check_trades(txs, rows)
-    found += check_lamports(reader.balance(owner) - start_balance, txs, rows,
-                            bot.summary_pnl() if whole_run_summary else None)
-    if whole_run_summary and bot.summary_pnl() is None:
+    found += check_lamports(reader.balance(owner) - start_balance, txs, rows, bot.summary_pnl(), summary_expected)
+    if bot.summary_pnl() is None:
         found.append(Violation("books", "run.py printed no summary PnL"))
     found += check_leftovers(bot.leftovers())
     result.checks = ["stranded", "trades", "lamports", "leftovers"]

@@ -19,14 +19,12 @@ import argparse
 import asyncio
 import csv
 import json
-import queue
-import subprocess
 import sys
-import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
 
+from app.local_chain import ChainChild
 from benchmarks.soak_sampler import ProcessSampler, label_processes, sample_all
 from benchmarks.soak_trend import table, trends
 from localnet.chain import DEFAULT_RECORD_CAPACITY
@@ -60,14 +58,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.faults and not Path(args.faults).is_file():
         parser.error(f"fault plan not found: {args.faults}")
     args.out = args.out or Path("runs") / time.strftime("soak-%Y%m%d-%H%M%S")
+    if any((args.out / name).exists() for name in ("windows.csv", "processes.csv", "summary.json")):
+        parser.error(f"--out {args.out} already holds a soak's samples (they would mix); choose a new directory")
     return args
 
 
-class ChainProcess:
-    """`python -m localnet` with the market, in its own session; READY line parsed for endpoints."""
+class ChainProcess(ChainChild):
+    """`python -m localnet` with the market at the soak's speed; its metadata server gives the market's
+    counters."""
 
     def __init__(self, args, log_path: Path):
-        from config.secrets import scrubbed_env
         rate_limit = str(int(FREE_TIER_REQUESTS * args.speed))     # third-party limits scale with time
         command = [sys.executable, "-m", "localnet", "--rpc-port", "0", "--ws-port", "0", "--grpc-port", "0",
                    "--api-port", "0", "--metadata-port", "0", "--seed", str(args.seed), "--quiet", "--market",
@@ -75,33 +75,15 @@ class ChainProcess:
                    "--jupiter-rate", rate_limit, "--safety-rate", rate_limit]
         if args.faults:
             command += ["--faults", args.faults]
-        self.log = open(log_path, "ab")
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self.log, stdin=subprocess.DEVNULL,
-                                        start_new_session=True, cwd=Path(__file__).resolve().parents[1],
-                                        env=scrubbed_env())
-        self.lines: queue.Queue = queue.Queue()
-        self.market_url: str | None = None
-        threading.Thread(target=self._read, name="soak-chain-stdout", daemon=True).start()
+        super().__init__(command, log_path)
+        self.pid = self.process.pid
 
-    def _read(self) -> None:
-        for raw in self.process.stdout:     # keep draining so the chain never blocks on its pipe
-            self.lines.put(raw.decode(errors="replace").strip())
-        self.lines.put(None)
+    def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> dict:
+        return super().wait_ready(timeout)
 
-    def wait_ready(self) -> dict:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            if line is None:
-                raise RuntimeError(f"the local chain exited with code {self.process.wait()}")
-            if line.startswith("market metadata "):
-                self.market_url = line.split()[2]
-            if line.startswith("READY "):
-                return dict(part.split("=", 1) for part in line.split()[1:] if "=" in part)
-        raise RuntimeError(f"the local chain was not ready within {READY_TIMEOUT_S} s")
+    @property
+    def market_url(self) -> str | None:
+        return next((line.split()[2] for line in self.banner if line.startswith("market metadata ")), None)
 
     def market_status(self) -> dict:
         """The market's counters (launched, trades, transactions, lag behind its script) from its
@@ -116,18 +98,6 @@ class ChainProcess:
             return {}
         status.pop("wallets", None)
         return status
-
-    def stop(self) -> None:
-        import os
-        import signal
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.log.close()
 
 
 class Books:
@@ -215,7 +185,7 @@ class Soak:
         self.status_failures = 0
         pids = bot.system.ask(bot.director, ChildPidsRequest(new_request_id("pids")), timeout=15)
         named = pids.pids if isinstance(pids, ChildPids) else {}
-        for process in sample_all(self.sampler, label_processes(bot.system.pgid, named), chain.process.pid, now):
+        for process in sample_all(self.sampler, label_processes(bot.system.pgid, named), chain.pid, now):
             row = {"t_real_s": round(now - self.started, 2), "sim_hours": round(hours, 4), **asdict(process)}
             self.samples.append(row)
             self._append("processes.csv", row)

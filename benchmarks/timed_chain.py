@@ -8,6 +8,8 @@ request's task) and when it executed, with the slot. The parent drives it with J
 
     {"cmd": "fund", "to": PUBKEY, "lamports": N}       -> {"ok": true}
     {"cmd": "launch", "count": N, "rate": R}           -> {"ok": true, "mints": [...]}  (after the last)
+        optional "kind": a launch kind of localnet/market/instruction_mix.py (default "create", legacy),
+        or a list of them, taken in turn
     {"cmd": "records"}                                 -> {"ok": true, "records": [...]}  (and forgets them)
     {"cmd": "stop"}
 
@@ -29,7 +31,7 @@ from solders.message import MessageV0
 from solders.pubkey import Pubkey
 from solders.transaction import VersionedTransaction
 
-from adapters.pumpfun import instructions
+from localnet.market.instruction_mix import LAUNCH_KINDS, create_instruction
 from localnet.node import LocalNode
 
 request_arrived: contextvars.ContextVar[float | None] = contextvars.ContextVar("request_arrived", default=None)
@@ -71,10 +73,10 @@ class TimedChain:
         self.chain.airdrop(Pubkey.from_string(to), lamports)
         return {"ok": True}
 
-    def _launch_one(self, creator: Keypair, name: str) -> str:
+    def _launch_one(self, creator: Keypair, name: str, kind: str = "create") -> str:
         mint = Keypair()
-        ix = instructions.build_create(mint.pubkey(), creator.pubkey(), name, name[:4].upper(),
-                                       f"https://example.invalid/{name}.json")
+        ix = create_instruction(kind, mint.pubkey(), creator.pubkey(), name, name[:4].upper(),
+                                f"https://example.invalid/{name}.json")
         blockhash, _ = self.chain.latest_blockhash()
         tx = VersionedTransaction(MessageV0.try_compile(creator.pubkey(), [ix], [], blockhash),
                                   [creator, mint])
@@ -82,8 +84,12 @@ class TimedChain:
         self.clock.create_slot[str(mint.pubkey())] = record.slot
         return str(mint.pubkey())
 
-    async def launch(self, count: int, rate: float) -> dict:
-        """`count` creates, one every 1/rate s on the chain's own loop (the cadence holds)."""
+    async def launch(self, count: int, rate: float, kind: str | list[str] = "create") -> dict:
+        """`count` creates of `kind` (a list: in turn), one every 1/rate s on the chain's own loop
+        (the cadence holds)."""
+        kinds = [kind] if isinstance(kind, str) else list(kind)
+        if not kinds or any(k not in LAUNCH_KINDS for k in kinds):
+            raise ValueError(f"launch kinds must be of {', '.join(LAUNCH_KINDS)}, got {kind!r}")
         creators = [Keypair() for _ in range(count)]
         for creator in creators:
             self.chain.airdrop(creator.pubkey(), 100_000_000)
@@ -93,14 +99,14 @@ class TimedChain:
             delay = start + index / rate - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            mints.append(self._launch_one(creator, f"B{index}"))
+            mints.append(self._launch_one(creator, f"B{index}", kinds[index % len(kinds)]))
         return {"ok": True, "mints": mints}
 
     def records(self) -> dict:
         out, self.clock.records = self.clock.records, []
         for record in out:   # the slot of the create of the mint a transaction touches, if launched here
-            record["create_slot"] = next((self.clock.create_slot[k] for k in record["keys"]
-                                          if k in self.clock.create_slot), None)
+            record["mint"] = next((k for k in record["keys"] if k in self.clock.create_slot), None)
+            record["create_slot"] = self.clock.create_slot.get(record["mint"])
             del record["keys"]
         return {"ok": True, "records": out}
 
@@ -129,7 +135,8 @@ async def serve(args) -> None:
                 if cmd == "fund":
                     reply = timed.fund(request["to"], int(request["lamports"]))
                 elif cmd == "launch":
-                    reply = await timed.launch(int(request["count"]), float(request["rate"]))
+                    reply = await timed.launch(int(request["count"]), float(request["rate"]),
+                                               request.get("kind", "create"))
                 elif cmd == "records":
                     reply = timed.records()
                 else:

@@ -154,6 +154,12 @@ class AnalysisSettings:
     cache_ttl_seconds: int = setting(30, p.integer(0, 86_400))
     # creator history (SQLite); unset: <runs_dir>/creators.sqlite3, shared across runs
     creators_path: str | None = setting(None, p.optional(p.text))
+    # rugs seen on the stream within rug_window_seconds of a launch (adapters/analysis/rug_watch.py)
+    # are recorded in the creator history; 0 = off
+    rug_window_seconds: int = setting(600, p.integer(0, 86_400))
+    rug_creator_sell_pct: int = setting(50, p.integer(1, 100))
+    rug_reserve_drop_pct: int = setting(50, p.integer(1, 100))
+    rug_min_peak_lamports: int = setting(2_000_000_000, p.lamports(1))
 
 
 @dataclass(frozen=True)

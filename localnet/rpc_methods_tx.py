@@ -79,7 +79,8 @@ def _simulation_json(outcome: SimulationOutcome, accounts: list | None = None, i
             "returnData": _return_data_json(outcome.return_data), "unitsConsumed": outcome.units_consumed}
 
 
-def _rejection_error(rejected: TransactionRejected) -> RpcError:
+def rejection_error(rejected: TransactionRejected) -> RpcError:
+    """The RPC error a refused transaction answers with (sendTransaction, and the faucets that mint by one)."""
     if rejected.err == "SignatureFailure":
         return RpcError(TRANSACTION_SIGNATURE_VERIFICATION_FAILURE, "Transaction signature verification failure")
     return RpcError(SEND_TRANSACTION_PREFLIGHT_FAILURE,
@@ -104,7 +105,7 @@ def send_transaction(chain: Chain, params: Params):
                            _simulation_json(outcome))
         return str(chain.submit(tx))
     except TransactionRejected as rejected:
-        raise _rejection_error(rejected) from None
+        raise rejection_error(rejected) from None
 
 
 def _send_unchecked(chain: Chain, tx: VersionedTransaction) -> str:
@@ -293,7 +294,7 @@ def request_airdrop(chain: Chain, params: Params):
     try:
         return str(chain.airdrop(to, lamports).signature)
     except TransactionRejected as rejected:
-        raise _rejection_error(rejected) from None
+        raise rejection_error(rejected) from None
 
 
 TRANSACTION_METHODS = {

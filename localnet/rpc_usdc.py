@@ -5,7 +5,7 @@ from __future__ import annotations
 from localnet.chain import Chain, TransactionRejected
 from localnet.programs.usdc import MAX_USDC_AIRDROP, usdc_airdrop
 from localnet.rpc_methods import Params, invalid_params
-from localnet.rpc_methods_tx import _rejection_error
+from localnet.rpc_methods_tx import rejection_error
 
 
 def request_usdc_airdrop(chain: Chain, params: Params):
@@ -17,7 +17,7 @@ def request_usdc_airdrop(chain: Chain, params: Params):
     try:
         return str(usdc_airdrop(chain, to, amount).signature)
     except TransactionRejected as rejected:
-        raise _rejection_error(rejected) from None
+        raise rejection_error(rejected) from None
 
 
 USDC_METHODS = {"requestUsdcAirdrop": request_usdc_airdrop}

@@ -45,8 +45,9 @@ class AnalysisJob:
 
 @dataclass(frozen=True)
 class JobDone:
-    """Worker -> AnalyzerPool: this request is answered (the pool frees the worker's slot)."""
+    """Worker -> AnalyzerPool: these requests are answered (the pool frees the worker's slots)."""
     request_id: str
+    more: tuple = ()     # others answered in the same wake-up: one message for all of them
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ T22 = Pubkey.from_string("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb")
 ATA_PROGRAM = Pubkey.from_string("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL")
 SYSTEM = Pubkey.from_string("11111111111111111111111111111111")
 WSOL = Pubkey.from_string("So11111111111111111111111111111111111111112")
+USDC = Pubkey.from_string("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")   # instructions/BUY.md, an SPL Token mint
 GLOBAL_CONFIG = Pubkey.from_string("ADyA8hdefvWN2dbGGWFotbzWxrAvLW83WG6QCVXvJKqw")   # PUMP_SWAP_README.md
 SELL_DISCRIMINATOR = bytes([51, 230, 133, 164, 1, 127, 131, 173])                 # idl sell.discriminator
 BUYBACK = Pubkey.from_string("5YxQFdt3Tr9zJLvkFccqXVUwhdTWJQc1fFg2YPbxvxeD")          # BREAKING_FEE_RECIPIENT.md
@@ -35,30 +36,32 @@ def ata(owner, mint, program=SPL) -> Pubkey:
     return pda([bytes(owner), bytes(program), bytes(mint)], ATA_PROGRAM)
 
 
-def keys_for(base_program, cashback=False):
+def keys_for(base_program, cashback=False, quote=WSOL):
     mint, pool, creator = (Keypair().pubkey() for _ in range(3))
-    return PoolKeys(pool, mint, WSOL, ata(pool, mint, base_program), ata(pool, WSOL), creator, base_program, SPL,
+    return PoolKeys(pool, mint, quote, ata(pool, mint, base_program), ata(pool, quote), creator, base_program, SPL,
                     cashback)
 
 
-def expected(user, keys, cashback):
+def expected(user, keys, cashback, quote=WSOL):
+    """Every quote-mint account (user's, fee recipients', creator vault's, accumulator's) is the ATA
+    of `quote` under the quote token program (SPL Token for WSOL and USDC)."""
     vault_authority = pda([b"creator_vault", bytes(keys.coin_creator)])
     rows = [  # (key, writable, signer) in idl/pump_amm.json order
         (keys.pool, True, False), (user, True, True), (GLOBAL_CONFIG, False, False),
-        (keys.base_mint, False, False), (WSOL, False, False),
-        (ata(user, keys.base_mint, keys.base_token_program), True, False), (ata(user, WSOL), True, False),
+        (keys.base_mint, False, False), (quote, False, False),
+        (ata(user, keys.base_mint, keys.base_token_program), True, False), (ata(user, quote), True, False),
         (keys.pool_base_token_account, True, False), (keys.pool_quote_token_account, True, False),
-        (PROTOCOL, False, False), (ata(PROTOCOL, WSOL), True, False),
+        (PROTOCOL, False, False), (ata(PROTOCOL, quote), True, False),
         (keys.base_token_program, False, False), (SPL, False, False), (SYSTEM, False, False),
         (ATA_PROGRAM, False, False), (pda([b"__event_authority"]), False, False), (AMM, False, False),
-        (ata(vault_authority, WSOL), True, False), (vault_authority, False, False),
+        (ata(vault_authority, quote), True, False), (vault_authority, False, False),
         (pda([b"fee_config", bytes(AMM)], FEE_PROGRAM), False, False), (FEE_PROGRAM, False, False),
     ]
     if cashback:
         accumulator = pda([b"user_volume_accumulator", bytes(user)])
-        rows += [(ata(accumulator, WSOL), True, False), (accumulator, True, False)]
+        rows += [(ata(accumulator, quote), True, False), (accumulator, True, False)]
     rows += [(pda([b"pool-v2", bytes(keys.base_mint)]), False, False), (BUYBACK, False, False),
-             (ata(BUYBACK, WSOL), True, False)]
+             (ata(BUYBACK, quote), True, False)]
     return rows
 
 
@@ -73,6 +76,23 @@ def test_sell_accounts_and_bytes_follow_the_docs(base_program, cashback):
     assert got == expected(user, keys, cashback)
     assert ix.program_id == AMM
     assert bytes(ix.data) == SELL_DISCRIMINATOR + struct.pack("<QQ", 123_456_789, 987_654)
+
+
+@pytest.mark.parametrize("cashback", [False, True], ids=["plain", "cashback"])
+def test_a_usdc_pool_sell_names_usdc_in_every_quote_account(cashback):
+    """A USDC-paired coin's pool (migrate_v2): quote_mint USDC, the user's USDC ATA, the protocol and
+    buyback fee recipients' USDC ATAs, the coin creator vault's USDC ATA (PUMP_SWAP_CREATOR_FEE_README.md),
+    the cashback accumulator's USDC ATA."""
+    user = Keypair().pubkey()
+    keys = keys_for(T22, cashback, quote=USDC)
+    ix = build_sell(user, keys, PROTOCOL, BUYBACK, 5_000, 1)
+    got = [(m.pubkey, m.is_writable, m.is_signer) for m in ix.accounts]
+    assert got == expected(user, keys, cashback, quote=USDC)
+    vault_authority = pda([b"creator_vault", bytes(keys.coin_creator)])
+    usdc_accounts = {ata(user, USDC), ata(PROTOCOL, USDC), ata(BUYBACK, USDC), ata(vault_authority, USDC)}
+    assert usdc_accounts <= {key for key, _, _ in got} and WSOL not in {key for key, _, _ in got}
+    assert (got[4][0], got[6][0], got[10][0], got[17][0]) == (USDC, ata(user, USDC), ata(PROTOCOL, USDC),
+                                                              ata(vault_authority, USDC))
 
 
 def test_proceeds_may_go_to_another_quote_account_and_amounts_are_checked():

@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
-TOKEN_2022_PROGRAM = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"   # as adapters/pumpfun/addresses.py
+from adapters.pumpfun import addresses
+
+# the canonical ids (a hand-typed copy here once carried a wrong Token-2022 id)
+TOKEN_PROGRAM = str(addresses.TOKEN_PROGRAM)
+TOKEN_2022_PROGRAM = str(addresses.TOKEN_2022_PROGRAM)
 URI_SCHEMES = ("https://", "http://", "ipfs://", "ar://")
 SOCIAL_KEYS = ("twitter", "telegram", "website")
 PRINTABLE = re.compile(r"^[\x20-\x7e\u00a0-\uffff]+$")
@@ -68,6 +71,20 @@ def check_program(facts: dict, rules) -> Check:
                      key="" if rules.allow_token_2022 else "token_2022",
                      text="" if rules.allow_token_2022 else "Token-2022 coins not allowed")
     return Check("program", 0, veto=True, key="token_program", text=f"unknown token program {program}")
+
+
+def check_kind(facts: dict, rules) -> Check | None:
+    """The coin's kind (mayhem, cashback, quote mint; flags of the create event) against the
+    [trading] policy, so a fast-mode answer honours trading.trade_mayhem like the Director does.
+    A pure veto: weight 0, it never moves the score."""
+    if "kind_refusal" not in facts:
+        return None
+    refusal = facts["kind_refusal"]
+    if not refusal:
+        return Check("kind", 100)
+    from adapters.pumpfun.venue import POLICY_SETTINGS
+    key = refusal.removeprefix("policy: ").replace(" ", "_").replace("-", "_")
+    return Check("kind", 0, veto=True, key=key, text=f"{refusal} ({POLICY_SETTINGS.get(refusal, '[trading]')})")
 
 
 def check_creator(facts: dict, rules) -> Check | None:
@@ -182,14 +199,14 @@ def check_honeypot(facts: dict, rules) -> Check | None:
     return Check("honeypot", 100)
 
 
-FAST_CHECKS = (check_sanity, check_program, check_creator)
+FAST_CHECKS = (check_sanity, check_program, check_kind, check_creator)
 FULL_CHECKS = FAST_CHECKS + (check_authority, check_holders, check_metadata, check_uri,
                              check_rugcheck, check_organic, check_honeypot)
 CRITICAL_FULL = ("authority", "holders", "honeypot")
 
 
 def weights(rules) -> dict:
-    return {"sanity": rules.weight_sanity, "program": rules.weight_program,
+    return {"sanity": rules.weight_sanity, "program": rules.weight_program, "kind": 0,
             "creator": rules.weight_creator, "authority": rules.weight_authority,
             "holders": rules.weight_holders, "metadata": rules.weight_metadata,
             "uri": rules.weight_uri, "rugcheck": rules.weight_rugcheck,

@@ -40,19 +40,21 @@ class TokenBucket:
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
 
-    def wait_seconds(self) -> float:
-        """0 if a token can be taken now (and takes it), else how long to wait."""
+    def wait_seconds(self, cost: int = 1) -> float:
+        """0 if a token can be taken now (and takes `cost`), else how long to wait. A request
+        worth more than one (a JSON-RPC batch) may leave the bucket in debt, paid by the next
+        requests' wait: the rate holds on average whatever the cost and the burst."""
         self._refill()
         pause = self.paused_until - self.clock()
         if pause > 0:
             return pause
         if self.tokens >= 1 - 1e-9:   # float refill: 0.1 s at 10/s is one token, give or take
-            self.tokens = max(0.0, self.tokens - 1)
+            self.tokens = max(0.0, self.tokens - 1) - (cost - 1)
             return 0.0
         return (1 - self.tokens) / self.rate
 
-    async def acquire(self) -> None:
-        while (delay := self.wait_seconds()) > 0:
+    async def acquire(self, cost: int = 1) -> None:
+        while (delay := self.wait_seconds(cost)) > 0:
             await asyncio.sleep(delay)
 
     def pause(self, seconds: float) -> None:
@@ -119,13 +121,13 @@ class Source:
         self.cache = TtlCache(ttl)
         self.rate_limited = 0
 
-    async def fetch(self, key, call):
-        return await self.cache.get(key, lambda: self._call(call))
+    async def fetch(self, key, call, cost: int = 1):
+        return await self.cache.get(key, lambda: self._call(call, cost))
 
-    async def _call(self, call):
+    async def _call(self, call, cost: int):
         backoff = BACKOFF_START_S
         for attempt in range(MAX_ATTEMPTS):
-            await self.bucket.acquire()
+            await self.bucket.acquire(cost)
             try:
                 return await call()
             except RateLimited as limited:

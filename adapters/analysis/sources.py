@@ -1,5 +1,6 @@
-"""One async reader per source. Each returns the facts of its source or raises; the caller
-(gather.py) puts them under the deadline, the rate limit and the cache."""
+"""The sources' requests and answers: the chain's JSON-RPC calls (built here, sent as one batch by
+adapters/analysis/rpc.py, parsed here) and one async reader per HTTP source. Each raises on
+failure; the caller (gather.py) puts them under the deadline, the rate limit and the cache."""
 from __future__ import annotations
 
 import base64
@@ -18,33 +19,40 @@ from adapters.solana_rpc import FRESH_COMMITMENT
 MAX_DOCUMENT_BYTES = 64 * 1024    # a metadata JSON is a few hundred bytes; refuse anything huge
 
 
-async def chain_accounts(rpc, launch) -> tuple:
-    """(MintFacts, TokenMetadata | None, BondingCurve | None) from one getMultipleAccounts of
-    [mint, Metaplex metadata, bonding curve]."""
+def chain_calls(launch) -> list[tuple[str, list]]:
+    """[getMultipleAccounts of (mint, Metaplex metadata, bonding curve), getTokenLargestAccounts]:
+    one batch, read at processed (the stream saw the coin there)."""
     mint = Pubkey.from_string(launch.mint)
-    keys = [mint, addresses.metadata(mint), addresses.bonding_curve(mint)]
-    resp = await rpc.call("getMultipleAccounts", lambda c: c.get_multiple_accounts(keys, commitment=FRESH_COMMITMENT))
-    mint_account, metadata_account, curve_account = resp.value
-    if mint_account is None:
-        raise LookupError(f"mint {launch.mint} not found")
-    mint_facts = parse_mint(bytes(mint_account.data))
+    keys = [launch.mint, str(addresses.metadata(mint)), str(addresses.bonding_curve(mint))]
+    return [("getMultipleAccounts", [keys, {"encoding": "base64", "commitment": FRESH_COMMITMENT}]),
+            ("getTokenLargestAccounts", [launch.mint, {"commitment": FRESH_COMMITMENT}])]
+
+
+def _data(account) -> bytes | None:
+    return None if account is None else base64.b64decode(account["data"][0])
+
+
+def parse_chain_accounts(value, mint: str) -> tuple:
+    """(MintFacts, TokenMetadata | None, BondingCurve | None) from getMultipleAccounts' value."""
+    mint_data, metadata_data, curve_data = (_data(account) for account in value)
+    if mint_data is None:
+        raise LookupError(f"mint {mint} not found")
+    mint_facts = parse_mint(mint_data)
     metadata: TokenMetadata | None = None
-    if metadata_account is not None:
-        metadata = parse_metaplex_metadata(bytes(metadata_account.data))
+    if metadata_data is not None:
+        metadata = parse_metaplex_metadata(metadata_data)
     elif TOKEN_METADATA in mint_facts.extensions:
         metadata = parse_token_metadata_extension(mint_facts.extensions[TOKEN_METADATA])
-    state = BONDING_CURVE.decode(bytes(curve_account.data)) if curve_account is not None else None
+    state = BONDING_CURVE.decode(curve_data) if curve_data is not None else None
     return mint_facts, metadata, state
 
 
-async def largest_other_holding(rpc, launch) -> int:
-    """Largest token account of the mint other than the bonding curve's own (raw units)."""
+def largest_other_holding(value, launch) -> int:
+    """Largest token account of the mint other than the bonding curve's own (raw units), from
+    getTokenLargestAccounts' value."""
     mint = Pubkey.from_string(launch.mint)
     curve_account = str(addresses.associated_bonding_curve(mint, Pubkey.from_string(launch.token_program)))
-    resp = await rpc.call("getTokenLargestAccounts",
-                          lambda c: c.get_token_largest_accounts(mint, commitment=FRESH_COMMITMENT))
-    return max((int(item.amount.amount) for item in resp.value if str(item.address) != curve_account),
-               default=0)
+    return max((int(item["amount"]) for item in value if item["address"] != curve_account), default=0)
 
 
 def share_bps(amount: int, supply: int) -> int:
@@ -76,25 +84,3 @@ async def organic_entry(session, jupiter_url: str, mint: str, headers=None) -> d
 async def rugcheck_summary(session, rugcheck_url: str, mint: str) -> dict | None:
     return await get_json(session, f"{rugcheck_url.rstrip('/')}/v1/tokens/{mint}/report/summary",
                           "rugcheck")
-
-
-async def rpc_json(session, rpc_url: str, method: str, params: list):
-    """One plain JSON-RPC request (solana-py's simulate has no `accounts` option)."""
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    async with session.post(rpc_url, data=orjson.dumps(body),
-                            headers={"content-type": "application/json"}) as resp:
-        if resp.status == 429:
-            raise RateLimited("rpc", None)
-        reply = orjson.loads(await resp.read())
-    if "error" in reply:
-        raise RuntimeError(f"{method}: {reply['error'].get('message')}")
-    return reply["result"]["value"]
-
-
-async def simulate_json(session, rpc_url: str, tx_bytes: bytes, addresses_: list[str]) -> dict:
-    """simulateTransaction with replaceRecentBlockhash and post-state of `addresses_` (solana-py
-    has no `accounts` option, so this one request is plain JSON-RPC)."""
-    return await rpc_json(session, rpc_url, "simulateTransaction", [
-        base64.b64encode(tx_bytes).decode(),
-        {"encoding": "base64", "sigVerify": False, "replaceRecentBlockhash": True,
-         "commitment": FRESH_COMMITMENT, "accounts": {"addresses": addresses_, "encoding": "base64"}}])

@@ -2,7 +2,7 @@
  * from pump-public-docs (PUMP_SWAP_README.md, idl/pump_amm.json), plus `migrate`, which moves a
  * completed pump.fun curve's reserves into its canonical pool (only by CPI from pump's `migrate`).
  * Exact integer math; fees lp + protocol bps from GlobalConfig (coin-creator fee not modelled); events as Anchor
- * `Program data:` logs and self-CPIs. Build: python -m localnet.programs.build */
+ * `Program data:` logs and self-CPIs. A sell's accounts past the 17th: pumpswap_sell_accounts.h. Build: python -m localnet.programs.build */
 #include "sbf.h"
 #include "pump_ids.h"
 #include "pump_layout.h"
@@ -196,6 +196,8 @@ static void emit_swap(const SolParams *p, const Swap *s, bool is_buy) {
     emit(p, &w);
 }
 
+#include "pumpswap_sell_accounts.h"
+
 /* buy(base_amount_out, max_quote_amount_in): quote in = ceil(Q*b / (B-b)), fees rounded up on top. */
 NOINLINE u64 buy(const SolParams *p, Reader *args) {
     Swap s = {0};
@@ -229,6 +231,7 @@ NOINLINE u64 sell(const SolParams *p, Reader *args) {
     if (args->bad) return fail(ERR_INSTRUCTION_DID_NOT_DESERIALIZE);
     u64 r;
     if ((r = check_swap_accounts(p, &s, &seeds))) return r;
+    if (p->ka_num > T_ACCOUNTS && (r = check_current_sell_accounts(p))) return r;
     if (s.base_amount == 0) return fail(ERR_ZERO_BASE_AMOUNT);
     if (s.pool_base + s.base_amount < s.base_amount) return fail(ERR_ARITHMETIC_OVERFLOW);
     if (!mul_div(s.pool_quote, s.base_amount, s.pool_base + s.base_amount, false, &s.quote_amount)) return fail(ERR_ARITHMETIC_OVERFLOW);
@@ -302,6 +305,7 @@ NOINLINE u64 migrate(const SolParams *p, Reader *args) {
     copy_bytes(d + POOL_BASE_VAULT, a[M_POOL_BASE].key, 32);
     copy_bytes(d + POOL_QUOTE_VAULT, a[M_POOL_QUOTE].key, 32);
     copy_bytes(d + POOL_COIN_CREATOR, curve->data + CURVE_CREATOR, 32);   /* lp_mint, lp_supply stay zero: no LP tokens */
+    d[POOL_IS_CASHBACK] = curve->data_len > CURVE_IS_CASHBACK ? curve->data[CURVE_IS_CASHBACK] : 0;   /* the coin's flag */
 
     u8 buf[16 + 8 + 32 * 4 + 16];
     Writer w = event_writer(buf, sizeof(buf), EVENT_CREATE_POOL);

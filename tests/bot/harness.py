@@ -147,6 +147,16 @@ class Market:
     async def holdings(self, owner: Pubkey) -> dict[str, int]:
         return {m: a for m, a in (await token_holdings(self.rpc, owner)).items() if a}
 
+    async def holding(self, owner: Pubkey, mint: str, timeout: float = 10.0) -> int:
+        """owner's raw amount of mint once the read commitment shows it (a buy the bot saw land at
+        `processed` may not be `confirmed` yet)."""
+        deadline = time.monotonic() + timeout
+        while not (amount := (await self.holdings(owner)).get(mint)):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{owner} holds no {mint} after {timeout} s")
+            await asyncio.sleep(0.05)
+        return amount
+
 
 async def _wait_meta(rpc: RpcClient, signature: str, timeout: float = 10.0):
     deadline = time.monotonic() + timeout

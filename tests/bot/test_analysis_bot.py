@@ -103,6 +103,9 @@ def test_fast_mode_answers_without_any_rpc(world, tmp_path):
     blank = good.__class__(**{**good.__dict__, "mint": "Fast2222", "name": " "})
     reply = bot.system.ask(pool, AnalyzeLaunch("f2", blank, fast), timeout=10)
     assert not reply.buy and reply.skip_keys[0] == "sanity" and "empty name" in reply.reasons[0]
+    mayhem = good.__class__(**{**good.__dict__, "mint": "Fast3333", "is_mayhem_mode": True})
+    reply = bot.system.ask(pool, AnalyzeLaunch("f3", mayhem, fast), timeout=10)   # trading.trade_mayhem off
+    assert not reply.buy and reply.skip_keys == ("mayhem",), reply
     assert bot.system.ask(pool, PoolWorkersRequest("w"), timeout=10).pids == ()
 
 

@@ -120,7 +120,7 @@ def launch(**fields):
 
 def good_facts(**overrides) -> dict:
     facts = {"launch": launch(name="Good", symbol="GOOD", uri="https://meta/good.json"),
-             "creator": (0, 0),
+             "creator": (0, 0), "kind_refusal": "",
              "mint": parse_mint(base_mint()),
              "metadata": parse_metaplex_metadata(bytes([4]) + KEY_A + KEY_B + borsh("Good") + borsh("GOOD")
                                                  + borsh("u") + bytes([0, 0, 0, 0, 0])),
@@ -187,7 +187,8 @@ def test_missing_critical_check_refuses_and_missing_optional_renormalises():
 
 
 def test_fast_mode_uses_the_create_event_only():
-    facts = {"launch": launch(name="Good", symbol="GOOD", uri="https://meta/good.json"), "creator": (0, 0)}
+    facts = {"launch": launch(name="Good", symbol="GOOD", uri="https://meta/good.json"), "creator": (0, 0),
+             "kind_refusal": ""}
     decision = policy.decide(facts, rules, "fast")
     assert decision.buy and decision.missing == () and decision.score == 100
     odd = {"launch": launch(name="", symbol="X" * 30, uri="javascript:alert(1)"), "creator": (0, 0)}
@@ -201,3 +202,27 @@ def test_fast_mode_uses_the_create_event_only():
     t22 = {"launch": launch(name="A", symbol="A", uri="https://a",
                             token_program=policy.TOKEN_2022_PROGRAM), "creator": (0, 0)}
     assert policy.decide(t22, no_2022, "fast").skip_keys == ("token_2022",)
+
+
+def test_program_check_knows_the_documented_token_program_ids():
+    # the ids as the SPL docs spell them, typed here (not read from the module under test)
+    for program in ("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"):
+        facts = {"launch": launch(name="A", symbol="A", uri="https://a", token_program=program), "creator": (0, 0)}
+        assert policy.check_program(facts, rules).score == 100, program
+    no_2022 = dataclasses.replace(rules, allow_token_2022=False)
+    t22 = {"launch": launch(token_program="TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"), "creator": (0, 0)}
+    assert policy.check_program(t22, no_2022).key == "token_2022"
+
+
+def test_fast_checks_honour_the_trading_policy_on_mayhem_coins():
+    from adapters.analysis.gather import fast_facts
+    from config.settings import TradingSettings
+    mayhem = launch(name="May", symbol="MAY", uri="https://a", is_mayhem_mode=True)
+    refused = policy.decide(fast_facts(mayhem, None, TradingSettings()), rules, "fast")   # trade_mayhem off by default
+    assert not refused.buy and refused.skip_keys == ("mayhem",)
+    assert refused.reasons == ("policy: mayhem (trading.trade_mayhem = false)",)
+    allowed = policy.decide(fast_facts(mayhem, None, TradingSettings(trade_mayhem=True)), rules, "fast")
+    assert allowed.buy and allowed.score == 100 and allowed.missing == ("creator",)
+    plain = policy.decide(fast_facts(launch(name="A", symbol="A", uri="https://a"), None, TradingSettings()),
+                          rules, "fast")
+    assert plain.buy

@@ -41,6 +41,18 @@ def test_token_bucket_refills_at_its_rate_and_pauses():
     assert bucket.wait_seconds() == pytest.approx(1.5)
 
 
+def test_a_batch_costs_one_token_per_request_and_its_debt_is_waited_out():
+    clock = Clock()
+    bucket = TokenBucket(rate=2, clock=clock)          # burst 2, a batch of 4 requests
+    assert bucket.wait_seconds(4) == 0                 # goes out at once, leaves a debt of 2
+    assert bucket.wait_seconds(4) == pytest.approx(1.5)   # (1 - (-2)) / 2 per second
+    clock.now += 1.5
+    assert bucket.wait_seconds(4) == 0
+    clock.now += 10                                    # refill stops at the burst
+    assert bucket.wait_seconds(1) == 0 and bucket.wait_seconds(1) == 0
+    assert bucket.wait_seconds(1) > 0
+
+
 def test_cache_expires_after_ttl_and_shares_inflight_lookups():
     clock, calls = Clock(), []
 

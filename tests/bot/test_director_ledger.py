@@ -33,6 +33,7 @@ def test_the_journal_books_what_the_mirrored_copy_missed_and_nothing_twice():
 
     # after the copy: A's sell landed and A closed; B bought (report lost) and its buy still flies;
     # C's buy expired and C failed; D is an earlier run's closed row; E an earlier run's open row
+    # (this run resumes it: its earlier buy counts in the PnL, not as a buy sent by this run)
     a = position("pos-A", "A", STARTED + 1,
                  settled(Order("buy", "sigA-buy", 500, 99, STARTED + 2), CONFIRMED, -10_300_000, 500),
                  [settled(Order("sell", "sigA-sell", 500, 99, STARTED + 5), CONFIRMED, 9_900_000, -500)])
@@ -47,30 +48,49 @@ def test_the_journal_books_what_the_mirrored_copy_missed_and_nothing_twice():
     e = position("pos-E", "E", STARTED - 40,
                  settled(Order("buy", "sigE-buy", 1, 9, STARTED - 39), CONFIRMED, -7, 1))
     rows = [p.to_row() for p in (a, b, c, d, e)]
+    rows[3]["updated_at"] = STARTED - 48                   # D was closed by that earlier run
 
     booked = copy.reconcile_with_journal(rows)
-    assert booked == 7   # A: sell sent+settled, closed; B: buy sent; C: buy sent+settled, closed
+    assert booked == 8   # A: sell sent+settled, closed; B: buy sent; C: buy sent+settled, closed; E: buy settled
     assert copy.bought == 3 and copy.sold == 1
-    assert copy.pnl_lamports == -10_300_000 + 9_900_000    # each signature once; D and E not ours
+    assert copy.pnl_lamports == -10_300_000 + 9_900_000 - 7   # each signature once; D not this run's
     assert set(copy.unresolved) == {"sigB-buy"} and copy.pending_for("B") == ("sigB-buy",)
     assert copy.failures == {"buy_tx_failed": 1, "buy_failed": 1}
     assert set(copy.closed_ids) == {("pos-A", "A"), ("pos-C", "C")}
-    assert set(copy.position_ids) == {"pos-A", "pos-B", "pos-C"}
+    assert set(copy.position_ids) == {"pos-A", "pos-B", "pos-C", "pos-E"} and copy.lifecycle["recovered"] == 1
     assert copy.reconcile_with_journal(rows) == 0          # idempotent: a second restart books nothing
     # the position's own late reports, after the journal booked them, change nothing
     assert not copy.on_tx_settled(TxSettled("A", "sigA-sell", "sell", 9_900_000, True, -500))
     assert ledger.pnl_lamports == -10_300_000                # the copy is independent of the original
 
 
-def test_a_row_recovered_from_an_earlier_run_counts_only_this_runs_orders():
-    ledger = Ledger(started_at=STARTED)
-    ledger.position_ids.add("pos-E")                         # recovered at this run's start
+def recovered_row_sold_in_this_run() -> dict:
+    """An earlier run bought E and died holding it; this run recovered E and sold it."""
     e = position("pos-E", "E", STARTED - 40,
                  settled(Order("buy", "sigE-buy", 1, 9, STARTED - 39), CONFIRMED, -7, 1),
                  [settled(Order("sell", "sigE-sell", 1, 9, STARTED + 3), CONFIRMED, 6, -1)])
     e.state, e.outcome = CLOSED, "sold"
-    ledger.reconcile_with_journal([e.to_row()])
-    assert ledger.bought == 0 and ledger.pnl_lamports == 6 and ledger.sold == 1
+    return e.to_row()
+
+
+def test_a_row_recovered_from_an_earlier_run_counts_whole_but_its_buy_is_not_this_runs():
+    ledger = Ledger(started_at=STARTED)
+    ledger.position_ids.add("pos-E")                         # recovered at this run's start
+    ledger.reconcile_with_journal([recovered_row_sold_in_this_run()])
+    assert ledger.bought == 0 and ledger.pnl_lamports == 6 - 7 and ledger.sold == 1
+
+
+def test_a_root_restarted_after_a_whole_bot_restart_still_books_the_recovered_rows():
+    """run.py restarted after a kill -9 recovers E and sells it; then its root dies and the new
+    Director starts from a fresh ledger (app/root_watch.py): position_ids is empty, yet E is this
+    run's (written since it started) and its PnL must be in the summary, as on chain (-7 + 6)."""
+    fresh = Ledger(started_at=STARTED)
+    closed_before_this_run = recovered_row_sold_in_this_run()
+    closed_before_this_run.update(position_id="pos-D", mint="D", updated_at=STARTED - 30)
+    booked = fresh.reconcile_with_journal([recovered_row_sold_in_this_run(), closed_before_this_run])
+    assert booked == 4 and fresh.pnl_lamports == 6 - 7   # buy settled, sell sent+settled, closed
+    assert fresh.pnl_lamports == 6 - 7 and fresh.sold == 1 and fresh.bought == 0
+    assert set(fresh.position_ids) == {"pos-E"} and fresh.lifecycle["recovered"] == 1
 
 
 def test_a_long_run_keeps_the_ledger_bounded_and_books_nothing_twice_after_forgetting():

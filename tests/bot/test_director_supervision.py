@@ -251,3 +251,24 @@ def test_run_py_goes_on_after_its_director_is_killed_and_ends_clean(tmp_path):
     rows = journal.all_positions()
     journal.close()
     assert rows and all(row['state'] in ('closed', 'failed') for row in rows)
+
+
+def test_a_journal_read_only_while_the_director_restarts_spends_no_restart_budget(world):
+    """Fault-matrix run 40 (seed 1): the journal read-only (chattr +i: file modes do not stop root)
+    while the Director is killed. Each restart fails to open it; those retries must not spend the
+    budget of MAX_RESTARTS (0.5-4 s backoff spends it in ~7.5 s), or the root gives up and the held
+    position is never sold. Once the journal is writable the Director resumes and close-all sells."""
+    from actors.root import BACKOFF_MAX_SECONDS, BACKOFF_SECONDS
+    world.start(**{"trading.max_hold_seconds": 60})   # still held when the Director dies
+    world.trade_until_bought(1)
+    files = [str(p) for p in (world.journal_path, world.journal_path.with_name("journal.sqlite3-wal")) if p.exists()]
+    subprocess.run(["chattr", "+i", *files], check=True)
+    try:
+        os.kill(world.pids()["director"], signal.SIGKILL)
+        budget_spent_after = sum(min(BACKOFF_SECONDS * 2 ** k, BACKOFF_MAX_SECONDS) for k in range(MAX_RESTARTS - 1))
+        time.sleep(budget_spent_after + 4)   # the old policy had given up by now
+    finally:
+        subprocess.run(["chattr", "-i", *files], check=True)
+    status = world.bot.wait_for(lambda s: s.active_positions >= 1, timeout=20)   # resumed from the journal
+    assert status.restarts.get("director", 0) > MAX_RESTARTS   # tried more often than the budget allows
+    assert world.close_all_and_check_books().sold >= 1

@@ -15,7 +15,7 @@ from solders.pubkey import Pubkey
 
 from adapters.pumpfun import instructions
 from benchmarks.fault_audit import (ChainReader, check_lamports, check_leftovers, check_stranded, check_trades,
-                                    wallet_tx_from_json)
+                                    summary_scope_change, wallet_tx_from_json)
 from benchmarks.fault_bot import MARKER_VARIABLE, marked_processes
 from benchmarks.fault_matrix import run_once
 from benchmarks.fault_plan import FAULT_KINDS, FaultEvent, draw_plan
@@ -114,6 +114,24 @@ def test_lamports_moved_outside_the_journal_are_flagged(traded):
     rows[1]["pnl_lamports"] = traded["change"]
     assert check_lamports(traded["change"], txs, rows, summary_pnl=traded["change"]) == []
     assert [v.kind for v in check_lamports(traded["change"] + 1, txs, rows, None)] == ["lamports", "lamports"]
+
+
+def test_a_restarted_run_py_summary_is_judged_on_its_own_positions(traded):
+    """After a kill -9 and restart, the last run.py's summary covers the positions it opened and the
+    ones it recovered (whole: their earlier buy too), not those the killed one closed."""
+    mint, txs = traded["mint"], traded["txs"]
+    since = 1_000.0
+    closed_by_the_killed_one = dict(row_for(mint, order(txs[0].signature, "buy"), [order(txs[2].signature, "sell")], 0),
+                                    opened_at=since - 20, updated_at=since - 10, state="closed")
+    recovered = dict(row_for(mint, order(txs[1].signature, "buy"), [order(txs[3].signature, "sell")], 0),
+                     opened_at=since - 5, updated_at=since + 3, state="closed")
+    rows = [closed_by_the_killed_one, recovered]
+    expected = summary_scope_change(txs, rows, since)
+    assert expected == txs[1].lamport_delta + txs[3].lamport_delta
+    rows[1]["pnl_lamports"] = traded["change"]   # the journal itself balances: only the summary is judged
+    assert check_lamports(traded["change"], txs, rows, expected, expected) == []
+    found = check_lamports(traded["change"], txs, rows, txs[3].lamport_delta, expected)   # the recovered buy left out
+    assert [v.kind for v in found] == ["lamports"] and "last run.py's positions" in found[0].detail
 
 
 def test_a_process_outliving_the_bot_is_flagged():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import aiohttp
 import pytest
 from solders.keypair import Keypair
 from solders.message import MessageV0
@@ -17,6 +18,7 @@ from solders.transaction import VersionedTransaction
 
 from actors.trading_io import ChainAccess
 from adapters.analysis import sources
+from adapters.analysis.rpc import AnalysisRpc
 from adapters.pumpfun import addresses, instructions
 from tests.bot.harness import SOL, bot_settings, new_bot_wallet
 
@@ -47,9 +49,12 @@ async def test_a_just_created_coin_is_read_at_processed(make_localnet, tmp_path)
         assert await chain.token_program_of(str(mint.pubkey())) == str(addresses.TOKEN_PROGRAM)
         state = await chain.curve_state(str(mint.pubkey()))
         assert not state.complete and state.creator == creator.pubkey()
-        launch = SimpleNamespace(mint=str(mint.pubkey()), token_program=str(addresses.TOKEN_PROGRAM))
-        mint_facts, _, curve_state = await sources.chain_accounts(chain.rpc, launch)
+        launch = SimpleNamespace(mint=str(mint.pubkey()), token_program=str(addresses.TOKEN_PROGRAM),
+                                 bonding_curve="")
+        async with aiohttp.ClientSession() as session:    # the analysis's own batched reads
+            accounts, largest = await AnalysisRpc(session, [node.rpc_url]).batch(sources.chain_calls(launch))
+        mint_facts, _, curve_state = sources.parse_chain_accounts(accounts, launch.mint)
         assert curve_state == state and mint_facts.supply > 0
-        assert await sources.largest_other_holding(chain.rpc, launch) == 0, "only the curve holds it"
+        assert sources.largest_other_holding(largest, launch) == 0, "only the curve holds it"
     finally:
         await chain.close()

@@ -201,7 +201,7 @@ def test_a_running_bot_exits_on_graduation_and_sells_on_the_pool(world, tmp_path
     mint = launch(chain, market, T22, "GradExit")
     bot.wait_for(lambda s: s.bought >= 1, timeout=30)
     bot.pause_buying()
-    bought = chain.run(market.holdings(keypair.pubkey()))[mint]
+    bought = chain.run(market.holding(keypair.pubkey(), mint))
     graduate(chain, market, mint, T22)
     reserves = pool_reserves(chain, mint, T22)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from solders.keypair import Keypair
 
+from app.local_chain import ChainChild
 from app.preflight import (PreflightError, RpcProbe, check_affordable, endpoint_host,
                            usable_rpc_indexes)
 
@@ -48,30 +49,28 @@ def test_check_affordable_names_both_amounts_in_sol():
 
 
 # ---- run.py against local chains ------------------------------------------------------------------
-def _start_chain(seed: int, extra: list[str]):
-    process = subprocess.Popen(
-        [sys.executable, '-m', 'localnet', '--rpc-port', '0', '--ws-port', '0', '--grpc-port', '0',
-         '--api-port', '0', '--seed', str(seed), '--quiet', *extra],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
-    for raw in process.stdout:
-        line = raw.decode().strip()
-        if line.startswith('READY '):
-            return process, dict(part.split('=', 1) for part in line.split()[1:])
-    raise RuntimeError(f'local chain (seed {seed}) did not start: exit {process.wait()}')
+def _start_chain(seed: int, extra: list[str], log_dir: Path):
+    chain = ChainChild([sys.executable, '-m', 'localnet', '--rpc-port', '0', '--ws-port', '0', '--grpc-port', '0',
+                        '--api-port', '0', '--seed', str(seed), '--quiet', *extra], log_dir / f'chain-{seed}.log')
+    try:
+        return chain, chain.wait_ready(60)
+    except RuntimeError:
+        chain.stop()
+        raise
 
 
 @pytest.fixture(scope='module')
-def chains():
+def chains(tmp_path_factory):
     """Two local chains with different genesis hashes; the first has a market and an x-token."""
     started = []
+    log_dir = tmp_path_factory.mktemp('chains')
     try:
-        started.append(_start_chain(1, ['--market', '--launch-rate', '2', '--x-token', X_TOKEN]))
-        started.append(_start_chain(2, []))
+        started.append(_start_chain(1, ['--market', '--launch-rate', '2', '--x-token', X_TOKEN], log_dir))
+        started.append(_start_chain(2, [], log_dir))
         yield [endpoints for _, endpoints in started]
     finally:
-        for process, _ in started:
-            process.terminate()
-            process.wait(10)
+        for chain, _ in started:
+            chain.stop()
 
 
 def _live_env(tmp_path: Path, chain: dict, **extra) -> dict:

@@ -249,3 +249,33 @@ def assert_journal_agrees_with_chain(chain: ChainThread, owner, rows: list) -> N
         assert landed[signature] == expected, (order, landed[signature])
     buys = [o for o in journaled.values() if o["kind"] == "buy"]
     assert len(buys) == len({row["position_id"] for row in rows if row["buy_order"]})
+
+
+def test_a_restarted_position_rebroadcasts_its_journaled_buy_until_it_lands(world):
+    """The buy is dropped (every send of it swallowed) and its PositionActor killed while it is
+    SENT: the restarted one finds the signed bytes in the journal and rebroadcasts them, so the
+    same signature lands (not signed again) before its blockhash expires, instead of expiring."""
+    node_chain, owner = world.chain.node.chain, world.keypair.pubkey()
+
+    async def shorten():   # the bytes are rebroadcast every 2 s; unsent, the buy expires in ~12 s
+        node_chain.set_blockhash_window(30)
+    world.chain.run(shorten())
+    node_chain.submit_gate = gate = HoldNth(node_chain, owner, nth=1)
+    launch = world.launch("Rebro")
+    position_id = f"pos-{launch.name}"
+    actor = world.open(launch, position_id=position_id)
+    before = wait_row(world, position_id, lambda r: r["buy_order"] is not None)
+    wait_for = time.monotonic() + 10
+    while gate.held is None and time.monotonic() < wait_for:
+        time.sleep(0.02)
+    sigkill(world, actor)
+    node_chain.submit_gate = None                           # dropped, never delivered by the test
+    restarted = world.start_position()
+    world.system.tell(restarted, RecoverPosition(position_id, launch))
+    row = wait_row(world, position_id, lambda r: r["state"] != "pending", timeout=30)
+    assert row["buy_order"]["signature"] == before["buy_order"]["signature"]
+    assert (row["state"], row["buy_order"]["state"]) == ("active", "CONFIRMED")
+    assert before["buy_order"]["raw"] and row["buy_order"]["raw"] == ""   # journaled before the send; dropped once settled
+    world.system.tell(restarted, ExitNow("test exit"))
+    assert world.closed(launch.mint).outcome == "sold"
+    assert launch.mint not in world.holdings()

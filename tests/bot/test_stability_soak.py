@@ -68,3 +68,13 @@ def test_short_soak_completes_prints_the_table_and_balances_its_books(tmp_path):
         windows = list(csv.DictReader(handle))
     assert len(windows) >= 10 and int(windows[-1]["coins_seen"]) > 0
     assert elapsed < 150, f"the short soak took {elapsed:.0f} s"
+
+
+def test_an_out_directory_holding_samples_is_refused(tmp_path, capsys):
+    from benchmarks.soak import parse_args
+    (tmp_path / "windows.csv").write_text("t_real_s\n0.0\n")
+    with pytest.raises(SystemExit) as exited:
+        parse_args(["--hours", "1", "--out", str(tmp_path)])
+    assert exited.value.code == 2
+    assert "already holds a soak's samples" in capsys.readouterr().err
+    assert parse_args(["--hours", "1", "--out", str(tmp_path / "fresh")]).out == tmp_path / "fresh"
