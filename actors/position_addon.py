@@ -6,6 +6,7 @@ While one is in flight no sell goes out (position_model.decide), so its tokens a
 A repeat buy that cannot go (an exit came, the reservation was refused) is dropped, not retried."""
 from __future__ import annotations
 
+import base64
 import time
 
 from loguru import logger
@@ -92,6 +93,7 @@ class RepeatBuys:
             self._addon_failed(RuntimeError("the position moved on before the repeat buy left"))
             return
         order = Order(ADD_BUY, prepared.signature, prepared.amount, prepared.last_valid_block_height, time.time(),
+                      raw=base64.b64encode(prepared.raw).decode(),   # a restart rebroadcasts it
                       budget_lamports=self.addon_settings.trading.buy_lamports)
         position.add_buys.append(order)
         if not self._journal():   # never sent unjournaled
