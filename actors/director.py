@@ -27,6 +27,7 @@ from actors.trading_io import process_logging
 from actors.supervision import Supervisor
 from messages import new_request_id
 from messages.analysis import AnalysisDecision, AnalysisFailed, AnalyzeLaunch
+from messages.copy import TargetTradeBatch
 from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed, RecoverPosition,
                                TxSent, TxSettled)
 from messages.start import (DirectorStarted, Peers, PeersChanged, StartAnalyzer,
@@ -53,7 +54,8 @@ JOURNAL_FAILED_KEY = "journal_failed"   # a ledger failure count: survives a Dir
 MAX_LISTED_MINTS = 100                  # unsellable / unjournaled mints kept for the exit report
 FOREIGN_ROWS_KEY = "journal_open_rows_of_another_wallet_or_chain_untouched"   # a lifecycle count
 LEDGER_MESSAGES = (TxSent, TxSettled, PositionClosed, PositionFailed, AnalysisDecision, LaunchBatch,
-                   AnalysisFailed, ChildActorExited, SetBuying, JournalFailed)
+                   AnalysisFailed, ChildActorExited, SetBuying, JournalFailed,
+                   TargetTradeBatch)   # copy skips (Ledger.copy_skips)
 
 
 @dataclass
@@ -124,13 +126,17 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
             open_rows = journal.open_positions()
             if msg.ledger is not None:   # supervised by the root: resume its copy of the ledger
                 self.root, self.ledger = msg.root, msg.ledger
-                booked = self.ledger.reconcile_with_journal(
-                    [row for row in journal.all_positions() if self._is_ours(row)])
+                ours = [row for row in journal.all_positions() if self._is_ours(row)]
+                booked = self.ledger.reconcile_with_journal(ours)
+                self.copy_resume([row for row in ours if row["position_id"] in self.ledger.position_ids]
+                                 if msg.restart else [])   # the per-target books (director_copy.py)
                 if self.ledger.breaker.tripped:   # a trip outlives the Director that saw it
                     self.buying = False
                 if msg.restart:
                     logger.warning("director: restart #{}: ledger resumed, {} entries booked from "
                                    "the journal", msg.restart, booked)
+            else:
+                self.copy_resume([])
             journal.close()
             for name in ("wallet", "seller", "analyzer", "stream", "balance_monitor"):
                 self._start_core(name)

@@ -1,7 +1,8 @@
 """The Director's copy-trading part (a mixin): target trades from the StreamActor go through the copy
 policy (actors/policy/copy.py); a copied buy opens an ordinary PositionActor (journaled, recovered,
 must-sold) sized by the policy, a partial sell reaches it as SellPart, a full exit as ExitNow.
-The per-target books live here (not in the mirrored ledger: a restarted Director starts them again)."""
+The per-target books live here; a restarted Director rebuilds them from the journal (copy_resume),
+the skips from the ledger the root kept (Ledger.copy_skips)."""
 from __future__ import annotations
 
 import time
@@ -9,7 +10,8 @@ import time
 from loguru import logger
 
 from actors.policy import copy as policy
-from messages.copy import SellPart, TargetTradeBatch
+from adapters.pumpfun import venue
+from messages.copy import BuyMore, SellPart, TargetTradeBatch
 from messages.position import ExitNow
 
 
@@ -18,7 +20,8 @@ class CopyDirecting:
 
     def start_copying(self, settings) -> None:
         if settings.trading.mode in ("copy", "both"):
-            self.copy_desk = policy.CopyDesk(settings.copy.resolved_targets, settings.copy.follow_sells)
+            self.copy_desk = policy.CopyDesk(settings.copy.resolved_targets, settings.copy.follow_sells,
+                                             settings.trading.usdc_buy_amount)
             logger.info("director: copying {} wallet(s): {}", len(self.copy_desk.targets),
                         ", ".join(self.copy_desk.targets))
 
@@ -27,7 +30,8 @@ class CopyDirecting:
             return
         try:
             decided = self.copy_desk.decide_batch(msg.trades, time.time(),
-                                                  lambda launch: self._why_not_buy(launch.mint, launch))
+                                                  lambda launch: self._why_not_buy(launch.mint, launch),
+                                                  self._why_not_add)
         except Exception:
             logger.exception("director: a batch of {} target trades could not be judged", len(msg.trades))
             return
@@ -44,6 +48,15 @@ class CopyDirecting:
                         trade.mint, trade.sol_amount, decision.lamports)
             self.copy_desk.opened(trade, decision.lamports)
             self._open_position(decision.launch, buy_lamports=decision.lamports)
+        elif isinstance(decision, policy.AddBuy):
+            live = self.positions.get(trade.mint)
+            if live is None or live.address is None:
+                return
+            logger.info("director: copy {} bought {} again ({} lamports): {} lamports more", trade.target,
+                        trade.mint, trade.sol_amount, decision.lamports)
+            self.copy_desk.added(trade, decision.lamports)
+            self.send(live.address, BuyMore(f"copy: {trade.target[:8]} bought again", decision.lamports,
+                                            decision.launch))
         elif isinstance(decision, policy.Skip):
             logger.info("director: copy skip {} {} of {}: {}", trade.target, side, trade.mint,
                         decision.reason)
@@ -59,6 +72,31 @@ class CopyDirecting:
                             decision.before, trade.mint)
                 self.send(live.address, SellPart(f"copy: {trade.target[:8]} sold part",
                                                  decision.sold, decision.before))
+
+    def _why_not_add(self, launch) -> str:
+        """The Director's gate for a repeat buy into an open position: '' lets it through."""
+        if launch.mint not in self.positions:
+            return "position closed"
+        refusal = venue.policy_refusal(launch, self.settings.trading)
+        if refusal:
+            return refusal
+        if self.ledger.breaker.tripped:
+            return "circuit breaker open"
+        if self.safety_mode or self.ledger.failures.get("journal_failed"):   # director.JOURNAL_FAILED_KEY
+            return "wallet safety mode"
+        return "" if self.buying else "buying paused"
+
+    def copy_resume(self, rows: list) -> None:
+        """After the ledger is known: skip counters live in it (mirrored to the root, so they outlive
+        this Director); `rows`: this run's journal rows, when this Director replaces a dead one."""
+        if self.copy_desk is None:
+            return
+        for wallet, book in self.copy_desk.books.items():
+            book.skips = self.ledger.copy_skips.setdefault(wallet, book.skips)
+        if rows:
+            self.copy_desk.rebuild(rows, self.ledger.started_at)
+            logger.info("director: copy books rebuilt from {} journal row(s): {}", len(rows),
+                        self.copy_desk.report())
 
     def copy_recovered(self, launch) -> None:
         if self.copy_desk is not None and self.copy_desk.adopt(launch):

@@ -52,6 +52,7 @@ class Ledger:
     breaker: BreakerState = field(default_factory=BreakerState)   # survives a Director restart
     exit_to_sell_histogram: LatencyHistogram = field(default_factory=LatencyHistogram)   # exit -> sell sent
     landing_slots: collections.Counter = field(default_factory=collections.Counter)   # buy slot - create slot
+    copy_skips: dict = field(default_factory=dict)   # copy target -> Counter of skip reasons (CopyDesk books)
 
     def on_tx_sent(self, msg: TxSent) -> bool:
         """Returns True for a buy seen for the first time (max buys counts buys sent)."""
@@ -132,7 +133,8 @@ class Ledger:
             settled=self.settled.copy(), lifecycle=collections.Counter(self.lifecycle),
             position_ids=self.position_ids.copy(), closed_ids=self.closed_ids.copy(),
             exit_to_sell_histogram=self.exit_to_sell_histogram.copy(),
-            landing_slots=collections.Counter(self.landing_slots))
+            landing_slots=collections.Counter(self.landing_slots),
+            copy_skips={target: collections.Counter(skips) for target, skips in self.copy_skips.items()})
 
     def reconcile_with_journal(self, rows: list) -> int:
         """Book from journal rows what this ledger has not seen: the orders (sent, settled) and

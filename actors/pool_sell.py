@@ -126,9 +126,9 @@ def token_quote_instructions(owner: Pubkey, quote_mint: Pubkey) -> tuple[Pubkey,
 
 
 async def prepare_pool_sell(chain, mint: str, token_program: str, amount: int,
-                            quote_mint: Pubkey = addr.WSOL_MINT) -> PreparedTx:
+                            quote_mint: Pubkey = addr.WSOL_MINT, close_ata: bool = True) -> PreparedTx:
     """Sell `amount` on the coin's PumpSwap pool (quoted in SOL or USDC); closes the emptied token
-    account (rent back)."""
+    account (rent back) unless close_ata=False (a partial sell: the rest stays in it)."""
     owner, mint_key, program = chain.owner, Pubkey.from_string(mint), Pubkey.from_string(token_program)
     state = await read_pool(chain, mint_key, program, quote_mint)
     try:
@@ -147,7 +147,8 @@ async def prepare_pool_sell(chain, mint: str, token_program: str, amount: int,
     recent = await chain.rpc.get_latest_blockhash()
     logger.info("pool sell of {} {} on {} (reserves {}/{}), min {} of {}", amount, mint, state.keys.pool,
                 state.reserves.base, state.reserves.quote, min_out, quote_mint)
-    return chain._sign(chain._compute_budget() + open_ixs + [sell, *close_ixs, close_base], recent, "sell", amount)
+    return chain._sign(chain._compute_budget() + open_ixs + [sell, *close_ixs] + ([close_base] if close_ata else []),
+                       recent, "sell", amount)
 
 
 async def prepare_native_sell(chain, mint: str, token_program: str, amount: int) -> PreparedTx:

@@ -22,16 +22,17 @@ from actors.position_journal import GuardedJournal
 from actors.policy.exits import ExitWatch, exit_reason as exit_signal
 from actors.policy.graduation import graduation_exit
 from actors.position_arming import SpareArming
+from actors.position_addon import RepeatBuys
 from actors.position_partial import PartialSells
 from actors.position_verify import BuyThenVerify
-from actors.position_model import (ACTIVE, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLOSING, CONFIRMED,
+from actors.position_model import (ACTIVE, ADD_BUY, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLOSING, CONFIRMED,
                                    EXPIRED, FAILED, PENDING, POSITION_FAILED, SELL, SENT, Order,
                                    Position, decide, presell_outcome, sell_amount)
 from actors.trading_io import ChainAccess, Settlement, curve_from_trade, process_logging
 from adapters.journal import Journal, JournalError, journal_path
 from adapters.logs import first_to_warn
 from messages import new_request_id
-from messages.copy import SellPart
+from messages.copy import BuyMore, SellPart
 from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed,
                                RecoverPosition, TxSent, TxSettled)
 from messages.safety import JournalFailed
@@ -52,7 +53,7 @@ JOURNAL_RETRY_SECONDS = 0.5          # a closing row the journal refused is writ
 JOURNAL_CATCH_UP_SECONDS = 30.0      # ... at most this long before the closure is reported anyway
 
 
-class PositionActor(SpareArming, PartialSells, BuyThenVerify, IOActor):
+class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActor):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -95,7 +96,7 @@ class PositionActor(SpareArming, PartialSells, BuyThenVerify, IOActor):
             ReservationRefused: self._on_refused, TradeBatch: self._on_trades,
             PeersChanged: self._on_peers, WakeupMessage: self._on_wakeup, ExitNow: self._on_exit_now,
             ArmSpare: self._on_arm, DisarmSpare: self._on_disarm,
-            SellPart: self._on_sell_part,
+            SellPart: self._on_sell_part, BuyMore: self._on_buy_more,
             VerifyAfterBuy: self._on_verify, AnalysisDecision: self._on_verify_decision,
             AnalysisFailed: self._on_verify_failed,   # buy then verify (actors/position_verify.py)
         }.get(type(msg))
@@ -173,8 +174,9 @@ class PositionActor(SpareArming, PartialSells, BuyThenVerify, IOActor):
             return
         self._announce_fast_open(msg)
         self.stage, self.detected_at = "reserving", msg.detected_at
-        if msg.buy_lamports:   # a copy's own budget (copy trading); everything else as configured
-            self.settings = self.settings.replace(**{"trading.buy_lamports": msg.buy_lamports})
+        if msg.buy_lamports:   # a copy's own budget (copy trading; raw USDC for a USDC-paired coin)
+            budget = "trading.buy_lamports" if msg.launch.sol_paired else "trading.usdc_buy_amount"
+            self.settings = self.settings.replace(**{budget: msg.buy_lamports})
             self.chain.settings = self.settings
         self.position = Position(msg.request_id, msg.launch, wallet=str(self.chain.owner),
                                  genesis_hash=self.settings.chain.genesis_hash or "")
@@ -193,14 +195,14 @@ class PositionActor(SpareArming, PartialSells, BuyThenVerify, IOActor):
                     timeout=PREPARE_TIMEOUT_SECONDS)
 
     def _on_refused(self, msg: ReservationRefused) -> None:
-        if self._arming_refused(msg):
+        if self._arming_refused(msg) or self._addon_refused(msg):
             return
         if self.stage == "reserving":
             self.prepared = None   # never sent: nothing reached the chain
             self._finish(POSITION_FAILED, "refused", f"reservation refused: {msg.reason}")
 
     def _on_funds_reserved(self, msg: FundsReserved) -> None:
-        if self._arming_reserved(msg):
+        if self._arming_reserved(msg) or self._addon_reserved(msg):
             return
         if self.stage != "reserving":
             self.send(self.peers.wallet, ReleaseFunds(msg.reservation_id))
@@ -286,6 +288,8 @@ class PositionActor(SpareArming, PartialSells, BuyThenVerify, IOActor):
             self._release()   # after the wallet heard the change, so it never sees an unexplained drop
             if state == CONFIRMED and position.state == PENDING:
                 position.move(ACTIVE, f"buy confirmed: {position.bought_tokens} tokens")
+        elif order.kind == ADD_BUY:
+            self._addon_settled(advance=False)   # a repeat buy (actors/position_addon.py)
         self._journal()
         if order.kind == "sell" and state != CONFIRMED and not order.partial:
             self.sell_failures += 1
@@ -378,6 +382,7 @@ class PositionActor(SpareArming, PartialSells, BuyThenVerify, IOActor):
             self._finish(POSITION_FAILED, "buy_failed", why)
         else:
             self._next_part()   # a queued partial sell (copy trading) may go now
+            self._next_addon()  # ... or a queued repeat buy
 
     # ---- sell ------------------------------------------------------------------------------------
     def _start_sell(self, why: str) -> None:

@@ -21,13 +21,14 @@ ORDER_STATES = (SENT, CONFIRMED, FAILED, EXPIRED)
 PENDING, ACTIVE, CLOSING, CLOSED, POSITION_FAILED = 'pending', 'active', 'closing', 'closed', 'failed'
 MOVES = {PENDING: (ACTIVE, CLOSING, POSITION_FAILED), ACTIVE: (CLOSING,),
          CLOSING: (CLOSED, POSITION_FAILED), CLOSED: (), POSITION_FAILED: ()}
+ADD_BUY = 'add_buy'                 # a copy target bought more: ours too, into the open position
 # decide() answers
 WAIT, SELL, CLOSE_SOLD, CLOSE_FAILED = 'wait', 'sell', 'close_sold', 'close_failed'
 
 
 @dataclass
 class Order:
-    kind: str                       # 'buy' | 'sell'
+    kind: str                       # 'buy' | 'sell' | 'add_buy'
     signature: str
     amount: int                     # tokens fixed in the instruction (buy: expected; sell: offered)
     last_valid_block_height: int
@@ -42,6 +43,7 @@ class Order:
     partial: bool = False           # sold a part and left the position open (copy trading)
     raw: str = ''                   # its signed bytes (base64) while SENT: a restarted position
                                     # rebroadcasts them until it lands or its blockhash expires
+    budget_lamports: int = 0        # an ADD_BUY's copy budget (what it counts against the target's max total)
 
     def settle(self, state: str, cause: str, lamport_delta: int = 0, token_delta: int = 0, usdc_delta: int = 0) -> None:
         if state not in (CONFIRMED, FAILED, EXPIRED):
@@ -82,6 +84,7 @@ class Position:
     opened_at: float = field(default_factory=time.time)
     buy_order: Order | None = None
     sell_orders: list = field(default_factory=list)
+    add_buys: list = field(default_factory=list)   # repeat buys into the open position (copy trading)
     wallet: str = ''                # owner pubkey and chain genesis: a restart resumes only its own
     genesis_hash: str = ''
     moved_at: float = field(default_factory=time.time)   # last transition (not journaled)
@@ -96,8 +99,8 @@ class Position:
 
     @property
     def cost_lamports(self) -> int:
-        """What the buy took from the wallet once it landed (fees and rent included)."""
-        return -self.buy_order.lamport_delta if self.buy_order and self.buy_order.state == CONFIRMED else 0
+        """What the buy (and any repeat buy) took from the wallet once landed (fees and rent included)."""
+        return -sum(o.lamport_delta for o in [self.buy_order, *self.add_buys] if o and o.state == CONFIRMED)
 
     def move(self, new_state: str, cause: str) -> None:
         if new_state not in MOVES.get(self.state, ()):
@@ -121,11 +124,13 @@ class Position:
         self.pnl_usdc += usdc_delta
         if state == CONFIRMED and order.kind == 'buy':
             self.bought_tokens = token_delta
+        elif state == CONFIRMED and order.kind == ADD_BUY:
+            self.bought_tokens += token_delta
         elif state == CONFIRMED and order.kind == 'sell':
             self.sold_tokens += -token_delta
 
     def in_flight(self) -> list[Order]:
-        return [o for o in ([self.buy_order] if self.buy_order else []) + self.sell_orders
+        return [o for o in ([self.buy_order] if self.buy_order else []) + self.sell_orders + self.add_buys
                 if o.state == SENT]
 
     # ---- the journal row ---------------------------------------------------------------------
@@ -137,7 +142,8 @@ class Position:
                 'exit_at': self.exit_at, 'outcome': self.outcome, 'opened_at': self.opened_at,
                 'updated_at': time.time(),
                 'buy_order': dataclasses.asdict(self.buy_order) if self.buy_order else None,
-                'sell_orders': [dataclasses.asdict(o) for o in self.sell_orders],
+                # repeat buys ride in the sell_orders column (no schema change), told apart by kind
+                'sell_orders': [dataclasses.asdict(o) for o in self.sell_orders + self.add_buys],
                 'wallet': self.wallet, 'genesis_hash': self.genesis_hash}
 
     @classmethod
@@ -151,7 +157,8 @@ class Position:
                    exit_reason=row['exit_reason'], exit_at=row.get('exit_at') or 0.0,
                    outcome=row['outcome'], opened_at=row['opened_at'],
                    buy_order=Order.from_dict(buy) if buy else None,
-                   sell_orders=[Order.from_dict(o) for o in row.get('sell_orders') or []],
+                   sell_orders=[Order.from_dict(o) for o in row.get('sell_orders') or [] if o['kind'] != ADD_BUY],
+                   add_buys=[Order.from_dict(o) for o in row.get('sell_orders') or [] if o['kind'] == ADD_BUY],
                    wallet=row.get('wallet') or '', genesis_hash=row.get('genesis_hash') or '')
 
 
@@ -164,6 +171,8 @@ def decide(position: Position, exit_wanted: bool, presell: bool = True) -> tuple
         return WAIT, 'buy not sent yet'
     if any(o.state == SENT for o in position.sell_orders):
         return WAIT, 'sell in flight'
+    if any(o.state == SENT for o in position.add_buys):   # its tokens are sold with the rest once landed
+        return WAIT, 'repeat buy in flight'
     if buy.state in (FAILED, EXPIRED):
         if position.sell_orders:
             return CLOSE_FAILED, f'buy {buy.state.lower()} after a sell was sent'

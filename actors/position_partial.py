@@ -10,8 +10,9 @@ import time
 
 from loguru import logger
 
+from actors.pool_sell import prepare_pool_sell
 from actors.position_model import ACTIVE, Order
-from actors.trading_io import CurveComplete
+from actors.trading_io import CurveComplete, CurveGraduated
 from messages.position import TxSent
 
 PART_PREPARE_TIMEOUT_SECONDS = 30.0
@@ -56,8 +57,12 @@ class PartialSells:
     async def _prepare_part(self, amount: int):
         launch = self.position.launch
         try:   # the token account stays open: the rest of the holding is still in it
-            return await self.chain.prepare_sell(launch.mint, launch.token_program, amount,
-                                                 close_ata=False)
+            try:
+                return await self.chain.prepare_sell(launch.mint, launch.token_program, amount,
+                                                     close_ata=False)
+            except CurveGraduated:   # on its PumpSwap pool (a pool-copied coin, actors/pool_buy.py)
+                return await prepare_pool_sell(self.chain, launch.mint, launch.token_program, amount,
+                                               close_ata=False)
         except CurveComplete:
             return await self.chain.prepare_jupiter_sell(launch.mint, amount)
 

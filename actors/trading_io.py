@@ -211,6 +211,9 @@ class ChainAccess:
         through the coin's instruction generation (venue.py). The amount is exact (tokens fixed in
         the instruction), or with trading.exact_in_buys the floor of an exact-spend buy."""
         trading = self.settings.trading
+        if launch.venue == "pool":   # a graduated coin a copy target bought on its pool (actors/pool_buy.py)
+            from actors.pool_buy import prepare_pool_buy   # imports this module
+            return await prepare_pool_buy(self, launch)
         if not launch.sol_paired:   # paid in USDC (actors/usdc_trades.py)
             from actors.usdc_trades import prepare_usdc_buy
             return await prepare_usdc_buy(self, launch, trading.usdc_buy_amount)
@@ -241,7 +244,7 @@ class ChainAccess:
             raise CurveGraduated(f"{mint}: bonding curve complete (graduated)", state.quote_mint)
         if state.quote_mint == addresses.USDC_MINT:   # sold for USDC (actors/usdc_trades.py)
             from actors.usdc_trades import prepare_usdc_sell
-            return await prepare_usdc_sell(self, mint, token_program, amount, state)
+            return await prepare_usdc_sell(self, mint, token_program, amount, state, close_ata=close_ata)
         if state.quote_mint not in (ZERO_KEY, addresses.WSOL_MINT):   # no native SOL sell: Jupiter's route
             raise CurveComplete(f"{mint}: paired with {state.quote_mint}, not SOL")
         quote = curve.sell_net_proceeds(state, global_, amount)

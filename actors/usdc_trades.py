@@ -45,9 +45,10 @@ async def prepare_usdc_buy(chain, launch, spend: int) -> PreparedTx:
     return chain._sign(chain._compute_budget() + ixs, recent, "buy", tokens)
 
 
-async def prepare_usdc_sell(chain, mint: str, token_program: str, amount: int, state=None) -> PreparedTx:
+async def prepare_usdc_sell(chain, mint: str, token_program: str, amount: int, state=None,
+                            close_ata: bool = True) -> PreparedTx:
     """Sell `amount` for USDC, min out from the live curve (`state`: read now when None) and
-    slippage; closes the emptied account."""
+    slippage; closes the emptied account unless close_ata=False (a partial sell)."""
     trading = chain.settings.trading
     global_ = await chain.fee_rates()
     state = state or await chain.curve_state(mint)
@@ -59,9 +60,10 @@ async def prepare_usdc_sell(chain, mint: str, token_program: str, amount: int, s
     min_out = curve.sell_net_proceeds(state, global_, amount) * (BPS - trading.slippage_bps) // BPS
     program = Pubkey.from_string(token_program)
     ixs = [venue.sell_instruction(usdc_generation(kind, trading.instruction_set), chain.owner, kind, chain.fees,
-                                  amount, min_out),
-           close_account(CloseAccountParams(
-               program_id=program, account=addresses.associated_token_address(chain.owner, kind.mint, program),
-               dest=chain.owner, owner=chain.owner))]
+                                  amount, min_out)]
+    if close_ata:
+        ixs.append(close_account(CloseAccountParams(
+            program_id=program, account=addresses.associated_token_address(chain.owner, kind.mint, program),
+            dest=chain.owner, owner=chain.owner)))
     recent = await chain.rpc.get_latest_blockhash()
     return chain._sign(chain._compute_budget() + ixs, recent, "sell", amount)

@@ -7,9 +7,10 @@ the benchmark drives buys coins launched beforehand (while buying was paused), o
 creators launch coins and the bot snipes them (detection -> buy sent). Printed per phase: in-bot
 p50/p99 (stream receive -> just before sendTransaction), receive -> executed p50/p99, the slot
 difference (our buy's slot - the slot of the transaction we reacted to) p50/max, and copy/snipe
-ratios.
+ratios. Phase "pool": the target buys graduated coins on their PumpSwap pools and the bot copies
+each on the pool (actors/pool_buy.py: one more RPC read, of the pool, before signing).
 
-    .venv/bin/python -m benchmarks.bench_copy_latency [--trades 10] [--rate 2]
+    .venv/bin/python -m benchmarks.bench_copy_latency [--trades 10] [--rate 2] [--pool-trades 5]
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from solders.keypair import Keypair
 from adapters.pumpfun import instructions
 from benchmarks.bench_detection_latency import newest, pcts
 from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
+from tests.bot.test_copy_pool import pool_buy
+from tests.bot.test_pool_sell import SPL, graduate
 
 
 class SlotClock:
@@ -69,7 +72,7 @@ def phase_figures(buys, slot_by_mint: dict, clock: SlotClock) -> dict:
             "slots_p50": slots[len(slots) // 2] if slots else "-", "slots_max": slots[-1] if slots else "-"}
 
 
-def run(trades: int, rate: float) -> dict:
+def run(trades: int, rate: float, pool_trades: int = 5) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-copy-"))
     bot = Bot()                                  # before any thread: the actor admin is forked
     chain = ChainThread().start()
@@ -86,19 +89,26 @@ def run(trades: int, rate: float) -> dict:
             "copy.max_lamports": 0, "copy.max_total_lamports": 0, "copy.max_price_move_bps": 0,
             "analysis.mode": "fast", "trading.max_active_positions": 1_000,
             "trading.max_hold_seconds": 2, "run.run_dir": str(tmp / "run")})
+        # graduated coins for the pool phase, before the bot starts (none of them is sniped)
+        pool_creator = chain.run(market.new_wallet(SOL))
+        pool_coins = [chain.run(market.launch(pool_creator, f"P{index}")) for index in range(pool_trades)]
+        for mint in pool_coins:
+            graduate(chain, market, mint, SPL)
         bot.start(settings)
         bot.wait_until_streaming(chain, market)
 
         # copy phase: coins launched while paused (not sniped), then bought by the target
         bot.pause_buying()
+        bot.wait_for(lambda status: not status.buying, timeout=10, poll=0.05)
+        time.sleep(1.0)   # armed spares (fast analysis) are disarmed after the pause: none snipes these
         creator = chain.run(market.new_wallet(5 * SOL))
         coins = [chain.run(market.launch(creator, f"T{index}")) for index in range(trades)]
         time.sleep(1.0)
         bot.resume_buying()
-        before = bot.status().buys_total
+        before = bot.wait_for(lambda status: status.buying, timeout=10, poll=0.05).buys_total   # the tell landed
         signatures = chain.run(paced([lambda mint=mint: market.trade(target, mint, buy_lamports=SOL // 10)
                                       for mint in coins], rate), timeout=trades / rate + 30)
-        time.sleep(2.0)
+        wait_for_buys(bot, before + trades)
         status = bot.status()
         copied = newest(status.buys, status.buys_total - before)
         their_slots = {mint: clock.executed[sig][1] for mint, sig in zip(coins, signatures)
@@ -117,12 +127,41 @@ def run(trades: int, rate: float) -> dict:
         launch_slots = {mint: clock.executed[sig][1] for mint, sig in launches if sig in clock.executed}
         results["snipe"] = phase_figures(sniped, launch_slots, clock)
         results["snipe"]["trades"] = len(launch_slots)
+
+        # pool phase: the target buys graduated coins on their pools; the bot copies on the pools
+        if pool_coins:
+            before = bot.status().buys_total
+            signatures = chain.run(paced([lambda mint=mint: market.send_tx(target, *pool_buy_args(chain, target, mint))
+                                          for mint in pool_coins], rate), timeout=pool_trades / rate + 30)
+            wait_for_buys(bot, before + pool_trades)
+            status = bot.status()
+            copied = newest(status.buys, status.buys_total - before)
+            their_slots = {mint: clock.executed[sig][1] for mint, sig in zip(pool_coins, signatures)
+                           if sig in clock.executed}
+            results["pool"] = phase_figures(copied, their_slots, clock)
+            results["pool"]["trades"] = len(their_slots)
+        results["copy_books"] = bot.status().copy   # skips by reason, if a copy was not made
         bot.pause_buying()
         bot.wait_for(lambda s: s.active_positions == 0, timeout=60)
     finally:
         bot.stop()
         chain.stop()
     return results
+
+
+def wait_for_buys(bot: Bot, total: int, timeout: float = 15.0) -> None:
+    """Until the bot has sent `total` buys (a busy machine may take seconds), or the timeout; then
+    a moment for them to land."""
+    try:
+        bot.wait_for(lambda status: status.buys_total >= total, timeout=timeout, poll=0.1)
+    except TimeoutError:
+        pass   # the figures then show fewer buys than trades
+    time.sleep(1.0)
+
+
+def pool_buy_args(chain, target, mint: str) -> tuple[list, list]:
+    ixs, _ = pool_buy(chain, target, mint, SOL // 10)
+    return ixs, [target]
 
 
 async def launch_with_signature(market: Market, creator, name: str) -> tuple[str, str]:
@@ -137,12 +176,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trades", type=int, default=10, help="target buys (and launches) per phase")
     parser.add_argument("--rate", type=float, default=2.0, help="target buys (launches) per second")
+    parser.add_argument("--pool-trades", type=int, default=5, help="target buys on graduated coins' pools")
     args = parser.parse_args()
-    results = run(args.trades, args.rate)
+    results = run(args.trades, args.rate, args.pool_trades)
     print(f"{'phase':>6} {'buys':>7} {'in-bot p50':>10} {'p99':>7} {'to-exec p50':>11} {'p99':>7}"
           f" {'slots p50':>9} {'max':>4} {'p50 ratio':>9}")
     base = results["snipe"]
-    for phase in ("snipe", "copy"):
+    for phase in ("snipe", "copy", "pool"):
+        if phase not in results:
+            continue
         r = results[phase]
         ratio = r["in_bot_p50"] / base["in_bot_p50"] if base["in_bot_p50"] else float("nan")
         print(f"{phase:>6} {r['buys']:>3}/{r['trades']:<3} {r['in_bot_p50']:>10.1f} {r['in_bot_p99']:>7.1f}"

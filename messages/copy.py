@@ -49,3 +49,11 @@ class SellPart:
     reason: str
     sold: int
     before: int
+
+
+@dataclass(frozen=True)
+class BuyMore:
+    """Director -> PositionActor: the target bought again: buy `lamports` more (launch: newest price)."""
+    reason: str
+    lamports: int
+    launch: object

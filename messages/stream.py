@@ -26,6 +26,9 @@ class Launch:
     quote_mint: str = SOL_QUOTE_MINT      # WSOL for a SOL-paired coin, else the quote token (USDC)
     is_mayhem_mode: bool = False
     is_cashback_coin: bool = False
+    venue: str = "curve"   # "pool": bought on its PumpSwap pool (a copied pool buy; bonding_curve = the pool)
+    copy_target: str = ""  # copy trading: the wallet whose buy this position copies (journaled with the row)
+    copy_lamports: int = 0  # ... and the budget of that copied buy
 
     @property
     def sol_paired(self) -> bool:

@@ -4,20 +4,24 @@ actors/position_model.py; the Director holds one CopyDesk and carries out its an
 Their buy -> our buy of their SOL x ratio, cut to max_lamports, skipped under min_lamports or past
 max_total_lamports open for that target, when the price rose more than max_price_move_bps since
 their trade, or when the coin is older than max_coin_age_seconds. Their sell of a part of their
-holding -> our sell of the same part of ours; their last tokens -> our full exit. Only the target
-whose buy opened our position is followed out of it. Money is integer lamports and raw token units.
+holding -> our sell of the same part of ours; their last tokens -> our full exit. Their buy of a
+coin we copied from them and still hold -> a repeat buy into that position, sized and limited the
+same way (max_total_lamports counts every buy still open). Only the target whose buy opened our
+position is followed in and out of it. Money is integer lamports and raw token units.
 """
 from __future__ import annotations
 
 import collections
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from adapters.stats import BoundedDict
+from actors.position_model import ADD_BUY
 from config.copy_settings import CopyTarget
 from messages.copy import UNKNOWN, TargetTrade
-from messages.stream import Launch
+from messages.stream import SOL_QUOTE_MINT, Launch
 
 BPS = 10_000
+COPY_EXIT_PREFIX = 'copy:'   # the exit reason the Director gives a copy's position (director_copy.py)
 MAX_REMEMBERED = 8_192     # duplicate signatures, tracked holdings, exits: bounded for long runs
 
 # skip reasons (summary keys, per target)
@@ -30,11 +34,19 @@ ALREADY_HELD = 'already held'
 EXITED_FIRST = 'target sold first (out of order)'
 EXITS_IN_BATCH = 'target sold all in the same moment'
 TOKEN_PROGRAM_UNKNOWN = 'token program unknown'
-POOL_BUY = 'pumpswap buy (not copied)'
+USDC_OFF = 'policy: usdc-paired'              # venue.policy_refusal's reason: trading.usdc_buy_amount = 0
+USDC_REPEAT = 'repeat buy of a USDC coin (not copied)'
 
 
 @dataclass(frozen=True)
 class Buy:
+    lamports: int
+    launch: Launch
+
+
+@dataclass(frozen=True)
+class AddBuy:
+    """The target whose buy opened our position bought again: ours buys `lamports` more into it."""
     lamports: int
     launch: Launch
 
@@ -91,6 +103,11 @@ def coin_age_refusal(target: CopyTarget, trade: TargetTrade, now: float) -> str:
     return COIN_TOO_OLD if now - trade.coin_created_at > target.max_coin_age_seconds else ''
 
 
+def copy_target_of(launch: Launch) -> str:
+    """The target a position copies ('' for a sniped coin)."""
+    return launch.copy_target or (launch.user if not launch.name else '')
+
+
 def launch_of(trade: TargetTrade) -> Launch:
     """The Launch a copied position trades: the coin as their trade shows it, priced at the newest
     curve state seen (real token reserves move by the same amount as virtual ones on a trade)."""
@@ -102,7 +119,9 @@ def launch_of(trade: TargetTrade) -> Launch:
                   virtual_sol_reserves=trade.latest_virtual_sol_reserves or trade.virtual_sol_reserves,
                   real_token_reserves=max(real_tokens, 0), signature=trade.signature, slot=trade.slot,
                   received_at=trade.received_at, quote_mint=trade.quote_mint,
-                  is_mayhem_mode=trade.is_mayhem_mode, is_cashback_coin=trade.is_cashback_coin)
+                  is_mayhem_mode=trade.is_mayhem_mode, is_cashback_coin=trade.is_cashback_coin,
+                  venue=trade.venue,   # a pool buy is bought on the pool (actors/pool_buy.py)
+                  copy_target=trade.target)
 
 
 @dataclass
@@ -132,18 +151,21 @@ class CopyDesk:
     which signatures were seen. `decide` answers one trade; the Director reports back with
     `opened`, `refused` and `closed`."""
 
-    def __init__(self, targets, follow_sells: bool = True):
+    def __init__(self, targets, follow_sells: bool = True, usdc_cap: int = 0):
         self.targets: dict[str, CopyTarget] = {t.wallet: t for t in targets}
         self.follow_sells = follow_sells
+        self.usdc_cap = usdc_cap    # trading.usdc_buy_amount: most raw USDC one copy of a USDC coin spends
         self.books: dict[str, TargetBook] = {wallet: TargetBook() for wallet in self.targets}
         self.copies: dict[str, Copy] = {}                       # mint -> the copy we hold
         self.seen = BoundedDict(MAX_REMEMBERED)                 # trade keys already decided
         self.holdings = BoundedDict(MAX_REMEMBERED)             # (target, mint) -> tokens we saw them get
         self.exited = BoundedDict(MAX_REMEMBERED)               # (target, mint) -> slot of their full exit
 
-    def decide(self, trade: TargetTrade, now: float, why_not_buy=lambda launch: ''):
-        """Buy | SellPart | Exit | Skip | Ignore for one trade. why_not_buy(launch) is the Director's
-        own gate (limits, pause, breaker, coin-kind policy): '' lets the buy through."""
+    def decide(self, trade: TargetTrade, now: float, why_not_buy=lambda launch: '',
+               why_not_add=lambda launch: ''):
+        """Buy | AddBuy | SellPart | Exit | Skip | Ignore for one trade. why_not_buy(launch) is the
+        Director's own gate (limits, pause, breaker, coin-kind policy): '' lets the buy through;
+        why_not_add(launch) the same for a repeat buy into a position already open."""
         key = (trade.signature, trade.target, trade.mint, trade.is_buy, trade.token_amount)
         if key in self.seen or trade.target not in self.targets:
             return Ignore('duplicate' if key in self.seen else 'not a target')
@@ -154,7 +176,7 @@ class CopyDesk:
             before + trade.token_amount if trade.is_buy else max(before - trade.token_amount, 0))
         self.holdings[held_key] = after
         if trade.is_buy:
-            return self._on_buy(trade, now, why_not_buy)
+            return self._on_buy(trade, now, why_not_buy, why_not_add)
         if after <= 0:
             self.exited[held_key] = trade.slot
         copy = self.copies.get(trade.mint)
@@ -165,7 +187,8 @@ class CopyDesk:
             return Exit()
         return SellPart(sold=before - after, before=before)
 
-    def decide_batch(self, trades, now: float, why_not_buy=lambda launch: '') -> list:
+    def decide_batch(self, trades, now: float, why_not_buy=lambda launch: '',
+                     why_not_add=lambda launch: '') -> list:
         """(trade, decision) for a drained batch in stream order. A buy whose target sells all of
         that coin later in the same batch is skipped: copying it would only pay two fees."""
         exits_at = {}
@@ -175,8 +198,8 @@ class CopyDesk:
         decided = []
         for index, trade in enumerate(trades):
             exits_later = trade.is_buy and exits_at.get((trade.target, trade.mint), -1) > index
-            gate = (lambda launch: EXITS_IN_BATCH) if exits_later else why_not_buy
-            decided.append((trade, self.decide(trade, now, gate)))
+            gates = ((lambda launch: EXITS_IN_BATCH),) * 2 if exits_later else (why_not_buy, why_not_add)
+            decided.append((trade, self.decide(trade, now, *gates)))
         return decided
 
     def _holding_before(self, trade: TargetTrade) -> int:
@@ -184,11 +207,10 @@ class CopyDesk:
             return trade.holding_before
         return self.holdings.get((trade.target, trade.mint), 0)
 
-    def _on_buy(self, trade: TargetTrade, now: float, why_not_buy):
+    def _on_buy(self, trade: TargetTrade, now: float, why_not_buy, why_not_add):
         target, book = self.targets[trade.target], self.books[trade.target]
-        if trade.venue == 'pool':   # a graduated coin: only its sells are followed (via Jupiter)
-            return self._skip(book, POOL_BUY)
-        if trade.mint in self.copies:
+        held = self.copies.get(trade.mint)
+        if held is not None and held.target != trade.target:   # another target's coin: theirs to follow
             return self._skip(book, ALREADY_HELD)
         exited_at = self.exited.get((trade.target, trade.mint))
         if exited_at is not None and trade.slot <= exited_at:
@@ -199,14 +221,26 @@ class CopyDesk:
         if not why and target.max_price_move_bps and price_move_bps(trade) > target.max_price_move_bps:
             why = PRICE_MOVED
         lamports = 0
-        if not why:
+        if not why and trade.quote_mint != SOL_QUOTE_MINT:   # a USDC coin: raw USDC, not lamports
+            lamports, why = self._usdc_amount(target, trade, held)
+        elif not why:
             lamports, why = buy_lamports(target, trade.sol_amount, book.open_lamports)
         launch = launch_of(trade)
         if not why:
-            why = why_not_buy(launch)
+            why = (why_not_add if held is not None else why_not_buy)(launch)
         if why:
             return self._skip(book, why)
-        return Buy(lamports, launch)
+        return AddBuy(lamports, launch) if held is not None else Buy(lamports, replace(launch, copy_lamports=lamports))
+
+    def _usdc_amount(self, target: CopyTarget, trade: TargetTrade, held) -> tuple[int, str]:
+        """(raw USDC, '') for a copy of a USDC-paired coin's buy: their USDC x ratio, at most
+        trading.usdc_buy_amount; the lamport limits do not apply. Not repeated into a held coin."""
+        if held is not None:
+            return 0, USDC_REPEAT
+        if self.usdc_cap <= 0:
+            return 0, USDC_OFF
+        amount = min(trade.sol_amount * target.ratio_bps // BPS, self.usdc_cap)
+        return (amount, '') if amount > 0 else (0, BELOW_MIN)
 
     @staticmethod
     def _skip(book: TargetBook, reason: str) -> Skip:
@@ -215,18 +249,54 @@ class CopyDesk:
 
     # ---- what the Director reports back ------------------------------------------------------------
     def opened(self, trade: TargetTrade, lamports: int) -> None:
+        if trade.quote_mint != SOL_QUOTE_MINT:   # raw USDC: not counted against max_total_lamports
+            lamports = 0
         self.copies[trade.mint] = Copy(trade.target, lamports)
         book = self.books[trade.target]
         book.copied_buys += 1
         book.open_lamports += lamports
 
-    def adopt(self, launch: Launch) -> bool:
-        """A copy resumed from the journal (a restarted Director): keep following its target.
-        Copies are the rows whose Launch names a target as its user and has no name (launch_of)."""
-        if launch.user not in self.targets or launch.name or launch.mint in self.copies:
+    def added(self, trade: TargetTrade, lamports: int) -> None:
+        """A repeat buy went to the position: it counts against the target's max total."""
+        self.copies[trade.mint].lamports += lamports
+        book = self.books[trade.target]
+        book.copied_buys += 1
+        book.open_lamports += lamports
+
+    def adopt(self, launch: Launch, lamports: int | None = None) -> bool:
+        """A copy resumed from the journal: keep following its target, its budget counted (`lamports`:
+        with its repeat buys). Copies are the rows whose Launch names a copy_target (launch_of); rows
+        from before that field: a target as its user and no name."""
+        target = copy_target_of(launch)
+        if target not in self.targets or launch.mint in self.copies:
             return False
-        self.copies[launch.mint] = Copy(launch.user, 0)   # its budget is not journaled: not counted
+        budget = launch.copy_lamports if lamports is None else lamports
+        self.copies[launch.mint] = Copy(target, budget)
+        self.books[target].open_lamports += budget
         return True
+
+    def rebuild(self, rows: list, run_started_at: float) -> None:
+        """The books from this run's journal rows (a restarted Director): copied buys (a row, and each
+        repeat buy in it) of rows opened in this run; copied sells (partial sell orders, an exit the
+        target asked for); PnL and closures of closed rows; open rows are adopted with their budget.
+        Skips are not in the journal: they come back with the ledger (Ledger.copy_skips)."""
+        for row in rows:
+            launch = Launch(**row['launch'])
+            target = copy_target_of(launch)
+            if target not in self.books:
+                continue
+            book, orders = self.books[target], row.get('sell_orders') or []
+            adds = [o for o in orders if o['kind'] == ADD_BUY]
+            if row['opened_at'] >= run_started_at:
+                book.copied_buys += 1 + len(adds)
+            book.copied_sells += sum(1 for o in orders if o['kind'] == 'sell' and o.get('partial'))
+            book.copied_sells += (row.get('exit_reason') or '').startswith(COPY_EXIT_PREFIX)
+            if row['state'] in ('closed', 'failed'):
+                book.pnl_lamports += row['pnl_lamports']
+                book.closed += 1
+            else:
+                self.adopt(launch, launch.copy_lamports + sum(o.get('budget_lamports', 0) for o in adds
+                                                              if o['state'] in ('SENT', 'CONFIRMED')))
 
     def closed(self, mint: str, pnl_lamports: int) -> None:
         copy = self.copies.pop(mint, None)

@@ -235,6 +235,8 @@ class Bot:
             chain.run(market.launch(creator, "Probe"))
             time.sleep(0.3)
         self.resume_buying()
+        # a tell may still be on its way when the test's next trade reaches the stream: wait for it
+        self.wait_for(lambda status: status.buying, timeout=10, poll=0.05)
 
     def wait_for(self, predicate, timeout: float, poll: float = 0.25) -> Status:
         deadline = time.monotonic() + timeout

@@ -65,8 +65,30 @@ def test_a_target_buy_is_copied_once_and_duplicates_are_ignored():
     assert decision.launch.user == ALICE
     assert isinstance(desk.decide(trade(), now=1_000.0), policy.Ignore)   # same update again
     desk.opened(trade(), decision.lamports)
-    assert desk.decide(trade(signature="sig2"), 1_000.0) == policy.Skip(policy.ALREADY_HELD)
-    assert desk.books[ALICE].copied_buys == 1 and desk.books[ALICE].skips == {policy.ALREADY_HELD: 1}
+    assert desk.decide(trade(who=BOB, signature="sig2"), 1_000.0) == policy.Ignore("not a target")
+    assert desk.books[ALICE].copied_buys == 1 and not desk.books[ALICE].skips
+
+
+def test_repeat_buys_of_the_same_target_are_copied_up_to_its_max_total():
+    desk = policy.CopyDesk([target(max_total_lamports=120_000_000), target(BOB)])
+    desk.opened(trade(), 50_000_000)
+    again = desk.decide(trade(sol=80_000_001, signature="again", latest=(31_000_000_000, 990_000_000_000_000)), 1.0)
+    assert isinstance(again, policy.AddBuy) and again.lamports == 40_000_000       # their SOL x ratio
+    assert (again.launch.virtual_sol_reserves, again.launch.virtual_token_reserves) == \
+        (31_000_000_000, 990_000_000_000_000)                                         # at the newest price
+    desk.added(trade(), again.lamports)
+    assert desk.books[ALICE].open_lamports == 90_000_000 and desk.books[ALICE].copied_buys == 2
+    # 90 + 40 > 120: the max total counts every buy still open
+    assert desk.decide(trade(signature="third"), 1.0) == policy.Skip(policy.TOTAL_REACHED)
+    fourth = desk.decide(trade(sol=20_000_000, signature="fourth"), 1.0)
+    assert isinstance(fourth, policy.AddBuy) and fourth.lamports == 10_000_000   # 90 + 10 <= 120
+    # another target's buy of the coin: theirs is not ours to follow
+    assert desk.decide(trade(who=BOB, signature="bob"), 1.0) == policy.Skip(policy.ALREADY_HELD)
+    # the Director's own gate for repeat buys
+    assert desk.decide(trade(sol=2_000_000, signature="fifth"), 1.0, why_not_add=lambda _: "buying paused") == \
+        policy.Skip("buying paused")
+    desk.closed(MINT, -5)
+    assert desk.books[ALICE].open_lamports == 0 and desk.books[ALICE].pnl_lamports == -5
 
 
 def test_sells_follow_the_fraction_of_their_holding_and_the_last_one_exits():
@@ -185,18 +207,19 @@ def test_the_summary_has_one_line_per_target():
     from app.summary import copy_lines
     desk = policy.CopyDesk([target(), target(BOB)])
     desk.opened(trade(), 50_000_000)
-    desk.decide(trade(signature="again"), 1.0)
+    desk.decide(trade(who=BOB, signature="again"), 1.0)
     desk.closed(MINT, 1_500_000_001)
     lines = copy_lines(desk.report())
     assert len(lines) == 2
     alice = next(line for line in lines if ALICE in line)
     assert "copied 1 buys, 0 sells" in alice and "PnL 1.500000001 SOL over 1 closed" in alice
-    assert "skipped: already held 1" in alice
+    bob = next(line for line in lines if BOB in line)
+    assert "skipped: already held 1" in bob
 
 
-def test_a_targets_pumpswap_sell_is_followed_and_a_pool_buy_skipped():
+def test_a_targets_pumpswap_sell_is_followed_and_a_pool_buy_copied_on_the_pool():
     """A graduated coin: the PumpSwap event names the pool; the coin comes from the target's token
-    balances. Their pool sell moves our copy of the coin; their pool buy is not copied."""
+    balances. Their pool sell moves our copy of the coin; their pool buy is copied on the pool."""
     import base64
     from adapters.pumpswap.addresses import PROGRAM
     from adapters.pumpswap.events import SELL_EVENT, SwapEvent
@@ -215,7 +238,10 @@ def test_a_targets_pumpswap_sell_is_followed_and_a_pool_buy_skipped():
     assert desk.decide(sold, 1.0) == policy.SellPart(sold=400, before=1_000)
     from dataclasses import replace
     pool_buy = replace(sold, is_buy=True, signature="buy", mint=str(Pubkey.new_unique()))
-    assert desk.decide(pool_buy, 1.0) == policy.Skip(policy.POOL_BUY)
+    bought = desk.decide(pool_buy, 1.0)
+    assert isinstance(bought, policy.Buy) and bought.lamports == 185 * 5_000 // 10_000
+    assert (bought.launch.venue, bought.launch.bonding_curve, bought.launch.token_program) == \
+        ("pool", str(keys[0]), T22)
 
 
 def test_a_buy_and_a_full_sell_in_one_batch_are_not_copied():
@@ -262,5 +288,61 @@ def test_a_restarted_director_adopts_open_copies_from_their_journaled_launch():
     copied = policy.launch_of(trade())
     assert desk.adopt(copied) and not desk.adopt(copied)
     from dataclasses import replace
-    assert not desk.adopt(replace(copied, mint=str(Pubkey.new_unique()), name="Sniped"))
+    assert not desk.adopt(replace(copied, mint=str(Pubkey.new_unique()), name="Sniped", copy_target=""))
+    older = replace(copied, mint=str(Pubkey.new_unique()), copy_target="")   # a row from before copy_target
+    assert desk.adopt(older) and desk.copies[older.mint].target == ALICE
     assert desk.decide(trade(False, tokens=10, before=40, signature="s"), 1.0) == policy.SellPart(10, 40)
+
+
+def test_a_repeat_buy_adds_its_tokens_and_cost_and_holds_the_exit_while_in_flight(tmp_path):
+    from actors.position_model import (ACTIVE, ADD_BUY, CONFIRMED, SELL, WAIT, Order, Position, decide,
+                                       sell_amount)
+    position = Position("pos-1", policy.launch_of(trade()), state=ACTIVE, bought_tokens=1_000)
+    position.buy_order = Order("buy", "b", 1_000, 0, 0.0, state=CONFIRMED, lamport_delta=-50_000)
+    more = Order(ADD_BUY, "a", 400, 7, 1.0)
+    position.add_buys.append(more)
+    assert decide(position, exit_wanted=True) == (WAIT, "repeat buy in flight")   # its tokens sell too
+    assert position.in_flight() == [more]
+    from adapters.journal import Journal
+    journal = Journal(tmp_path / "journal.sqlite3")                              # the real store
+    journal.save(position.to_row())
+    assert Position.from_row(journal.load("pos-1")).add_buys == [more]           # journaled, recovered
+    journal.close()
+    position.settle(more, CONFIRMED, "", -30_000, 401)
+    assert (position.bought_tokens, position.cost_lamports, sell_amount(position)) == (1_401, 80_000, 1_401)
+    assert decide(position, exit_wanted=True)[0] == SELL
+    older = dict(position.to_row(), sell_orders=[])                              # a row from before
+    assert Position.from_row(older).add_buys == [] and Position.from_row(older).sell_orders == []
+
+
+def test_the_books_are_rebuilt_from_this_runs_journal_rows():
+    """What a restarted Director finds in the journal gives back the per-target books."""
+    from dataclasses import replace
+    from actors.position_model import ADD_BUY, CLOSED, CONFIRMED, SENT, Order, Position
+    started = 1_000.0
+
+    def row(who, state, opened_at=2_000.0, orders=(), exit_reason="", pnl=0, name=""):
+        launch = replace(policy.launch_of(trade(who=who, mint=str(Pubkey.new_unique()))), copy_lamports=50_000_000,
+                         name=name, copy_target="" if name else who)
+        position = Position(f"pos-{len(orders)}-{state}", launch, state=state, opened_at=opened_at,
+                            exit_reason=exit_reason, pnl_lamports=pnl)
+        position.buy_order = Order("buy", "b", 1_000, 0, opened_at, state=CONFIRMED)
+        for order in orders:
+            (position.add_buys if order.kind == ADD_BUY else position.sell_orders).append(order)
+        return position.to_row()
+
+    rows = [
+        row(ALICE, CLOSED, orders=[Order("sell", "p", 10, 0, 0.0, state=CONFIRMED, partial=True),
+                                   Order("sell", "f", 90, 0, 0.0, state=CONFIRMED)],
+            exit_reason="copy: alice exited", pnl=-7),
+        row(ALICE, "active", orders=[Order(ADD_BUY, "a", 5, 0, 0.0, state=SENT, budget_lamports=20_000_000),
+                                     Order(ADD_BUY, "x", 5, 0, 0.0, state="FAILED", budget_lamports=9)]),
+        row(BOB, CLOSED, opened_at=500.0, pnl=11),           # recovered from an earlier run: PnL only
+        row(BOB, CLOSED, name="Sniped", pnl=1_000),          # not a copy
+    ]
+    desk = policy.CopyDesk([target(), target(BOB)])
+    desk.rebuild(rows, started)
+    alice, bob = desk.books[ALICE], desk.books[BOB]
+    assert (alice.copied_buys, alice.copied_sells, alice.pnl_lamports, alice.closed) == (4, 2, -7, 1)
+    assert alice.open_lamports == 70_000_000 and desk.copies[rows[1]["mint"]].lamports == 70_000_000
+    assert (bob.copied_buys, bob.copied_sells, bob.pnl_lamports, bob.closed, bob.open_lamports) == (0, 0, 11, 1, 0)

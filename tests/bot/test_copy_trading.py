@@ -172,3 +172,66 @@ def test_the_logs_stream_follows_a_target_by_its_trade_events(world):
     world.trade(alice, coin, sell_tokens=world.held(alice.pubkey(), coin))
     status = world.finish()
     assert status.copy[str(alice.pubkey())]["copied_sells"] == 2
+
+
+def test_repeat_buys_of_a_target_are_copied_up_to_its_max_total(world):
+    # ratio 0.5: 0.1 SOL, then 0.04 SOL fit in 0.14 SOL; a third buy of 0.05 SOL would not
+    world.start(**{"copy.max_total_lamports": "0.14 SOL"})
+    alice = world.alice
+    coin = world.launch_spl("Again")
+    world.trade(alice, coin, buy_lamports=SOL // 5)
+    first = world.wait_ours(coin, lambda held: held > 0)
+    world.trade(alice, coin, buy_lamports=80_000_000, generation="v2")
+    second = world.wait_ours(coin, lambda held: held > first)
+    assert (second - first) * 10 < first * 4           # 0.04 SOL after 0.1 SOL, at a higher price
+    world.trade(alice, coin, buy_lamports=SOL // 10)
+    target = str(alice.pubkey())
+    world.bot.wait_for(lambda s: s.copy[target]["skips"].get("max_total_lamports reached") == 1, timeout=20)
+    assert world.ours(coin) == second
+
+    theirs = world.held(alice.pubkey(), coin)
+    world.trade(alice, coin, sell_tokens=theirs // 2)  # half of all they bought: half of all ours
+    assert world.wait_ours(coin, lambda held: held != second) == second - second * (theirs // 2) // theirs
+    world.trade(alice, coin, sell_tokens=world.held(alice.pubkey(), coin))
+    status = world.finish()
+    book = status.copy[target]
+    assert (book["copied_buys"], book["copied_sells"], book["open_lamports"]) == (2, 2, 0)
+    assert status.bought == 1 and status.lifecycle.get("closed") == 1
+
+
+def test_the_per_target_books_survive_a_killed_director(world):
+    world.start(**{"copy.min_lamports": "0.02 SOL"})
+    alice, bob = world.alice, world.bob
+    held_coin, closed_coin = world.launch_spl("Held"), world.launch_2022("Closed")
+    world.trade(alice, closed_coin, buy_lamports=SOL // 10, generation="v3")
+    world.wait_ours(closed_coin, lambda held: held > 0)
+    world.trade(alice, closed_coin, sell_tokens=world.held(alice.pubkey(), closed_coin), generation="v3")
+    world.wait_ours(closed_coin, lambda held: held == 0)
+    world.trade(alice, held_coin, buy_lamports=SOL // 5)
+    ours = world.wait_ours(held_coin, lambda held: held > 0)
+    theirs = world.held(alice.pubkey(), held_coin)
+    world.trade(alice, held_coin, sell_tokens=theirs // 4)
+    ours = world.wait_ours(held_coin, lambda held: held != ours)
+    world.trade(bob, closed_coin, buy_lamports=SOL // 50, generation="v3")   # 0.01 SOL for us: below min
+    world.trade(bob, held_coin, buy_lamports=SOL // 10)          # alice's copy: not bob's to follow
+    target_a, target_b = str(alice.pubkey()), str(bob.pubkey())
+    before = world.bot.wait_for(lambda s: s.copy[target_a]["closed"] == 1 and len(s.copy[target_b]["skips"]) == 2,
+                                timeout=20).copy
+    time.sleep(1.5)   # the ledger (skips) reaches the root within LEDGER_MIRROR_SECONDS (1 s) of a change
+
+    pids = world.bot.system.ask(world.bot.director, ChildPidsRequest(new_request_id("p")), timeout=10)
+    os.kill(pids.pids["director"], signal.SIGKILL)
+    after = world.bot.wait_for(lambda s: s.restarts.get("director") == 1, timeout=20, poll=0.05).copy
+    assert after == before                                       # copied, skipped with reason, PnL, open
+    assert before[target_a]["copied_buys"] == 2 and before[target_a]["copied_sells"] == 2
+    assert before[target_b]["skips"] == {"below min_lamports": 1, "already held": 1}
+
+    # the new Director's stream subscribes afresh: what the targets do meanwhile is not seen (README)
+    deadline = time.monotonic() + 20
+    while not world.bot.status().stream.get("launches"):     # its counters start again from 0
+        assert time.monotonic() < deadline, "the restarted Director's stream saw nothing"
+        world.launch_spl("Probe")                              # copy mode: launches are not bought
+        time.sleep(0.3)
+    world.trade(alice, held_coin, sell_tokens=world.held(alice.pubkey(), held_coin))   # still followed
+    status = world.finish()
+    assert status.copy[target_a]["copied_sells"] == 3 and status.copy[target_a]["closed"] == 2

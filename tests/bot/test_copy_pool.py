@@ -1,0 +1,102 @@
+"""Copy trading of a graduated coin on its PumpSwap pool, end to end on the local chain: a target
+(driven by the test with the pool program's own buy/sell) buys a coin that already migrated; the
+running bot sees their swap over Yellowstone, buys on the pool itself (the 26-account buy of
+adapters/pumpswap/buy_v2.py) sized by the ratio, resumes the position after its PositionActor is
+killed, sells on the pool the fraction they sell there, exits when they do, and books a PnL equal
+to the wallet's lamport change with no token left."""
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+
+from adapters.pumpfun.instructions import build_create_ata_idempotent
+from adapters.pumpswap import addresses as pool_addresses
+from adapters.pumpswap import amm
+from adapters.pumpswap.buy_v2 import BUY_ACCOUNTS
+from adapters.pumpswap.instructions import build_buy as target_pool_buy, build_sell as target_pool_sell
+from adapters.pumpswap.layout import GLOBAL_CONFIG
+from adapters.pumpswap.wsol import build_wrap
+from messages import new_request_id
+from messages.status import ChildPidsRequest
+from tests.bot.harness import SOL
+from tests.bot.test_copy_trading import world  # noqa: F401  (the fixture)
+from tests.bot.test_pool_sell import SPL, graduate, pool_instructions, pool_reserves
+
+pytestmark = pytest.mark.timeout(150)
+
+
+def pool_config(chain):
+    return GLOBAL_CONFIG.decode(bytes(chain.node.chain.get_account(pool_addresses.GLOBAL_CONFIG).data))
+
+
+def pool_buy(chain, who: Keypair, mint: str, lamports: int) -> tuple[list, int]:
+    """(instructions, base out) of `who` spending about `lamports` on the pool (wrapping SOL as any
+    wallet does), with the pool program's own 17-account buy."""
+    config, mint_key = pool_config(chain), Pubkey.from_string(mint)
+    quote = amm.buy_base_for_quote(pool_reserves(chain, mint, SPL), lamports,
+                                   config.lp_fee_basis_points, config.protocol_fee_basis_points)
+    return [*build_wrap(who.pubkey(), quote.user_quote_amount),
+            build_create_ata_idempotent(who.pubkey(), who.pubkey(), mint_key),
+            target_pool_buy(who.pubkey(), mint_key, config.protocol_fee_recipients[0], quote.base_amount,
+                            quote.user_quote_amount)], quote.base_amount
+
+
+def target_buys_on_pool(world, who: Keypair, mint: str, lamports: int) -> int:
+    """`who` spends about `lamports` on the pool; returns base out."""
+    ixs, base_out = pool_buy(world.chain, who, mint, lamports)
+    world.chain.run(world.market.send_tx(who, ixs, [who]))
+    return base_out
+
+
+def target_sells_on_pool(world, who: Keypair, mint: str, tokens: int) -> None:
+    config = pool_config(world.chain)
+    ix = target_pool_sell(who.pubkey(), Pubkey.from_string(mint), config.protocol_fee_recipients[0], tokens, 0)
+    world.chain.run(world.market.send_tx(who, [ix], [who]))
+
+
+BUY_DISCRIMINATOR = bytes([102, 6, 61, 18, 1, 218, 235, 234])     # idl/pump_amm.json
+SELL_DISCRIMINATOR = bytes([51, 230, 133, 164, 1, 127, 131, 173])
+
+
+def our_pool_swaps(world, discriminator: bytes) -> list[int]:
+    """Account counts of the PumpSwap buys or sells our wallet landed."""
+    node = world.chain.node.chain
+    found = []
+    for record in list(node.records_newest_first()):
+        message = record.transaction.message
+        if record.err is None and message.account_keys[0] == world.keypair.pubkey():
+            found += [count for count, data in pool_instructions(world.chain, str(record.transaction.signatures[0]))
+                      if data[:8] == discriminator]
+    return found
+
+
+def test_a_target_buying_a_graduated_coin_on_the_pool_is_copied_there(world):  # noqa: F811
+    alice = world.alice
+    coin = world.launch_spl("Graduated")
+    graduate(world.chain, world.market, coin, SPL)
+    world.start()
+
+    theirs = target_buys_on_pool(world, alice, coin, SOL // 5)
+    ours = world.wait_ours(coin, lambda held: held > 0)
+    assert our_pool_swaps(world, BUY_DISCRIMINATOR) == [BUY_ACCOUNTS]                       # bought on the pool, not via Jupiter
+    assert theirs * 4 // 10 < ours < theirs // 2    # half their SOL, at the price after theirs
+
+    # the pool-bought position is journaled like any: a killed PositionActor resumes it
+    pids = world.bot.system.ask(world.bot.director, ChildPidsRequest(new_request_id("p")), timeout=10)
+    os.kill(pids.pids[f"position:{coin}"], signal.SIGKILL)
+    world.bot.wait_for(lambda s: s.failures.get("position_restarted", 0) == 1, timeout=20, poll=0.05)
+
+    sold = theirs // 3
+    target_sells_on_pool(world, alice, coin, sold)                      # a third of theirs
+    assert world.wait_ours(coin, lambda held: held != ours) == ours - ours * sold // theirs
+
+    target_sells_on_pool(world, alice, coin, world.held(alice.pubkey(), coin))   # the rest
+    status = world.finish()
+    assert len(our_pool_swaps(world, SELL_DISCRIMINATOR)) == 2         # both sells on the pool too
+    book = status.copy[str(alice.pubkey())]
+    assert (book["copied_buys"], book["copied_sells"]) == (1, 2)
+    assert status.bought == 1 and status.lifecycle.get("closed") == 1
