@@ -11,42 +11,24 @@ from solders.pubkey import Pubkey
 
 from adapters.pumpswap import addresses as addr
 from adapters.pumpswap.instructions import BUY_DISCRIMINATOR, _u64
-from adapters.pumpswap.instructions_v2 import PoolKeys
+from adapters.pumpswap.instructions_v2 import PoolKeys, _meta, buyback_tail_accounts, swap_core_accounts
 
 BUY_ACCOUNTS = 26
 BUY_ACCOUNTS_CASHBACK = 27
 
 
-def _meta(key: Pubkey, writable: bool = False, signer: bool = False) -> AccountMeta:
-    return AccountMeta(key, is_signer=signer, is_writable=writable)
-
-
 def buy_accounts(user: Pubkey, keys: PoolKeys, protocol_fee_recipient: Pubkey, buyback_fee_recipient: Pubkey,
                  user_quote_token_account: Pubkey | None = None) -> list[AccountMeta]:
     """user_quote_token_account: where the quote is paid from (default the user's quote ATA)."""
-    quote, quote_program = keys.quote_mint, keys.quote_token_program
-    user_quote = user_quote_token_account or addr.associated_token_address(user, quote, quote_program)
     accumulator = addr.user_volume_accumulator(user)
-    accounts = [
-        _meta(keys.pool, writable=True), _meta(user, writable=True, signer=True), _meta(addr.GLOBAL_CONFIG),
-        _meta(keys.base_mint), _meta(quote),
-        _meta(addr.associated_token_address(user, keys.base_mint, keys.base_token_program), writable=True),
-        _meta(user_quote, writable=True),
-        _meta(keys.pool_base_token_account, writable=True), _meta(keys.pool_quote_token_account, writable=True),
-        _meta(protocol_fee_recipient),
-        _meta(addr.associated_token_address(protocol_fee_recipient, quote, quote_program), writable=True),
-        _meta(keys.base_token_program), _meta(quote_program), _meta(addr.SYSTEM_PROGRAM),
-        _meta(addr.ASSOCIATED_TOKEN_PROGRAM), _meta(addr.EVENT_AUTHORITY), _meta(addr.PROGRAM),
-        _meta(addr.coin_creator_vault_ata(keys.coin_creator, quote, quote_program), writable=True),
-        _meta(addr.coin_creator_vault_authority(keys.coin_creator)),
+    accounts = swap_core_accounts(user, keys, protocol_fee_recipient, user_quote_token_account) + [
         _meta(addr.GLOBAL_VOLUME_ACCUMULATOR), _meta(accumulator, writable=True),
         _meta(addr.FEE_CONFIG), _meta(addr.FEE_PROGRAM),
     ]
     if keys.is_cashback_coin:
-        accounts.append(_meta(addr.associated_token_address(accumulator, quote, quote_program), writable=True))
-    accounts += [_meta(addr.pool_v2(keys.base_mint)), _meta(buyback_fee_recipient),
-                 _meta(addr.associated_token_address(buyback_fee_recipient, quote, quote_program), writable=True)]
-    return accounts
+        accounts.append(_meta(addr.associated_token_address(accumulator, keys.quote_mint, keys.quote_token_program),
+                              writable=True))
+    return accounts + buyback_tail_accounts(keys, buyback_fee_recipient)
 
 
 def build_buy(user: Pubkey, keys: PoolKeys, protocol_fee_recipient: Pubkey, buyback_fee_recipient: Pubkey,

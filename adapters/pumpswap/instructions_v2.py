@@ -43,13 +43,13 @@ def _meta(key: Pubkey, writable: bool = False, signer: bool = False) -> AccountM
     return AccountMeta(key, is_signer=signer, is_writable=writable)
 
 
-def sell_accounts(user: Pubkey, keys: PoolKeys, protocol_fee_recipient: Pubkey, buyback_fee_recipient: Pubkey,
-                  user_quote_token_account: Pubkey | None = None) -> list[AccountMeta]:
-    """user_quote_token_account: where the proceeds go (default the user's quote ATA); any token
-    account of the quote mint the user owns."""
+def swap_core_accounts(user: Pubkey, keys: PoolKeys, protocol_fee_recipient: Pubkey,
+                       user_quote_token_account: Pubkey | None = None) -> list[AccountMeta]:
+    """The 19 accounts a buy and a sell both start with: pool .. program, then the coin creator's
+    vault ATA and authority. user_quote_token_account: the user's quote account (default its ATA)."""
     quote, quote_program = keys.quote_mint, keys.quote_token_program
     user_quote = user_quote_token_account or addr.associated_token_address(user, quote, quote_program)
-    accounts = [
+    return [
         _meta(keys.pool, writable=True), _meta(user, writable=True, signer=True), _meta(addr.GLOBAL_CONFIG),
         _meta(keys.base_mint), _meta(quote),
         _meta(addr.associated_token_address(user, keys.base_mint, keys.base_token_program), writable=True),
@@ -61,15 +61,29 @@ def sell_accounts(user: Pubkey, keys: PoolKeys, protocol_fee_recipient: Pubkey, 
         _meta(addr.ASSOCIATED_TOKEN_PROGRAM), _meta(addr.EVENT_AUTHORITY), _meta(addr.PROGRAM),
         _meta(addr.coin_creator_vault_ata(keys.coin_creator, quote, quote_program), writable=True),
         _meta(addr.coin_creator_vault_authority(keys.coin_creator)),
-        _meta(addr.FEE_CONFIG), _meta(addr.FEE_PROGRAM),
     ]
+
+
+def buyback_tail_accounts(keys: PoolKeys, buyback_fee_recipient: Pubkey) -> list[AccountMeta]:
+    """The last remaining accounts of a buy and a sell (BREAKING_FEE_RECIPIENT.md): pool-v2, one
+    buyback fee recipient and its quote-mint ATA."""
+    return [_meta(addr.pool_v2(keys.base_mint)), _meta(buyback_fee_recipient),
+            _meta(addr.associated_token_address(buyback_fee_recipient, keys.quote_mint, keys.quote_token_program),
+                  writable=True)]
+
+
+def sell_accounts(user: Pubkey, keys: PoolKeys, protocol_fee_recipient: Pubkey, buyback_fee_recipient: Pubkey,
+                  user_quote_token_account: Pubkey | None = None) -> list[AccountMeta]:
+    """user_quote_token_account: where the proceeds go (default the user's quote ATA); any token
+    account of the quote mint the user owns."""
+    accounts = swap_core_accounts(user, keys, protocol_fee_recipient, user_quote_token_account) \
+        + [_meta(addr.FEE_CONFIG), _meta(addr.FEE_PROGRAM)]
     if keys.is_cashback_coin:
         accumulator = addr.user_volume_accumulator(user)
-        accounts += [_meta(addr.associated_token_address(accumulator, quote, quote_program), writable=True),
+        accounts += [_meta(addr.associated_token_address(accumulator, keys.quote_mint, keys.quote_token_program),
+                           writable=True),
                      _meta(accumulator, writable=True)]
-    accounts += [_meta(addr.pool_v2(keys.base_mint)), _meta(buyback_fee_recipient),
-                 _meta(addr.associated_token_address(buyback_fee_recipient, quote, quote_program), writable=True)]
-    return accounts
+    return accounts + buyback_tail_accounts(keys, buyback_fee_recipient)
 
 
 def build_sell(user: Pubkey, keys: PoolKeys, protocol_fee_recipient: Pubkey, buyback_fee_recipient: Pubkey,
