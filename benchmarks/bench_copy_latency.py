@@ -54,6 +54,15 @@ async def paced(calls, rate: float) -> list:
     return await asyncio.gather(*tasks)
 
 
+def copied_figures(bot, clock, before: int, coins: list[str], signatures: list[str]) -> dict:
+    """Wait for one copy of each target trade (coins[i] traded by signatures[i]), then its figures."""
+    wait_for_buys(bot, before + len(coins))
+    status = bot.status()
+    copied = newest(status.buys, status.buys_total - before)
+    their_slots = {mint: clock.executed[sig][1] for mint, sig in zip(coins, signatures) if sig in clock.executed}
+    return {**phase_figures(copied, their_slots, clock), "trades": len(their_slots)}
+
+
 def phase_figures(buys, slot_by_mint: dict, clock: SlotClock) -> dict:
     """buys: ((our signature, detected_at, sent_at), ...); slot_by_mint: mint -> the slot of the
     transaction the bot reacted to (their buy of it, or its launch)."""
@@ -108,13 +117,7 @@ def run(trades: int, rate: float, pool_trades: int = 5) -> dict:
         before = bot.wait_for(lambda status: status.buying, timeout=10, poll=0.05).buys_total   # the tell landed
         signatures = chain.run(paced([lambda mint=mint: market.trade(target, mint, buy_lamports=SOL // 10)
                                       for mint in coins], rate), timeout=trades / rate + 30)
-        wait_for_buys(bot, before + trades)
-        status = bot.status()
-        copied = newest(status.buys, status.buys_total - before)
-        their_slots = {mint: clock.executed[sig][1] for mint, sig in zip(coins, signatures)
-                       if sig in clock.executed}
-        results["copy"] = phase_figures(copied, their_slots, clock)
-        results["copy"]["trades"] = len(their_slots)
+        results["copy"] = copied_figures(bot, clock, before, coins, signatures)
 
         # snipe phase (baseline): launches sniped on the same stream by the same bot
         before = bot.status().buys_total
@@ -133,13 +136,7 @@ def run(trades: int, rate: float, pool_trades: int = 5) -> dict:
             before = bot.status().buys_total
             signatures = chain.run(paced([lambda mint=mint: market.send_tx(target, *pool_buy_args(chain, target, mint))
                                           for mint in pool_coins], rate), timeout=pool_trades / rate + 30)
-            wait_for_buys(bot, before + pool_trades)
-            status = bot.status()
-            copied = newest(status.buys, status.buys_total - before)
-            their_slots = {mint: clock.executed[sig][1] for mint, sig in zip(pool_coins, signatures)
-                           if sig in clock.executed}
-            results["pool"] = phase_figures(copied, their_slots, clock)
-            results["pool"]["trades"] = len(their_slots)
+            results["pool"] = copied_figures(bot, clock, before, pool_coins, signatures)
         results["copy_books"] = bot.status().copy   # skips by reason, if a copy was not made
         bot.pause_buying()
         bot.wait_for(lambda s: s.active_positions == 0, timeout=60)
