@@ -9,9 +9,11 @@ every actor is then forked from the thread-free admin and Director.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from solders.keypair import Keypair
 from solders.message import MessageV0
@@ -19,7 +21,7 @@ from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 from solders.transaction import VersionedTransaction
 
-from actors.system import BotActorSystem
+from actors.system import BotActorSystem, group_processes
 from actors.trading_io import token_holdings
 from adapters.keys import write_keypair_file
 from adapters.pumpfun import curve, instructions, venue
@@ -256,3 +258,33 @@ def new_bot_wallet(tmp_path: Path) -> tuple[Keypair, Path]:
     keypair = Keypair()
     path = write_keypair_file(keypair, tmp_path / "bot-wallet.json")
     return keypair, path
+
+
+class BotWorld(NamedTuple):
+    """A bot (not started), a local chain, a market on it and the bot's funded wallet."""
+    bot: Bot
+    chain: ChainThread
+    market: Market
+    keypair: Keypair
+    wallet_path: Path
+    settings: object
+
+
+@contextlib.contextmanager
+def bot_world(tmp_path: Path, lamports: int = 2 * SOL, **overrides):
+    """The usual bot-test world, always torn down; on the way out no actor process may outlive it.
+    `overrides`: settings keys on top of bot_settings'."""
+    bot = Bot()   # the actor system before the chain thread: its admin must not fork a threaded process
+    chain = None
+    try:
+        chain = ChainThread().start()
+        market = Market(chain)
+        keypair, path = new_bot_wallet(tmp_path)
+        chain.run(market.fund(keypair.pubkey(), lamports))
+        yield BotWorld(bot, chain, market, keypair, path, bot_settings(chain, path, tmp_path / "runs", **overrides))
+    finally:
+        pgid = bot.system.pgid
+        bot.stop()
+        if chain is not None:
+            chain.stop()
+        assert group_processes(pgid) == [], "an actor process outlived the test"

@@ -19,7 +19,7 @@ from messages.position import TxSent, TxSettled
 from messages.seller import NothingToSell, SellSucceeded, SellTokens
 from messages.start import Peers, StartSeller
 from messages.stream import Launch, Trade
-from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
+from tests.bot.harness import SOL, bot_world
 from tests.bot.test_messages import make_launch
 
 pytestmark = pytest.mark.timeout(90)
@@ -45,16 +45,8 @@ class Recorder(ActorTypeDispatcher):
 
 @pytest.fixture
 def world(tmp_path):
-    bot = Bot()
-    chain = ChainThread().start()
-    try:
-        market = Market(chain)
-        keypair, path = new_bot_wallet(tmp_path)
-        chain.run(market.fund(keypair.pubkey(), 2 * SOL))
-        yield bot.system, chain, market, keypair, bot_settings(chain, path, tmp_path / "runs")
-    finally:
-        bot.stop()
-        chain.stop()
+    with bot_world(tmp_path) as world:
+        yield world.bot.system, world.chain, world.market, world.keypair, world.settings
 
 
 def test_seller_sells_whole_balance_once_and_reports_exact_change(world):

@@ -12,10 +12,9 @@ import time
 
 import pytest
 
-from actors.system import group_processes
 from messages import new_request_id
 from messages.status import ChildPids, ChildPidsRequest
-from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
+from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_world
 
 COINS = 3
 pytestmark = pytest.mark.timeout(120)
@@ -24,21 +23,8 @@ pytestmark = pytest.mark.timeout(120)
 @pytest.fixture
 def world(tmp_path):
     """(bot, chain, market, wallet keypair, settings); the actor system starts before the chain thread."""
-    bot = Bot()
-    chain = None
-    try:
-        chain = ChainThread().start()
-        market = Market(chain)
-        keypair, path = new_bot_wallet(tmp_path)
-        chain.run(market.fund(keypair.pubkey(), 2 * SOL))
-        settings = bot_settings(chain, path, tmp_path / "runs")
-        yield bot, chain, market, keypair, settings
-    finally:
-        pgid = bot.system.pgid
-        bot.stop()
-        if chain is not None:
-            chain.stop()
-        assert group_processes(pgid) == [], "an actor process outlived the test"
+    with bot_world(tmp_path) as world:
+        yield world.bot, world.chain, world.market, world.keypair, world.settings
 
 
 def child_pids(bot: Bot) -> dict:

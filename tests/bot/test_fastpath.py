@@ -8,9 +8,8 @@ import time
 
 import pytest
 
-from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
+from tests.bot.harness import SOL, bot_world
 from tests.bot.test_e2e import assert_books_balance, trade_session
-from actors.system import group_processes
 from app.summary import summary_text
 
 pytestmark = pytest.mark.timeout(120)
@@ -18,21 +17,8 @@ pytestmark = pytest.mark.timeout(120)
 
 @pytest.fixture
 def world(tmp_path):
-    bot = Bot()
-    chain = None
-    try:
-        chain = ChainThread().start()
-        market = Market(chain)
-        keypair, path = new_bot_wallet(tmp_path)
-        chain.run(market.fund(keypair.pubkey(), 2 * SOL))
-        settings = bot_settings(chain, path, tmp_path / "runs", **{"analysis.mode": "fast"})
-        yield bot, chain, market, keypair, settings
-    finally:
-        pgid = bot.system.pgid
-        bot.stop()
-        if chain is not None:
-            chain.stop()
-        assert group_processes(pgid) == [], "an actor process outlived the test"
+    with bot_world(tmp_path, **{"analysis.mode": "fast"}) as world:
+        yield world.bot, world.chain, world.market, world.keypair, world.settings
 
 
 def test_fast_path_buys_on_armed_spares_with_exact_pnl(world, tmp_path):

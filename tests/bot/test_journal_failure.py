@@ -9,29 +9,17 @@ import time
 
 import pytest
 
-from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
+from tests.bot.harness import SOL, bot_world
 
 pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture
 def world(tmp_path):
-    bot = Bot()   # the actor system first: it forks before the chain thread exists
-    chain = None
-    try:
-        chain = ChainThread().start()
-        market = Market(chain)
-        keypair, path = new_bot_wallet(tmp_path)
-        chain.run(market.fund(keypair.pubkey(), 2 * SOL))
-        journal = tmp_path / "journal.sqlite3"
-        settings = bot_settings(chain, path, tmp_path / "runs", **{
-            "run.journal_path": str(journal), "trading.max_hold_seconds": 4,
-            "trading.max_active_positions": 1, "balance.interval_seconds": 3_600})
-        yield bot, chain, market, keypair, settings, journal
-    finally:
-        bot.stop()
-        if chain is not None:
-            chain.stop()
+    journal = tmp_path / "journal.sqlite3"
+    with bot_world(tmp_path, **{"run.journal_path": str(journal), "trading.max_hold_seconds": 4,
+                                "trading.max_active_positions": 1, "balance.interval_seconds": 3_600}) as world:
+        yield world.bot, world.chain, world.market, world.keypair, world.settings, journal
 
 
 def test_a_failing_journal_stops_buying_and_the_open_position_still_sells(world):

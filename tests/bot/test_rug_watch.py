@@ -12,7 +12,7 @@ from adapters.analysis.creators import CreatorHistory
 from adapters.analysis.rug_watch import RugWatch
 from config.settings import AnalysisSettings
 from messages.stream import Trade
-from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
+from tests.bot.harness import SOL, bot_world
 from tests.bot.test_messages import make_launch
 
 pytestmark = pytest.mark.timeout(120)
@@ -81,15 +81,9 @@ def test_trades_after_the_window_or_of_unseen_launches_are_not_rugs():
 
 
 def test_a_running_bot_records_a_dump_seen_on_its_stream_and_skips_the_creators_next_coin(tmp_path):
-    bot = Bot()
-    chain = ChainThread().start()
-    try:
-        market = Market(chain)
-        keypair, path = new_bot_wallet(tmp_path)
-        chain.run(market.fund(keypair.pubkey(), 2 * SOL))
-        settings = bot_settings(chain, path, tmp_path / "runs", **{"analysis.honeypot_check": False,
-                                                                   "analysis.min_score": 0})
-        bot.start(settings)
+    with bot_world(tmp_path, **{"analysis.honeypot_check": False, "analysis.min_score": 0}) as world:
+        bot, chain, market = world.bot, world.chain, world.market
+        bot.start(world.settings)
         bot.wait_until_streaming(chain, market)
         bot.pause_buying()
         creator = chain.run(market.new_wallet(5 * SOL))
@@ -106,6 +100,3 @@ def test_a_running_bot_records_a_dump_seen_on_its_stream_and_skips_the_creators_
         bot.resume_buying()
         chain.run(market.launch(creator, "Again"))
         bot.wait_for(lambda s: s.skips.get("analysis: creator_rugs", 0) >= 1, timeout=30)
-    finally:
-        bot.stop()
-        chain.stop()

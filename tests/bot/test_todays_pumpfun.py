@@ -14,12 +14,11 @@ from solders.pubkey import Pubkey
 from solders.signature import Signature
 
 from actors.position_model import Position
-from actors.system import group_processes
 from actors.trading_io import token_accounts
 from adapters.journal import Journal
 from adapters.pumpfun import venue
 from messages.stream import SOL_QUOTE_MINT, Launch
-from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
+from tests.bot.harness import SOL, ChainThread, Market, bot_settings, bot_world, new_bot_wallet
 from tests.localnet.test_pump_v2 import create_v2
 
 pytestmark = pytest.mark.timeout(150)
@@ -27,20 +26,8 @@ pytestmark = pytest.mark.timeout(150)
 
 @pytest.fixture
 def world(tmp_path):
-    bot = Bot()   # before the chain thread: the actor system forks
-    chain = None
-    try:
-        chain = ChainThread().start()
-        market = Market(chain)
-        keypair, path = new_bot_wallet(tmp_path)
-        chain.run(market.fund(keypair.pubkey(), 2 * SOL))
-        yield bot, chain, market, keypair, path
-    finally:
-        pgid = bot.system.pgid
-        bot.stop()
-        if chain is not None:
-            chain.stop()
-        assert group_processes(pgid) == [], "an actor process outlived the test"
+    with bot_world(tmp_path) as world:
+        yield world.bot, world.chain, world.market, world.keypair, world.wallet_path
 
 
 async def launch_v2(market: Market, creator: Keypair, name: str, mayhem=False, cashback=None) -> str:
