@@ -71,6 +71,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
+        self.started = False   # its actors are up: only then may spares be made (a failed start makes none)
         self.identity = ("", "")                           # (wallet pubkey, genesis hash) of this bot
         self.reporter = None
         self.supervisor: Supervisor | None = None
@@ -101,8 +102,9 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
             if isinstance(msg, StatusRequest):
                 self.send(sender, StatusFailed(msg.request_id, repr(exc)))
         try:
-            self.spares_follow_rate()   # as many warm spares as the launch rate needs (director_spares.py)
-            self.fastpath_sync()   # fast mode: armed spares follow the limits (director_fastpath.py)
+            if self.started:
+                self.spares_follow_rate()   # as many warm spares as the launch rate needs (director_spares.py)
+                self.fastpath_sync()   # fast mode: armed spares follow the limits (director_fastpath.py)
         except Exception:
             logger.exception("director: fast path sync failed")
         if self.root is not None and not self.shutting_down:
@@ -146,6 +148,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
                 self._make_spare()
             if msg.closing_all:   # run.py asked a dead Director to close everything
                 self._close_all()
+            self.started = True
             self.send(sender, DirectorStarted(ok=True))
             logger.info("director: all actors started")
         except JournalError as exc:   # one line: it names the file and the problem

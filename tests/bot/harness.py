@@ -241,14 +241,21 @@ class Bot:
         self.wait_for(lambda status: status.buying, timeout=10, poll=0.05)
 
     def wait_for(self, predicate, timeout: float, poll: float = 0.25) -> Status:
+        """The first Status that meets predicate. A status ask left unanswered (a Director being
+        restarted, its request held by the root, on a loaded machine) is asked again until timeout."""
         deadline = time.monotonic() + timeout
-        status = self.status()
-        while not predicate(status):
+        while True:
+            try:
+                status = self.status()
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                status = None
+            if status is not None and predicate(status):
+                return status
             if time.monotonic() > deadline:
                 raise TimeoutError(f"condition not met; last status {status}")
             time.sleep(poll)
-            status = self.status()
-        return status
 
     def stop(self) -> list[int]:
         return self.system.stop()
