@@ -9,6 +9,7 @@ Clocks and the chain process as in benchmarks/bench_detection_latency.py.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import tempfile
 import time
 from pathlib import Path
@@ -43,7 +44,7 @@ def run(launches: int, rate: float, mode: str) -> dict[str, dict]:
     chain = ChainProcess()
     try:
         key, path = new_bot_wallet(tmp / "bot")
-        chain.ask(cmd="fund", to=str(key.pubkey()), lamports=50 * SOL)
+        chain.fund(str(key.pubkey()), 50 * SOL)
         settings = bot_settings(chain, path, tmp / "runs", **{
             "trading.max_active_positions": 1_000, "trading.max_hold_seconds": 2, "analysis.workers": 4,
             "analysis.mode": mode, "trading.instruction_set": "auto", "chain.rugcheck_url": chain.node.api_url,
@@ -53,10 +54,13 @@ def run(launches: int, rate: float, mode: str) -> dict[str, dict]:
         wait_until_streaming(bot, chain)
         before = bot.status().buys_total
         bot.resume_buying()
+        bot.wait_for(lambda s: s.buying, timeout=10, poll=0.05)   # the resume landed
         time.sleep(0.5)            # the spares refill after the probes
         chain.ask(cmd="records")   # forget what came before
         mints = chain.ask(cmd="launch", count=2 * launches, rate=rate, kind=list(KINDS))["mints"]
-        time.sleep(2.0)            # let the last buys reach the chain
+        with contextlib.suppress(TimeoutError):   # a coin not bought is counted as such, not waited for
+            bot.wait_for(lambda s: s.buys_total - before >= 2 * launches, timeout=15, poll=0.1)
+        time.sleep(1.0)            # let the last buys reach the chain
         records = {r["signature"]: r for r in chain.ask(cmd="records")["records"]}
         status = bot.status()
         kind_of = {mint: KINDS[index % len(KINDS)] for index, mint in enumerate(mints)}

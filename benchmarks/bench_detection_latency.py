@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -62,6 +63,22 @@ class ChainProcess:
         if not reply.get("ok"):
             raise RuntimeError(f"timed chain: {request['cmd']} failed: {reply.get('error')}")
         return reply
+
+    def fund(self, to: str, lamports: int, timeout: float = 15.0) -> None:
+        """Airdrop, then wait until a `confirmed` read shows it: the bot's wallet reads at confirmed,
+        and a first reading of 0 leaves every buy refused for want of free SOL."""
+        self.ask(cmd="fund", to=to, lamports=lamports)
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "getBalance",
+                           "params": [to, {"commitment": "confirmed"}]}).encode()
+        deadline = time.monotonic() + timeout
+        while True:
+            request = urllib.request.Request(self.node.rpc_url, body, {"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                if json.loads(answer.read())["result"]["value"] >= lamports:
+                    return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{lamports} lamports to {to} not visible at confirmed after {timeout} s")
+            time.sleep(0.1)
 
     def stop(self) -> None:
         try:
@@ -191,7 +208,7 @@ def run(launches: int, modes: list[str]) -> dict:
                   "analysis.workers": 4, "chain.rugcheck_url": chain.node.api_url,
                   "chain.jupiter_url": chain.node.api_url}
         base_key, base_path = new_bot_wallet(tmp / "baseline")
-        chain.ask(cmd="fund", to=str(base_key.pubkey()), lamports=20 * SOL)
+        chain.fund(str(base_key.pubkey()), 20 * SOL)
         baseline = Baseline(bot_settings(chain, base_path, tmp / "runs-baseline", **common))
         baseline.start()
         time.sleep(1.0)   # subscribed
@@ -203,7 +220,7 @@ def run(launches: int, modes: list[str]) -> dict:
             baseline.enabled = False
         for mode in modes:
             key, path = new_bot_wallet(tmp / mode)
-            chain.ask(cmd="fund", to=str(key.pubkey()), lamports=20 * SOL)
+            chain.fund(str(key.pubkey()), 20 * SOL)
             settings = bot_settings(chain, path, tmp / f"runs-{mode}", **common,
                                     **{"analysis.mode": mode, "run.run_dir": str(tmp / f"log-{mode}")})
             print(f"{mode}: log in {tmp / f'log-{mode}'}", flush=True)

@@ -60,7 +60,7 @@ def run_asyncio(chain: ChainProcess, tmp: Path, max_active: int, rates: list[flo
                 seconds: float) -> dict:
     from benchmarks.asyncio_bot import run_in_process
     key, path = new_bot_wallet(tmp / f"asyncio-{max_active}")
-    chain.ask(cmd="fund", to=str(key.pubkey()), lamports=50 * SOL)
+    chain.fund(str(key.pubkey()), 50 * SOL)
     settings = bot_settings(chain, path, tmp / f"runs-asyncio-{max_active}", **common_settings(chain))
     context = multiprocessing.get_context("spawn")
     results = {}
@@ -88,7 +88,7 @@ def run_asyncio(chain: ChainProcess, tmp: Path, max_active: int, rates: list[flo
 
 def run_bot(bot: Bot, chain: ChainProcess, tmp: Path, rates: list[float], seconds: float) -> dict:
     key, path = new_bot_wallet(tmp / "bot")
-    chain.ask(cmd="fund", to=str(key.pubkey()), lamports=50 * SOL)
+    chain.fund(str(key.pubkey()), 50 * SOL)
     settings = bot_settings(chain, path, tmp / "runs-bot", **common_settings(chain),
                             **{"run.run_dir": str(tmp / "log-bot")})
     results = {}

@@ -70,7 +70,9 @@ class TimedChain:
         self.chain = node.chain
 
     def fund(self, to: str, lamports: int) -> dict:
-        self.chain.airdrop(Pubkey.from_string(to), lamports)
+        record = self.chain.airdrop(Pubkey.from_string(to), lamports)
+        if record.err is not None:
+            return {"ok": False, "error": f"airdrop to {to} failed: {record.err}"}
         return {"ok": True}
 
     def _launch_one(self, creator: Keypair, name: str, kind: str = "create") -> str:

@@ -40,7 +40,9 @@ async def test_slow_subscriber_is_cut_off_and_never_blocks_the_chain():
             if env.server.cut_off_count:
                 break
         assert env.server.cut_off_count == 1, "the unread subscriber should have overflowed"
-        assert slowest_execute < 0.05, "a full subscriber must never slow execution down"
+        # a publish that waited on the unread subscriber would hang until the cut-off; one execute may
+        # still take 100+ ms when the machine is busy (seen in CI), so the bound only tells hang from hiccup
+        assert slowest_execute < 1.0, "a full subscriber must never block execution"
         with pytest.raises(grpc.aio.AioRpcError) as cut:
             async for _ in slow:
                 pass
