@@ -23,6 +23,8 @@ EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 ASK_TIMEOUT_SECONDS = 3.0
 DIRECTOR_START_TIMEOUT_SECONDS = 60.0
 START_CHECK_SECONDS = 1.0   # how soon an actor that failed its Start stops the run
+JOURNAL_START_WAIT_SECONDS = 30.0   # a journal read-only or locked at start is waited for this long
+TRANSIENT_JOURNAL_ERRORS = ('readonly', 'locked', 'disk I/O error', 'unable to open database file')
 
 
 class StopRequested(Exception):
@@ -106,12 +108,20 @@ class BotRun:
         """Open (creating or migrating) the journal before anything starts: a corrupt one, or one of
         a newer schema, stops the run with one line naming the file and the problem."""
         from adapters.journal import Journal, JournalError, journal_path
-        try:
-            Journal(journal_path(self.settings)).close()
-        except JournalError as error:
-            logger.error('journal refused: {}', error)
-            return False
-        return True
+        deadline = time.monotonic() + JOURNAL_START_WAIT_SECONDS
+        while True:
+            try:
+                Journal(journal_path(self.settings)).close()
+                return True
+            except JournalError as error:
+                # read-only or locked a while (a full disk, a backup): waited for; corrupt or newer: refused
+                if not any(word in str(error) for word in TRANSIENT_JOURNAL_ERRORS) \
+                        or time.monotonic() > deadline:
+                    logger.error('journal refused: {}', error)
+                    return False
+                logger.warning('journal not writable yet ({}); trying again for up to {:g} s', error,
+                               JOURNAL_START_WAIT_SECONDS)
+                time.sleep(1.0)
 
     def _start(self, cleanup: contextlib.ExitStack) -> None:
         from actors.system import BotActorSystem, OrphanGuard

@@ -84,8 +84,10 @@ class BotProcess:
         self.outputs: list[Path] = []
         self.started_at = 0.0    # time.time() as the last incarnation was started: its summary's scope
 
-    def start(self) -> None:
-        """run.py again; returns once its control socket answers a status request."""
+    def start(self, while_waiting=None) -> None:
+        """run.py again; returns once its control socket answers a status request. `while_waiting()`
+        runs on each poll meanwhile (the injector ends faults that are due: a journal read-only while
+        run.py waits for it must become writable on time)."""
         self.incarnations += 1
         self.started_at = time.time()
         output = self.log_dir / f"run_py_{self.incarnations}.out"
@@ -110,6 +112,8 @@ class BotProcess:
                         return
                 except ControlError:
                     pass
+            if while_waiting is not None:
+                while_waiting()
             time.sleep(0.2)
         raise RuntimeError(f"run.py did not answer on its control socket within {READY_TIMEOUT_S:.0f} s")
 

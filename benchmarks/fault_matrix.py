@@ -153,7 +153,7 @@ class FaultInjector:
             return "done"
         if kind == "bot_restart":
             killed = self.bot.kill_whole()
-            self.bot.start()
+            self.bot.start(while_waiting=self.end_due)
             return f"done ({killed} processes killed, restarted)"
         victim = self._victim(kind)
         if victim is None:
