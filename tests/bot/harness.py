@@ -277,6 +277,15 @@ class BotWorld(NamedTuple):
     settings: object
 
 
+def stop_world(bot: Bot, chain: ChainThread | None) -> None:
+    """Stop the bot, then the chain; no actor process may outlive them."""
+    pgid = bot.system.pgid
+    bot.stop()
+    if chain is not None:
+        chain.stop()
+    assert group_processes(pgid) == [], "an actor process outlived the test"
+
+
 @contextlib.contextmanager
 def bot_world(tmp_path: Path, lamports: int = 2 * SOL, **overrides):
     """The usual bot-test world, always torn down; on the way out no actor process may outlive it.
@@ -290,8 +299,4 @@ def bot_world(tmp_path: Path, lamports: int = 2 * SOL, **overrides):
         chain.run(market.fund(keypair.pubkey(), lamports))
         yield BotWorld(bot, chain, market, keypair, path, bot_settings(chain, path, tmp_path / "runs", **overrides))
     finally:
-        pgid = bot.system.pgid
-        bot.stop()
-        if chain is not None:
-            chain.stop()
-        assert group_processes(pgid) == [], "an actor process outlived the test"
+        stop_world(bot, chain)

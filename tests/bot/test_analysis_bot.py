@@ -11,12 +11,11 @@ import psutil
 import pytest
 
 from actors.analyzer import AnalyzerPool
-from actors.system import group_processes
 from messages import new_request_id
 from messages.analysis import AnalysisDecision, AnalyzeLaunch, PoolWorkers, PoolWorkersRequest
 from messages.start import Peers, StartAnalyzer
 from messages.status import ChildPids, ChildPidsRequest
-from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
+from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet, stop_world
 from tests.bot.test_messages import make_launch
 
 pytestmark = pytest.mark.timeout(150)
@@ -37,11 +36,7 @@ def world(tmp_path):
             "analysis.deadline_ms": 2_000})
         yield bot, chain, market, settings
     finally:
-        pgid = bot.system.pgid
-        bot.stop()
-        if chain is not None:
-            chain.stop()
-        assert group_processes(pgid) == [], "an actor process outlived the test"
+        stop_world(bot, chain)
 
 
 def launch_of(mint: str, creator, name: str):

@@ -13,10 +13,9 @@ import time
 import pytest
 from solders.keypair import Keypair
 
-from actors.system import group_processes
 from messages import new_request_id
 from messages.status import ChildPids, ChildPidsRequest
-from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
+from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet, stop_world
 from tests.bot.test_lifecycle import HoldBuyUntilSell
 from tests.bot.test_todays_pumpfun import launch_v2
 
@@ -91,11 +90,7 @@ def world(tmp_path):
         chain = ChainThread().start()
         yield World(bot, chain, tmp_path)
     finally:
-        pgid = bot.system.pgid
-        bot.stop()
-        if chain is not None:
-            chain.stop()
-        assert group_processes(pgid) == [], "an actor process outlived the test"
+        stop_world(bot, chain)
 
 
 def test_copied_buys_and_sells_follow_two_targets_and_their_fractions(world):

@@ -18,11 +18,10 @@ import psutil
 import pytest
 
 from actors.root import MAX_RESTARTS
-from actors.system import group_processes
 from adapters.journal import Journal
 from messages import new_request_id
 from messages.status import ChildPids, ChildPidsRequest, DirectorGone, StatusRequest
-from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
+from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet, stop_world
 from tests.bot.test_run_cli import RUN_PY, assert_nothing_left, processes_with, run_env
 
 pytestmark = pytest.mark.timeout(90)
@@ -96,11 +95,7 @@ def world(tmp_path):
         chain = ChainThread().start()
         yield World(bot, chain, tmp_path)
     finally:
-        pgid = bot.system.pgid
-        bot.stop()
-        if chain is not None:
-            chain.stop()
-        assert group_processes(pgid) == [], "an actor process outlived the test"
+        stop_world(bot, chain)
 
 
 def gone(pid: int) -> bool:

@@ -14,7 +14,7 @@ from actors.trading_io import ChainAccess
 from actors.usdc_trades import prepare_usdc_buy, prepare_usdc_sell, usdc_balance
 from adapters.pumpfun import addresses
 from messages.stream import Launch
-from tests.bot.harness import SOL, ChainThread, Market, bot_settings, new_bot_wallet
+from tests.bot.harness import SOL, ChainThread, Market, bot_settings, new_bot_wallet, stop_world
 from tests.localnet.helpers import call
 from tests.localnet.test_pump_usdc import USDC, USDC_VIRTUAL
 from tests.localnet.test_pump_v2 import TOKEN, TOKEN_2022, ata, create_v2, pda, ro, w
@@ -80,7 +80,6 @@ def test_a_usdc_coin_is_bought_and_sold_for_usdc_with_exact_books(tmp_path, inst
 def test_a_running_bot_trades_a_usdc_coin_and_books_usdc_apart(tmp_path):
     """trading.usdc_buy_amount > 0: the bot buys a USDC coin it sees on the stream with reserved USDC,
     sells it at max hold; the summary's USDC PnL is the wallet's USDC change, its SOL PnL the SOL change."""
-    from actors.system import group_processes
     from tests.bot.harness import Bot
     bot = Bot()   # before the chain thread: the actor system forks
     chain = None
@@ -127,11 +126,7 @@ def test_a_running_bot_trades_a_usdc_coin_and_books_usdc_apart(tmp_path):
         assert final.pnl_lamports == chain.run(market.balance(owner)) - sol_before   # SOL apart, exact
         assert mint not in chain.run(market.holdings(owner))
     finally:
-        pgid = bot.system.pgid
-        bot.stop()
-        if chain is not None:
-            chain.stop()
-        assert group_processes(pgid) == [], "an actor process outlived the test"
+        stop_world(bot, chain)
 
 
 def test_usdc_policy_and_setting():
