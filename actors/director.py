@@ -309,6 +309,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
         request_id = new_request_id("pos")
         self.positions[launch.mint] = LivePosition(address, launch, request_id)
         self.ledger.position_ids.add(request_id)
+        self.ledger.note_position(launch.mint, launch.copy_target)   # whose PnL its trades are
         self.send(address, OpenPosition(request_id, launch, launch.received_at, buy_lamports))
         self.send(self.peers.stream, WatchMint(launch.mint, address))
         self._make_spare()
@@ -330,7 +331,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
         self.ledger.on_position_closed(msg)
         if msg.outcome == "unsellable":   # its tokens stay in the wallet: the sweep and the exit see them
             self.unsellable = (self.unsellable + [msg.mint])[-MAX_LISTED_MINTS:]
-        self.copy_position_closed(msg.mint, msg.pnl_lamports)
+        self.copy_position_closed(msg.mint)
         self._consult_breaker(msg.pnl_lamports, failed=msg.outcome != "sold")
         logger.info("director: closed {} {} pnl {} lamports", msg.mint, msg.outcome, msg.pnl_lamports)
         self._release_reservations(msg.mint, "position closed")
@@ -346,7 +347,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
         live = self.positions.get(msg.mint)
         if live is not None and live.address == sender:   # it never started: free the slot
             del self.positions[msg.mint]
-            self.copy_position_closed(msg.mint, 0)
+            self.copy_position_closed(msg.mint)
             self._release_reservations(msg.mint, "position failed")
             self.send(self.peers.stream, UnwatchMint(msg.mint))
             self.send(sender, ActorExitRequest())

@@ -1,8 +1,9 @@
 """The Director's copy-trading part (a mixin): target trades from the StreamActor go through the copy
 policy (actors/policy/copy.py); a copied buy opens an ordinary PositionActor (journaled, recovered,
 must-sold) sized by the policy, a partial sell reaches it as SellPart, a full exit as ExitNow.
-The per-target books live here; a restarted Director rebuilds them from the journal (copy_resume),
-the skips from the ledger the root kept (Ledger.copy_skips)."""
+The per-target counters live here; a restarted Director rebuilds them from the journal (copy_resume),
+the skips from the ledger the root kept (Ledger.copy_skips). Per-target PnL is the ledger's own
+(Ledger.copy_pnl), booked from the same settled transactions and journal rows as its total."""
 from __future__ import annotations
 
 import time
@@ -99,12 +100,15 @@ class CopyDirecting:
                         self.copy_desk.report())
 
     def copy_recovered(self, launch) -> None:
+        self.ledger.note_position(launch.mint, policy.copy_target_of(launch))
         if self.copy_desk is not None and self.copy_desk.adopt(launch):
             logger.info("director: resumed copy of {} from {}", launch.mint, launch.user)
 
-    def copy_position_closed(self, mint: str, pnl_lamports: int) -> None:
+    def copy_position_closed(self, mint: str) -> None:
         if self.copy_desk is not None:
-            self.copy_desk.closed(mint, pnl_lamports)
+            self.copy_desk.closed(mint)
 
     def copy_report(self) -> dict:
-        return self.copy_desk.report() if self.copy_desk is not None else {}
+        """Per target; its PnL is the ledger's (Ledger.copy_pnl): every settled transaction of its
+        copies, whoever reported it, so the targets' PnL adds up to the ledger's."""
+        return self.copy_desk.report(self.ledger.copy_pnl) if self.copy_desk is not None else {}

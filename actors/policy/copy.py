@@ -130,13 +130,13 @@ class TargetBook:
     copied_buys: int = 0
     copied_sells: int = 0
     skips: collections.Counter = field(default_factory=collections.Counter)
-    pnl_lamports: int = 0
     closed: int = 0
     open_lamports: int = 0     # our buy budgets of its copies still open
 
-    def as_dict(self) -> dict:
+    def as_dict(self, pnl_lamports: int = 0) -> dict:
+        """pnl_lamports: the ledger's for this target (Ledger.copy_pnl), not counted here."""
         return {'copied_buys': self.copied_buys, 'copied_sells': self.copied_sells,
-                'skips': dict(self.skips), 'pnl_lamports': self.pnl_lamports, 'closed': self.closed,
+                'skips': dict(self.skips), 'pnl_lamports': pnl_lamports, 'closed': self.closed,
                 'open_lamports': self.open_lamports}
 
 
@@ -278,8 +278,8 @@ class CopyDesk:
     def rebuild(self, rows: list, run_started_at: float) -> None:
         """The books from this run's journal rows (a restarted Director): copied buys (a row, and each
         repeat buy in it) of rows opened in this run; copied sells (partial sell orders, an exit the
-        target asked for); PnL and closures of closed rows; open rows are adopted with their budget.
-        Skips are not in the journal: they come back with the ledger (Ledger.copy_skips)."""
+        target asked for); closures of closed rows; open rows are adopted with their budget.
+        Skips and PnL are the ledger's (Ledger.copy_skips, copy_pnl): they come back with it."""
         for row in rows:
             launch = Launch(**row['launch'])
             target = copy_target_of(launch)
@@ -292,20 +292,20 @@ class CopyDesk:
             book.copied_sells += sum(1 for o in orders if o['kind'] == 'sell' and o.get('partial'))
             book.copied_sells += (row.get('exit_reason') or '').startswith(COPY_EXIT_PREFIX)
             if row['state'] in ('closed', 'failed'):
-                book.pnl_lamports += row['pnl_lamports']
                 book.closed += 1
             else:
                 self.adopt(launch, launch.copy_lamports + sum(o.get('budget_lamports', 0) for o in adds
                                                               if o['state'] in ('SENT', 'CONFIRMED')))
 
-    def closed(self, mint: str, pnl_lamports: int) -> None:
+    def closed(self, mint: str) -> None:
         copy = self.copies.pop(mint, None)
         if copy is None:
             return
         book = self.books[copy.target]
         book.open_lamports -= copy.lamports
-        book.pnl_lamports += pnl_lamports
         book.closed += 1
 
-    def report(self) -> dict:
-        return {wallet: book.as_dict() for wallet, book in self.books.items()}
+    def report(self, pnl_by_target=None) -> dict:
+        """pnl_by_target: the ledger's per-target PnL (Ledger.copy_pnl)."""
+        pnl_by_target = pnl_by_target or {}
+        return {wallet: book.as_dict(pnl_by_target.get(wallet, 0)) for wallet, book in self.books.items()}

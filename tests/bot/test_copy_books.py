@@ -1,0 +1,100 @@
+"""Per-target copy PnL sums to the ledger's (pure: the Director's handlers, its real Ledger and
+CopyDesk, no actor system). A full-suite run under load once showed 118,845,509 lamports over the
+targets' books against a ledger (== chain) of 20,226,728: the books took a position's own PnL at
+its closure, while the ledger books every settled transaction of ours, including those outside
+the position (the sweep selling a copy's leftover tokens, a sell landing after the closure)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from solders.pubkey import Pubkey
+
+from actors.director import Director
+from actors.policy import copy as policy
+from config.settings import load_settings
+from messages.position import PositionClosed, TxSent, TxSettled
+from tests.bot.test_copy_policy import ALICE, BOB, trade
+
+MINT_A, MINT_B = str(Pubkey.new_unique()), str(Pubkey.new_unique())
+BUY_COST, SWEEP_SALE = 100_000_000, 80_000_000
+
+
+def copying_director() -> Director:
+    d = Director()
+    d.settings = load_settings(env={}, overrides={"trading.mode": "copy", "copy.targets": [ALICE, BOB],
+                                                  "copy.ratio": "0.5", "copy.max_lamports": 0})
+    d.start_copying(d.settings)
+    d.sent, d.spares_made = [], 0
+    d.send = lambda to, msg: d.sent.append((to, msg))   # no actor system here: what it would send
+    d.createActor = lambda cls: f"spare-{len(d.sent)}"
+    return d
+
+
+def open_copy(d: Director, who: str, mint: str, lamports: int) -> None:
+    """Their buy of `lamports` x 2 (ratio 0.5) reaches the Director: it opens a copy of `lamports`."""
+    copied = trade(who=who, mint=mint, signature=f"sig-{mint[:6]}", sol=2 * lamports)
+    [(_, decision)] = d.copy_desk.decide_batch([copied], 1_000.0)
+    assert decision == policy.Buy(lamports, decision.launch)
+    d._copy_one(copied, decision)
+    assert d.positions[mint].launch.copy_target == who
+
+
+def settle(d: Director, mint: str, signature: str, kind: str, delta: int) -> None:
+    d.receiveMsg_TxSent(TxSent(mint, signature, kind, 2.0), None)
+    d.receiveMsg_TxSettled(TxSettled(mint, signature, kind, delta, True), None)
+
+
+def targets_pnl(d: Director) -> int:
+    return sum(book["pnl_lamports"] for book in d.copy_report().values())
+
+
+def test_a_copys_tokens_sold_by_the_sweep_after_its_closure_count_for_its_target():
+    d = copying_director()
+    open_copy(d, ALICE, MINT_A, BUY_COST)
+    settle(d, MINT_A, "buy-a", "buy", -BUY_COST)
+    # its sells never landed: the position closes unsellable, its tokens still in the wallet ...
+    d.receiveMsg_PositionClosed(PositionClosed("pos-MINT", MINT_A, "unsellable", 5, -BUY_COST, "copy: x",
+                                               state="closed"), None)
+    # ... and the balance monitor's sweep sells them through the Seller, which reports the sale
+    settle(d, MINT_A, "sweep-a", "sell", SWEEP_SALE)
+    assert d.ledger.pnl_lamports == SWEEP_SALE - BUY_COST
+    assert targets_pnl(d) == d.ledger.pnl_lamports
+    assert d.copy_report()[ALICE]["pnl_lamports"] == SWEEP_SALE - BUY_COST
+    assert d.copy_report()[ALICE]["closed"] == 1
+
+
+def test_a_closure_whose_pnl_differs_from_its_settled_transactions_books_what_was_settled():
+    """A position's last sell that settles after its closure was reported (late landing under load):
+    the books follow the transactions, whoever reports them and in whatever order."""
+    d = copying_director()
+    open_copy(d, ALICE, MINT_A, BUY_COST)
+    open_copy(d, BOB, MINT_B, BUY_COST // 2)
+    settle(d, MINT_A, "buy-a", "buy", -BUY_COST)
+    settle(d, MINT_B, "buy-b", "buy", -BUY_COST // 2)
+    d.receiveMsg_PositionClosed(PositionClosed("pos-a", MINT_A, "buy_failed", 0, 0, state="failed"), None)
+    settle(d, MINT_A, "late-sell-a", "sell", 90_000_000)
+    settle(d, MINT_B, "sell-b", "sell", 60_000_000)
+    d.receiveMsg_PositionClosed(PositionClosed("pos-b", MINT_B, "sold", 5, 10_000_000, state="closed"), None)
+    books = d.copy_report()
+    assert books[ALICE]["pnl_lamports"] == -10_000_000 and books[BOB]["pnl_lamports"] == 10_000_000
+    assert targets_pnl(d) == d.ledger.pnl_lamports == 0
+
+
+def test_a_restarted_director_books_the_targets_from_the_journal_rows_as_the_ledger_does():
+    """The root's copy of the ledger missed the last reports: reconcile_with_journal books them from
+    the rows, and the targets' PnL with them (the rows name the copy's target)."""
+    from actors.director_ledger import Ledger
+    d = copying_director()
+    d.ledger = Ledger(started_at=1.0)
+    launch = replace(policy.launch_of(trade(who=ALICE, mint=MINT_A)), copy_lamports=BUY_COST)
+    order = {"kind": "buy", "signature": "buy-a", "amount": 5, "last_valid_block_height": 0, "sent_at": 2.0, "state": "CONFIRMED",
+             "lamport_delta": -BUY_COST, "token_delta": 5, "error": "", "usdc_delta": 0}
+    sell = dict(order, kind="sell", signature="sell-a", lamport_delta=SWEEP_SALE, token_delta=-5)
+    row = {"position_id": "pos-a", "mint": MINT_A, "state": "closed", "launch": launch.__dict__,
+           "opened_at": 2.0, "updated_at": 3.0, "buy_order": order, "sell_orders": [sell],
+           "pnl_lamports": SWEEP_SALE - BUY_COST, "exit_reason": "copy: x", "outcome": "sold",
+           "bought_tokens": 5, "sold_tokens": 5, "expected_tokens": 5, "exit_at": 3.0}
+    d.ledger.reconcile_with_journal([row])
+    d.copy_resume([row])
+    assert d.copy_report()[ALICE]["pnl_lamports"] == SWEEP_SALE - BUY_COST == d.ledger.pnl_lamports
+    assert d.copy_report()[ALICE]["closed"] == 1
