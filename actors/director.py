@@ -18,6 +18,7 @@ from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ChildActorExi
 from actors.director_fastpath import DirectorFastPath, verifier_settings
 from actors.director_spares import LaunchRateSpares
 from actors.director_copy import CopyDirecting
+from actors.director_copy_spares import CopySpares
 from actors.director_ledger import Ledger
 from actors.policy import breaker
 from adapters.journal import Journal, JournalError, journal_path
@@ -67,7 +68,7 @@ class LivePosition:
     buy_sent: bool = False   # until then the position holds a slot of max buys
 
 
-class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispatcher):
+class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, ActorTypeDispatcher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -104,6 +105,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
         try:
             if self.started:
                 self.spares_follow_rate()   # as many warm spares as the launch rate needs (director_spares.py)
+                self.copy_spares_sync()     # armed spares for copies (director_copy_spares.py)
                 self.fastpath_sync()   # fast mode: armed spares follow the limits (director_fastpath.py)
         except Exception:
             logger.exception("director: fast path sync failed")
@@ -304,8 +306,9 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
             self.ledger.skips["analysis failed"] += 1
             logger.warning("director: analysis of {} failed: {}", msg.mint, msg.reason)
 
-    def _open_position(self, launch, buy_lamports: int = 0) -> None:
-        address = self._take_unarmed_spare()
+    def _open_position(self, launch, buy_lamports: int = 0, address=None) -> None:
+        """On `address` (a spare already taken out of self.spares), else on a warm unarmed spare."""
+        address = address or self._take_unarmed_spare()
         request_id = new_request_id("pos")
         self.positions[launch.mint] = LivePosition(address, launch, request_id)
         self.ledger.position_ids.add(request_id)

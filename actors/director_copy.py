@@ -48,7 +48,8 @@ class CopyDirecting:
             logger.info("director: copy {} buy of {} ({} lamports) with {} lamports", trade.target,
                         trade.mint, trade.sol_amount, decision.lamports)
             self.copy_desk.opened(trade, decision.lamports)
-            self._open_position(decision.launch, buy_lamports=decision.lamports)
+            self._open_position(decision.launch, buy_lamports=decision.lamports,   # armed: director_copy_spares.py
+                                address=self.take_copy_spare(decision.launch, decision.lamports))
         elif isinstance(decision, policy.AddBuy):
             live = self.positions.get(trade.mint)
             if live is None or live.address is None:
