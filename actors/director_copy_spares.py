@@ -80,11 +80,10 @@ class CopySpares:
         return True
 
     def take_copy_spare(self, launch, lamports: int):
-        """An armed spare for this copy, out of the spares (a new spare takes its place), or None."""
+        """An armed spare for this copy, out of the spares (_open_position makes its replacement), or None."""
         tables = self._copy_spares()
         if not tables["armed"] or not launch.sol_paired or lamports > self.settings.trading.buy_lamports:
             return None
         spare_id, address = tables["armed"].popitem()
         self.spares.remove(address)
-        self._make_spare()
         return address

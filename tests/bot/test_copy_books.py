@@ -98,3 +98,28 @@ def test_a_restarted_director_books_the_targets_from_the_journal_rows_as_the_led
     d.copy_resume([row])
     assert d.copy_report()[ALICE]["pnl_lamports"] == SWEEP_SALE - BUY_COST == d.ledger.pnl_lamports
     assert d.copy_report()[ALICE]["closed"] == 1
+
+
+def test_a_copy_opens_on_a_spare_armed_for_copies_when_its_reservation_covers_it():
+    """director_copy_spares.py: two spares armed for copies, held back from the fast path; a copy
+    within trading.buy_lamports opens on one (replaced at once), a larger one on a plain spare."""
+    from messages.fastpath import ArmSpare, SpareArmed
+    from messages.position import OpenPosition
+    d = copying_director()
+    d.createActor = lambda cls: object()   # distinct addresses: the tables compare by identity
+    d.peers = replace(d.peers, wallet="wallet")
+    d.spares = [object() for _ in range(3)]
+    d.copy_spares_sync()
+    arms = [(to, msg) for to, msg in d.sent if isinstance(msg, ArmSpare)]
+    assert len(arms) == 2 and d.copy_spare_ids_held() == {id(to) for to, _ in arms}
+    assert d.spare_ids_held_by_fast_path() >= d.copy_spare_ids_held()   # the stream never gets them
+    for to, msg in arms:
+        d.receiveMsg_SpareArmed(SpareArmed(msg.spare_id, True), to)
+    buy_lamports = d.settings.trading.buy_lamports
+    open_copy(d, ALICE, MINT_A, buy_lamports)
+    opened = {msg.launch.mint: to for to, msg in d.sent if isinstance(msg, OpenPosition)}
+    assert opened[MINT_A] in {to for to, _ in arms} and opened[MINT_A] not in d.spares
+    open_copy(d, BOB, MINT_B, buy_lamports + 1)   # more than an armed spare reserved: a plain spare
+    opened = {msg.launch.mint: to for to, msg in d.sent if isinstance(msg, OpenPosition)}
+    assert opened[MINT_B] not in {to for to, _ in arms}
+    assert len(d.spares) == 3   # each used spare replaced once
