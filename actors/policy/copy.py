@@ -6,7 +6,8 @@ max_total_lamports open for that target, when the price rose more than max_price
 their trade, or when the coin is older than max_coin_age_seconds. Their sell of a part of their
 holding -> our sell of the same part of ours; their last tokens -> our full exit. Their buy of a
 coin we copied from them and still hold -> a repeat buy into that position, sized and limited the
-same way (max_total_lamports counts every buy still open). Only the target whose buy opened our
+same way (max_total_lamports counts every buy still open; a USDC-paired coin's are raw USDC, each
+at most trading.usdc_buy_amount, outside the lamport limits). Only the target whose buy opened our
 position is followed in and out of it. Money is integer lamports and raw token units.
 """
 from __future__ import annotations
@@ -35,7 +36,6 @@ EXITED_FIRST = 'target sold first (out of order)'
 EXITS_IN_BATCH = 'target sold all in the same moment'
 TOKEN_PROGRAM_UNKNOWN = 'token program unknown'
 USDC_OFF = 'policy: usdc-paired'              # venue.policy_refusal's reason: trading.usdc_buy_amount = 0
-USDC_REPEAT = 'repeat buy of a USDC coin (not copied)'
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ class CopyDesk:
             why = PRICE_MOVED
         lamports = 0
         if not why and trade.quote_mint != SOL_QUOTE_MINT:   # a USDC coin: raw USDC, not lamports
-            lamports, why = self._usdc_amount(target, trade, held)
+            lamports, why = self._usdc_amount(target, trade)
         elif not why:
             lamports, why = buy_lamports(target, trade.sol_amount, book.open_lamports)
         launch = launch_of(trade)
@@ -232,11 +232,9 @@ class CopyDesk:
             return self._skip(book, why)
         return AddBuy(lamports, launch) if held is not None else Buy(lamports, replace(launch, copy_lamports=lamports))
 
-    def _usdc_amount(self, target: CopyTarget, trade: TargetTrade, held) -> tuple[int, str]:
-        """(raw USDC, '') for a copy of a USDC-paired coin's buy: their USDC x ratio, at most
-        trading.usdc_buy_amount; the lamport limits do not apply. Not repeated into a held coin."""
-        if held is not None:
-            return 0, USDC_REPEAT
+    def _usdc_amount(self, target: CopyTarget, trade: TargetTrade) -> tuple[int, str]:
+        """(raw USDC, '') for a copy of a USDC-paired coin's buy, first or repeat: their USDC x ratio,
+        at most trading.usdc_buy_amount each; the lamport limits do not apply."""
         if self.usdc_cap <= 0:
             return 0, USDC_OFF
         amount = min(trade.sol_amount * target.ratio_bps // BPS, self.usdc_cap)
@@ -257,7 +255,10 @@ class CopyDesk:
         book.open_lamports += lamports
 
     def added(self, trade: TargetTrade, lamports: int) -> None:
-        """A repeat buy went to the position: it counts against the target's max total."""
+        """A repeat buy went to the position: it counts against the target's max total (raw USDC
+        of a USDC coin's does not)."""
+        if trade.quote_mint != SOL_QUOTE_MINT:
+            lamports = 0
         self.copies[trade.mint].lamports += lamports
         book = self.books[trade.target]
         book.copied_buys += 1
