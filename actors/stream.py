@@ -254,7 +254,8 @@ def decode_transaction_update(update, received_at: float, targets: frozenset = f
         out += copy_stream.target_trades(decoded.events, targets, str(tx.signature), tx.slot,
                                          received_at, balances)
         out += copy_stream.target_swaps(tx.log_messages, targets, str(tx.signature), tx.slot,
-                                        received_at, balances)
+                                        received_at, balances,
+                                        copy_stream.token_account_mints(meta, tx.account_keys))
     return out
 
 

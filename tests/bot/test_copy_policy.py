@@ -346,3 +346,36 @@ def test_the_books_are_rebuilt_from_this_runs_journal_rows():
     assert (alice.copied_buys, alice.copied_sells, alice.closed) == (4, 2, 1)   # PnL: the ledger's
     assert alice.open_lamports == 70_000_000 and desk.copies[rows[1]["mint"]].lamports == 70_000_000
     assert (bob.copied_buys, bob.copied_sells, bob.closed, bob.open_lamports) == (0, 0, 1, 0)
+
+
+def test_two_pumpswap_swaps_of_one_target_in_one_transaction_are_read_per_coin():
+    """The event's base token account names the coin (token balances: account index -> mint); two
+    buys of one coin in the transaction are stepped through its balances."""
+    import base64
+    from types import SimpleNamespace
+    from adapters.pumpswap.addresses import PROGRAM
+    from adapters.pumpswap.events import BUY_EVENT, SELL_EVENT, SwapEvent
+    user, other_mint = Pubkey.from_string(ALICE), str(Pubkey.new_unique())
+    pool_a, pool_b, account_a, account_b, spare = (Pubkey.new_unique() for _ in range(5))
+
+    def swap(layout, pool, account, base, quote, is_buy=True):
+        event = SwapEvent(0, base, 0, 0, 0, 10_000, 5_000, quote, 20, 0, 5, 0, 0, quote, pool, user,
+                          account, spare, spare, spare, is_buy=is_buy)
+        return "Program data: " + base64.b64encode(layout.encode(event)).decode()
+
+    logs = [f"Program {PROGRAM} invoke [1]", swap(BUY_EVENT, pool_a, account_a, 300, 90),
+            swap(SELL_EVENT, pool_b, account_b, 50, 20, is_buy=False), swap(BUY_EVENT, pool_a, account_a, 200, 60),
+            f"Program {PROGRAM} success"]
+    keys = [Pubkey.new_unique(), account_b, account_a]
+    entry = lambda index, mint: SimpleNamespace(account_index=index, mint=mint)   # noqa: E731
+    meta = SimpleNamespace(pre_token_balances=[entry(1, other_mint)], post_token_balances=[entry(2, MINT), entry(1, other_mint)])
+    mints = copy_stream.token_account_mints(meta, keys)
+    assert mints == {str(account_a): MINT, str(account_b): other_mint}
+    balances = {(ALICE, MINT): [0, 500, T22], (ALICE, other_mint): [80, 30, T22]}
+    first, sold, second = copy_stream.target_swaps(logs, frozenset({ALICE}), "sig", 9, 1.0, balances, mints)
+    assert (first.mint, first.is_buy, first.holding_before, first.holding_after, first.bonding_curve) == \
+        (MINT, True, 0, 300, str(pool_a))
+    assert (sold.mint, sold.is_buy, sold.holding_before, sold.holding_after) == (other_mint, False, 80, 30)
+    assert (second.mint, second.holding_before, second.holding_after, second.sol_amount) == (MINT, 300, 500, 60)
+    # without the account's mint (no balances name it) a two-coin transaction cannot be read
+    assert copy_stream.target_swaps(logs, frozenset({ALICE}), "sig", 9, 1.0, balances) == []
