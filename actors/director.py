@@ -28,7 +28,7 @@ from actors.trading_io import process_logging
 from actors.supervision import Supervisor
 from messages import new_request_id
 from messages.analysis import AnalysisDecision, AnalysisFailed, AnalyzeLaunch
-from messages.copy import TargetTradeBatch
+from messages.copy import TargetTradeBatch, TargetTradesMissed
 from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed, RecoverPosition,
                                TxSent, TxSettled)
 from messages.start import (DirectorStarted, Peers, PeersChanged, StartAnalyzer,
@@ -56,7 +56,7 @@ MAX_LISTED_MINTS = 100                  # unsellable / unjournaled mints kept fo
 FOREIGN_ROWS_KEY = "journal_open_rows_of_another_wallet_or_chain_untouched"   # a lifecycle count
 LEDGER_MESSAGES = (TxSent, TxSettled, PositionClosed, PositionFailed, AnalysisDecision, LaunchBatch,
                    AnalysisFailed, ChildActorExited, SetBuying, JournalFailed,
-                   TargetTradeBatch)   # copy skips (Ledger.copy_skips)
+                   TargetTradeBatch, TargetTradesMissed)   # copy skips and last seen (Ledger.copy_*)
 
 
 @dataclass
@@ -172,7 +172,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ac
             "wallet": (WalletActor, StartWallet(s, p)),
             "seller": (SellerActor, StartSeller(s, p)),
             "analyzer": (AnalyzerPool, StartAnalyzer(s, p)),
-            "stream": (StreamActor, StartStream(s, p, watched)),
+            "stream": (StreamActor, StartStream(s, p, watched, tuple(self.ledger.copy_last_seen.items()))),
             "balance_monitor": (BalanceMonitorActor, StartBalanceMonitor(s, p)),
             "verifier": (AnalyzerPool, StartAnalyzer(verifier_settings(s), p)),   # buy then verify
         }[name]
@@ -532,7 +532,9 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ac
         flush = isinstance(msg, WakeupMessage) and msg.payload == "mirror"
         unjournaled = (isinstance(msg, (TxSent, TxSettled))
                        and all(live.address != sender for live in self.positions.values()))
-        if isinstance(msg, StartDirector) or unjournaled or (flush and self.mirror_due):
+        # a target's trades at once: a restarted stream looks for missed ones since the last seen (copy_gaps.py)
+        target_seen = isinstance(msg, TargetTradeBatch) and self.copy_desk is not None
+        if isinstance(msg, StartDirector) or unjournaled or target_seen or (flush and self.mirror_due):
             self.send(self.root, LedgerSnapshot(self.ledger.copy()))
             self.mirror_due = False
         elif isinstance(msg, LEDGER_MESSAGES) and not self.mirror_due:

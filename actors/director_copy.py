@@ -12,7 +12,7 @@ from loguru import logger
 
 from actors.policy import copy as policy
 from adapters.pumpfun import venue
-from messages.copy import BuyMore, SellPart, TargetTradeBatch
+from messages.copy import BuyMore, SellPart, TargetTradeBatch, TargetTradesMissed
 from messages.position import ExitNow
 
 
@@ -29,6 +29,8 @@ class CopyDirecting:
     def receiveMsg_TargetTradeBatch(self, msg: TargetTradeBatch, sender):
         if self.copy_desk is None:
             return
+        for trade in msg.trades:   # in stream order: each target's newest comes last
+            self.ledger.copy_last_seen[trade.target] = trade.signature
         try:
             decided = self.copy_desk.decide_batch(msg.trades, time.time(),
                                                   lambda launch: self._why_not_buy(launch.mint, launch),
@@ -41,6 +43,14 @@ class CopyDirecting:
                 self._copy_one(trade, decision)
             except Exception:   # one bad trade must not cost the rest of the batch
                 logger.exception("director: copy of {} {} failed", trade.target, trade.signature[:12])
+
+    def receiveMsg_TargetTradesMissed(self, msg: TargetTradesMissed, sender):
+        """Trades a target made while our stream was resubscribing (actors/copy_gaps.py): a skip."""
+        book = self.copy_desk.books.get(msg.target) if self.copy_desk is not None else None
+        if book is not None:
+            book.skips[policy.MISSED_RESUBSCRIBING] += len(msg.signatures)
+            logger.warning("director: copy {}: {} trade(s) missed while the stream resubscribed",
+                           msg.target, len(msg.signatures))
 
     def _copy_one(self, trade, decision) -> None:
         side = "buy" if trade.is_buy else "sell"

@@ -57,6 +57,7 @@ class Ledger:
     # the ledger's by construction (a sweep's sale of a copy's leftovers included)
     copy_pnl: collections.Counter = field(default_factory=collections.Counter)   # target -> lamports
     copy_mints: BoundedDict = field(default_factory=lambda: BoundedDict(REMEMBERED_KEYS))  # mint -> target
+    copy_last_seen: dict = field(default_factory=dict)   # target -> its last trade's signature (copy_gaps.py)
 
     def on_tx_sent(self, msg: TxSent) -> bool:
         """Returns True for a buy seen for the first time (max buys counts buys sent)."""
@@ -149,6 +150,7 @@ class Ledger:
             exit_to_sell_histogram=self.exit_to_sell_histogram.copy(),
             landing_slots=collections.Counter(self.landing_slots),
             copy_pnl=collections.Counter(self.copy_pnl), copy_mints=self.copy_mints.copy(),
+            copy_last_seen=dict(self.copy_last_seen),
             copy_skips={target: collections.Counter(skips) for target, skips in self.copy_skips.items()})
 
     def reconcile_with_journal(self, rows: list) -> int:

@@ -35,6 +35,7 @@ ALREADY_HELD = 'already held'
 EXITED_FIRST = 'target sold first (out of order)'
 EXITS_IN_BATCH = 'target sold all in the same moment'
 TOKEN_PROGRAM_UNKNOWN = 'token program unknown'
+MISSED_RESUBSCRIBING = 'missed while the stream resubscribed'   # actors/copy_gaps.py
 USDC_OFF = 'policy: usdc-paired'              # venue.policy_refusal's reason: trading.usdc_buy_amount = 0
 
 
