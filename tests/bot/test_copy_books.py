@@ -1,5 +1,5 @@
-"""Per-target copy PnL sums to the ledger's (pure: the Director's handlers, its real Ledger and
-CopyDesk, no actor system). A full-suite run under load once showed 118,845,509 lamports over the
+"""Per-target copy PnL sums to the ledger's: the Director's handlers with its real Ledger and
+CopyDesk, no actor system; then end to end, a sweep selling tokens of a copied coin. A full-suite run under load once showed 118,845,509 lamports over the
 targets' books against a ledger (== chain) of 20,226,728: the books took a position's own PnL at
 its closure, while the ledger books every settled transaction of ours, including those outside
 the position (the sweep selling a copy's leftover tokens, a sell landing after the closure)."""
@@ -14,6 +14,7 @@ from actors.policy import copy as policy
 from config.settings import load_settings
 from messages.position import PositionClosed, TxSent, TxSettled
 from tests.bot.test_copy_policy import ALICE, BOB, trade
+from tests.bot.test_copy_trading import world  # noqa: F401  (the fixture)
 
 MINT_A, MINT_B = str(Pubkey.new_unique()), str(Pubkey.new_unique())
 BUY_COST, SWEEP_SALE = 100_000_000, 80_000_000
@@ -123,3 +124,36 @@ def test_a_copy_opens_on_a_spare_armed_for_copies_when_its_reservation_covers_it
     opened = {msg.launch.mint: to for to, msg in d.sent if isinstance(msg, OpenPosition)}
     assert opened[MINT_B] not in {to for to, _ in arms}
     assert len(d.spares) == 3   # each used spare replaced once
+
+
+def test_the_sweep_selling_tokens_of_a_copied_coin_counts_for_its_target(world):  # noqa: F811
+    """End to end: after our copy of alice's coin closed, someone sends us tokens of it (dust, as on
+    mainnet); the balance monitor's sweep sells them through the Seller. Alice's PnL takes that sale,
+    so the targets' PnL still sums to the total, which equals the wallet's change (world.finish)."""
+    from spl.token import instructions as token_ix
+    from spl.token.constants import TOKEN_PROGRAM_ID
+    from spl.token.models import TransferCheckedParams
+    from adapters.pumpfun import addresses
+    from adapters.pumpfun.instructions import build_create_ata_idempotent
+    from tests.bot.harness import SOL
+    alice, giver = world.alice, world.creator   # the coin's creator: not a target
+    coin = world.launch_spl("Dust")
+    world.start(**{"balance.interval_seconds": 1})
+    world.trade(alice, coin, buy_lamports=SOL // 10)
+    world.wait_ours(coin, lambda held: held > 0)
+    world.trade(alice, coin, sell_tokens=world.held(alice.pubkey(), coin))
+    world.wait_ours(coin, lambda held: held == 0)
+    world.bot.wait_for(lambda s: s.copy[str(alice.pubkey())]["closed"] == 1, timeout=20)
+
+    world.trade(giver, coin, buy_lamports=SOL // 50)
+    mint, ours = Pubkey.from_string(coin), world.keypair.pubkey()
+    gift = token_ix.transfer_checked(TransferCheckedParams(
+        program_id=TOKEN_PROGRAM_ID, source=addresses.associated_token_address(giver.pubkey(), mint),
+        mint=mint, dest=addresses.associated_token_address(ours, mint), owner=giver.pubkey(),
+        amount=world.held(giver.pubkey(), coin) // 2, decimals=6))
+    world.chain.run(world.market.send_tx(giver, [build_create_ata_idempotent(giver.pubkey(), ours, mint), gift],
+                                         [giver]))
+    world.bot.wait_for(lambda s: s.sold >= 1 and s.unresolved_signatures == 0 and coin not in
+                       world.chain.run(world.market.holdings(ours)), timeout=30)
+    status = world.finish()   # nothing held; PnL == the wallet's change == the targets' PnL summed
+    assert status.copy[str(alice.pubkey())]["pnl_lamports"] == status.pnl_lamports
