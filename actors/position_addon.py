@@ -1,7 +1,8 @@
 """A PositionActor's repeat buys (a mixin): BuyMore buys more of the coin into the open position (copy
 trading: the target bought it again; its amount is raw USDC for a USDC-paired coin). One at a time,
-once the first buy confirmed and no sell is in flight or being prepared; each reserves its own funds, is journaled before it is sent (an ADD_BUY
-order: a restart confirms it, never sends it again) and adds its tokens and cost to the position.
+once the first buy confirmed and no sell is in flight or being prepared; each reserves its own
+funds, is journaled before it is sent (an ADD_BUY order: a restart confirms it, never sends it
+again) and adds its tokens and cost to the position.
 While one is in flight no sell goes out (position_model.decide), so its tokens are sold with the rest.
 A repeat buy that cannot go (an exit came, the reservation was refused) is dropped, not retried."""
 from __future__ import annotations

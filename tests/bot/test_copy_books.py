@@ -1,8 +1,9 @@
 """Per-target copy PnL sums to the ledger's: the Director's handlers with its real Ledger and
-CopyDesk, no actor system; then end to end, a sweep selling tokens of a copied coin. A full-suite run under load once showed 118,845,509 lamports over the
-targets' books against a ledger (== chain) of 20,226,728: the books took a position's own PnL at
-its closure, while the ledger books every settled transaction of ours, including those outside
-the position (the sweep selling a copy's leftover tokens, a sell landing after the closure)."""
+CopyDesk, no actor system; then end to end, a sweep selling tokens of a copied coin. A full-suite
+run under load once showed 118,845,509 lamports over the targets' books against a ledger (== chain)
+of 20,226,728: the books took a position's own PnL at its closure, while the ledger books every
+settled transaction of ours, including those outside the position (the sweep selling a copy's
+leftover tokens, a sell landing after the closure)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -88,7 +89,8 @@ def test_a_restarted_director_books_the_targets_from_the_journal_rows_as_the_led
     d = copying_director()
     d.ledger = Ledger(started_at=1.0)
     launch = replace(policy.launch_of(trade(who=ALICE, mint=MINT_A)), copy_lamports=BUY_COST)
-    order = {"kind": "buy", "signature": "buy-a", "amount": 5, "last_valid_block_height": 0, "sent_at": 2.0, "state": "CONFIRMED",
+    order = {"kind": "buy", "signature": "buy-a", "amount": 5, "last_valid_block_height": 0,
+             "sent_at": 2.0, "state": "CONFIRMED",
              "lamport_delta": -BUY_COST, "token_delta": 5, "error": "", "usdc_delta": 0}
     sell = dict(order, kind="sell", signature="sell-a", lamport_delta=SWEEP_SALE, token_delta=-5)
     row = {"position_id": "pos-a", "mint": MINT_A, "state": "closed", "launch": launch.__dict__,

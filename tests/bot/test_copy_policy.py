@@ -368,7 +368,8 @@ def test_two_pumpswap_swaps_of_one_target_in_one_transaction_are_read_per_coin()
             f"Program {PROGRAM} success"]
     keys = [Pubkey.new_unique(), account_b, account_a]
     entry = lambda index, mint: SimpleNamespace(account_index=index, mint=mint)   # noqa: E731
-    meta = SimpleNamespace(pre_token_balances=[entry(1, other_mint)], post_token_balances=[entry(2, MINT), entry(1, other_mint)])
+    meta = SimpleNamespace(pre_token_balances=[entry(1, other_mint)],
+                           post_token_balances=[entry(2, MINT), entry(1, other_mint)])
     mints = copy_stream.token_account_mints(meta, keys)
     assert mints == {str(account_a): MINT, str(account_b): other_mint}
     balances = {(ALICE, MINT): [0, 500, T22], (ALICE, other_mint): [80, 30, T22]}

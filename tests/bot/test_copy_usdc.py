@@ -1,7 +1,7 @@
 """Copy trading of a USDC-paired coin (trading.usdc_buy_amount > 0), end to end on the local chain: a
 target buys it with USDC; the bot copies their USDC x the ratio (at most usdc_buy_amount) with its own
-USDC, their repeat buy too, sells the fraction they sell (the token account stays open), exits with them; its USDC PnL is
-the wallet's USDC change and its SOL PnL the SOL change, and no coin is left."""
+USDC, their repeat buy too, sells the fraction they sell (the token account stays open), exits with
+them; its USDC PnL is the wallet's USDC change and its SOL PnL the SOL change, and no coin is left."""
 from __future__ import annotations
 
 import pytest
