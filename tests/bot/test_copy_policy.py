@@ -212,7 +212,7 @@ def test_the_summary_has_one_line_per_target():
     lines = copy_lines(desk.report({ALICE: 1_500_000_001}))
     assert len(lines) == 2
     alice = next(line for line in lines if ALICE in line)
-    assert "copied 1 buys, 0 sells" in alice and "PnL 1.500000001 SOL over 1 closed" in alice
+    assert "copied 1 buys, 0 sells" in alice and "PnL 1.500000001 SOL, 1 closed" in alice
     bob = next(line for line in lines if BOB in line)
     assert "skipped: already held 1" in bob
 
