@@ -57,6 +57,7 @@ class Ledger:
     # the ledger's by construction (a sweep's sale of a copy's leftovers included)
     copy_pnl: collections.Counter = field(default_factory=collections.Counter)   # target -> lamports
     copy_mints: BoundedDict = field(default_factory=lambda: BoundedDict(REMEMBERED_KEYS))  # mint -> target
+    rent_reclaimed: int = 0   # lamports of housekeeping's account closes (kind "close": no coin, no target)
     copy_last_seen: dict = field(default_factory=dict)   # target -> its last trade's signature (copy_gaps.py)
 
     def on_tx_sent(self, msg: TxSent) -> bool:
@@ -97,6 +98,8 @@ class Ledger:
         target = self.copy_mints.get(msg.mint)
         if target:
             self.copy_pnl[target] += msg.lamport_delta
+        elif msg.kind == "close":
+            self.rent_reclaimed += msg.lamport_delta
         if msg.ok and getattr(msg, "slots_after_create", -1) >= 0:   # bounded: 10+ is one bucket
             self.landing_slots[min(msg.slots_after_create, 10)] += 1
         if not msg.ok:

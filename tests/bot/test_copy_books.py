@@ -80,6 +80,9 @@ def test_a_closure_whose_pnl_differs_from_its_settled_transactions_books_what_wa
     books = d.copy_report()
     assert books[ALICE]["pnl_lamports"] == -10_000_000 and books[BOB]["pnl_lamports"] == 10_000_000
     assert targets_pnl(d) == d.ledger.pnl_lamports == 0
+    # the sweep closes an empty token account a Jupiter sell left: rent back, no coin, no target's
+    settle(d, "", "close-1", "close", 2_034_280)
+    assert targets_pnl(d) == 0 and d.ledger.rent_reclaimed == d.ledger.pnl_lamports == 2_034_280
 
 
 def test_a_restarted_director_books_the_targets_from_the_journal_rows_as_the_ledger_does():
