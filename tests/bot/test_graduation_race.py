@@ -1,0 +1,64 @@
+"""On mainnet a coin's migration to its PumpSwap pool is a transaction of its own, after the trade that
+completed the curve: a position exiting on graduation meets a complete curve with no pool yet. The bot
+waits for the pool (trading.migration_wait_seconds, actors/pool_sell.py) and sells there itself, closing
+the emptied token account in the same transaction, instead of going to Jupiter, whose route would leave
+the account open. A running bot on the local chain, whose migration is sent here a few seconds late."""
+from __future__ import annotations
+
+import pytest
+from solders.pubkey import Pubkey
+
+from actors.trading_io import token_accounts
+from adapters.journal import Journal
+from localnet.programs.pumpswap_setup import migrate_graduated_coin
+from tests.bot.harness import SOL, bot_world
+from tests.bot.test_pool_sell import T22, complete_curve, launch, pool_instructions, pool_reserves
+
+pytestmark = pytest.mark.timeout(120)
+# later than the native rung's three tries (1 + 2 + 4 s of backoff), so today's ladder reached Jupiter
+MIGRATION_DELAY_SECONDS = 8.0
+
+
+def journal_row(path, mint: str) -> dict:
+    journal = Journal(path)
+    try:
+        [row] = [r for r in journal.all_positions() if r["launch"]["mint"] == mint]
+    finally:
+        journal.close()
+    return row
+
+
+def test_exit_on_graduation_waits_for_a_late_pool_and_sells_on_it(tmp_path):
+    journal_path = tmp_path / "journal.sqlite3"
+    with bot_world(tmp_path, jupiter=True, **{
+            "trading.exit_on_graduation": True, "trading.take_profit_pct": 100_000, "trading.stop_loss_pct": 100,
+            "trading.max_hold_seconds": 600, "trading.max_active_positions": 1,
+            "balance.interval_seconds": 3_600, "run.journal_path": str(journal_path)}) as world:
+        bot, chain, market, keypair = world.bot, world.chain, world.market, world.keypair
+        owner = keypair.pubkey()
+        start_balance = chain.run(market.balance(owner))
+        bot.start(world.settings)
+        bot.wait_until_streaming(chain, market)
+        mint = launch(chain, market, T22, "LatePool")
+        bot.wait_for(lambda s: s.bought >= 1, timeout=30)
+        bot.pause_buying()
+        bought = chain.run(market.holding(owner, mint))
+        whale = chain.run(market.new_wallet(250 * SOL))
+        chain.run(complete_curve(market, whale, mint, T22))   # the exit signal: the curve is complete
+        # the migration comes later, as its own transaction (sent on the chain's own loop)
+        migrated = chain.loop.call_soon_threadsafe(
+            lambda: chain.loop.call_later(MIGRATION_DELAY_SECONDS, migrate_graduated_coin, chain.node.chain,
+                                          Pubkey.from_string(mint)))
+        assert migrated is not None
+
+        final = bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0, timeout=60)
+
+        row = journal_row(journal_path, mint)
+        assert row["exit_reason"] == "graduated" and row["state"] == "closed", row
+        assert row["sold_tokens"] == row["bought_tokens"] == bought
+        landed = [o["signature"] for o in row["sell_orders"] if o["state"] == "CONFIRMED"]
+        # the bot's own 24-account pool sell, once the pool appeared (Jupiter's route has 17)
+        assert [[a for a, _ in pool_instructions(chain, sig)] for sig in landed] == [[24]], row["sell_orders"]
+        assert pool_reserves(chain, mint, T22).base > 0
+        assert chain.run(token_accounts(chain.rpc, owner)) == []             # no token account left open
+        assert final.pnl_lamports == chain.run(market.balance(owner)) - start_balance   # exact
