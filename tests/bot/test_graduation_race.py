@@ -28,11 +28,16 @@ def journal_row(path, mint: str) -> dict:
     return row
 
 
-def test_exit_on_graduation_waits_for_a_late_pool_and_sells_on_it(tmp_path):
+@pytest.mark.parametrize("migration_wait_seconds", [20, 0], ids=["waits-for-the-pool", "no-wait-jupiter"])
+def test_exit_on_graduation_with_a_late_pool(tmp_path, migration_wait_seconds):
+    """Waiting (the default): the bot's own 24-account pool sell once the pool appears. Not waiting:
+    the ladder reaches Jupiter's 17-account route, then closes the emptied token account in a
+    follow-up transaction. Either way no token account is left and PnL is the wallet's change."""
     journal_path = tmp_path / "journal.sqlite3"
     with bot_world(tmp_path, jupiter=True, **{
             "trading.exit_on_graduation": True, "trading.take_profit_pct": 100_000, "trading.stop_loss_pct": 100,
             "trading.max_hold_seconds": 600, "trading.max_active_positions": 1,
+            "trading.migration_wait_seconds": migration_wait_seconds,
             "balance.interval_seconds": 3_600, "run.journal_path": str(journal_path)}) as world:
         bot, chain, market, keypair = world.bot, world.chain, world.market, world.keypair
         owner = keypair.pubkey()
@@ -46,19 +51,20 @@ def test_exit_on_graduation_waits_for_a_late_pool_and_sells_on_it(tmp_path):
         whale = chain.run(market.new_wallet(250 * SOL))
         chain.run(complete_curve(market, whale, mint, T22))   # the exit signal: the curve is complete
         # the migration comes later, as its own transaction (sent on the chain's own loop)
-        migrated = chain.loop.call_soon_threadsafe(
+        chain.loop.call_soon_threadsafe(
             lambda: chain.loop.call_later(MIGRATION_DELAY_SECONDS, migrate_graduated_coin, chain.node.chain,
                                           Pubkey.from_string(mint)))
-        assert migrated is not None
 
         final = bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0, timeout=60)
 
         row = journal_row(journal_path, mint)
         assert row["exit_reason"] == "graduated" and row["state"] == "closed", row
         assert row["sold_tokens"] == row["bought_tokens"] == bought
-        landed = [o["signature"] for o in row["sell_orders"] if o["state"] == "CONFIRMED"]
-        # the bot's own 24-account pool sell, once the pool appeared (Jupiter's route has 17)
-        assert [[a for a, _ in pool_instructions(chain, sig)] for sig in landed] == [[24]], row["sell_orders"]
-        assert pool_reserves(chain, mint, T22).base > 0
+        landed = [(o["kind"], o["signature"]) for o in row["sell_orders"] if o["state"] == "CONFIRMED"]
+        routes = [(kind, [a for a, _ in pool_instructions(chain, sig)]) for kind, sig in landed]
+        if migration_wait_seconds:   # the bot's own pool sell, once the pool appeared
+            assert routes == [("sell", [24])], row["sell_orders"]
+        else:                        # Jupiter's route (17 accounts), then the close of the emptied account
+            assert routes == [("sell", [17]), ("close", [])], row["sell_orders"]
         assert chain.run(token_accounts(chain.rpc, owner)) == []             # no token account left open
-        assert final.pnl_lamports == chain.run(market.balance(owner)) - start_balance   # exact
+        assert final.pnl_lamports == chain.run(market.balance(owner)) - start_balance   # exact, rent included

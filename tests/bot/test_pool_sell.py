@@ -183,7 +183,9 @@ def test_seller_falls_back_to_jupiter_when_the_pool_sells_fail(world):
     assert gate.front_runs == 3 and reply.attempts == 4   # three pool sells failed, then Jupiter
     assert [accounts for accounts, _ in pool_instructions(chain, reply.signature)] == [17]   # Jupiter's route
     assert chain.run(market.holdings(keypair.pubkey())).get(mint) is None
-    # the wallet: the Jupiter sale's lamports, less the fees the three failed pool sells paid
+    assert chain.run(token_accounts(chain.rpc, keypair.pubkey())) == []   # the emptied account closed after it
+    # the wallet: the Jupiter sale's lamports and the closed account's rent, less the fees the three
+    # failed pool sells paid
     fees = failed_fees(chain, keypair.pubkey())
     assert fees > 0 and chain.run(market.balance(keypair.pubkey())) - sol_before == reply.lamport_delta - fees
 
