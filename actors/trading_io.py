@@ -261,17 +261,27 @@ class ChainAccess:
                 dest=self.owner, owner=self.owner)))
         return dataclasses.replace(self._sign(ixs, recent, "sell", amount), route="native")
 
-    async def prepare_jupiter_sell(self, mint: str, amount: int) -> PreparedTx:
-        """Sell `amount` for SOL through Jupiter's route (curve, or the PumpSwap pool once graduated),
-        slippage from settings; signed here, so the signature is known before sending."""
+    async def prepare_jupiter_sell(self, mint: str, amount: int, quote_mint: str | None = None) -> PreparedTx:
+        """Sell `amount` through Jupiter's route (curve, or the PumpSwap pool once graduated) for the
+        coin's own quote: SOL, or USDC for a USDC-paired coin (its proceeds land in the wallet's USDC
+        account: Settlement.usdc_delta). `quote_mint` None: read from the coin's curve (none: SOL).
+        Slippage from settings; signed here, so the signature is known before sending."""
         trading = self.settings.trading
         priority = self.priority_fee.price * trading.compute_unit_limit // 1_000_000
-        swap = await self.jupiter.sell_to_sol(mint, amount, str(self.owner), trading.slippage_bps,
-                                              priority)
+        output_mint = await self.jupiter_output_mint(mint) if quote_mint is None else quote_mint
+        swap = await self.jupiter.sell(mint, amount, str(self.owner), trading.slippage_bps, priority,
+                                       output_mint=output_mint)
         signature, raw = sign_swap(swap.unsigned_tx, self.key.signer)
-        logger.info("jupiter sell of {} {} via {} quoted {} lamports", amount, mint, swap.route_label,
-                    swap.out_amount)
+        logger.info("jupiter sell of {} {} via {} quoted {} raw {}", amount, mint, swap.route_label,
+                    swap.out_amount, output_mint)
         return PreparedTx(signature, raw, "sell", amount, swap.last_valid_block_height, "jupiter")
+
+    async def jupiter_output_mint(self, mint: str) -> str:
+        """What a Jupiter sale of `mint` asks for: its curve's quote mint (USDC), else SOL (the WSOL mint)."""
+        data = await account_data(self.rpc, addresses.bonding_curve(Pubkey.from_string(mint)),
+                                  commitment=FRESH_COMMITMENT)
+        quote = BONDING_CURVE.decode(data).quote_mint if data is not None else ZERO_KEY
+        return str(addresses.WSOL_MINT if quote in (ZERO_KEY, addresses.WSOL_MINT) else quote)
 
     async def prepare_position_sell(self, launch, amount: int, held_only: bool,
                                     via_jupiter: bool = False) -> PreparedTx | None:
@@ -288,7 +298,7 @@ class ChainAccess:
                 return await prepare_native_sell(self, launch.mint, launch.token_program, amount)
             except CurveComplete as exc:
                 logger.info("{}: selling via Jupiter", exc)
-        return await self.prepare_jupiter_sell(launch.mint, amount)
+        return await self.prepare_jupiter_sell(launch.mint, amount, launch.quote_mint)
 
     # ---- wallet housekeeping (WalletActor) -----------------------------------------------------
     async def prepare_wrap(self, lamports: int) -> PreparedTx:
