@@ -68,3 +68,15 @@ def test_exit_on_graduation_with_a_late_pool(tmp_path, migration_wait_seconds):
             assert routes == [("sell", [17]), ("close", [])], row["sell_orders"]
         assert chain.run(token_accounts(chain.rpc, owner)) == []             # no token account left open
         assert final.pnl_lamports == chain.run(market.balance(owner)) - start_balance   # exact, rent included
+
+
+def test_migration_wait_is_a_validated_number_of_seconds():
+    from config.parsing import ConfigError
+    from config.settings import load_settings
+    assert load_settings(env={}).trading.migration_wait_seconds == 20
+    assert load_settings(env={"PUMPSNIPE__TRADING__MIGRATION_WAIT_SECONDS": "0"}).trading.migration_wait_seconds == 0
+    for bad in ("-1", "301", "soon"):
+        with pytest.raises(ConfigError) as refused:
+            load_settings(env={"PUMPSNIPE__TRADING__MIGRATION_WAIT_SECONDS": bad})
+        message = str(refused.value).lower()
+        assert "migration_wait_seconds" in message and "\n" not in message, message
