@@ -186,6 +186,8 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, Emptie
             self._release()   # an armed spare's reservation too
             self._finish(POSITION_FAILED, "nothing_held", "journal failed: not bought")
             return
+        if self.reservation_id is not None and not msg.launch.sol_paired:
+            self._release()   # an armed spare reserved a SOL buy: this one pays USDC, reserved below
         if self.reservation_id is None:   # an armed spare holds its reservation already
             self.send(self.peers.wallet, ReserveFunds(
                 new_request_id("rsv"), msg.launch.mint,

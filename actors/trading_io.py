@@ -225,8 +225,8 @@ class ChainAccess:
         recent = await self.recent_blockhash()
         if trading.exact_in_buys:
             min_tokens = slippage.min_tokens_out(state, global_, trading.buy_lamports, tokens, trading)
-            ixs = venue.buy_exact_in_instructions(generation, self.owner, kind, self.fees,
-                                                  trading.buy_lamports, min_tokens)
+            ixs = venue.buy_instructions(generation, self.owner, kind, self.fees, trading.buy_lamports,
+                                         min_tokens, exact_in=True)
             return self._sign(self._compute_budget() + ixs, recent, "buy", min_tokens)
         max_sol_cost = slippage.max_sol_cost(state, global_, tokens, trading)   # fixed bps or depth
         ixs = venue.buy_instructions(generation, self.owner, kind, self.fees, tokens, max_sol_cost)
@@ -244,7 +244,8 @@ class ChainAccess:
             raise CurveGraduated(f"{mint}: bonding curve complete (graduated)", state.quote_mint)
         if state.quote_mint == addresses.USDC_MINT:   # sold for USDC (actors/usdc_trades.py)
             from actors.usdc_trades import prepare_usdc_sell
-            return await prepare_usdc_sell(self, mint, token_program, amount, state, close_ata=close_ata)
+            return await prepare_usdc_sell(self, mint, token_program, amount, state, close_ata=close_ata,
+                                           recent=recent)
         if state.quote_mint not in (ZERO_KEY, addresses.WSOL_MINT):   # no native SOL sell: Jupiter's route
             raise CurveComplete(f"{mint}: paired with {state.quote_mint}, not SOL")
         quote = curve.sell_net_proceeds(state, global_, amount)
