@@ -12,7 +12,7 @@ from actors.trading_io import token_accounts
 from adapters.journal import Journal
 from localnet.programs.pumpswap_setup import migrate_graduated_coin
 from tests.bot.harness import SOL, bot_world
-from tests.bot.test_pool_sell import T22, complete_curve, launch, pool_instructions, pool_reserves
+from tests.bot.test_pool_sell import T22, complete_curve, launch, pool_instructions
 
 pytestmark = pytest.mark.timeout(120)
 # later than the native rung's three tries (1 + 2 + 4 s of backoff), so today's ladder reached Jupiter

@@ -42,12 +42,12 @@ def test_a_usdc_coin_whose_pool_sells_fail_is_sold_for_usdc_through_jupiter(tmp_
             "trading.usdc_buy_amount": USDC_BUY, "analysis.mode": "fast", "trading.slippage_bps": 100,
             "trading.take_profit_pct": 100_000, "trading.stop_loss_pct": 100, "trading.max_hold_seconds": 600,
             "trading.max_active_positions": 1, "balance.interval_seconds": 3_600,
-            "run.journal_path": str(journal_path)}) as world:
-        bot, chain, market, keypair = world.bot, world.chain, world.market, world.keypair
+            "run.journal_path": str(journal_path)}) as env:
+        bot, chain, market, keypair = env.bot, env.chain, env.market, env.keypair
         owner = keypair.pubkey()
         fund_usdc(chain, market, owner, 50 * 10**6)
         sol_before, usdc_before = chain.run(market.balance(owner)), usdc_held(chain, owner)
-        bot.start(world.settings)
+        bot.start(env.settings)
         bot.wait_until_streaming(chain, market)
         creator = chain.run(market.new_wallet(SOL))
         mint = chain.run(launch_usdc_coin(market, creator))
