@@ -2,21 +2,25 @@
 completed the curve: a position exiting on graduation meets a complete curve with no pool yet. The bot
 waits for the pool (trading.migration_wait_seconds, actors/pool_sell.py) and sells there itself, closing
 the emptied token account in the same transaction, instead of going to Jupiter, whose route would leave
-the account open. A running bot on the local chain, whose migration is sent here a few seconds late."""
+the account open. A running bot on the local chain, whose migration service (the market's
+GraduationMigrator, `python -m localnet --market --migration-delay 8`) migrates 8 s late."""
 from __future__ import annotations
 
 import pytest
-from solders.pubkey import Pubkey
 
 from actors.trading_io import token_accounts
 from adapters.journal import Journal
-from localnet.programs.pumpswap_setup import migrate_graduated_coin
+from localnet.market.graduation import GraduationMigrator
 from tests.bot.harness import SOL, bot_world
 from tests.bot.test_pool_sell import T22, complete_curve, launch, pool_instructions
 
 pytestmark = pytest.mark.timeout(120)
 # later than the native rung's three tries (1 + 2 + 4 s of backoff), so today's ladder reached Jupiter
 MIGRATION_DELAY_SECONDS = 8.0
+
+
+async def start_migrator(node_chain, delay_s: float) -> GraduationMigrator:
+    return GraduationMigrator(node_chain, delay_s)   # on the chain's loop, where it schedules
 
 
 def journal_row(path, mint: str) -> dict:
@@ -49,11 +53,9 @@ def test_exit_on_graduation_with_a_late_pool(tmp_path, migration_wait_seconds):
         bot.pause_buying()
         bought = chain.run(market.holding(owner, mint))
         whale = chain.run(market.new_wallet(250 * SOL))
+        # the market's migration service: the migration comes as its own transaction, late
+        migrator = chain.run(start_migrator(chain.node.chain, MIGRATION_DELAY_SECONDS))
         chain.run(complete_curve(market, whale, mint, T22))   # the exit signal: the curve is complete
-        # the migration comes later, as its own transaction (sent on the chain's own loop)
-        chain.loop.call_soon_threadsafe(
-            lambda: chain.loop.call_later(MIGRATION_DELAY_SECONDS, migrate_graduated_coin, chain.node.chain,
-                                          Pubkey.from_string(mint)))
 
         final = bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0, timeout=60)
 
@@ -68,6 +70,7 @@ def test_exit_on_graduation_with_a_late_pool(tmp_path, migration_wait_seconds):
             assert routes == [("sell", [17]), ("close", [])], row["sell_orders"]
         assert chain.run(token_accounts(chain.rpc, owner)) == []             # no token account left open
         assert final.pnl_lamports == chain.run(market.balance(owner)) - start_balance   # exact, rent included
+        assert migrator.migrated == 1
 
 
 def test_migration_wait_is_a_validated_number_of_seconds():
