@@ -9,6 +9,8 @@ USDC-paired coin's pool (migrate_v2) pays its USDC into the wallet's USDC accoun
 """
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from dataclasses import dataclass
 
 from loguru import logger
@@ -18,6 +20,7 @@ from solders.system_program import CreateAccountWithSeedParams, create_account_w
 from spl.token.instructions import close_account
 from spl.token.models import CloseAccountParams
 
+from actors.sell_ladder import NATIVE
 from actors.trading_io import (ATA_RENT_LAMPORTS, BPS, CurveComplete, CurveGraduated, PreparedTx)
 from adapters.pumpfun.addresses import USDC_MINT
 from adapters.pumpfun.instructions import build_create_ata_idempotent
@@ -29,10 +32,15 @@ from adapters.solana_rpc import FRESH_COMMITMENT
 
 TOKEN_ACCOUNT_SPACE = 165
 INITIALIZE_ACCOUNT3 = 18          # SPL Token: InitializeAccount3(owner), no rent sysvar
+POOL_POLL_SECONDS = 0.25          # how often a sell waiting for a migration looks for the pool
 
 
 class NoPoolRoute(CurveComplete):
     """The curve is complete but its pool cannot take the sale (not migrated yet, an unknown quote)."""
+
+
+class PoolNotCreated(NoPoolRoute):
+    """The curve is complete and its pool does not exist yet: the migration has not landed."""
 
 
 # the pool quotes a native sell takes, with their token programs (both SPL Token mints)
@@ -65,7 +73,7 @@ async def read_pool(chain, mint: Pubkey, token_program: Pubkey, quote_mint: Pubk
                                 lambda c: c.get_multiple_accounts(wanted, commitment=FRESH_COMMITMENT))
     pool_account, config_account, base_account, quote_account = resp.value
     if pool_account is None:
-        raise NoPoolRoute(f"{mint}: curve complete, its PumpSwap pool does not exist yet")
+        raise PoolNotCreated(f"{mint}: curve complete, its PumpSwap pool does not exist yet")
     if config_account is None or base_account is None or quote_account is None:
         raise NoPoolRoute(f"{mint}: PumpSwap pool accounts missing")
     pool = POOL.decode(bytes(pool_account.data))
@@ -76,6 +84,22 @@ async def read_pool(chain, mint: Pubkey, token_program: Pubkey, quote_mint: Pubk
                             token_account_amount(bytes(quote_account.data)))
     keys = PoolKeys.of_pool(pool_address, pool, token_program, quote_program)
     return PoolState(keys, pool, GLOBAL_CONFIG.decode(bytes(config_account.data)), reserves)
+
+
+async def wait_for_pool(chain, mint: Pubkey, token_program: Pubkey, quote_mint: Pubkey,
+                        wait_seconds: float) -> PoolState:
+    """read_pool, asked again every POOL_POLL_SECONDS while the pool does not exist yet, for at most
+    `wait_seconds` (on mainnet the migration is a transaction of its own, after the curve completed);
+    then PoolNotCreated, and the caller goes to Jupiter."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_seconds
+    while True:
+        try:
+            return await read_pool(chain, mint, token_program, quote_mint)
+        except PoolNotCreated:
+            if loop.time() + POOL_POLL_SECONDS > deadline:
+                raise
+        await asyncio.sleep(POOL_POLL_SECONDS)
 
 
 def min_quote_out(state: PoolState, amount: int, slippage_bps: int) -> int:
@@ -126,11 +150,13 @@ def token_quote_instructions(owner: Pubkey, quote_mint: Pubkey) -> tuple[Pubkey,
 
 
 async def prepare_pool_sell(chain, mint: str, token_program: str, amount: int,
-                            quote_mint: Pubkey = addr.WSOL_MINT, close_ata: bool = True) -> PreparedTx:
+                            quote_mint: Pubkey = addr.WSOL_MINT, close_ata: bool = True,
+                            pool_wait_seconds: float = 0.0) -> PreparedTx:
     """Sell `amount` on the coin's PumpSwap pool (quoted in SOL or USDC); closes the emptied token
-    account (rent back) unless close_ata=False (a partial sell: the rest stays in it)."""
+    account (rent back) unless close_ata=False (a partial sell: the rest stays in it). A pool not
+    created yet is waited for up to `pool_wait_seconds` (wait_for_pool)."""
     owner, mint_key, program = chain.owner, Pubkey.from_string(mint), Pubkey.from_string(token_program)
-    state = await read_pool(chain, mint_key, program, quote_mint)
+    state = await wait_for_pool(chain, mint_key, program, quote_mint, pool_wait_seconds)
     try:
         min_out = min_quote_out(state, amount, chain.settings.trading.slippage_bps)
     except amm.PoolMathError as exc:
@@ -147,16 +173,19 @@ async def prepare_pool_sell(chain, mint: str, token_program: str, amount: int,
     recent = await chain.rpc.get_latest_blockhash()
     logger.info("pool sell of {} {} on {} (reserves {}/{}), min {} of {}", amount, mint, state.keys.pool,
                 state.reserves.base, state.reserves.quote, min_out, quote_mint)
-    return chain._sign(chain._compute_budget() + open_ixs + [sell, *close_ixs] + ([close_base] if close_ata else []),
-                       recent, "sell", amount)
+    return dataclasses.replace(
+        chain._sign(chain._compute_budget() + open_ixs + [sell, *close_ixs] + ([close_base] if close_ata else []),
+                    recent, "sell", amount), route=NATIVE)
 
 
 async def prepare_native_sell(chain, mint: str, token_program: str, amount: int) -> PreparedTx:
-    """The native rung: the bonding curve while it trades, the coin's pool once it graduated.
+    """The native rung: the bonding curve while it trades, the coin's pool once it graduated (waited
+    for up to trading.migration_wait_seconds when the migration has not landed yet).
     Raises CurveComplete (or NoPoolRoute) when neither can take the sale: the caller goes to Jupiter."""
     try:
         return await chain.prepare_sell(mint, token_program, amount)
     except CurveGraduated as graduated:
         quote_mint = pool_quote_mint(graduated.quote_mint)
         logger.info("{} graduated: selling on its PumpSwap pool ({} quote)", mint, quote_mint)
-    return await prepare_pool_sell(chain, mint, token_program, amount, quote_mint)
+    return await prepare_pool_sell(chain, mint, token_program, amount, quote_mint,
+                                   pool_wait_seconds=chain.settings.trading.migration_wait_seconds)

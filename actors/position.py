@@ -22,6 +22,7 @@ from actors.position_journal import GuardedJournal
 from actors.policy.exits import ExitWatch, exit_reason as exit_signal
 from actors.policy.graduation import graduation_exit
 from actors.position_arming import SpareArming
+from actors.position_close import EmptiedAccountClose
 from actors.position_addon import RepeatBuys
 from actors.position_partial import PartialSells
 from actors.position_verify import BuyThenVerify
@@ -53,7 +54,7 @@ JOURNAL_RETRY_SECONDS = 0.5          # a closing row the journal refused is writ
 JOURNAL_CATCH_UP_SECONDS = 30.0      # ... at most this long before the closure is reported anyway
 
 
-class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActor):
+class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, EmptiedAccountClose, IOActor):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -185,6 +186,8 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
             self._release()   # an armed spare's reservation too
             self._finish(POSITION_FAILED, "nothing_held", "journal failed: not bought")
             return
+        if self.reservation_id is not None and not msg.launch.sol_paired:
+            self._release()   # an armed spare reserved a SOL buy: this one pays USDC, reserved below
         if self.reservation_id is None:   # an armed spare holds its reservation already
             self.send(self.peers.wallet, ReserveFunds(
                 new_request_id("rsv"), msg.launch.mint,
@@ -375,6 +378,8 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
         if action == SELL:
             self._start_sell(why)
         elif action == CLOSE_SOLD:
+            if self._close_emptied_account():   # a Jupiter sale left it open (actors/position_close.py)
+                return
             if position.state == ACTIVE:
                 position.move(CLOSING, why)
             self._finish(CLOSED, "sold", why)
@@ -399,9 +404,11 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
         self.preparing_sell = True
         held_only = position.buy_order.state == CONFIRMED
         via_jupiter = rung == sell_ladder.JUPITER
+        # a complete curve's sell may wait for its pool first (trading.migration_wait_seconds)
         self.submit(self.chain.prepare_position_sell(position.launch, sell_amount(position), held_only,
                                                      via_jupiter),
-                    self._sell_prepared, self._sell_prepare_failed, timeout=PREPARE_TIMEOUT_SECONDS)
+                    self._sell_prepared, self._sell_prepare_failed,
+                    timeout=PREPARE_TIMEOUT_SECONDS + self.settings.trading.migration_wait_seconds)
 
     def _sell_prepared(self, prepared) -> None:
         self.preparing_sell = False
@@ -415,7 +422,7 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
             return
         order = Order("sell", prepared.signature, prepared.amount, prepared.last_valid_block_height,
                       time.time(), before_buy_confirmed=position.buy_order.state == SENT,
-                      raw=base64.b64encode(prepared.raw).decode())
+                      raw=base64.b64encode(prepared.raw).decode(), route=prepared.route)
         self.sells_by_rung[prepared.route or sell_ladder.rung_for(self.sell_failures)] += 1
         position.sell_orders.append(order)
         self._journal()   # before the send, as for the buy

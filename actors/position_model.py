@@ -28,7 +28,7 @@ WAIT, SELL, CLOSE_SOLD, CLOSE_FAILED = 'wait', 'sell', 'close_sold', 'close_fail
 
 @dataclass
 class Order:
-    kind: str                       # 'buy' | 'sell' | 'add_buy'
+    kind: str                       # 'buy' | 'sell' | 'add_buy' | 'close' (actors/account_close.py)
     signature: str
     amount: int                     # tokens fixed in the instruction (buy: expected; sell: offered)
     last_valid_block_height: int
@@ -44,6 +44,7 @@ class Order:
     raw: str = ''                   # its signed bytes (base64) while SENT: a restarted position
                                     # rebroadcasts them until it lands or its blockhash expires
     budget_lamports: int = 0        # an ADD_BUY's copy budget (what it counts against the target's max total)
+    route: str = ''                 # a sell's route: 'native' or 'jupiter' (actors/sell_ladder.py)
 
     def settle(self, state: str, cause: str, lamport_delta: int = 0, token_delta: int = 0, usdc_delta: int = 0) -> None:
         if state not in (CONFIRMED, FAILED, EXPIRED):

@@ -64,7 +64,7 @@ class PartialSells:
                 return await prepare_pool_sell(self.chain, launch.mint, launch.token_program, amount,
                                                close_ata=False)
         except CurveComplete:
-            return await self.chain.prepare_jupiter_sell(launch.mint, amount)
+            return await self.chain.prepare_jupiter_sell(launch.mint, amount, launch.quote_mint)
 
     def _part_prepared(self, prepared) -> None:
         self.preparing_sell = False

@@ -3,7 +3,10 @@
 Rungs in order: native pump.fun x3, then Jupiter x3 (its route also reaches a graduated coin's
 PumpSwap pool). Each attempt is bounded by its own blockhash (it is rebroadcast until it lands or
 its last_valid_block_height passes, trading_io.ChainAccess.confirm), never by a cap on the whole
-request, so a dropped or failed native attempt always leaves room for the Jupiter rung. After the
+request, so a dropped or failed native attempt always leaves room for the Jupiter rung. A native
+attempt that meets a complete curve whose pool is not there yet waits for it first, up to
+trading.migration_wait_seconds (actors/pool_sell.py); a Jupiter sale is followed by the close of the
+token account it emptied (actors/account_close.py). After the
 last rung the tokens are "unsellable" with the last reason; they stay in the wallet, where the
 balance monitor's next sweep (or a later SellTokens) tries the ladder again.
 """

@@ -7,21 +7,24 @@ exponentially. Every signature is reported to the Director before it is sent and
 so PnL stays exact even if a position or this actor dies.
 The ladder (actors/sell_ladder.py): native x3 (the pump.fun curve, or the PumpSwap pool of a
 graduated coin), then Jupiter x3; each attempt is bounded by its blockhash, not the request by a
-clock. A complete curve with no pool to take the sale skips the native rung at once (not an attempt:
-nothing was sent).
+clock. A complete curve whose pool does not appear within trading.migration_wait_seconds skips the
+native rung (not an attempt: nothing was sent). A Jupiter sale is followed by the close of the
+token account it emptied (its rent counted in the sale's lamport_delta).
 """
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import time
 
 from loguru import logger
 
 from actors import sell_ladder
+from actors.account_close import CLOSE, prepare_close_if_emptied
 from actors.bridge import IOActor
 from actors.pool_sell import prepare_native_sell
-from actors.trading_io import ChainAccess, CurveComplete, process_logging
+from actors.trading_io import ChainAccess, CurveComplete, Settlement, process_logging
 from messages.position import TxSent, TxSettled
 from messages.seller import NothingToSell, SellFailed, SellSucceeded, SellTokens
 from messages.start import PeersChanged, StartFailed, StartSeller
@@ -105,6 +108,8 @@ class SellerActor(IOActor):
                 self.post(self._report_settled, msg.mint, settled)
                 fees_paid += settled.lamport_delta if not settled.ok else 0
                 if settled.ok:
+                    if rung == sell_ladder.JUPITER:   # its route leaves the emptied account open
+                        settled = await self._close_emptied(msg.mint, token_program, settled)
                     return ("sold", settled, sum(tried.values()), held)
                 last_error = settled.error
             except asyncio.CancelledError:
@@ -119,9 +124,28 @@ class SellerActor(IOActor):
         return ("failed", sell_ladder.unsellable_reason(tried, last_error), sum(tried.values()),
                 fees_paid)
 
-    def _report_sent(self, mint: str, signature: str) -> None:
+    async def _close_emptied(self, mint: str, token_program: str, sale: Settlement) -> Settlement:
+        """Close the token account the sale emptied (actors/account_close.py); the sale's reply then
+        counts the rent back. A failed close is left to the balance monitor's sweep."""
+        try:
+            prepared = await prepare_close_if_emptied(self.chain, mint, token_program)
+            if prepared is None:
+                return sale
+            self.post(self._report_sent, mint, prepared.signature, CLOSE)
+            closed = await asyncio.wait_for(self.chain.send_and_settle(prepared, mint), ATTEMPT_TIMEOUT_SECONDS)
+            self.post(self._report_settled, mint, closed)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            logger.warning("seller: closing {}'s emptied token account failed: {!r}; the sweep closes it", mint, exc)
+            return sale
+        if not closed.ok:
+            logger.warning("seller: closing {}'s emptied token account failed: {}", mint, closed.error)
+        return dataclasses.replace(sale, lamport_delta=sale.lamport_delta + closed.lamport_delta)
+
+    def _report_sent(self, mint: str, signature: str, kind: str = "sell") -> None:
         if self.peers.director is not None:   # one-shot runs (run.py --sell) have no Director
-            self.send(self.peers.director, TxSent(mint, signature, "sell", time.time()))
+            self.send(self.peers.director, TxSent(mint, signature, kind, time.time()))
 
     def _report_settled(self, mint: str, settled) -> None:
         self.send(self.peers.wallet, ExpectLamportChange(settled.signature, settled.lamport_delta,
@@ -159,8 +183,8 @@ async def native_pumpfun_sell(chain: ChainAccess, mint: str, token_program: str,
 
 
 async def jupiter_sell(chain: ChainAccess, mint: str, token_program: str, amount: int):
-    """Sell `amount` through Jupiter (curve or PumpSwap pool); the emptied account is closed later
-    by the balance monitor."""
+    """Sell `amount` through Jupiter (curve or PumpSwap pool); the emptied account is closed by a
+    follow-up transaction (SellerActor._close_emptied)."""
     return await chain.prepare_jupiter_sell(mint, amount)
 
 

@@ -225,8 +225,8 @@ class ChainAccess:
         recent = await self.recent_blockhash()
         if trading.exact_in_buys:
             min_tokens = slippage.min_tokens_out(state, global_, trading.buy_lamports, tokens, trading)
-            ixs = venue.buy_exact_in_instructions(generation, self.owner, kind, self.fees,
-                                                  trading.buy_lamports, min_tokens)
+            ixs = venue.buy_instructions(generation, self.owner, kind, self.fees, trading.buy_lamports,
+                                         min_tokens, exact_in=True)
             return self._sign(self._compute_budget() + ixs, recent, "buy", min_tokens)
         max_sol_cost = slippage.max_sol_cost(state, global_, tokens, trading)   # fixed bps or depth
         ixs = venue.buy_instructions(generation, self.owner, kind, self.fees, tokens, max_sol_cost)
@@ -244,7 +244,8 @@ class ChainAccess:
             raise CurveGraduated(f"{mint}: bonding curve complete (graduated)", state.quote_mint)
         if state.quote_mint == addresses.USDC_MINT:   # sold for USDC (actors/usdc_trades.py)
             from actors.usdc_trades import prepare_usdc_sell
-            return await prepare_usdc_sell(self, mint, token_program, amount, state, close_ata=close_ata)
+            return await prepare_usdc_sell(self, mint, token_program, amount, state, close_ata=close_ata,
+                                           recent=recent)
         if state.quote_mint not in (ZERO_KEY, addresses.WSOL_MINT):   # no native SOL sell: Jupiter's route
             raise CurveComplete(f"{mint}: paired with {state.quote_mint}, not SOL")
         quote = curve.sell_net_proceeds(state, global_, amount)
@@ -261,17 +262,27 @@ class ChainAccess:
                 dest=self.owner, owner=self.owner)))
         return dataclasses.replace(self._sign(ixs, recent, "sell", amount), route="native")
 
-    async def prepare_jupiter_sell(self, mint: str, amount: int) -> PreparedTx:
-        """Sell `amount` for SOL through Jupiter's route (curve, or the PumpSwap pool once graduated),
-        slippage from settings; signed here, so the signature is known before sending."""
+    async def prepare_jupiter_sell(self, mint: str, amount: int, quote_mint: str | None = None) -> PreparedTx:
+        """Sell `amount` through Jupiter's route (curve, or the PumpSwap pool once graduated) for the
+        coin's own quote: SOL, or USDC for a USDC-paired coin (its proceeds land in the wallet's USDC
+        account: Settlement.usdc_delta). `quote_mint` None: read from the coin's curve (none: SOL).
+        Slippage from settings; signed here, so the signature is known before sending."""
         trading = self.settings.trading
         priority = self.priority_fee.price * trading.compute_unit_limit // 1_000_000
-        swap = await self.jupiter.sell_to_sol(mint, amount, str(self.owner), trading.slippage_bps,
-                                              priority)
+        output_mint = await self.jupiter_output_mint(mint) if quote_mint is None else quote_mint
+        swap = await self.jupiter.sell(mint, amount, str(self.owner), trading.slippage_bps, priority,
+                                       output_mint=output_mint)
         signature, raw = sign_swap(swap.unsigned_tx, self.key.signer)
-        logger.info("jupiter sell of {} {} via {} quoted {} lamports", amount, mint, swap.route_label,
-                    swap.out_amount)
+        logger.info("jupiter sell of {} {} via {} quoted {} raw {}", amount, mint, swap.route_label,
+                    swap.out_amount, output_mint)
         return PreparedTx(signature, raw, "sell", amount, swap.last_valid_block_height, "jupiter")
+
+    async def jupiter_output_mint(self, mint: str) -> str:
+        """What a Jupiter sale of `mint` asks for: its curve's quote mint (USDC), else SOL (the WSOL mint)."""
+        data = await account_data(self.rpc, addresses.bonding_curve(Pubkey.from_string(mint)),
+                                  commitment=FRESH_COMMITMENT)
+        quote = BONDING_CURVE.decode(data).quote_mint if data is not None else ZERO_KEY
+        return str(addresses.WSOL_MINT if quote in (ZERO_KEY, addresses.WSOL_MINT) else quote)
 
     async def prepare_position_sell(self, launch, amount: int, held_only: bool,
                                     via_jupiter: bool = False) -> PreparedTx | None:
@@ -288,7 +299,7 @@ class ChainAccess:
                 return await prepare_native_sell(self, launch.mint, launch.token_program, amount)
             except CurveComplete as exc:
                 logger.info("{}: selling via Jupiter", exc)
-        return await self.prepare_jupiter_sell(launch.mint, amount)
+        return await self.prepare_jupiter_sell(launch.mint, amount, launch.quote_mint)
 
     # ---- wallet housekeeping (WalletActor) -----------------------------------------------------
     async def prepare_wrap(self, lamports: int) -> PreparedTx:

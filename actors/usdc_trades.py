@@ -7,10 +7,13 @@ Building blocks for trading.usdc_buy_amount > 0: ChainAccess-level, exact (Settl
 """
 from __future__ import annotations
 
+import dataclasses
+
 from solders.pubkey import Pubkey
 from spl.token.instructions import close_account
 from spl.token.models import CloseAccountParams
 
+from actors.sell_ladder import NATIVE
 from actors.trading_io import BPS, CurveGraduated, PreparedTx, curve_from_launch
 from adapters.pumpfun import addresses, curve, venue
 
@@ -46,9 +49,10 @@ async def prepare_usdc_buy(chain, launch, spend: int) -> PreparedTx:
 
 
 async def prepare_usdc_sell(chain, mint: str, token_program: str, amount: int, state=None,
-                            close_ata: bool = True) -> PreparedTx:
+                            close_ata: bool = True, recent=None) -> PreparedTx:
     """Sell `amount` for USDC, min out from the live curve (`state`: read now when None) and
-    slippage; closes the emptied account unless close_ata=False (a partial sell)."""
+    slippage; closes the emptied account unless close_ata=False (a partial sell). `recent`: a
+    blockhash the caller read with the curve (None: read one now)."""
     trading = chain.settings.trading
     global_ = await chain.fee_rates()
     state = state or await chain.curve_state(mint)
@@ -65,5 +69,5 @@ async def prepare_usdc_sell(chain, mint: str, token_program: str, amount: int, s
         ixs.append(close_account(CloseAccountParams(
             program_id=program, account=addresses.associated_token_address(chain.owner, kind.mint, program),
             dest=chain.owner, owner=chain.owner)))
-    recent = await chain.rpc.get_latest_blockhash()
-    return chain._sign(chain._compute_budget() + ixs, recent, "sell", amount)
+    recent = recent or await chain.rpc.get_latest_blockhash()
+    return dataclasses.replace(chain._sign(chain._compute_budget() + ixs, recent, "sell", amount), route=NATIVE)

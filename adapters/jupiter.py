@@ -74,10 +74,11 @@ class JupiterClient:
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise JupiterError("BAD_RESPONSE", f"unexpected /swap answer: {exc!r}") from None
 
-    async def sell_to_sol(self, mint: str, amount: int, user: str, slippage_bps: int,
-                          priority_lamports: int = 0) -> SwapTransaction:
-        """Quote `amount` of `mint` -> SOL and build the swap for `user`."""
-        quote = await self.quote(mint, SOL_MINT, amount, slippage_bps)
+    async def sell(self, mint: str, amount: int, user: str, slippage_bps: int, priority_lamports: int = 0,
+                   output_mint: str = SOL_MINT) -> SwapTransaction:
+        """Quote `amount` of `mint` -> `output_mint` (SOL, or the coin's own quote such as USDC) and
+        build the swap for `user`."""
+        quote = await self.quote(mint, output_mint, amount, slippage_bps)
         return await self.swap(quote, user, priority_lamports)
 
     async def _request(self, method: str, path: str, params: dict | None = None,

@@ -106,6 +106,9 @@ class TradingSettings:
     # a sent transaction's same signed bytes go out again this often until it lands or expires
     rebroadcast_ms: int = setting(2_000, p.integer(200, 60_000))
     exit_on_graduation: bool = setting(False, p.boolean)   # sell when the coin completes its curve
+    # a sell of a coin whose curve is complete waits this long for its PumpSwap pool (migration is a
+    # transaction of its own) before the Jupiter rung (actors/pool_sell.py)
+    migration_wait_seconds: int = setting(20, p.integer(0, 300))
     # priority fee (adapters/priority_fee.py): 'fixed' pays priority_fee; 'dynamic' a percentile
     # of recently paid prices for the accounts a buy writes, within [floor, cap], micro-lamports/CU
     # more exits (actors/policy/exits.py), 0 = off: sell after a fall of trailing_stop_pct from the

@@ -130,36 +130,27 @@ def _coin(kind: CoinKind) -> v2.Coin:
     return v2.Coin(kind.mint, kind.creator, kind.token_program, quote_mint=kind.quote_mint)
 
 
-def buy_instructions(generation: str, owner: Pubkey, kind: CoinKind, fees: FeeAccounts, tokens: int,
-                     max_cost: int) -> list[Instruction]:
-    """[create the buyer's token account if missing, buy exactly `tokens` for at most `max_cost`]."""
+def buy_instructions(generation: str, owner: Pubkey, kind: CoinKind, fees: FeeAccounts, amount: int, bound: int,
+                     exact_in: bool = False) -> list[Instruction]:
+    """[create the buyer's token account if missing, the buy]: exactly `amount` tokens for at most
+    `bound` of the quote; or, exact_in (buy_exact_*_in), exactly `amount` of the quote spent for at
+    least `bound` tokens."""
     ata = legacy.build_create_ata_idempotent(owner, owner, kind.mint, kind.token_program)
     buyback = fees.buyback_recipient()
     if generation == "v3":
-        return [ata, v2.build_buy_v3(owner, _coin(kind), tokens, max_cost, buyback)]
+        build_v3 = v2.build_buy_exact_quote_in_v3 if exact_in else v2.build_buy_v3
+        return [ata, build_v3(owner, _coin(kind), amount, bound, buyback)]
     fee_recipient = fees.fee_recipient(kind.is_mayhem_mode)
     if generation == "v2":
-        return [ata, v2.build_buy_v2(owner, _coin(kind), fee_recipient, tokens, max_cost, buyback)]
-    return [ata, legacy.build_buy(owner, kind.mint, kind.creator, fee_recipient, tokens, max_cost,
-                                  kind.token_program, buyback_fee_recipient=buyback)]
-
-
-def buy_exact_in_instructions(generation: str, owner: Pubkey, kind: CoinKind, fees: FeeAccounts, spend: int,
-                              min_tokens: int) -> list[Instruction]:
-    """[create the buyer's token account if missing, spend exactly `spend` for at least `min_tokens`]."""
-    ata = legacy.build_create_ata_idempotent(owner, owner, kind.mint, kind.token_program)
-    buyback = fees.buyback_recipient()
-    if generation == "v3":
-        return [ata, v2.build_buy_exact_quote_in_v3(owner, _coin(kind), spend, min_tokens, buyback)]
-    fee_recipient = fees.fee_recipient(kind.is_mayhem_mode)
-    if generation == "v2":
-        return [ata, v2.build_buy_exact_quote_in_v2(owner, _coin(kind), fee_recipient, spend, min_tokens, buyback)]
-    # legacy buy_exact_sol_in: the 18 accounts of `buy`, args spendable_sol_in, min_tokens_out
-    buy = legacy.build_buy(owner, kind.mint, kind.creator, fee_recipient, 1, 0, kind.token_program,
+        build_v2 = v2.build_buy_exact_quote_in_v2 if exact_in else v2.build_buy_v2
+        return [ata, build_v2(owner, _coin(kind), fee_recipient, amount, bound, buyback)]
+    buy = legacy.build_buy(owner, kind.mint, kind.creator, fee_recipient, amount, bound, kind.token_program,
                            buyback_fee_recipient=buyback)
-    data = anchor_discriminator("global", "buy_exact_sol_in") + _u64("spendable_sol_in", spend) \
-        + _u64("min_tokens_out", min_tokens)
-    return [ata, Instruction(buy.program_id, data, buy.accounts)]
+    if exact_in:   # legacy buy_exact_sol_in: the 18 accounts of `buy`, args spendable_sol_in, min_tokens_out
+        data = anchor_discriminator("global", "buy_exact_sol_in") + _u64("spendable_sol_in", amount) \
+            + _u64("min_tokens_out", bound)
+        buy = Instruction(buy.program_id, data, buy.accounts)
+    return [ata, buy]
 
 
 def sell_instruction(generation: str, owner: Pubkey, kind: CoinKind, fees: FeeAccounts, amount: int,

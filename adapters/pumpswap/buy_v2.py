@@ -11,7 +11,7 @@ from solders.pubkey import Pubkey
 
 from adapters.pumpswap import addresses as addr
 from adapters.pumpswap.instructions import BUY_DISCRIMINATOR, _u64
-from adapters.pumpswap.instructions_v2 import PoolKeys, _meta, buyback_tail_accounts, swap_core_accounts
+from adapters.pumpswap.instructions_v2 import PoolKeys, account_meta, buyback_tail_accounts, swap_core_accounts
 
 BUY_ACCOUNTS = 26
 BUY_ACCOUNTS_CASHBACK = 27
@@ -22,12 +22,12 @@ def buy_accounts(user: Pubkey, keys: PoolKeys, protocol_fee_recipient: Pubkey, b
     """user_quote_token_account: where the quote is paid from (default the user's quote ATA)."""
     accumulator = addr.user_volume_accumulator(user)
     accounts = swap_core_accounts(user, keys, protocol_fee_recipient, user_quote_token_account) + [
-        _meta(addr.GLOBAL_VOLUME_ACCUMULATOR), _meta(accumulator, writable=True),
-        _meta(addr.FEE_CONFIG), _meta(addr.FEE_PROGRAM),
+        account_meta(addr.GLOBAL_VOLUME_ACCUMULATOR), account_meta(accumulator, writable=True),
+        account_meta(addr.FEE_CONFIG), account_meta(addr.FEE_PROGRAM),
     ]
     if keys.is_cashback_coin:
-        accounts.append(_meta(addr.associated_token_address(accumulator, keys.quote_mint, keys.quote_token_program),
-                              writable=True))
+        accounts.append(account_meta(addr.associated_token_address(accumulator, keys.quote_mint,
+                                                                   keys.quote_token_program), writable=True))
     return accounts + buyback_tail_accounts(keys, buyback_fee_recipient)
 
 

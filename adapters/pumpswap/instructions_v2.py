@@ -39,7 +39,8 @@ class PoolKeys:
                    pool.is_cashback_coin)
 
 
-def _meta(key: Pubkey, writable: bool = False, signer: bool = False) -> AccountMeta:
+def account_meta(key: Pubkey, writable: bool = False, signer: bool = False) -> AccountMeta:
+    """One account of an instruction: read-only and not a signer unless told."""
     return AccountMeta(key, is_signer=signer, is_writable=writable)
 
 
@@ -50,26 +51,28 @@ def swap_core_accounts(user: Pubkey, keys: PoolKeys, protocol_fee_recipient: Pub
     quote, quote_program = keys.quote_mint, keys.quote_token_program
     user_quote = user_quote_token_account or addr.associated_token_address(user, quote, quote_program)
     return [
-        _meta(keys.pool, writable=True), _meta(user, writable=True, signer=True), _meta(addr.GLOBAL_CONFIG),
-        _meta(keys.base_mint), _meta(quote),
-        _meta(addr.associated_token_address(user, keys.base_mint, keys.base_token_program), writable=True),
-        _meta(user_quote, writable=True),
-        _meta(keys.pool_base_token_account, writable=True), _meta(keys.pool_quote_token_account, writable=True),
-        _meta(protocol_fee_recipient),
-        _meta(addr.associated_token_address(protocol_fee_recipient, quote, quote_program), writable=True),
-        _meta(keys.base_token_program), _meta(quote_program), _meta(addr.SYSTEM_PROGRAM),
-        _meta(addr.ASSOCIATED_TOKEN_PROGRAM), _meta(addr.EVENT_AUTHORITY), _meta(addr.PROGRAM),
-        _meta(addr.coin_creator_vault_ata(keys.coin_creator, quote, quote_program), writable=True),
-        _meta(addr.coin_creator_vault_authority(keys.coin_creator)),
+        account_meta(keys.pool, writable=True), account_meta(user, writable=True, signer=True),
+        account_meta(addr.GLOBAL_CONFIG),
+        account_meta(keys.base_mint), account_meta(quote),
+        account_meta(addr.associated_token_address(user, keys.base_mint, keys.base_token_program), writable=True),
+        account_meta(user_quote, writable=True),
+        account_meta(keys.pool_base_token_account, writable=True),
+        account_meta(keys.pool_quote_token_account, writable=True),
+        account_meta(protocol_fee_recipient),
+        account_meta(addr.associated_token_address(protocol_fee_recipient, quote, quote_program), writable=True),
+        account_meta(keys.base_token_program), account_meta(quote_program), account_meta(addr.SYSTEM_PROGRAM),
+        account_meta(addr.ASSOCIATED_TOKEN_PROGRAM), account_meta(addr.EVENT_AUTHORITY), account_meta(addr.PROGRAM),
+        account_meta(addr.coin_creator_vault_ata(keys.coin_creator, quote, quote_program), writable=True),
+        account_meta(addr.coin_creator_vault_authority(keys.coin_creator)),
     ]
 
 
 def buyback_tail_accounts(keys: PoolKeys, buyback_fee_recipient: Pubkey) -> list[AccountMeta]:
     """The last remaining accounts of a buy and a sell (BREAKING_FEE_RECIPIENT.md): pool-v2, one
     buyback fee recipient and its quote-mint ATA."""
-    return [_meta(addr.pool_v2(keys.base_mint)), _meta(buyback_fee_recipient),
-            _meta(addr.associated_token_address(buyback_fee_recipient, keys.quote_mint, keys.quote_token_program),
-                  writable=True)]
+    return [account_meta(addr.pool_v2(keys.base_mint)), account_meta(buyback_fee_recipient),
+            account_meta(addr.associated_token_address(buyback_fee_recipient, keys.quote_mint,
+                                                       keys.quote_token_program), writable=True)]
 
 
 def sell_accounts(user: Pubkey, keys: PoolKeys, protocol_fee_recipient: Pubkey, buyback_fee_recipient: Pubkey,
@@ -77,12 +80,12 @@ def sell_accounts(user: Pubkey, keys: PoolKeys, protocol_fee_recipient: Pubkey, 
     """user_quote_token_account: where the proceeds go (default the user's quote ATA); any token
     account of the quote mint the user owns."""
     accounts = swap_core_accounts(user, keys, protocol_fee_recipient, user_quote_token_account) \
-        + [_meta(addr.FEE_CONFIG), _meta(addr.FEE_PROGRAM)]
+        + [account_meta(addr.FEE_CONFIG), account_meta(addr.FEE_PROGRAM)]
     if keys.is_cashback_coin:
         accumulator = addr.user_volume_accumulator(user)
-        accounts += [_meta(addr.associated_token_address(accumulator, keys.quote_mint, keys.quote_token_program),
+        accounts += [account_meta(addr.associated_token_address(accumulator, keys.quote_mint, keys.quote_token_program),
                            writable=True),
-                     _meta(accumulator, writable=True)]
+                     account_meta(accumulator, writable=True)]
     return accounts + buyback_tail_accounts(keys, buyback_fee_recipient)
 
 

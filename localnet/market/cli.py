@@ -38,6 +38,9 @@ def add_market_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-coins", type=int, default=None, help="stop launching after this many coins")
     group.add_argument("--market-seconds", type=float, default=None,
                        help="stop the market after this many simulated seconds (default: run until stopped)")
+    group.add_argument("--migration-delay", type=float, default=0.0,
+                       help="seconds from a curve's completion to its migration, a transaction of its own "
+                            "as on mainnet (default 0: at once)")
     group.add_argument("--metadata-port", type=int, default=None,
                        help="HTTP port of coin metadata and /market/wallets (default: RPC port + 3; 0 = any free port)")
 
@@ -60,7 +63,8 @@ def market_config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
                             replay=args.replay, max_coins=args.max_coins,
                             stop_after_s=args.market_seconds,
                             launch_kinds=parse_weights(args.launch_kinds, LAUNCH_KINDS, "launch kind"),
-                            trade_families=parse_weights(args.trade_families, TRADE_FAMILIES, "trade family"))
+                            trade_families=parse_weights(args.trade_families, TRADE_FAMILIES, "trade family"),
+                            migration_delay_s=args.migration_delay)
     except (ValueError, OSError) as problem:
         parser.error(str(problem))
 
@@ -83,7 +87,7 @@ class MarketRuntime:
                 runtime.metadata = await MetadataServer(node.host, metadata_port).start()
                 market_class = ReplayMarket if config.replay is not None else MarketSimulator
                 runtime.market = await market_class(config, node.rpc_url, node.faucet, runtime.metadata).start()
-                runtime.migrator = GraduationMigrator(node.chain)
+                runtime.migrator = GraduationMigrator(node.chain, config.migration_delay_s)
                 if node.api is not None and hasattr(runtime.market, "fate_of"):
                     node.api.safety.fate_source = runtime.market.fate_of   # scripts leak into scores, noisily
             if not quiet:

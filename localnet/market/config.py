@@ -56,6 +56,7 @@ class MarketConfig:
     stop_after_s: float | None = None  # simulated seconds after which the script stops (bounded runs)
     launch_kinds: dict = field(default_factory=lambda: dict(fitted.LAUNCH_KIND_WEIGHTS))
     trade_families: dict = field(default_factory=lambda: dict(fitted.TRADE_FAMILY_WEIGHTS))
+    migration_delay_s: float = 0.0    # real seconds from a curve's completion to its migration
 
     def __post_init__(self):
         if not 0 < self.launch_rate <= MAX_LAUNCH_RATE:
@@ -66,6 +67,8 @@ class MarketConfig:
             raise ValueError("need smart wallets >= 0, trader and creator wallets >= 1")
         if self.stop_after_s is not None and not self.stop_after_s > 0:
             raise ValueError(f"the market's run time must be > 0 simulated seconds, got {self.stop_after_s}")
+        if not 0 <= self.migration_delay_s <= 600:
+            raise ValueError(f"migration delay must be in [0, 600] s, got {self.migration_delay_s}")
         if self.max_coins is not None and self.max_coins < 1:
             raise ValueError(f"max coins must be >= 1, got {self.max_coins}")
         for what, weights in (("launch kind", self.launch_kinds), ("trade family", self.trade_families)):

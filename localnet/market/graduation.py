@@ -1,5 +1,6 @@
 """Graduation: when a curve completes, move the coin to its PumpSwap pool, as pump.fun's migration
-service does on mainnet shortly after a CompleteEvent (one real `migrate` transaction)."""
+service does on mainnet shortly after a CompleteEvent (one real `migrate` transaction, `delay_s`
+after the completing trade: a sell in between meets a complete curve and no pool yet)."""
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,10 @@ class GraduationMigrator:
     """Chain listener: on each CompleteEvent, schedule the coin's migration on the node's loop
     (never inside the listener: it runs in the middle of another transaction's bookkeeping)."""
 
-    def __init__(self, chain):
+    def __init__(self, chain, delay_s: float = 0.0):
         self.chain = chain
+        self.delay_s = delay_s
+        self._pending: dict = {}   # mint -> TimerHandle of a migration not run yet (cancelled by stop)
         self.migrated = 0
         self.failed = 0
         self._loop = asyncio.get_running_loop()
@@ -31,10 +34,14 @@ class GraduationMigrator:
             return
         for event in events_from_logs(record.log_messages).events:
             if isinstance(event, CompleteEvent):
-                self._loop.call_soon(self._migrate, event.mint)
+                self._pending[event.mint] = self._loop.call_later(self.delay_s, self._due, event.mint)
 
     def on_slot(self, slot, parent, status) -> None:
         pass
+
+    def _due(self, mint) -> None:
+        self._pending.pop(mint, None)
+        self._migrate(mint)
 
     def _migrate(self, mint) -> None:
         try:
@@ -48,3 +55,6 @@ class GraduationMigrator:
 
     def stop(self) -> None:
         self._remove()
+        for handle in self._pending.values():
+            handle.cancel()
+        self._pending.clear()

@@ -287,16 +287,19 @@ def stop_world(bot: Bot, chain: ChainThread | None) -> None:
 
 
 @contextlib.contextmanager
-def bot_world(tmp_path: Path, lamports: int = 2 * SOL, **overrides):
+def bot_world(tmp_path: Path, lamports: int = 2 * SOL, jupiter: bool = False, **overrides):
     """The usual bot-test world, always torn down; on the way out no actor process may outlive it.
-    `overrides`: settings keys on top of bot_settings'."""
+    `overrides`: settings keys on top of bot_settings'. jupiter=True: the chain serves its
+    Jupiter-compatible API too, and the bot's chain.jupiter_url points at it."""
     bot = Bot()   # the actor system before the chain thread: its admin must not fork a threaded process
     chain = None
     try:
-        chain = ChainThread().start()
+        chain = ChainThread(**({"api_port": 0} if jupiter else {})).start()
         market = Market(chain)
         keypair, path = new_bot_wallet(tmp_path)
         chain.run(market.fund(keypair.pubkey(), lamports))
+        if jupiter:
+            overrides = {"chain.jupiter_url": chain.node.api_url, **overrides}
         yield BotWorld(bot, chain, market, keypair, path, bot_settings(chain, path, tmp_path / "runs", **overrides))
     finally:
         stop_world(bot, chain)

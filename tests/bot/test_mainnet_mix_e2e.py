@@ -87,8 +87,8 @@ def test_the_bot_trades_every_configured_kind_before_and_after_graduation(world,
     fund_usdc(chain, market, whale.pubkey(), 100_000 * 10**6)
     chain.run(buy_out_usdc_curve(market, whale, mints["usdc"]))
     migrate_graduated_coin(chain.node.chain, Pubkey.from_string(mints["usdc"]))
-    # sold once migrated: with exit_on_graduation a sell may race the migration and, finding no pool
-    # yet, go through Jupiter (tests/bot/test_pool_sell.py covers that rule)
+    # sold once migrated (a sell that meets a complete curve before its pool waits for the pool:
+    # tests/bot/test_graduation_race.py)
     bot.close_all()                                    # the create_v2 coin is still on its curve
     final = bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0, timeout=40)
 

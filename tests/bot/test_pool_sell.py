@@ -144,8 +144,10 @@ class FrontRunPoolSells:
     """Chain submit gate (a fault the network can do to us): before each of our 24-account pool
     sells, a whale sells into the pool first, so ours misses its min out and fails on the chain."""
 
-    def __init__(self, node_chain, owner: Pubkey, whale: Keypair, mint: str):
+    def __init__(self, node_chain, owner: Pubkey, whale: Keypair, mint: str, token_program: str = SPL,
+                 quote_mint: Pubkey = pool_addresses.WSOL_MINT):
         self.chain, self.owner, self.whale, self.mint = node_chain, owner, whale, Pubkey.from_string(mint)
+        self.token_program, self.quote_mint = Pubkey.from_string(token_program), quote_mint
         self.front_runs = 0
 
     def __call__(self, tx) -> bool:
@@ -157,10 +159,12 @@ class FrontRunPoolSells:
         if ours:
             self.front_runs += 1
             whale = self.whale.pubkey()
-            base_vault, _ = pool_addresses.pool_vaults(pool_addresses.canonical_pool(self.mint), self.mint)
+            pool = pool_addresses.pool_address(0, pool_addresses.pool_authority(self.mint), self.mint, self.quote_mint)
+            base_vault, _ = pool_addresses.pool_vaults(pool, self.mint, self.quote_mint, self.token_program)
             dump = token_account_amount(bytes(self.chain.get_account(base_vault).data)) // 5 + self.front_runs
-            ixs = [instructions.build_create_ata_idempotent(whale, whale, pool_addresses.WSOL_MINT),
-                   build_legacy_pool_sell(whale, self.mint, pool_addresses.MAINNET_PROTOCOL_FEE_RECIPIENTS[0], dump, 0)]
+            ixs = [instructions.build_create_ata_idempotent(whale, whale, self.quote_mint),
+                   build_legacy_pool_sell(whale, self.mint, pool_addresses.MAINNET_PROTOCOL_FEE_RECIPIENTS[0], dump, 0,
+                                          self.token_program, self.quote_mint)]
             blockhash, _ = self.chain.latest_blockhash()
             self.chain.execute(VersionedTransaction(MessageV0.try_compile(whale, ixs, [], blockhash), [self.whale]))
         return False   # ours runs next, on the moved pool
@@ -183,7 +187,9 @@ def test_seller_falls_back_to_jupiter_when_the_pool_sells_fail(world):
     assert gate.front_runs == 3 and reply.attempts == 4   # three pool sells failed, then Jupiter
     assert [accounts for accounts, _ in pool_instructions(chain, reply.signature)] == [17]   # Jupiter's route
     assert chain.run(market.holdings(keypair.pubkey())).get(mint) is None
-    # the wallet: the Jupiter sale's lamports, less the fees the three failed pool sells paid
+    assert chain.run(token_accounts(chain.rpc, keypair.pubkey())) == []   # the emptied account closed after it
+    # the wallet: the Jupiter sale's lamports and the closed account's rent, less the fees the three
+    # failed pool sells paid
     fees = failed_fees(chain, keypair.pubkey())
     assert fees > 0 and chain.run(market.balance(keypair.pubkey())) - sol_before == reply.lamport_delta - fees
 

@@ -60,6 +60,7 @@ async def test_market_flags_wallets_endpoint_and_clean_stop():
     (["--market", "--launch-rate", "51"], "launch rate"),
     (["--market", "--fate-weights", "moon=1"], "NAME=NUMBER"),
     (["--replay", "/nonexistent/trades.csv"], "replay file not found"),
+    (["--market", "--migration-delay", "-1"], "migration delay"),
 ])
 async def test_bad_market_flags_stop_with_a_reason(flags, reason):
     process = await _start(*flags)
