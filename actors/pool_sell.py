@@ -23,7 +23,7 @@ from adapters.pumpfun.addresses import USDC_MINT
 from adapters.pumpfun.instructions import build_create_ata_idempotent
 from adapters.pumpswap import addresses as addr
 from adapters.pumpswap import amm
-from adapters.pumpswap.instructions_v2 import PoolKeys, build_sell, pick_recipient
+from adapters.pumpswap.instructions_v2 import PoolKeys, build_sell, fee_recipients as swap_fee_recipients
 from adapters.pumpswap.layout import GLOBAL_CONFIG, POOL, GlobalConfig, Pool, token_account_amount
 from adapters.solana_rpc import FRESH_COMMITMENT
 
@@ -82,19 +82,13 @@ def min_quote_out(state: PoolState, amount: int, slippage_bps: int) -> int:
     """Quote units (lamports, or raw USDC) the sale must return at least: the pool's quote for
     `amount` (lp, protocol and coin-creator fees off) less slippage."""
     config = state.config
-    quote = amm.sell_base_in(state.reserves, amount, config.lp_fee_basis_points,
-                             config.protocol_fee_basis_points + config.coin_creator_fee_basis_points)
+    quote = amm.sell_base_in(state.reserves, amount, *amm.fee_rates(config, state.pool))
     return quote.user_quote_amount * (BPS - slippage_bps) // BPS
 
 
 def fee_recipients(state: PoolState, salt: bytes) -> tuple[Pubkey, Pubkey]:
     """(protocol fee recipient, buyback fee recipient): spread over the lists, as the docs advise."""
-    config = state.config
-    protocol_list = config.protocol_fee_recipients
-    if state.pool.is_mayhem_mode:   # mayhem pools pay the reserved recipients
-        protocol_list = (config.reserved_fee_recipient, *config.reserved_fee_recipients)
-    return (pick_recipient(protocol_list, salt),
-            pick_recipient(config.buyback_fee_recipients, salt[4:], addr.MAINNET_POOL_BUYBACK_FEE_RECIPIENTS))
+    return swap_fee_recipients(state.config, state.pool, salt)
 
 
 def proceeds_account(owner: Pubkey, mint: str) -> tuple[str, Pubkey]:

@@ -103,3 +103,13 @@ def pick_recipient(recipients, salt: bytes, fallback=()) -> Pubkey:
     if not usable:
         raise LookupError("no fee recipient configured")
     return usable[int.from_bytes(bytes(salt)[:4].ljust(4, b"\0"), "little") % len(usable)]
+
+
+def fee_recipients(config, pool: Pool, salt: bytes) -> tuple[Pubkey, Pubkey]:
+    """(protocol fee recipient, buyback fee recipient) of a swap on `pool` under `config`
+    (layout.GlobalConfig): a mayhem pool pays a reserved recipient (FEE_RECIPIENTS.md); spread by `salt`."""
+    protocol_list = config.protocol_fee_recipients
+    if pool.is_mayhem_mode:
+        protocol_list = (config.reserved_fee_recipient, *config.reserved_fee_recipients)
+    return (pick_recipient(protocol_list, salt),
+            pick_recipient(config.buyback_fee_recipients, salt[4:], addr.MAINNET_POOL_BUYBACK_FEE_RECIPIENTS))

@@ -1,5 +1,6 @@
-"""The PumpSwap-compatible program in a LiteSVM: its GlobalConfig (mainnet fees 20 + 5 bps and
-fee recipients), the recipients' WSOL accounts, and graduation: the chain's migration authority
+"""The PumpSwap-compatible program in a LiteSVM: its GlobalConfig (mainnet fees 20 + 5 bps, a 5 bps
+coin-creator fee, and the fee, reserved (mayhem) and buyback recipients), the recipients' quote
+accounts, the global volume accumulator, and graduation: the chain's migration authority
 sends pump's real `migrate` instruction, which moves a completed curve's reserves into the coin's
 canonical pool by CPI, in one signed transaction that subscribers see like any other."""
 from __future__ import annotations
@@ -20,7 +21,7 @@ from solders.transaction import VersionedTransaction
 
 from adapters.pumpfun import addresses as pump
 from adapters.pumpfun.instructions import build_migrate
-from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL
+from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL, anchor_discriminator
 from adapters.pumpswap import addresses as addr
 from adapters.pumpswap.layout import GLOBAL_CONFIG, GlobalConfig
 from localnet.programs.usdc import USDC_MINT
@@ -28,6 +29,10 @@ from localnet.programs.usdc import USDC_MINT
 PUMPSWAP_SO = Path(__file__).resolve().parent / "pumpswap.so"
 LP_FEE_BASIS_POINTS = 20
 PROTOCOL_FEE_BASIS_POINTS = 5
+# docs/fees.png's PumpSwap row whose lp and protocol rates are GlobalConfig's 20 + 5 (PUMP_SWAP_README.md)
+# has a 0.05 % creator fee; the program charges GlobalConfig's rates when no fee config account exists
+COIN_CREATOR_FEE_BASIS_POINTS = 5
+GLOBAL_VOLUME_ACCUMULATOR_SPACE = 8 + 8 * 3 + 32 + 8 * 60   # idl GlobalVolumeAccumulator
 GLOBAL_CONFIG_SPACE = 1_024          # every field of idl/pump_amm.json's GlobalConfig, and room for later ones
 ADMIN_LAMPORTS = 1_000 * 10**9       # pays rent for each migrated pool
 TOKEN_ACCOUNT_LEN = 165
@@ -64,12 +69,21 @@ def install_pumpswap(svm: LiteSVM) -> GlobalConfig:
     config = GlobalConfig(admin=admin, lp_fee_basis_points=LP_FEE_BASIS_POINTS,
                           protocol_fee_basis_points=PROTOCOL_FEE_BASIS_POINTS, disable_flags=0,
                           protocol_fee_recipients=addr.MAINNET_PROTOCOL_FEE_RECIPIENTS,
+                          coin_creator_fee_basis_points=COIN_CREATOR_FEE_BASIS_POINTS,
+                          reserved_fee_recipient=pump.MAINNET_RESERVED_FEE_RECIPIENTS[0],
+                          reserved_fee_recipients=tuple(pump.MAINNET_RESERVED_FEE_RECIPIENTS[1:]),
                           buyback_fee_recipients=addr.MAINNET_POOL_BUYBACK_FEE_RECIPIENTS)
     encoded = GLOBAL_CONFIG.encode(config)
     data = encoded + bytes(GLOBAL_CONFIG_SPACE - len(encoded))
     svm.set_account(addr.GLOBAL_CONFIG, Account(lamports=svm.minimum_balance_for_rent_exemption(len(data)), data=data,
                                                 owner=addr.PROGRAM, executable=False, rent_epoch=0))
-    for recipient in config.protocol_fee_recipients + config.buyback_fee_recipients:         # the quote accounts pool trades pay into
+    volume = anchor_discriminator("account", "GlobalVolumeAccumulator") + bytes(GLOBAL_VOLUME_ACCUMULATOR_SPACE - 8)
+    svm.set_account(addr.GLOBAL_VOLUME_ACCUMULATOR, Account(
+        lamports=svm.minimum_balance_for_rent_exemption(len(volume)), data=volume, owner=addr.PROGRAM, executable=False,
+        rent_epoch=0))
+    recipients = (config.protocol_fee_recipients + (config.reserved_fee_recipient,) + config.reserved_fee_recipients
+                  + config.buyback_fee_recipients)
+    for recipient in recipients:         # the quote accounts pool trades pay into
         for quote in (addr.WSOL_MINT, USDC_MINT):
             ata = addr.associated_token_address(recipient, quote)
             if svm.get_account(ata) is None:
