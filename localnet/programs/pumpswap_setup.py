@@ -20,10 +20,11 @@ from solders.token.state import TokenAccount, TokenAccountState
 from solders.transaction import VersionedTransaction
 
 from adapters.pumpfun import addresses as pump
-from adapters.pumpfun.instructions import build_migrate
+from adapters.pumpfun.instructions import build_create_ata_idempotent, build_migrate
 from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL, anchor_discriminator
 from adapters.pumpswap import addresses as addr
-from adapters.pumpswap.layout import GLOBAL_CONFIG, GlobalConfig
+from adapters.pumpswap.instructions_v2 import PoolKeys
+from adapters.pumpswap.layout import GLOBAL_CONFIG, POOL, GlobalConfig
 from localnet.programs.usdc import USDC_MINT
 
 PUMPSWAP_SO = Path(__file__).resolve().parent / "pumpswap.so"
@@ -124,6 +125,14 @@ def canonical_pool_of(svm: LiteSVM, mint: Pubkey) -> Pubkey:
     return addr.pool_address(0, addr.pool_authority(mint), mint, quote_mint_of(svm, mint))
 
 
+def canonical_pool_keys(svm: LiteSVM, mint: Pubkey) -> PoolKeys:
+    """The keys a current buy or sell of the coin's canonical pool names (adapters/pumpswap/buy_v2.py,
+    instructions_v2.py), read off the chain: for third parties' trades in tests and the market."""
+    pool = canonical_pool_of(svm, mint)
+    state = POOL.decode(bytes(svm.get_account(pool).data))
+    return PoolKeys.of_pool(pool, state, svm.get_account(mint).owner, svm.get_account(state.quote_mint).owner)
+
+
 def _check_can_migrate(svm: LiteSVM, mint: Pubkey) -> Pubkey:
     """Raises MigrationError unless `mint` has a complete, unmigrated curve; returns Global.withdraw_authority."""
     curve_account = svm.get_account(pump.bonding_curve(mint))
@@ -169,7 +178,11 @@ def migrate_graduated_coin(chain, mint: Pubkey) -> Pubkey:
     migrate = (build_migrate(admin.pubkey(), mint, withdraw_authority, token_program) if quote == addr.WSOL_MINT
                else build_migrate_v2(admin.pubkey(), mint, quote, withdraw_authority, token_program,
                                      chain.svm.get_account(quote).owner))
-    instructions = [set_compute_unit_limit(MIGRATE_COMPUTE_UNITS), migrate]
+    # the coin creator's vault ATA, which a pool trade makes (paid by its trader) when missing: on mainnet
+    # one of a coin's many traders paid it long before a bot's trade, so here the migrator pays it
+    creator = BONDING_CURVE.decode(bytes(chain.svm.get_account(pump.bonding_curve(mint)).data)).creator
+    vault = build_create_ata_idempotent(admin.pubkey(), addr.coin_creator_vault_authority(creator), quote)
+    instructions = [set_compute_unit_limit(MIGRATE_COMPUTE_UNITS), migrate, vault]
     blockhash, _ = chain.latest_blockhash()
     message = MessageV0.try_compile(admin.pubkey(), instructions, [], blockhash)
     record = chain.execute(VersionedTransaction(message, [admin]))

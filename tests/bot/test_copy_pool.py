@@ -16,10 +16,11 @@ from solders.pubkey import Pubkey
 from adapters.pumpfun.instructions import build_create_ata_idempotent
 from adapters.pumpswap import addresses as pool_addresses
 from adapters.pumpswap import amm
-from adapters.pumpswap.buy_v2 import BUY_ACCOUNTS
-from adapters.pumpswap.instructions import build_buy as target_pool_buy, build_sell as target_pool_sell
-from adapters.pumpswap.layout import GLOBAL_CONFIG
+from adapters.pumpswap.buy_v2 import BUY_ACCOUNTS, build_buy as target_pool_buy
+from adapters.pumpswap.instructions_v2 import build_sell as target_pool_sell
+from adapters.pumpswap.layout import GLOBAL_CONFIG, POOL
 from adapters.pumpswap.wsol import build_wrap
+from localnet.programs.pumpswap_setup import canonical_pool_keys
 from messages import new_request_id
 from messages.status import ChildPidsRequest
 from tests.bot.harness import SOL
@@ -35,14 +36,15 @@ def pool_config(chain):
 
 def pool_buy(chain, who: Keypair, mint: str, lamports: int) -> tuple[list, int]:
     """(instructions, base out) of `who` spending about `lamports` on the pool (wrapping SOL as any
-    wallet does), with the pool program's own 17-account buy."""
+    wallet does), with the current buy (26 accounts) of any PumpSwap client."""
     config, mint_key = pool_config(chain), Pubkey.from_string(mint)
-    quote = amm.buy_base_for_quote(pool_reserves(chain, mint, SPL), lamports,
-                                   config.lp_fee_basis_points, config.protocol_fee_basis_points)
+    keys = canonical_pool_keys(chain.node.chain.svm, mint_key)
+    pool = POOL.decode(bytes(chain.node.chain.get_account(keys.pool).data))
+    quote = amm.buy_base_for_quote(pool_reserves(chain, mint, SPL), lamports, *amm.fee_rates(config, pool))
     return [*build_wrap(who.pubkey(), quote.user_quote_amount),
             build_create_ata_idempotent(who.pubkey(), who.pubkey(), mint_key),
-            target_pool_buy(who.pubkey(), mint_key, config.protocol_fee_recipients[0], quote.base_amount,
-                            quote.user_quote_amount)], quote.base_amount
+            target_pool_buy(who.pubkey(), keys, config.protocol_fee_recipients[0], config.buyback_fee_recipients[0],
+                            quote.base_amount, quote.user_quote_amount)], quote.base_amount
 
 
 def target_buys_on_pool(world, who: Keypair, mint: str, lamports: int) -> int:
@@ -54,7 +56,9 @@ def target_buys_on_pool(world, who: Keypair, mint: str, lamports: int) -> int:
 
 def target_sells_on_pool(world, who: Keypair, mint: str, tokens: int) -> None:
     config = pool_config(world.chain)
-    ix = target_pool_sell(who.pubkey(), Pubkey.from_string(mint), config.protocol_fee_recipients[0], tokens, 0)
+    keys = canonical_pool_keys(world.chain.node.chain.svm, Pubkey.from_string(mint))
+    ix = target_pool_sell(who.pubkey(), keys, config.protocol_fee_recipients[0], config.buyback_fee_recipients[0],
+                          tokens, 0)
     world.chain.run(world.market.send_tx(who, [ix], [who]))
 
 

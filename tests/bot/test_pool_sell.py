@@ -20,9 +20,9 @@ from adapters.pumpfun import addresses as pump
 from adapters.pumpfun import instructions
 from adapters.pumpswap import addresses as pool_addresses
 from adapters.pumpswap import amm
-from adapters.pumpswap.instructions import build_sell as build_legacy_pool_sell
+from adapters.pumpswap.instructions_v2 import build_sell as build_pool_sell
 from adapters.pumpswap.layout import GLOBAL_CONFIG, token_account_amount
-from localnet.programs.pumpswap_setup import migrate_graduated_coin
+from localnet.programs.pumpswap_setup import canonical_pool_keys, migrate_graduated_coin
 from messages.seller import SellSucceeded, SellTokens
 from messages.stream import Trade
 from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
@@ -128,7 +128,8 @@ def test_seller_sells_a_graduated_coin_on_its_pool(world, token_program):
     assert isinstance(reply, SellSucceeded), reply
     assert reply.tokens_sold == held and reply.attempts == 1   # natively, on the pool, at once
     config = GLOBAL_CONFIG.decode(bytes(chain.node.chain.get_account(pool_addresses.GLOBAL_CONFIG).data))
-    quote = amm.sell_base_in(before, held, config.lp_fee_basis_points, config.protocol_fee_basis_points)
+    quote = amm.sell_base_in(before, held, config.lp_fee_basis_points, config.protocol_fee_basis_points,
+                             config.coin_creator_fee_basis_points)             # the coin has a creator: fee on
     assert pool_reserves(chain, mint, token_program) == quote.reserves_after(before, is_buy=False)
     [(accounts, data)] = pool_instructions(chain, reply.signature)    # the current 24-account sell
     assert accounts == 24 and data[:8] == bytes([51, 230, 133, 164, 1, 127, 131, 173])
@@ -160,7 +161,9 @@ class FrontRunPoolSells:
             base_vault, _ = pool_addresses.pool_vaults(pool_addresses.canonical_pool(self.mint), self.mint)
             dump = token_account_amount(bytes(self.chain.get_account(base_vault).data)) // 5 + self.front_runs
             ixs = [instructions.build_create_ata_idempotent(whale, whale, pool_addresses.WSOL_MINT),
-                   build_legacy_pool_sell(whale, self.mint, pool_addresses.MAINNET_PROTOCOL_FEE_RECIPIENTS[0], dump, 0)]
+                   build_pool_sell(whale, canonical_pool_keys(self.chain.svm, self.mint),
+                                   pool_addresses.MAINNET_PROTOCOL_FEE_RECIPIENTS[0],
+                                   pool_addresses.MAINNET_POOL_BUYBACK_FEE_RECIPIENTS[0], dump, 0)]
             blockhash, _ = self.chain.latest_blockhash()
             self.chain.execute(VersionedTransaction(MessageV0.try_compile(whale, ixs, [], blockhash), [self.whale]))
         return False   # ours runs next, on the moved pool

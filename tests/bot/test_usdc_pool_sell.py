@@ -82,7 +82,7 @@ def test_seller_sells_a_graduated_usdc_coin_on_its_usdc_pool(world):
     assert accounts == 24 and data[:8] == SELL_DISCRIMINATOR
     config = GLOBAL_CONFIG.decode(bytes(chain.node.chain.get_account(pool_addresses.GLOBAL_CONFIG).data))
     quote = amm.sell_base_in(before, bought.token_delta, config.lp_fee_basis_points,
-                             config.protocol_fee_basis_points)
+                             config.protocol_fee_basis_points, config.coin_creator_fee_basis_points)
     assert usdc_pool(chain, Pubkey.from_string(mint))[1] == quote.reserves_after(before, is_buy=False)
     usdc_gain = chain.run(usdc_balance(access)) - usdc_before
     assert usdc_gain == quote.user_quote_amount > 0                          # proceeds in USDC, to the unit

@@ -1,6 +1,7 @@
 """A USDC-paired coin graduates with `migrate_v2` (idl/pump.json, 27 accounts) into a PumpSwap pool
-quoted in USDC, then trades there (idl/pump_amm.json buy / sell, 17 accounts). Client written from the
-docs (pump-fun/pump-public-docs), not from adapters/ or localnet/ builders."""
+quoted in USDC, then trades there (idl/pump_amm.json buy with BREAKING_FEE_RECIPIENT.md's 26 accounts,
+tests/test_pumpswap_buy_v2.py's docs-written list). Client written from the docs
+(pump-fun/pump-public-docs), not from adapters/ or localnet/ builders."""
 from __future__ import annotations
 
 import struct
@@ -21,7 +22,7 @@ RENT = K("SysvarRent111111111111111111111111111111111")
 AMM_FEE_RECIPIENT = K("62qc2CNXwrYqQScmEdiZFFAnJR262PxWEuNQtxfafNgV")   # PumpSwap protocol fee recipient (mainnet)
 CURVE_TOKENS, VTOK, SUPPLY = 793_100_000_000_000, 1_073_000_000_000_000, 10**15
 WSOL = K("So11111111111111111111111111111111111111112")
-LP_BPS, PROTOCOL_BPS = 20, 5          # PumpSwap GlobalConfig of the local chain (flat fees)
+LP_BPS, PROTOCOL_BPS, CREATOR_BPS = 20, 5, 5   # PumpSwap GlobalConfig of the local chain (flat fees)
 
 
 def amm_pda(*seeds: bytes) -> Pubkey:
@@ -45,13 +46,14 @@ def migrate_v2_accounts(user: Pubkey, mint: Pubkey, withdraw_authority: Pubkey, 
             ro(pda(b"__event_authority")), ro(PUMP)]
 
 
-def amm_swap_accounts(user: Pubkey, mint: Pubkey) -> list[AccountMeta]:
-    """idl/pump_amm.json buy / sell, the 17 accounts before the creator-fee and volume additions."""
+def amm_buy_accounts(user: Pubkey, mint: Pubkey, creator: Pubkey) -> list[AccountMeta]:
+    """The current buy of the coin's USDC pool (no cashback), as tests/test_pumpswap_buy_v2.py writes it."""
+    from adapters.pumpswap.instructions_v2 import PoolKeys     # a plain holder of the pool's keys
+    from tests.test_pumpswap_buy_v2 import expected
     pool = canonical_pool(mint, USDC)
-    return [w(pool), signer(user), ro(amm_pda(b"global_config")), ro(mint), ro(USDC), w(ata(user, mint, TOKEN_2022)),
-            w(ata(user, USDC, TOKEN)), w(ata(pool, mint, TOKEN_2022)), w(ata(pool, USDC, TOKEN)), ro(AMM_FEE_RECIPIENT),
-            w(ata(AMM_FEE_RECIPIENT, USDC, TOKEN)), ro(TOKEN_2022), ro(TOKEN), ro(SYSTEM), ro(ATA_PROGRAM),
-            ro(amm_pda(b"__event_authority")), ro(PUMP_AMM)]
+    keys = PoolKeys(pool, mint, USDC, ata(pool, mint, TOKEN_2022), ata(pool, USDC, TOKEN), creator, TOKEN_2022, TOKEN)
+    return [AccountMeta(key, is_signer=is_signer, is_writable=writable)
+            for key, writable, is_signer in expected(user, keys, False, quote=USDC)]
 
 
 def token_amount(chain: Chain, key: Pubkey) -> int:
@@ -91,17 +93,19 @@ def test_a_usdc_coin_graduates_into_a_usdc_pool_and_trades_there(chain):
     assert (state.real_sol_reserves, state.real_token_reserves) == (0, 0)
     chain.ok([Instruction(PUMP, disc("migrate_v2"), accounts)])                  # idempotent: nothing left to move
 
-    # PUMP_SWAP_README.md buy: quote in = ceil(Q * b / (B - b)), LP and protocol fees rounded up on top
+    # PUMP_SWAP_README.md buy: quote in = ceil(Q * b / (B - b)), LP, protocol and coin-creator fees
+    # (PUMP_SWAP_CREATOR_FEE_README.md) rounded up on top; the creator's goes to its vault's USDC ATA
     base, quote = reserves
     bought = 10**12
     quote_in = -(-quote * bought // (base - bought))
-    lp_fee, protocol_fee = -(-quote_in * LP_BPS // 10_000), -(-quote_in * PROTOCOL_BPS // 10_000)
+    lp_fee, protocol_fee, creator_fee = (-(-quote_in * bps // 10_000) for bps in (LP_BPS, PROTOCOL_BPS, CREATOR_BPS))
     usdc_before, fee_before = usdc_balance(chain, user), usdc_balance(chain, AMM_FEE_RECIPIENT)
-    buy = Instruction(PUMP_AMM, disc("buy") + struct.pack("<QQ", bought, quote_in + lp_fee + protocol_fee),
-                      amm_swap_accounts(user, mint))
+    total = quote_in + lp_fee + protocol_fee + creator_fee
+    buy = Instruction(PUMP_AMM, disc("buy") + struct.pack("<QQ", bought, total), amm_buy_accounts(user, mint, creator))
     chain.ok([buy])
-    assert usdc_before - usdc_balance(chain, user) == quote_in + lp_fee + protocol_fee
+    assert usdc_before - usdc_balance(chain, user) == total
     assert usdc_balance(chain, AMM_FEE_RECIPIENT) - fee_before == protocol_fee
+    assert usdc_balance(chain, amm_pda(b"creator_vault", bytes(creator))) == creator_fee
     assert token_amount(chain, ata(pool, USDC, TOKEN)) == quote + quote_in + lp_fee
     held = token_amount(chain, ata(user, mint, TOKEN_2022))
     assert held == CURVE_TOKENS + bought
