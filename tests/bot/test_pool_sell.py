@@ -75,6 +75,13 @@ def pool_instructions(chain: ChainThread, signature: str) -> list[tuple[int, byt
             if keys[ix.program_id_index] == pool_addresses.PROGRAM]
 
 
+def pool_quote_accounts(message) -> list:
+    """The user quote account (idl/pump_amm.json account 7) of each PumpSwap instruction of `message`."""
+    keys = message.account_keys
+    return [keys[ix.accounts[6]] for ix in message.instructions
+            if keys[ix.program_id_index] == pool_addresses.PROGRAM and len(ix.accounts) > 6]
+
+
 def tx_fee(chain: ChainThread, signature: str) -> int:
     return chain.node.chain.get_record(Signature.from_string(signature)).fee
 
@@ -142,8 +149,9 @@ def test_seller_sells_a_graduated_coin_on_its_pool(world, token_program):
 
 
 class FrontRunPoolSells:
-    """Chain submit gate (a fault the network can do to us): before each of our 24-account pool
-    sells, a whale sells into the pool first, so ours misses its min out and fails on the chain."""
+    """Chain submit gate (a fault the network can do to us): before each of our native pool sells
+    (paid into the bot's one-transaction proceeds account, not the WSOL ATA a Jupiter route wraps
+    and unwraps), a whale sells into the pool first, so ours misses its min out and fails on the chain."""
 
     def __init__(self, node_chain, owner: Pubkey, whale: Keypair, mint: str):
         self.chain, self.owner, self.whale, self.mint = node_chain, owner, whale, Pubkey.from_string(mint)
@@ -151,10 +159,9 @@ class FrontRunPoolSells:
 
     def __call__(self, tx) -> bool:
         message = tx.message
-        keys = message.account_keys
-        ours = keys[0] == self.owner and any(
-            keys[ix.program_id_index] == pool_addresses.PROGRAM and len(ix.accounts) == 24
-            for ix in message.instructions)
+        jupiter_account = pool_addresses.associated_token_address(self.owner, pool_addresses.WSOL_MINT)
+        ours = message.account_keys[0] == self.owner and any(
+            account != jupiter_account for account in pool_quote_accounts(message))
         if ours:
             self.front_runs += 1
             whale = self.whale.pubkey()
@@ -184,7 +191,11 @@ def test_seller_falls_back_to_jupiter_when_the_pool_sells_fail(world):
 
     assert isinstance(reply, SellSucceeded), reply
     assert gate.front_runs == 3 and reply.attempts == 4   # three pool sells failed, then Jupiter
-    assert [accounts for accounts, _ in pool_instructions(chain, reply.signature)] == [17]   # Jupiter's route
+    # Jupiter's route: the current 24-account sell, paying the wallet's WSOL ATA
+    assert [accounts for accounts, _ in pool_instructions(chain, reply.signature)] == [24]
+    record = chain.node.chain.get_record(Signature.from_string(reply.signature))
+    assert pool_quote_accounts(record.transaction.message) == [
+        pool_addresses.associated_token_address(keypair.pubkey(), pool_addresses.WSOL_MINT)]
     assert chain.run(market.holdings(keypair.pubkey())).get(mint) is None
     # the wallet: the Jupiter sale's lamports, less the fees the three failed pool sells paid
     fees = failed_fees(chain, keypair.pubkey())
