@@ -2,7 +2,7 @@
 fee config), then the remaining accounts in this order: for a cashback coin the user's AMM volume
 accumulator's quote ATA and the accumulator (PUMP_CASHBACK_README.md), then pool-v2, one buyback
 fee recipient and its quote-mint ATA (BREAKING_FEE_RECIPIENT.md): 24 accounts, 26 for cashback coins.
-The 17-account pre-upgrade order stays in instructions.py (the local chain's Jupiter route)."""
+`fee_recipients` picks both recipients for a pool (a mayhem pool's protocol fee goes to a reserved one)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
