@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from solders.instruction import Instruction
 from solders.pubkey import Pubkey
+from solders.token.state import Mint
 
 from adapters.pumpfun import addresses as pump
 from adapters.pumpfun import curve as curve_math
@@ -18,6 +19,7 @@ from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL, BondingCurve
 from adapters.pumpswap import addresses as swap_addr
 from adapters.pumpswap import amm
 from adapters.pumpswap.buy_v2 import build_buy as build_pool_buy
+from adapters.pumpswap.fees import FeeConfigError, decode_fee_config, pool_fee_rates
 from adapters.pumpswap.instructions_v2 import PoolKeys, build_sell as build_pool_sell, fee_recipients
 from adapters.pumpswap.layout import GLOBAL_CONFIG, POOL, token_account_amount
 from adapters.pumpswap.wsol import build_unwrap, build_wrap
@@ -101,7 +103,14 @@ def _pool_state(chain, mint: Pubkey, quote_mint: Pubkey) -> tuple[amm.Reserves, 
     base_vault, quote_vault = (chain.get_account(k) for k in vaults)
     config = GLOBAL_CONFIG.decode(bytes(chain.get_account(swap_addr.GLOBAL_CONFIG).data))
     reserves = amm.Reserves(token_account_amount(bytes(base_vault.data)), token_account_amount(bytes(quote_vault.data)))
-    return reserves, amm.fee_rates(config, POOL.decode(bytes(pool_account.data)))
+    fee_account = chain.get_account(swap_addr.FEE_CONFIG)
+    fee_config = decode_fee_config(bytes(fee_account.data)) if fee_account is not None else None
+    supply = Mint.from_bytes(bytes(mint_account.data)[:82]).supply if mint_account is not None else 0
+    try:
+        rates = pool_fee_rates(config, POOL.decode(bytes(pool_account.data)), fee_config, reserves, supply)
+    except (FeeConfigError, ZeroDivisionError) as exc:
+        raise RouteError("COULD_NOT_FIND_ANY_ROUTE", f"Could not find any route: {exc}") from None
+    return reserves, rates
 
 
 def _coin_and_side(input_mint: Pubkey, output_mint: Pubkey) -> tuple[Pubkey, bool, Pubkey]:

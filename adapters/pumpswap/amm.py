@@ -1,13 +1,11 @@
 """Exact constant-product math of the PumpSwap program (reserves = the pool vaults' balances before
 the trade; lp, protocol and coin-creator fees each rounded up, as the program does: the creator fee
 goes to the creator's vault, or to the trader as cashback on a cashback coin, and costs the trader the
-same either way). Ints: raw base units, lamports. `fee_rates` gives a pool's three rates."""
+same either way). Ints: raw base units, lamports. fees.pool_fee_rates gives a pool's three rates."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import NamedTuple
-
-from solders.pubkey import Pubkey
 
 BPS_DENOMINATOR = 10_000
 
@@ -50,14 +48,6 @@ class FeeRates(NamedTuple):
     lp_fee_bps: int
     protocol_fee_bps: int
     coin_creator_fee_bps: int = 0
-
-
-def fee_rates(config, pool) -> FeeRates:
-    """The rates the program charges on `pool` (a layout.Pool) under `config` (layout.GlobalConfig):
-    GlobalConfig's (FEE_PROGRAM_README.md's rates when there is no fee config account); no creator
-    fee on a pool without a coin creator."""
-    creator_bps = 0 if pool.coin_creator == Pubkey.default() else config.coin_creator_fee_basis_points
-    return FeeRates(config.lp_fee_basis_points, config.protocol_fee_basis_points, creator_bps)
 
 
 def buy_base_out(reserves: Reserves, base_out: int, lp_fee_bps: int, protocol_fee_bps: int,

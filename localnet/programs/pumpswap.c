@@ -1,13 +1,14 @@
 /* A PumpSwap-compatible constant-product pool (buy / sell of base tokens against WSOL), written
  * from pump-public-docs (PUMP_SWAP_README.md, idl/pump_amm.json), plus `migrate`, which moves a
  * completed pump.fun curve's reserves into its canonical pool (only by CPI from pump's `migrate`).
- * Exact integer math; lp, protocol and coin-creator fee bps from GlobalConfig (FEE_PROGRAM_README.md's rates
- * when no fee config account exists), each rounded up; a cashback pool's creator fee goes to the trader
+ * Exact integer math; lp, protocol and coin-creator fee bps from the Fee Program's FeeConfig tiers
+ * (pumpswap_fees.h; GlobalConfig's without that account), each rounded up; a cashback pool's creator fee goes to the trader
  * (PUMP_CASHBACK_README.md). Events as Anchor `Program data:` logs and self-CPIs. The accounts past the
  * 17th of a buy and a sell: pumpswap_accounts.h. Build: python -m localnet.programs.build */
 #include "sbf.h"
 #include "pump_ids.h"
 #include "pump_layout.h"
+#include "pump_amm_ids.h"
 
 static const u8 ACCOUNT_POOL[8] = {0xf1, 0x9a, 0x6d, 0x04, 0x11, 0xb1, 0x6d, 0xbc};
 static const u8 ACCOUNT_GLOBAL_CONFIG[8] = {0x95, 0x08, 0x9c, 0xca, 0xa0, 0xfc, 0xb0, 0xd9};
@@ -149,6 +150,7 @@ typedef struct {
 } Swap;
 
 #include "pumpswap_accounts.h"
+#include "pumpswap_fees.h"
 
 /* Checks shared by buy and sell; fills the pool's signer seeds and the reserves. */
 static u64 check_swap_accounts(const SolParams *p, Swap *s, PoolSeeds *seeds) {
@@ -239,6 +241,7 @@ NOINLINE u64 buy(const SolParams *p, Reader *args) {
     u64 r;
     CreatorFeeTo to;
     if ((r = check_swap_accounts(p, &s, &seeds)) || (r = check_current_accounts(p, true, &to))) return r;
+    if ((r = pool_fee_rates(p, &p->ka[B_FEE_CONFIG], &s))) return r;
     if (s.base_amount == 0) return fail(ERR_ZERO_BASE_AMOUNT);
     if (s.base_amount >= s.pool_base) return fail(ERR_TOO_LITTLE_POOL_TOKEN_LIQUIDITY);
     if (!mul_div(s.pool_quote, s.base_amount, s.pool_base - s.base_amount, true, &s.quote_amount)) return fail(ERR_ARITHMETIC_OVERFLOW);
@@ -268,6 +271,7 @@ NOINLINE u64 sell(const SolParams *p, Reader *args) {
     u64 r;
     CreatorFeeTo to;
     if ((r = check_swap_accounts(p, &s, &seeds)) || (r = check_current_accounts(p, false, &to))) return r;
+    if ((r = pool_fee_rates(p, &p->ka[S_FEE_CONFIG], &s))) return r;
     if (s.base_amount == 0) return fail(ERR_ZERO_BASE_AMOUNT);
     if (s.pool_base + s.base_amount < s.base_amount) return fail(ERR_ARITHMETIC_OVERFLOW);
     if (!mul_div(s.pool_quote, s.base_amount, s.pool_base + s.base_amount, false, &s.quote_amount)) return fail(ERR_ARITHMETIC_OVERFLOW);

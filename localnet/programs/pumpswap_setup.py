@@ -1,6 +1,7 @@
 """The PumpSwap-compatible program in a LiteSVM: its GlobalConfig (mainnet fees 20 + 5 bps, a 5 bps
-coin-creator fee, and the fee, reserved (mayhem) and buyback recipients), the recipients' quote
-accounts, the global volume accumulator, and graduation: the chain's migration authority
+coin-creator fee, and the fee, reserved (mayhem) and buyback recipients), the Fee Program's FeeConfig
+for it (docs/fees.png's PumpSwap tiers, which canonical pools pay), the recipients' quote accounts,
+the global volume accumulator, and graduation: the chain's migration authority
 sends pump's real `migrate` instruction, which moves a completed curve's reserves into the coin's
 canonical pool by CPI, in one signed transaction that subscribers see like any other."""
 from __future__ import annotations
@@ -23,6 +24,8 @@ from adapters.pumpfun import addresses as pump
 from adapters.pumpfun.instructions import build_create_ata_idempotent, build_migrate
 from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL, anchor_discriminator
 from adapters.pumpswap import addresses as addr
+from adapters.pumpswap import amm
+from adapters.pumpswap.fees import FeeConfig, FeeTier, encode_fee_config
 from adapters.pumpswap.instructions_v2 import PoolKeys
 from adapters.pumpswap.layout import GLOBAL_CONFIG, POOL, GlobalConfig
 from localnet.programs.usdc import USDC_MINT
@@ -31,8 +34,17 @@ PUMPSWAP_SO = Path(__file__).resolve().parent / "pumpswap.so"
 LP_FEE_BASIS_POINTS = 20
 PROTOCOL_FEE_BASIS_POINTS = 5
 # docs/fees.png's PumpSwap row whose lp and protocol rates are GlobalConfig's 20 + 5 (PUMP_SWAP_README.md)
-# has a 0.05 % creator fee; the program charges GlobalConfig's rates when no fee config account exists
+# has a 0.05 % creator fee: GlobalConfig's rates, which the program charges without a FeeConfig, and
+# (an assumption) the FeeConfig's flat fees for non-canonical pools
 COIN_CREATOR_FEE_BASIS_POINTS = 5
+# docs/fees.png, PumpSwap rows: (market cap threshold in SOL, lp, protocol, creator bps). The rows from
+# 54,030 SOL up show half basis points (0.275 % ...), which the u64 bps fields cannot hold: left out,
+# so every market cap from 49,120 SOL (~$10M) pays the last row here
+POOL_FEE_TIERS = (
+    (0, 2, 93, 30), (420, 20, 5, 95), (1_470, 20, 5, 90), (2_460, 20, 5, 85), (3_440, 20, 5, 80),
+    (4_420, 20, 5, 75), (9_820, 20, 5, 70), (14_740, 20, 5, 65), (19_650, 20, 5, 60), (24_560, 20, 5, 55),
+    (29_470, 20, 5, 50), (34_380, 20, 5, 45), (39_300, 20, 5, 40), (44_210, 20, 5, 35), (49_120, 20, 5, 30),
+)
 GLOBAL_VOLUME_ACCUMULATOR_SPACE = 8 + 8 * 3 + 32 + 8 * 60   # idl GlobalVolumeAccumulator
 GLOBAL_CONFIG_SPACE = 1_024          # every field of idl/pump_amm.json's GlobalConfig, and room for later ones
 ADMIN_LAMPORTS = 1_000 * 10**9       # pays rent for each migrated pool
@@ -89,10 +101,26 @@ def install_pumpswap(svm: LiteSVM) -> GlobalConfig:
             ata = addr.associated_token_address(recipient, quote)
             if svm.get_account(ata) is None:
                 svm.set_account(ata, _token_account(svm, quote, recipient, 0))
+    install_pool_fee_config(svm)
     svm.set_account(admin, Account(lamports=ADMIN_LAMPORTS, data=b"", owner=addr.SYSTEM_PROGRAM, executable=False,
                                    rent_epoch=0))
     _use_migration_authority_as_withdraw_authority(svm, admin)
     return config
+
+
+def pool_fee_config() -> FeeConfig:
+    """The FeeConfig PumpSwap trades read: POOL_FEE_TIERS, flat fees = GlobalConfig's rates."""
+    bump = Pubkey.find_program_address([b"fee_config", bytes(addr.PROGRAM)], addr.FEE_PROGRAM)[1]
+    tiers = tuple(FeeTier(sol * 10**9, amm.FeeRates(lp, protocol, creator)) for sol, lp, protocol, creator in POOL_FEE_TIERS)
+    flat = amm.FeeRates(LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS, COIN_CREATOR_FEE_BASIS_POINTS)
+    return FeeConfig(flat, tiers, bump=bump)
+
+
+def install_pool_fee_config(svm: LiteSVM, config: FeeConfig | None = None) -> None:
+    """Write `config` (default pool_fee_config()) at PumpSwap's FeeConfig address, owned by the Fee Program."""
+    data = encode_fee_config(config or pool_fee_config())
+    svm.set_account(addr.FEE_CONFIG, Account(lamports=svm.minimum_balance_for_rent_exemption(len(data)), data=data,
+                                             owner=addr.FEE_PROGRAM, executable=False, rent_epoch=0))
 
 
 def _use_migration_authority_as_withdraw_authority(svm: LiteSVM, admin: Pubkey) -> None:

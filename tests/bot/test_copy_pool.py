@@ -18,13 +18,14 @@ from adapters.pumpswap import addresses as pool_addresses
 from adapters.pumpswap import amm
 from adapters.pumpswap.buy_v2 import BUY_ACCOUNTS, build_buy as target_pool_buy
 from adapters.pumpswap.instructions_v2 import build_sell as target_pool_sell
-from adapters.pumpswap.layout import GLOBAL_CONFIG, POOL
+from adapters.pumpswap.layout import GLOBAL_CONFIG
 from adapters.pumpswap.wsol import build_wrap
 from localnet.programs.pumpswap_setup import canonical_pool_keys
 from messages import new_request_id
 from messages.status import ChildPidsRequest
 from tests.bot.harness import SOL
 from tests.bot.test_copy_trading import world  # noqa: F401  (the fixture)
+from tests.localnet.helpers import pool_fee_rates_now
 from tests.bot.test_pool_sell import SPL, graduate, pool_instructions, pool_reserves
 
 pytestmark = pytest.mark.timeout(150)
@@ -39,8 +40,8 @@ def pool_buy(chain, who: Keypair, mint: str, lamports: int) -> tuple[list, int]:
     wallet does), with the current buy (26 accounts) of any PumpSwap client."""
     config, mint_key = pool_config(chain), Pubkey.from_string(mint)
     keys = canonical_pool_keys(chain.node.chain.svm, mint_key)
-    pool = POOL.decode(bytes(chain.node.chain.get_account(keys.pool).data))
-    quote = amm.buy_base_for_quote(pool_reserves(chain, mint, SPL), lamports, *amm.fee_rates(config, pool))
+    rates = pool_fee_rates_now(chain.node.chain, mint_key)
+    quote = amm.buy_base_for_quote(pool_reserves(chain, mint, SPL), lamports, *rates)
     return [*build_wrap(who.pubkey(), quote.user_quote_amount),
             build_create_ata_idempotent(who.pubkey(), who.pubkey(), mint_key),
             target_pool_buy(who.pubkey(), keys, config.protocol_fee_recipients[0], config.buyback_fee_recipients[0],

@@ -21,13 +21,14 @@ from adapters.pumpfun import instructions
 from adapters.pumpswap import addresses as pool_addresses
 from adapters.pumpswap import amm
 from adapters.pumpswap.instructions_v2 import build_sell as build_pool_sell
-from adapters.pumpswap.layout import GLOBAL_CONFIG, token_account_amount
+from adapters.pumpswap.layout import token_account_amount
 from localnet.programs.pumpswap_setup import canonical_pool_keys, migrate_graduated_coin
 from messages.seller import SellSucceeded, SellTokens
 from messages.stream import Trade
 from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
 from tests.bot.test_must_sell import start_trading_actors
 from tests.bot.test_todays_pumpfun import launch_v2
+from tests.localnet.helpers import pool_fee_rates_now
 
 pytestmark = pytest.mark.timeout(150)
 SPL, T22 = str(pump.TOKEN_PROGRAM), str(pump.TOKEN_2022_PROGRAM)
@@ -125,6 +126,7 @@ def test_seller_sells_a_graduated_coin_on_its_pool(world, token_program):
     graduate(chain, market, mint, token_program)
     _, seller, _ = start_trading_actors(bot, settings)
     before = pool_reserves(chain, mint, token_program)
+    rates = pool_fee_rates_now(chain.node.chain, Pubkey.from_string(mint))     # the tier at those reserves
     owner = keypair.pubkey()
     token_account = pump.associated_token_address(owner, Pubkey.from_string(mint), Pubkey.from_string(token_program))
     account_rent = chain.node.chain.get_account(token_account).lamports
@@ -134,9 +136,7 @@ def test_seller_sells_a_graduated_coin_on_its_pool(world, token_program):
 
     assert isinstance(reply, SellSucceeded), reply
     assert reply.tokens_sold == held and reply.attempts == 1   # natively, on the pool, at once
-    config = GLOBAL_CONFIG.decode(bytes(chain.node.chain.get_account(pool_addresses.GLOBAL_CONFIG).data))
-    quote = amm.sell_base_in(before, held, config.lp_fee_basis_points, config.protocol_fee_basis_points,
-                             config.coin_creator_fee_basis_points)             # the coin has a creator: fee on
+    quote = amm.sell_base_in(before, held, *rates)
     assert pool_reserves(chain, mint, token_program) == quote.reserves_after(before, is_buy=False)
     [(accounts, data)] = pool_instructions(chain, reply.signature)    # the current 24-account sell
     assert accounts == 24 and data[:8] == bytes([51, 230, 133, 164, 1, 127, 131, 173])

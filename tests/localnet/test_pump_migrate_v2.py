@@ -22,7 +22,9 @@ RENT = K("SysvarRent111111111111111111111111111111111")
 AMM_FEE_RECIPIENT = K("62qc2CNXwrYqQScmEdiZFFAnJR262PxWEuNQtxfafNgV")   # PumpSwap protocol fee recipient (mainnet)
 CURVE_TOKENS, VTOK, SUPPLY = 793_100_000_000_000, 1_073_000_000_000_000, 10**15
 WSOL = K("So11111111111111111111111111111111111111112")
-LP_BPS, PROTOCOL_BPS, CREATOR_BPS = 20, 5, 5   # PumpSwap GlobalConfig of the local chain (flat fees)
+# docs/fees.png, PumpSwap below a 420 SOL market cap (this pool: ~55 "SOL" of USDC units, the lamport tiers
+# applied to USDC raw units as the fee config has no stable tiers): 0.02 % lp, 0.93 % protocol, 0.30 % creator
+LP_BPS, PROTOCOL_BPS, CREATOR_BPS = 2, 93, 30
 
 
 def amm_pda(*seeds: bytes) -> Pubkey:

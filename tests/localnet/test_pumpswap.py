@@ -19,17 +19,15 @@ from adapters.pumpswap.instructions_v2 import PoolKeys, build_sell as build_curr
 from adapters.pumpswap.events import swap_events_from_logs
 from adapters.pumpswap.layout import POOL
 from adapters.pumpswap.wsol import build_wrap
-from localnet.programs.pumpswap_setup import (COIN_CREATOR_FEE_BASIS_POINTS, LP_FEE_BASIS_POINTS,
-                                              PROTOCOL_FEE_BASIS_POINTS, MigrationError, migrate_graduated_coin)
+from localnet.programs.pumpswap_setup import MigrationError, migrate_graduated_coin
 
-from tests.localnet.helpers import SOL, funded, send, until_committed
+from tests.localnet.helpers import SOL, funded, pool_fee_rates_now, send, until_committed
 
 CURVE_TOKENS = 793_100_000_000_000
 SUPPLY = 1_000_000_000_000_000
 MIGRATION_FEE = 15_000_001
 FEE_RECIPIENT = addr.MAINNET_PROTOCOL_FEE_RECIPIENTS[3]
 BUYBACK_RECIPIENT = addr.MAINNET_POOL_BUYBACK_FEE_RECIPIENTS[2]
-FEES = (LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS, COIN_CREATOR_FEE_BASIS_POINTS)
 
 
 def pool_keys(chain, mint, base_program=pump.TOKEN_PROGRAM) -> PoolKeys:
@@ -102,7 +100,7 @@ async def test_pool_buy_and_sell_move_exact_amounts(localnet):
     async with AsyncClient(localnet.rpc_url, commitment="confirmed") as client:
         mint, whale, _ = await graduate_new_coin(localnet, client)
         m, user = mint.pubkey(), whale.pubkey()
-        fees = FEES
+        fees = pool_fee_rates_now(localnet.chain, m)
         creator = addr.coin_creator_vault_ata(POOL.decode(bytes(
             (await client.get_account_info(addr.canonical_pool(m))).value.data)).coin_creator)
 
@@ -122,7 +120,7 @@ async def test_pool_buy_and_sell_move_exact_amounts(localnet):
         assert await token_balance(client, user, m) == tokens_before - sold
         assert await token_balance(client, FEE_RECIPIENT, addr.WSOL_MINT) == recipient_before + expected.protocol_fee
         assert expected.coin_creator_fee > 0 and (event.coin_creator_fee_basis_points, event.coin_creator_fee) == (
-            COIN_CREATOR_FEE_BASIS_POINTS, expected.coin_creator_fee)
+            fees.coin_creator_fee_bps, expected.coin_creator_fee)
         assert int((await client.get_token_account_balance(creator)).value.amount) == expected.coin_creator_fee
         after_sell = await pool_reserves(client, m)
         assert after_sell == expected.reserves_after(before, is_buy=False)
@@ -148,8 +146,9 @@ async def test_slippage_limits_fail_with_exceeded_slippage(localnet):
         mint, whale, _ = await graduate_new_coin(localnet, client)
         m, user = mint.pubkey(), whale.pubkey()
         reserves = await pool_reserves(client, m)
-        sell = amm.sell_base_in(reserves, 5_000_000, *FEES)
-        buy = amm.buy_base_out(reserves, 5_000_000, *FEES)
+        fees = pool_fee_rates_now(localnet.chain, m)
+        sell = amm.sell_base_in(reserves, 5_000_000, *fees)
+        buy = amm.buy_base_out(reserves, 5_000_000, *fees)
         attempts = [
             [pump_ix.build_create_ata_idempotent(user, user, addr.WSOL_MINT),
              build_sell(localnet.chain, user, m, FEE_RECIPIENT, 5_000_000, sell.user_quote_amount + 1)],
@@ -206,7 +205,7 @@ async def test_a_token_2022_coin_graduates_and_swaps_on_its_pool(localnet):
             return int(answer.value.amount)
         before = amm.Reserves(await held(pool, m), await held(pool, addr.WSOL_MINT, pump.TOKEN_PROGRAM))
         assert before == amm.Reserves(SUPPLY - CURVE_TOKENS, real_sol - MIGRATION_FEE)
-        fees = FEES
+        fees = pool_fee_rates_now(localnet.chain, m)
         sold = 10_000_000_000_000
         expected = amm.sell_base_in(before, sold, *fees)
         await send(client, [pump_ix.build_create_ata_idempotent(user, user, addr.WSOL_MINT),

@@ -22,6 +22,8 @@ from solders.token.state import Mint
 from actors.pool_buy import pool_buy_quote
 from actors.pool_sell import PoolState, min_quote_out
 from adapters.pumpswap import amm
+from adapters.pumpswap.events import swap_events_from_logs
+from adapters.pumpswap.fees import decode_fee_config, pool_fee_rates
 from adapters.pumpswap.instructions_v2 import PoolKeys
 from adapters.pumpswap.layout import GLOBAL_CONFIG, POOL
 from adapters.pumpswap.wsol import build_wrap
@@ -39,6 +41,15 @@ OTHER = Keypair().pubkey()
 MUT, SEEDS, ADDRESS, NOT_ENOUGH, NOT_A_BUYBACK_RECIPIENT, NO_BUYBACK_RECIPIENT = 2000, 2006, 2012, 3005, 6053, 6058
 USER_VOLUME_ACCUMULATOR_SPACE = 137      # docs/instructions/BUY.md: "Rent for 137-byte account if missing"
 USER_VOLUME_ACCUMULATOR_DISCRIMINATOR = bytes([86, 255, 112, 14, 102, 53, 154, 250])   # idl accounts
+FEE_PROGRAM = Pubkey.from_string("pfeeUxB6jkeY1Hxd7CsFCAjcbHA9rWtchMGdZ6VojVZ")
+FEE_CONFIG = Pubkey.find_program_address([b"fee_config", bytes(PUMP_AMM)], FEE_PROGRAM)[0]   # idl buy.fee_config
+
+
+def install_native_mint(chain: Chain) -> None:
+    """The WSOL mint, as on any cluster (the node has it; a bare LiteSVM does not)."""
+    native_mint = bytes(Mint(mint_authority=None, supply=0, decimals=9, is_initialized=True, freeze_authority=None))
+    chain.svm.set_account(WSOL, Account(lamports=chain.svm.minimum_balance_for_rent_exemption(82), data=native_mint,
+                                        owner=TOKEN, executable=False, rent_epoch=0))
 
 
 def graduated_coin(chain: Chain, cashback=False, mayhem=False, quote=USDC) -> tuple[PoolKeys, Pubkey]:
@@ -164,12 +175,15 @@ def test_a_buy_with_a_wrong_or_missing_account_is_refused(cashback):
 
 
 def pool_state(chain: Chain, keys: PoolKeys) -> PoolState:
-    """What the bot reads before a pool trade (actors/pool_sell.read_pool), read here off the chain."""
+    """What the bot reads before a pool trade (actors/pool_sell.read_pool does it over RPC), read here
+    off the chain, priced with the bot's fee rules (adapters/pumpswap/fees.py)."""
     pool = POOL.decode(bytes(chain.account(keys.pool).data))
     config = GLOBAL_CONFIG.decode(bytes(chain.account(pda(b"global_config", program=PUMP_AMM)).data))
     reserves = amm.Reserves(token_amount(chain, keys.pool_base_token_account),
                             token_amount(chain, keys.pool_quote_token_account))
-    return PoolState(keys, pool, config, reserves)
+    fee_config = decode_fee_config(bytes(chain.account(FEE_CONFIG).data))
+    supply = Mint.from_bytes(bytes(chain.account(keys.base_mint).data)[:82]).supply
+    return PoolState(keys, pool, config, reserves, pool_fee_rates(config, pool, fee_config, reserves, supply))
 
 
 def balance(chain: Chain, key: Pubkey) -> int:
@@ -192,7 +206,7 @@ def test_the_bot_prices_pool_trades_to_the_unit_and_the_creator_fee_lands_where_
     state = pool_state(chain, keys)
     assert state.config.coin_creator_fee_basis_points > 0 and state.pool.coin_creator == creator
     base_out, cost = pool_buy_quote(state, 50 * 10**6, 0)
-    creator_fee = amm.buy_base_out(state.reserves, base_out, *amm.fee_rates(state.config, state.pool)).coin_creator_fee
+    creator_fee = amm.buy_base_out(state.reserves, base_out, *state.rates).coin_creator_fee
     before = (balance(chain, user_usdc), balance(chain, user_coin), balance(chain, vault), balance(chain, cashback_ata))
     chain.ok([swap(BUY_DISCRIMINATOR, expected_buy(user, keys, cashback, quote=USDC), base_out, cost)])
     after = (balance(chain, user_usdc), balance(chain, user_coin), balance(chain, vault), balance(chain, cashback_ata))
@@ -203,7 +217,7 @@ def test_the_bot_prices_pool_trades_to_the_unit_and_the_creator_fee_lands_where_
 
     state = pool_state(chain, keys)
     proceeds = min_quote_out(state, base_out, 0)
-    creator_fee = amm.sell_base_in(state.reserves, base_out, *amm.fee_rates(state.config, state.pool)).coin_creator_fee
+    creator_fee = amm.sell_base_in(state.reserves, base_out, *state.rates).coin_creator_fee
     chain.ok([swap(SELL_DISCRIMINATOR, expected_sell(user, keys, cashback, quote=USDC), base_out, proceeds)])
     paid_to = (0, creator_fee) if cashback else (creator_fee, 0)
     assert creator_fee > 0
@@ -215,9 +229,7 @@ def test_a_mayhem_coin_graduates_into_a_mayhem_pool_that_pays_a_reserved_fee_rec
     """Pool.is_mayhem_mode (idl/pump_amm.json) is the curve's flag after migration, and a mayhem coin
     pays one of the reserved fee recipients (docs/FEE_RECIPIENTS.md), not a normal one."""
     chain = Chain()
-    native_mint = bytes(Mint(mint_authority=None, supply=0, decimals=9, is_initialized=True, freeze_authority=None))
-    chain.svm.set_account(WSOL, Account(lamports=chain.svm.minimum_balance_for_rent_exemption(82), data=native_mint,
-                                        owner=TOKEN, executable=False, rent_epoch=0))   # as on any cluster
+    install_native_mint(chain)
     keys, _ = graduated_coin(chain, mayhem=True, quote=WSOL)
     assert POOL.decode(bytes(chain.account(keys.pool).data)).is_mayhem_mode
     plain, _ = graduated_coin(chain, quote=WSOL)
@@ -230,3 +242,39 @@ def test_a_mayhem_coin_graduates_into_a_mayhem_pool_that_pays_a_reserved_fee_rec
     chain.ok([swap(BUY_DISCRIMINATOR, reserved, 10**9, 10**9)])
     assert chain.error_code([swap(BUY_DISCRIMINATOR, replaced(replaced(
         expected_buy(user, plain, False), 9, RESERVED), 10, ata(RESERVED, WSOL, TOKEN)), 10**9, 10**9)]) == ADDRESS
+
+
+def test_a_canonical_pool_pays_the_fee_tier_of_its_market_cap():
+    """docs/FEE_PROGRAM_README.md: a canonical pool's lp, protocol and creator fee rates are the fee
+    config tier of its market cap, quote reserve x base mint supply / base reserve; docs/fees.png:
+    below 420 SOL 0.02 % + 0.93 % + 0.30 %, from 420 SOL 0.20 % + 0.05 % + 0.95 % (rates and
+    thresholds written here from the picture, not read from the chain's set-up)."""
+    chain = Chain()
+    install_native_mint(chain)
+    keys, creator = graduated_coin(chain, quote=WSOL)
+    user = chain.user.pubkey()
+    chain.ok(build_wrap(user, 900 * 10**9))
+    supply = 10**15                                                  # the coin's whole supply
+
+    def market_cap() -> int:
+        return token_amount(chain, keys.pool_quote_token_account) * supply // token_amount(
+            chain, keys.pool_base_token_account)
+
+    def buy(base_out: int):
+        base, quote = token_amount(chain, keys.pool_base_token_account), token_amount(chain, keys.pool_quote_token_account)
+        result = chain.ok([swap(BUY_DISCRIMINATOR, expected_buy(user, keys, False), base_out, 10**15)])
+        (event,) = swap_events_from_logs(result.logs())
+        quote_in = -(-quote * base_out // (base - base_out))         # PUMP_SWAP_README.md, fees rounded up
+        return event, quote_in
+
+    assert market_cap() < 420 * 10**9                                # a just-graduated coin: the first tier
+    event, quote_in = buy(10**12)
+    fees = tuple(-(-quote_in * bps // 10_000) for bps in (2, 93, 30))
+    assert (event.lp_fee_basis_points, event.protocol_fee_basis_points, event.coin_creator_fee_basis_points) == (2, 93, 30)
+    assert (event.quote_amount, event.lp_fee, event.protocol_fee, event.coin_creator_fee) == (quote_in, *fees)
+    assert event.coin_creator == creator
+    buy(60 * 10**12)                                                 # pushes the market cap past 420 SOL
+    assert 420 * 10**9 <= market_cap() < 1_470 * 10**9
+    event, quote_in = buy(10**12)
+    assert (event.lp_fee_basis_points, event.protocol_fee_basis_points, event.coin_creator_fee_basis_points) == (20, 5, 95)
+    assert event.coin_creator_fee == -(-quote_in * 95 // 10_000)
