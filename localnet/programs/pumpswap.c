@@ -42,11 +42,13 @@ static const SolPubkey PUMP_PROGRAM_ID = {{1, 86, 224, 246, 147, 102, 90, 207, 6
 #define ERR_TOO_LITTLE_POOL_TOKEN_LIQUIDITY 6003
 #define ERR_EXCEEDED_SLIPPAGE 6004
 #define ERR_CURVE_NOT_COMPLETE 6050          /* local: migrate of a live curve */
+#define ERR_AMM_OVERFLOW 6023                /* idl/pump_amm.json (the pump program's Overflow is 6024) */
+#define ERR_AMM_DIVISION_BY_ZERO 6025
 
 /* "number=Name;" entries: a char table, since pointer tables in .rodata cannot be relocated */
 static const char ERROR_NAMES[] =
     "6001=ZeroBaseAmount;6002=ZeroQuoteAmount;6003=TooLittlePoolTokenLiquidity;6004=ExceededSlippage;"
-    "6050=BondingCurveNotComplete;6024=Overflow;6053=BuybackFeeRecipientNotAuthorized;6058=BuybackFeeRecipientMissing;6000=NotAuthorized;2000=ConstraintMut;"
+    "6050=BondingCurveNotComplete;6023=Overflow;6025=DivisionByZero;6053=BuybackFeeRecipientNotAuthorized;6058=BuybackFeeRecipientMissing;6000=NotAuthorized;2000=ConstraintMut;"
     "2006=ConstraintSeeds;2012=ConstraintAddress;3002=AccountDiscriminatorMismatch;3005=AccountNotEnoughKeys;"
     "3007=AccountOwnedByWrongProgram;3010=AccountNotSigner;101=InstructionFallbackNotFound;"
     "102=InstructionDidNotDeserialize;";
@@ -215,7 +217,7 @@ static void emit_swap(const SolParams *p, const Swap *s, bool is_buy) {
 
 /* The creator fee on `quote` (rounded up): to the coin creator's vault, or as cashback to the trader. */
 static u64 creator_fee_on(Swap *s, const CreatorFeeTo *to) {
-    if (!fee_ceil(s->quote_amount, s->creator_fee_bps, &s->creator_fee)) return fail(ERR_ARITHMETIC_OVERFLOW);
+    if (!fee_ceil(s->quote_amount, s->creator_fee_bps, &s->creator_fee)) return fail(ERR_AMM_OVERFLOW);
     if (to->cashback) {
         s->cashback_bps = s->creator_fee_bps; s->cashback = s->creator_fee;
         s->creator_fee_bps = s->creator_fee = 0;
@@ -244,9 +246,9 @@ NOINLINE u64 buy(const SolParams *p, Reader *args) {
     if ((r = pool_fee_rates(p, &p->ka[B_FEE_CONFIG], &s))) return r;
     if (s.base_amount == 0) return fail(ERR_ZERO_BASE_AMOUNT);
     if (s.base_amount >= s.pool_base) return fail(ERR_TOO_LITTLE_POOL_TOKEN_LIQUIDITY);
-    if (!mul_div(s.pool_quote, s.base_amount, s.pool_base - s.base_amount, true, &s.quote_amount)) return fail(ERR_ARITHMETIC_OVERFLOW);
+    if (!mul_div(s.pool_quote, s.base_amount, s.pool_base - s.base_amount, true, &s.quote_amount)) return fail(ERR_AMM_OVERFLOW);
     if (!fee_ceil(s.quote_amount, s.lp_fee_bps, &s.lp_fee) || !fee_ceil(s.quote_amount, s.protocol_fee_bps, &s.protocol_fee))
-        return fail(ERR_ARITHMETIC_OVERFLOW);
+        return fail(ERR_AMM_OVERFLOW);
     if ((r = creator_fee_on(&s, &to))) return r;
     s.quote_with_lp_fee = s.quote_amount + s.lp_fee;
     s.user_quote_amount = s.quote_with_lp_fee + s.protocol_fee + s.creator_fee + s.cashback;
@@ -273,10 +275,10 @@ NOINLINE u64 sell(const SolParams *p, Reader *args) {
     if ((r = check_swap_accounts(p, &s, &seeds)) || (r = check_current_accounts(p, false, &to))) return r;
     if ((r = pool_fee_rates(p, &p->ka[S_FEE_CONFIG], &s))) return r;
     if (s.base_amount == 0) return fail(ERR_ZERO_BASE_AMOUNT);
-    if (s.pool_base + s.base_amount < s.base_amount) return fail(ERR_ARITHMETIC_OVERFLOW);
-    if (!mul_div(s.pool_quote, s.base_amount, s.pool_base + s.base_amount, false, &s.quote_amount)) return fail(ERR_ARITHMETIC_OVERFLOW);
+    if (s.pool_base + s.base_amount < s.base_amount) return fail(ERR_AMM_OVERFLOW);
+    if (!mul_div(s.pool_quote, s.base_amount, s.pool_base + s.base_amount, false, &s.quote_amount)) return fail(ERR_AMM_OVERFLOW);
     if (!fee_ceil(s.quote_amount, s.lp_fee_bps, &s.lp_fee) || !fee_ceil(s.quote_amount, s.protocol_fee_bps, &s.protocol_fee))
-        return fail(ERR_ARITHMETIC_OVERFLOW);
+        return fail(ERR_AMM_OVERFLOW);
     if ((r = creator_fee_on(&s, &to))) return r;
     if (s.lp_fee + s.protocol_fee + s.creator_fee + s.cashback >= s.quote_amount) return fail(ERR_ZERO_QUOTE_AMOUNT);
     s.quote_with_lp_fee = s.quote_amount - s.lp_fee;

@@ -15,7 +15,8 @@ static bool is_canonical_pool(const SolAccountInfo *pool, const SolAccountInfo *
 
 /* quote reserve * base mint supply / base reserve, all 128 bits (poolMarketCap) */
 static u64 pool_market_cap(const SolAccountInfo *base_mint, const Swap *s, u64 *hi, u64 *lo) {
-    if (base_mint->data_len < MINT_SUPPLY + 8 || s->pool_base == 0) return fail(ERR_ARITHMETIC_OVERFLOW);
+    if (base_mint->data_len < MINT_SUPPLY + 8) return fail(ERR_ACCOUNT_DID_NOT_DESERIALIZE);
+    if (s->pool_base == 0) return fail(ERR_AMM_DIVISION_BY_ZERO);
     u64 ph, pl, rem;
     mul_64_128(s->pool_quote, rd64(base_mint->data + MINT_SUPPLY), &ph, &pl);
     *hi = ph / s->pool_base;
