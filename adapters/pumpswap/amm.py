@@ -58,7 +58,7 @@ def buy_base_out(reserves: Reserves, base_out: int, lp_fee_bps: int, protocol_fe
     if base_out >= reserves.base:
         raise PoolMathError("the pool holds fewer base tokens than asked")
     quote_in = _ceil_div(reserves.quote * base_out, reserves.base - base_out)
-    lp, protocol, creator = fee(quote_in, lp_fee_bps), fee(quote_in, protocol_fee_bps), fee(quote_in, coin_creator_fee_bps)
+    lp, protocol, creator = (fee(quote_in, bps) for bps in (lp_fee_bps, protocol_fee_bps, coin_creator_fee_bps))
     return SwapQuote(base_out, quote_in, lp, protocol, quote_in + lp + protocol + creator, creator)
 
 
@@ -86,7 +86,7 @@ def sell_base_in(reserves: Reserves, base_in: int, lp_fee_bps: int, protocol_fee
     if base_in <= 0:
         raise PoolMathError("base amount must be positive")
     quote_out = reserves.quote * base_in // (reserves.base + base_in)
-    lp, protocol, creator = fee(quote_out, lp_fee_bps), fee(quote_out, protocol_fee_bps), fee(quote_out, coin_creator_fee_bps)
+    lp, protocol, creator = (fee(quote_out, bps) for bps in (lp_fee_bps, protocol_fee_bps, coin_creator_fee_bps))
     if lp + protocol + creator >= quote_out:
         raise PoolMathError("fees exceed the proceeds")
     return SwapQuote(base_in, quote_out, lp, protocol, quote_out - lp - protocol - creator, creator)

@@ -1,9 +1,10 @@
-/* A PumpSwap-compatible constant-product pool (buy / sell of base tokens against WSOL), written
+/* A PumpSwap-compatible constant-product pool (buy / sell of base tokens against WSOL or USDC), written
  * from pump-public-docs (PUMP_SWAP_README.md, idl/pump_amm.json), plus `migrate`, which moves a
  * completed pump.fun curve's reserves into its canonical pool (only by CPI from pump's `migrate`).
  * Exact integer math; lp, protocol and coin-creator fee bps from the Fee Program's FeeConfig tiers
- * (pumpswap_fees.h; GlobalConfig's without that account), each rounded up; a cashback pool's creator fee goes to the trader
- * (PUMP_CASHBACK_README.md). Events as Anchor `Program data:` logs and self-CPIs. The accounts past the
+ * (pumpswap_fees.h; GlobalConfig's without that account), each rounded up; a cashback pool's creator
+ * fee goes to the trader (PUMP_CASHBACK_README.md), who claims it with claim_cashback
+ * (pumpswap_cashback.h). Events as Anchor `Program data:` logs and self-CPIs. The accounts past the
  * 17th of a buy and a sell: pumpswap_accounts.h. Build: python -m localnet.programs.build */
 #include "sbf.h"
 #include "pump_ids.h"
@@ -153,6 +154,7 @@ typedef struct {
 
 #include "pumpswap_accounts.h"
 #include "pumpswap_fees.h"
+#include "pumpswap_cashback.h"
 
 /* Checks shared by buy and sell; fills the pool's signer seeds and the reserves. */
 static u64 check_swap_accounts(const SolParams *p, Swap *s, PoolSeeds *seeds) {
@@ -256,6 +258,7 @@ NOINLINE u64 buy(const SolParams *p, Reader *args) {
     const SolAccountInfo *a = p->ka;
     SolSignerSeeds pool_signer = {seeds.seeds, 6};
     if ((r = init_user_volume(p, &a[B_USER_VOLUME])) || (r = ensure_fee_accounts(p, &s, &to))) return r;
+    if (to.cashback) credit_cashback(&a[B_USER_VOLUME], s.cashback);
     if ((r = token_transfer(p, &(Move){a[T_USER_QUOTE].key, a[T_POOL_QUOTE].key, a[T_USER].key, s.quote_with_lp_fee}, NULL))) return r;
     if ((r = token_transfer(p, &(Move){a[T_USER_QUOTE].key, a[T_FEE_RECIPIENT_ATA].key, a[T_USER].key, s.protocol_fee}, NULL))) return r;
     if ((r = token_transfer(p, &(Move){a[T_USER_QUOTE].key, to.fee_to->key, a[T_USER].key, s.creator_fee + s.cashback}, NULL))) return r;
@@ -287,6 +290,10 @@ NOINLINE u64 sell(const SolParams *p, Reader *args) {
     const SolAccountInfo *a = p->ka;
     SolSignerSeeds pool_signer = {seeds.seeds, 6};
     if ((r = ensure_fee_accounts(p, &s, &to))) return r;
+    if (to.cashback) {   /* the accumulator the cashback is claimed through: made when missing (an assumption) */
+        if ((r = init_user_volume(p, to.fee_owner))) return r;
+        credit_cashback(to.fee_owner, s.cashback);
+    }
     if ((r = token_transfer(p, &(Move){a[T_USER_BASE].key, a[T_POOL_BASE].key, a[T_USER].key, s.base_amount, &a[T_BASE_MINT]}, NULL))) return r;
     if ((r = token_transfer(p, &(Move){a[T_POOL_QUOTE].key, a[T_USER_QUOTE].key, a[T_POOL].key, s.user_quote_amount}, &pool_signer))) return r;
     if ((r = token_transfer(p, &(Move){a[T_POOL_QUOTE].key, a[T_FEE_RECIPIENT_ATA].key, a[T_POOL].key, s.protocol_fee}, &pool_signer))) return r;
@@ -379,5 +386,6 @@ u64 entrypoint(u8 *input) {
     if (bytes_eq(p->data, IX_BUY, 8)) { LOG("Instruction: Buy"); return buy(p, &args); }
     if (bytes_eq(p->data, IX_SELL, 8)) { LOG("Instruction: Sell"); return sell(p, &args); }
     if (bytes_eq(p->data, IX_MIGRATE, 8)) { LOG("Instruction: Migrate"); return migrate(p, &args); }
+    if (bytes_eq(p->data, IX_CLAIM_CASHBACK, 8)) { LOG("Instruction: ClaimCashback"); return claim_cashback(p); }
     return fail(ERR_INSTRUCTION_FALLBACK_NOT_FOUND);
 }

@@ -111,7 +111,8 @@ def install_pumpswap(svm: LiteSVM) -> GlobalConfig:
 def pool_fee_config() -> FeeConfig:
     """The FeeConfig PumpSwap trades read: POOL_FEE_TIERS, flat fees = GlobalConfig's rates."""
     bump = Pubkey.find_program_address([b"fee_config", bytes(addr.PROGRAM)], addr.FEE_PROGRAM)[1]
-    tiers = tuple(FeeTier(sol * 10**9, amm.FeeRates(lp, protocol, creator)) for sol, lp, protocol, creator in POOL_FEE_TIERS)
+    tiers = tuple(FeeTier(sol * 10**9, amm.FeeRates(lp, protocol, creator))
+                  for sol, lp, protocol, creator in POOL_FEE_TIERS)
     flat = amm.FeeRates(LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS, COIN_CREATOR_FEE_BASIS_POINTS)
     return FeeConfig(flat, tiers, bump=bump)
 

@@ -8,6 +8,7 @@ import struct
 
 import pytest
 from solders.account import Account
+from solders.compute_budget import set_compute_unit_limit
 from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
 from solders.token.state import Mint, TokenAccount
@@ -21,6 +22,9 @@ PUMP_AMM = K("pAMMBay6oceH9fJKBRHGP5D4bD4sWpmSwMn52FMfXEA")
 RENT = K("SysvarRent111111111111111111111111111111111")
 AMM_FEE_RECIPIENT = K("62qc2CNXwrYqQScmEdiZFFAnJR262PxWEuNQtxfafNgV")   # PumpSwap protocol fee recipient (mainnet)
 CURVE_TOKENS, VTOK, SUPPLY = 793_100_000_000_000, 1_073_000_000_000_000, 10**15
+# a random mint's PDA bumps can take migrate_v2 past the default 200,000 compute units (the chain's
+# migrator asks for 400,000 too)
+MIGRATE_BUDGET = set_compute_unit_limit(400_000)
 WSOL = K("So11111111111111111111111111111111111111112")
 # docs/fees.png, PumpSwap below a 420 SOL market cap (this pool: ~55 "SOL" of USDC units, the lamport tiers
 # applied to USDC raw units as the fee config has no stable tiers): 0.02 % lp, 0.93 % protocol, 0.30 % creator
@@ -85,7 +89,7 @@ def test_a_usdc_coin_graduates_into_a_usdc_pool_and_trades_there(chain):
     wrong_quote = accounts[:3] + [ro(WSOL)] + accounts[4:]
     assert chain.error_code([Instruction(PUMP, disc("migrate_v2"), wrong_quote)]) == 6063   # not the curve's quote
     before_authority = chain.lamports(withdraw_authority)
-    chain.ok([Instruction(PUMP, disc("migrate_v2"), accounts)])
+    chain.ok([MIGRATE_BUDGET, Instruction(PUMP, disc("migrate_v2"), accounts)])
     pool = canonical_pool(mint, USDC)
     assert chain.account(pool).owner == PUMP_AMM
     reserves = (token_amount(chain, ata(pool, mint, TOKEN_2022)), token_amount(chain, ata(pool, USDC, TOKEN)))
@@ -93,7 +97,7 @@ def test_a_usdc_coin_graduates_into_a_usdc_pool_and_trades_there(chain):
     assert usdc_balance(chain, curve) == 0 and chain.lamports(withdraw_authority) == before_authority
     state = chain.curve(mint)
     assert (state.real_sol_reserves, state.real_token_reserves) == (0, 0)
-    chain.ok([Instruction(PUMP, disc("migrate_v2"), accounts)])                  # idempotent: nothing left to move
+    chain.ok([MIGRATE_BUDGET, Instruction(PUMP, disc("migrate_v2"), accounts)])                  # idempotent: nothing left to move
 
     # PUMP_SWAP_README.md buy: quote in = ceil(Q * b / (B - b)), LP, protocol and coin-creator fees
     # (PUMP_SWAP_CREATOR_FEE_README.md) rounded up on top; the creator's goes to its vault's USDC ATA
@@ -128,7 +132,8 @@ def test_migrate_v2_graduates_a_sol_paired_coin_into_its_wsol_pool(chain):
                           v2_accounts(user, mint, creator, token_program))])
     withdraw_authority = Pubkey(bytes(chain.account(GLOBAL).data[113:145]))
     before = chain.lamports(withdraw_authority)
-    chain.ok([Instruction(PUMP, disc("migrate_v2"), migrate_v2_accounts(user, mint, withdraw_authority, quote=WSOL))])
+    chain.ok([MIGRATE_BUDGET,
+              Instruction(PUMP, disc("migrate_v2"), migrate_v2_accounts(user, mint, withdraw_authority, quote=WSOL))])
     pool = canonical_pool(mint, WSOL)
     assert token_amount(chain, ata(pool, WSOL, TOKEN)) == cost - 15_000_001
     assert token_amount(chain, ata(pool, mint, TOKEN_2022)) == SUPPLY - CURVE_TOKENS

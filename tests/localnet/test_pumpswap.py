@@ -35,14 +35,17 @@ def pool_keys(chain, mint, base_program=pump.TOKEN_PROGRAM) -> PoolKeys:
     return PoolKeys.of_pool(pool, POOL.decode(bytes(chain.get_account(pool).data)), base_program)
 
 
-def build_sell(chain, user, mint, fee_recipient, amount, min_out, base_program=pump.TOKEN_PROGRAM):
-    return build_current_sell(user, pool_keys(chain, mint, base_program), fee_recipient, BUYBACK_RECIPIENT, amount,
-                              min_out)
+def pool_swaps(chain):
+    """(sell, buy) builders of the current lists for this chain's canonical pools:
+    sell(user, mint, fee_recipient, amount, min_out[, base_program]), buy(..., amount, max_in[, ...])."""
+    def sell(user, mint, fee_recipient, amount, min_out, base_program=pump.TOKEN_PROGRAM):
+        return build_current_sell(user, pool_keys(chain, mint, base_program), fee_recipient, BUYBACK_RECIPIENT,
+                                  amount, min_out)
 
-
-def build_buy(chain, user, mint, fee_recipient, amount, max_in, base_program=pump.TOKEN_PROGRAM):
-    return build_current_buy(user, pool_keys(chain, mint, base_program), fee_recipient, BUYBACK_RECIPIENT, amount,
-                             max_in)
+    def buy(user, mint, fee_recipient, amount, max_in, base_program=pump.TOKEN_PROGRAM):
+        return build_current_buy(user, pool_keys(chain, mint, base_program), fee_recipient, BUYBACK_RECIPIENT,
+                                 amount, max_in)
+    return sell, buy
 
 
 async def create_coin(client: AsyncClient, creator: Keypair) -> Keypair:
@@ -100,6 +103,7 @@ async def test_pool_buy_and_sell_move_exact_amounts(localnet):
     async with AsyncClient(localnet.rpc_url, commitment="confirmed") as client:
         mint, whale, _ = await graduate_new_coin(localnet, client)
         m, user = mint.pubkey(), whale.pubkey()
+        pool_sell, pool_buy = pool_swaps(localnet.chain)
         fees = pool_fee_rates_now(localnet.chain, m)
         creator = addr.coin_creator_vault_ata(POOL.decode(bytes(
             (await client.get_account_info(addr.canonical_pool(m))).value.data)).coin_creator)
@@ -110,7 +114,7 @@ async def test_pool_buy_and_sell_move_exact_amounts(localnet):
         tokens_before = await token_balance(client, user, m)
         recipient_before = await token_balance(client, FEE_RECIPIENT, addr.WSOL_MINT)
         signature = await send(client, [pump_ix.build_create_ata_idempotent(user, user, addr.WSOL_MINT),
-                                        build_sell(localnet.chain, user, m, FEE_RECIPIENT, sold, expected.user_quote_amount)], [whale])
+                                        pool_sell(user, m, FEE_RECIPIENT, sold, expected.user_quote_amount)], [whale])
         logs = (await client.get_transaction(signature, "json", "confirmed", 0)).value.transaction.meta.log_messages
         (event,) = swap_events_from_logs(logs)
         assert (event.is_buy, event.base_amount, event.user_quote_amount, event.lp_fee, event.user) == (
@@ -129,7 +133,7 @@ async def test_pool_buy_and_sell_move_exact_amounts(localnet):
         buy = amm.buy_base_out(after_sell, bought, *fees)
         wsol_before = await token_balance(client, user, addr.WSOL_MINT)
         signature = await send(client, [*wrap_sol(whale, buy.user_quote_amount),
-                                        build_buy(localnet.chain, user, m, FEE_RECIPIENT, bought, buy.user_quote_amount)], [whale])
+                                        pool_buy(user, m, FEE_RECIPIENT, bought, buy.user_quote_amount)], [whale])
         logs = (await client.get_transaction(signature, "json", "confirmed", 0)).value.transaction.meta.log_messages
         (event,) = swap_events_from_logs(logs)
         assert (event.is_buy, event.base_amount, event.quote_amount, event.protocol_fee, event.coin_creator_fee) == (
@@ -145,15 +149,16 @@ async def test_slippage_limits_fail_with_exceeded_slippage(localnet):
     async with AsyncClient(localnet.rpc_url, commitment="confirmed") as client:
         mint, whale, _ = await graduate_new_coin(localnet, client)
         m, user = mint.pubkey(), whale.pubkey()
+        pool_sell, pool_buy = pool_swaps(localnet.chain)
         reserves = await pool_reserves(client, m)
         fees = pool_fee_rates_now(localnet.chain, m)
         sell = amm.sell_base_in(reserves, 5_000_000, *fees)
         buy = amm.buy_base_out(reserves, 5_000_000, *fees)
         attempts = [
             [pump_ix.build_create_ata_idempotent(user, user, addr.WSOL_MINT),
-             build_sell(localnet.chain, user, m, FEE_RECIPIENT, 5_000_000, sell.user_quote_amount + 1)],
-            [*wrap_sol(whale, buy.user_quote_amount), build_buy(localnet.chain, user, m, FEE_RECIPIENT, 5_000_000, buy.user_quote_amount - 1)],
-            [*wrap_sol(whale, SOL), build_buy(localnet.chain, user, m, FEE_RECIPIENT, reserves.base, 10**18)],
+             pool_sell(user, m, FEE_RECIPIENT, 5_000_000, sell.user_quote_amount + 1)],
+            [*wrap_sol(whale, buy.user_quote_amount), pool_buy(user, m, FEE_RECIPIENT, 5_000_000, buy.user_quote_amount - 1)],
+            [*wrap_sol(whale, SOL), pool_buy(user, m, FEE_RECIPIENT, reserves.base, 10**18)],
         ]
         for instructions, error in zip(attempts, ("ExceededSlippage", "ExceededSlippage", "TooLittlePoolTokenLiquidity")):
             with pytest.raises(RPCException) as failure:
@@ -190,6 +195,7 @@ async def test_a_token_2022_coin_graduates_and_swaps_on_its_pool(localnet):
         await send(client, [v2.build_create_v2(mint.pubkey(), creator.pubkey(), "Grad22", "G22", "https://x.invalid/g")],
                    [creator, mint])
         m, user, t22 = mint.pubkey(), whale.pubkey(), pump.TOKEN_2022_PROGRAM
+        pool_sell, pool_buy = pool_swaps(localnet.chain)
         fee_recipient = localnet.chain.pumpfun.global_state.fee_recipient
         await send(client, pump_ix.build_buy_with_ata(user, m, creator.pubkey(), fee_recipient, CURVE_TOKENS, 150 * SOL, t22),
                    [whale])
@@ -209,7 +215,7 @@ async def test_a_token_2022_coin_graduates_and_swaps_on_its_pool(localnet):
         sold = 10_000_000_000_000
         expected = amm.sell_base_in(before, sold, *fees)
         await send(client, [pump_ix.build_create_ata_idempotent(user, user, addr.WSOL_MINT),
-                            build_sell(localnet.chain, user, m, FEE_RECIPIENT, sold, expected.user_quote_amount, t22)], [whale])
+                            pool_sell(user, m, FEE_RECIPIENT, sold, expected.user_quote_amount, t22)], [whale])
         assert await held(user, addr.WSOL_MINT, pump.TOKEN_PROGRAM) == expected.user_quote_amount
         assert await held(user, m) == CURVE_TOKENS - sold
         after = amm.Reserves(await held(pool, m), await held(pool, addr.WSOL_MINT, pump.TOKEN_PROGRAM))
@@ -217,8 +223,8 @@ async def test_a_token_2022_coin_graduates_and_swaps_on_its_pool(localnet):
         bought = 1_000_000_000_000
         buy = amm.buy_base_out(after, bought, *fees)
         await send(client, [*wrap_sol(whale, buy.user_quote_amount),
-                            build_buy(localnet.chain, user, m, FEE_RECIPIENT, bought, buy.user_quote_amount, t22)], [whale])
+                            pool_buy(user, m, FEE_RECIPIENT, bought, buy.user_quote_amount, t22)], [whale])
         assert await held(user, m) == CURVE_TOKENS - sold + bought
         # naming SPL Token for this coin's base is refused
         with pytest.raises(RPCException):
-            await send(client, [build_sell(localnet.chain, user, m, FEE_RECIPIENT, 1, 0)], [whale])
+            await send(client, [pool_sell(user, m, FEE_RECIPIENT, 1, 0)], [whale])

@@ -27,7 +27,7 @@ from adapters.pumpswap.fees import decode_fee_config, pool_fee_rates
 from adapters.pumpswap.instructions_v2 import PoolKeys
 from adapters.pumpswap.layout import GLOBAL_CONFIG, POOL
 from adapters.pumpswap.wsol import build_wrap
-from tests.localnet.test_pump_migrate_v2 import (CURVE_TOKENS, PUMP_AMM, VTOK, WSOL, canonical_pool,
+from tests.localnet.test_pump_migrate_v2 import (CURVE_TOKENS, MIGRATE_BUDGET, PUMP_AMM, VTOK, WSOL, canonical_pool,
                                                  migrate_v2_accounts, token_amount)
 from tests.localnet.test_pump_usdc import USDC, USDC_VIRTUAL, fund_usdc
 from tests.localnet.test_pump_v2 import (GLOBAL, PUMP, RESERVED, TOKEN, TOKEN_2022, Chain, ata, create_user_ata,
@@ -74,14 +74,16 @@ def graduated_coin(chain: Chain, cashback=False, mayhem=False, quote=USDC) -> tu
     chain.ok([Instruction(PUMP, disc("buy_v2") + struct.pack("<QQ", CURVE_TOKENS, budget),
                           v2_accounts(user, mint, creator, TOKEN_2022, quote_mint=quote, **fee_recipient))])
     withdraw_authority = Pubkey(bytes(chain.account(GLOBAL).data[113:145]))      # Global.withdraw_authority
-    chain.ok([Instruction(PUMP, disc("migrate_v2"), migrate_v2_accounts(user, mint, withdraw_authority, quote=quote))])
+    chain.ok([MIGRATE_BUDGET,
+              Instruction(PUMP, disc("migrate_v2"), migrate_v2_accounts(user, mint, withdraw_authority, quote=quote))])
     pool = canonical_pool(mint, quote)
     keys = PoolKeys(pool, mint, quote, ata(pool, mint, TOKEN_2022), ata(pool, quote, TOKEN), creator, TOKEN_2022, TOKEN,
                     cashback)
     return keys, creator
 
 
-def swap(discriminator: bytes, rows: list[tuple], amount: int = 10**12, limit: int = 0, extra: bytes = b"") -> Instruction:
+def swap(discriminator: bytes, rows: list[tuple], amount: int = 10**12, limit: int = 0,
+         extra: bytes = b"") -> Instruction:
     metas = [AccountMeta(key, is_signer=signer, is_writable=writable) for key, writable, signer in rows]
     return Instruction(PUMP_AMM, discriminator + struct.pack("<QQ", amount, limit) + extra, metas)
 
@@ -261,20 +263,65 @@ def test_a_canonical_pool_pays_the_fee_tier_of_its_market_cap():
             chain, keys.pool_base_token_account)
 
     def buy(base_out: int):
-        base, quote = token_amount(chain, keys.pool_base_token_account), token_amount(chain, keys.pool_quote_token_account)
+        base = token_amount(chain, keys.pool_base_token_account)
+        quote = token_amount(chain, keys.pool_quote_token_account)
         result = chain.ok([swap(BUY_DISCRIMINATOR, expected_buy(user, keys, False), base_out, 10**15)])
         (event,) = swap_events_from_logs(result.logs())
         quote_in = -(-quote * base_out // (base - base_out))         # PUMP_SWAP_README.md, fees rounded up
         return event, quote_in
 
+    def rates(event) -> tuple[int, int, int]:
+        return event.lp_fee_basis_points, event.protocol_fee_basis_points, event.coin_creator_fee_basis_points
+
     assert market_cap() < 420 * 10**9                                # a just-graduated coin: the first tier
     event, quote_in = buy(10**12)
     fees = tuple(-(-quote_in * bps // 10_000) for bps in (2, 93, 30))
-    assert (event.lp_fee_basis_points, event.protocol_fee_basis_points, event.coin_creator_fee_basis_points) == (2, 93, 30)
+    assert rates(event) == (2, 93, 30)
     assert (event.quote_amount, event.lp_fee, event.protocol_fee, event.coin_creator_fee) == (quote_in, *fees)
     assert event.coin_creator == creator
     buy(60 * 10**12)                                                 # pushes the market cap past 420 SOL
     assert 420 * 10**9 <= market_cap() < 1_470 * 10**9
     event, quote_in = buy(10**12)
-    assert (event.lp_fee_basis_points, event.protocol_fee_basis_points, event.coin_creator_fee_basis_points) == (20, 5, 95)
+    assert rates(event) == (20, 5, 95)
     assert event.coin_creator_fee == -(-quote_in * 95 // 10_000)
+
+
+CLAIM_CASHBACK_DISCRIMINATOR = bytes([37, 58, 35, 126, 190, 53, 228, 197])      # idl/pump_amm.json claim_cashback
+
+
+def claim_cashback(user: Pubkey, quote=USDC, volume=None) -> Instruction:
+    """idl/pump_amm.json claim_cashback: user (w), user_volume_accumulator (w), quote_mint,
+    quote_token_program, the accumulator's quote ATA (w), the user's quote ATA (w), system_program,
+    event_authority, program."""
+    volume = volume or accumulator(user)
+    rows = [(user, True), (volume, True), (quote, False), (TOKEN, False), (ata(volume, quote, TOKEN), True),
+            (ata(user, quote, TOKEN), True), (Pubkey.default(), False),
+            (pda(b"__event_authority", program=PUMP_AMM), False), (PUMP_AMM, False)]
+    return Instruction(PUMP_AMM, CLAIM_CASHBACK_DISCRIMINATOR,
+                       [AccountMeta(key, is_signer=False, is_writable=writable) for key, writable in rows])
+
+
+def test_pool_cashback_is_claimed_into_the_users_quote_account():
+    """PUMP_CASHBACK_README.md: a cashback coin's pool trades collect the creator fee in the quote ATA of
+    the user's AMM volume accumulator; claim_cashback moves all of it to the user's quote ATA."""
+    chain = Chain()
+    keys, _ = graduated_coin(chain, cashback=True)
+    user = chain.user.pubkey()
+    held = ata(accumulator(user), USDC, TOKEN)
+    state = pool_state(chain, keys)
+    base_out, cost = pool_buy_quote(state, 50 * 10**6, 0)
+    earned = amm.buy_base_out(state.reserves, base_out, *state.rates).coin_creator_fee
+    chain.ok([swap(BUY_DISCRIMINATOR, expected_buy(user, keys, True, quote=USDC), base_out, cost)])
+    state = pool_state(chain, keys)
+    earned += amm.sell_base_in(state.reserves, base_out, *state.rates).coin_creator_fee
+    chain.ok([swap(SELL_DISCRIMINATOR, expected_sell(user, keys, True, quote=USDC), base_out, 0)])
+    assert balance(chain, held) == earned > 0
+
+    other = Keypair().pubkey()
+    assert chain.error_code([claim_cashback(user, volume=accumulator(other))]) == SEEDS
+    before = balance(chain, ata(user, USDC, TOKEN))
+    result = chain.ok([claim_cashback(user)])
+    assert balance(chain, ata(user, USDC, TOKEN)) - before == earned and balance(chain, held) == 0
+    assert any("Instruction: ClaimCashback" in line for line in result.logs())
+    chain.ok([claim_cashback(user)])                                  # nothing left: claims zero
+    assert balance(chain, ata(user, USDC, TOKEN)) - before == earned
