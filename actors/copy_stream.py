@@ -74,21 +74,35 @@ def target_trades(events, targets: frozenset[str], signature: str, slot: int, re
     return out
 
 
+def token_account_mints(meta, account_keys) -> dict:
+    """token account address -> its mint, from a transaction meta's token balances (whose entries
+    name their account by its index into the transaction's account keys)."""
+    found = {}
+    for entry in (*meta.pre_token_balances, *meta.post_token_balances):
+        if entry.account_index < len(account_keys):
+            found[str(account_keys[entry.account_index])] = entry.mint
+    return found
+
+
 def target_swaps(log_lines, targets: frozenset[str], signature: str, slot: int, received_at: float,
-                 balances: dict) -> list:
+                 balances: dict, account_mints: dict | None = None) -> list:
     """A TargetTrade (venue 'pool') for each PumpSwap BuyEvent/SellEvent of a target: a graduated
-    coin. The event names the pool, not the coin: the coin is the target's non-WSOL token whose
-    balance this transaction changed (Yellowstone's token balances; the logs source has none)."""
-    out = []
-    for event in swap_events_from_logs(log_lines):
+    coin. The event names the pool and the target's base token account, whose mint the token
+    balances give (`account_mints`), so a transaction swapping several coins is read per coin.
+    Without that account's mint (no balances for it), only a transaction that changed exactly one
+    of the target's coins can be read (that coin)."""
+    swaps = [(event, _swap_mint(event, balances, account_mints or {}))
+             for event in swap_events_from_logs(log_lines) if str(event.user) in targets]
+    swaps = [(event, mint) for event, mint in swaps if mint]   # which coin is unknown: not followed
+    out, running = [], {}   # (user, mint) -> holding before the next swap of it in this transaction
+    for index, (event, mint) in enumerate(swaps):
         user = str(event.user)
-        if user not in targets:
-            continue
-        changed = [(mint, row) for (owner, mint), row in balances.items()
-                   if owner == user and mint != str(WSOL_MINT) and row[0] != row[1]]
-        if len(changed) != 1:
-            continue   # not one coin: nothing we can follow
-        mint, (pre, post, program) = changed[0]
+        first_pre, last_post, program = balances.get((user, mint), (0, 0, ''))
+        # the balances span the whole transaction: several swaps of one coin are stepped through
+        pre = running.get((user, mint), first_pre)
+        last = not any((str(e.user), m) == (user, mint) for e, m in swaps[index + 1:])
+        post = last_post if last else (pre + event.base_amount if event.is_buy else max(pre - event.base_amount, 0))
+        running[(user, mint)] = post
         out.append(TargetTrade(
             target=user, mint=mint, is_buy=event.is_buy, sol_amount=event.user_quote_amount,
             token_amount=event.base_amount, holding_before=pre, holding_after=post,
@@ -98,6 +112,17 @@ def target_swaps(log_lines, targets: frozenset[str], signature: str, slot: int, 
             real_token_reserves=event.pool_base_token_reserves, signature=signature, slot=slot,
             received_at=received_at, venue="pool"))
     return out
+
+
+def _swap_mint(event, balances: dict, account_mints: dict) -> str:
+    """The coin of one swap: its base token account's mint; else the one coin of the target's the
+    transaction changed; else ''."""
+    mint = account_mints.get(str(event.user_base_token_account))
+    if mint:
+        return mint
+    user = str(event.user)
+    changed = [m for (owner, m), row in balances.items() if owner == user and m != str(WSOL_MINT) and row[0] != row[1]]
+    return changed[0] if len(changed) == 1 else ''
 
 
 def _token_paired(event: TradeEvent) -> bool:

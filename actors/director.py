@@ -18,6 +18,7 @@ from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ChildActorExi
 from actors.director_fastpath import DirectorFastPath, verifier_settings
 from actors.director_spares import LaunchRateSpares
 from actors.director_copy import CopyDirecting
+from actors.director_copy_spares import CopySpares
 from actors.director_ledger import Ledger
 from actors.policy import breaker
 from adapters.journal import Journal, JournalError, journal_path
@@ -27,7 +28,7 @@ from actors.trading_io import process_logging
 from actors.supervision import Supervisor
 from messages import new_request_id
 from messages.analysis import AnalysisDecision, AnalysisFailed, AnalyzeLaunch
-from messages.copy import TargetTradeBatch
+from messages.copy import TargetTradeBatch, TargetTradesMissed
 from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed, RecoverPosition,
                                TxSent, TxSettled)
 from messages.start import (DirectorStarted, Peers, PeersChanged, StartAnalyzer,
@@ -55,7 +56,7 @@ MAX_LISTED_MINTS = 100                  # unsellable / unjournaled mints kept fo
 FOREIGN_ROWS_KEY = "journal_open_rows_of_another_wallet_or_chain_untouched"   # a lifecycle count
 LEDGER_MESSAGES = (TxSent, TxSettled, PositionClosed, PositionFailed, AnalysisDecision, LaunchBatch,
                    AnalysisFailed, ChildActorExited, SetBuying, JournalFailed,
-                   TargetTradeBatch)   # copy skips (Ledger.copy_skips)
+                   TargetTradeBatch, TargetTradesMissed)   # copy skips and last seen (Ledger.copy_*)
 
 
 @dataclass
@@ -67,7 +68,7 @@ class LivePosition:
     buy_sent: bool = False   # until then the position holds a slot of max buys
 
 
-class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispatcher):
+class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, ActorTypeDispatcher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -104,6 +105,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
         try:
             if self.started:
                 self.spares_follow_rate()   # as many warm spares as the launch rate needs (director_spares.py)
+                self.copy_spares_sync()     # armed spares for copies (director_copy_spares.py)
                 self.fastpath_sync()   # fast mode: armed spares follow the limits (director_fastpath.py)
         except Exception:
             logger.exception("director: fast path sync failed")
@@ -170,7 +172,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
             "wallet": (WalletActor, StartWallet(s, p)),
             "seller": (SellerActor, StartSeller(s, p)),
             "analyzer": (AnalyzerPool, StartAnalyzer(s, p)),
-            "stream": (StreamActor, StartStream(s, p, watched)),
+            "stream": (StreamActor, StartStream(s, p, watched, tuple(self.ledger.copy_last_seen.items()))),
             "balance_monitor": (BalanceMonitorActor, StartBalanceMonitor(s, p)),
             "verifier": (AnalyzerPool, StartAnalyzer(verifier_settings(s), p)),   # buy then verify
         }[name]
@@ -304,11 +306,13 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
             self.ledger.skips["analysis failed"] += 1
             logger.warning("director: analysis of {} failed: {}", msg.mint, msg.reason)
 
-    def _open_position(self, launch, buy_lamports: int = 0) -> None:
-        address = self._take_unarmed_spare()
+    def _open_position(self, launch, buy_lamports: int = 0, address=None) -> None:
+        """On `address` (a spare already taken out of self.spares), else on a warm unarmed spare."""
+        address = address or self._take_unarmed_spare()
         request_id = new_request_id("pos")
         self.positions[launch.mint] = LivePosition(address, launch, request_id)
         self.ledger.position_ids.add(request_id)
+        self.ledger.note_position(launch.mint, launch.copy_target)   # whose PnL its trades are
         self.send(address, OpenPosition(request_id, launch, launch.received_at, buy_lamports))
         self.send(self.peers.stream, WatchMint(launch.mint, address))
         self._make_spare()
@@ -330,7 +334,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
         self.ledger.on_position_closed(msg)
         if msg.outcome == "unsellable":   # its tokens stay in the wallet: the sweep and the exit see them
             self.unsellable = (self.unsellable + [msg.mint])[-MAX_LISTED_MINTS:]
-        self.copy_position_closed(msg.mint, msg.pnl_lamports)
+        self.copy_position_closed(msg.mint)
         self._consult_breaker(msg.pnl_lamports, failed=msg.outcome != "sold")
         logger.info("director: closed {} {} pnl {} lamports", msg.mint, msg.outcome, msg.pnl_lamports)
         self._release_reservations(msg.mint, "position closed")
@@ -346,7 +350,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
         live = self.positions.get(msg.mint)
         if live is not None and live.address == sender:   # it never started: free the slot
             del self.positions[msg.mint]
-            self.copy_position_closed(msg.mint, 0)
+            self.copy_position_closed(msg.mint)
             self._release_reservations(msg.mint, "position failed")
             self.send(self.peers.stream, UnwatchMint(msg.mint))
             self.send(sender, ActorExitRequest())
@@ -475,7 +479,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
                                                      if led.failures.get(JOURNAL_FAILED_KEY) else ""),
             unjournaled_mints=tuple(self.unjournaled),
             exit_to_sell_histogram=led.exit_to_sell_histogram.copy(), landing_slots=dict(led.landing_slots),
-            copy=self.copy_report()))
+            copy=self.copy_report(), rent_reclaimed=led.rent_reclaimed))
 
     def _stream_counters(self) -> dict:
         stats = self.stream_stats
@@ -528,7 +532,9 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
         flush = isinstance(msg, WakeupMessage) and msg.payload == "mirror"
         unjournaled = (isinstance(msg, (TxSent, TxSettled))
                        and all(live.address != sender for live in self.positions.values()))
-        if isinstance(msg, StartDirector) or unjournaled or (flush and self.mirror_due):
+        # a target's trades at once: a restarted stream looks for missed ones since the last seen (copy_gaps.py)
+        target_seen = isinstance(msg, TargetTradeBatch) and self.copy_desk is not None
+        if isinstance(msg, StartDirector) or unjournaled or target_seen or (flush and self.mirror_due):
             self.send(self.root, LedgerSnapshot(self.ledger.copy()))
             self.mirror_due = False
         elif isinstance(msg, LEDGER_MESSAGES) and not self.mirror_due:

@@ -1,8 +1,9 @@
 """The Director's copy-trading part (a mixin): target trades from the StreamActor go through the copy
 policy (actors/policy/copy.py); a copied buy opens an ordinary PositionActor (journaled, recovered,
 must-sold) sized by the policy, a partial sell reaches it as SellPart, a full exit as ExitNow.
-The per-target books live here; a restarted Director rebuilds them from the journal (copy_resume),
-the skips from the ledger the root kept (Ledger.copy_skips)."""
+The per-target counters live here; a restarted Director rebuilds them from the journal (copy_resume),
+the skips from the ledger the root kept (Ledger.copy_skips). Per-target PnL is the ledger's own
+(Ledger.copy_pnl), booked from the same settled transactions and journal rows as its total."""
 from __future__ import annotations
 
 import time
@@ -11,7 +12,7 @@ from loguru import logger
 
 from actors.policy import copy as policy
 from adapters.pumpfun import venue
-from messages.copy import BuyMore, SellPart, TargetTradeBatch
+from messages.copy import BuyMore, SellPart, TargetTradeBatch, TargetTradesMissed
 from messages.position import ExitNow
 
 
@@ -28,6 +29,8 @@ class CopyDirecting:
     def receiveMsg_TargetTradeBatch(self, msg: TargetTradeBatch, sender):
         if self.copy_desk is None:
             return
+        for trade in msg.trades:   # in stream order: each target's newest comes last
+            self.ledger.copy_last_seen[trade.target] = trade.signature
         try:
             decided = self.copy_desk.decide_batch(msg.trades, time.time(),
                                                   lambda launch: self._why_not_buy(launch.mint, launch),
@@ -41,13 +44,22 @@ class CopyDirecting:
             except Exception:   # one bad trade must not cost the rest of the batch
                 logger.exception("director: copy of {} {} failed", trade.target, trade.signature[:12])
 
+    def receiveMsg_TargetTradesMissed(self, msg: TargetTradesMissed, sender):
+        """Trades a target made while our stream was resubscribing (actors/copy_gaps.py): a skip."""
+        book = self.copy_desk.books.get(msg.target) if self.copy_desk is not None else None
+        if book is not None:
+            book.skips[policy.MISSED_RESUBSCRIBING] += len(msg.signatures)
+            logger.warning("director: copy {}: {} trade(s) missed while the stream resubscribed",
+                           msg.target, len(msg.signatures))
+
     def _copy_one(self, trade, decision) -> None:
         side = "buy" if trade.is_buy else "sell"
         if isinstance(decision, policy.Buy):
             logger.info("director: copy {} buy of {} ({} lamports) with {} lamports", trade.target,
                         trade.mint, trade.sol_amount, decision.lamports)
             self.copy_desk.opened(trade, decision.lamports)
-            self._open_position(decision.launch, buy_lamports=decision.lamports)
+            self._open_position(decision.launch, buy_lamports=decision.lamports,   # armed: director_copy_spares.py
+                                address=self.take_copy_spare(decision.launch, decision.lamports))
         elif isinstance(decision, policy.AddBuy):
             live = self.positions.get(trade.mint)
             if live is None or live.address is None:
@@ -99,12 +111,15 @@ class CopyDirecting:
                         self.copy_desk.report())
 
     def copy_recovered(self, launch) -> None:
+        self.ledger.note_position(launch.mint, policy.copy_target_of(launch))
         if self.copy_desk is not None and self.copy_desk.adopt(launch):
             logger.info("director: resumed copy of {} from {}", launch.mint, launch.user)
 
-    def copy_position_closed(self, mint: str, pnl_lamports: int) -> None:
+    def copy_position_closed(self, mint: str) -> None:
         if self.copy_desk is not None:
-            self.copy_desk.closed(mint, pnl_lamports)
+            self.copy_desk.closed(mint)
 
     def copy_report(self) -> dict:
-        return self.copy_desk.report() if self.copy_desk is not None else {}
+        """Per target; its PnL is the ledger's (Ledger.copy_pnl): every settled transaction of its
+        copies, whoever reported it, so the targets' PnL adds up to the ledger's."""
+        return self.copy_desk.report(self.ledger.copy_pnl) if self.copy_desk is not None else {}

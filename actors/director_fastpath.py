@@ -58,9 +58,11 @@ class DirectorFastPath:
         return max(0, free)
 
     def spare_ids_held_by_fast_path(self) -> set:
-        """id() of the spares the stream may be using (the tables hold self.spares' own objects)."""
+        """id() of the spares the stream may be using (the tables hold self.spares' own objects), and
+        those armed for copies (director_copy_spares.py): neither path takes the other's."""
         state = self._fast_state()
-        return {id(a) for table in ("arming", "armed", "idle") for a in state[table].values()}
+        return ({id(a) for table in ("arming", "armed", "idle") for a in state[table].values()}
+                | self.copy_spare_ids_held())
 
     def _take_unarmed_spare(self):
         """A spare for the normal path: never one the stream may be using."""
@@ -111,6 +113,8 @@ class DirectorFastPath:
         self._fast_state()["pushed"] = None   # a new StreamActor starts with no armed set
 
     def receiveMsg_SpareArmed(self, msg: SpareArmed, sender):
+        if self.copy_spare_armed(msg):
+            return
         state = self._fast_state()
         address = state["arming"].pop(msg.spare_id, None)
         if address is None:

@@ -53,6 +53,12 @@ class Ledger:
     exit_to_sell_histogram: LatencyHistogram = field(default_factory=LatencyHistogram)   # exit -> sell sent
     landing_slots: collections.Counter = field(default_factory=collections.Counter)   # buy slot - create slot
     copy_skips: dict = field(default_factory=dict)   # copy target -> Counter of skip reasons (CopyDesk books)
+    # copy trading: each settled delta of a copied coin is its target's, so the targets' PnL sums to
+    # the ledger's by construction (a sweep's sale of a copy's leftovers included)
+    copy_pnl: collections.Counter = field(default_factory=collections.Counter)   # target -> lamports
+    copy_mints: BoundedDict = field(default_factory=lambda: BoundedDict(REMEMBERED_KEYS))  # mint -> target
+    rent_reclaimed: int = 0   # lamports of housekeeping's account closes (kind "close": no coin, no target)
+    copy_last_seen: dict = field(default_factory=dict)   # target -> its last trade's signature (copy_gaps.py)
 
     def on_tx_sent(self, msg: TxSent) -> bool:
         """Returns True for a buy seen for the first time (max buys counts buys sent)."""
@@ -89,6 +95,11 @@ class Ledger:
             self.settled_through = max(self.settled_through, forgotten_sent_at)
         self.pnl_lamports += msg.lamport_delta
         self.pnl_usdc += msg.usdc_delta
+        target = self.copy_mints.get(msg.mint)
+        if target:
+            self.copy_pnl[target] += msg.lamport_delta
+        elif msg.kind == "close":
+            self.rent_reclaimed += msg.lamport_delta
         if msg.ok and getattr(msg, "slots_after_create", -1) >= 0:   # bounded: 10+ is one bucket
             self.landing_slots[min(msg.slots_after_create, 10)] += 1
         if not msg.ok:
@@ -115,6 +126,13 @@ class Ledger:
         for _, forgotten_booked_at in self.closed_ids.put(key, booked_at):
             self.closed_through = max(self.closed_through, forgotten_booked_at)
 
+    def note_position(self, mint: str, copy_target: str) -> None:
+        """Whose coin `mint` is from now on: a copy's target, or '' (sniped: nobody's)."""
+        if copy_target:
+            self.copy_mints.put(mint, copy_target)
+        else:
+            self.copy_mints.pop(mint, None)
+
     def pending_for(self, mint: str) -> tuple:
         return tuple(sig for sig, sent in self.unresolved.items() if sent.mint == mint)
 
@@ -134,6 +152,8 @@ class Ledger:
             position_ids=self.position_ids.copy(), closed_ids=self.closed_ids.copy(),
             exit_to_sell_histogram=self.exit_to_sell_histogram.copy(),
             landing_slots=collections.Counter(self.landing_slots),
+            copy_pnl=collections.Counter(self.copy_pnl), copy_mints=self.copy_mints.copy(),
+            copy_last_seen=dict(self.copy_last_seen),
             copy_skips={target: collections.Counter(skips) for target, skips in self.copy_skips.items()})
 
     def reconcile_with_journal(self, rows: list) -> int:
@@ -144,7 +164,9 @@ class Ledger:
         buy included), though only orders sent in this run count as buys sent. Chosen by the row,
         not by when it was opened, so a root restarted after a whole-bot restart still books the
         positions that bot recovered. Returns how many entries were booked."""
+        from actors.policy.copy import copy_target_of
         from actors.position_model import Position, presell_outcome
+        from messages.stream import Launch
         booked = 0
         for row in rows:
             recovered = row['opened_at'] < self.started_at
@@ -156,6 +178,8 @@ class Ledger:
                 self.lifecycle['recovered'] += 1
             self.position_ids.add(row['position_id'])
             mint = row['mint']
+            if row.get('launch'):
+                self.note_position(mint, copy_target_of(Launch(**row['launch'])))
             detected_at = (row.get('launch') or {}).get('received_at', 0.0)
             orders = ([row['buy_order']] if row.get('buy_order') else []) + list(row.get('sell_orders') or [])
             for order in orders:

@@ -1,7 +1,8 @@
 """A PositionActor's repeat buys (a mixin): BuyMore buys more of the coin into the open position (copy
-trading: the target bought it again). One at a time, once the first buy confirmed and no sell is in
-flight or being prepared; each reserves its own funds, is journaled before it is sent (an ADD_BUY
-order: a restart confirms it, never sends it again) and adds its tokens and cost to the position.
+trading: the target bought it again; its amount is raw USDC for a USDC-paired coin). One at a time,
+once the first buy confirmed and no sell is in flight or being prepared; each reserves its own
+funds, is journaled before it is sent (an ADD_BUY order: a restart confirms it, never sends it
+again) and adds its tokens and cost to the position.
 While one is in flight no sell goes out (position_model.decide), so its tokens are sold with the rest.
 A repeat buy that cannot go (an exit came, the reservation was refused) is dropped, not retried."""
 from __future__ import annotations
@@ -45,17 +46,21 @@ class RepeatBuys:
         msg = self.addons.pop(0)
         self.addon_busy = True
         self.addon_request = new_request_id("rsv")
-        self.addon_settings = self.settings.replace(**{"trading.buy_lamports": msg.lamports})
-        logger.info("position {}: {}: buying {} lamports more", self._mint, msg.reason, msg.lamports)
+        sol_paired = position.launch.sol_paired   # else msg.lamports is raw USDC (actors/usdc_trades.py)
+        budget = "trading.buy_lamports" if sol_paired else "trading.usdc_buy_amount"
+        self.addon_settings = self.settings.replace(**{budget: msg.lamports})
+        logger.info("position {}: {}: buying {} {} more", self._mint, msg.reason, msg.lamports,
+                    "lamports" if sol_paired else "raw USDC")
         self.send(self.peers.wallet, ReserveFunds(self.addon_request, self._mint,
-                                                  self._addon_chain_reservation()))
+                                                  self._addon_chain_reservation(not sol_paired),
+                                                  usdc=0 if sol_paired else msg.lamports))
         self.submit(self._prepare_addon(msg.launch), self._addon_prepared_ok, self._addon_failed,
                     timeout=ADD_PREPARE_TIMEOUT_SECONDS)
 
-    def _addon_chain_reservation(self) -> int:
+    def _addon_chain_reservation(self, paid_in_usdc: bool) -> int:
         saved, self.chain.settings = self.chain.settings, self.addon_settings
         try:
-            return self.chain.buy_reservation_lamports()
+            return self.chain.buy_reservation_lamports(paid_in_usdc)
         finally:
             self.chain.settings = saved
 
@@ -94,7 +99,8 @@ class RepeatBuys:
             return
         order = Order(ADD_BUY, prepared.signature, prepared.amount, prepared.last_valid_block_height, time.time(),
                       raw=base64.b64encode(prepared.raw).decode(),   # a restart rebroadcasts it
-                      budget_lamports=self.addon_settings.trading.buy_lamports)
+                      budget_lamports=(self.addon_settings.trading.buy_lamports   # raw USDC is no lamports
+                                       if position.launch.sol_paired else 0))
         position.add_buys.append(order)
         if not self._journal():   # never sent unjournaled
             position.add_buys.remove(order)

@@ -113,8 +113,9 @@ class Position:
 
     @property
     def cost_usdc(self) -> int:
-        """What a USDC-paired coin's buy took in raw USDC once it landed (0 for a SOL-paired coin)."""
-        return -self.buy_order.usdc_delta if self.buy_order and self.buy_order.state == CONFIRMED else 0
+        """What a USDC-paired coin's buy (and any repeat buy) took in raw USDC once landed (0 for a
+        SOL-paired coin)."""
+        return -sum(o.usdc_delta for o in [self.buy_order, *self.add_buys] if o and o.state == CONFIRMED)
 
     def settle(self, order: Order, state: str, cause: str, lamport_delta: int, token_delta: int,
                usdc_delta: int = 0) -> None:

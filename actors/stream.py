@@ -22,6 +22,7 @@ from thespian.actors import WakeupMessage
 
 from actors import copy_stream
 from actors.bridge import IOActor
+from actors.copy_gaps import CopyGapChecking
 from actors.trading_io import process_logging
 from adapters.analysis.rug_watch import rug_watch_for
 from adapters.pumpfun import events
@@ -41,7 +42,7 @@ MAX_WATCHED_MINTS = 4_096        # a position that died unwatched must not pin i
 MAX_INBOX_ITEMS = 200_000        # decoded items waiting for the actor thread; past it updates are dropped
 
 
-class StreamActor(IOActor):
+class StreamActor(CopyGapChecking, IOActor):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -77,6 +78,8 @@ class StreamActor(IOActor):
                 self._report_stats()
             elif isinstance(msg, PidRequest):
                 self.send(sender, PidReply(msg.request_id, os.getpid()))
+            elif isinstance(msg, WakeupMessage) and msg.payload == "copy_gaps":
+                self.copy_gap_check()
             elif isinstance(msg, WakeupMessage) and msg.payload == "resubscribe":
                 self.submit(self._consume(), self._stream_ended, self._stream_failed)
         except Exception as exc:
@@ -92,6 +95,7 @@ class StreamActor(IOActor):
             from actors.fastpath_stream import StreamFastPath
             self.fastpath = StreamFastPath(msg.settings)
         self.copy_targets = copy_stream.copy_targets(msg.settings)
+        self.copy_gap_start(msg.copy_since)   # trades missed before this stream subscribed
         self.rug_watch = rug_watch_for(msg.settings)
         self._report_stats()
         chain = msg.settings.chain
@@ -183,6 +187,7 @@ class StreamActor(IOActor):
                     trades[item.mint].append(item)
             elif isinstance(item, TargetTrade):
                 self.counts["target_trades"] += 1
+                self.copy_gap_seen(item.signature)
                 copied.append(item)
         if fast:
             self.send(self.peers.director, FastOpened(tuple(fast)))
@@ -254,7 +259,8 @@ def decode_transaction_update(update, received_at: float, targets: frozenset = f
         out += copy_stream.target_trades(decoded.events, targets, str(tx.signature), tx.slot,
                                          received_at, balances)
         out += copy_stream.target_swaps(tx.log_messages, targets, str(tx.signature), tx.slot,
-                                        received_at, balances)
+                                        received_at, balances,
+                                        copy_stream.token_account_mints(meta, tx.account_keys))
     return out
 
 

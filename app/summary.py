@@ -70,9 +70,10 @@ def _buying_flag(status) -> str:
 
 
 def copy_lines(books: dict) -> list[str]:
-    """One line per copy target: trades copied, skipped with reason, PnL of its closed copies."""
+    """One line per copy target: trades copied, skipped with reason, PnL (every settled transaction
+    of its copies, open ones' buys included: the ledger's Ledger.copy_pnl) and copies closed."""
     return [f'copy {wallet}: copied {book["copied_buys"]} buys, {book["copied_sells"]} sells; '
-            f'PnL {lamports_to_sol(book["pnl_lamports"])} SOL over {book["closed"]} closed; '
+            f'PnL {lamports_to_sol(book["pnl_lamports"])} SOL, {book["closed"]} closed; '
             f'skipped: {skips_text(book["skips"])}' for wallet, book in sorted(books.items())]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -175,7 +176,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=2.0, help="target buys (launches) per second")
     parser.add_argument("--pool-trades", type=int, default=5, help="target buys on graduated coins' pools")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     results = run(args.trades, args.rate, args.pool_trades)
+    print("load average (1/5/15 min) before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f}".format(
+        *load_before, *os.getloadavg()))
     print(f"{'phase':>6} {'buys':>7} {'in-bot p50':>10} {'p99':>7} {'to-exec p50':>11} {'p99':>7}"
           f" {'slots p50':>9} {'max':>4} {'p50 ratio':>9}")
     base = results["snipe"]

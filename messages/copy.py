@@ -57,3 +57,10 @@ class BuyMore:
     reason: str
     lamports: int
     launch: object
+
+
+@dataclass(frozen=True)
+class TargetTradesMissed:
+    """StreamActor -> Director: a target's trades that landed while no stream of ours was subscribed."""
+    target: str
+    signatures: tuple   # oldest first

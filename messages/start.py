@@ -55,6 +55,7 @@ class StartStream:
     settings: Any
     peers: Peers
     watched: tuple = ()   # ((mint, position_address), ...)
+    copy_since: tuple = ()   # ((copy target, last signature of theirs seen), ...): actors/copy_gaps.py
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ class Status:
     exit_to_sell_histogram: Any = None              # exit signal to sell sent, every position sell
     landing_slots: dict = field(default_factory=dict)   # buys by slots after their create (10 = 10+)
     copy: dict = field(default_factory=dict)        # per copy target: copied, skips by reason, PnL
+    rent_reclaimed: int = 0   # lamports back from closing empty token accounts (in pnl_lamports, no target's)
 
 
 @dataclass(frozen=True)

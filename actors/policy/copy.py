@@ -6,7 +6,8 @@ max_total_lamports open for that target, when the price rose more than max_price
 their trade, or when the coin is older than max_coin_age_seconds. Their sell of a part of their
 holding -> our sell of the same part of ours; their last tokens -> our full exit. Their buy of a
 coin we copied from them and still hold -> a repeat buy into that position, sized and limited the
-same way (max_total_lamports counts every buy still open). Only the target whose buy opened our
+same way (max_total_lamports counts every buy still open; a USDC-paired coin's are raw USDC, each
+at most trading.usdc_buy_amount, outside the lamport limits). Only the target whose buy opened our
 position is followed in and out of it. Money is integer lamports and raw token units.
 """
 from __future__ import annotations
@@ -34,8 +35,8 @@ ALREADY_HELD = 'already held'
 EXITED_FIRST = 'target sold first (out of order)'
 EXITS_IN_BATCH = 'target sold all in the same moment'
 TOKEN_PROGRAM_UNKNOWN = 'token program unknown'
+MISSED_RESUBSCRIBING = 'missed while the stream resubscribed'   # actors/copy_gaps.py
 USDC_OFF = 'policy: usdc-paired'              # venue.policy_refusal's reason: trading.usdc_buy_amount = 0
-USDC_REPEAT = 'repeat buy of a USDC coin (not copied)'
 
 
 @dataclass(frozen=True)
@@ -130,13 +131,13 @@ class TargetBook:
     copied_buys: int = 0
     copied_sells: int = 0
     skips: collections.Counter = field(default_factory=collections.Counter)
-    pnl_lamports: int = 0
     closed: int = 0
     open_lamports: int = 0     # our buy budgets of its copies still open
 
-    def as_dict(self) -> dict:
+    def as_dict(self, pnl_lamports: int = 0) -> dict:
+        """pnl_lamports: the ledger's for this target (Ledger.copy_pnl), not counted here."""
         return {'copied_buys': self.copied_buys, 'copied_sells': self.copied_sells,
-                'skips': dict(self.skips), 'pnl_lamports': self.pnl_lamports, 'closed': self.closed,
+                'skips': dict(self.skips), 'pnl_lamports': pnl_lamports, 'closed': self.closed,
                 'open_lamports': self.open_lamports}
 
 
@@ -222,7 +223,7 @@ class CopyDesk:
             why = PRICE_MOVED
         lamports = 0
         if not why and trade.quote_mint != SOL_QUOTE_MINT:   # a USDC coin: raw USDC, not lamports
-            lamports, why = self._usdc_amount(target, trade, held)
+            lamports, why = self._usdc_amount(target, trade)
         elif not why:
             lamports, why = buy_lamports(target, trade.sol_amount, book.open_lamports)
         launch = launch_of(trade)
@@ -232,11 +233,9 @@ class CopyDesk:
             return self._skip(book, why)
         return AddBuy(lamports, launch) if held is not None else Buy(lamports, replace(launch, copy_lamports=lamports))
 
-    def _usdc_amount(self, target: CopyTarget, trade: TargetTrade, held) -> tuple[int, str]:
-        """(raw USDC, '') for a copy of a USDC-paired coin's buy: their USDC x ratio, at most
-        trading.usdc_buy_amount; the lamport limits do not apply. Not repeated into a held coin."""
-        if held is not None:
-            return 0, USDC_REPEAT
+    def _usdc_amount(self, target: CopyTarget, trade: TargetTrade) -> tuple[int, str]:
+        """(raw USDC, '') for a copy of a USDC-paired coin's buy, first or repeat: their USDC x ratio,
+        at most trading.usdc_buy_amount each; the lamport limits do not apply."""
         if self.usdc_cap <= 0:
             return 0, USDC_OFF
         amount = min(trade.sol_amount * target.ratio_bps // BPS, self.usdc_cap)
@@ -257,7 +256,10 @@ class CopyDesk:
         book.open_lamports += lamports
 
     def added(self, trade: TargetTrade, lamports: int) -> None:
-        """A repeat buy went to the position: it counts against the target's max total."""
+        """A repeat buy went to the position: it counts against the target's max total (raw USDC
+        of a USDC coin's does not)."""
+        if trade.quote_mint != SOL_QUOTE_MINT:
+            lamports = 0
         self.copies[trade.mint].lamports += lamports
         book = self.books[trade.target]
         book.copied_buys += 1
@@ -278,8 +280,8 @@ class CopyDesk:
     def rebuild(self, rows: list, run_started_at: float) -> None:
         """The books from this run's journal rows (a restarted Director): copied buys (a row, and each
         repeat buy in it) of rows opened in this run; copied sells (partial sell orders, an exit the
-        target asked for); PnL and closures of closed rows; open rows are adopted with their budget.
-        Skips are not in the journal: they come back with the ledger (Ledger.copy_skips)."""
+        target asked for); closures of closed rows; open rows are adopted with their budget.
+        Skips and PnL are the ledger's (Ledger.copy_skips, copy_pnl): they come back with it."""
         for row in rows:
             launch = Launch(**row['launch'])
             target = copy_target_of(launch)
@@ -292,20 +294,20 @@ class CopyDesk:
             book.copied_sells += sum(1 for o in orders if o['kind'] == 'sell' and o.get('partial'))
             book.copied_sells += (row.get('exit_reason') or '').startswith(COPY_EXIT_PREFIX)
             if row['state'] in ('closed', 'failed'):
-                book.pnl_lamports += row['pnl_lamports']
                 book.closed += 1
             else:
                 self.adopt(launch, launch.copy_lamports + sum(o.get('budget_lamports', 0) for o in adds
                                                               if o['state'] in ('SENT', 'CONFIRMED')))
 
-    def closed(self, mint: str, pnl_lamports: int) -> None:
+    def closed(self, mint: str) -> None:
         copy = self.copies.pop(mint, None)
         if copy is None:
             return
         book = self.books[copy.target]
         book.open_lamports -= copy.lamports
-        book.pnl_lamports += pnl_lamports
         book.closed += 1
 
-    def report(self) -> dict:
-        return {wallet: book.as_dict() for wallet, book in self.books.items()}
+    def report(self, pnl_by_target=None) -> dict:
+        """pnl_by_target: the ledger's per-target PnL (Ledger.copy_pnl)."""
+        pnl_by_target = pnl_by_target or {}
+        return {wallet: book.as_dict(pnl_by_target.get(wallet, 0)) for wallet, book in self.books.items()}

@@ -87,8 +87,8 @@ def test_repeat_buys_of_the_same_target_are_copied_up_to_its_max_total():
     # the Director's own gate for repeat buys
     assert desk.decide(trade(sol=2_000_000, signature="fifth"), 1.0, why_not_add=lambda _: "buying paused") == \
         policy.Skip("buying paused")
-    desk.closed(MINT, -5)
-    assert desk.books[ALICE].open_lamports == 0 and desk.books[ALICE].pnl_lamports == -5
+    desk.closed(MINT)
+    assert desk.books[ALICE].open_lamports == 0 and desk.books[ALICE].closed == 1
 
 
 def test_sells_follow_the_fraction_of_their_holding_and_the_last_one_exits():
@@ -133,13 +133,13 @@ def test_coin_age_price_move_and_the_directors_gate_skip_with_a_reason():
     assert isinstance(desk.decide(trade(signature="f", created_at=990.0), 1_000.0), policy.Buy)
 
 
-def test_a_closed_copy_books_its_pnl_and_frees_the_targets_total():
+def test_a_closed_copy_frees_the_targets_total_and_reports_the_ledgers_pnl():
     desk = policy.CopyDesk([target(max_total_lamports=60_000_000)])
     desk.opened(trade(), 50_000_000)
     assert desk.decide(trade(signature="x", mint=str(Pubkey.new_unique())), 1.0) == \
         policy.Skip(policy.TOTAL_REACHED)
-    desk.closed(MINT, -1_234_567)
-    book = desk.report()[ALICE]
+    desk.closed(MINT)
+    book = desk.report({ALICE: -1_234_567})[ALICE]   # the PnL is the ledger's (test_copy_books.py)
     assert book["pnl_lamports"] == -1_234_567 and book["open_lamports"] == 0 and book["closed"] == 1
 
 
@@ -208,11 +208,11 @@ def test_the_summary_has_one_line_per_target():
     desk = policy.CopyDesk([target(), target(BOB)])
     desk.opened(trade(), 50_000_000)
     desk.decide(trade(who=BOB, signature="again"), 1.0)
-    desk.closed(MINT, 1_500_000_001)
-    lines = copy_lines(desk.report())
+    desk.closed(MINT)
+    lines = copy_lines(desk.report({ALICE: 1_500_000_001}))
     assert len(lines) == 2
     alice = next(line for line in lines if ALICE in line)
-    assert "copied 1 buys, 0 sells" in alice and "PnL 1.500000001 SOL over 1 closed" in alice
+    assert "copied 1 buys, 0 sells" in alice and "PnL 1.500000001 SOL, 1 closed" in alice
     bob = next(line for line in lines if BOB in line)
     assert "skipped: already held 1" in bob
 
@@ -337,12 +337,46 @@ def test_the_books_are_rebuilt_from_this_runs_journal_rows():
             exit_reason="copy: alice exited", pnl=-7),
         row(ALICE, "active", orders=[Order(ADD_BUY, "a", 5, 0, 0.0, state=SENT, budget_lamports=20_000_000),
                                      Order(ADD_BUY, "x", 5, 0, 0.0, state="FAILED", budget_lamports=9)]),
-        row(BOB, CLOSED, opened_at=500.0, pnl=11),           # recovered from an earlier run: PnL only
+        row(BOB, CLOSED, opened_at=500.0, pnl=11),           # recovered from an earlier run: its closure only
         row(BOB, CLOSED, name="Sniped", pnl=1_000),          # not a copy
     ]
     desk = policy.CopyDesk([target(), target(BOB)])
     desk.rebuild(rows, started)
     alice, bob = desk.books[ALICE], desk.books[BOB]
-    assert (alice.copied_buys, alice.copied_sells, alice.pnl_lamports, alice.closed) == (4, 2, -7, 1)
+    assert (alice.copied_buys, alice.copied_sells, alice.closed) == (4, 2, 1)   # PnL: the ledger's
     assert alice.open_lamports == 70_000_000 and desk.copies[rows[1]["mint"]].lamports == 70_000_000
-    assert (bob.copied_buys, bob.copied_sells, bob.pnl_lamports, bob.closed, bob.open_lamports) == (0, 0, 11, 1, 0)
+    assert (bob.copied_buys, bob.copied_sells, bob.closed, bob.open_lamports) == (0, 0, 1, 0)
+
+
+def test_two_pumpswap_swaps_of_one_target_in_one_transaction_are_read_per_coin():
+    """The event's base token account names the coin (token balances: account index -> mint); two
+    buys of one coin in the transaction are stepped through its balances."""
+    import base64
+    from types import SimpleNamespace
+    from adapters.pumpswap.addresses import PROGRAM
+    from adapters.pumpswap.events import BUY_EVENT, SELL_EVENT, SwapEvent
+    user, other_mint = Pubkey.from_string(ALICE), str(Pubkey.new_unique())
+    pool_a, pool_b, account_a, account_b, spare = (Pubkey.new_unique() for _ in range(5))
+
+    def swap(layout, pool, account, base, quote, is_buy=True):
+        event = SwapEvent(0, base, 0, 0, 0, 10_000, 5_000, quote, 20, 0, 5, 0, 0, quote, pool, user,
+                          account, spare, spare, spare, is_buy=is_buy)
+        return "Program data: " + base64.b64encode(layout.encode(event)).decode()
+
+    logs = [f"Program {PROGRAM} invoke [1]", swap(BUY_EVENT, pool_a, account_a, 300, 90),
+            swap(SELL_EVENT, pool_b, account_b, 50, 20, is_buy=False), swap(BUY_EVENT, pool_a, account_a, 200, 60),
+            f"Program {PROGRAM} success"]
+    keys = [Pubkey.new_unique(), account_b, account_a]
+    entry = lambda index, mint: SimpleNamespace(account_index=index, mint=mint)   # noqa: E731
+    meta = SimpleNamespace(pre_token_balances=[entry(1, other_mint)],
+                           post_token_balances=[entry(2, MINT), entry(1, other_mint)])
+    mints = copy_stream.token_account_mints(meta, keys)
+    assert mints == {str(account_a): MINT, str(account_b): other_mint}
+    balances = {(ALICE, MINT): [0, 500, T22], (ALICE, other_mint): [80, 30, T22]}
+    first, sold, second = copy_stream.target_swaps(logs, frozenset({ALICE}), "sig", 9, 1.0, balances, mints)
+    assert (first.mint, first.is_buy, first.holding_before, first.holding_after, first.bonding_curve) == \
+        (MINT, True, 0, 300, str(pool_a))
+    assert (sold.mint, sold.is_buy, sold.holding_before, sold.holding_after) == (other_mint, False, 80, 30)
+    assert (second.mint, second.holding_before, second.holding_after, second.sol_amount) == (MINT, 300, 500, 60)
+    # without the account's mint (no balances name it) a two-coin transaction cannot be read
+    assert copy_stream.target_swaps(logs, frozenset({ALICE}), "sig", 9, 1.0, balances) == []

@@ -105,3 +105,27 @@ def test_a_target_buying_a_graduated_coin_on_the_pool_is_copied_there(world):  #
     book = status.copy[str(alice.pubkey())]
     assert (book["copied_buys"], book["copied_sells"]) == (1, 2)
     assert status.bought == 1 and status.lifecycle.get("closed") == 1
+
+
+def test_a_target_swapping_two_coins_in_one_transaction_is_copied_per_coin(world):  # noqa: F811
+    """Each PumpSwap event names its base token account; the token balances give that account's
+    mint, so both coins of a two-coin transaction are followed (once only a one-coin one was)."""
+    alice = world.alice
+    coins = [world.launch_spl("GradOne"), world.launch_spl("GradTwo")]
+    for coin in coins:
+        graduate(world.chain, world.market, coin, SPL)
+    world.start()
+
+    buys = [pool_buy(world.chain, alice, coin, SOL // 10 * (index + 1)) for index, coin in enumerate(coins)]
+    world.chain.run(world.market.send_tx(alice, buys[0][0] + buys[1][0], [alice]))
+    ours = [world.wait_ours(coin, lambda held: held > 0) for coin in coins]
+    for (_, theirs), held in zip(buys, ours):
+        assert theirs * 4 // 10 < held < theirs // 2    # half their SOL of each coin
+
+    config = pool_config(world.chain)
+    sells = [target_pool_sell(alice.pubkey(), Pubkey.from_string(coin), config.protocol_fee_recipients[0],
+                              world.held(alice.pubkey(), coin), 0) for coin in coins]
+    world.chain.run(world.market.send_tx(alice, sells, [alice]))   # both coins at once: both exits
+    status = world.finish()
+    book = status.copy[str(alice.pubkey())]
+    assert (book["copied_buys"], book["copied_sells"]) == (2, 2) and status.bought == 2

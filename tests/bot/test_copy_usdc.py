@@ -1,7 +1,7 @@
 """Copy trading of a USDC-paired coin (trading.usdc_buy_amount > 0), end to end on the local chain: a
 target buys it with USDC; the bot copies their USDC x the ratio (at most usdc_buy_amount) with its own
-USDC, sells the fraction they sell (the token account stays open), exits with them; its USDC PnL is
-the wallet's USDC change and its SOL PnL the SOL change, and no coin is left."""
+USDC, their repeat buy too, sells the fraction they sell (the token account stays open), exits with
+them; its USDC PnL is the wallet's USDC change and its SOL PnL the SOL change, and no coin is left."""
 from __future__ import annotations
 
 import pytest
@@ -41,6 +41,13 @@ def test_a_targets_usdc_coin_is_copied_with_usdc(world):  # noqa: F811
     assert theirs * 4 // 10 < held < theirs // 2                         # 5 USDC for their 10
     assert 20 * USDC - usdc_held(world, ours) <= 5 * USDC
 
+    world.trade(alice, coin, buy_lamports=4 * USDC, generation="v3")      # again: 2 USDC more for us
+    more = world.wait_ours(coin, lambda tokens: tokens > held) - held
+    their_more = world.held(alice.pubkey(), coin) - theirs
+    assert their_more * 4 // 10 < more < their_more // 2
+    assert 5 * USDC < 20 * USDC - usdc_held(world, ours) <= 7 * USDC
+    held, theirs = held + more, theirs + their_more
+
     world.trade(alice, coin, sell_tokens=theirs // 3, generation="v3")
     assert world.wait_ours(coin, lambda tokens: tokens != held) == held - held * (theirs // 3) // theirs
     world.trade(alice, coin, sell_tokens=world.held(alice.pubkey(), coin), generation="v2")
@@ -50,5 +57,5 @@ def test_a_targets_usdc_coin_is_copied_with_usdc(world):  # noqa: F811
     assert status.pnl_usdc == usdc_held(world, ours) - usdc_before != 0   # USDC booked exactly
     assert status.pnl_lamports == world.chain.run(world.market.balance(ours)) - sol_before
     book = status.copy[str(alice.pubkey())]
-    assert (book["copied_buys"], book["copied_sells"], book["open_lamports"]) == (1, 2, 0)
+    assert (book["copied_buys"], book["copied_sells"], book["open_lamports"]) == (2, 2, 0)
     assert status.bought == 1 and status.lifecycle.get("closed") == 1

@@ -1,0 +1,92 @@
+"""Trades of a copy target made while no stream of ours was subscribed (a restarted Director's or
+StreamActor's stream resubscribing): too late to copy, but counted and reported. The ledger keeps
+the last signature seen of each target (Ledger.copy_last_seen, mirrored to the root, so it outlives
+a Director); a restarted stream, once live, asks the chain for that target's signatures since
+(getSignaturesForAddress until it) and reports those it did not see itself whose transaction holds
+a pump.fun or PumpSwap trade of the target (TargetTradesMissed). It looks CHECK_AFTER_SECONDS after
+the stream started (a quiet stream may bring no update to tell it is live): a subscription slower
+than that leaves trades in between unseen and uncounted. Runs on the stream's loop."""
+from __future__ import annotations
+
+from loguru import logger
+from solders.pubkey import Pubkey
+from solders.signature import Signature
+
+from adapters.pumpfun import events
+from adapters.pumpfun.layout_v1 import TradeEvent
+from adapters.pumpswap.events import swap_events_from_logs
+from adapters.stats import BoundedDict
+from messages.copy import TargetTradesMissed
+
+SIGNATURES_LIMIT = 100      # a restart takes seconds: a target trading more meanwhile is counted as 100
+CHECK_AFTER_SECONDS = 3.0   # after the start: the subscription is up (about a second under load)
+MAX_SEEN = 4_096            # target trade signatures the stream received since it started
+
+
+def trades_of(target: str, log_lines) -> bool:
+    """Whether a transaction's logs hold a pump.fun or PumpSwap trade made by `target`."""
+    decoded = events.events_from_logs(log_lines)
+    return (any(isinstance(e, TradeEvent) and str(e.user) == target for e in decoded.events)
+            or any(str(e.user) == target for e in swap_events_from_logs(log_lines)))
+
+
+async def missed_trades(rpc, since: tuple, seen) -> list[tuple[str, tuple]]:
+    """[(target, signatures oldest first)] of trades after `since` ((target, last signature seen),
+    ...) that are not in `seen` (signatures the stream received)."""
+    found = []
+    for target, last in since:
+        answer = await rpc.call("getSignaturesForAddress", lambda client, target=target, last=last:
+                                client.get_signatures_for_address(Pubkey.from_string(target),
+                                                                  until=Signature.from_string(last),
+                                                                  limit=SIGNATURES_LIMIT))
+        missed = []
+        for entry in reversed(answer.value):   # newest first on the wire
+            signature = str(entry.signature)
+            if entry.err is not None or signature in seen:
+                continue
+            meta = await rpc.get_transaction_meta(signature)
+            if meta is not None and meta.succeeded and trades_of(target, meta.log_messages):
+                missed.append(signature)
+        if missed:
+            found.append((target, tuple(missed)))
+    return found
+
+
+async def check_with_own_client(settings, since: tuple, seen) -> list[tuple[str, tuple]]:
+    from adapters.solana_rpc import RpcClient
+    rpc = RpcClient.from_settings(settings)
+    try:
+        return await missed_trades(rpc, since, seen)
+    finally:
+        await rpc.close()
+
+
+class CopyGapChecking:
+    """Mixin of StreamActor: copy_gap_start() at start, copy_gap_seen() per target trade drained;
+    the WakeupMessage 'copy_gaps' runs the check once."""
+    gap_since: tuple = ()
+    gap_seen: BoundedDict | None = None
+
+    def copy_gap_start(self, since: tuple) -> None:
+        self.gap_since = tuple((target, last) for target, last in since if target in self.copy_targets)
+        self.gap_seen = BoundedDict(MAX_SEEN)
+        if self.gap_since:
+            self.wakeupAfter(CHECK_AFTER_SECONDS, payload="copy_gaps")
+
+    def copy_gap_seen(self, signature: str) -> None:
+        if self.gap_seen is not None:
+            self.gap_seen[signature] = True
+
+    def copy_gap_check(self) -> None:
+        self.submit(check_with_own_client(self.settings, self.gap_since, self.gap_seen),
+                    self._copy_gaps_found, self._copy_gaps_failed)
+
+    def _copy_gaps_found(self, found: list) -> None:
+        for target, signatures in found:
+            logger.warning("stream: {} trade(s) of copy target {} landed while the stream was "
+                           "resubscribing (not copied): {}", len(signatures), target,
+                           ", ".join(s[:12] for s in signatures))
+            self.send(self.peers.director, TargetTradesMissed(target, signatures))
+
+    def _copy_gaps_failed(self, exc: BaseException) -> None:
+        logger.warning("stream: could not look for copy target trades missed while resubscribing: {!r}", exc)

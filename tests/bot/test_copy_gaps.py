@@ -1,0 +1,41 @@
+"""Trades of a copy target made while our stream was down (actors/copy_gaps.py), end to end on the
+local chain: the StreamActor is frozen, the target buys a coin, the frozen stream is killed; the
+restarted stream, once live, finds that buy among the target's signatures since the last trade it
+saw and the Director books it as a skip of that target (too late to copy). Copying goes on after."""
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from actors.policy.copy import MISSED_RESUBSCRIBING
+from messages import new_request_id
+from messages.status import ChildPidsRequest
+from tests.bot.harness import SOL
+from tests.bot.test_copy_trading import world  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.timeout(150)
+
+
+def test_a_targets_trade_while_the_stream_is_down_is_counted_as_missed(world):  # noqa: F811
+    alice, target = world.alice, str(world.alice.pubkey())
+    seen_coin, missed_coin = world.launch_spl("Seen"), world.launch_spl("Missed")
+    world.start()
+    world.trade(alice, seen_coin, buy_lamports=SOL // 10)
+    world.wait_ours(seen_coin, lambda held: held > 0)
+
+    pids = world.bot.system.ask(world.bot.director, ChildPidsRequest(new_request_id("p")), timeout=10)
+    os.kill(pids.pids["stream"], signal.SIGSTOP)   # its subscription stays open, nothing read from it
+    try:
+        world.trade(alice, missed_coin, buy_lamports=SOL // 10)
+        world.trade(world.bob, missed_coin, buy_lamports=SOL // 20)   # bob's: not a target's, not missed
+    finally:
+        os.kill(pids.pids["stream"], signal.SIGKILL)
+    status = world.bot.wait_for(lambda s: s.copy[target]["skips"].get(MISSED_RESUBSCRIBING), timeout=30)
+    assert status.restarts.get("stream") == 1 and status.copy[target]["skips"] == {MISSED_RESUBSCRIBING: 1}
+    assert world.ours(missed_coin) == 0
+
+    world.trade(alice, seen_coin, sell_tokens=world.held(alice.pubkey(), seen_coin))   # still followed
+    status = world.finish()
+    assert status.copy[target]["copied_buys"] == 1 and status.copy[target]["closed"] == 1
