@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import struct
 
 import pytest
 from solders.keypair import Keypair
@@ -55,12 +56,16 @@ def target_buys_on_pool(world, who: Keypair, mint: str, lamports: int) -> int:
     return base_out
 
 
+def pool_sell(chain, who: Keypair, mint: str, tokens: int):
+    """`who` selling `tokens` on the pool with the current sell (24 accounts) of any PumpSwap client."""
+    config = pool_config(chain)
+    keys = canonical_pool_keys(chain.node.chain.svm, Pubkey.from_string(mint))
+    return target_pool_sell(who.pubkey(), keys, config.protocol_fee_recipients[0], config.buyback_fee_recipients[0],
+                            tokens, 0)
+
+
 def target_sells_on_pool(world, who: Keypair, mint: str, tokens: int) -> None:
-    config = pool_config(world.chain)
-    keys = canonical_pool_keys(world.chain.node.chain.svm, Pubkey.from_string(mint))
-    ix = target_pool_sell(who.pubkey(), keys, config.protocol_fee_recipients[0], config.buyback_fee_recipients[0],
-                          tokens, 0)
-    world.chain.run(world.market.send_tx(who, [ix], [who]))
+    world.chain.run(world.market.send_tx(who, [pool_sell(world.chain, who, mint, tokens)], [who]))
 
 
 BUY_DISCRIMINATOR = bytes([102, 6, 61, 18, 1, 218, 235, 234])     # idl/pump_amm.json
@@ -107,6 +112,30 @@ def test_a_target_buying_a_graduated_coin_on_the_pool_is_copied_there(world):  #
     assert status.bought == 1 and status.lifecycle.get("closed") == 1
 
 
+def send_with_lookup_table(world, who: Keypair, ixs: list) -> None:
+    """Two current PumpSwap swaps (26 + 26 or 24 + 24 accounts) do not fit in 1,232 bytes without an
+    address lookup table, as on mainnet: every non-signer account goes in one, written into the ledger."""
+    from solders.account import Account
+    from solders.address_lookup_table_account import ID as LOOKUP_TABLE_PROGRAM, AddressLookupTableAccount
+    from solders.message import MessageV0
+    from solders.transaction import VersionedTransaction
+
+    from tests.bot.harness import _wait_meta
+    keys = list(dict.fromkeys(meta.pubkey for ix in ixs for meta in ix.accounts if not meta.is_signer))
+    keys += [ix.program_id for ix in ixs if ix.program_id not in keys]
+    meta = struct.pack("<IQQB", 1, 2**64 - 1, 0, 0) + b"\x01" + bytes(Pubkey.default()) + b"\0\0"   # active table
+    table = Keypair().pubkey()
+    world.chain.node.chain.svm.set_account(table, Account(lamports=SOL, data=meta + b"".join(bytes(k) for k in keys),
+                                                          owner=LOOKUP_TABLE_PROGRAM, executable=False))
+
+    async def send() -> None:
+        blockhash = (await world.market.rpc.get_latest_blockhash()).blockhash
+        message = MessageV0.try_compile(who.pubkey(), ixs, [AddressLookupTableAccount(table, keys)], blockhash)
+        signature = await world.market.rpc.send_raw(bytes(VersionedTransaction(message, [who])))
+        assert (await _wait_meta(world.market.rpc, signature)).err is None
+    world.chain.run(send())
+
+
 def test_a_target_swapping_two_coins_in_one_transaction_is_copied_per_coin(world):  # noqa: F811
     """Each PumpSwap event names its base token account; the token balances give that account's
     mint, so both coins of a two-coin transaction are followed (once only a one-coin one was)."""
@@ -117,15 +146,13 @@ def test_a_target_swapping_two_coins_in_one_transaction_is_copied_per_coin(world
     world.start()
 
     buys = [pool_buy(world.chain, alice, coin, SOL // 10 * (index + 1)) for index, coin in enumerate(coins)]
-    world.chain.run(world.market.send_tx(alice, buys[0][0] + buys[1][0], [alice]))
+    send_with_lookup_table(world, alice, buys[0][0] + buys[1][0])
     ours = [world.wait_ours(coin, lambda held: held > 0) for coin in coins]
     for (_, theirs), held in zip(buys, ours):
         assert theirs * 4 // 10 < held < theirs // 2    # half their SOL of each coin
 
-    config = pool_config(world.chain)
-    sells = [target_pool_sell(alice.pubkey(), Pubkey.from_string(coin), config.protocol_fee_recipients[0],
-                              world.held(alice.pubkey(), coin), 0) for coin in coins]
-    world.chain.run(world.market.send_tx(alice, sells, [alice]))   # both coins at once: both exits
+    sells = [pool_sell(world.chain, alice, coin, world.held(alice.pubkey(), coin)) for coin in coins]
+    send_with_lookup_table(world, alice, sells)                          # both coins at once: both exits
     status = world.finish()
     book = status.copy[str(alice.pubkey())]
     assert (book["copied_buys"], book["copied_sells"]) == (2, 2) and status.bought == 2
