@@ -301,6 +301,33 @@ def claim_cashback(user: Pubkey, quote=USDC, volume=None) -> Instruction:
                        [AccountMeta(key, is_signer=False, is_writable=writable) for key, writable in rows])
 
 
+# idl/pump_amm.json BuyEvent and SellEvent, field by field (i64/u64 "q", pubkey "k", bool "?", string "s"):
+# 14 amounts, 7 keys (.. coin_creator), coin_creator_fee_basis_points, coin_creator_fee; the buy's
+# track_volume, 4 volume fields, min_base_amount_out, ix_name; then cashback_fee_basis_points, cashback,
+# buyback_fee_basis_points, buyback_fee
+BUY_EVENT_FIELDS = "q" * 14 + "k" * 7 + "qq" + "?" + "qqqq" + "q" + "s" + "qqqq"
+SELL_EVENT_FIELDS = "q" * 14 + "k" * 7 + "qq" + "qqqq"
+
+
+def idl_event(logs: list[str], fields: str) -> list:
+    """The one pump_amm `Program data:` event of `logs`, split by the IDL's fields; every byte used."""
+    import base64
+    (data,) = [base64.b64decode(line.split()[-1]) for line in logs if line.startswith("Program data:")]
+    values, at = [], 8
+    for kind in fields:
+        if kind == "k":
+            values.append(Pubkey(data[at:at + 32])); at += 32
+        elif kind == "?":
+            values.append(data[at]); at += 1
+        elif kind == "s":
+            (size,) = struct.unpack_from("<I", data, at)
+            values.append(data[at + 4:at + 4 + size].decode()); at += 4 + size
+        else:
+            values.append(struct.unpack_from("<Q", data, at)[0]); at += 8
+    assert at == len(data)
+    return values
+
+
 def test_pool_cashback_is_claimed_into_the_users_quote_account():
     """PUMP_CASHBACK_README.md: a cashback coin's pool trades collect the creator fee in the quote ATA of
     the user's AMM volume accumulator; claim_cashback moves all of it to the user's quote ATA."""
@@ -311,10 +338,15 @@ def test_pool_cashback_is_claimed_into_the_users_quote_account():
     state = pool_state(chain, keys)
     base_out, cost = pool_buy_quote(state, 50 * 10**6, 0)
     earned = amm.buy_base_out(state.reserves, base_out, *state.rates).coin_creator_fee
-    chain.ok([swap(BUY_DISCRIMINATOR, expected_buy(user, keys, True, quote=USDC), base_out, cost)])
+    bought = chain.ok([swap(BUY_DISCRIMINATOR, expected_buy(user, keys, True, quote=USDC), base_out, cost)])
+    event = idl_event(bought.logs(), BUY_EVENT_FIELDS)
+    assert (event[22], event[30], event[31], event[29]) == (0, state.rates.coin_creator_fee_bps, earned, "buy")
     state = pool_state(chain, keys)
-    earned += amm.sell_base_in(state.reserves, base_out, *state.rates).coin_creator_fee
-    chain.ok([swap(SELL_DISCRIMINATOR, expected_sell(user, keys, True, quote=USDC), base_out, 0)])
+    on_sale = amm.sell_base_in(state.reserves, base_out, *state.rates).coin_creator_fee
+    sold = chain.ok([swap(SELL_DISCRIMINATOR, expected_sell(user, keys, True, quote=USDC), base_out, 0)])
+    event = idl_event(sold.logs(), SELL_EVENT_FIELDS)   # no creator fee: it is the trader's cashback
+    assert event[21:25] == [0, 0, state.rates.coin_creator_fee_bps, on_sale]
+    earned += on_sale
     assert balance(chain, held) == earned > 0
 
     other = Keypair().pubkey()
