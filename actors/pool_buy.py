@@ -28,9 +28,7 @@ POOL_VENUE = "pool"
 def pool_buy_quote(state, budget_lamports: int, slippage_bps: int) -> tuple[int, int]:
     """(base out, max quote in): the most base `budget_lamports` buys at the pool's reserves with
     every fee the program charges, and that cost plus slippage."""
-    config = state.config
-    quote = amm.buy_base_for_quote(state.reserves, budget_lamports, config.lp_fee_basis_points,
-                                   config.protocol_fee_basis_points + config.coin_creator_fee_basis_points)
+    quote = amm.buy_base_for_quote(state.reserves, budget_lamports, *state.rates)
     return quote.base_amount, quote.user_quote_amount * (BPS + slippage_bps) // BPS
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from loguru import logger
 from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
+from solders.token.state import Mint
 from solders.system_program import CreateAccountWithSeedParams, create_account_with_seed
 from spl.token.instructions import close_account
 from spl.token.models import CloseAccountParams
@@ -26,7 +27,8 @@ from adapters.pumpfun.addresses import USDC_MINT
 from adapters.pumpfun.instructions import build_create_ata_idempotent
 from adapters.pumpswap import addresses as addr
 from adapters.pumpswap import amm
-from adapters.pumpswap.instructions_v2 import PoolKeys, build_sell, pick_recipient
+from adapters.pumpswap.fees import FeeConfigError, decode_fee_config, pool_fee_rates
+from adapters.pumpswap.instructions_v2 import PoolKeys, build_sell, fee_recipients as swap_fee_recipients
 from adapters.pumpswap.layout import GLOBAL_CONFIG, POOL, GlobalConfig, Pool, token_account_amount
 from adapters.solana_rpc import FRESH_COMMITMENT
 
@@ -58,20 +60,22 @@ class PoolState:
     pool: Pool
     config: GlobalConfig
     reserves: amm.Reserves
+    rates: amm.FeeRates          # what a trade at `reserves` pays (adapters/pumpswap/fees.py)
 
 
 async def read_pool(chain, mint: Pubkey, token_program: Pubkey, quote_mint: Pubkey = addr.WSOL_MINT) -> PoolState:
-    """The canonical pool (index 0, the pool authority, the coin and its quote), GlobalConfig and
-    both vault balances in one getMultipleAccounts."""
+    """The canonical pool (index 0, the pool authority, the coin and its quote), GlobalConfig, both
+    vault balances, the Fee Program's FeeConfig and the coin's mint (its supply sets the fee tier) in
+    one getMultipleAccounts."""
     quote_program = POOL_QUOTE_PROGRAMS.get(quote_mint)
     if quote_program is None:
         raise NoPoolRoute(f"{mint}: paired with {quote_mint}, no native pool sell")
     pool_address = addr.pool_address(addr.CANONICAL_POOL_INDEX, addr.pool_authority(mint), mint, quote_mint)
     base_vault, quote_vault = addr.pool_vaults(pool_address, mint, quote_mint, base_token_program=token_program)
-    wanted = [pool_address, addr.GLOBAL_CONFIG, base_vault, quote_vault]
+    wanted = [pool_address, addr.GLOBAL_CONFIG, base_vault, quote_vault, addr.FEE_CONFIG, mint]
     resp = await chain.rpc.call("getMultipleAccounts",
                                 lambda c: c.get_multiple_accounts(wanted, commitment=FRESH_COMMITMENT))
-    pool_account, config_account, base_account, quote_account = resp.value
+    pool_account, config_account, base_account, quote_account, fee_config_account, mint_account = resp.value
     if pool_account is None:
         raise PoolNotCreated(f"{mint}: curve complete, its PumpSwap pool does not exist yet")
     if config_account is None or base_account is None or quote_account is None:
@@ -83,7 +87,14 @@ async def read_pool(chain, mint: Pubkey, token_program: Pubkey, quote_mint: Pubk
     reserves = amm.Reserves(token_account_amount(bytes(base_account.data)),
                             token_account_amount(bytes(quote_account.data)))
     keys = PoolKeys.of_pool(pool_address, pool, token_program, quote_program)
-    return PoolState(keys, pool, GLOBAL_CONFIG.decode(bytes(config_account.data)), reserves)
+    config = GLOBAL_CONFIG.decode(bytes(config_account.data))
+    fee_config = decode_fee_config(fee_config_account.data) if fee_config_account is not None else None
+    supply = Mint.from_bytes(bytes(mint_account.data)[:82]).supply if mint_account is not None else 0
+    try:
+        rates = pool_fee_rates(config, pool, fee_config, reserves, supply)
+    except (FeeConfigError, ZeroDivisionError) as exc:
+        raise NoPoolRoute(f"{mint}: cannot price the pool's fees: {exc}") from exc
+    return PoolState(keys, pool, config, reserves, rates)
 
 
 async def wait_for_pool(chain, mint: Pubkey, token_program: Pubkey, quote_mint: Pubkey,
@@ -105,20 +116,13 @@ async def wait_for_pool(chain, mint: Pubkey, token_program: Pubkey, quote_mint: 
 def min_quote_out(state: PoolState, amount: int, slippage_bps: int) -> int:
     """Quote units (lamports, or raw USDC) the sale must return at least: the pool's quote for
     `amount` (lp, protocol and coin-creator fees off) less slippage."""
-    config = state.config
-    quote = amm.sell_base_in(state.reserves, amount, config.lp_fee_basis_points,
-                             config.protocol_fee_basis_points + config.coin_creator_fee_basis_points)
+    quote = amm.sell_base_in(state.reserves, amount, *state.rates)
     return quote.user_quote_amount * (BPS - slippage_bps) // BPS
 
 
 def fee_recipients(state: PoolState, salt: bytes) -> tuple[Pubkey, Pubkey]:
     """(protocol fee recipient, buyback fee recipient): spread over the lists, as the docs advise."""
-    config = state.config
-    protocol_list = config.protocol_fee_recipients
-    if state.pool.is_mayhem_mode:   # mayhem pools pay the reserved recipients
-        protocol_list = (config.reserved_fee_recipient, *config.reserved_fee_recipients)
-    return (pick_recipient(protocol_list, salt),
-            pick_recipient(config.buyback_fee_recipients, salt[4:], addr.MAINNET_POOL_BUYBACK_FEE_RECIPIENTS))
+    return swap_fee_recipients(state.config, state.pool, salt)
 
 
 def proceeds_account(owner: Pubkey, mint: str) -> tuple[str, Pubkey]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from solders.instruction import Instruction
 from solders.pubkey import Pubkey
+from solders.token.state import Mint
 
 from adapters.pumpfun import addresses as pump
 from adapters.pumpfun import curve as curve_math
@@ -17,8 +18,10 @@ from adapters.pumpfun.borsh import LayoutError
 from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL, BondingCurve
 from adapters.pumpswap import addresses as swap_addr
 from adapters.pumpswap import amm
-from adapters.pumpswap import instructions as swap_ix
-from adapters.pumpswap.layout import GLOBAL_CONFIG, token_account_amount
+from adapters.pumpswap.buy_v2 import build_buy as build_pool_buy
+from adapters.pumpswap.fees import FeeConfigError, decode_fee_config, pool_fee_rates
+from adapters.pumpswap.instructions_v2 import PoolKeys, build_sell as build_pool_sell, fee_recipients
+from adapters.pumpswap.layout import GLOBAL_CONFIG, POOL, token_account_amount
 from adapters.pumpswap.wsol import build_unwrap, build_wrap
 from localnet.programs.usdc import USDC_MINT
 
@@ -89,9 +92,10 @@ def pool_of(mint: Pubkey, quote_mint: Pubkey) -> Pubkey:
     return swap_addr.pool_address(swap_addr.CANONICAL_POOL_INDEX, swap_addr.pool_authority(mint), mint, quote_mint)
 
 
-def _pool_state(chain, mint: Pubkey, quote_mint: Pubkey) -> tuple[amm.Reserves, int, int] | None:
+def _pool_state(chain, mint: Pubkey, quote_mint: Pubkey) -> tuple[amm.Reserves, amm.FeeRates] | None:
     pool = pool_of(mint, quote_mint)
-    if chain.get_account(pool) is None:
+    pool_account = chain.get_account(pool)
+    if pool_account is None:
         return None
     mint_account = chain.get_account(mint)
     base_program = mint_account.owner if mint_account is not None else pump.TOKEN_PROGRAM
@@ -99,7 +103,14 @@ def _pool_state(chain, mint: Pubkey, quote_mint: Pubkey) -> tuple[amm.Reserves, 
     base_vault, quote_vault = (chain.get_account(k) for k in vaults)
     config = GLOBAL_CONFIG.decode(bytes(chain.get_account(swap_addr.GLOBAL_CONFIG).data))
     reserves = amm.Reserves(token_account_amount(bytes(base_vault.data)), token_account_amount(bytes(quote_vault.data)))
-    return reserves, config.lp_fee_basis_points, config.protocol_fee_basis_points
+    fee_account = chain.get_account(swap_addr.FEE_CONFIG)
+    fee_config = decode_fee_config(bytes(fee_account.data)) if fee_account is not None else None
+    supply = Mint.from_bytes(bytes(mint_account.data)[:82]).supply if mint_account is not None else 0
+    try:
+        rates = pool_fee_rates(config, POOL.decode(bytes(pool_account.data)), fee_config, reserves, supply)
+    except (FeeConfigError, ZeroDivisionError) as exc:
+        raise RouteError("COULD_NOT_FIND_ANY_ROUTE", f"Could not find any route: {exc}") from None
+    return reserves, rates
 
 
 def _coin_and_side(input_mint: Pubkey, output_mint: Pubkey) -> tuple[Pubkey, bool, Pubkey]:
@@ -139,22 +150,22 @@ def _curve_route(chain, mint: Pubkey, curve: BondingCurve, is_buy: bool, amount:
         raise RouteError("COULD_NOT_FIND_ANY_ROUTE", f"Could not find any route: {exc}") from None
 
 
-def _pool_route(mint: Pubkey, quote_mint: Pubkey, state: tuple[amm.Reserves, int, int], is_buy: bool, amount: int,
-                mode: str) -> Route:
-    reserves, lp_bps, protocol_bps = state
+def _pool_route(mint: Pubkey, quote_mint: Pubkey, state: tuple[amm.Reserves, amm.FeeRates], is_buy: bool,
+                amount: int, mode: str) -> Route:
+    reserves, rates = state
     key = pool_of(mint, quote_mint)
     try:
         if is_buy:
-            quote = (amm.buy_base_for_quote(reserves, amount, lp_bps, protocol_bps) if mode == EXACT_IN
-                     else amm.buy_base_out(reserves, amount, lp_bps, protocol_bps))
+            quote = (amm.buy_base_for_quote(reserves, amount, *rates) if mode == EXACT_IN
+                     else amm.buy_base_out(reserves, amount, *rates))
             in_amount = amount if mode == EXACT_IN else quote.user_quote_amount
             impact = _impact(reserves.base, reserves.quote, quote.base_amount, quote.user_quote_amount)
             return Route(POOL_LABEL, key, mint, True, mode, in_amount, quote.base_amount,
-                         quote.lp_fee + quote.protocol_fee, impact, quote_mint)
-        quote = amm.sell_base_in(reserves, amount, lp_bps, protocol_bps)
+                         quote.lp_fee + quote.protocol_fee + quote.coin_creator_fee, impact, quote_mint)
+        quote = amm.sell_base_in(reserves, amount, *rates)
         impact = _impact(reserves.quote, reserves.base, quote.user_quote_amount, amount)
         return Route(POOL_LABEL, key, mint, False, mode, amount, quote.user_quote_amount,
-                     quote.lp_fee + quote.protocol_fee, impact, quote_mint)
+                     quote.lp_fee + quote.protocol_fee + quote.coin_creator_fee, impact, quote_mint)
     except amm.PoolMathError as exc:
         raise RouteError("COULD_NOT_FIND_ANY_ROUTE", f"Could not find any route: {exc}") from None
 
@@ -202,22 +213,33 @@ def swap_instructions(chain, plan: SwapPlan, user: Pubkey, wrap_and_unwrap_sol: 
                                               token_program)
         return [pump_ix.build_sell(user, plan.mint, curve.creator, fee_recipient, plan.in_amount,
                                    plan.other_amount_threshold, token_program)]
-    recipients = swap_addr.MAINNET_PROTOCOL_FEE_RECIPIENTS
-    fee_recipient = recipients[bytes(user)[0] % len(recipients)]   # spread like clients are asked to
-    base_program = chain.get_account(plan.mint).owner                 # Token-2022 for a graduated create_v2 coin
+    keys, fee_recipient, buyback = _pool_swap_keys(chain, plan, user)
+    base_program = keys.base_token_program
     wrap_sol = wrap_and_unwrap_sol and plan.quote_mint == SOL_MINT   # a USDC pool pays from the user's USDC account
     if plan.is_buy:
         spend = max_in(plan)
         wrap = build_wrap(user, spend) if wrap_sol else []
-        buy = swap_ix.build_buy(user, plan.mint, fee_recipient, plan.out_amount, spend, base_program, plan.quote_mint)
+        buy = build_pool_buy(user, keys, fee_recipient, buyback, plan.out_amount, spend)
         unwrap = [build_unwrap(user)] if wrap_sol else []
         return [pump_ix.build_create_ata_idempotent(user, user, plan.mint, base_program), *wrap, buy, *unwrap]
-    sell = swap_ix.build_sell(user, plan.mint, fee_recipient, plan.in_amount, plan.other_amount_threshold, base_program,
-                              plan.quote_mint)
+    sell = build_pool_sell(user, keys, fee_recipient, buyback, plan.in_amount, plan.other_amount_threshold)
     if plan.quote_mint != SOL_MINT:
         return [sell]
     unwrap = [build_unwrap(user)] if wrap_and_unwrap_sol else []
     return [*build_wrap(user, 0), sell, *unwrap]
+
+
+def _pool_swap_keys(chain, plan: SwapPlan, user: Pubkey) -> tuple[PoolKeys, Pubkey, Pubkey]:
+    """(pool keys, protocol fee recipient, buyback fee recipient) of the quoted pool, as the current
+    buy/sell name them (a mayhem pool pays a reserved recipient); recipients spread by the user."""
+    pool_account = chain.get_account(pool_of(plan.mint, plan.quote_mint))
+    if pool_account is None:
+        raise RouteError("COULD_NOT_FIND_ANY_ROUTE", "the quoted pool no longer exists")
+    pool = POOL.decode(bytes(pool_account.data))
+    config = GLOBAL_CONFIG.decode(bytes(chain.get_account(swap_addr.GLOBAL_CONFIG).data))
+    base_program = chain.get_account(plan.mint).owner                 # Token-2022 for a graduated create_v2 coin
+    keys = PoolKeys.of_pool(pool_of(plan.mint, plan.quote_mint), pool, base_program)
+    return (keys, *fee_recipients(config, pool, bytes(user)))
 
 
 def _curve_quote_token_instructions(plan: SwapPlan, user: Pubkey, curve: BondingCurve, fee_recipient: Pubkey,

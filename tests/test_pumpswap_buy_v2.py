@@ -21,25 +21,25 @@ FEE_CONFIG_SEED = bytes([12, 20, 222, 252, 130, 94, 198, 118, 148, 37, 8, 24, 18
                          86, 213, 113, 180, 212, 248, 9, 12, 24, 233, 168, 99])
 
 
-def expected(user, keys, cashback):
+def expected(user, keys, cashback, quote=WSOL):
     vault_authority = pda([b"creator_vault", bytes(keys.coin_creator)])
     accumulator = pda([b"user_volume_accumulator", bytes(user)])
     rows = [  # (key, writable, signer) in idl/pump_amm.json buy order
         (keys.pool, True, False), (user, True, True), (GLOBAL_CONFIG, False, False),
-        (keys.base_mint, False, False), (WSOL, False, False),
-        (ata(user, keys.base_mint, keys.base_token_program), True, False), (ata(user, WSOL), True, False),
+        (keys.base_mint, False, False), (quote, False, False),
+        (ata(user, keys.base_mint, keys.base_token_program), True, False), (ata(user, quote), True, False),
         (keys.pool_base_token_account, True, False), (keys.pool_quote_token_account, True, False),
-        (PROTOCOL, False, False), (ata(PROTOCOL, WSOL), True, False),
+        (PROTOCOL, False, False), (ata(PROTOCOL, quote), True, False),
         (keys.base_token_program, False, False), (SPL, False, False), (SYSTEM, False, False),
         (ATA_PROGRAM, False, False), (pda([b"__event_authority"]), False, False), (AMM, False, False),
-        (ata(vault_authority, WSOL), True, False), (vault_authority, False, False),
+        (ata(vault_authority, quote), True, False), (vault_authority, False, False),
         (pda([b"global_volume_accumulator"]), False, False), (accumulator, True, False),
         (pda([b"fee_config", FEE_CONFIG_SEED], FEE_PROGRAM), False, False), (FEE_PROGRAM, False, False),
     ]
     if cashback:
-        rows.append((ata(accumulator, WSOL), True, False))
+        rows.append((ata(accumulator, quote), True, False))
     rows += [(pda([b"pool-v2", bytes(keys.base_mint)]), False, False), (BUYBACK, False, False),
-             (ata(BUYBACK, WSOL), True, False)]
+             (ata(BUYBACK, quote), True, False)]
     return rows
 
 

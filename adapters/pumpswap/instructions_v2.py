@@ -2,7 +2,7 @@
 fee config), then the remaining accounts in this order: for a cashback coin the user's AMM volume
 accumulator's quote ATA and the accumulator (PUMP_CASHBACK_README.md), then pool-v2, one buyback
 fee recipient and its quote-mint ATA (BREAKING_FEE_RECIPIENT.md): 24 accounts, 26 for cashback coins.
-The 17-account pre-upgrade order stays in instructions.py (the local chain's Jupiter route)."""
+`fee_recipients` picks both recipients for a pool (a mayhem pool's protocol fee goes to a reserved one)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -106,3 +106,13 @@ def pick_recipient(recipients, salt: bytes, fallback=()) -> Pubkey:
     if not usable:
         raise LookupError("no fee recipient configured")
     return usable[int.from_bytes(bytes(salt)[:4].ljust(4, b"\0"), "little") % len(usable)]
+
+
+def fee_recipients(config, pool: Pool, salt: bytes) -> tuple[Pubkey, Pubkey]:
+    """(protocol fee recipient, buyback fee recipient) of a swap on `pool` under `config`
+    (layout.GlobalConfig): a mayhem pool pays a reserved recipient (FEE_RECIPIENTS.md); spread by `salt`."""
+    protocol_list = config.protocol_fee_recipients
+    if pool.is_mayhem_mode:
+        protocol_list = (config.reserved_fee_recipient, *config.reserved_fee_recipients)
+    return (pick_recipient(protocol_list, salt),
+            pick_recipient(config.buyback_fee_recipients, salt[4:], addr.MAINNET_POOL_BUYBACK_FEE_RECIPIENTS))

@@ -1,11 +1,15 @@
-/* A PumpSwap-compatible constant-product pool (buy / sell of base tokens against WSOL), written
+/* A PumpSwap-compatible constant-product pool (buy / sell of base tokens against WSOL or USDC), written
  * from pump-public-docs (PUMP_SWAP_README.md, idl/pump_amm.json), plus `migrate`, which moves a
  * completed pump.fun curve's reserves into its canonical pool (only by CPI from pump's `migrate`).
- * Exact integer math; fees lp + protocol bps from GlobalConfig (coin-creator fee not modelled); events as Anchor
- * `Program data:` logs and self-CPIs. A sell's accounts past the 17th: pumpswap_sell_accounts.h. Build: python -m localnet.programs.build */
+ * Exact integer math; lp, protocol and coin-creator fee bps from the Fee Program's FeeConfig tiers
+ * (pumpswap_fees.h; GlobalConfig's without that account), each rounded up; a cashback pool's creator
+ * fee goes to the trader (PUMP_CASHBACK_README.md), who claims it with claim_cashback
+ * (pumpswap_cashback.h). Events as Anchor `Program data:` logs and self-CPIs. The accounts past the
+ * 17th of a buy and a sell: pumpswap_accounts.h. Build: python -m localnet.programs.build */
 #include "sbf.h"
 #include "pump_ids.h"
 #include "pump_layout.h"
+#include "pump_amm_ids.h"
 
 static const u8 ACCOUNT_POOL[8] = {0xf1, 0x9a, 0x6d, 0x04, 0x11, 0xb1, 0x6d, 0xbc};
 static const u8 ACCOUNT_GLOBAL_CONFIG[8] = {0x95, 0x08, 0x9c, 0xca, 0xa0, 0xfc, 0xb0, 0xd9};
@@ -39,11 +43,13 @@ static const SolPubkey PUMP_PROGRAM_ID = {{1, 86, 224, 246, 147, 102, 90, 207, 6
 #define ERR_TOO_LITTLE_POOL_TOKEN_LIQUIDITY 6003
 #define ERR_EXCEEDED_SLIPPAGE 6004
 #define ERR_CURVE_NOT_COMPLETE 6050          /* local: migrate of a live curve */
+#define ERR_AMM_OVERFLOW 6023                /* idl/pump_amm.json (the pump program's Overflow is 6024) */
+#define ERR_AMM_DIVISION_BY_ZERO 6025
 
 /* "number=Name;" entries: a char table, since pointer tables in .rodata cannot be relocated */
 static const char ERROR_NAMES[] =
     "6001=ZeroBaseAmount;6002=ZeroQuoteAmount;6003=TooLittlePoolTokenLiquidity;6004=ExceededSlippage;"
-    "6050=BondingCurveNotComplete;6024=Overflow;6000=NotAuthorized;2000=ConstraintMut;"
+    "6050=BondingCurveNotComplete;6023=Overflow;6025=DivisionByZero;6053=BuybackFeeRecipientNotAuthorized;6058=BuybackFeeRecipientMissing;6000=NotAuthorized;2000=ConstraintMut;"
     "2006=ConstraintSeeds;2012=ConstraintAddress;3002=AccountDiscriminatorMismatch;3005=AccountNotEnoughKeys;"
     "3007=AccountOwnedByWrongProgram;3010=AccountNotSigner;101=InstructionFallbackNotFound;"
     "102=InstructionDidNotDeserialize;";
@@ -141,8 +147,14 @@ enum { T_POOL, T_USER, T_CONFIG, T_BASE_MINT, T_QUOTE_MINT, T_USER_BASE, T_USER_
 
 typedef struct {
     u64 base_amount, limit, user_base, user_quote, pool_base, pool_quote, quote_amount, lp_fee_bps, lp_fee,
-        protocol_fee_bps, protocol_fee, quote_with_lp_fee, user_quote_amount;
+        protocol_fee_bps, protocol_fee, quote_with_lp_fee, user_quote_amount, creator_fee_bps, creator_fee,
+        cashback_bps, cashback;
+    u8 track_volume;
 } Swap;
+
+#include "pumpswap_accounts.h"
+#include "pumpswap_fees.h"
+#include "pumpswap_cashback.h"
 
 /* Checks shared by buy and sell; fills the pool's signer seeds and the reserves. */
 static u64 check_swap_accounts(const SolParams *p, Swap *s, PoolSeeds *seeds) {
@@ -159,19 +171,21 @@ static u64 check_swap_accounts(const SolParams *p, Swap *s, PoolSeeds *seeds) {
                   && key_eq(a[T_POOL_QUOTE].key, (const SolPubkey *)(d + POOL_QUOTE_VAULT))
                   && base_program_ok(&a[T_BASE_TOKEN_PROGRAM], &a[T_BASE_MINT])
                   && key_eq(a[T_QUOTE_TOKEN_PROGRAM].key, &TOKEN_PROGRAM_ID)
+                  && key_eq(a[T_SYSTEM].key, &SYSTEM_PROGRAM_ID) && key_eq(a[T_ATA_PROGRAM].key, &ATA_PROGRAM_ID)
                   && key_eq(a[T_PROGRAM].key, p->program_id), ERR_CONSTRAINT_ADDRESS))) return r;
+    if ((r = need(is_pda2(a[T_EVENT_AUTHORITY].key, "__event_authority", 17, NULL, p->program_id), ERR_CONSTRAINT_SEEDS))) return r;
     if ((r = need(a[T_USER_BASE].is_writable && a[T_USER_QUOTE].is_writable && a[T_POOL_BASE].is_writable
                   && a[T_POOL_QUOTE].is_writable && a[T_FEE_RECIPIENT_ATA].is_writable, ERR_CONSTRAINT_MUT))) return r;
     const u8 *config = a[T_CONFIG].data;
-    bool recipient_ok = false;
-    for (int i = 0; i < 8; i++)
-        if (key_eq(a[T_FEE_RECIPIENT].key, (const SolPubkey *)(config + CONFIG_FEE_RECIPIENTS + 32 * i))) recipient_ok = true;
-    if ((r = need(recipient_ok, ERR_CONSTRAINT_ADDRESS))) return r;
+    if ((r = need(protocol_recipient_ok(&a[T_CONFIG], pool, a[T_FEE_RECIPIENT].key), ERR_CONSTRAINT_ADDRESS))) return r;
     if ((r = need(is_ata(a[T_FEE_RECIPIENT_ATA].key, a[T_FEE_RECIPIENT].key, a[T_QUOTE_MINT].key, &TOKEN_PROGRAM_ID), ERR_CONSTRAINT_SEEDS))) return r;
     pool_seeds(seeds, d + POOL_INDEX, (const SolPubkey *)(d + POOL_CREATOR), a[T_BASE_MINT].key, a[T_QUOTE_MINT].key);
     seeds->bump = d[POOL_BUMP];
     s->lp_fee_bps = rd64(config + CONFIG_LP_FEE_BPS);
     s->protocol_fee_bps = rd64(config + CONFIG_PROTOCOL_FEE_BPS);
+    /* no coin creator (a non-canonical pool): no creator fee, as pump-swap-sdk */
+    s->creator_fee_bps = key_is_zero((const SolPubkey *)(d + POOL_COIN_CREATOR)) || a[T_CONFIG].data_len < CONFIG_CURRENT_LEN
+                         ? 0 : rd64(config + CONFIG_COIN_CREATOR_FEE_BPS);
     s->user_base = token_amount(&a[T_USER_BASE]);
     s->user_quote = token_amount(&a[T_USER_QUOTE]);
     s->pool_base = token_amount(&a[T_POOL_BASE]);
@@ -179,9 +193,10 @@ static u64 check_swap_accounts(const SolParams *p, Swap *s, PoolSeeds *seeds) {
     return 0;
 }
 
+/* BuyEvent / SellEvent in idl/pump_amm.json field order; volume fields zero (not tracked here) */
 static void emit_swap(const SolParams *p, const Swap *s, bool is_buy) {
     const SolAccountInfo *a = p->ka;
-    u8 buf[16 + 8 * 14 + 32 * 7 + 16];
+    u8 buf[16 + 8 * 14 + 32 * 7 + 16 + 1 + 8 * 5 + 7 + 32];
     Writer w = event_writer(buf, sizeof(buf), is_buy ? EVENT_BUY : EVENT_SELL);
     put_u64(&w, (u64)clock_unix_timestamp());
     put_u64(&w, s->base_amount); put_u64(&w, s->limit);
@@ -192,32 +207,61 @@ static void emit_swap(const SolParams *p, const Swap *s, bool is_buy) {
     put_key(&w, a[T_POOL].key); put_key(&w, a[T_USER].key); put_key(&w, a[T_USER_BASE].key); put_key(&w, a[T_USER_QUOTE].key);
     put_key(&w, a[T_FEE_RECIPIENT].key); put_key(&w, a[T_FEE_RECIPIENT_ATA].key);
     put_key(&w, (const SolPubkey *)(a[T_POOL].data + POOL_COIN_CREATOR));
-    put_u64(&w, 0); put_u64(&w, 0);         /* coin creator fee bps, fee: not modelled */
+    put_u64(&w, s->creator_fee_bps); put_u64(&w, s->creator_fee);
+    if (is_buy) {   /* track_volume, total_unclaimed/claimed tokens, current volume, last update, min base out, ix_name */
+        put_u8(&w, s->track_volume); put_zeros(&w, 8 * 4); put_u64(&w, s->base_amount);
+        put_str(&w, (const u8 *)"buy", 3);
+    }
+    put_u64(&w, s->cashback_bps); put_u64(&w, s->cashback);
+    put_u64(&w, 0); put_u64(&w, 0);         /* buyback fee bps, fee: GlobalConfig.buyback_basis_points not applied */
     emit(p, &w);
 }
 
-#include "pumpswap_sell_accounts.h"
+/* The creator fee on `quote` (rounded up): to the coin creator's vault, or as cashback to the trader. */
+static u64 creator_fee_on(Swap *s, const CreatorFeeTo *to) {
+    if (!fee_ceil(s->quote_amount, s->creator_fee_bps, &s->creator_fee)) return fail(ERR_AMM_OVERFLOW);
+    if (to->cashback) {
+        s->cashback_bps = s->creator_fee_bps; s->cashback = s->creator_fee;
+        s->creator_fee_bps = s->creator_fee = 0;
+    }
+    return 0;
+}
+
+/* Where the protocol and creator fees land, made when missing (paid by the user). */
+static u64 ensure_fee_accounts(const SolParams *p, const Swap *s, const CreatorFeeTo *to) {
+    u64 r;
+    if (s->protocol_fee && (r = ensure_quote_ata(p, &p->ka[T_FEE_RECIPIENT_ATA], p->ka[T_FEE_RECIPIENT].key))) return r;
+    if (s->creator_fee + s->cashback && (r = ensure_quote_ata(p, to->fee_to, to->fee_owner->key))) return r;
+    return 0;
+}
 
 /* buy(base_amount_out, max_quote_amount_in): quote in = ceil(Q*b / (B-b)), fees rounded up on top. */
 NOINLINE u64 buy(const SolParams *p, Reader *args) {
     Swap s = {0};
     PoolSeeds seeds;
     s.base_amount = get_u64(args); s.limit = get_u64(args);
+    if (args->pos < args->len) s.track_volume = get_u8(args);   /* track_volume OptionBool: one byte, optional */
     if (args->bad) return fail(ERR_INSTRUCTION_DID_NOT_DESERIALIZE);
     u64 r;
-    if ((r = check_swap_accounts(p, &s, &seeds))) return r;
+    CreatorFeeTo to;
+    if ((r = check_swap_accounts(p, &s, &seeds)) || (r = check_current_accounts(p, true, &to))) return r;
+    if ((r = pool_fee_rates(p, &p->ka[B_FEE_CONFIG], &s))) return r;
     if (s.base_amount == 0) return fail(ERR_ZERO_BASE_AMOUNT);
     if (s.base_amount >= s.pool_base) return fail(ERR_TOO_LITTLE_POOL_TOKEN_LIQUIDITY);
-    if (!mul_div(s.pool_quote, s.base_amount, s.pool_base - s.base_amount, true, &s.quote_amount)) return fail(ERR_ARITHMETIC_OVERFLOW);
+    if (!mul_div(s.pool_quote, s.base_amount, s.pool_base - s.base_amount, true, &s.quote_amount)) return fail(ERR_AMM_OVERFLOW);
     if (!fee_ceil(s.quote_amount, s.lp_fee_bps, &s.lp_fee) || !fee_ceil(s.quote_amount, s.protocol_fee_bps, &s.protocol_fee))
-        return fail(ERR_ARITHMETIC_OVERFLOW);
+        return fail(ERR_AMM_OVERFLOW);
+    if ((r = creator_fee_on(&s, &to))) return r;
     s.quote_with_lp_fee = s.quote_amount + s.lp_fee;
-    s.user_quote_amount = s.quote_with_lp_fee + s.protocol_fee;
+    s.user_quote_amount = s.quote_with_lp_fee + s.protocol_fee + s.creator_fee + s.cashback;
     if (s.user_quote_amount > s.limit) return fail(ERR_EXCEEDED_SLIPPAGE);
     const SolAccountInfo *a = p->ka;
     SolSignerSeeds pool_signer = {seeds.seeds, 6};
+    if ((r = init_user_volume(p, &a[B_USER_VOLUME])) || (r = ensure_fee_accounts(p, &s, &to))) return r;
+    if (to.cashback) credit_cashback(&a[B_USER_VOLUME], s.cashback);
     if ((r = token_transfer(p, &(Move){a[T_USER_QUOTE].key, a[T_POOL_QUOTE].key, a[T_USER].key, s.quote_with_lp_fee}, NULL))) return r;
     if ((r = token_transfer(p, &(Move){a[T_USER_QUOTE].key, a[T_FEE_RECIPIENT_ATA].key, a[T_USER].key, s.protocol_fee}, NULL))) return r;
+    if ((r = token_transfer(p, &(Move){a[T_USER_QUOTE].key, to.fee_to->key, a[T_USER].key, s.creator_fee + s.cashback}, NULL))) return r;
     if ((r = token_transfer(p, &(Move){a[T_POOL_BASE].key, a[T_USER_BASE].key, a[T_POOL].key, s.base_amount, &a[T_BASE_MINT]}, &pool_signer))) return r;
     emit_swap(p, &s, true);
     return 0;
@@ -230,22 +274,30 @@ NOINLINE u64 sell(const SolParams *p, Reader *args) {
     s.base_amount = get_u64(args); s.limit = get_u64(args);
     if (args->bad) return fail(ERR_INSTRUCTION_DID_NOT_DESERIALIZE);
     u64 r;
-    if ((r = check_swap_accounts(p, &s, &seeds))) return r;
-    if (p->ka_num > T_ACCOUNTS && (r = check_current_sell_accounts(p))) return r;
+    CreatorFeeTo to;
+    if ((r = check_swap_accounts(p, &s, &seeds)) || (r = check_current_accounts(p, false, &to))) return r;
+    if ((r = pool_fee_rates(p, &p->ka[S_FEE_CONFIG], &s))) return r;
     if (s.base_amount == 0) return fail(ERR_ZERO_BASE_AMOUNT);
-    if (s.pool_base + s.base_amount < s.base_amount) return fail(ERR_ARITHMETIC_OVERFLOW);
-    if (!mul_div(s.pool_quote, s.base_amount, s.pool_base + s.base_amount, false, &s.quote_amount)) return fail(ERR_ARITHMETIC_OVERFLOW);
+    if (s.pool_base + s.base_amount < s.base_amount) return fail(ERR_AMM_OVERFLOW);
+    if (!mul_div(s.pool_quote, s.base_amount, s.pool_base + s.base_amount, false, &s.quote_amount)) return fail(ERR_AMM_OVERFLOW);
     if (!fee_ceil(s.quote_amount, s.lp_fee_bps, &s.lp_fee) || !fee_ceil(s.quote_amount, s.protocol_fee_bps, &s.protocol_fee))
-        return fail(ERR_ARITHMETIC_OVERFLOW);
-    if (s.lp_fee + s.protocol_fee >= s.quote_amount) return fail(ERR_ZERO_QUOTE_AMOUNT);
+        return fail(ERR_AMM_OVERFLOW);
+    if ((r = creator_fee_on(&s, &to))) return r;
+    if (s.lp_fee + s.protocol_fee + s.creator_fee + s.cashback >= s.quote_amount) return fail(ERR_ZERO_QUOTE_AMOUNT);
     s.quote_with_lp_fee = s.quote_amount - s.lp_fee;
-    s.user_quote_amount = s.quote_with_lp_fee - s.protocol_fee;
+    s.user_quote_amount = s.quote_with_lp_fee - s.protocol_fee - s.creator_fee - s.cashback;
     if (s.user_quote_amount < s.limit) return fail(ERR_EXCEEDED_SLIPPAGE);
     const SolAccountInfo *a = p->ka;
     SolSignerSeeds pool_signer = {seeds.seeds, 6};
+    if ((r = ensure_fee_accounts(p, &s, &to))) return r;
+    if (to.cashback) {   /* the accumulator the cashback is claimed through: made when missing (an assumption) */
+        if ((r = init_user_volume(p, to.fee_owner))) return r;
+        credit_cashback(to.fee_owner, s.cashback);
+    }
     if ((r = token_transfer(p, &(Move){a[T_USER_BASE].key, a[T_POOL_BASE].key, a[T_USER].key, s.base_amount, &a[T_BASE_MINT]}, NULL))) return r;
     if ((r = token_transfer(p, &(Move){a[T_POOL_QUOTE].key, a[T_USER_QUOTE].key, a[T_POOL].key, s.user_quote_amount}, &pool_signer))) return r;
     if ((r = token_transfer(p, &(Move){a[T_POOL_QUOTE].key, a[T_FEE_RECIPIENT_ATA].key, a[T_POOL].key, s.protocol_fee}, &pool_signer))) return r;
+    if ((r = token_transfer(p, &(Move){a[T_POOL_QUOTE].key, to.fee_to->key, a[T_POOL].key, s.creator_fee + s.cashback}, &pool_signer))) return r;
     emit_swap(p, &s, false);
     return 0;
 }
@@ -305,7 +357,8 @@ NOINLINE u64 migrate(const SolParams *p, Reader *args) {
     copy_bytes(d + POOL_BASE_VAULT, a[M_POOL_BASE].key, 32);
     copy_bytes(d + POOL_QUOTE_VAULT, a[M_POOL_QUOTE].key, 32);
     copy_bytes(d + POOL_COIN_CREATOR, curve->data + CURVE_CREATOR, 32);   /* lp_mint, lp_supply stay zero: no LP tokens */
-    d[POOL_IS_CASHBACK] = curve->data_len > CURVE_IS_CASHBACK ? curve->data[CURVE_IS_CASHBACK] : 0;   /* the coin's flag */
+    d[POOL_IS_MAYHEM] = curve->data_len > CURVE_IS_MAYHEM ? curve->data[CURVE_IS_MAYHEM] : 0;   /* the coin's flags (idl Pool.is_mayhem_mode, is_cashback_coin) */
+    d[POOL_IS_CASHBACK] = curve->data_len > CURVE_IS_CASHBACK ? curve->data[CURVE_IS_CASHBACK] : 0;
 
     u8 buf[16 + 8 + 32 * 4 + 16];
     Writer w = event_writer(buf, sizeof(buf), EVENT_CREATE_POOL);
@@ -333,5 +386,6 @@ u64 entrypoint(u8 *input) {
     if (bytes_eq(p->data, IX_BUY, 8)) { LOG("Instruction: Buy"); return buy(p, &args); }
     if (bytes_eq(p->data, IX_SELL, 8)) { LOG("Instruction: Sell"); return sell(p, &args); }
     if (bytes_eq(p->data, IX_MIGRATE, 8)) { LOG("Instruction: Migrate"); return migrate(p, &args); }
+    if (bytes_eq(p->data, IX_CLAIM_CASHBACK, 8)) { LOG("Instruction: ClaimCashback"); return claim_cashback(p); }
     return fail(ERR_INSTRUCTION_FALLBACK_NOT_FOUND);
 }

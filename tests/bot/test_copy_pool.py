@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import struct
 
 import pytest
 from solders.keypair import Keypair
@@ -16,14 +17,16 @@ from solders.pubkey import Pubkey
 from adapters.pumpfun.instructions import build_create_ata_idempotent
 from adapters.pumpswap import addresses as pool_addresses
 from adapters.pumpswap import amm
-from adapters.pumpswap.buy_v2 import BUY_ACCOUNTS
-from adapters.pumpswap.instructions import build_buy as target_pool_buy, build_sell as target_pool_sell
+from adapters.pumpswap.buy_v2 import BUY_ACCOUNTS, build_buy as target_pool_buy
+from adapters.pumpswap.instructions_v2 import build_sell as target_pool_sell
 from adapters.pumpswap.layout import GLOBAL_CONFIG
 from adapters.pumpswap.wsol import build_wrap
+from localnet.programs.pumpswap_setup import canonical_pool_keys
 from messages import new_request_id
 from messages.status import ChildPidsRequest
 from tests.bot.harness import SOL
 from tests.bot.test_copy_trading import world  # noqa: F401  (the fixture)
+from tests.localnet.helpers import pool_fee_rates_now
 from tests.bot.test_pool_sell import SPL, graduate, pool_instructions, pool_reserves
 
 pytestmark = pytest.mark.timeout(150)
@@ -35,14 +38,15 @@ def pool_config(chain):
 
 def pool_buy(chain, who: Keypair, mint: str, lamports: int) -> tuple[list, int]:
     """(instructions, base out) of `who` spending about `lamports` on the pool (wrapping SOL as any
-    wallet does), with the pool program's own 17-account buy."""
+    wallet does), with the current buy (26 accounts) of any PumpSwap client."""
     config, mint_key = pool_config(chain), Pubkey.from_string(mint)
-    quote = amm.buy_base_for_quote(pool_reserves(chain, mint, SPL), lamports,
-                                   config.lp_fee_basis_points, config.protocol_fee_basis_points)
+    keys = canonical_pool_keys(chain.node.chain.svm, mint_key)
+    rates = pool_fee_rates_now(chain.node.chain, mint_key)
+    quote = amm.buy_base_for_quote(pool_reserves(chain, mint, SPL), lamports, *rates)
     return [*build_wrap(who.pubkey(), quote.user_quote_amount),
             build_create_ata_idempotent(who.pubkey(), who.pubkey(), mint_key),
-            target_pool_buy(who.pubkey(), mint_key, config.protocol_fee_recipients[0], quote.base_amount,
-                            quote.user_quote_amount)], quote.base_amount
+            target_pool_buy(who.pubkey(), keys, config.protocol_fee_recipients[0], config.buyback_fee_recipients[0],
+                            quote.base_amount, quote.user_quote_amount)], quote.base_amount
 
 
 def target_buys_on_pool(world, who: Keypair, mint: str, lamports: int) -> int:
@@ -52,10 +56,16 @@ def target_buys_on_pool(world, who: Keypair, mint: str, lamports: int) -> int:
     return base_out
 
 
+def pool_sell(chain, who: Keypair, mint: str, tokens: int):
+    """`who` selling `tokens` on the pool with the current sell (24 accounts) of any PumpSwap client."""
+    config = pool_config(chain)
+    keys = canonical_pool_keys(chain.node.chain.svm, Pubkey.from_string(mint))
+    return target_pool_sell(who.pubkey(), keys, config.protocol_fee_recipients[0], config.buyback_fee_recipients[0],
+                            tokens, 0)
+
+
 def target_sells_on_pool(world, who: Keypair, mint: str, tokens: int) -> None:
-    config = pool_config(world.chain)
-    ix = target_pool_sell(who.pubkey(), Pubkey.from_string(mint), config.protocol_fee_recipients[0], tokens, 0)
-    world.chain.run(world.market.send_tx(who, [ix], [who]))
+    world.chain.run(world.market.send_tx(who, [pool_sell(world.chain, who, mint, tokens)], [who]))
 
 
 BUY_DISCRIMINATOR = bytes([102, 6, 61, 18, 1, 218, 235, 234])     # idl/pump_amm.json
@@ -102,6 +112,30 @@ def test_a_target_buying_a_graduated_coin_on_the_pool_is_copied_there(world):  #
     assert status.bought == 1 and status.lifecycle.get("closed") == 1
 
 
+def send_with_lookup_table(world, who: Keypair, ixs: list) -> None:
+    """Two current PumpSwap swaps (26 + 26 or 24 + 24 accounts) do not fit in 1,232 bytes without an
+    address lookup table, as on mainnet: every non-signer account goes in one, written into the ledger."""
+    from solders.account import Account
+    from solders.address_lookup_table_account import ID as LOOKUP_TABLE_PROGRAM, AddressLookupTableAccount
+    from solders.message import MessageV0
+    from solders.transaction import VersionedTransaction
+
+    from tests.bot.harness import _wait_meta
+    keys = list(dict.fromkeys(meta.pubkey for ix in ixs for meta in ix.accounts if not meta.is_signer))
+    keys += [ix.program_id for ix in ixs if ix.program_id not in keys]
+    meta = struct.pack("<IQQB", 1, 2**64 - 1, 0, 0) + b"\x01" + bytes(Pubkey.default()) + b"\0\0"   # active table
+    table = Keypair().pubkey()
+    world.chain.node.chain.svm.set_account(table, Account(lamports=SOL, data=meta + b"".join(bytes(k) for k in keys),
+                                                          owner=LOOKUP_TABLE_PROGRAM, executable=False))
+
+    async def send() -> None:
+        blockhash = (await world.market.rpc.get_latest_blockhash()).blockhash
+        message = MessageV0.try_compile(who.pubkey(), ixs, [AddressLookupTableAccount(table, keys)], blockhash)
+        signature = await world.market.rpc.send_raw(bytes(VersionedTransaction(message, [who])))
+        assert (await _wait_meta(world.market.rpc, signature)).err is None
+    world.chain.run(send())
+
+
 def test_a_target_swapping_two_coins_in_one_transaction_is_copied_per_coin(world):  # noqa: F811
     """Each PumpSwap event names its base token account; the token balances give that account's
     mint, so both coins of a two-coin transaction are followed (once only a one-coin one was)."""
@@ -112,15 +146,13 @@ def test_a_target_swapping_two_coins_in_one_transaction_is_copied_per_coin(world
     world.start()
 
     buys = [pool_buy(world.chain, alice, coin, SOL // 10 * (index + 1)) for index, coin in enumerate(coins)]
-    world.chain.run(world.market.send_tx(alice, buys[0][0] + buys[1][0], [alice]))
+    send_with_lookup_table(world, alice, buys[0][0] + buys[1][0])
     ours = [world.wait_ours(coin, lambda held: held > 0) for coin in coins]
     for (_, theirs), held in zip(buys, ours):
         assert theirs * 4 // 10 < held < theirs // 2    # half their SOL of each coin
 
-    config = pool_config(world.chain)
-    sells = [target_pool_sell(alice.pubkey(), Pubkey.from_string(coin), config.protocol_fee_recipients[0],
-                              world.held(alice.pubkey(), coin), 0) for coin in coins]
-    world.chain.run(world.market.send_tx(alice, sells, [alice]))   # both coins at once: both exits
+    sells = [pool_sell(world.chain, alice, coin, world.held(alice.pubkey(), coin)) for coin in coins]
+    send_with_lookup_table(world, alice, sells)                          # both coins at once: both exits
     status = world.finish()
     book = status.copy[str(alice.pubkey())]
     assert (book["copied_buys"], book["copied_sells"]) == (2, 2) and status.bought == 2

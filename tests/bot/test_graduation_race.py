@@ -35,7 +35,7 @@ def journal_row(path, mint: str) -> dict:
 @pytest.mark.parametrize("migration_wait_seconds", [20, 0], ids=["waits-for-the-pool", "no-wait-jupiter"])
 def test_exit_on_graduation_with_a_late_pool(tmp_path, migration_wait_seconds):
     """Waiting (the default): the bot's own 24-account pool sell once the pool appears. Not waiting:
-    the ladder reaches Jupiter's 17-account route, then closes the emptied token account in a
+    the ladder reaches Jupiter's route (the same 24-account sell, paid to the WSOL account), then closes the emptied token account in a
     follow-up transaction. Either way no token account is left and PnL is the wallet's change."""
     journal_path = tmp_path / "journal.sqlite3"
     with bot_world(tmp_path, jupiter=True, **{
@@ -66,8 +66,8 @@ def test_exit_on_graduation_with_a_late_pool(tmp_path, migration_wait_seconds):
         routes = [(kind, [a for a, _ in pool_instructions(chain, sig)]) for kind, sig in landed]
         if migration_wait_seconds:   # the bot's own pool sell, once the pool appeared
             assert routes == [("sell", [24])], row["sell_orders"]
-        else:                        # Jupiter's route (17 accounts), then the close of the emptied account
-            assert routes == [("sell", [17]), ("close", [])], row["sell_orders"]
+        else:                        # Jupiter's route, then the close of the emptied account
+            assert routes == [("sell", [24]), ("close", [])], row["sell_orders"]
         assert chain.run(token_accounts(chain.rpc, owner)) == []             # no token account left open
         assert final.pnl_lamports == chain.run(market.balance(owner)) - start_balance   # exact, rent included
         assert migrator.migrated == 1

@@ -20,14 +20,15 @@ from adapters.pumpfun import addresses as pump
 from adapters.pumpfun import instructions
 from adapters.pumpswap import addresses as pool_addresses
 from adapters.pumpswap import amm
-from adapters.pumpswap.instructions import build_sell as build_legacy_pool_sell
-from adapters.pumpswap.layout import GLOBAL_CONFIG, token_account_amount
-from localnet.programs.pumpswap_setup import migrate_graduated_coin
+from adapters.pumpswap.instructions_v2 import build_sell as build_pool_sell
+from adapters.pumpswap.layout import token_account_amount
+from localnet.programs.pumpswap_setup import canonical_pool_keys, migrate_graduated_coin
 from messages.seller import SellSucceeded, SellTokens
 from messages.stream import Trade
 from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
 from tests.bot.test_must_sell import start_trading_actors
 from tests.bot.test_todays_pumpfun import launch_v2
+from tests.localnet.helpers import pool_fee_rates_now
 
 pytestmark = pytest.mark.timeout(150)
 SPL, T22 = str(pump.TOKEN_PROGRAM), str(pump.TOKEN_2022_PROGRAM)
@@ -75,6 +76,13 @@ def pool_instructions(chain: ChainThread, signature: str) -> list[tuple[int, byt
             if keys[ix.program_id_index] == pool_addresses.PROGRAM]
 
 
+def pool_quote_accounts(message) -> list:
+    """The user quote account (idl/pump_amm.json account 7) of each PumpSwap instruction of `message`."""
+    keys = message.account_keys
+    return [keys[ix.accounts[6]] for ix in message.instructions
+            if keys[ix.program_id_index] == pool_addresses.PROGRAM and len(ix.accounts) > 6]
+
+
 def tx_fee(chain: ChainThread, signature: str) -> int:
     return chain.node.chain.get_record(Signature.from_string(signature)).fee
 
@@ -118,6 +126,7 @@ def test_seller_sells_a_graduated_coin_on_its_pool(world, token_program):
     graduate(chain, market, mint, token_program)
     _, seller, _ = start_trading_actors(bot, settings)
     before = pool_reserves(chain, mint, token_program)
+    rates = pool_fee_rates_now(chain.node.chain, Pubkey.from_string(mint))     # the tier at those reserves
     owner = keypair.pubkey()
     token_account = pump.associated_token_address(owner, Pubkey.from_string(mint), Pubkey.from_string(token_program))
     account_rent = chain.node.chain.get_account(token_account).lamports
@@ -127,8 +136,7 @@ def test_seller_sells_a_graduated_coin_on_its_pool(world, token_program):
 
     assert isinstance(reply, SellSucceeded), reply
     assert reply.tokens_sold == held and reply.attempts == 1   # natively, on the pool, at once
-    config = GLOBAL_CONFIG.decode(bytes(chain.node.chain.get_account(pool_addresses.GLOBAL_CONFIG).data))
-    quote = amm.sell_base_in(before, held, config.lp_fee_basis_points, config.protocol_fee_basis_points)
+    quote = amm.sell_base_in(before, held, *rates)
     assert pool_reserves(chain, mint, token_program) == quote.reserves_after(before, is_buy=False)
     [(accounts, data)] = pool_instructions(chain, reply.signature)    # the current 24-account sell
     assert accounts == 24 and data[:8] == bytes([51, 230, 133, 164, 1, 127, 131, 173])
@@ -141,21 +149,24 @@ def test_seller_sells_a_graduated_coin_on_its_pool(world, token_program):
 
 
 class FrontRunPoolSells:
-    """Chain submit gate (a fault the network can do to us): before each of our 24-account pool
-    sells, a whale sells into the pool first, so ours misses its min out and fails on the chain."""
+    """Chain submit gate (a fault the network can do to us): before each of our native pool sells
+    (paid into the bot's one-transaction proceeds account, not the WSOL ATA a Jupiter route wraps
+    and unwraps), a whale sells into the pool first, so ours misses its min out and fails on the chain.
+    A USDC coin's Jupiter route pays the same USDC account as our own pool sell, so the gate cannot
+    tell them apart: `limit` stops it after that many front-runs."""
 
     def __init__(self, node_chain, owner: Pubkey, whale: Keypair, mint: str, token_program: str = SPL,
-                 quote_mint: Pubkey = pool_addresses.WSOL_MINT):
+                 quote_mint: Pubkey = pool_addresses.WSOL_MINT, limit: int | None = None):
         self.chain, self.owner, self.whale, self.mint = node_chain, owner, whale, Pubkey.from_string(mint)
         self.token_program, self.quote_mint = Pubkey.from_string(token_program), quote_mint
-        self.front_runs = 0
+        self.front_runs, self.limit = 0, limit
 
     def __call__(self, tx) -> bool:
         message = tx.message
-        keys = message.account_keys
-        ours = keys[0] == self.owner and any(
-            keys[ix.program_id_index] == pool_addresses.PROGRAM and len(ix.accounts) == 24
-            for ix in message.instructions)
+        jupiter_account = pool_addresses.associated_token_address(self.owner, pool_addresses.WSOL_MINT)
+        ours = message.account_keys[0] == self.owner and any(
+            account != jupiter_account for account in pool_quote_accounts(message))
+        ours = ours and (self.limit is None or self.front_runs < self.limit)
         if ours:
             self.front_runs += 1
             whale = self.whale.pubkey()
@@ -163,8 +174,9 @@ class FrontRunPoolSells:
             base_vault, _ = pool_addresses.pool_vaults(pool, self.mint, self.quote_mint, self.token_program)
             dump = token_account_amount(bytes(self.chain.get_account(base_vault).data)) // 5 + self.front_runs
             ixs = [instructions.build_create_ata_idempotent(whale, whale, self.quote_mint),
-                   build_legacy_pool_sell(whale, self.mint, pool_addresses.MAINNET_PROTOCOL_FEE_RECIPIENTS[0], dump, 0,
-                                          self.token_program, self.quote_mint)]
+                   build_pool_sell(whale, canonical_pool_keys(self.chain.svm, self.mint),
+                                   pool_addresses.MAINNET_PROTOCOL_FEE_RECIPIENTS[0],
+                                   pool_addresses.MAINNET_POOL_BUYBACK_FEE_RECIPIENTS[0], dump, 0)]
             blockhash, _ = self.chain.latest_blockhash()
             self.chain.execute(VersionedTransaction(MessageV0.try_compile(whale, ixs, [], blockhash), [self.whale]))
         return False   # ours runs next, on the moved pool
@@ -185,7 +197,11 @@ def test_seller_falls_back_to_jupiter_when_the_pool_sells_fail(world):
 
     assert isinstance(reply, SellSucceeded), reply
     assert gate.front_runs == 3 and reply.attempts == 4   # three pool sells failed, then Jupiter
-    assert [accounts for accounts, _ in pool_instructions(chain, reply.signature)] == [17]   # Jupiter's route
+    # Jupiter's route: the current 24-account sell, paying the wallet's WSOL ATA
+    assert [accounts for accounts, _ in pool_instructions(chain, reply.signature)] == [24]
+    record = chain.node.chain.get_record(Signature.from_string(reply.signature))
+    assert pool_quote_accounts(record.transaction.message) == [
+        pool_addresses.associated_token_address(keypair.pubkey(), pool_addresses.WSOL_MINT)]
     assert chain.run(market.holdings(keypair.pubkey())).get(mint) is None
     assert chain.run(token_accounts(chain.rpc, keypair.pubkey())) == []   # the emptied account closed after it
     # the wallet: the Jupiter sale's lamports and the closed account's rent, less the fees the three

@@ -57,7 +57,7 @@ def test_a_usdc_coin_whose_pool_sells_fail_is_sold_for_usdc_through_jupiter(tmp_
         fund_usdc(chain, market, whale.pubkey(), 100_000 * 10**6)
         chain.run(buy_out_usdc_curve(market, whale, mint))
         migrate_graduated_coin(chain.node.chain, Pubkey.from_string(mint))
-        gate = FrontRunPoolSells(chain.node.chain, owner, whale, mint, T22, pump.USDC_MINT)
+        gate = FrontRunPoolSells(chain.node.chain, owner, whale, mint, T22, pump.USDC_MINT, limit=3)
         chain.node.chain.submit_gate = gate
 
         bot.close_all()
@@ -69,7 +69,7 @@ def test_a_usdc_coin_whose_pool_sells_fail_is_sold_for_usdc_through_jupiter(tmp_
                    for o in row["sell_orders"]]
         # three pool sells front-run (24 accounts, failed), Jupiter's USDC pool route, the close
         assert gate.front_runs == 3 and settled == [("sell", "FAILED", [24])] * 3 + [
-            ("sell", "CONFIRMED", [17]), ("close", "CONFIRMED", [])], settled
+            ("sell", "CONFIRMED", [24]), ("close", "CONFIRMED", [])], settled
         assert final.pnl_usdc == usdc_held(chain, owner) - usdc_before != 0          # USDC booked, to the unit
         assert final.pnl_lamports == chain.run(market.balance(owner)) - sol_before   # SOL apart, exact
         left = chain.run(token_accounts(chain.rpc, owner))
@@ -91,7 +91,7 @@ def test_the_seller_sells_a_usdc_coin_for_usdc_through_jupiter(world):
     chain.run(buy_out_usdc_curve(market, whale, mint))
     migrate_graduated_coin(chain.node.chain, Pubkey.from_string(mint))
     _, seller, _ = start_trading_actors(bot, settings.replace(**{"trading.slippage_bps": 100}))
-    gate = FrontRunPoolSells(chain.node.chain, owner, whale, mint, T22, pump.USDC_MINT)
+    gate = FrontRunPoolSells(chain.node.chain, owner, whale, mint, T22, pump.USDC_MINT, limit=3)
     chain.node.chain.submit_gate = gate
     sol_before, usdc_before = chain.run(market.balance(owner)), usdc_held(chain, owner)
 
@@ -99,7 +99,7 @@ def test_the_seller_sells_a_usdc_coin_for_usdc_through_jupiter(world):
 
     assert isinstance(reply, SellSucceeded), reply
     assert gate.front_runs == 3 and reply.attempts == 4 and reply.tokens_sold == held
-    assert [a for a, _ in pool_instructions(chain, reply.signature)] == [17]   # Jupiter's USDC pool route
+    assert [a for a, _ in pool_instructions(chain, reply.signature)] == [24]   # Jupiter's USDC pool route (the current list)
     assert usdc_held(chain, owner) > usdc_before                              # paid in USDC
     fees = failed_fees(chain, owner)
     assert chain.run(market.balance(owner)) - sol_before == reply.lamport_delta - fees   # rent back included

@@ -15,7 +15,7 @@ from adapters.pumpfun import curve as curve_math
 from adapters.pumpfun import venue
 from adapters.pumpswap import addresses as pool_addresses
 from adapters.pumpswap import amm
-from adapters.pumpswap.layout import GLOBAL_CONFIG, token_account_amount
+from adapters.pumpswap.layout import token_account_amount
 from localnet.programs.pumpswap_setup import migrate_graduated_coin
 from localnet.programs.usdc import usdc_airdrop
 from messages.seller import SellSucceeded, SellTokens
@@ -24,6 +24,7 @@ from tests.bot.harness import SOL, Market
 from tests.bot.test_must_sell import start_trading_actors
 from tests.bot.test_pool_sell import pool_instructions, tx_fee, world  # noqa: F401 (fixture)
 from tests.bot.test_usdc_trades import launch_usdc_coin
+from tests.localnet.helpers import pool_fee_rates_now
 
 pytestmark = pytest.mark.timeout(150)
 T22 = str(pump.TOKEN_2022_PROGRAM)
@@ -69,6 +70,7 @@ def test_seller_sells_a_graduated_usdc_coin_on_its_usdc_pool(world):
     chain.run(buy_out_usdc_curve(market, whale, mint))
     migrate_graduated_coin(chain.node.chain, Pubkey.from_string(mint))
     pool, before = usdc_pool(chain, Pubkey.from_string(mint))
+    rates = pool_fee_rates_now(chain.node.chain, Pubkey.from_string(mint), pump.USDC_MINT)   # the tier at those reserves
     _, seller, _ = start_trading_actors(bot, settings)
     token_account = pump.associated_token_address(owner, Pubkey.from_string(mint), pump.TOKEN_2022_PROGRAM)
     account_rent = chain.node.chain.get_account(token_account).lamports
@@ -80,9 +82,7 @@ def test_seller_sells_a_graduated_usdc_coin_on_its_usdc_pool(world):
     assert reply.tokens_sold == bought.token_delta and reply.attempts == 1   # natively, on the pool, at once
     [(accounts, data)] = pool_instructions(chain, reply.signature)          # the bot's 24-account sell, no Jupiter
     assert accounts == 24 and data[:8] == SELL_DISCRIMINATOR
-    config = GLOBAL_CONFIG.decode(bytes(chain.node.chain.get_account(pool_addresses.GLOBAL_CONFIG).data))
-    quote = amm.sell_base_in(before, bought.token_delta, config.lp_fee_basis_points,
-                             config.protocol_fee_basis_points)
+    quote = amm.sell_base_in(before, bought.token_delta, *rates)
     assert usdc_pool(chain, Pubkey.from_string(mint))[1] == quote.reserves_after(before, is_buy=False)
     usdc_gain = chain.run(usdc_balance(access)) - usdc_before
     assert usdc_gain == quote.user_quote_amount > 0                          # proceeds in USDC, to the unit

@@ -76,3 +76,24 @@ async def until_committed(chain, slot: int, commitment: str = "confirmed") -> No
     """Wait until writes made in `slot` are visible to reads at `commitment` (the node's clock runs)."""
     while chain.slot_for_commitment(commitment) < slot:
         await asyncio.sleep(0.01)
+
+
+def pool_fee_rates_now(chain, mint, quote_mint=None):
+    """The lp, protocol and creator fee rates a trade on the coin's canonical pool pays at its reserves
+    now (adapters/pumpswap/fees.py; which tier a market cap pays is tested from the docs in
+    test_pumpswap_accounts.py). `chain`: anything with get_account (the node's Chain, a LiteSVM wrapper)."""
+    from solders.token.state import Mint
+
+    from adapters.pumpswap import addresses as swap_addr
+    from adapters.pumpswap.amm import Reserves
+    from adapters.pumpswap.fees import decode_fee_config, pool_fee_rates
+    from adapters.pumpswap.layout import GLOBAL_CONFIG, POOL, token_account_amount
+    quote_mint = quote_mint or swap_addr.WSOL_MINT
+    pool_key = swap_addr.pool_address(swap_addr.CANONICAL_POOL_INDEX, swap_addr.pool_authority(mint), mint, quote_mint)
+    pool = POOL.decode(bytes(chain.get_account(pool_key).data))
+    reserves = Reserves(token_account_amount(bytes(chain.get_account(pool.pool_base_token_account).data)),
+                        token_account_amount(bytes(chain.get_account(pool.pool_quote_token_account).data)))
+    fee_account = chain.get_account(swap_addr.FEE_CONFIG)
+    return pool_fee_rates(GLOBAL_CONFIG.decode(bytes(chain.get_account(swap_addr.GLOBAL_CONFIG).data)), pool,
+                          decode_fee_config(bytes(fee_account.data)) if fee_account else None, reserves,
+                          Mint.from_bytes(bytes(chain.get_account(mint).data)[:82]).supply)

@@ -19,9 +19,9 @@ from adapters.pumpswap import amm
 from localnet.jupiter import JupiterOptions
 from localnet.jupiter_limits import RateLimit
 from localnet.jupiter_server import ApiOptions
-from localnet.programs.pumpswap_setup import LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS
 
-from tests.localnet.helpers import SOL, funded
+
+from tests.localnet.helpers import SOL, funded, pool_fee_rates_now
 from tests.localnet.test_pumpswap import create_coin, graduate_new_coin, pool_reserves, token_balance
 
 SOL_MINT = str(pump.WSOL_MINT)
@@ -87,11 +87,11 @@ async def test_quote_and_swap_on_the_bonding_curve(make_localnet):
 async def test_quote_and_swap_of_a_graduated_coin_on_its_pool(make_localnet):
     node = await make_localnet(api_port=0)
     api = node.api_url
-    fees = (LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS)
     async with AsyncClient(node.rpc_url, commitment="confirmed") as client, aiohttp.ClientSession() as session:
         mint, whale, _ = await graduate_new_coin(node, client)
         m = mint.pubkey()
         reserves = await pool_reserves(client, m)
+        fees = pool_fee_rates_now(node.chain, m)
         sold = 20_000_000_000_000
         quote = await jupiter_quote(session, api, inputMint=m, outputMint=SOL_MINT, amount=sold, slippageBps=300)
         expected = amm.sell_base_in(reserves, sold, *fees)
@@ -105,11 +105,17 @@ async def test_quote_and_swap_of_a_graduated_coin_on_its_pool(make_localnet):
         assert await pool_reserves(client, m) == reserves
 
         quote = await jupiter_quote(session, api, inputMint=SOL_MINT, outputMint=m, amount=2 * SOL, slippageBps=100)
-        buy = amm.buy_base_for_quote(reserves, 2 * SOL, *fees)
+        buy = amm.buy_base_for_quote(reserves, 2 * SOL, *pool_fee_rates_now(node.chain, m))
         assert quote["outAmount"] == str(buy.base_amount) and buy.user_quote_amount <= 2 * SOL
         before = await lamports(client, whale)
+        accumulator = swap_addr.user_volume_accumulator(whale.pubkey())
+        assert (await client.get_account_info(accumulator)).value is None
         _, meta = await jupiter_swap_and_send(session, api, client, whale, quote, prioritizationFeeLamports=7_000)
-        assert before - await lamports(client, whale) == buy.user_quote_amount + meta.fee
+        # a first pool buy also makes the buyer's AMM volume accumulator, paid by the buyer (idl
+        # buy_exact_quote_in docs; 137 bytes, docs/instructions/BUY.md)
+        rent = await client.get_minimum_balance_for_rent_exemption(137)
+        assert (await client.get_account_info(accumulator)).value.lamports == rent.value
+        assert before - await lamports(client, whale) == buy.user_quote_amount + meta.fee + rent.value
         assert await token_balance(client, whale.pubkey(), m) == tokens - sold + buy.base_amount
         assert await pool_reserves(client, m) == buy.reserves_after(reserves, is_buy=True)
 
@@ -191,10 +197,10 @@ async def test_exact_out_buy_and_unwrapped_pool_sell(make_localnet):
 
         graduated, whale, _ = await graduate_new_coin(node, client)
         m = graduated.pubkey()
-        reserves = await pool_reserves(client, m)
+        reserves, rates = await pool_reserves(client, m), pool_fee_rates_now(node.chain, m)
         quote = await jupiter_quote(session, api, inputMint=m, outputMint=SOL_MINT, amount=10**12)
         await jupiter_swap_and_send(session, api, client, whale, quote, wrapAndUnwrapSol=False)
-        expected = amm.sell_base_in(reserves, 10**12, LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS)
+        expected = amm.sell_base_in(reserves, 10**12, *rates)
         assert await token_balance(client, whale.pubkey(), pump.WSOL_MINT) == expected.user_quote_amount
 
 

@@ -15,9 +15,9 @@ from adapters.pumpfun import curve as curve_math
 from adapters.pumpfun import instructions_v2 as v2
 from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL
 from adapters.pumpswap import amm
-from localnet.programs.pumpswap_setup import LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS, migrate_graduated_coin
+from localnet.programs.pumpswap_setup import migrate_graduated_coin
 from localnet.programs.usdc import USDC_MINT
-from tests.localnet.helpers import SOL, funded, until_committed
+from tests.localnet.helpers import SOL, funded, pool_fee_rates_now, until_committed
 from tests.localnet.test_jupiter import jupiter_quote, jupiter_swap_and_send
 
 USDC = str(USDC_MINT)
@@ -90,7 +90,7 @@ async def test_usdc_coin_routes_in_usdc_on_its_curve_then_its_pool(make_localnet
         assert pool["routePlan"][0]["swapInfo"]["label"] == "Pump.fun Amm"
         pool_key = Pubkey.from_string(pool["routePlan"][0]["swapInfo"]["ammKey"])
         reserves = amm.Reserves(await balance(client, pool_key, mint, t22), await balance(client, pool_key, USDC_MINT))
-        expected = amm.buy_base_for_quote(reserves, 10 * 10**6, LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS)
+        expected = amm.buy_base_for_quote(reserves, 10 * 10**6, *pool_fee_rates_now(chain, mint, USDC_MINT))
         assert int(pool["outAmount"]) == expected.base_amount
         held = await balance(client, buyer.pubkey(), mint, t22)
         sol_before = (await client.get_balance(buyer.pubkey())).value

@@ -1,12 +1,14 @@
 """A USDC-paired coin graduates with `migrate_v2` (idl/pump.json, 27 accounts) into a PumpSwap pool
-quoted in USDC, then trades there (idl/pump_amm.json buy / sell, 17 accounts). Client written from the
-docs (pump-fun/pump-public-docs), not from adapters/ or localnet/ builders."""
+quoted in USDC, then trades there (idl/pump_amm.json buy with BREAKING_FEE_RECIPIENT.md's 26 accounts,
+tests/test_pumpswap_buy_v2.py's docs-written list). Client written from the docs
+(pump-fun/pump-public-docs), not from adapters/ or localnet/ builders."""
 from __future__ import annotations
 
 import struct
 
 import pytest
 from solders.account import Account
+from solders.compute_budget import set_compute_unit_limit
 from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
 from solders.token.state import Mint, TokenAccount
@@ -20,8 +22,13 @@ PUMP_AMM = K("pAMMBay6oceH9fJKBRHGP5D4bD4sWpmSwMn52FMfXEA")
 RENT = K("SysvarRent111111111111111111111111111111111")
 AMM_FEE_RECIPIENT = K("62qc2CNXwrYqQScmEdiZFFAnJR262PxWEuNQtxfafNgV")   # PumpSwap protocol fee recipient (mainnet)
 CURVE_TOKENS, VTOK, SUPPLY = 793_100_000_000_000, 1_073_000_000_000_000, 10**15
+# a random mint's PDA bumps can take migrate_v2 past the default 200,000 compute units (the chain's
+# migrator asks for 400,000 too)
+MIGRATE_BUDGET = set_compute_unit_limit(400_000)
 WSOL = K("So11111111111111111111111111111111111111112")
-LP_BPS, PROTOCOL_BPS = 20, 5          # PumpSwap GlobalConfig of the local chain (flat fees)
+# docs/fees.png, PumpSwap below a 420 SOL market cap (this pool: ~55 "SOL" of USDC units, the lamport tiers
+# applied to USDC raw units as the fee config has no stable tiers): 0.02 % lp, 0.93 % protocol, 0.30 % creator
+LP_BPS, PROTOCOL_BPS, CREATOR_BPS = 2, 93, 30
 
 
 def amm_pda(*seeds: bytes) -> Pubkey:
@@ -45,13 +52,14 @@ def migrate_v2_accounts(user: Pubkey, mint: Pubkey, withdraw_authority: Pubkey, 
             ro(pda(b"__event_authority")), ro(PUMP)]
 
 
-def amm_swap_accounts(user: Pubkey, mint: Pubkey) -> list[AccountMeta]:
-    """idl/pump_amm.json buy / sell, the 17 accounts before the creator-fee and volume additions."""
+def amm_buy_accounts(user: Pubkey, mint: Pubkey, creator: Pubkey) -> list[AccountMeta]:
+    """The current buy of the coin's USDC pool (no cashback), as tests/test_pumpswap_buy_v2.py writes it."""
+    from adapters.pumpswap.instructions_v2 import PoolKeys     # a plain holder of the pool's keys
+    from tests.test_pumpswap_buy_v2 import expected
     pool = canonical_pool(mint, USDC)
-    return [w(pool), signer(user), ro(amm_pda(b"global_config")), ro(mint), ro(USDC), w(ata(user, mint, TOKEN_2022)),
-            w(ata(user, USDC, TOKEN)), w(ata(pool, mint, TOKEN_2022)), w(ata(pool, USDC, TOKEN)), ro(AMM_FEE_RECIPIENT),
-            w(ata(AMM_FEE_RECIPIENT, USDC, TOKEN)), ro(TOKEN_2022), ro(TOKEN), ro(SYSTEM), ro(ATA_PROGRAM),
-            ro(amm_pda(b"__event_authority")), ro(PUMP_AMM)]
+    keys = PoolKeys(pool, mint, USDC, ata(pool, mint, TOKEN_2022), ata(pool, USDC, TOKEN), creator, TOKEN_2022, TOKEN)
+    return [AccountMeta(key, is_signer=is_signer, is_writable=writable)
+            for key, writable, is_signer in expected(user, keys, False, quote=USDC)]
 
 
 def token_amount(chain: Chain, key: Pubkey) -> int:
@@ -81,7 +89,7 @@ def test_a_usdc_coin_graduates_into_a_usdc_pool_and_trades_there(chain):
     wrong_quote = accounts[:3] + [ro(WSOL)] + accounts[4:]
     assert chain.error_code([Instruction(PUMP, disc("migrate_v2"), wrong_quote)]) == 6063   # not the curve's quote
     before_authority = chain.lamports(withdraw_authority)
-    chain.ok([Instruction(PUMP, disc("migrate_v2"), accounts)])
+    chain.ok([MIGRATE_BUDGET, Instruction(PUMP, disc("migrate_v2"), accounts)])
     pool = canonical_pool(mint, USDC)
     assert chain.account(pool).owner == PUMP_AMM
     reserves = (token_amount(chain, ata(pool, mint, TOKEN_2022)), token_amount(chain, ata(pool, USDC, TOKEN)))
@@ -89,19 +97,21 @@ def test_a_usdc_coin_graduates_into_a_usdc_pool_and_trades_there(chain):
     assert usdc_balance(chain, curve) == 0 and chain.lamports(withdraw_authority) == before_authority
     state = chain.curve(mint)
     assert (state.real_sol_reserves, state.real_token_reserves) == (0, 0)
-    chain.ok([Instruction(PUMP, disc("migrate_v2"), accounts)])                  # idempotent: nothing left to move
+    chain.ok([MIGRATE_BUDGET, Instruction(PUMP, disc("migrate_v2"), accounts)])                  # idempotent: nothing left to move
 
-    # PUMP_SWAP_README.md buy: quote in = ceil(Q * b / (B - b)), LP and protocol fees rounded up on top
+    # PUMP_SWAP_README.md buy: quote in = ceil(Q * b / (B - b)), LP, protocol and coin-creator fees
+    # (PUMP_SWAP_CREATOR_FEE_README.md) rounded up on top; the creator's goes to its vault's USDC ATA
     base, quote = reserves
     bought = 10**12
     quote_in = -(-quote * bought // (base - bought))
-    lp_fee, protocol_fee = -(-quote_in * LP_BPS // 10_000), -(-quote_in * PROTOCOL_BPS // 10_000)
+    lp_fee, protocol_fee, creator_fee = (-(-quote_in * bps // 10_000) for bps in (LP_BPS, PROTOCOL_BPS, CREATOR_BPS))
     usdc_before, fee_before = usdc_balance(chain, user), usdc_balance(chain, AMM_FEE_RECIPIENT)
-    buy = Instruction(PUMP_AMM, disc("buy") + struct.pack("<QQ", bought, quote_in + lp_fee + protocol_fee),
-                      amm_swap_accounts(user, mint))
+    total = quote_in + lp_fee + protocol_fee + creator_fee
+    buy = Instruction(PUMP_AMM, disc("buy") + struct.pack("<QQ", bought, total), amm_buy_accounts(user, mint, creator))
     chain.ok([buy])
-    assert usdc_before - usdc_balance(chain, user) == quote_in + lp_fee + protocol_fee
+    assert usdc_before - usdc_balance(chain, user) == total
     assert usdc_balance(chain, AMM_FEE_RECIPIENT) - fee_before == protocol_fee
+    assert usdc_balance(chain, amm_pda(b"creator_vault", bytes(creator))) == creator_fee
     assert token_amount(chain, ata(pool, USDC, TOKEN)) == quote + quote_in + lp_fee
     held = token_amount(chain, ata(user, mint, TOKEN_2022))
     assert held == CURVE_TOKENS + bought
@@ -122,7 +132,8 @@ def test_migrate_v2_graduates_a_sol_paired_coin_into_its_wsol_pool(chain):
                           v2_accounts(user, mint, creator, token_program))])
     withdraw_authority = Pubkey(bytes(chain.account(GLOBAL).data[113:145]))
     before = chain.lamports(withdraw_authority)
-    chain.ok([Instruction(PUMP, disc("migrate_v2"), migrate_v2_accounts(user, mint, withdraw_authority, quote=WSOL))])
+    chain.ok([MIGRATE_BUDGET,
+              Instruction(PUMP, disc("migrate_v2"), migrate_v2_accounts(user, mint, withdraw_authority, quote=WSOL))])
     pool = canonical_pool(mint, WSOL)
     assert token_amount(chain, ata(pool, WSOL, TOKEN)) == cost - 15_000_001
     assert token_amount(chain, ata(pool, mint, TOKEN_2022)) == SUPPLY - CURVE_TOKENS

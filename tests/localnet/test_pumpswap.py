@@ -1,5 +1,7 @@
 """A coin graduates off its pump.fun curve into the PumpSwap-compatible pool, then is bought and sold
-there over JSON-RPC: exact constant-product amounts, slippage errors, one migration only."""
+there over JSON-RPC with the current account lists (adapters/pumpswap/buy_v2.py, instructions_v2.py):
+exact constant-product amounts with the lp, protocol and coin-creator fees, slippage errors, one
+migration only."""
 from __future__ import annotations
 
 import pytest
@@ -12,19 +14,38 @@ from adapters.pumpfun import instructions as pump_ix
 from adapters.pumpfun.layout_v1 import BONDING_CURVE
 from adapters.pumpswap import addresses as addr
 from adapters.pumpswap import amm
-from adapters.pumpswap.instructions import build_buy, build_sell
+from adapters.pumpswap.buy_v2 import build_buy as build_current_buy
+from adapters.pumpswap.instructions_v2 import PoolKeys, build_sell as build_current_sell
 from adapters.pumpswap.events import swap_events_from_logs
 from adapters.pumpswap.layout import POOL
 from adapters.pumpswap.wsol import build_wrap
-from localnet.programs.pumpswap_setup import (LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS, MigrationError,
-                                              migrate_graduated_coin)
+from localnet.programs.pumpswap_setup import MigrationError, migrate_graduated_coin
 
-from tests.localnet.helpers import SOL, funded, send, until_committed
+from tests.localnet.helpers import SOL, funded, pool_fee_rates_now, send, until_committed
 
 CURVE_TOKENS = 793_100_000_000_000
 SUPPLY = 1_000_000_000_000_000
 MIGRATION_FEE = 15_000_001
 FEE_RECIPIENT = addr.MAINNET_PROTOCOL_FEE_RECIPIENTS[3]
+BUYBACK_RECIPIENT = addr.MAINNET_POOL_BUYBACK_FEE_RECIPIENTS[2]
+
+
+def pool_keys(chain, mint, base_program=pump.TOKEN_PROGRAM) -> PoolKeys:
+    pool = addr.canonical_pool(mint)
+    return PoolKeys.of_pool(pool, POOL.decode(bytes(chain.get_account(pool).data)), base_program)
+
+
+def pool_swaps(chain):
+    """(sell, buy) builders of the current lists for this chain's canonical pools:
+    sell(user, mint, fee_recipient, amount, min_out[, base_program]), buy(..., amount, max_in[, ...])."""
+    def sell(user, mint, fee_recipient, amount, min_out, base_program=pump.TOKEN_PROGRAM):
+        return build_current_sell(user, pool_keys(chain, mint, base_program), fee_recipient, BUYBACK_RECIPIENT,
+                                  amount, min_out)
+
+    def buy(user, mint, fee_recipient, amount, max_in, base_program=pump.TOKEN_PROGRAM):
+        return build_current_buy(user, pool_keys(chain, mint, base_program), fee_recipient, BUYBACK_RECIPIENT,
+                                 amount, max_in)
+    return sell, buy
 
 
 async def create_coin(client: AsyncClient, creator: Keypair) -> Keypair:
@@ -82,7 +103,10 @@ async def test_pool_buy_and_sell_move_exact_amounts(localnet):
     async with AsyncClient(localnet.rpc_url, commitment="confirmed") as client:
         mint, whale, _ = await graduate_new_coin(localnet, client)
         m, user = mint.pubkey(), whale.pubkey()
-        fees = (LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS)
+        pool_sell, pool_buy = pool_swaps(localnet.chain)
+        fees = pool_fee_rates_now(localnet.chain, m)
+        creator = addr.coin_creator_vault_ata(POOL.decode(bytes(
+            (await client.get_account_info(addr.canonical_pool(m))).value.data)).coin_creator)
 
         before = await pool_reserves(client, m)
         sold = 10_000_000_000_000
@@ -90,7 +114,7 @@ async def test_pool_buy_and_sell_move_exact_amounts(localnet):
         tokens_before = await token_balance(client, user, m)
         recipient_before = await token_balance(client, FEE_RECIPIENT, addr.WSOL_MINT)
         signature = await send(client, [pump_ix.build_create_ata_idempotent(user, user, addr.WSOL_MINT),
-                                        build_sell(user, m, FEE_RECIPIENT, sold, expected.user_quote_amount)], [whale])
+                                        pool_sell(user, m, FEE_RECIPIENT, sold, expected.user_quote_amount)], [whale])
         logs = (await client.get_transaction(signature, "json", "confirmed", 0)).value.transaction.meta.log_messages
         (event,) = swap_events_from_logs(logs)
         assert (event.is_buy, event.base_amount, event.user_quote_amount, event.lp_fee, event.user) == (
@@ -99,6 +123,9 @@ async def test_pool_buy_and_sell_move_exact_amounts(localnet):
         assert await token_balance(client, user, addr.WSOL_MINT) == expected.user_quote_amount
         assert await token_balance(client, user, m) == tokens_before - sold
         assert await token_balance(client, FEE_RECIPIENT, addr.WSOL_MINT) == recipient_before + expected.protocol_fee
+        assert expected.coin_creator_fee > 0 and (event.coin_creator_fee_basis_points, event.coin_creator_fee) == (
+            fees.coin_creator_fee_bps, expected.coin_creator_fee)
+        assert int((await client.get_token_account_balance(creator)).value.amount) == expected.coin_creator_fee
         after_sell = await pool_reserves(client, m)
         assert after_sell == expected.reserves_after(before, is_buy=False)
 
@@ -106,11 +133,13 @@ async def test_pool_buy_and_sell_move_exact_amounts(localnet):
         buy = amm.buy_base_out(after_sell, bought, *fees)
         wsol_before = await token_balance(client, user, addr.WSOL_MINT)
         signature = await send(client, [*wrap_sol(whale, buy.user_quote_amount),
-                                        build_buy(user, m, FEE_RECIPIENT, bought, buy.user_quote_amount)], [whale])
+                                        pool_buy(user, m, FEE_RECIPIENT, bought, buy.user_quote_amount)], [whale])
         logs = (await client.get_transaction(signature, "json", "confirmed", 0)).value.transaction.meta.log_messages
         (event,) = swap_events_from_logs(logs)
-        assert (event.is_buy, event.base_amount, event.quote_amount, event.protocol_fee) == (
-            True, bought, buy.quote_amount, buy.protocol_fee)
+        assert (event.is_buy, event.base_amount, event.quote_amount, event.protocol_fee, event.coin_creator_fee) == (
+            True, bought, buy.quote_amount, buy.protocol_fee, buy.coin_creator_fee)
+        assert int((await client.get_token_account_balance(creator)).value.amount) == (
+            expected.coin_creator_fee + buy.coin_creator_fee)
         assert await token_balance(client, user, addr.WSOL_MINT) == wsol_before
         assert await token_balance(client, user, m) == tokens_before - sold + bought
         assert await pool_reserves(client, m) == buy.reserves_after(after_sell, is_buy=True)
@@ -120,14 +149,16 @@ async def test_slippage_limits_fail_with_exceeded_slippage(localnet):
     async with AsyncClient(localnet.rpc_url, commitment="confirmed") as client:
         mint, whale, _ = await graduate_new_coin(localnet, client)
         m, user = mint.pubkey(), whale.pubkey()
+        pool_sell, pool_buy = pool_swaps(localnet.chain)
         reserves = await pool_reserves(client, m)
-        sell = amm.sell_base_in(reserves, 5_000_000, LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS)
-        buy = amm.buy_base_out(reserves, 5_000_000, LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS)
+        fees = pool_fee_rates_now(localnet.chain, m)
+        sell = amm.sell_base_in(reserves, 5_000_000, *fees)
+        buy = amm.buy_base_out(reserves, 5_000_000, *fees)
         attempts = [
             [pump_ix.build_create_ata_idempotent(user, user, addr.WSOL_MINT),
-             build_sell(user, m, FEE_RECIPIENT, 5_000_000, sell.user_quote_amount + 1)],
-            [*wrap_sol(whale, buy.user_quote_amount), build_buy(user, m, FEE_RECIPIENT, 5_000_000, buy.user_quote_amount - 1)],
-            [*wrap_sol(whale, SOL), build_buy(user, m, FEE_RECIPIENT, reserves.base, 10**18)],
+             pool_sell(user, m, FEE_RECIPIENT, 5_000_000, sell.user_quote_amount + 1)],
+            [*wrap_sol(whale, buy.user_quote_amount), pool_buy(user, m, FEE_RECIPIENT, 5_000_000, buy.user_quote_amount - 1)],
+            [*wrap_sol(whale, SOL), pool_buy(user, m, FEE_RECIPIENT, reserves.base, 10**18)],
         ]
         for instructions, error in zip(attempts, ("ExceededSlippage", "ExceededSlippage", "TooLittlePoolTokenLiquidity")):
             with pytest.raises(RPCException) as failure:
@@ -148,6 +179,10 @@ def test_pool_math_rounds_like_the_program():
         amm.buy_base_out(reserves, 1_000, 20, 5)
     with pytest.raises(amm.PoolMathError):
         amm.sell_base_in(reserves, 0, 20, 5)
+    # the creator fee is its own rounded-up fee (not folded into the protocol rate): 1112 * 5 bps -> 1
+    with_creator = amm.buy_base_out(reserves, 100, 20, 5, 5)
+    assert (with_creator.coin_creator_fee, with_creator.user_quote_amount) == (1, 1117)
+    assert amm.sell_base_in(reserves, 100, 20, 5, 5).user_quote_amount == 905
 
 
 async def test_a_token_2022_coin_graduates_and_swaps_on_its_pool(localnet):
@@ -160,6 +195,7 @@ async def test_a_token_2022_coin_graduates_and_swaps_on_its_pool(localnet):
         await send(client, [v2.build_create_v2(mint.pubkey(), creator.pubkey(), "Grad22", "G22", "https://x.invalid/g")],
                    [creator, mint])
         m, user, t22 = mint.pubkey(), whale.pubkey(), pump.TOKEN_2022_PROGRAM
+        pool_sell, pool_buy = pool_swaps(localnet.chain)
         fee_recipient = localnet.chain.pumpfun.global_state.fee_recipient
         await send(client, pump_ix.build_buy_with_ata(user, m, creator.pubkey(), fee_recipient, CURVE_TOKENS, 150 * SOL, t22),
                    [whale])
@@ -175,11 +211,11 @@ async def test_a_token_2022_coin_graduates_and_swaps_on_its_pool(localnet):
             return int(answer.value.amount)
         before = amm.Reserves(await held(pool, m), await held(pool, addr.WSOL_MINT, pump.TOKEN_PROGRAM))
         assert before == amm.Reserves(SUPPLY - CURVE_TOKENS, real_sol - MIGRATION_FEE)
-        fees = (LP_FEE_BASIS_POINTS, PROTOCOL_FEE_BASIS_POINTS)
+        fees = pool_fee_rates_now(localnet.chain, m)
         sold = 10_000_000_000_000
         expected = amm.sell_base_in(before, sold, *fees)
         await send(client, [pump_ix.build_create_ata_idempotent(user, user, addr.WSOL_MINT),
-                            build_sell(user, m, FEE_RECIPIENT, sold, expected.user_quote_amount, t22)], [whale])
+                            pool_sell(user, m, FEE_RECIPIENT, sold, expected.user_quote_amount, t22)], [whale])
         assert await held(user, addr.WSOL_MINT, pump.TOKEN_PROGRAM) == expected.user_quote_amount
         assert await held(user, m) == CURVE_TOKENS - sold
         after = amm.Reserves(await held(pool, m), await held(pool, addr.WSOL_MINT, pump.TOKEN_PROGRAM))
@@ -187,8 +223,8 @@ async def test_a_token_2022_coin_graduates_and_swaps_on_its_pool(localnet):
         bought = 1_000_000_000_000
         buy = amm.buy_base_out(after, bought, *fees)
         await send(client, [*wrap_sol(whale, buy.user_quote_amount),
-                            build_buy(user, m, FEE_RECIPIENT, bought, buy.user_quote_amount, t22)], [whale])
+                            pool_buy(user, m, FEE_RECIPIENT, bought, buy.user_quote_amount, t22)], [whale])
         assert await held(user, m) == CURVE_TOKENS - sold + bought
         # naming SPL Token for this coin's base is refused
         with pytest.raises(RPCException):
-            await send(client, [build_sell(user, m, FEE_RECIPIENT, 1, 0)], [whale])
+            await send(client, [pool_sell(user, m, FEE_RECIPIENT, 1, 0)], [whale])
