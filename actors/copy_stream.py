@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from actors.copy_pool_state import reserves_after
 from adapters.pumpfun.addresses import WSOL_MINT, bonding_curve
 from adapters.pumpfun.layout_v1 import ZERO_KEY, TradeEvent
 from adapters.pumpswap.events import swap_events_from_logs
@@ -103,13 +104,13 @@ def target_swaps(log_lines, targets: frozenset[str], signature: str, slot: int, 
         last = not any((str(e.user), m) == (user, mint) for e, m in swaps[index + 1:])
         post = last_post if last else (pre + event.base_amount if event.is_buy else max(pre - event.base_amount, 0))
         running[(user, mint)] = post
+        after = reserves_after(event)   # the pool after their swap, as a curve trade's reserves are
         out.append(TargetTrade(
             target=user, mint=mint, is_buy=event.is_buy, sol_amount=event.user_quote_amount,
             token_amount=event.base_amount, holding_before=pre, holding_after=post,
             token_program=program, bonding_curve=str(event.pool), creator=str(event.coin_creator),
-            virtual_sol_reserves=event.pool_quote_token_reserves,
-            virtual_token_reserves=event.pool_base_token_reserves,
-            real_token_reserves=event.pool_base_token_reserves, signature=signature, slot=slot,
+            virtual_sol_reserves=after.quote, virtual_token_reserves=after.base,
+            real_token_reserves=after.base, signature=signature, slot=slot,
             received_at=received_at, venue="pool"))
     return out
 

@@ -1,6 +1,7 @@
 """A buy on a graduated coin's canonical PumpSwap pool (copy trading: a target bought it there).
 
-Exact base out from the pool's reserves for trading.buy_lamports (lp, protocol and coin-creator fees
+Priced from the pool state the stream passed with the target's trade (actors/copy_pool_state.py),
+else from one RPC read of the pool. Exact base out from the pool's reserves for trading.buy_lamports (lp, protocol and coin-creator fees
 included), max quote in = that cost + slippage. The quote is paid from a WSOL account that lives only
 inside the transaction (the pool sell's seeded account, actors/pool_sell.py): funded with the max,
 closed after the swap, so what the pool did not take comes back as SOL, the wallet's own WSOL
@@ -14,6 +15,7 @@ from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 
+from actors.copy_pool_state import stream_state
 from actors.pool_sell import NoPoolRoute, fee_recipients, proceeds_instructions, read_pool
 from actors.trading_io import BPS, PreparedTx
 from adapters.pumpfun.instructions import build_create_ata_idempotent
@@ -37,7 +39,10 @@ async def prepare_pool_buy(chain, launch) -> PreparedTx:
     trading = chain.settings.trading
     owner, mint_key = chain.owner, Pubkey.from_string(launch.mint)
     program = Pubkey.from_string(launch.token_program)
-    state = await read_pool(chain, mint_key, program)
+    state = stream_state(launch)   # the pool after the target's trade (actors/copy_pool_state.py)
+    source = "stream"
+    if state is None or state.keys.base_mint != mint_key:
+        state, source = await read_pool(chain, mint_key, program), "rpc"
     try:
         base_out, max_quote_in = pool_buy_quote(state, trading.buy_lamports, trading.slippage_bps)
     except amm.PoolMathError as exc:
@@ -48,8 +53,8 @@ async def prepare_pool_buy(chain, launch) -> PreparedTx:
             Instruction(addr.TOKEN_PROGRAM, bytes([SYNC_NATIVE]), [AccountMeta(account, False, True)])]
     buy = build_buy(owner, state.keys, protocol, buyback, base_out, max_quote_in, user_quote_token_account=account)
     recent = await chain.recent_blockhash()
-    logger.info("pool buy of {} {} on {} (reserves {}/{}), max {} lamports", base_out, launch.mint,
-                state.keys.pool, state.reserves.base, state.reserves.quote, max_quote_in)
+    logger.info("pool buy of {} {} on {} (reserves {}/{} from the {}), max {} lamports", base_out, launch.mint,
+                state.keys.pool, state.reserves.base, state.reserves.quote, source, max_quote_in)
     return chain._sign(chain._compute_budget() + open_ixs + fund
                        + [build_create_ata_idempotent(owner, owner, mint_key, program), buy, close],
                        recent, "buy", base_out)

@@ -61,6 +61,8 @@ class PoolState:
     config: GlobalConfig
     reserves: amm.Reserves
     rates: amm.FeeRates          # what a trade at `reserves` pays (adapters/pumpswap/fees.py)
+    fee_config: object = None    # the Fee Program's FeeConfig (None: GlobalConfig's flat rates)
+    supply: int = 0              # the coin's mint supply (with the reserves, the fee tier)
 
 
 async def read_pool(chain, mint: Pubkey, token_program: Pubkey, quote_mint: Pubkey = addr.WSOL_MINT) -> PoolState:
@@ -94,7 +96,7 @@ async def read_pool(chain, mint: Pubkey, token_program: Pubkey, quote_mint: Pubk
         rates = pool_fee_rates(config, pool, fee_config, reserves, supply)
     except (FeeConfigError, ZeroDivisionError) as exc:
         raise NoPoolRoute(f"{mint}: cannot price the pool's fees: {exc}") from exc
-    return PoolState(keys, pool, config, reserves, rates)
+    return PoolState(keys, pool, config, reserves, rates, fee_config, supply)
 
 
 async def wait_for_pool(chain, mint: Pubkey, token_program: Pubkey, quote_mint: Pubkey,

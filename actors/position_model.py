@@ -138,7 +138,7 @@ class Position:
     # ---- the journal row ---------------------------------------------------------------------
     def to_row(self) -> dict:
         return {'position_id': self.position_id, 'mint': self.mint, 'state': self.state,
-                'launch': dataclasses.asdict(self.launch), 'expected_tokens': self.expected_tokens,
+                'launch': journal_launch(self.launch), 'expected_tokens': self.expected_tokens,
                 'bought_tokens': self.bought_tokens, 'sold_tokens': self.sold_tokens,
                 'pnl_lamports': self.pnl_lamports, 'exit_reason': self.exit_reason,
                 'exit_at': self.exit_at, 'outcome': self.outcome, 'opened_at': self.opened_at,
@@ -208,3 +208,9 @@ def presell_outcome(position: Position) -> str:
     if first.state == CONFIRMED:
         return 'presell_both_landed'
     return 'presell_retried'                # the sell ran before the buy landed: sold again after
+
+
+def journal_launch(launch: Launch) -> dict:
+    """The launch as a journal row holds it: without the pool state a copy was priced from (a
+    live snapshot, not JSON)."""
+    return dataclasses.asdict(dataclasses.replace(launch, pool_state=None))

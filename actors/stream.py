@@ -23,6 +23,7 @@ from thespian.actors import WakeupMessage
 from actors import copy_stream
 from actors.bridge import IOActor
 from actors.copy_gaps import CopyGapChecking
+from actors.copy_pool_state import PoolStateStamping
 from actors.trading_io import process_logging
 from adapters.analysis.rug_watch import rug_watch_for
 from adapters.pumpfun import events
@@ -42,7 +43,7 @@ MAX_WATCHED_MINTS = 4_096        # a position that died unwatched must not pin i
 MAX_INBOX_ITEMS = 200_000        # decoded items waiting for the actor thread; past it updates are dropped
 
 
-class StreamActor(CopyGapChecking, IOActor):
+class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -194,7 +195,7 @@ class StreamActor(CopyGapChecking, IOActor):
         if launches:
             self.send(self.peers.director, LaunchBatch(tuple(launches)))
         if copied:   # before the held mints' trades: a target's exit beats our own exit rules
-            self.send(self.peers.director, TargetTradeBatch(self.copy_tracker.stamp(copied, latest)))
+            self.send(self.peers.director, TargetTradeBatch(self.copy_tracker.stamp(self.pool_states_stamp(copied), latest)))
         for mint, batch in trades.items():
             self.send(self.watchers[mint], TradeBatch(tuple(batch)))
 

@@ -34,6 +34,7 @@ class TargetTrade:
     latest_virtual_token_reserves: int = 0
     coin_created_at: float = 0.0   # when the stream saw the coin's launch; 0 = not seen (age unknown)
     venue: str = "curve"           # "curve" (pump.fun) or "pool" (PumpSwap, after graduation)
+    pool_state: object = None      # a pool trade: the pool (actors/pool_sell.PoolState) after it, when known
 
 
 @dataclass(frozen=True)

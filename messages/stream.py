@@ -27,6 +27,7 @@ class Launch:
     is_mayhem_mode: bool = False
     is_cashback_coin: bool = False
     venue: str = "curve"   # "pool": bought on its PumpSwap pool (a copied pool buy; bonding_curve = the pool)
+    pool_state: object = None   # venue "pool": its state from the stream (actors/copy_pool_state.py), if known
     copy_target: str = ""  # copy trading: the wallet whose buy this position copies (journaled with the row)
     copy_lamports: int = 0  # ... and the budget of that copied buy
 

@@ -122,6 +122,7 @@ def launch_of(trade: TargetTrade) -> Launch:
                   received_at=trade.received_at, quote_mint=trade.quote_mint,
                   is_mayhem_mode=trade.is_mayhem_mode, is_cashback_coin=trade.is_cashback_coin,
                   venue=trade.venue,   # a pool buy is bought on the pool (actors/pool_buy.py)
+                  pool_state=trade.pool_state,
                   copy_target=trade.target)
 
 

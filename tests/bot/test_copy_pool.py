@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import struct
+import time
 
 import pytest
 from solders.keypair import Keypair
@@ -156,3 +157,63 @@ def test_a_target_swapping_two_coins_in_one_transaction_is_copied_per_coin(world
     status = world.finish()
     book = status.copy[str(alice.pubkey())]
     assert (book["copied_buys"], book["copied_sells"]) == (2, 2) and status.bought == 2
+
+
+class PoolReads:
+    """Chain-side record, in the chain thread's order: each getMultipleAccounts naming `pool`
+    ('read') and each landed transaction's fee payer ('tx', payer)."""
+
+    def __init__(self, pool: Pubkey):
+        self.pool, self.events = str(pool), []
+
+    def method(self, inner):
+        def get_multiple_accounts(chain, params):
+            if self.pool in str(params.raw):
+                self.events.append(("read",))
+            return inner(chain, params)
+        return get_multiple_accounts
+
+    def on_transaction(self, record) -> None:
+        self.events.append(("tx", record.transaction.message.account_keys[0]))
+
+    def on_slot(self, *args) -> None:
+        pass
+
+
+def test_a_pool_copy_is_priced_from_the_stream_without_reading_the_pool(world, monkeypatch):  # noqa: F811
+    """Bob's small pool buy (below min_lamports: not copied) makes the stream read the coin's pool
+    once; Alice's buy then comes with the pool after her swap (actors/copy_pool_state.py): our copy
+    is signed with no read of the pool between her transaction and ours, and buys exactly what
+    her half buys at the reserves her swap left."""
+    from localnet import rpc_server
+    alice, bob = world.alice, world.bob
+    coin = world.launch_spl("Streamed")
+    graduate(world.chain, world.market, coin, SPL)
+    reads = PoolReads(pool_addresses.canonical_pool(Pubkey.from_string(coin)))
+    monkeypatch.setitem(rpc_server.METHODS, "getMultipleAccounts",
+                        reads.method(rpc_server.METHODS["getMultipleAccounts"]))
+    world.chain.node.chain.add_listener(reads)
+    world.start(**{"copy.min_lamports": SOL // 100})
+
+    target_buys_on_pool(world, bob, coin, SOL // 100)              # half of it is below the minimum
+    world.bot.wait_for(lambda s: s.copy.get(str(bob.pubkey()), {}).get("skips"), timeout=10, poll=0.05)
+    deadline = time.monotonic() + 10
+    while ("read",) not in reads.events and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ("read",) in reads.events                                  # the stream read the pool's facts
+    time.sleep(0.3)
+
+    before = pool_reserves(world.chain, coin, SPL)
+    rates = pool_fee_rates_now(world.chain.node.chain, Pubkey.from_string(coin))   # one tier for both buys
+    ixs, theirs = pool_buy(world.chain, alice, coin, SOL // 5)
+    paid = amm.buy_base_out(before, theirs, *rates)
+    start = len(reads.events)
+    world.chain.run(world.market.send_tx(alice, ixs, [alice]))
+    ours = world.wait_ours(coin, lambda held: held > 0)
+
+    since = reads.events[start:]
+    theirs_at = since.index(("tx", alice.pubkey()))
+    ours_at = since.index(("tx", world.keypair.pubkey()))
+    assert ("read",) not in since[theirs_at:ours_at]                  # priced without an RPC read
+    after = paid.reserves_after(before, is_buy=True)                  # the pool as her swap left it
+    assert ours == amm.buy_base_for_quote(after, paid.user_quote_amount // 2, *rates).base_amount
