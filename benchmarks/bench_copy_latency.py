@@ -8,7 +8,10 @@ creators launch coins and the bot snipes them (detection -> buy sent). Printed p
 p50/p99 (stream receive -> just before sendTransaction), receive -> executed p50/p99, the slot
 difference (our buy's slot - the slot of the transaction we reacted to) p50/max, and copy/snipe
 ratios. Phase "pool": the target buys graduated coins on their PumpSwap pools and the bot copies
-each on the pool (actors/pool_buy.py: one more RPC read, of the pool, before signing).
+each on the pool, priced from the pool state the stream passed with their swap
+(actors/copy_pool_state.py: the coin's pool facts were read when the target first traded it, in a
+small buy below copy.min_lamports). Phase "pool-cold": coins the target never traded before, whose
+copy reads the pool over RPC before signing (actors/pool_buy.py).
 
     .venv/bin/python -m benchmarks.bench_copy_latency [--trades 10] [--rate 2] [--pool-trades 5]
 """
@@ -28,6 +31,9 @@ from benchmarks.bench_detection_latency import newest, pcts
 from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet
 from tests.bot.test_copy_pool import pool_buy
 from tests.bot.test_pool_sell import SPL, graduate
+
+
+WARM_UP_LAMPORTS = SOL // 1_000   # copy.min_lamports: the warm-up pool buys (x ratio 0.1) stay below it
 
 
 class SlotClock:
@@ -97,12 +103,14 @@ def run(trades: int, rate: float, pool_trades: int = 5) -> dict:
         settings = bot_settings(chain, path, tmp / "runs", **{
             "trading.mode": "both", "copy.targets": [str(target.pubkey())], "copy.ratio": "0.1",
             "copy.max_lamports": 0, "copy.max_total_lamports": 0, "copy.max_price_move_bps": 0,
+            "copy.min_lamports": WARM_UP_LAMPORTS,
             "analysis.mode": "fast", "trading.max_active_positions": 1_000,
             "trading.max_hold_seconds": 2, "run.run_dir": str(tmp / "run")})
         # graduated coins for the pool phase, before the bot starts (none of them is sniped)
         pool_creator = chain.run(market.new_wallet(SOL))
         pool_coins = [chain.run(market.launch(pool_creator, f"P{index}")) for index in range(pool_trades)]
-        for mint in pool_coins:
+        cold_coins = [chain.run(market.launch(pool_creator, f"C{index}")) for index in range(pool_trades)]
+        for mint in pool_coins + cold_coins:
             graduate(chain, market, mint, SPL)
         bot.start(settings)
         bot.wait_until_streaming(chain, market)
@@ -132,12 +140,17 @@ def run(trades: int, rate: float, pool_trades: int = 5) -> dict:
         results["snipe"] = phase_figures(sniped, launch_slots, clock)
         results["snipe"]["trades"] = len(launch_slots)
 
-        # pool phase: the target buys graduated coins on their pools; the bot copies on the pools
+        # pool phases: the target buys graduated coins on their pools; the bot copies on the pools
         if pool_coins:
-            before = bot.status().buys_total
-            signatures = chain.run(paced([lambda mint=mint: market.send_tx(target, *pool_buy_args(chain, target, mint))
-                                          for mint in pool_coins], rate), timeout=pool_trades / rate + 30)
-            results["pool"] = copied_figures(bot, clock, before, pool_coins, signatures)
+            # warm-up: a buy too small to copy (x ratio < copy.min_lamports) makes the stream read each pool
+            chain.run(paced([lambda mint=mint: market.send_tx(target, *pool_buy_args(chain, target, mint, WARM_UP_LAMPORTS))
+                             for mint in pool_coins], rate), timeout=pool_trades / rate + 30)
+            time.sleep(1.0)
+            for phase, coins_ in (("pool", pool_coins), ("pool-cold", cold_coins)):
+                before = bot.status().buys_total
+                signatures = chain.run(paced([lambda mint=mint: market.send_tx(target, *pool_buy_args(chain, target, mint))
+                                              for mint in coins_], rate), timeout=pool_trades / rate + 30)
+                results[phase] = copied_figures(bot, clock, before, coins_, signatures)
         results["copy_books"] = bot.status().copy   # skips by reason, if a copy was not made
         bot.pause_buying()
         bot.wait_for(lambda s: s.active_positions == 0, timeout=60)
@@ -157,8 +170,8 @@ def wait_for_buys(bot: Bot, total: int, timeout: float = 15.0) -> None:
     time.sleep(1.0)
 
 
-def pool_buy_args(chain, target, mint: str) -> tuple[list, list]:
-    ixs, _ = pool_buy(chain, target, mint, SOL // 10)
+def pool_buy_args(chain, target, mint: str, lamports: int = SOL // 10) -> tuple[list, list]:
+    ixs, _ = pool_buy(chain, target, mint, lamports)
     return ixs, [target]
 
 
@@ -180,17 +193,18 @@ def main() -> None:
     results = run(args.trades, args.rate, args.pool_trades)
     print("load average (1/5/15 min) before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f}".format(
         *load_before, *os.getloadavg()))
-    print(f"{'phase':>6} {'buys':>7} {'in-bot p50':>10} {'p99':>7} {'to-exec p50':>11} {'p99':>7}"
-          f" {'slots p50':>9} {'max':>4} {'p50 ratio':>9}")
+    print(f"{'phase':>9} {'buys':>7} {'in-bot p50':>10} {'p99':>7} {'to-exec p50':>11} {'p99':>7}"
+          f" {'slots p50':>9} {'max':>4} {'p50 / snipe':>11} {'/ copy':>6}")
     base = results["snipe"]
-    for phase in ("snipe", "copy", "pool"):
+    for phase in ("snipe", "copy", "pool", "pool-cold"):
         if phase not in results:
             continue
         r = results[phase]
         ratio = r["in_bot_p50"] / base["in_bot_p50"] if base["in_bot_p50"] else float("nan")
-        print(f"{phase:>6} {r['buys']:>3}/{r['trades']:<3} {r['in_bot_p50']:>10.1f} {r['in_bot_p99']:>7.1f}"
+        to_copy = r["in_bot_p50"] / results["copy"]["in_bot_p50"] if results["copy"]["in_bot_p50"] else float("nan")
+        print(f"{phase:>9} {r['buys']:>3}/{r['trades']:<3} {r['in_bot_p50']:>10.1f} {r['in_bot_p99']:>7.1f}"
               f" {r['executed_p50']:>11.1f} {r['executed_p99']:>7.1f} {r['slots_p50']!s:>9} {r['slots_max']!s:>4}"
-              f" {ratio:>9.2f}")
+              f" {ratio:>11.2f} {to_copy:>6.2f}")
 
 
 if __name__ == "__main__":

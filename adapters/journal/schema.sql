@@ -22,3 +22,12 @@ CREATE TABLE IF NOT EXISTS positions (
 );
 CREATE INDEX IF NOT EXISTS positions_by_state ON positions (state);
 CREATE INDEX IF NOT EXISTS positions_by_mint ON positions (mint);
+
+-- the last trade of each copy target seen on each chain (actors/copy_gaps.py)
+CREATE TABLE IF NOT EXISTS copy_seen (
+    target       TEXT NOT NULL,
+    genesis_hash TEXT NOT NULL,
+    signature    TEXT NOT NULL,
+    updated_at   REAL NOT NULL,
+    PRIMARY KEY (target, genesis_hash)
+);

@@ -161,6 +161,28 @@ class Journal:
             f'CASE WHEN state IN ({marks}) THEN opened_at ELSE -opened_at END',
             OPEN_STATES * 2)
 
+    def save_copy_seen(self, genesis_hash: str, last_seen: dict) -> None:
+        """target -> the signature of their newest trade seen on this chain (one transaction)."""
+        now = time.time()
+        try:
+            with self._db:
+                self._db.execute('BEGIN')
+                self._db.executemany(
+                    'INSERT INTO copy_seen (target, genesis_hash, signature, updated_at) VALUES (?, ?, ?, ?)'
+                    ' ON CONFLICT (target, genesis_hash) DO UPDATE SET signature = excluded.signature,'
+                    ' updated_at = excluded.updated_at',
+                    [(target, genesis_hash, signature, now) for target, signature in last_seen.items()])
+        except sqlite3.Error as exc:
+            raise JournalError(f'cannot save copy targets last seen in {self.path}: {exc}') from exc
+
+    def copy_seen(self, genesis_hash: str) -> dict:
+        """target -> the signature of their newest trade seen on this chain, as last saved."""
+        try:
+            return dict(self._db.execute('SELECT target, signature FROM copy_seen WHERE genesis_hash = ?',
+                                         (genesis_hash,)).fetchall())
+        except sqlite3.Error as exc:
+            raise JournalError(f'cannot read copy targets last seen in {self.path}: {exc}') from None
+
     def close(self) -> None:
         self._db.close()
 
