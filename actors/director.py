@@ -141,6 +141,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ac
                                    "the journal", msg.restart, booked)
             else:
                 self.copy_resume([])
+            self.copy_seen_resume(journal)   # a whole-bot restart: the journal's (actors/copy_seen.py)
             journal.close()
             for name in ("wallet", "seller", "analyzer", "stream", "balance_monitor"):
                 self._start_core(name)

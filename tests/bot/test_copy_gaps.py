@@ -39,3 +39,31 @@ def test_a_targets_trade_while_the_stream_is_down_is_counted_as_missed(world):  
     world.trade(alice, seen_coin, sell_tokens=world.held(alice.pubkey(), seen_coin))   # still followed
     status = world.finish()
     assert status.copy[target]["copied_buys"] == 1 and status.copy[target]["closed"] == 1
+
+
+def test_a_targets_trade_while_the_whole_bot_is_down_is_counted_as_missed(world):  # noqa: F811
+    """The root and its whole tree SIGKILLed (as run.py sweeps a dead root's): the last trade seen
+    of each target is in the journal (actors/copy_seen.py), so the next root's stream counts the
+    target's buy made while no bot ran, and the recovered copy still follows their exit."""
+    import psutil
+    alice, target = world.alice, str(world.alice.pubkey())
+    seen_coin, missed_coin = world.launch_spl("Seen"), world.launch_spl("Missed")
+    world.start()
+    world.trade(alice, seen_coin, buy_lamports=SOL // 10)
+    world.wait_ours(seen_coin, lambda held: held > 0)
+
+    pids = world.bot.system.ask(world.bot.director, ChildPidsRequest(new_request_id("p")), timeout=10)
+    root = psutil.Process(pids.pids["director"]).parent()
+    tree = [root, *root.children(recursive=True)]
+    for process in tree:
+        process.kill()
+    psutil.wait_procs(tree, timeout=10)
+    world.trade(alice, missed_coin, buy_lamports=SOL // 10)           # while no bot runs
+
+    world.bot.start(world.settings)                                   # a new root: journal, chain
+    status = world.bot.wait_for(lambda s: s.copy[target]["skips"].get(MISSED_RESUBSCRIBING), timeout=30)
+    assert status.copy[target]["skips"] == {MISSED_RESUBSCRIBING: 1}
+    assert world.ours(missed_coin) == 0
+
+    world.trade(alice, seen_coin, sell_tokens=world.held(alice.pubkey(), seen_coin))   # still followed
+    world.wait_ours(seen_coin, lambda held: held == 0)

@@ -44,6 +44,7 @@ class World:
         settings = bot_settings(self.chain, self.keypair_path, self.tmp_path / "runs", stream=stream,
                                 **values)
         self.start_balance = self.chain.run(self.market.balance(self.keypair.pubkey()))
+        self.settings = settings
         self.bot.start(settings)
         self.bot.wait_until_streaming(self.chain, self.market)
 
