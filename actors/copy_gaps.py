@@ -5,7 +5,9 @@ a Director); a restarted stream, once live, asks the chain for that target's sig
 (getSignaturesForAddress until it) and reports those it did not see itself whose transaction holds
 a pump.fun or PumpSwap trade of the target (TargetTradesMissed). It looks CHECK_AFTER_SECONDS after
 the stream started (a quiet stream may bring no update to tell it is live): a subscription slower
-than that leaves trades in between unseen and uncounted. Runs on the stream's loop."""
+than that leaves trades in between unseen and uncounted. A subscription that ends inside a running
+StreamActor (a websocket reconnect: nothing replays its gap) is checked the same way, from the last
+trade of each target this stream saw (copy_gap_restart). Runs on the stream's loop."""
 from __future__ import annotations
 
 from loguru import logger
@@ -62,22 +64,42 @@ async def check_with_own_client(settings, since: tuple, seen) -> list[tuple[str,
 
 
 class CopyGapChecking:
-    """Mixin of StreamActor: copy_gap_start() at start, copy_gap_seen() per target trade drained;
-    the WakeupMessage 'copy_gaps' runs the check once."""
+    """Mixin of StreamActor: copy_gap_start() at start, copy_gap_seen() per target trade drained,
+    copy_gap_restart() when its subscription starts again; the WakeupMessage 'copy_gaps' runs the
+    check once."""
     gap_since: tuple = ()
     gap_seen: BoundedDict | None = None
+    gap_last: dict | None = None      # target -> the last signature of theirs this stream knows
+    gap_pending: bool = False         # a check is scheduled: a further restart joins it
 
     def copy_gap_start(self, since: tuple) -> None:
-        self.gap_since = tuple((target, last) for target, last in since if target in self.copy_targets)
+        self.gap_last = {target: last for target, last in since if target in self.copy_targets}
+        self._copy_gap_schedule(tuple(self.gap_last.items()))
+
+    def copy_gap_restart(self) -> None:
+        """The subscription ended and starts again: what the targets did meanwhile is not replayed."""
+        if self.gap_last:
+            self._copy_gap_schedule(tuple(self.gap_last.items()))
+
+    def _copy_gap_schedule(self, since: tuple) -> None:
+        if self.gap_pending:   # from the older signature of a target: both gaps in one check
+            known = dict(self.gap_since)
+            self.gap_since = tuple(known.items()) + tuple(item for item in since if item[0] not in known)
+            return
+        self.gap_since = since
         self.gap_seen = BoundedDict(MAX_SEEN)
         if self.gap_since:
+            self.gap_pending = True
             self.wakeupAfter(CHECK_AFTER_SECONDS, payload="copy_gaps")
 
-    def copy_gap_seen(self, signature: str) -> None:
+    def copy_gap_seen(self, signature: str, target: str = "") -> None:
         if self.gap_seen is not None:
             self.gap_seen[signature] = True
+        if target and self.gap_last is not None:
+            self.gap_last[target] = signature
 
     def copy_gap_check(self) -> None:
+        self.gap_pending = False
         self.submit(check_with_own_client(self.settings, self.gap_since, self.gap_seen),
                     self._copy_gaps_found, self._copy_gaps_failed)
 

@@ -188,7 +188,7 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
                     trades[item.mint].append(item)
             elif isinstance(item, TargetTrade):
                 self.counts["target_trades"] += 1
-                self.copy_gap_seen(item.signature)
+                self.copy_gap_seen(item.signature, item.target)
                 copied.append(item)
         if fast:
             self.send(self.peers.director, FastOpened(tuple(fast)))
@@ -201,6 +201,7 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
 
     def _stream_ended(self, _result) -> None:
         self.connected = False
+        self.copy_gap_restart()   # the targets' trades meanwhile are not replayed (actors/copy_gaps.py)
         logger.warning("stream: subscription ended; starting again")
         self.submit(self._consume(), self._stream_ended, self._stream_failed)
 
@@ -208,6 +209,7 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
         self.connected = False
         logger.error("stream: subscription failed: {!r}; starting again in 1 s", exc)
         self.counts["reconnects"] += 1
+        self.copy_gap_restart()
         self.wakeupAfter(1.0, payload="resubscribe")
 
 

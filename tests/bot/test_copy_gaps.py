@@ -67,3 +67,36 @@ def test_a_targets_trade_while_the_whole_bot_is_down_is_counted_as_missed(world)
 
     world.trade(alice, seen_coin, sell_tokens=world.held(alice.pubkey(), seen_coin))   # still followed
     world.wait_ours(seen_coin, lambda held: held == 0)
+
+
+def test_a_targets_trade_while_the_websocket_reconnects_is_counted_as_missed(world):  # noqa: F811
+    """The logs stream (no replay on reconnect): the chain drops the bot's logs subscription, the
+    target buys, the chain closes the socket; the StreamActor subscribes again and, from the last
+    trade of theirs it saw, counts that buy as missed."""
+    alice, target = world.alice, str(world.alice.pubkey())
+    world.start(stream="ws")   # launches seen after the start: the logs carry no token program
+    seen_coin, missed_coin = world.launch_spl("Seen"), world.launch_spl("Missed")
+    world.trade(alice, seen_coin, buy_lamports=SOL // 10)
+    world.wait_ours(seen_coin, lambda held: held > 0)
+
+    hub = world.chain.node.pubsub.hub
+    logs_sockets = [s for s in list(hub.sockets) if any(sub.socket is s and sub.kind == "logs"
+                                                        for sub in list(hub._by_id.values()))]
+    assert logs_sockets, "the bot's logs subscription is not on the chain"
+
+    async def unsubscribe() -> None:   # on the chain's loop: nothing more reaches the bot from now
+        for socket in logs_sockets:
+            hub.remove_socket(socket)
+
+    async def close() -> None:
+        for socket in logs_sockets:
+            await socket.ws.close()
+    world.chain.run(unsubscribe())
+    world.trade(alice, missed_coin, buy_lamports=SOL // 10)           # in the gap
+    world.chain.run(close())
+
+    status = world.bot.wait_for(lambda s: s.copy[target]["skips"].get(MISSED_RESUBSCRIBING), timeout=30)
+    assert status.copy[target]["skips"] == {MISSED_RESUBSCRIBING: 1} and status.restarts.get("stream") is None
+    assert world.ours(missed_coin) == 0
+    world.trade(alice, seen_coin, sell_tokens=world.held(alice.pubkey(), seen_coin))   # still followed
+    world.wait_ours(seen_coin, lambda held: held == 0)
