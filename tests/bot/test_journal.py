@@ -203,3 +203,26 @@ def test_run_positions_finds_the_live_journal_without_any_endpoint(tmp_path):
     assert listed.returncode == 0, listed.stderr
     assert f"journal: {tmp_path / 'runs' / 'journal.sqlite3'}" in listed.stdout
     assert "MintLive" in listed.stdout and listed.stdout.splitlines()[-1] == "1 position(s), 1 open"
+
+
+def test_copy_targets_last_seen_survive_a_reopen_per_chain(tmp_path):
+    """Migration 004: a version-3 file gains copy_seen (as a fresh one has it); the newest
+    signature per target and chain is kept across a reopen (actors/copy_seen.py)."""
+    old = tmp_path / "v3.sqlite3"
+    with sqlite3.connect(old) as db:
+        db.executescript("".join(path.read_text() for number, path in migrations() if number <= 3)
+                         + "PRAGMA user_version = 3;")
+    journal = Journal(old)
+    journal.save_copy_seen("chain-a", {"alice": "sig-1", "bob": "sig-2"})
+    journal.save_copy_seen("chain-a", {"alice": "sig-3"})
+    journal.save_copy_seen("chain-b", {"alice": "sig-other-chain"})
+    journal.close()
+    reopened = Journal(old)
+    assert reopened.copy_seen("chain-a") == {"alice": "sig-3", "bob": "sig-2"}
+    assert reopened.copy_seen("chain-b") == {"alice": "sig-other-chain"} and reopened.copy_seen("c") == {}
+    reopened.close()
+    fresh = Journal(tmp_path / "fresh.sqlite3")
+    fresh.close()
+    table = "SELECT sql FROM sqlite_master WHERE name = 'copy_seen'"
+    with sqlite3.connect(old) as a, sqlite3.connect(tmp_path / "fresh.sqlite3") as b:
+        assert " ".join(a.execute(table).fetchone()[0].split()) == " ".join(b.execute(table).fetchone()[0].split())
