@@ -31,6 +31,8 @@ if __package__ in (None, ''):   # run as a script: make the project importable
 
 import psutil   # noqa: E402
 
+STREAM_TICK_S = 0.002   # launches offered at a rate are sent in one batch per 2 ms, like a stream's wake-ups
+
 
 def percentile(values, q):
     ordered = sorted(values)
@@ -40,6 +42,21 @@ def percentile(values, q):
 def pause_before(index: int, rate: float, started: float) -> float:
     """Seconds to wait so that token `index` goes out at `rate` per second (0: a burst)."""
     return max(0.0, started + index / rate - time.monotonic()) if rate else 0.0
+
+
+def launch_batches(count: int, rate: float, started: float, tick_s: float = STREAM_TICK_S):
+    """Indexes of the launches due at each stream wake-up (every tick_s), waiting until then: a
+    burst (rate 0) is one batch, as a StreamActor hands the Director one LaunchBatch per wake-up."""
+    if not rate:
+        yield range(count)
+        return
+    sent = 0
+    while sent < count:
+        due = min(count, int((time.monotonic() - started) * rate) + 1)
+        if due > sent:
+            yield range(sent, due)
+            sent = due
+        time.sleep(min(tick_s, max(0.0, started + sent / rate - time.monotonic())))
 
 
 def run_asyncio_pool(settings, launches, size: int, rate: float = 0) -> dict:
@@ -86,7 +103,7 @@ def cpu_seconds(processes) -> float:
 
 def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int = 1, rate: float = 0) -> dict:
     from actors.analyzer import AnalyzerPool
-    from messages.analysis import AnalysisDecision, AnalyzeLaunch, PoolWorkersRequest
+    from messages.analysis import AnalysisDecision, AnalyzeLaunch, PoolWorkersRequest, bundled, unbundled
     from messages.start import Peers, StartAnalyzer
     from thespian.actors import ActorExitRequest
     settings = settings.replace(**{"analysis.workers": size, "analysis.jobs_per_worker": jobs_per_worker})
@@ -103,16 +120,18 @@ def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int =
     workers = [psutil.Process(pid) for pid in (pool_pid, *reply.pids)]   # the dispatcher's CPU counts too
     cpu0 = cpu_seconds(workers)
     times, buys = [], 0
+    requests = [AnalyzeLaunch(f"b{index}", launch, settings) for index, launch in enumerate(launches)]
     with system.asys.private() as private:
         wall0 = time.monotonic()
-        for index, launch in enumerate(launches):
-            time.sleep(pause_before(index, rate, wall0))
-            private.tell(pool, AnalyzeLaunch(f"b{index}", launch, settings))
-        for _ in launches:
-            answer = private.listen(timeout=60)
-            if isinstance(answer, AnalysisDecision):
-                times.append(answer.elapsed_ms)
-                buys += answer.buy
+        for batch in launch_batches(len(requests), rate, wall0):
+            private.tell(pool, bundled([requests[i] for i in batch]))   # as the Director sends a LaunchBatch
+        answered = 0
+        while answered < len(launches) and (answer := private.listen(timeout=60)) is not None:
+            for one in unbundled(answer):
+                answered += 1
+                if isinstance(one, AnalysisDecision):
+                    times.append(one.elapsed_ms)
+                    buys += one.buy
         wall = time.monotonic() - wall0
     cpu = cpu_seconds(workers) - cpu0
     system.tell(pool, ActorExitRequest())

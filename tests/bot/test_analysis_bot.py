@@ -12,7 +12,8 @@ import pytest
 
 from actors.analyzer import AnalyzerPool
 from messages import new_request_id
-from messages.analysis import AnalysisDecision, AnalyzeLaunch, PoolWorkers, PoolWorkersRequest
+from messages.analysis import (AnalysisDecision, AnalyzeLaunch, AnalyzeLaunches, PoolWorkers, PoolWorkersRequest,
+                               unbundled)
 from messages.start import Peers, StartAnalyzer
 from messages.status import ChildPids, ChildPidsRequest
 from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet, stop_world
@@ -61,10 +62,12 @@ def test_pool_runs_n_workers_and_reruns_a_killed_workers_job(world):
     assert len(set(reply.pids)) == 3 and all(psutil.pid_exists(p) for p in reply.pids)
     creator = chain.run(market.new_wallet(SOL))
     mints = [chain.run(market.launch(creator, f"Pool{i}")) for i in range(6)]
-    with bot.system.asys.private() as private:
-        for i, mint in enumerate(mints):
-            private.tell(pool, AnalyzeLaunch(f"r{i}", launch_of(mint, creator, f"Pool{i}"), settings))
-        replies = [private.listen(timeout=20) for _ in mints]
+    with bot.system.asys.private() as private:   # one batch, as the Director sends a LaunchBatch's launches
+        private.tell(pool, AnalyzeLaunches(tuple(AnalyzeLaunch(f"r{i}", launch_of(mint, creator, f"Pool{i}"), settings)
+                                                 for i, mint in enumerate(mints))))
+        replies = []
+        while len(replies) < len(mints) and (answer := private.listen(timeout=20)) is not None:
+            replies += unbundled(answer)   # answers finished in one wake-up of a worker come in one message
     assert sorted(r.request_id for r in replies) == [f"r{i}" for i in range(6)]
     assert all(isinstance(r, AnalysisDecision) for r in replies), replies
     assert all(r.missing == () or set(r.missing) <= {"uri"} for r in replies), replies
