@@ -91,7 +91,7 @@ def run_asyncio_pool(settings, launches, size: int, rate: float = 0) -> dict:
         return times, wall, cpu, buys
     times, wall, cpu, buys = asyncio.run(main())
     return {"tokens_per_s": len(launches) / wall, "p50": percentile(times, 0.5), "p99": percentile(times, 0.99),
-            "cpu_us": cpu / len(launches) * 1e6, "buys": buys}
+            "cpu_us": cpu / len(launches) * 1e6, "buys": buys, "answered": len(times)}
 
 
 def cpu_seconds(processes) -> float:
@@ -209,7 +209,7 @@ def verdict(rows: list[dict], cores: int, goal: float) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None) -> int:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=400)
     parser.add_argument("--sizes", default="4,8,16,32")
@@ -221,9 +221,12 @@ def main(argv=None) -> int:
     parser.add_argument("--goal", type=float, default=500, help="tokens/s the verdict line measures against")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the asyncio pool at the first size and print the top functions")
-    args = parser.parse_args(argv)
-    rows = run(args)
-    return 0 if rows is not None else 1
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    run(parse_args(argv))
+    return 0
 
 
 def run(args) -> list[dict] | None:
