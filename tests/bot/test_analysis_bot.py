@@ -130,3 +130,20 @@ def test_running_bot_buys_through_either_mode(world, mode):
     assert isinstance(pids, ChildPids)
     workers = psutil.Process(pids.pids["analyzer"]).children()
     assert len(workers) == (2 if mode == "full" else 0)
+
+
+def test_launches_of_one_transaction_are_analysed_together_in_a_running_bot(world):
+    """Two creates in one transaction reach the Director in one LaunchBatch: it asks the pool in
+    one AnalyzeLaunches and both decisions come back (in one AnalysisDecisions or two)."""
+    from solders.keypair import Keypair
+
+    from adapters.pumpfun import instructions
+    bot, chain, market, settings = world
+    bot.start(settings.replace(**{"analysis.workers": 1, "analysis.jobs_per_worker": 2}))
+    bot.wait_until_streaming(chain, market)
+    creator, mints = chain.run(market.new_wallet(SOL)), [Keypair(), Keypair()]
+    creates = [instructions.build_create(m.pubkey(), creator.pubkey(), f"Twin{i}", f"TWN{i}",
+                                         f"https://example.invalid/twin{i}.json") for i, m in enumerate(mints)]
+    chain.run(market.send_tx(creator, creates, [creator, *mints]))
+    status = bot.wait_for(lambda s: s.analysed >= 2, timeout=40)
+    assert status.analysed >= 2 and status.failures.get("analysis_failed", 0) == 0, status
