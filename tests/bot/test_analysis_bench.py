@@ -20,3 +20,15 @@ def test_analysis_benchmark_answers_every_coin_and_reports_cpu_and_a_projection(
     assert rows[0]["asker_us"] == 0 and rows[1]["asker_us"] > 0
     printed = capsys.readouterr().out
     assert "cheapest token:" in printed and "with the world on other cores:" in printed
+
+
+def test_the_p99_goal_is_judged_only_where_the_pool_kept_up_and_the_machine_had_cpu_to_spare():
+    from benchmarks.bench_analysis import latency_verdict
+    calm = {"pool": "asyncio", "size": 8, "tokens_per_s": 99.0, "busy_cores": 0.9, "p99": 64.0}
+    slow = {**calm, "pool": "actors", "p99": 90.0}
+    behind = {**calm, "pool": "actors2x", "tokens_per_s": 60.0, "p99": 55.0}
+    busy = {**calm, "size": 16, "busy_cores": 1.9}
+    assert latency_verdict([calm, slow, behind, busy], 100, 2) == \
+        "p99 where unsaturated: asyncio 8: 64 ms (meets), actors 8: 90 ms (misses) (goal <= 70 ms)"
+    assert latency_verdict([busy], 100, 2).startswith("p99 goal not judged: no row was unsaturated")
+    assert latency_verdict([calm], 0, 2).startswith("p99 goal not judged: a burst")
