@@ -240,8 +240,8 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
                                 venue.POLICY_SETTINGS[why_not])
                 continue
             self.analysing[launch.mint] = time.monotonic()
-            requests.append(AnalyzeLaunch(new_request_id("an"), launch, self.settings))
-        if requests:   # one message for the batch's launches (the settings pickled once)
+            requests.append(AnalyzeLaunch(new_request_id("an"), launch, None))   # the pool has the settings
+        if requests:   # one message for the batch's launches
             self.send(self.peers.analyzer, bundled(requests))
 
     def _expire_lost_analyses(self) -> None:

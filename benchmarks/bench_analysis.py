@@ -125,7 +125,7 @@ def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int =
     workers = [psutil.Process(pid) for pid in (pool_pid, *reply.pids)]   # the dispatcher's CPU counts too
     cpu0 = cpu_seconds(workers)
     times, buys = [], 0
-    requests = [AnalyzeLaunch(f"b{index}", launch, settings) for index, launch in enumerate(launches)]
+    requests = [AnalyzeLaunch(f"b{index}", launch, None) for index, launch in enumerate(launches)]   # as the Director
     with system.asys.private() as private:
         wall0 = time.monotonic()
         for batch in launch_batches(len(requests), rate, wall0):

@@ -10,7 +10,7 @@ class AnalyzeLaunch:
     """Director -> AnalyzerPool: check this launch against the chain within the configured deadline."""
     request_id: str
     launch: Launch
-    settings: Any     # carried per job: troupe workers are created on demand and get no Start
+    settings: Any     # None: the pool's own (its StartAnalyzer's); a position's verify passes its own
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,8 @@ def test_pool_runs_n_workers_and_reruns_a_killed_workers_job(world):
     creator = chain.run(market.new_wallet(SOL))
     mints = [chain.run(market.launch(creator, f"Pool{i}")) for i in range(6)]
     with bot.system.asys.private() as private:   # one batch, as the Director sends a LaunchBatch's launches
-        private.tell(pool, AnalyzeLaunches(tuple(AnalyzeLaunch(f"r{i}", launch_of(mint, creator, f"Pool{i}"), settings)
+        # without settings, as the Director sends them: the pool's own (its StartAnalyzer's) apply
+        private.tell(pool, AnalyzeLaunches(tuple(AnalyzeLaunch(f"r{i}", launch_of(mint, creator, f"Pool{i}"), None)
                                                  for i, mint in enumerate(mints))))
         replies = []
         while len(replies) < len(mints) and (answer := private.listen(timeout=20)) is not None:
@@ -147,3 +148,11 @@ def test_launches_of_one_transaction_are_analysed_together_in_a_running_bot(worl
     chain.run(market.send_tx(creator, creates, [creator, *mints]))
     status = bot.wait_for(lambda s: s.analysed >= 2, timeout=40)
     assert status.analysed >= 2 and status.failures.get("analysis_failed", 0) == 0, status
+
+
+def test_a_request_without_settings_before_the_pools_start_fails_clearly(world):
+    from messages.analysis import AnalysisFailed
+    bot = world[0]
+    pool = bot.system.create_actor(AnalyzerPool)
+    reply = bot.system.ask(pool, AnalyzeLaunch("early", make_launch(mint="Early111"), None), timeout=10)
+    assert isinstance(reply, AnalysisFailed) and "not started" in reply.reason, reply
