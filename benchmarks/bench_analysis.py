@@ -36,7 +36,7 @@ import psutil   # noqa: E402
 
 from benchmarks.analysis_world import SOURCE_LATENCY_S   # noqa: E402  (aiohttp and psutil only: no thread)
 
-STREAM_TICK_S = 0.002   # launches offered at a rate are sent in one batch per 2 ms, like a stream's wake-ups
+STREAM_TICK_S = 0.002   # the feeder offers what is due each wake-up (>= 2 ms apart), like a stream's batches
 
 
 def percentile(values, q):
@@ -47,21 +47,6 @@ def percentile(values, q):
 def pause_before(index: int, rate: float, started: float) -> float:
     """Seconds to wait so that token `index` goes out at `rate` per second (0: a burst)."""
     return max(0.0, started + index / rate - time.monotonic()) if rate else 0.0
-
-
-def launch_batches(count: int, rate: float, started: float, tick_s: float = STREAM_TICK_S):
-    """Indexes of the launches due at each stream wake-up (every tick_s), waiting until then: a
-    burst (rate 0) is one batch, as a StreamActor hands the Director one LaunchBatch per wake-up."""
-    if not rate:
-        yield range(count)
-        return
-    sent = 0
-    while sent < count:
-        due = min(count, int((time.monotonic() - started) * rate) + 1)
-        if due > sent:
-            yield range(sent, due)
-            sent = due
-        time.sleep(min(tick_s, max(0.0, started + sent / rate - time.monotonic())))
 
 
 def run_asyncio_pool(settings, launches, size: int, rate: float = 0) -> dict:
@@ -93,7 +78,7 @@ def run_asyncio_pool(settings, launches, size: int, rate: float = 0) -> dict:
         return times, wall, cpu, buys
     times, wall, cpu, buys = asyncio.run(main())
     return {"tokens_per_s": len(launches) / wall, "p50": percentile(times, 0.5), "p99": percentile(times, 0.99),
-            "cpu_us": cpu / len(launches) * 1e6, "buys": buys, "answered": len(times)}
+            "cpu_us": cpu / len(launches) * 1e6, "asker_us": 0.0, "buys": buys, "answered": len(times)}
 
 
 def cpu_seconds(processes) -> float:
@@ -107,12 +92,15 @@ def cpu_seconds(processes) -> float:
 
 
 def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int = 1, rate: float = 0) -> dict:
+    """The AnalyzerPool with `size` workers, fed by an actor standing in for the Director."""
     from actors.analyzer import AnalyzerPool
-    from messages.analysis import AnalysisDecision, AnalyzeLaunch, PoolWorkersRequest, bundled, unbundled
+    from benchmarks.analysis_feeder import FeedDone, FeedLaunches, LaunchFeeder
+    from messages.analysis import AnalyzeLaunch, PoolWorkersRequest
     from messages.start import Peers, StartAnalyzer
+    from messages.status import PidRequest
     from thespian.actors import ActorExitRequest
     settings = settings.replace(**{"analysis.workers": size, "analysis.jobs_per_worker": jobs_per_worker})
-    pool = system.create_actor(AnalyzerPool)
+    pool, feeder = system.create_actor(AnalyzerPool), system.create_actor(LaunchFeeder)
     system.tell(pool, StartAnalyzer(settings, Peers()))
     deadline = time.monotonic() + 60
     while len((reply := system.ask(pool, PoolWorkersRequest("w"), timeout=10)).pids) < size:
@@ -120,28 +108,21 @@ def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int =
             raise TimeoutError(f"only {len(reply.pids)} of {size} workers started")
         time.sleep(0.1)
     time.sleep(1.0)   # warm-up (clients opened) on every worker
-    from messages.status import PidRequest
     pool_pid = system.ask(pool, PidRequest("p"), timeout=10).pid
     workers = [psutil.Process(pid) for pid in (pool_pid, *reply.pids)]   # the dispatcher's CPU counts too
-    cpu0 = cpu_seconds(workers)
-    times, buys = [], 0
-    requests = [AnalyzeLaunch(f"b{index}", launch, None) for index, launch in enumerate(launches)]   # as the Director
-    with system.asys.private() as private:
-        wall0 = time.monotonic()
-        for batch in launch_batches(len(requests), rate, wall0):
-            private.tell(pool, bundled([requests[i] for i in batch]))   # as the Director sends a LaunchBatch
-        answered = 0
-        while answered < len(launches) and (answer := private.listen(timeout=60)) is not None:
-            for one in unbundled(answer):
-                answered += 1
-                if isinstance(one, AnalysisDecision):
-                    times.append(one.elapsed_ms)
-                    buys += one.buy
-        wall = time.monotonic() - wall0
-    cpu = cpu_seconds(workers) - cpu0
-    system.tell(pool, ActorExitRequest())
-    return {"tokens_per_s": len(launches) / wall, "p50": percentile(times, 0.5), "p99": percentile(times, 0.99),
-            "cpu_us": cpu / len(launches) * 1e6, "buys": buys, "answered": len(times)}
+    asker = [psutil.Process(system.ask(feeder, PidRequest("f"), timeout=10).pid)]
+    requests = tuple(AnalyzeLaunch(f"b{index}", launch, None) for index, launch in enumerate(launches))   # as the Director
+    cpu0, asker0 = cpu_seconds(workers), cpu_seconds(asker)
+    done = system.ask(feeder, FeedLaunches(pool, requests, rate, STREAM_TICK_S), timeout=600)
+    cpu, asker_cpu = cpu_seconds(workers) - cpu0, cpu_seconds(asker) - asker0
+    for actor in (pool, feeder):
+        system.tell(actor, ActorExitRequest())
+    if not isinstance(done, FeedDone):
+        raise TimeoutError(f"the feeder did not report: {done!r}")
+    times = [elapsed for elapsed, _ in done.decisions]
+    return {"tokens_per_s": len(launches) / done.wall_s, "p50": percentile(times, 0.5), "p99": percentile(times, 0.99),
+            "cpu_us": cpu / len(launches) * 1e6, "asker_us": asker_cpu / len(launches) * 1e6,
+            "buys": sum(buy for _, buy in done.decisions), "answered": len(times)}
 
 
 def profile(settings, launches, size: int) -> None:
@@ -181,8 +162,8 @@ def row_line(row: dict, baseline: float) -> str:
 
 
 LEGEND = """bot us/tok: CPU of the analysing processes per token (asyncio: its one process; actors: the pool and
-its workers); asker: the asker's side (actors: this process and thespian's admin, which relays an
-outside tell; in the bot the Director is an actor and no admin hop exists); world: the chain and
+its workers); asker: the actor standing in for the Director (benchmarks/analysis_feeder.py: sends
+what is due each wake-up as one AnalyzeLaunches, collects the answers); world: the chain and
 sources' process (the outside world, elsewhere on mainnet); busy cores: the whole machine's busy CPU
 over the run (other processes too), of {cores}; projected: tokens/s with the world on other cores =
 min(usable cores / (bot + asker CPU per token), size / source latency); usable cores: 1 for asyncio
@@ -255,7 +236,7 @@ def main(argv=None) -> int:
 
 def run(args) -> list[dict] | None:
     """Every (size, pool) row measured (printed as they come); None when profiling."""
-    from actors.system import BotActorSystem, listening_pid
+    from actors.system import BotActorSystem
     system = BotActorSystem(start_method="fork").start()   # before any thread exists (fork)
     from benchmarks.analysis_world import World
     from tests.bot.harness import bot_settings, new_bot_wallet
@@ -278,7 +259,6 @@ def run(args) -> list[dict] | None:
             profile(settings, launches, int(args.sizes.split(",")[0]))
             return None
         print(HEADER)
-        askers = [psutil.Process()] + [psutil.Process(pid) for pid in (listening_pid(system.admin_port),) if pid]
         for size in [int(s) for s in args.sizes.split(",")]:
             # pool size = analyses at once: asyncio.Semaphore(size); actors: size workers x 1 job
             # (the troupe shape), and 2 workers (the cores) x size/2 jobs each
@@ -290,12 +270,11 @@ def run(args) -> list[dict] | None:
                     ("actors2x", 3, lambda: run_actor_pool(system, settings, launches, 2, max(1, size // 2), rate))):
                 if name not in args.pools.split(","):
                     continue
-                world0, asker0, (busy0, wall0) = world.cpu_seconds(), cpu_seconds(askers), machine_busy()
+                world0, (busy0, wall0) = world.cpu_seconds(), machine_busy()
                 row = measure()
                 busy1, wall1 = machine_busy()
                 row.update(pool=name, size=size, processes=processes, load=os.getloadavg()[0],
                            world_us=(world.cpu_seconds() - world0) / len(launches) * 1e6,
-                           asker_us=0.0 if name == "asyncio" else (cpu_seconds(askers) - asker0) / len(launches) * 1e6,
                            busy_cores=(busy1 - busy0) / max(wall1 - wall0, 1e-9))
                 row["projected"] = projected(row, size, cores)
                 baseline = baseline or row["tokens_per_s"]   # asyncio's, when it runs
