@@ -55,8 +55,7 @@ JOURNAL_FAILED_KEY = "journal_failed"   # a ledger failure count: survives a Dir
 MAX_LISTED_MINTS = 100                  # unsellable / unjournaled mints kept for the exit report
 FOREIGN_ROWS_KEY = "journal_open_rows_of_another_wallet_or_chain_untouched"   # a lifecycle count
 LEDGER_MESSAGES = (TxSent, TxSettled, PositionClosed, PositionFailed, AnalysisDecision, AnalysisDecisions,
-                   LaunchBatch,
-                   AnalysisFailed, ChildActorExited, SetBuying, JournalFailed,
+                   LaunchBatch, AnalysisFailed, ChildActorExited, SetBuying, JournalFailed,
                    TargetTradeBatch, TargetTradesMissed)   # copy skips and last seen (Ledger.copy_*)
 
 
