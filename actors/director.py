@@ -479,7 +479,8 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ac
                                                      if led.failures.get(JOURNAL_FAILED_KEY) else ""),
             unjournaled_mints=tuple(self.unjournaled),
             exit_to_sell_histogram=led.exit_to_sell_histogram.copy(), landing_slots=dict(led.landing_slots),
-            copy=self.copy_report(), rent_reclaimed=led.rent_reclaimed))
+            copy=self.copy_report(), rent_reclaimed=led.rent_reclaimed,
+            cashback_lamports=led.cashback_lamports, cashback_usdc=led.cashback_usdc))
 
     def _stream_counters(self) -> dict:
         stats = self.stream_stats

@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                               help='rebalance SOL/WSOL to SOL_WSOL_TARGET_RATIO and exit')
     wallet_tasks.add_argument('--wrap', metavar='SOL', nargs='?', const='', default=None,
                               help='wrap SOL into WSOL (default: WRAP_AMOUNT) and exit')
+    wallet_tasks.add_argument('--claim-cashback', action='store_true',
+                              help='claim every bit of cashback the wallet earned on cashback coins '
+                                   '(curve and pool, SOL and USDC) and exit')
     return parser
 
 
@@ -75,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     remove_secret_env()   # the settings hold them now; forked actors and children must not
     if args.positions:
         return _print_positions(settings)
-    task = 'sell' if args.sell else 'balance' if args.balance else 'wrap' if args.wrap is not None else None
+    task = ('sell' if args.sell else 'balance' if args.balance else 'wrap' if args.wrap is not None
+            else 'cashback' if args.claim_cashback else None)
     if args.wrap:
         try:
             from config.parsing import sol

@@ -110,3 +110,13 @@ class HousekeepingFailed:
     request_id: str
     action: str
     reason: str
+
+
+@dataclass(frozen=True)
+class ClaimCashback:
+    """BalanceMonitor / run.py --claim-cashback -> WalletActor: claim the cashback the wallet earned on
+    cashback coins (curve and pool) when its SOL part reaches `min_lamports` / its USDC part `min_usdc`
+    (0: leave that part); answered with HousekeepingDone(action "cashback") or HousekeepingFailed."""
+    request_id: str
+    min_lamports: int = 1
+    min_usdc: int = 1
