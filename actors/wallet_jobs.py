@@ -163,7 +163,7 @@ class HousekeepingJobs:
     def _settled(self, msg, sender, settlements: list, detail: str) -> None:
         for settled in settlements:
             if settled.found:   # landed (even failed: it paid its fee)
-                self.wallet.expect_change(settled.signature, settled.lamport_delta)
+                self.wallet.expect_change(settled.signature, settled.lamport_delta, settled.slot)
             if settled.found and settled.kind == "close" and self.wallet.director is not None:
                 # the rent comes back from accounts our trades paid for: it belongs in the PnL
                 self.wallet.send(self.wallet.director, TxSettled(

@@ -1,8 +1,9 @@
-"""`run.py --claim-cashback` against the local chain: the wallet traded a SOL-paired and a USDC-paired
+"""Claiming cashback through the WalletActor on the local chain. `run.py --claim-cashback`: the wallet traded a SOL-paired and a USDC-paired
 cashback coin on their curves (buy_v2 / sell_v2: the creator fee went to its pump user volume
 accumulator, lamports and USDC), and the one-shot task claims both in one transaction
 (claim_cashback and claim_cashback_v2): the accumulator is left with its rent and no USDC, and the
-wallet gains exactly what waited there less the claim's fee."""
+wallet gains exactly what waited there less the claim's fee. A wallet that keeps WSOL gets its pool
+cashback into that WSOL account, and its reconciliation stays calm (the SOL part only is expected)."""
 from __future__ import annotations
 
 import os
@@ -16,9 +17,15 @@ from solders.pubkey import Pubkey
 
 from adapters.pumpfun import addresses as pump
 from adapters.pumpfun import instructions_v2 as v2
+from adapters.pumpswap.instructions_v2 import build_sell as pool_sell
 from adapters.pumpswap.layout import token_account_amount
 from tests.bot.harness import SOL, Market
-from tests.bot.test_balance import RUN_PY, world  # noqa: F401 (fixture)
+from adapters.pumpswap.wsol import build_wrap, wsol_account
+from localnet.programs.pumpswap_setup import canonical_pool_keys
+from messages.wallet import BalancesReport, ClaimCashback, HousekeepingDone, RefreshBalances
+from tests.bot.test_balance import RUN_PY, ask, start_wallet, world  # noqa: F401 (fixture)
+from tests.bot.test_copy_pool import pool_config
+from tests.bot.test_pool_sell import T22, buy_on_curve, graduate
 from tests.bot.test_mainnet_mix_e2e import fund_usdc, usdc_held
 from tests.bot.test_todays_pumpfun import launch_v2
 
@@ -78,3 +85,40 @@ def test_run_py_claim_cashback_claims_sol_and_usdc_cashback(world):
     fee = chain.run(market.rpc.get_transaction_meta(signature)).fee
     assert chain.run(market.balance(owner)) - sol_before == waiting_lamports - fee
     assert usdc_held(chain, owner) - usdc_before == waiting_usdc
+
+
+def pool_cashback(chain, owner: Pubkey) -> int:
+    accumulator = Pubkey.find_program_address([b"user_volume_accumulator", bytes(owner)], pump.PUMP_SWAP_PROGRAM)[0]
+    account = chain.node.chain.get_account(pump.associated_token_address(accumulator, pump.WSOL_MINT))
+    return 0 if account is None else token_account_amount(bytes(account.data))
+
+
+def test_pool_cashback_joins_the_wsol_a_wallet_keeps(world):
+    _, chain, market, keypair, _, _ = world
+    owner = keypair.pubkey()
+    chain.run(market.send_tx(keypair, build_wrap(owner, 50_000_000), [keypair]))   # the wallet keeps WSOL
+    creator = chain.run(market.new_wallet(SOL // 10))
+    mint = chain.run(launch_v2(market, creator, "PoolCash", cashback=True))
+    chain.run(buy_on_curve(market, keypair, mint, T22))          # its creator fee: curve cashback (lamports)
+    graduate(chain, market, mint, T22)
+    keys = canonical_pool_keys(chain.node.chain.svm, Pubkey.from_string(mint))
+    assert keys.is_cashback_coin
+    config = pool_config(chain)
+    tokens = chain.run(market.holding(owner, mint))
+    chain.run(market.send_tx(keypair, [pool_sell(owner, keys, config.protocol_fee_recipients[0],
+                                                 config.buyback_fee_recipients[0], tokens, 0)], [keypair]))
+    waiting, (curve_waiting, rent, _) = pool_cashback(chain, owner), accumulator_state(chain, owner)
+    assert waiting > 0 and curve_waiting > 0
+    wsol_before = chain.run(chain.rpc.get_token_balance(wsol_account(owner)))
+    wallet = start_wallet(world)    # reads the wallet after the test's own trades (else: a mismatch)
+
+    done = ask(world, wallet, ClaimCashback("claim", 1, 0))
+    assert isinstance(done, HousekeepingDone) and done.action == "cashback", done
+    fee = chain.run(market.rpc.get_transaction_meta(done.signatures[0])).fee
+    assert (done.sol_delta, done.wsol_delta) == (curve_waiting - fee, waiting)
+    assert chain.run(chain.rpc.get_token_balance(wsol_account(owner))) - wsol_before == waiting
+    assert pool_cashback(chain, owner) == 0 and accumulator_state(chain, owner) == (0, rent, 0)
+    report = ask(world, wallet, RefreshBalances("after"))
+    assert isinstance(report, BalancesReport) and not report.safety_mode, report
+    nothing = ask(world, wallet, ClaimCashback("again", 1, 1))     # nothing waits: no transaction
+    assert isinstance(nothing, HousekeepingDone) and nothing.signatures == (), nothing
