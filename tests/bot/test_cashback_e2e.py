@@ -17,7 +17,7 @@ from adapters.pumpfun import addresses as pump
 from adapters.pumpswap import addresses as amm
 from adapters.pumpswap.layout import token_account_amount
 from app.summary import lamports_to_sol, summary_text
-from tests.bot.harness import SOL, bot_world
+from tests.bot.harness import SOL, _wait_meta as wait_meta, bot_world
 from tests.bot.test_pool_sell import T22, graduate
 from tests.bot.test_todays_pumpfun import launch_v2
 
@@ -93,7 +93,7 @@ def test_the_bot_claims_the_cashback_it_earns_on_the_curve_and_the_pool(tmp_path
             time.sleep(0.2)
         claims = claim_signatures(chain, owner)
         assert claims, "no claim transaction landed"
-        metas = [chain.run(market.rpc.get_transaction_meta(sig)) for sig in claims]
+        metas = [chain.run(wait_meta(market.rpc, sig)) for sig in claims]   # confirmed reads
         claimed_net = sum(m.lamport_delta(owner) + m.token_delta(owner, pump.WSOL_MINT) for m in metas)
         assert claimed_net > 0
         final = bot.wait_for(lambda s: s.cashback_lamports == claimed_net, timeout=10)

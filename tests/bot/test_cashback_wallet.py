@@ -19,7 +19,7 @@ from adapters.pumpfun import addresses as pump
 from adapters.pumpfun import instructions_v2 as v2
 from adapters.pumpswap.instructions_v2 import build_sell as pool_sell
 from adapters.pumpswap.layout import token_account_amount
-from tests.bot.harness import SOL, Market
+from tests.bot.harness import SOL, Market, _wait_meta as wait_meta
 from adapters.pumpswap.wsol import build_wrap, wsol_account
 from localnet.programs.pumpswap_setup import canonical_pool_keys
 from messages.wallet import BalancesReport, ClaimCashback, HousekeepingDone, RefreshBalances
@@ -82,7 +82,7 @@ def test_run_py_claim_cashback_claims_sol_and_usdc_cashback(world):
             and f"{waiting_usdc} raw USDC" in line), result.stdout
     assert accumulator_state(chain, owner) == (0, rent, 0)
     signature = line.rsplit("tx ", 1)[1].strip()
-    fee = chain.run(market.rpc.get_transaction_meta(signature)).fee
+    fee = chain.run(wait_meta(market.rpc, signature)).fee
     assert chain.run(market.balance(owner)) - sol_before == waiting_lamports - fee
     assert usdc_held(chain, owner) - usdc_before == waiting_usdc
 
@@ -114,7 +114,7 @@ def test_pool_cashback_joins_the_wsol_a_wallet_keeps(world):
 
     done = ask(world, wallet, ClaimCashback("claim", 1, 0))
     assert isinstance(done, HousekeepingDone) and done.action == "cashback", done
-    fee = chain.run(market.rpc.get_transaction_meta(done.signatures[0])).fee
+    fee = chain.run(wait_meta(market.rpc, done.signatures[0])).fee
     assert (done.sol_delta, done.wsol_delta) == (curve_waiting - fee, waiting)
     assert chain.run(chain.rpc.get_token_balance(wsol_account(owner))) - wsol_before == waiting
     assert pool_cashback(chain, owner) == 0 and accumulator_state(chain, owner) == (0, rent, 0)
