@@ -19,6 +19,7 @@ from actors.director_fastpath import DirectorFastPath, verifier_settings
 from actors.director_spares import LaunchRateSpares
 from actors.director_copy import CopyDirecting
 from actors.director_copy_spares import CopySpares
+from actors.director_cashback import CashbackClaims
 from actors.director_ledger import Ledger
 from actors.policy import breaker
 from adapters.journal import Journal, JournalError, journal_path
@@ -68,7 +69,7 @@ class LivePosition:
     buy_sent: bool = False   # until then the position holds a slot of max buys
 
 
-class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, ActorTypeDispatcher):
+class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, CashbackClaims, ActorTypeDispatcher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None

@@ -37,10 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--positions', action='store_true',
                         help='list positions from the journal (open first) and exit; the journal is '
                              'run.journal_path, else the newest runs/*/journal.sqlite3')
-    parser.add_argument('--control', choices=('pause', 'resume', 'sell-all', 'status', 'pids'),
+    parser.add_argument('--control', choices=('pause', 'resume', 'sell-all', 'status', 'pids', 'claim-cashback'),
                         help='tell a running bot to pause or resume buying, sell every open '
-                             'position (and stay paused), show its status, or list its actor '
-                             'processes (pids, JSON); then exit')
+                             'position (and stay paused), show its status, list its actor '
+                             'processes (pids, JSON), or claim its earned cashback; then exit')
     parser.add_argument('--run-dir', metavar='DIR',
                         help='with --control: the run directory of the bot (default: the newest '
                              'under run.runs_dir)')

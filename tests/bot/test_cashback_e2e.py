@@ -2,7 +2,7 @@
 goes to the bot's pump user volume accumulator), sells one on its curve (sell_v2) and the other on its
 PumpSwap pool after graduation (the creator fee goes to the WSOL account of the bot's AMM accumulator),
 and its balance monitor claims that cashback in the background (actors/cashback.py) once it passes
-trading.cashback_claim_min_lamports: both accumulators end drained (the pump one to its rent), the
+trading.cashback_claim_min_lamports, or the running bot claims it on `--control claim-cashback`: both accumulators end drained (the pump one to its rent), the
 claims are booked as their own ledger line, the PnL still equals the wallet's lamport change exactly,
 and the summary says "cashback claimed"."""
 from __future__ import annotations
@@ -16,6 +16,7 @@ from solders.signature import Signature
 from adapters.pumpfun import addresses as pump
 from adapters.pumpswap import addresses as amm
 from adapters.pumpswap.layout import token_account_amount
+from app.control import execute
 from app.summary import lamports_to_sol, summary_text
 from tests.bot.harness import SOL, _wait_meta as wait_meta, bot_world
 from tests.bot.test_pool_sell import T22, graduate
@@ -61,11 +62,15 @@ def claim_signatures(chain, owner: Pubkey) -> list[str]:
     return found
 
 
-def test_the_bot_claims_the_cashback_it_earns_on_the_curve_and_the_pool(tmp_path):
+@pytest.mark.parametrize("how", ["background", "control"])
+def test_the_bot_claims_the_cashback_it_earns_on_the_curve_and_the_pool(tmp_path, how):
+    """background: the balance monitor claims past the threshold; control: no threshold is reached
+    (10 SOL), and `run.py --control claim-cashback`'s command (app/control.py) has the running bot claim."""
+    threshold = 100_000 if how == "background" else 10 * SOL
     overrides = {"trading.instruction_set": "auto", "trading.trade_cashback": True,
                  "trading.buy_lamports": 50_000_000, "trading.take_profit_pct": 100_000,
                  "trading.stop_loss_pct": 100, "trading.max_hold_seconds": 600,
-                 "trading.cashback_claim_min_lamports": 100_000, "balance.interval_seconds": 1,
+                 "trading.cashback_claim_min_lamports": threshold, "balance.interval_seconds": 1,
                  "balance.auto_wrap_enabled": False, "balance.rebalance_threshold_bps": 10_000}
     with bot_world(tmp_path, jupiter=True, **overrides) as (bot, chain, market, keypair, _, settings):
         owner = keypair.pubkey()
@@ -83,7 +88,12 @@ def test_the_bot_claims_the_cashback_it_earns_on_the_curve_and_the_pool(tmp_path
         bot.close_all()          # on_curve sells on its curve (sell_v2), on_pool on its pool
         bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0, timeout=40)
 
-        # the background claims drain both accumulators (the pump one down to its rent)
+        if how == "control":
+            time.sleep(2)                                      # two balance cycles: below the threshold
+            assert curve_accumulator(chain, owner)[0] > curve_accumulator(chain, owner)[1]
+            assert pool_cashback(chain, owner) > 0 and not claim_signatures(chain, owner)
+            assert execute(bot.system, bot.director, "claim-cashback", 10).startswith("claiming earned cashback")
+        # the claims drain both accumulators (the pump one down to its rent)
         deadline = time.monotonic() + 20
         while True:
             lamports, rent = curve_accumulator(chain, owner)
