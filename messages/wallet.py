@@ -114,9 +114,7 @@ class HousekeepingFailed:
 
 @dataclass(frozen=True)
 class ClaimCashback:
-    """BalanceMonitor / run.py --claim-cashback -> WalletActor: claim the cashback the wallet earned on
-    cashback coins (curve and pool) when its SOL part reaches `min_lamports` / its USDC part `min_usdc`
-    (0: leave that part); answered with HousekeepingDone(action "cashback") or HousekeepingFailed."""
+    """BalanceMonitor / --claim-cashback / Director -> WalletActor: claim earned cashback (curve and pool)."""
     request_id: str
-    min_lamports: int = 1
-    min_usdc: int = 1
+    min_lamports: int = 1   # claim the SOL part once it reaches this (0: leave it)
+    min_usdc: int = 1       # the USDC part likewise; answered with HousekeepingDone / HousekeepingFailed
