@@ -8,6 +8,7 @@ import collections
 
 from loguru import logger
 
+from actors.cashback import claim_cashback, ledger_report
 from actors.trading_io import ATA_RENT_LAMPORTS, Settlement, token_accounts
 from adapters.pumpfun.addresses import WSOL_MINT
 from messages.position import TxSettled
@@ -94,7 +95,6 @@ class HousekeepingJobs:
                           lambda exc: self._finish(msg, sender, _failed(msg, repr(exc))),
                           timeout=JOB_TIMEOUT_SECONDS)
         elif isinstance(msg, ClaimCashback):   # actors/cashback.py
-            from actors.cashback import claim_cashback
             wallet.submit(claim_cashback(wallet.chain, msg.min_lamports, msg.min_usdc),
                           lambda result: self._settled(msg, sender, *result),
                           lambda exc: self._finish(msg, sender, _failed(msg, repr(exc))),
@@ -169,8 +169,7 @@ class HousekeepingJobs:
                 self.wallet.send(self.wallet.director, TxSettled(
                     "", settled.signature, "close", settled.lamport_delta, settled.ok, 0, settled.error))
             if settled.found and settled.kind == "cashback" and self.wallet.director is not None:
-                from actors.cashback import ledger_report   # its own line in the Director's books
-                self.wallet.send(self.wallet.director, ledger_report(settled))
+                self.wallet.send(self.wallet.director, ledger_report(settled))   # its own line in the books
         bad = next((s for s in settlements if not s.ok), None)
         if bad is not None:
             reply = _failed(msg, f"{bad.kind} {bad.signature[:12]} failed: {bad.error}")
