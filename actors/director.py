@@ -19,6 +19,7 @@ from actors.director_fastpath import DirectorFastPath, verifier_settings
 from actors.director_spares import LaunchRateSpares
 from actors.director_copy import CopyDirecting
 from actors.director_copy_spares import CopySpares
+from actors.director_cashback import CashbackClaims
 from actors.director_ledger import Ledger
 from actors.policy import breaker
 from adapters.journal import Journal, JournalError, journal_path
@@ -68,7 +69,7 @@ class LivePosition:
     buy_sent: bool = False   # until then the position holds a slot of max buys
 
 
-class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, ActorTypeDispatcher):
+class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, CashbackClaims, ActorTypeDispatcher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -488,7 +489,8 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ac
                                                      if led.failures.get(JOURNAL_FAILED_KEY) else ""),
             unjournaled_mints=tuple(self.unjournaled),
             exit_to_sell_histogram=led.exit_to_sell_histogram.copy(), landing_slots=dict(led.landing_slots),
-            copy=self.copy_report(), rent_reclaimed=led.rent_reclaimed))
+            copy=self.copy_report(), rent_reclaimed=led.rent_reclaimed,
+            cashback_lamports=led.cashback_lamports, cashback_usdc=led.cashback_usdc))
 
     def _stream_counters(self) -> dict:
         stats = self.stream_stats
