@@ -25,8 +25,8 @@ from actors.policy.analysis import decide
 from adapters.analysis.accounts import parse_mint_authorities   # noqa: F401  (re-exported)
 from adapters.analysis.creators import CreatorHistory, default_path
 from adapters.analysis.gather import Analyst, fast_facts
-from messages.analysis import (AnalysisDecision, AnalysisFailed, AnalysisJob, AnalyzeLaunch, JobDone,
-                               PoolWorkers, PoolWorkersRequest)
+from messages.analysis import (AnalysisDecision, AnalysisFailed, AnalysisJob, AnalysisJobs, AnalyzeLaunch,
+                               AnalyzeLaunches, JobDone, PoolWorkers, PoolWorkersRequest, bundled, unbundled)
 from messages.start import StartAnalyzer, StartFailed
 from messages.status import PidReply, PidRequest
 
@@ -65,15 +65,23 @@ class AnalyzerPool(Actor):
             logger.exception("analyzer pool: {} failed", type(msg).__name__)
             if isinstance(msg, StartAnalyzer) and getattr(msg.peers, "director", None) is not None:
                 self.send(msg.peers.director, StartFailed("analyzer", repr(exc)))
-            elif isinstance(msg, AnalyzeLaunch):
-                self.send(sender, AnalysisFailed(msg.request_id, msg.launch.mint, repr(exc)))
+            elif isinstance(msg, (AnalyzeLaunch, AnalyzeLaunches)):
+                queued = set(self.in_flight) | {job.request.request_id for job in self.waiting}
+                failed = [AnalysisFailed(r.request_id, r.launch.mint, repr(exc))
+                          for r in unbundled(msg) if r.request_id not in queued]
+                if failed:
+                    self.send(sender, bundled(failed))
 
     def _receive(self, msg, sender) -> None:
         if isinstance(msg, StartAnalyzer):
             self._configure(msg.settings)
-        elif isinstance(msg, AnalyzeLaunch):
-            self._configure(msg.settings)
-            self._analyse(msg, sender)
+        elif isinstance(msg, (AnalyzeLaunch, AnalyzeLaunches)):
+            requests = [self._with_settings(request) for request in unbundled(msg)]
+            self._configure(requests[0].settings)
+            answers = [answer for answer in (self._analyse(request, sender) for request in requests) if answer]
+            if answers:   # fast mode, or no worker left: answered here, in one message
+                self.send(sender, bundled(answers))
+            self._dispatch()
         elif isinstance(msg, JobDone):
             for request_id in (msg.request_id, *msg.more):
                 self.in_flight.pop(request_id, None)
@@ -111,6 +119,15 @@ class AnalyzerPool(Actor):
             self._new_worker()
         self.wakeupAfter(timedelta(seconds=HEALTH_CHECK_SECONDS))
 
+    def _with_settings(self, request: AnalyzeLaunch) -> AnalyzeLaunch:
+        """A request without settings (the Director's: ~3 kB less to pickle per launch) uses the
+        pool's own, from its StartAnalyzer."""
+        if request.settings is not None:
+            return request
+        if self.settings is None:
+            raise LookupError("analyzer not started: no settings yet")
+        return dataclasses.replace(request, settings=self.settings)
+
     def _new_worker(self) -> str:
         worker = self.createActor(AnalyzerWorker)
         slot, self.next_slot = str(self.next_slot), self.next_slot + 1
@@ -119,36 +136,39 @@ class AnalyzerPool(Actor):
         self.send(worker, PidRequest(f"worker-{slot}"))
         return slot
 
-    def _analyse(self, msg: AnalyzeLaunch, sender) -> None:
+    def _analyse(self, msg: AnalyzeLaunch, sender):
+        """The answer when the pool gives it at once (fast mode; no worker left), else None: the
+        job waits for a worker (the caller dispatches)."""
         if self.creators is not None:   # fast mode: no RPC, answered here
             started = time.monotonic()
-            self.send(sender, decision_message(msg, fast_facts(msg.launch, self.creators, msg.settings.trading),
-                                                   started, "fast"))
-            return
+            return decision_message(msg, fast_facts(msg.launch, self.creators, msg.settings.trading), started, "fast")
         if not self.slots:
-            self.send(sender, AnalysisFailed(msg.request_id, msg.launch.mint, "no analyser worker left"))
-            return
+            return AnalysisFailed(msg.request_id, msg.launch.mint, "no analyser worker left")
         # the workers got the settings in their StartAnalyzer: a job without them pickles ~150 us
         # faster on both sides (the Settings tree is most of an AnalyzeLaunch's 3 kB)
         self.waiting.append(AnalysisJob(dataclasses.replace(msg, settings=None), sender))
-        self._dispatch()
+        return None
 
     def _dispatch(self) -> None:
         """Each worker runs at most jobs_per_worker analyses at once; the rest wait here, so a
-        burst queues in one place instead of slowing every analysis in flight."""
+        burst queues in one place instead of slowing every analysis in flight. A worker's jobs of
+        one dispatch go in one message."""
         limit = self.settings.analysis.jobs_per_worker
         load = {slot: 0 for slot in self.slots}
         for slot, _ in self.in_flight.values():
             if slot in load:
                 load[slot] += 1
+        given: dict[str, list] = {}
         while self.waiting and load:
             slot = min(load, key=load.__getitem__)
             if load[slot] >= limit:
-                return
+                break
             job = self.waiting.popleft()
             self.in_flight[job.request.request_id] = (slot, job)
             load[slot] += 1
-            self.send(self.slots[slot], job)
+            given.setdefault(slot, []).append(job)
+        for slot, jobs in given.items():
+            self.send(self.slots[slot], bundled(jobs))
 
     def _dead_slots(self, dead) -> list:
         """The slot `dead` names, plus any whose process is gone: workers killed together do not
@@ -214,6 +234,7 @@ class AnalyzerWorker(IOActor):
         self.analyst: Analyst | None = None
         self.settings = None          # from StartAnalyzer; jobs come without them
         self.done: list = []          # answered request ids not yet told to the pool
+        self.outbox = Outbox()        # answers not yet sent, per asker
 
     async def on_loop_close(self) -> None:
         if self.analyst is not None:   # close HTTP sessions before the loop stops
@@ -233,8 +254,9 @@ class AnalyzerWorker(IOActor):
             self.settings = msg.settings
             analyst = self._ensure_analyst(msg.settings)   # warm: connections open before the first launch
             self.submit(analyst.warm_up(), lambda _: None, lambda _exc: None)
-        elif isinstance(msg, AnalysisJob):
-            self._run(msg, sender)
+        elif isinstance(msg, (AnalysisJob, AnalysisJobs)):
+            for job in unbundled(msg):
+                self._run(job, sender)
 
     def _run(self, job: AnalysisJob, pool) -> None:
         if job.request.settings is None:
@@ -252,26 +274,48 @@ class AnalyzerWorker(IOActor):
 
     def _decided(self, job: AnalysisJob, pool, facts: dict, started: float) -> None:
         try:
-            self.send(job.reply_to, decision_message(job.request, facts, started, "full"))
+            answer = decision_message(job.request, facts, started, "full")
         except Exception as exc:
             self._failed(job, pool, exc)
             return
-        self._job_done(pool, job.request.request_id)
+        self._answer(pool, job, answer)
 
     def _failed(self, job: AnalysisJob, pool, exc: BaseException) -> None:
         reason = "deadline exceeded" if isinstance(exc, asyncio.TimeoutError) else repr(exc)
         logger.warning("analyzer: {} failed: {}", job.request.launch.mint, reason)
-        self.send(job.reply_to, AnalysisFailed(job.request.request_id, job.request.launch.mint, reason))
-        self._job_done(pool, job.request.request_id)
+        self._answer(pool, job, AnalysisFailed(job.request.request_id, job.request.launch.mint, reason))
 
-    def _job_done(self, pool, request_id: str) -> None:
-        """Analyses finishing together (a burst) are told to the pool in one JobDone: the flush is
-        queued behind the completions already waiting in this wake-up (IOActor drains them all)."""
+    def _answer(self, pool, job: AnalysisJob, answer) -> None:
+        """Analyses finishing together (a burst) are answered in one message per asker and told to
+        the pool in one JobDone: the flush is queued behind the completions already waiting in
+        this wake-up (IOActor drains them all)."""
         if not self.done:
-            self.post(self._tell_done, pool)
-        self.done.append(request_id)
+            self.post(self._flush, pool)
+        self.outbox.add(job.reply_to, answer)
+        self.done.append(job.request.request_id)
 
-    def _tell_done(self, pool) -> None:
+    def _flush(self, pool) -> None:
+        self.outbox.flush(self.send)
         done, self.done = self.done, []
         if done:
             self.send(pool, JobDone(done[0], tuple(done[1:])))
+
+
+class Outbox:
+    """Messages gathered in one wake-up, sent as one message per receiver (thespian addresses are
+    not hashable: receivers are told apart with ==)."""
+
+    def __init__(self):
+        self.pending: list[tuple[object, list]] = []
+
+    def add(self, to, msg) -> None:
+        for address, messages in self.pending:
+            if address == to:
+                messages.append(msg)
+                return
+        self.pending.append((to, [msg]))
+
+    def flush(self, send) -> None:
+        pending, self.pending = self.pending, []
+        for address, messages in pending:
+            send(address, bundled(messages))

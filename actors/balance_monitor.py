@@ -3,7 +3,8 @@
   refresh balances (WalletActor; it reconciles and may enter safety mode)
   -> ask the Director which mints live positions hold
   -> sell every other token through the SellerActor (must-sell: native x3, then Jupiter x3)
-  -> close empty token accounts (rent back) -> rebalance SOL/WSOL and auto-wrap (WalletActor).
+  -> close empty token accounts (rent back) -> rebalance SOL/WSOL and auto-wrap (WalletActor)
+  -> claim earned cashback past trading.cashback_claim_min_* (WalletActor, actors/cashback.py).
 
 Every step is a message to the actor that owns it; this actor only keeps its schedule and the
 cycle in progress. A token that cannot be sold is logged and reported with the seller's reason.
@@ -24,7 +25,7 @@ from messages.seller import NothingToSell, SellFailed, SellSucceeded, SellTokens
 from messages.start import PeersChanged, StartBalanceMonitor, StartFailed
 from messages.status import PidReply, PidRequest
 from messages.wallet import (BalancesReport, CloseEmptyAccounts, HousekeepingDone,
-                             HousekeepingFailed, Rebalance, RefreshBalances, RefreshFailed)
+                             HousekeepingFailed, Rebalance, RefreshBalances, RefreshFailed, ClaimCashback)
 
 # a cycle whose peer died is abandoned; a sell is 6 attempts at most, each bounded by its blockhash
 CYCLE_TIMEOUT_SECONDS = 900.0
@@ -55,6 +56,7 @@ class Cycle:
         self.unsellable: list = []
         self.closed = ""
         self.rebalance = ""
+        self.cashback = ""
 
 
 class BalanceMonitorActor(ActorTypeDispatcher):
@@ -198,17 +200,29 @@ class BalanceMonitorActor(ActorTypeDispatcher):
             cycle.closed = outcome
             # no buy here spends WSOL: only a wallet that holds some (opted in) is rebalanced
             self.send(self.peers.wallet, Rebalance(cycle.id, only_if_holding_wsol=True))
-        elif action == "close":
+        elif action == "close":   # a sell-only cycle (run.py --sell): nothing else
             cycle.closed = outcome
             self._end_cycle()
-        else:
+        elif action == "rebalance":
             cycle.rebalance = outcome
+            self._claim_cashback_or_end(cycle)
+        else:
+            cycle.cashback = outcome
             self._end_cycle()
+
+    def _claim_cashback_or_end(self, cycle: Cycle) -> None:
+        trading = self.settings.trading
+        if cycle.cashback or not (trading.cashback_claim_min_lamports or trading.cashback_claim_min_usdc):
+            self._end_cycle()
+            return
+        cycle.cashback = "claiming"
+        self.send(self.peers.wallet, ClaimCashback(cycle.id, trading.cashback_claim_min_lamports,
+                                                   trading.cashback_claim_min_usdc))
 
     def _end_cycle(self) -> None:
         cycle, self.cycle = self.cycle, None
         report = SweepReport(cycle.id, tuple(cycle.sold), tuple(cycle.unsellable), cycle.closed,
-                             cycle.rebalance)
+                             cycle.rebalance, cycle.cashback)
         for request_id, requester in cycle.requesters:
             self.send(requester, dataclasses.replace(report, request_id=request_id))
         if self.queued:

@@ -19,6 +19,7 @@ from actors.director_fastpath import DirectorFastPath, verifier_settings
 from actors.director_spares import LaunchRateSpares
 from actors.director_copy import CopyDirecting
 from actors.director_copy_spares import CopySpares
+from actors.director_cashback import CashbackClaims
 from actors.director_ledger import Ledger
 from actors.policy import breaker
 from adapters.journal import Journal, JournalError, journal_path
@@ -27,7 +28,7 @@ from adapters.pumpfun import venue
 from actors.trading_io import process_logging
 from actors.supervision import Supervisor
 from messages import new_request_id
-from messages.analysis import AnalysisDecision, AnalysisFailed, AnalyzeLaunch
+from messages.analysis import AnalysisDecision, AnalysisDecisions, AnalysisFailed, AnalyzeLaunch, bundled
 from messages.copy import TargetTradeBatch, TargetTradesMissed
 from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed, RecoverPosition,
                                TxSent, TxSettled)
@@ -54,8 +55,8 @@ LEDGER_MIRROR_SECONDS = 1.0
 JOURNAL_FAILED_KEY = "journal_failed"   # a ledger failure count: survives a Director restart
 MAX_LISTED_MINTS = 100                  # unsellable / unjournaled mints kept for the exit report
 FOREIGN_ROWS_KEY = "journal_open_rows_of_another_wallet_or_chain_untouched"   # a lifecycle count
-LEDGER_MESSAGES = (TxSent, TxSettled, PositionClosed, PositionFailed, AnalysisDecision, LaunchBatch,
-                   AnalysisFailed, ChildActorExited, SetBuying, JournalFailed,
+LEDGER_MESSAGES = (TxSent, TxSettled, PositionClosed, PositionFailed, AnalysisDecision, AnalysisDecisions,
+                   LaunchBatch, AnalysisFailed, ChildActorExited, SetBuying, JournalFailed,
                    TargetTradeBatch, TargetTradesMissed)   # copy skips and last seen (Ledger.copy_*)
 
 
@@ -68,7 +69,7 @@ class LivePosition:
     buy_sent: bool = False   # until then the position holds a slot of max buys
 
 
-class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, ActorTypeDispatcher):
+class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, CashbackClaims, ActorTypeDispatcher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -233,6 +234,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ac
         if self.settings.trading.mode == "copy":
             return   # copy only: launches are counted, never sniped
         self._expire_lost_analyses()
+        requests = []
         for launch in msg.launches:
             why_not = self._why_not_buy(launch.mint, launch)
             if why_not:
@@ -242,8 +244,9 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ac
                                 venue.POLICY_SETTINGS[why_not])
                 continue
             self.analysing[launch.mint] = time.monotonic()
-            self.send(self.peers.analyzer,
-                      AnalyzeLaunch(new_request_id("an"), launch, self.settings))
+            requests.append(AnalyzeLaunch(new_request_id("an"), launch, None))   # the pool has the settings
+        if requests:   # one message for the batch's launches
+            self.send(self.peers.analyzer, bundled(requests))
 
     def _expire_lost_analyses(self) -> None:
         """An analysis lost with a dead analyser must not hold a position slot for ever."""
@@ -298,6 +301,13 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ac
             return
         self._open_position(msg.launch)
         self.verify_after_buy(mint)   # fast mode, analysis.verify = "after" (director_fastpath.py)
+
+    def receiveMsg_AnalysisDecisions(self, msg: AnalysisDecisions, sender):
+        for answer in msg.answers:
+            if isinstance(answer, AnalysisDecision):
+                self.receiveMsg_AnalysisDecision(answer, sender)
+            else:
+                self.receiveMsg_AnalysisFailed(answer, sender)
 
     def receiveMsg_AnalysisFailed(self, msg: AnalysisFailed, sender):
         if msg.mint in self.analysing:
@@ -480,7 +490,8 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ac
                                                      if led.failures.get(JOURNAL_FAILED_KEY) else ""),
             unjournaled_mints=tuple(self.unjournaled),
             exit_to_sell_histogram=led.exit_to_sell_histogram.copy(), landing_slots=dict(led.landing_slots),
-            copy=self.copy_report(), rent_reclaimed=led.rent_reclaimed))
+            copy=self.copy_report(), rent_reclaimed=led.rent_reclaimed,
+            cashback_lamports=led.cashback_lamports, cashback_usdc=led.cashback_usdc))
 
     def _stream_counters(self) -> dict:
         stats = self.stream_stats

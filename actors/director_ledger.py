@@ -59,6 +59,9 @@ class Ledger:
     copy_mints: BoundedDict = field(default_factory=lambda: BoundedDict(REMEMBERED_KEYS))  # mint -> target
     rent_reclaimed: int = 0   # lamports of housekeeping's account closes (kind "close": no coin, no target)
     copy_last_seen: dict = field(default_factory=dict)   # target -> its last trade's signature (copy_gaps.py)
+    # claimed cashback (kind "cashback", actors/cashback.py): net of the claim's fee, in pnl_lamports / pnl_usdc
+    cashback_lamports: int = 0
+    cashback_usdc: int = 0
 
     def on_tx_sent(self, msg: TxSent) -> bool:
         """Returns True for a buy seen for the first time (max buys counts buys sent)."""
@@ -100,6 +103,9 @@ class Ledger:
             self.copy_pnl[target] += msg.lamport_delta
         elif msg.kind == "close":
             self.rent_reclaimed += msg.lamport_delta
+        elif msg.kind == "cashback":
+            self.cashback_lamports += msg.lamport_delta
+            self.cashback_usdc += msg.usdc_delta
         if msg.ok and getattr(msg, "slots_after_create", -1) >= 0:   # bounded: 10+ is one bucket
             self.landing_slots[min(msg.slots_after_create, 10)] += 1
         if not msg.ok:

@@ -8,13 +8,14 @@ import collections
 
 from loguru import logger
 
+from actors.cashback import claim_cashback, ledger_report
 from actors.trading_io import ATA_RENT_LAMPORTS, Settlement, token_accounts
 from adapters.pumpfun.addresses import WSOL_MINT
 from messages.position import TxSettled
-from messages.wallet import (CloseEmptyAccounts, HousekeepingDone, HousekeepingFailed, Rebalance,
-                             WrapSol)
+from messages.wallet import (ClaimCashback, CloseEmptyAccounts, HousekeepingDone, HousekeepingFailed,
+                             Rebalance, WrapSol)
 
-HOUSEKEEPING = (WrapSol, Rebalance, CloseEmptyAccounts)
+HOUSEKEEPING = (WrapSol, Rebalance, CloseEmptyAccounts, ClaimCashback)
 BPS = 10_000
 CLOSES_PER_TX = 8
 JOB_TIMEOUT_SECONDS = 300.0   # a safety net: each transaction already ends by its blockhash (~1 min)
@@ -93,6 +94,11 @@ class HousekeepingJobs:
             wallet.submit(self._read_sol_and_wsol(), lambda r: self._plan_rebalance(msg, sender, *r),
                           lambda exc: self._finish(msg, sender, _failed(msg, repr(exc))),
                           timeout=JOB_TIMEOUT_SECONDS)
+        elif isinstance(msg, ClaimCashback):   # actors/cashback.py
+            wallet.submit(claim_cashback(wallet.chain, msg.min_lamports, msg.min_usdc),
+                          lambda result: self._settled(msg, sender, *result),
+                          lambda exc: self._finish(msg, sender, _failed(msg, repr(exc))),
+                          timeout=JOB_TIMEOUT_SECONDS)
         else:
             keep = set(msg.keep_mints)
             wallet.submit(self._close_empty(keep), lambda s: self._settled(msg, sender, s, "closed"),
@@ -157,11 +163,13 @@ class HousekeepingJobs:
     def _settled(self, msg, sender, settlements: list, detail: str) -> None:
         for settled in settlements:
             if settled.found:   # landed (even failed: it paid its fee)
-                self.wallet.expect_change(settled.signature, settled.lamport_delta)
+                self.wallet.expect_change(settled.signature, settled.lamport_delta, settled.slot)
             if settled.found and settled.kind == "close" and self.wallet.director is not None:
                 # the rent comes back from accounts our trades paid for: it belongs in the PnL
                 self.wallet.send(self.wallet.director, TxSettled(
                     "", settled.signature, "close", settled.lamport_delta, settled.ok, 0, settled.error))
+            if settled.found and settled.kind == "cashback" and self.wallet.director is not None:
+                self.wallet.send(self.wallet.director, ledger_report(settled))   # its own line in the books
         bad = next((s for s in settlements if not s.ok), None)
         if bad is not None:
             reply = _failed(msg, f"{bad.kind} {bad.signature[:12]} failed: {bad.error}")
@@ -176,7 +184,8 @@ class HousekeepingJobs:
 
 
 def _action(msg) -> str:
-    return {WrapSol: "wrap", Rebalance: "rebalance", CloseEmptyAccounts: "close"}.get(type(msg), "?")
+    return {WrapSol: "wrap", Rebalance: "rebalance", CloseEmptyAccounts: "close",
+            ClaimCashback: "cashback"}.get(type(msg), "?")
 
 
 def _failed(msg, reason: str) -> HousekeepingFailed:

@@ -37,10 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--positions', action='store_true',
                         help='list positions from the journal (open first) and exit; the journal is '
                              'run.journal_path, else the newest runs/*/journal.sqlite3')
-    parser.add_argument('--control', choices=('pause', 'resume', 'sell-all', 'status', 'pids'),
+    parser.add_argument('--control', choices=('pause', 'resume', 'sell-all', 'status', 'pids', 'claim-cashback'),
                         help='tell a running bot to pause or resume buying, sell every open '
-                             'position (and stay paused), show its status, or list its actor '
-                             'processes (pids, JSON); then exit')
+                             'position (and stay paused), show its status, list its actor '
+                             'processes (pids, JSON), or claim its earned cashback; then exit')
     parser.add_argument('--run-dir', metavar='DIR',
                         help='with --control: the run directory of the bot (default: the newest '
                              'under run.runs_dir)')
@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                               help='rebalance SOL/WSOL to SOL_WSOL_TARGET_RATIO and exit')
     wallet_tasks.add_argument('--wrap', metavar='SOL', nargs='?', const='', default=None,
                               help='wrap SOL into WSOL (default: WRAP_AMOUNT) and exit')
+    wallet_tasks.add_argument('--claim-cashback', action='store_true',
+                              help='claim every bit of cashback the wallet earned on cashback coins '
+                                   '(curve and pool, SOL and USDC) and exit')
     return parser
 
 
@@ -75,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     remove_secret_env()   # the settings hold them now; forked actors and children must not
     if args.positions:
         return _print_positions(settings)
-    task = 'sell' if args.sell else 'balance' if args.balance else 'wrap' if args.wrap is not None else None
+    task = ('sell' if args.sell else 'balance' if args.balance else 'wrap' if args.wrap is not None
+            else 'cashback' if args.claim_cashback else None)
     if args.wrap:
         try:
             from config.parsing import sol

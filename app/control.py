@@ -1,4 +1,4 @@
-"""Control a running bot without killing it: pause and resume buying, sell everything, status.
+"""Control a running bot without killing it: pause and resume buying, sell everything, status, claim cashback.
 
 The bot listens on a Unix domain socket in its run directory (`control.sock`, mode 0600: only its
 owner can connect; nothing listens on the network). A request is one JSON line {"command": ...};
@@ -6,7 +6,7 @@ the reply is one JSON line {"ok": bool, "message": str}. The socket's thread onl
 the run's main thread executes them (`ControlServer.poll`), since it owns the actor-system handle.
 Signals queue the same commands: SIGUSR1 = pause, SIGUSR2 = sell-all (and stay paused).
 
-    python run.py --control pause|resume|sell-all|status|pids [--run-dir DIR]
+    python run.py --control pause|resume|sell-all|status|pids|claim-cashback [--run-dir DIR]
 
 `pids` answers a JSON object, actor name -> process id (the Director's ChildPids): for fault drills.
 """
@@ -24,7 +24,7 @@ from typing import Callable
 from loguru import logger
 
 SOCKET_NAME = 'control.sock'
-COMMANDS = ('pause', 'resume', 'sell-all', 'status', 'pids')
+COMMANDS = ('pause', 'resume', 'sell-all', 'status', 'pids', 'claim-cashback')
 MAX_REQUEST_BYTES = 1024
 REQUEST_READ_SECONDS = 5.0
 REPLY_WAIT_SECONDS = 15.0        # the main thread answers within one status poll (0.1 s) normally
@@ -200,6 +200,10 @@ def execute(system, director, command: str, ask_timeout: float) -> str:
         return f'buying paused; selling {reply.open_positions} open position(s)'
     if command == 'pids':
         return _child_pids_json(system, director, ask_timeout)
+    if command == 'claim-cashback':   # every part, however small; the Director's ledger books it
+        from messages.wallet import ClaimCashback
+        system.tell(director, ClaimCashback(new_request_id('ctl')))
+        return 'claiming earned cashback (booked as "cashback claimed" in the summary)'
     reply = system.ask(director, StatusRequest(new_request_id('ctl')), timeout=ask_timeout)
     if not isinstance(reply, Status):
         raise RuntimeError(f'the Director did not answer ({reply!r})')

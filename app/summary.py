@@ -77,6 +77,15 @@ def copy_lines(books: dict) -> list[str]:
             f'skipped: {skips_text(book["skips"])}' for wallet, book in sorted(books.items())]
 
 
+def cashback_lines(status) -> list[str]:
+    """'cashback claimed ...' when the run claimed any (net of fees; part of the PnL above)."""
+    lamports, usdc = getattr(status, 'cashback_lamports', 0), getattr(status, 'cashback_usdc', 0)
+    if not lamports and not usdc:
+        return []
+    return [f'cashback claimed {lamports_to_sol(lamports)} SOL ({lamports} lamports)'
+            + (f', {Decimal(usdc) / 10**6:+.6f} USDC ({usdc} raw)' if usdc else '') + ', in the PnL']
+
+
 def summary_text(status, stop_reason: str, run_dir: Path) -> str:
     lines = [f'--- summary (stopped: {stop_reason}) ---']
     if status is None:
@@ -92,6 +101,7 @@ def summary_text(status, stop_reason: str, run_dir: Path) -> str:
             f'PnL {lamports_to_sol(status.pnl_lamports)} SOL ({status.pnl_lamports} lamports)'
             + (f', {getattr(status, "pnl_usdc", 0) / 10**6:+.6f} USDC ({status.pnl_usdc} raw)'
                if getattr(status, 'pnl_usdc', 0) else ''),
+            *cashback_lines(status),
             f'detection-to-buy-sent p50 {_ms(p50)}, p99 {_ms(p99)} over {buys} buys',
             *hot_path_lines(status),
             f'skipped: {skips_text(getattr(status, "skips", {}) or {})}',

@@ -1,8 +1,8 @@
 """One-shot wallet modes of run.py: `--sell` (sell every token left in the wallet: must-sell,
 native then Jupiter; then close the emptied accounts), `--balance` (rebalance SOL/WSOL to the
-target ratio), `--wrap [SOL]` (wrap SOL). Each starts the same WalletActor, SellerActor and
-BalanceMonitorActor the bot runs (no Director, no stream: nothing buys), asks once, prints the
-outcome and stops; in local mode against a freshly started local chain."""
+target ratio), `--wrap [SOL]` (wrap SOL), `--claim-cashback` (claim all earned cashback).
+Each starts the same WalletActor, SellerActor and BalanceMonitorActor the bot runs (no Director,
+no stream: nothing buys), asks once, prints the outcome and stops; in local mode against a freshly started local chain."""
 from __future__ import annotations
 
 from loguru import logger
@@ -39,7 +39,7 @@ class WalletTask(BotRun):
     def _watch(self) -> None:
         from messages import new_request_id
         from messages.balance import SweepNow
-        from messages.wallet import BalancesReport, Rebalance, RefreshBalances, WrapSol
+        from messages.wallet import BalancesReport, ClaimCashback, Rebalance, RefreshBalances, WrapSol
         ready = self.system.ask(self.wallet, RefreshBalances(new_request_id('cli')),
                                 timeout=WALLET_READY_TIMEOUT_SECONDS)
         if not isinstance(ready, BalancesReport):
@@ -47,6 +47,8 @@ class WalletTask(BotRun):
         self.outcome_lines.append(f'before: {balance_line(ready)}')
         if self.task == 'sell':
             request, target = SweepNow(new_request_id('sell'), live_mints=(), rebalance=False), self.monitor
+        elif self.task == 'cashback':   # every part, however small (the thresholds are for the background)
+            request, target = ClaimCashback(new_request_id('cashback'), 1, 1), self.wallet
         elif self.task == 'balance':
             request, target = Rebalance(new_request_id('balance'), auto_wrap=False), self.wallet
         else:

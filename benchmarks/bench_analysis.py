@@ -4,17 +4,20 @@ single-process asyncio semaphore pool running the same Analyst and checks, in th
 Every source answers in ~50 ms, delayed on the server side in a separate world process
 (benchmarks/analysis_world.py): the HTTP sources (metadata JSON, RugCheck, Jupiter Tokens) sleep 50 ms
 per request; RPC goes to the local chain with the fault injector's fixed 50 ms latency (switched on
-after the coins are launched). Figures: tokens/s over a burst of all tokens, p50/p99 of the
-per-token analysis time (from a worker starting a token to its decision), CPU us per token of the
-analysing processes (asyncio: this process; actors: the pool and its workers), the world's CPU us
-per token (chain + sources, not charged to the analysis), and tokens/s as a multiple of asyncio's.
+after the coins are launched). Figures: tokens/s over all tokens, p50/p99 of the per-token analysis
+time (from a worker starting a token to its decision), CPU us per token of the analysing processes,
+of the asker's side (actors) and of the world (chain + sources, not charged to the analysis), the
+whole machine's busy cores, tokens/s as a multiple of asyncio's, and the tokens/s projected with the
+world on other cores. A verdict names the best row, the CPU one token costs here (bot + world) and
+so the most tokens/s these cores allow, and whether the projection meets --goal.
 
     python -m benchmarks.bench_analysis [--tokens 400] [--sizes 4,8,16,32] [--rate 0] [--no-honeypot]
-                                        [--pools asyncio,actors,actors2x] [--profile]
+                                        [--pools asyncio,actors,actors2x] [--goal 500] [--profile]
 
 Pool size = analyses in flight at once: asyncio.Semaphore(size) in one process; "actors" = size
 worker processes running one analysis each (the troupe shape); "actors2x" = 2 worker processes
-(one per core here) running size/2 analyses each.
+(one per core here) running size/2 analyses each. Launches go to the actor pool as the Director
+sends them: one AnalyzeLaunches per stream wake-up (a burst is one batch).
 """
 from __future__ import annotations
 
@@ -30,6 +33,10 @@ if __package__ in (None, ''):   # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psutil   # noqa: E402
+
+from benchmarks.analysis_world import SOURCE_LATENCY_S   # noqa: E402  (aiohttp and psutil only: no thread)
+
+STREAM_TICK_S = 0.002   # the feeder offers what is due each wake-up (>= 2 ms apart), like a stream's batches
 
 
 def percentile(values, q):
@@ -71,7 +78,7 @@ def run_asyncio_pool(settings, launches, size: int, rate: float = 0) -> dict:
         return times, wall, cpu, buys
     times, wall, cpu, buys = asyncio.run(main())
     return {"tokens_per_s": len(launches) / wall, "p50": percentile(times, 0.5), "p99": percentile(times, 0.99),
-            "cpu_us": cpu / len(launches) * 1e6, "buys": buys}
+            "cpu_us": cpu / len(launches) * 1e6, "asker_us": 0.0, "buys": buys, "answered": len(times)}
 
 
 def cpu_seconds(processes) -> float:
@@ -85,12 +92,15 @@ def cpu_seconds(processes) -> float:
 
 
 def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int = 1, rate: float = 0) -> dict:
+    """The AnalyzerPool with `size` workers, fed by an actor standing in for the Director."""
     from actors.analyzer import AnalyzerPool
-    from messages.analysis import AnalysisDecision, AnalyzeLaunch, PoolWorkersRequest
+    from benchmarks.analysis_feeder import FeedDone, FeedLaunches, LaunchFeeder
+    from messages.analysis import AnalyzeLaunch, PoolWorkersRequest
     from messages.start import Peers, StartAnalyzer
+    from messages.status import PidRequest
     from thespian.actors import ActorExitRequest
     settings = settings.replace(**{"analysis.workers": size, "analysis.jobs_per_worker": jobs_per_worker})
-    pool = system.create_actor(AnalyzerPool)
+    pool, feeder = system.create_actor(AnalyzerPool), system.create_actor(LaunchFeeder)
     system.tell(pool, StartAnalyzer(settings, Peers()))
     deadline = time.monotonic() + 60
     while len((reply := system.ask(pool, PoolWorkersRequest("w"), timeout=10)).pids) < size:
@@ -98,26 +108,21 @@ def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int =
             raise TimeoutError(f"only {len(reply.pids)} of {size} workers started")
         time.sleep(0.1)
     time.sleep(1.0)   # warm-up (clients opened) on every worker
-    from messages.status import PidRequest
     pool_pid = system.ask(pool, PidRequest("p"), timeout=10).pid
     workers = [psutil.Process(pid) for pid in (pool_pid, *reply.pids)]   # the dispatcher's CPU counts too
-    cpu0 = cpu_seconds(workers)
-    times, buys = [], 0
-    with system.asys.private() as private:
-        wall0 = time.monotonic()
-        for index, launch in enumerate(launches):
-            time.sleep(pause_before(index, rate, wall0))
-            private.tell(pool, AnalyzeLaunch(f"b{index}", launch, settings))
-        for _ in launches:
-            answer = private.listen(timeout=60)
-            if isinstance(answer, AnalysisDecision):
-                times.append(answer.elapsed_ms)
-                buys += answer.buy
-        wall = time.monotonic() - wall0
-    cpu = cpu_seconds(workers) - cpu0
-    system.tell(pool, ActorExitRequest())
-    return {"tokens_per_s": len(launches) / wall, "p50": percentile(times, 0.5), "p99": percentile(times, 0.99),
-            "cpu_us": cpu / len(launches) * 1e6, "buys": buys, "answered": len(times)}
+    asker = [psutil.Process(system.ask(feeder, PidRequest("f"), timeout=10).pid)]
+    requests = tuple(AnalyzeLaunch(f"b{index}", launch, None) for index, launch in enumerate(launches))   # as the Director
+    cpu0, asker0 = cpu_seconds(workers), cpu_seconds(asker)
+    done = system.ask(feeder, FeedLaunches(pool, requests, rate, STREAM_TICK_S), timeout=600)
+    cpu, asker_cpu = cpu_seconds(workers) - cpu0, cpu_seconds(asker) - asker0
+    for actor in (pool, feeder):
+        system.tell(actor, ActorExitRequest())
+    if not isinstance(done, FeedDone):
+        raise TimeoutError(f"the feeder did not report: {done!r}")
+    times = [elapsed for elapsed, _ in done.decisions]
+    return {"tokens_per_s": len(launches) / done.wall_s, "p50": percentile(times, 0.5), "p99": percentile(times, 0.99),
+            "cpu_us": cpu / len(launches) * 1e6, "asker_us": asker_cpu / len(launches) * 1e6,
+            "buys": sum(buy for _, buy in done.decisions), "answered": len(times)}
 
 
 def profile(settings, launches, size: int) -> None:
@@ -128,10 +133,88 @@ def profile(settings, launches, size: int) -> None:
     r = run_asyncio_pool(settings, launches, size)
     profiler.disable()
     print(f"asyncio {size}: {r['tokens_per_s']:.1f} tokens/s, {r['cpu_us']:.0f} cpu us/token (profiled)")
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+    pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 30)
 
 
-def main(argv=None) -> int:
+def machine_busy() -> tuple[float, float]:
+    """(busy CPU seconds of the whole machine, wall clock): every process, other helpers' too."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0), time.monotonic()
+
+
+def projected(row: dict, size: int, cores: int) -> float:
+    """Tokens/s with the world (chain and sources) on other cores: the fewer of what the bot's
+    own CPU allows on the cores it can use (one for the asyncio pool: one process) and what
+    `size` analyses in flight allow at the sources' latency."""
+    usable = 1 if row["pool"] == "asyncio" else min(cores, row["processes"])
+    own_us = row["cpu_us"] + row["asker_us"]
+    return min(usable / (own_us / 1e6) if own_us else float("inf"), size / SOURCE_LATENCY_S)
+
+
+HEADER = (f"{'pool':<9}{'size':>5}{'tokens/s':>10}{'p50 ms':>8}{'p99 ms':>8}{'bot us/tok':>11}{'asker':>7}"
+          f"{'world':>7}{'busy cores':>11}{'load':>6}{'buys':>6}{'x asyncio':>10}{'projected':>10}")
+
+
+def row_line(row: dict, baseline: float) -> str:
+    return (f"{row['pool']:<9}{row['size']:>5}{row['tokens_per_s']:>10.1f}{row['p50']:>8.1f}{row['p99']:>8.1f}"
+            f"{row['cpu_us']:>11.0f}{row['asker_us']:>7.0f}{row['world_us']:>7.0f}{row['busy_cores']:>11.2f}"
+            f"{row['load']:>6.1f}{row['buys']:>6}{row['tokens_per_s'] / baseline:>10.2f}{row['projected']:>10.0f}")
+
+
+LEGEND = """bot us/tok: CPU of the analysing processes per token (asyncio: its one process; actors: the pool and
+its workers); asker: the actor standing in for the Director (benchmarks/analysis_feeder.py: sends
+what is due each wake-up as one AnalyzeLaunches, collects the answers); world: the chain and
+sources' process (the outside world, elsewhere on mainnet); busy cores: the whole machine's busy CPU
+over the run (other processes too), of {cores}; projected: tokens/s with the world on other cores =
+min(usable cores / (bot + asker CPU per token), size / source latency); usable cores: 1 for asyncio
+(one process), min({cores}, processes) for actors."""
+
+
+P99_GOAL_MS = SOURCE_LATENCY_S * 1000 + 20     # the slowest source plus 20 ms
+UNSATURATED_BUSY = 0.8                 # share of the cores the whole machine may use for a row to count as unsaturated
+
+
+def unsaturated(row: dict, rate: float, cores: int) -> bool:
+    """The pool kept up with the offered rate and the machine had CPU to spare: only then is p99
+    the analysis's own latency rather than a queue's or the scheduler's."""
+    return bool(rate) and row["tokens_per_s"] >= 0.95 * rate and row["busy_cores"] < UNSATURATED_BUSY * cores
+
+
+def latency_verdict(rows: list[dict], rate: float, cores: int) -> str:
+    calm = [row for row in rows if unsaturated(row, rate, cores)]
+    if not rate:
+        return "p99 goal not judged: a burst (--rate 0) measures queueing; offer a rate the pools keep up with"
+    if not calm:
+        busiest = max(row["busy_cores"] for row in rows)
+        return (f"p99 goal not judged: no row was unsaturated (kept up with {rate:g}/s while the machine used "
+                f"< {UNSATURATED_BUSY * cores:.1f} cores; busiest {busiest:.2f})")
+    return "p99 where unsaturated: " + ", ".join(
+        f"{row['pool']} {row['size']}: {row['p99']:.0f} ms ({'meets' if row['p99'] <= P99_GOAL_MS else 'misses'})"
+        for row in calm) + f" (goal <= {P99_GOAL_MS:.0f} ms)"
+
+
+def verdict(rows: list[dict], cores: int, goal: float) -> str:
+    """Where the goal stands, from the rows measured: the CPU a token costs here (bot + world)
+    bounds tokens/s on this machine's cores whatever the pool does."""
+    lines = []
+    for row in rows:
+        total_us = row["cpu_us"] + row["asker_us"] + row["world_us"]
+        row["ceiling"] = cores / (total_us / 1e6)
+    best = max(rows, key=lambda r: r["tokens_per_s"])
+    cheapest = min(rows, key=lambda r: r["cpu_us"] + r["asker_us"] + r["world_us"])
+    total_us = cheapest["cpu_us"] + cheapest["asker_us"] + cheapest["world_us"]
+    lines.append(f"best measured: {best['pool']} at {best['size']} in flight, {best['tokens_per_s']:.0f} tokens/s "
+                 f"(goal {goal:.0f}; load average {os.getloadavg()[0]:.1f} at the end)")
+    lines.append(f"cheapest token: {cheapest['pool']} at {cheapest['size']}: bot {cheapest['cpu_us'] + cheapest['asker_us']:.0f} us"
+                 f" + world {cheapest['world_us']:.0f} us = {total_us:.0f} us of CPU, so {cores} cores wholly free "
+                 f"for this run allow at most {cheapest['ceiling']:.0f} tokens/s here")
+    top = max(rows, key=lambda r: r["projected"])
+    lines.append(f"with the world on other cores: {top['pool']} at {top['size']} projects {top['projected']:.0f} tokens/s "
+                 f"({'meets' if top['projected'] >= goal else 'misses'} the goal)")
+    return "\n".join(lines)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=400)
     parser.add_argument("--sizes", default="4,8,16,32")
@@ -140,16 +223,27 @@ def main(argv=None) -> int:
                         help="tokens offered per second (0: all at once); p50/p99 at a rate the pool keeps up "
                              "with are the per-token latency, in a burst they include the queueing")
     parser.add_argument("--pools", default="asyncio,actors,actors2x", help="which pools to run")
+    parser.add_argument("--goal", type=float, default=500, help="tokens/s the verdict line measures against")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the asyncio pool at the first size and print the top functions")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    run(parse_args(argv))
+    return 0
+
+
+def run(args) -> list[dict] | None:
+    """Every (size, pool) row measured (printed as they come); None when profiling."""
     from actors.system import BotActorSystem
     system = BotActorSystem(start_method="fork").start()   # before any thread exists (fork)
-    from benchmarks.analysis_world import SOURCE_LATENCY_S, World
+    from benchmarks.analysis_world import World
     from tests.bot.harness import bot_settings, new_bot_wallet
     tmp = Path(tempfile.mkdtemp(prefix="bench-analysis-"))
     keypair, path = new_bot_wallet(tmp)
     world = World.start(args.tokens, str(keypair.pubkey()))
+    cores, rows = os.cpu_count() or 1, []
     try:
         url, launches = world.sources_url, world.launches
         settings = bot_settings(world, path, tmp / "runs", **{
@@ -158,34 +252,42 @@ def main(argv=None) -> int:
             "analysis.rpc_rate_per_second": 100_000, "analysis.rugcheck_rate_per_second": 100_000,
             "analysis.jupiter_rate_per_second": 100_000, "analysis.uri_rate_per_second": 100_000})
         print(f"{len(launches)} tokens, every source ~{SOURCE_LATENCY_S * 1000:.0f} ms (server side, own "
-              f"process), honeypot {'on' if not args.no_honeypot else 'off'}, {os.cpu_count()} cores, "
-              f"{f'offered at {args.rate:g}/s' if args.rate else 'all at once'}")
-        print(f"{'pool':<9}{'size':>5}{'tokens/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'cpu us/token':>14}"
-              f"{'world us/token':>16}{'buys':>6}{'x asyncio':>11}")
+              f"process), honeypot {'on' if not args.no_honeypot else 'off'}, {cores} cores, "
+              f"{f'offered at {args.rate:g}/s' if args.rate else 'all at once'}, "
+              f"load average {os.getloadavg()[0]:.1f} at the start")
         if args.profile:
             profile(settings, launches, int(args.sizes.split(",")[0]))
-            return 0
+            return None
+        print(HEADER)
         for size in [int(s) for s in args.sizes.split(",")]:
             # pool size = analyses at once: asyncio.Semaphore(size); actors: size workers x 1 job
             # (the troupe shape), and 2 workers (the cores) x size/2 jobs each
             baseline = None
             rate = args.rate
-            for name, run in (("asyncio", lambda: run_asyncio_pool(settings, launches, size, rate)),
-                              ("actors", lambda: run_actor_pool(system, settings, launches, size, 1, rate)),
-                              ("actors2x", lambda: run_actor_pool(system, settings, launches, 2, max(1, size // 2), rate))):
+            for name, processes, measure in (
+                    ("asyncio", 1, lambda: run_asyncio_pool(settings, launches, size, rate)),
+                    ("actors", size + 1, lambda: run_actor_pool(system, settings, launches, size, 1, rate)),
+                    ("actors2x", 3, lambda: run_actor_pool(system, settings, launches, 2, max(1, size // 2), rate))):
                 if name not in args.pools.split(","):
                     continue
-                world0 = world.cpu_seconds()
-                r = run()
-                world_us = (world.cpu_seconds() - world0) / len(launches) * 1e6
-                baseline = baseline or r["tokens_per_s"]   # asyncio's, when it runs
-                print(f"{name:<9}{size:>5}{r['tokens_per_s']:>10.1f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
-                      f"{r['cpu_us']:>14.0f}{world_us:>16.0f}{r['buys']:>6}{r['tokens_per_s'] / baseline:>11.2f}",
-                      flush=True)
+                world0, (busy0, wall0) = world.cpu_seconds(), machine_busy()
+                row = measure()
+                busy1, wall1 = machine_busy()
+                row.update(pool=name, size=size, processes=processes, load=os.getloadavg()[0],
+                           world_us=(world.cpu_seconds() - world0) / len(launches) * 1e6,
+                           busy_cores=(busy1 - busy0) / max(wall1 - wall0, 1e-9))
+                row["projected"] = projected(row, size, cores)
+                baseline = baseline or row["tokens_per_s"]   # asyncio's, when it runs
+                print(row_line(row, baseline), flush=True)
+                rows.append(row)
+        print(LEGEND.format(cores=cores))
+        if rows:
+            print(verdict(rows, cores, args.goal))
+            print(latency_verdict(rows, args.rate, cores))
     finally:
         print(f"source requests served: {world.stop()}")
         system.stop()
-    return 0
+    return rows
 
 
 if __name__ == "__main__":

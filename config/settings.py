@@ -100,6 +100,10 @@ class TradingSettings:
     usdc_buy_amount: int = setting(0, _usdc_buy_amount)   # raw USDC units; 0 = skip USDC-paired coins
     trade_mayhem: bool = setting(False, p.boolean)
     trade_cashback: bool = setting(True, p.boolean)
+    # claim the cashback the wallet earned on cashback coins (actors/cashback.py) once the unclaimed
+    # SOL (lamports) or USDC (raw units) reaches this; 0 = never in the background (--claim-cashback still claims)
+    cashback_claim_min_lamports: int = setting(1_000_000, p.lamports(0))
+    cashback_claim_min_usdc: int = setting(100_000, p.integer(0, 10**12))
     instruction_set: str = setting('auto', p.choice('auto', 'v3', 'v2', 'legacy'))
     exact_in_buys: bool = setting(False, p.boolean)   # buy_exact_*_in: spend exactly, tokens >= a floor
     global_refresh_seconds: int = setting(300, p.integer(1, 86_400))   # re-read fee recipients this often
@@ -334,7 +338,18 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] = os.en
         raise ConfigError('analysis.verify', 'after', "'before' in full mode (it checks before "
                           "the buy); 'after' needs analysis.mode = 'fast'")
     cp.check_mode(settings.trading.mode, settings.copy, settings.chain.mode)
+    _check_cashback_threshold(settings.trading)
     return settings
+
+
+def _check_cashback_threshold(trading: TradingSettings) -> None:
+    """A background claim must bring in more than its own fee: the signature fee plus the highest
+    priority fee the settings allow at the compute unit limit."""
+    price = trading.priority_fee if trading.priority_fee_mode == 'fixed' else trading.priority_fee_cap
+    fee = 5_000 + -(-price * trading.compute_unit_limit // 1_000_000)
+    if 0 < trading.cashback_claim_min_lamports <= fee:
+        raise ConfigError('trading.cashback_claim_min_lamports', trading.cashback_claim_min_lamports,
+                          f'0 (off) or more than a claim\'s fee ({fee} lamports at these priority fee settings)')
 
 
 def _refuse_unknown_env(env: Mapping[str, str]) -> None:

@@ -29,6 +29,7 @@ from adapters.stats import BoundedDict
 from localnet import encoding
 from localnet.account_versions import AccountVersions
 from localnet.priority_fees import PriorityFeeBook
+from localnet.token_index import TokenAccountIndex
 
 BLOCKHASH_WINDOW = 150                 # blockhashes stay valid for 150 blocks, as on mainnet
 MINT_DECIMALS_CACHE = 10_000
@@ -153,6 +154,7 @@ class Chain:
         self.faucet = faucet_keypair_for_seed(seed)
         self._install_genesis_accounts()
         self.pumpfun = self._install_pumpfun()
+        self.token_accounts = self._index_token_accounts()   # kept in step by execute() and set_account()
         self._start_slot(self.slot)
         # one per seed, so two chains are told apart the way two clusters are (live preflight)
         self.genesis_hash = Hash.hash(b"pumpsnipe-localnet-genesis:%d" % seed)
@@ -165,6 +167,19 @@ class Chain:
             owner=encoding.TOKEN_PROGRAM_ID, executable=False))
         self.svm.set_account(self.faucet.pubkey(), Account(lamports=FAUCET_LAMPORTS, data=b"",
                                                           owner=Pubkey.default(), executable=False))
+
+    def _index_token_accounts(self) -> TokenAccountIndex:
+        index = TokenAccountIndex()
+        for program in encoding.TOKEN_PROGRAMS:
+            for key, account in self.svm.get_program_accounts(program):
+                index.write(self.slot, key, account)
+        return index
+
+    def set_account(self, key: Pubkey, account: Account) -> None:
+        """Write an account outside any transaction (set-up, tests). Writing through self.svm
+        directly would leave the token-account index behind."""
+        self.svm.set_account(key, account)
+        self.token_accounts.write(self.slot, key, self.svm.get_account(key))
 
     def _install_pumpfun(self):
         try:
@@ -240,6 +255,7 @@ class Chain:
         self.slot += 1
         self._start_slot(self.slot)
         self.versions.forget_through(self.finalized_slot)
+        self.token_accounts.forget_through(self.finalized_slot)
         self._emit("on_slot", self.slot, parent, "processed")
         for s in range(old_confirmed + 1, self.confirmed_slot + 1):
             self._emit("on_slot", s, s - 1, "confirmed")
@@ -408,6 +424,9 @@ class Chain:
             err = encoding.transaction_error_json(result)
             raise TransactionRejected(err, f"Transaction rejected: {err}")
         post_accounts = [self.svm.get_account(k) if w else pre for k, w, pre in zip(keys, writable, pre_accounts)]
+        for key, w, post in zip(keys, writable, post_accounts):
+            if w:
+                self.token_accounts.write(self.slot, key, post)
         record = TxRecord(
             signature=signature, transaction=tx, slot=self.slot, index=self._slot_tx_count,
             block_time=self._slot_time, err=encoding.transaction_error_json(result) if failed else None, fee=meta.fee(),

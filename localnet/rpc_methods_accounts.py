@@ -108,8 +108,14 @@ def get_program_accounts(chain: Chain, params: Params):
 
 
 # ---- SPL token ---------------------------------------------------------------------
-def _token_accounts_of_program(chain: Chain, program: Pubkey, commitment: str):
-    for key, account in chain.program_accounts(program, commitment):
+def _indexed_token_accounts(chain: Chain, keys_of, group: Pubkey, programs, commitment: str):
+    """(key, account, data) of the token accounts the chain's index lists for `group` (a mint
+    or an owner), read as of `commitment` and owned by one of `programs`, in key order."""
+    lagging = chain.slot_for_commitment(commitment) < chain.slot
+    for key in sorted(keys_of(group, lagging), key=bytes):
+        account = chain.get_account(key, commitment)
+        if account is None or account.owner not in programs:
+            continue
         data = bytes(account.data)
         if encoding.is_token_account(account.owner, data):
             yield key, account, data
@@ -135,7 +141,8 @@ def get_token_accounts_by_owner(chain: Chain, params: Params):
         programs = [program]
     owner_bytes, mint_bytes = bytes(owner), bytes(mint) if mint is not None else None
     rows = [{"account": encode_for_config(chain, account, config), "pubkey": str(key)}
-            for program in programs for key, account, data in _token_accounts_of_program(chain, program, commitment_of(config))
+            for key, account, data in _indexed_token_accounts(chain, chain.token_accounts.of_owner, owner, programs,
+                                                              commitment_of(config))
             if data[32:64] == owner_bytes and (mint_bytes is None or data[0:32] == mint_bytes)]
     return with_context(chain, config, rows)
 
@@ -176,7 +183,8 @@ def get_token_largest_accounts(chain: Chain, params: Params):
     mint_data, program = _mint_data(chain, mint, commitment)
     decimals = encoding.mint_decimals(mint_data)
     wanted = bytes(mint)
-    holders = [(encoding.token_account_amount(data), key) for key, _, data in _token_accounts_of_program(chain, program, commitment)
+    holders = [(encoding.token_account_amount(data), key)
+               for key, _, data in _indexed_token_accounts(chain, chain.token_accounts.of_mint, mint, (program,), commitment)
                if data[0:32] == wanted]
     holders.sort(key=lambda row: (-row[0], str(row[1])))
     return with_context(chain, config, [

@@ -38,3 +38,4 @@ class SweepReport:
     unsellable: tuple = ()    # ((mint, raw, reason), ...)
     closed: str = ""          # what the WalletActor's close of empty accounts did
     rebalance: str = ""
+    cashback: str = ""        # what claiming earned cashback did ('' = not claimed in this cycle)

@@ -45,6 +45,8 @@ class Status:
     landing_slots: dict = field(default_factory=dict)   # buys by slots after their create (10 = 10+)
     copy: dict = field(default_factory=dict)        # per copy target: copied, skips by reason, PnL
     rent_reclaimed: int = 0   # lamports back from closing empty token accounts (in pnl_lamports, no target's)
+    cashback_lamports: int = 0   # cashback claimed, net of the claims' fees (in pnl_lamports)
+    cashback_usdc: int = 0       # USDC cashback claimed, raw units (in pnl_usdc)
 
 
 @dataclass(frozen=True)

@@ -110,3 +110,11 @@ class HousekeepingFailed:
     request_id: str
     action: str
     reason: str
+
+
+@dataclass(frozen=True)
+class ClaimCashback:
+    """BalanceMonitor / --claim-cashback / Director -> WalletActor: claim earned cashback (curve and pool)."""
+    request_id: str
+    min_lamports: int = 1   # claim the SOL part once it reaches this (0: leave it)
+    min_usdc: int = 1       # the USDC part likewise; answered with HousekeepingDone / HousekeepingFailed

@@ -12,7 +12,8 @@ import pytest
 
 from actors.analyzer import AnalyzerPool
 from messages import new_request_id
-from messages.analysis import AnalysisDecision, AnalyzeLaunch, PoolWorkers, PoolWorkersRequest
+from messages.analysis import (AnalysisDecision, AnalyzeLaunch, AnalyzeLaunches, PoolWorkers, PoolWorkersRequest,
+                               unbundled)
 from messages.start import Peers, StartAnalyzer
 from messages.status import ChildPids, ChildPidsRequest
 from tests.bot.harness import SOL, Bot, ChainThread, Market, bot_settings, new_bot_wallet, stop_world
@@ -61,10 +62,13 @@ def test_pool_runs_n_workers_and_reruns_a_killed_workers_job(world):
     assert len(set(reply.pids)) == 3 and all(psutil.pid_exists(p) for p in reply.pids)
     creator = chain.run(market.new_wallet(SOL))
     mints = [chain.run(market.launch(creator, f"Pool{i}")) for i in range(6)]
-    with bot.system.asys.private() as private:
-        for i, mint in enumerate(mints):
-            private.tell(pool, AnalyzeLaunch(f"r{i}", launch_of(mint, creator, f"Pool{i}"), settings))
-        replies = [private.listen(timeout=20) for _ in mints]
+    with bot.system.asys.private() as private:   # one batch, as the Director sends a LaunchBatch's launches
+        # without settings, as the Director sends them: the pool's own (its StartAnalyzer's) apply
+        private.tell(pool, AnalyzeLaunches(tuple(AnalyzeLaunch(f"r{i}", launch_of(mint, creator, f"Pool{i}"), None)
+                                                 for i, mint in enumerate(mints))))
+        replies = []
+        while len(replies) < len(mints) and (answer := private.listen(timeout=20)) is not None:
+            replies += unbundled(answer)   # answers finished in one wake-up of a worker come in one message
     assert sorted(r.request_id for r in replies) == [f"r{i}" for i in range(6)]
     assert all(isinstance(r, AnalysisDecision) for r in replies), replies
     assert all(r.missing == () or set(r.missing) <= {"uri"} for r in replies), replies
@@ -127,3 +131,28 @@ def test_running_bot_buys_through_either_mode(world, mode):
     assert isinstance(pids, ChildPids)
     workers = psutil.Process(pids.pids["analyzer"]).children()
     assert len(workers) == (2 if mode == "full" else 0)
+
+
+def test_launches_of_one_transaction_are_analysed_together_in_a_running_bot(world):
+    """Two creates in one transaction reach the Director in one LaunchBatch: it asks the pool in
+    one AnalyzeLaunches and both decisions come back (in one AnalysisDecisions or two)."""
+    from solders.keypair import Keypair
+
+    from adapters.pumpfun import instructions
+    bot, chain, market, settings = world
+    bot.start(settings.replace(**{"analysis.workers": 1, "analysis.jobs_per_worker": 2}))
+    bot.wait_until_streaming(chain, market)
+    creator, mints = chain.run(market.new_wallet(SOL)), [Keypair(), Keypair()]
+    creates = [instructions.build_create(m.pubkey(), creator.pubkey(), f"Twin{i}", f"TWN{i}",
+                                         f"https://example.invalid/twin{i}.json") for i, m in enumerate(mints)]
+    chain.run(market.send_tx(creator, creates, [creator, *mints]))
+    status = bot.wait_for(lambda s: s.analysed >= 2, timeout=40)
+    assert status.analysed >= 2 and status.failures.get("analysis_failed", 0) == 0, status
+
+
+def test_a_request_without_settings_before_the_pools_start_fails_clearly(world):
+    from messages.analysis import AnalysisFailed
+    bot = world[0]
+    pool = bot.system.create_actor(AnalyzerPool)
+    reply = bot.system.ask(pool, AnalyzeLaunch("early", make_launch(mint="Early111"), None), timeout=10)
+    assert isinstance(reply, AnalysisFailed) and "not started" in reply.reason, reply

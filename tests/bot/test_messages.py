@@ -86,3 +86,39 @@ def test_ledger_counts_each_signature_once_and_keeps_latency():
     ledger.on_position_closed(PositionClosed("r", "M", "sold", 100, -2_345))
     ledger.on_position_closed(PositionClosed("r", "N", "buy_failed", 0, -5_000))
     assert ledger.sold == 1 and ledger.failures["buy_failed"] == 1
+
+
+def test_analysis_batches_wrap_several_messages_and_leave_one_alone():
+    from messages.analysis import (AnalysisDecision, AnalysisDecisions, AnalysisFailed, AnalyzeLaunch,
+                                   AnalyzeLaunches, bundled, unbundled)
+    one = AnalyzeLaunch("a", make_launch("M1"), None)
+    assert bundled([one]) is one and unbundled(one) == (one,)
+    two = [one, AnalyzeLaunch("b", make_launch("M2"), None)]
+    assert bundled(two) == AnalyzeLaunches(tuple(two)) and unbundled(bundled(two)) == tuple(two)
+    answers = [AnalysisDecision("a", make_launch("M1"), True, 80), AnalysisFailed("b", "M2", "deadline exceeded")]
+    assert bundled(answers) == AnalysisDecisions(tuple(answers))
+    assert pickle.loads(pickle.dumps(bundled(answers))) == AnalysisDecisions(tuple(answers))
+
+
+def test_outbox_sends_one_message_per_receiver():
+    from actors.analyzer import Outbox
+    from messages.analysis import AnalysisDecision, AnalysisDecisions
+
+    class Address:   # thespian addresses compare with == and are not hashable
+        __hash__ = None
+
+        def __init__(self, name):
+            self.name = name
+
+        def __eq__(self, other):
+            return isinstance(other, Address) and other.name == self.name
+    director, position = Address("director"), Address("position")
+    decisions = [AnalysisDecision(str(i), make_launch(f"M{i}"), False, 10) for i in range(3)]
+    outbox, sent = Outbox(), []
+    outbox.add(director, decisions[0])
+    outbox.add(position, decisions[1])
+    outbox.add(Address("director"), decisions[2])
+    outbox.flush(lambda to, msg: sent.append((to.name, msg)))
+    assert sent == [("director", AnalysisDecisions((decisions[0], decisions[2]))), ("position", decisions[1])]
+    outbox.flush(lambda to, msg: sent.append(msg))
+    assert len(sent) == 2
