@@ -1,7 +1,7 @@
 """Trades of a copy target made while no stream of ours was subscribed (a restarted Director's or
 StreamActor's stream resubscribing): too late to copy, but counted and reported. The ledger keeps
 the last signature seen of each target (Ledger.copy_last_seen, mirrored to the root, so it outlives
-a Director); a restarted stream, once live, asks the chain for that target's signatures since
+a Director; and in the journal, actors/copy_seen.py, so it outlives the bot); a restarted stream, once live, asks the chain for that target's signatures since
 (getSignaturesForAddress until it) and reports those it did not see itself whose transaction holds
 a pump.fun or PumpSwap trade of the target (TargetTradesMissed). It looks CHECK_AFTER_SECONDS after
 the stream started (a quiet stream may bring no update to tell it is live): a subscription slower

@@ -217,3 +217,23 @@ def test_a_pool_copy_is_priced_from_the_stream_without_reading_the_pool(world, m
     assert ("read",) not in since[theirs_at:ours_at]                  # priced without an RPC read
     after = paid.reserves_after(before, is_buy=True)                  # the pool as her swap left it
     assert ours == amm.buy_base_for_quote(after, paid.user_quote_amount // 2, *rates).base_amount
+
+
+def test_the_pool_after_a_swap_is_read_exactly_from_its_event(world):  # noqa: F811
+    """actors/copy_pool_state.reserves_after on the local PumpSwap's own BuyEvent and SellEvent
+    equals the vault balances the chain holds after each swap (no bot: the chain is the truth)."""
+    from solders.signature import Signature
+
+    from actors.copy_pool_state import reserves_after
+    from adapters.pumpswap.events import swap_events_from_logs
+    alice, coin = world.alice, world.launch_spl("Exact")
+    graduate(world.chain, world.market, coin, SPL)
+    node = world.chain.node.chain
+
+    def swap(ixs) -> None:
+        signature = world.chain.run(world.market.send_tx(alice, ixs, [alice]))
+        [event] = swap_events_from_logs(node.get_record(Signature.from_string(signature)).log_messages)
+        assert reserves_after(event) == pool_reserves(world.chain, coin, SPL)
+
+    swap(pool_buy(world.chain, alice, coin, SOL // 7)[0])
+    swap([pool_sell(world.chain, alice, coin, world.held(alice.pubkey(), coin) // 3)])
