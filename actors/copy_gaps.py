@@ -14,6 +14,7 @@ from loguru import logger
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 
+from actors.copy_seen import CopySeenWriting
 from adapters.pumpfun import events
 from adapters.pumpfun.layout_v1 import TradeEvent
 from adapters.pumpswap.events import swap_events_from_logs
@@ -63,7 +64,7 @@ async def check_with_own_client(settings, since: tuple, seen) -> list[tuple[str,
         await rpc.close()
 
 
-class CopyGapChecking:
+class CopyGapChecking(CopySeenWriting):
     """Mixin of StreamActor: copy_gap_start() at start, copy_gap_seen() per target trade drained,
     copy_gap_restart() when its subscription starts again; the WakeupMessage 'copy_gaps' runs the
     check once."""
@@ -95,8 +96,9 @@ class CopyGapChecking:
     def copy_gap_seen(self, signature: str, target: str = "") -> None:
         if self.gap_seen is not None:
             self.gap_seen[signature] = True
-        if target and self.gap_last is not None:
+        if target and self.gap_last is not None and self.gap_last.get(target) != signature:
             self.gap_last[target] = signature
+            self.copy_seen_changed(self.gap_last)   # journaled, for a whole-bot restart (copy_seen.py)
 
     def copy_gap_check(self) -> None:
         self.gap_pending = False

@@ -10,14 +10,14 @@ import time
 
 from loguru import logger
 
-from actors.copy_seen import CopySeenJournaling
+from actors.copy_seen import CopySeenResuming
 from actors.policy import copy as policy
 from adapters.pumpfun import venue
 from messages.copy import BuyMore, SellPart, TargetTradeBatch, TargetTradesMissed
 from messages.position import ExitNow
 
 
-class CopyDirecting(CopySeenJournaling):
+class CopyDirecting(CopySeenResuming):
     copy_desk: policy.CopyDesk | None = None
 
     def start_copying(self, settings) -> None:
@@ -47,7 +47,6 @@ class CopyDirecting(CopySeenJournaling):
                 self._copy_one(trade, decision)
             except Exception:   # one bad trade must not cost the rest of the batch
                 logger.exception("director: copy of {} {} failed", trade.target, trade.signature[:12])
-        self.copy_seen_save({trade.target: trade.signature for trade in msg.trades})   # actors/copy_seen.py
 
     def receiveMsg_TargetTradesMissed(self, msg: TargetTradesMissed, sender):
         """Trades a target made while our stream was resubscribing (actors/copy_gaps.py): a skip."""
