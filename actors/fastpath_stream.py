@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+from actors.hot_trace import hot_trace
 from actors.policy.analysis import decide
 from adapters.analysis.creators import CreatorHistory, default_path
 from adapters.analysis.gather import fast_facts
@@ -45,7 +46,10 @@ class StreamFastPath:
         spare_id, address = self.armed.pop(0)
         self.used[spare_id] = True
         request_id = new_request_id("pos")
+        trace = hot_trace()
+        trace.stamp(launch.mint, "checked")
         send(address, OpenPosition(request_id, launch, launch.received_at))
+        trace.stamp(launch.mint, "handed_off")
         watchers[launch.mint] = address
         return decision, spare_id, address, request_id
 

@@ -17,6 +17,7 @@ from thespian.actors import WakeupMessage
 
 from actors import sell_ladder
 from actors.bridge import IOActor
+from actors.hot_trace import hot_trace
 from actors.lost_sells import landed_unknown_sells
 from actors.position_journal import GuardedJournal
 from actors.policy.exits import ExitWatch, exit_reason as exit_signal
@@ -172,6 +173,8 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
             self.send(self.peers.director, PositionFailed(msg.request_id, msg.launch.mint,
                                                           f"position not ready ({self.stage})"))
             return
+        trace = hot_trace()
+        trace.stamp(msg.launch.mint, "spare_received")
         self._announce_fast_open(msg)
         self.stage, self.detected_at = "reserving", msg.detected_at
         if msg.buy_lamports:   # a copy's own budget (copy trading; raw USDC for a USDC-paired coin)
@@ -190,8 +193,10 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
                 new_request_id("rsv"), msg.launch.mint,
                 self.chain.buy_reservation_lamports(not msg.launch.sol_paired),
                 usdc=0 if msg.launch.sol_paired else self.settings.trading.usdc_buy_amount))
+        trace.stamp(msg.launch.mint, "journaled")
         # signing does not wait for the reservation; sending does (saves a round trip of latency)
-        self.submit(self.chain.prepare_buy(msg.launch), self._buy_prepared, self._prepare_failed,
+        self.submit(trace_stage(self.chain.prepare_buy(msg.launch), msg.launch.mint, "signed"),
+                    self._buy_prepared, self._prepare_failed,
                     timeout=PREPARE_TIMEOUT_SECONDS)
 
     def _on_refused(self, msg: ReservationRefused) -> None:
@@ -211,6 +216,7 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
         self._send_buy_when_ready()
 
     def _buy_prepared(self, prepared) -> None:
+        hot_trace().stamp(self._mint, "signed_in_actor")
         if self.stage == "reserving":
             self.prepared = prepared
             self._send_buy_when_ready()
@@ -238,8 +244,10 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
             self._release()
             self._finish(POSITION_FAILED, "nothing_held", "journal failed: the buy was not sent")
             return
+        hot_trace().stamp(self._mint, "journaled_sent")
         self.send(self.peers.director, TxSent(self._mint, prepared.signature, "buy", time.time(),
                                               self.detected_at))
+        hot_trace().stamp(self._mint, "txsent_stamp")
         self._send(prepared, self.position.buy_order)
         self.generation += 1
         self.wakeupAfter(self.settings.trading.max_hold_seconds, payload=("max_hold", self.generation))
@@ -248,10 +256,14 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
         self.raw_by_signature[order.signature] = prepared.raw
         logger.info("order {} {}: -> SENT ({} tokens, journaled first)", order.kind,
                     order.signature[:12], order.amount)
-        self.submit(self.chain.send(prepared), lambda result: self._sent(order, *result),
+        send = self.chain.send(prepared)
+        if hot_trace().on:
+            send = trace_send(send, self._mint, order.kind)
+        self.submit(send, lambda result: self._sent(order, *result),
                     lambda exc: self._sent(order, repr(exc), True))
 
     def _sent(self, order: Order, error: str, maybe_sent: bool) -> None:
+        hot_trace().write(self._mint, kind=order.kind)
         if error and not maybe_sent:   # it never left: it cannot land
             self._settled(order, Settlement(order.signature, order.kind, False, False, 0, 0, error))
             return
@@ -539,3 +551,18 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
         self.send(self.peers.director, PositionClosed(
             position.position_id, self._mint, outcome, position.bought_tokens, position.pnl_lamports,
             position.exit_reason, detail, position.state, presell_outcome(position)))
+
+
+async def trace_stage(coro, key: str, stage: str):
+    """Await coro, then stamp `stage` on the loop (hot_trace.py; a no-op unless tracing)."""
+    result = await coro
+    hot_trace().stamp(key, stage)
+    return result
+
+
+async def trace_send(coro, key: str, kind: str):
+    trace = hot_trace()
+    trace.stamp(key, f"{kind}_send_start")
+    result = await coro
+    trace.stamp(key, f"{kind}_send_done")
+    return result
