@@ -36,7 +36,8 @@ class DirectorFastPath:
         if not hasattr(self, "_fast"):
             # spare_id -> address; 'idle': spares disarmed while the stream may still hold them
             # in an older set: only the fast path uses them again (re-armed under a new id)
-            self._fast = {"arming": {}, "armed": {}, "idle": {}, "pushed": None, "retry_at": 0.0}
+            self._fast = {"arming": {}, "armed": {}, "idle": {}, "pushed": None, "retry_at": 0.0,
+                          "lanes": {}}   # spare_id -> the armed spare's lane (actors/spare_lane.py)
         return self._fast
 
     def _fast_mode(self) -> bool:
@@ -105,7 +106,11 @@ class DirectorFastPath:
         armed = tuple(state["armed"].items())
         if armed != state["pushed"]:
             state["pushed"] = armed
-            self.send(self.peers.stream, ArmedSpares(armed))
+            lanes = state["lanes"]
+            for spare_id in [key for key in lanes if key not in state["armed"]]:
+                del lanes[spare_id]
+            self.send(self.peers.stream, ArmedSpares(armed, tuple(
+                (spare_id, lanes[spare_id]) for spare_id, _ in armed if spare_id in lanes)))
 
     def fastpath_stream_restarted(self) -> None:
         self._fast_state()["pushed"] = None   # a new StreamActor starts with no armed set
@@ -117,6 +122,8 @@ class DirectorFastPath:
             return   # disarmed meanwhile (the spare released its reservation itself)
         if msg.ok:
             state["armed"][msg.spare_id] = address
+            if msg.lane:
+                state["lanes"][msg.spare_id] = msg.lane
         else:   # the wallet refused (not read yet, funds short): try again later, not at once
             if time.monotonic() >= state["retry_at"]:
                 logger.info("director: spare not armed ({}); arming again in {:.0f} s", msg.reason,

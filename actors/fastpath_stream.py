@@ -8,6 +8,7 @@ import time
 
 from actors.hot_trace import hot_trace
 from actors.policy.analysis import decide
+from actors.spare_lane import LaneSender
 from adapters.analysis.creators import CreatorHistory, default_path
 from adapters.analysis.gather import fast_facts
 from adapters.pumpfun import venue
@@ -24,11 +25,14 @@ class StreamFastPath:
         self.settings = settings
         self.creators = CreatorHistory(default_path(settings))
         self.armed: list = []          # [(spare_id, address)], each used once
+        self.lanes: dict = {}          # spare_id -> its lane (actors/spare_lane.py)
+        self.lane_sender = None
         # a set the Director sent before it heard of a use may list that spare again: never reuse
         self.used = BoundedDict(USED_SPARES_REMEMBERED)
 
-    def arm(self, spares: tuple) -> None:
+    def arm(self, spares: tuple, lanes: tuple = ()) -> None:
         self.armed = [(spare_id, address) for spare_id, address in spares if spare_id not in self.used]
+        self.lanes = dict(lanes)
 
     def try_open(self, launch, send, watchers) -> tuple | None:
         """(decision, spare_id, address, request_id) when decided here, None for the normal path.
@@ -48,10 +52,22 @@ class StreamFastPath:
         request_id = new_request_id("pos")
         trace = hot_trace()
         trace.stamp(launch.mint, "checked")
-        send(address, OpenPosition(request_id, launch, launch.received_at))
+        opening = OpenPosition(request_id, launch, launch.received_at)
+        if not self._send_on_lane(spare_id, opening):
+            send(address, opening)
         trace.stamp(launch.mint, "handed_off")
         watchers[launch.mint] = address
         return decision, spare_id, address, request_id
 
+    def _send_on_lane(self, spare_id: str, opening: OpenPosition) -> bool:
+        lane = self.lanes.pop(spare_id, None)
+        if lane is None:
+            return False
+        if self.lane_sender is None:
+            self.lane_sender = LaneSender()
+        return self.lane_sender.send(lane, spare_id, opening)
+
     def close(self) -> None:
+        if self.lane_sender is not None:
+            self.lane_sender.close()
         self.creators.close()

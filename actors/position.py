@@ -83,6 +83,7 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
             await self.chain.close()
 
     def on_exit(self) -> None:
+        self._close_lane()
         if self.journal is not None:
             self.journal.close()
 
@@ -175,6 +176,8 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
             return
         trace = hot_trace()
         trace.stamp(msg.launch.mint, "spare_received")
+        if self._open_armed_now(msg):   # signed here, journaled once, sent (position_arming.py)
+            return
         self._announce_fast_open(msg)
         self.stage, self.detected_at = "reserving", msg.detected_at
         if msg.buy_lamports:   # a copy's own budget (copy trading; raw USDC for a USDC-paired coin)
@@ -230,8 +233,14 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
         if self.prepared is None or self.reservation_id is None:
             return
         prepared, self.prepared = self.prepared, None
+        self._send_buy(prepared)
+
+    def _send_buy(self, prepared, announce=None) -> None:
+        """Journal the buy, send it, then tell the Director; `announce` (an armed spare's
+        FastPositionOpened) reaches it before anything else of this position."""
         self.stage = "live"
         if self.cancel_unsent_buy:   # close-all came before the buy left: nothing is bought
+            self._tell_director(announce)
             self._release()
             self._finish(POSITION_FAILED, "nothing_held", "exit before the buy was sent: not bought")
             return
@@ -241,26 +250,28 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
                                         raw=base64.b64encode(prepared.raw).decode())
         if not self._journal():   # before the send: a restart confirms it, never re-sends
             self.position.buy_order = None   # never sent
+            self._tell_director(announce)
             self._release()
             self._finish(POSITION_FAILED, "nothing_held", "journal failed: the buy was not sent")
             return
         hot_trace().stamp(self._mint, "journaled_sent")
-        self.send(self.peers.director, TxSent(self._mint, prepared.signature, "buy", time.time(),
-                                              self.detected_at))
-        hot_trace().stamp(self._mint, "txsent_stamp")
+        sent_at = time.time()   # handed to the I/O loop, which writes it to the RPC connection
         self._send(prepared, self.position.buy_order)
+        self._tell_director(announce)   # after the send: the Director's word costs the buy nothing
+        self.send(self.peers.director, TxSent(self._mint, prepared.signature, "buy", sent_at,
+                                              self.detected_at))
         self.generation += 1
         self.wakeupAfter(self.settings.trading.max_hold_seconds, payload=("max_hold", self.generation))
 
     def _send(self, prepared, order: Order) -> None:
         self.raw_by_signature[order.signature] = prepared.raw
-        logger.info("order {} {}: -> SENT ({} tokens, journaled first)", order.kind,
-                    order.signature[:12], order.amount)
         send = self.chain.send(prepared)
         if hot_trace().on:
             send = trace_send(send, self._mint, order.kind)
         self.submit(send, lambda result: self._sent(order, *result),
                     lambda exc: self._sent(order, repr(exc), True))
+        logger.info("order {} {}: -> SENT ({} tokens, journaled first)", order.kind,   # after: off the path
+                    order.signature[:12], order.amount)
 
     def _sent(self, order: Order, error: str, maybe_sent: bool) -> None:
         hot_trace().write(self._mint, kind=order.kind)
@@ -311,6 +322,10 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
                 self._retry_sell_later()
                 return
         self._advance()
+
+    def _tell_director(self, msg) -> None:
+        if msg is not None:
+            self.send(self.peers.director, msg)
 
     def _release(self) -> None:
         if self.reservation_id is not None:

@@ -72,7 +72,7 @@ class StreamActor(IOActor):
                 self.peers = msg.peers
             elif isinstance(msg, ArmedSpares):
                 if self.fastpath is not None:
-                    self.fastpath.arm(msg.spares)
+                    self.fastpath.arm(msg.spares, msg.lanes)
             elif isinstance(msg, StreamStatsRequest):
                 self.send(sender, self._stats(msg.request_id))
             elif isinstance(msg, WakeupMessage) and msg.payload == "report":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from dataclasses import dataclass
 
 from loguru import logger
@@ -218,11 +219,23 @@ class ChainAccess:
             from actors.usdc_trades import prepare_usdc_buy
             return await prepare_usdc_buy(self, launch, trading.usdc_buy_amount)
         global_ = await self.fee_rates()
+        return self._build_buy(launch, global_, await self.recent_blockhash())
+
+    def prepare_buy_now(self, launch) -> PreparedTx | None:
+        """prepare_buy with no I/O, for the fast path: a SOL-paired curve buy from the fee rates and
+        blockhash warm_up cached; None when they are missing or stale (then prepare_buy reads them)."""
+        if launch.venue != "curve" or not launch.sol_paired or self.global_ is None or self.fees is None \
+                or self.fees.stale(self.settings.trading.global_refresh_seconds) or self._blockhash is None \
+                or time.monotonic() - self._blockhash[0] >= BLOCKHASH_MAX_AGE_SECONDS:
+            return None
+        return self._build_buy(launch, self.global_, self._blockhash[1])
+
+    def _build_buy(self, launch, global_: Global, recent) -> PreparedTx:
+        trading = self.settings.trading
         state = curve_from_launch(launch)
         kind = venue.CoinKind.of_launch(launch)
         generation = venue.generation_for(kind.is_cashback_coin, trading.instruction_set)
         tokens = curve.tokens_for_sol(state, global_, trading.buy_lamports)
-        recent = await self.recent_blockhash()
         if trading.exact_in_buys:
             min_tokens = slippage.min_tokens_out(state, global_, trading.buy_lamports, tokens, trading)
             ixs = venue.buy_exact_in_instructions(generation, self.owner, kind, self.fees,
