@@ -6,6 +6,7 @@ from __future__ import annotations
 from loguru import logger
 
 from actors.director_fastpath import spare_reservation_key
+from actors.hot_process import tune_hot_process
 from actors.hot_trace import hot_trace
 from actors.position_model import Position
 from actors.spare_lane import LaneReceiver
@@ -23,7 +24,8 @@ class SpareArming:
         if self.stage != "spare" or self.chain is None:
             self.send(self.peers.director, SpareArmed(msg.spare_id, False, f"not a spare ({self.stage})"))
             return
-        if self.lane is None:
+        if self.lane is None:   # armed the first time: this process is on the fast path
+            tune_hot_process()
             try:
                 self.lane = LaneReceiver()
             except OSError as exc:   # no lane: the stream uses thespian, as before
