@@ -270,6 +270,9 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
             return "journal failed: safety mode"
         if not self.buying:
             return "buying paused"
+        if committed >= limits.max_active_positions and len(self.positions) + len(self.analysing) \
+                < limits.max_active_positions and self.release_armed_slot():   # director_fastpath.py
+            committed -= 1
         if committed >= limits.max_active_positions:
             return "limit: max active positions"
         if limits.max_buys and (self.ledger.bought + unsent + len(self.analysing)

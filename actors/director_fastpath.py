@@ -58,6 +58,23 @@ class DirectorFastPath:
             free = min(free, limits.max_buys - self.ledger.bought - unsent - len(self.analysing))
         return max(0, free)
 
+    def release_armed_slot(self) -> bool:
+        """A launch came the normal way while armed spares hold the last free slots: in fast mode the
+        stream then had no armed spare for it (the first set not arrived yet, or the set used up), so
+        one spare is disarmed and the launch takes its slot. Should the stream use that spare from the
+        set it holds, the limit is passed by one, as with any set shrunk meanwhile (module doc)."""
+        if not self._fast_mode():
+            return False
+        state = self._fast_state()
+        if not state["armed"]:
+            return False
+        spare_id, address = state["armed"].popitem()
+        state["idle"][spare_id] = address
+        state["lanes"].pop(spare_id, None)
+        self.send(address, DisarmSpare(spare_id))
+        self.ledger.lifecycle["armed_slots_released"] += 1
+        return True
+
     def spare_ids_held_by_fast_path(self) -> set:
         """id() of the spares the stream may be using (the tables hold self.spares' own objects)."""
         state = self._fast_state()
