@@ -141,6 +141,8 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
                     timeout=PREPARE_TIMEOUT_SECONDS)
 
     def _warmed(self, _result) -> None:
+        if self.stage == "armed":
+            self.chain.hot_connect()   # the fast path's buy is written to it from this thread
         if self.warm_failures:
             logger.info("position: warm-up works again after {} failure(s)", self.warm_failures)
         self.warm_failures = 0
@@ -265,9 +267,13 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
 
     def _send(self, prepared, order: Order) -> None:
         self.raw_by_signature[order.signature] = prepared.raw
-        send = self.chain.send(prepared)
-        if hot_trace().on:
-            send = trace_send(send, self._mint, order.kind)
+        if self.chain.send_now(prepared):   # written from this thread (adapters/hot_send.py)
+            hot_trace().stamp(self._mint, f"{order.kind}_send_start")
+            send = self.chain.sent_reply()
+        else:
+            send = self.chain.send(prepared)
+            if hot_trace().on:
+                send = trace_send(send, self._mint, order.kind)
         self.submit(send, lambda result: self._sent(order, *result),
                     lambda exc: self._sent(order, repr(exc), True))
         logger.info("order {} {}: -> SENT ({} tokens, journaled first)", order.kind,   # after: off the path

@@ -21,6 +21,7 @@ from solders.transaction import VersionedTransaction
 from spl.token.instructions import close_account
 from spl.token.models import CloseAccountParams
 
+from adapters.hot_send import HotSender
 from adapters.jupiter import JupiterClient, sign_swap
 from adapters.keys import load_wallet_key
 from adapters.logs import setup_from_settings
@@ -128,6 +129,7 @@ class ChainAccess:
         self.rebroadcasts = 0                 # same signed bytes sent again while confirming
         self._blockhash = None                 # (monotonic time read, latest blockhash reply)
         self.priority_fee = PriorityFee(settings.trading)   # fixed, or refreshed by warm_up
+        self._hot: HotSender | None = None    # send_now's connection (adapters/hot_send.py)
 
     @property
     def jupiter(self) -> JupiterClient:
@@ -359,6 +361,31 @@ class ChainAccess:
             return Settlement(prepared.signature, prepared.kind, False, False, 0, 0, error)
         return await self.confirm(prepared.signature, prepared.kind, mint,
                                   prepared.last_valid_block_height, raw=prepared.raw)
+
+    # ---- the hot send (adapters/hot_send.py): bytes leave from the actor thread --------------------
+    def hot_connect(self) -> None:
+        """Open (or keep) the connection send_now writes to; in the actor thread, off the hot path."""
+        if self._hot is None:
+            chain = self.settings.chain
+            index = self._rpc.current if self._rpc is not None else 0
+            url = chain.rpc_urls[index]
+            self._hot = HotSender(url.reveal() if hasattr(url, "reveal") else url, chain.commitment,
+                                  chain.rpc_timeout_ms / 1000)
+        try:
+            self._hot.connect()
+        except OSError as exc:   # the ordinary path still works; warm-up reports the endpoint's state
+            logger.debug("hot send: no connection ({})", type(exc).__name__)
+
+    def send_now(self, prepared: PreparedTx) -> bool:
+        """Write the transaction to the endpoint from this thread; False: nothing written (use send())."""
+        return self._hot is not None and self._hot.write(prepared.raw)
+
+    async def sent_reply(self) -> tuple[str, bool]:
+        """send()'s (error, maybe_sent) for a transaction send_now wrote."""
+        error, maybe_sent = await self._hot.reply()
+        if error:
+            self._note_error(error)
+        return error, maybe_sent
 
     async def send(self, prepared: PreparedTx) -> tuple[str, bool]:
         """Send once; returns (error, maybe_sent): ('', True) when the node accepted it. A refusal
