@@ -144,7 +144,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, ActorTypeDispa
                 self._start_core(name)
             self.start_verifier()   # fast mode, analysis.verify = "after" (director_fastpath.py)
             self._recover_open_positions(open_rows)
-            for _ in range(WARM_SPARES):
+            for _ in range(self.settings.trading.min_warm_spares):
                 self._make_spare()
             if msg.closing_all:   # run.py asked a dead Director to close everything
                 self._close_all()

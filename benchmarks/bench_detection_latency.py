@@ -233,7 +233,7 @@ def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: Stage
     return results
 
 
-def run(launches: int, modes: list[str]) -> dict:
+def run(launches: int, modes: list[str], spares: int = 8) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     os.environ[TRACE_ENV] = str(tmp / "stages.jsonl")   # inherited by every actor process
     trace = StageTrace(tmp / "stages.jsonl")
@@ -243,6 +243,7 @@ def run(launches: int, modes: list[str]) -> dict:
     baseline = None
     try:
         common = {"trading.max_active_positions": 1_000, "trading.max_hold_seconds": 2,
+                  "trading.min_warm_spares": spares,
                   "analysis.workers": 4, "chain.rugcheck_url": chain.node.api_url,
                   "chain.jupiter_url": chain.node.api_url}
         base_key, base_path = new_bot_wallet(tmp / "baseline")
@@ -299,10 +300,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--launches", type=int, default=20, help="launches per rate and contender")
     parser.add_argument("--modes", default="fast,full", help="analysis modes of the bot to measure")
+    parser.add_argument("--spares", type=int, default=24,
+                        help="trading.min_warm_spares: spares armed before a burst (10/s x ~2.4 s held)")
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
     print(f"load average before: {os.getloadavg()}", flush=True)
-    results = run(args.launches, modes)
+    results = run(args.launches, modes, args.spares)
     print(report(results, modes))
     print(f"load average after: {os.getloadavg()}")
 
