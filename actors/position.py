@@ -25,6 +25,7 @@ from actors.policy.graduation import graduation_exit
 from actors.position_arming import SpareArming
 from actors.position_addon import RepeatBuys
 from actors.position_partial import PartialSells
+from actors.position_quick_sell import QuickSell
 from actors.position_verify import BuyThenVerify
 from actors.position_model import (ACTIVE, ADD_BUY, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLOSING, CONFIRMED,
                                    EXPIRED, FAILED, PENDING, POSITION_FAILED, SELL, SENT, Order,
@@ -54,7 +55,7 @@ JOURNAL_RETRY_SECONDS = 0.5          # a closing row the journal refused is writ
 JOURNAL_CATCH_UP_SECONDS = 30.0      # ... at most this long before the closure is reported anyway
 
 
-class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActor):
+class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVerify, IOActor):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -135,14 +136,13 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
         self._keep_warm()
 
     def _keep_warm(self) -> None:
-        if self.stage not in ("spare", "arming", "armed"):
+        if not self._keeps_warm():   # position_quick_sell.py
             return
         self.submit(self.chain.warm_up(), self._warmed, self._warm_failed,
                     timeout=PREPARE_TIMEOUT_SECONDS)
 
     def _warmed(self, _result) -> None:
-        if self.stage == "armed":
-            self.chain.hot_connect()   # the fast path's buy is written to it from this thread
+        self.chain.hot_connect()   # buys and sells are written to it from this thread (hot_send.py)
         if self.warm_failures:
             logger.info("position: warm-up works again after {} failure(s)", self.warm_failures)
         self.warm_failures = 0
@@ -267,9 +267,10 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
 
     def _send(self, prepared, order: Order) -> None:
         self.raw_by_signature[order.signature] = prepared.raw
-        if self.chain.send_now(prepared):   # written from this thread (adapters/hot_send.py)
+        connection = self.chain.send_now(prepared)   # written from this thread (adapters/hot_send.py)
+        if connection is not None:
             hot_trace().stamp(self._mint, f"{order.kind}_send_start")
-            send = self.chain.sent_reply()
+            send = self.chain.sent_reply(connection)
         else:
             send = self.chain.send(prepared)
             if hot_trace().on:
@@ -355,9 +356,9 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
         limits = self.settings.trading
         if getattr(self, "exit_watch", None) is None:
             self.exit_watch = ExitWatch()
+        self.last_curve = curve_from_trade(msg.trades[-1], position.launch)   # the quick sell's price
         why = graduation_exit(msg.trades, limits.exit_on_graduation) or exit_signal(
-            cost, tokens, curve_from_trade(msg.trades[-1], position.launch), self.chain.global_,
-            limits, self.exit_watch)
+            cost, tokens, self.last_curve, self.chain.global_, limits, self.exit_watch)
         if why:
             self._request_exit(why)
 
@@ -393,11 +394,14 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
             return
         self.exit_wanted = True
         self.position.exit_reason, self.position.exit_at = why, time.time()
+        hot_trace().stamp(self._mint, "exit_signal", self.position.exit_at)
+        if self.stage == "live":
+            sells = len(self.position.sell_orders)
+            self._advance()   # a quick sell's row (journaled before its send) records the exit too
+            if self.position.is_open and len(self.position.sell_orders) == sells:
+                self._journal()
         logger.info("position {}: exit signal ({}) with the buy {}", self._mint, why,
                     self.position.buy_order.state if self.position.buy_order else "not sent yet")
-        if self.stage == "live":
-            self._journal()
-            self._advance()
 
     def _advance(self) -> None:
         """Carry out what the lifecycle policy says now."""
@@ -429,6 +433,8 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
             return
         if position.state != CLOSING:
             position.move(CLOSING, why)
+        if self._quick_sell():   # no I/O before the send (position_quick_sell.py)
+            return
         self.preparing_sell = True
         held_only = position.buy_order.state == CONFIRMED
         via_jupiter = rung == sell_ladder.JUPITER
@@ -452,12 +458,13 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, IOActo
         self.sells_by_rung[prepared.route or sell_ladder.rung_for(self.sell_failures)] += 1
         position.sell_orders.append(order)
         self._journal()   # before the send, as for the buy
-        self.send(self.peers.director, TxSent(self._mint, prepared.signature, "sell", time.time(),
+        sent_at = time.time()
+        self._send(prepared, order)
+        self.send(self.peers.director, TxSent(self._mint, prepared.signature, "sell", sent_at,
                                               position.exit_at or 0.0))   # exit -> sell sent
         logger.info("position {}: sell of {} sent {:.1f} ms after the exit signal{}", self._mint,
-                    order.amount, (order.sent_at - position.exit_at) * 1000,
+                    order.amount, (sent_at - position.exit_at) * 1000,
                     " (before the buy confirmed)" if order.before_buy_confirmed else "")
-        self._send(prepared, order)
 
     def _book_lost_sells(self, settlements: list, lookup_error: BaseException | None = None) -> None:
         position = self.position

@@ -148,6 +148,8 @@ class ChainAccess:
     async def close(self) -> None:
         if self._rpc is not None:
             await self._rpc.close()
+        if self._hot is not None:
+            self._hot.close()
         if self._jupiter is not None:
             await self._jupiter.close()
 
@@ -262,9 +264,30 @@ class ChainAccess:
             return await prepare_usdc_sell(self, mint, token_program, amount, state, close_ata=close_ata)
         if state.quote_mint not in (ZERO_KEY, addresses.WSOL_MINT):   # no native SOL sell: Jupiter's route
             raise CurveComplete(f"{mint}: paired with {state.quote_mint}, not SOL")
+        kind = venue.CoinKind.of_curve(mint, token_program, state)   # the curve's flags, not the journal's
+        return self._build_sell(mint, token_program, amount, state, global_, kind, recent, close_ata)
+
+    def prepare_sell_now(self, launch, amount: int, state: BondingCurve) -> PreparedTx | None:
+        """A position's first native sell with no I/O, for exit -> sell sent: priced on `state` (the
+        curve from the stream's latest trade of the coin, or the create event's), the coin kind from
+        the create event, the cached fee rates and blockhash. None when any of them is missing or
+        stale, or the coin is not a SOL-paired curve coin: then prepare_position_sell reads the chain.
+        A curve older than the chain's can only ask too much (min out from a lower price after our
+        buy; a fall since: the sell fails on slippage and the ladder's next sell reads the chain)."""
+        if launch.venue != "curve" or not launch.sol_paired or amount <= 0 or self.global_ is None \
+                or self.fees is None or self.fees.stale(self.settings.trading.global_refresh_seconds) \
+                or self._blockhash is None or state.complete \
+                or time.monotonic() - self._blockhash[0] >= BLOCKHASH_MAX_AGE_SECONDS:
+            return None
+        kind = venue.CoinKind.of_launch(launch)
+        return self._build_sell(launch.mint, launch.token_program, amount, state, self.global_, kind,
+                                self._blockhash[1], True)
+
+    def _build_sell(self, mint: str, token_program: str, amount: int, state, global_: Global, kind,
+                    recent, close_ata: bool) -> PreparedTx:
+        trading = self.settings.trading
         quote = curve.sell_net_proceeds(state, global_, amount)
         min_out = quote * (BPS - trading.slippage_bps) // BPS
-        kind = venue.CoinKind.of_curve(mint, token_program, state)   # the curve's flags, not the journal's
         generation = venue.generation_for(kind.is_cashback_coin, trading.instruction_set)
         ixs = self._compute_budget() + [venue.sell_instruction(generation, self.owner, kind, self.fees,
                                                                amount, min_out)]
@@ -376,13 +399,14 @@ class ChainAccess:
         except OSError as exc:   # the ordinary path still works; warm-up reports the endpoint's state
             logger.debug("hot send: no connection ({})", type(exc).__name__)
 
-    def send_now(self, prepared: PreparedTx) -> bool:
-        """Write the transaction to the endpoint from this thread; False: nothing written (use send())."""
-        return self._hot is not None and self._hot.write(prepared.raw)
+    def send_now(self, prepared: PreparedTx):
+        """Write the transaction to the endpoint from this thread: the connection it went out on,
+        None when nothing was written (use send())."""
+        return self._hot.write(prepared.raw) if self._hot is not None else None
 
-    async def sent_reply(self) -> tuple[str, bool]:
-        """send()'s (error, maybe_sent) for a transaction send_now wrote."""
-        error, maybe_sent = await self._hot.reply()
+    async def sent_reply(self, connection) -> tuple[str, bool]:
+        """send()'s (error, maybe_sent) for a transaction send_now wrote on `connection`."""
+        error, maybe_sent = await self._hot.reply(connection)
         if error:
             self._note_error(error)
         return error, maybe_sent
