@@ -18,6 +18,8 @@ from typing import Any, Awaitable, Callable
 from loguru import logger
 from thespian.actors import Actor, ActorExitRequest, ThespianWatch, WatchMessage
 
+import actors.thespian_quiet  # noqa: F401  (cheap identify() in every actor process)
+
 LOOP_STOP_TIMEOUT_SECONDS = 2.0
 
 

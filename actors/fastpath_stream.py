@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 
+from loguru import logger
+
 from actors.hot_trace import hot_trace
 from actors.policy.analysis import decide
 from actors.spare_lane import LaneSender
@@ -41,11 +43,14 @@ class StreamFastPath:
                 or venue.policy_refusal(launch, self.settings.trading):
             return None
         started = time.monotonic()
-        verdict = decide(fast_facts(launch, self.creators, self.settings.trading), self.settings.analysis, "fast")
+        facts = fast_facts(launch, None, self.settings.trading)
+        facts.update(self._creator_facts(launch))
+        verdict = decide(facts, self.settings.analysis, "fast")
         decision = AnalysisDecision(new_request_id("an"), launch, verdict.buy, verdict.score,
                                     verdict.reasons, int((time.monotonic() - started) * 1000),
                                     verdict.skip_keys, verdict.missing)
         if not verdict.buy:
+            self._record_launch(launch)
             return decision, "", None, ""
         spare_id, address = self.armed.pop(0)
         self.used[spare_id] = True
@@ -56,8 +61,23 @@ class StreamFastPath:
         if not self._send_on_lane(spare_id, opening):
             send(address, opening)
         trace.stamp(launch.mint, "handed_off")
+        self._record_launch(launch)   # a write: after the hand-off, off the hot path
         watchers[launch.mint] = address
         return decision, spare_id, address, request_id
+
+    def _creator_facts(self, launch) -> dict:
+        """As fast_facts reads the creator history (a locked or broken file: the check is optional)."""
+        try:
+            return {"creator": self.creators.history(launch.creator, excluding_mint=launch.mint)}
+        except Exception as exc:
+            logger.warning("stream: creator history unavailable: {!r}", exc)
+            return {}
+
+    def _record_launch(self, launch) -> None:
+        try:
+            self.creators.record_launch(launch.mint, launch.creator)
+        except Exception as exc:
+            logger.warning("stream: creator history not written: {!r}", exc)
 
     def _send_on_lane(self, spare_id: str, opening: OpenPosition) -> bool:
         lane = self.lanes.pop(spare_id, None)
