@@ -9,6 +9,7 @@ again. Outcomes come from the chain (meta.err, the wallet's exact lamport and to
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 import time
 
@@ -357,6 +358,8 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         if getattr(self, "exit_watch", None) is None:
             self.exit_watch = ExitWatch()
         self.last_curve = curve_from_trade(msg.trades[-1], position.launch)   # the quick sell's price
+        if any(trade.curve_complete for trade in msg.trades):   # graduated: the pool, not the curve
+            self.last_curve = dataclasses.replace(self.last_curve, complete=True)
         why = graduation_exit(msg.trades, limits.exit_on_graduation) or exit_signal(
             cost, tokens, self.last_curve, self.chain.global_, limits, self.exit_watch)
         if why:
