@@ -268,9 +268,10 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
 
     def _send(self, prepared, order: Order) -> None:
         self.raw_by_signature[order.signature] = prepared.raw
+        # stamped before the write: the node, woken by it, may take this core before a stamp after it
+        hot_trace().stamp(self._mint, f"{order.kind}_send_start")   # the ordinary path re-stamps
         connection = self.chain.send_now(prepared)   # written from this thread (adapters/hot_send.py)
         if connection is not None:
-            hot_trace().stamp(self._mint, f"{order.kind}_send_start")
             send = self.chain.sent_reply(connection)
         else:
             send = self.chain.send(prepared)
