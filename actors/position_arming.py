@@ -53,10 +53,10 @@ class SpareArming:
         if self.stage != "arming":
             return False
         self.reservation_id, self.stage = msg.reservation_id, "armed"
-        self.chain.hot_connect()   # the buy is written to it from this thread (adapters/hot_send.py)
-        self._rehearse_buy()
         self.send(self.peers.director, SpareArmed(self.spare_id, True,
                                                   lane=self.lane.path if self.lane is not None else ""))
+        self.chain.hot_connect()   # the buy is written to it from this thread (adapters/hot_send.py)
+        self._rehearse_buy()
         return True
 
     def _arming_refused(self, msg: ReservationRefused) -> bool:

@@ -92,9 +92,7 @@ class StreamActor(IOActor):
         self.watchers.update(dict(msg.watched))
         if msg.settings.analysis.mode == "fast":
             from actors.fastpath_stream import StreamFastPath
-            from actors.hot_process import tune_hot_process
             self.fastpath = StreamFastPath(msg.settings)
-            tune_hot_process()
         self.copy_targets = copy_stream.copy_targets(msg.settings)
         self.rug_watch = rug_watch_for(msg.settings)
         self._report_stats()
