@@ -4,8 +4,9 @@ and full analysis mode beside a no-actor baseline, at 0.5 and 10 launches/s.
 The chain runs in its own process (benchmarks/timed_chain.py) and launches the coins itself, so
 neither the bot nor the baseline shares a GIL with it. Clocks (wall time, one machine):
 - detected: the stream update's receive time in the bot (Launch.received_at);
-- sent: the bot's TxSent stamp, taken when the signed buy is handed to its I/O loop for sending
-  (the baseline: just before its sendTransaction);
+- sent: the bot's TxSent stamp, taken just before the armed spare writes the signed buy to its
+  RPC connection (adapters/hot_send.py; on the ordinary path: handed to its I/O loop) (the
+  baseline: just before its sendTransaction);
 - received: when the chain's JSON-RPC server got the sendTransaction request;
 - landed: the slot the buy executed in, against its create's slot (0 = same slot).
 The baseline is the floor of this path without actors or analysis: one asyncio task in a thread

@@ -2,8 +2,10 @@
 
 On the local chain at its default slot time (400 ms), a real PositionActor buys a fresh coin; the
 exit signal (ExitNow) arrives as soon as its buy is SENT (journaled and on its way), which is when a
-sniper's fast exits fire. The time is the journal's sell sent_at minus its exit_at, both taken in
-the actor. `python -m benchmarks.bench_exit_to_sell --coins 8`
+sniper's fast exits fire. Two clocks, both in the actor: the journal's sell sent_at minus its
+exit_at (sent_at is stamped before the journal write), and, from the stage trace
+(actors/hot_trace.py), the exit signal to the moment the sell's bytes are written.
+`python -m benchmarks.bench_exit_to_sell --coins 8`
 
 Measured (2026-11-23, 2 shared cores, 8 coins per mode): pre-confirmation sell p50 7.4 ms
 (6.1-11.1), waiting for the buy to confirm p50 255.4 ms (227.2-284.3): 248 ms saved at p50.
