@@ -3,14 +3,15 @@ the OpenPosition the StreamActor sends goes straight to signing and sending with
 trip. Disarmed, it releases them and waits as a plain spare."""
 from __future__ import annotations
 
-import json
+import base64
+import time
 
 from loguru import logger
 
 from actors.director_fastpath import spare_reservation_key
 from actors.hot_process import tune_hot_process
 from actors.hot_trace import hot_trace
-from actors.position_model import Position
+from actors.position_model import Order, Position
 from actors.trading_io import curve_from_launch
 from actors.spare_lane import LaneReceiver
 from messages import new_request_id
@@ -94,9 +95,15 @@ class SpareArming:
             prepared = self.chain.prepare_buy_now(launch)
             if prepared is None:
                 return
-            position = Position("rehearsal", launch, wallet=owner)
+            position = Position("rehearsal", launch, wallet=owner,
+                                genesis_hash=self.settings.chain.genesis_hash or "")
             position.expected_tokens = prepared.amount
-            json.dumps(position.to_row())
+            position.buy_order = Order("buy", prepared.signature, prepared.amount,
+                                       prepared.last_valid_block_height, time.time(),
+                                       raw=base64.b64encode(prepared.raw).decode())
+            journal = self.journal.journal if self.journal is not None else None
+            if journal is not None:   # rolled back: no rehearsal row ever exists
+                journal.rehearse_save(position.to_row())
             if self.chain._hot is not None:
                 self.chain._hot.request_bytes(prepared.raw)
             self.chain.prepare_sell_now(launch, prepared.amount, curve_from_launch(launch))   # the exit's
@@ -124,7 +131,6 @@ class SpareArming:
 
 def rehearsal_launch(owner: str):
     """A launch of a made-up coin (a fresh key as mint, the owner as creator) for _rehearse_buy."""
-    import time
     from solders.pubkey import Pubkey
     from adapters.pumpfun.addresses import TOKEN_PROGRAM
     from messages.stream import Launch

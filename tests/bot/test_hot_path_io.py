@@ -123,3 +123,16 @@ def test_hot_send_writes_nothing_without_an_idle_connection(chain):
     listener.close()
     unused = HotSender(chain.node.rpc_url, "confirmed", 1.0)   # never connected
     assert unused.write(b"tx") is None
+
+
+def test_a_rehearsed_journal_write_leaves_no_row(tmp_path):
+    """An armed spare rehearses its buy's journal row in a rolled-back transaction (position_arming.py)."""
+    from actors.position_model import Position
+    from adapters.journal import Journal
+    journal = Journal(tmp_path / "journal.sqlite3")
+    row = Position("pos-rehearsal", make_launch()).to_row()
+    journal.rehearse_save(row)
+    assert journal.load("pos-rehearsal") is None and journal.all_positions() == []
+    journal.save(row)   # the connection is usable after it: the real write lands
+    assert journal.load("pos-rehearsal")["mint"] == row["mint"]
+    journal.close()
