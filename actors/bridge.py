@@ -18,6 +18,8 @@ from typing import Any, Awaitable, Callable
 from loguru import logger
 from thespian.actors import Actor, ActorExitRequest, ThespianWatch, WatchMessage
 
+import actors.thespian_quiet  # noqa: F401  (cheap identify() in every actor process)
+
 LOOP_STOP_TIMEOUT_SECONDS = 2.0
 
 
@@ -62,6 +64,9 @@ class IOActor(Actor):
         # final: subclasses override on_message instead
         self.actor_thread_id = threading.get_ident()
         if isinstance(msg, WatchMessage):
+            for fd in self.watched_fds():
+                if fd in msg.ready:
+                    self._guarded(self.on_fd_ready, fd)
             self._drain_completions()
         elif isinstance(msg, ActorExitRequest):
             self._exit()
@@ -69,10 +74,17 @@ class IOActor(Actor):
         else:
             self._guarded(self.on_message, msg, sender)
         # the watch list is reset after every handler, so every return re-arms it
-        return ThespianWatch([self._wake_read.fileno()])
+        return ThespianWatch([self._wake_read.fileno(), *self.watched_fds()])
 
     def on_message(self, msg, sender) -> None:
         """Subclasses handle their messages here (in the actor thread)."""
+
+    def watched_fds(self) -> list[int]:
+        """Further descriptors the actor thread wakes on (e.g. the fast path's lane, spare_lane.py)."""
+        return []
+
+    def on_fd_ready(self, fd: int) -> None:
+        """One of watched_fds() is readable (in the actor thread)."""
 
     def on_exit(self) -> None:
         """Subclass cleanup on ActorExitRequest; the loop and thread are stopped afterwards anyway."""

@@ -148,7 +148,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
                 self._start_core(name)
             self.start_verifier()   # fast mode, analysis.verify = "after" (director_fastpath.py)
             self._recover_open_positions(open_rows)
-            for _ in range(WARM_SPARES):
+            for _ in range(self.settings.trading.min_warm_spares):
                 self._make_spare()
             if msg.closing_all:   # run.py asked a dead Director to close everything
                 self._close_all()
@@ -276,6 +276,9 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
             return "journal failed: safety mode"
         if not self.buying:
             return "buying paused"
+        if committed >= limits.max_active_positions and len(self.positions) + len(self.analysing) \
+                < limits.max_active_positions and self.release_armed_slot():   # director_fastpath.py
+            committed -= 1
         if committed >= limits.max_active_positions:
             return "limit: max active positions"
         if limits.max_buys and (self.ledger.bought + unsent + len(self.analysing)

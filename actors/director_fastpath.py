@@ -36,7 +36,8 @@ class DirectorFastPath:
         if not hasattr(self, "_fast"):
             # spare_id -> address; 'idle': spares disarmed while the stream may still hold them
             # in an older set: only the fast path uses them again (re-armed under a new id)
-            self._fast = {"arming": {}, "armed": {}, "idle": {}, "pushed": None, "retry_at": 0.0}
+            self._fast = {"arming": {}, "armed": {}, "idle": {}, "pushed": None, "retry_at": 0.0,
+                          "lanes": {}}   # spare_id -> the armed spare's lane (actors/spare_lane.py)
         return self._fast
 
     def _fast_mode(self) -> bool:
@@ -56,6 +57,23 @@ class DirectorFastPath:
             unsent = sum(1 for live in self.positions.values() if not live.buy_sent)
             free = min(free, limits.max_buys - self.ledger.bought - unsent - len(self.analysing))
         return max(0, free)
+
+    def release_armed_slot(self) -> bool:
+        """A launch came the normal way while armed spares hold the last free slots: in fast mode the
+        stream then had no armed spare for it (the first set not arrived yet, or the set used up), so
+        one spare is disarmed and the launch takes its slot. Should the stream use that spare from the
+        set it holds, the limit is passed by one, as with any set shrunk meanwhile (module doc)."""
+        if not self._fast_mode():
+            return False
+        state = self._fast_state()
+        if not state["armed"]:
+            return False
+        spare_id, address = state["armed"].popitem()
+        state["idle"][spare_id] = address
+        state["lanes"].pop(spare_id, None)
+        self.send(address, DisarmSpare(spare_id))
+        self.ledger.lifecycle["armed_slots_released"] += 1
+        return True
 
     def spare_ids_held_by_fast_path(self) -> set:
         """id() of the spares the stream may be using (the tables hold self.spares' own objects), and
@@ -107,7 +125,11 @@ class DirectorFastPath:
         armed = tuple(state["armed"].items())
         if armed != state["pushed"]:
             state["pushed"] = armed
-            self.send(self.peers.stream, ArmedSpares(armed))
+            lanes = state["lanes"]
+            for spare_id in [key for key in lanes if key not in state["armed"]]:
+                del lanes[spare_id]
+            self.send(self.peers.stream, ArmedSpares(armed, tuple(
+                (spare_id, lanes[spare_id]) for spare_id, _ in armed if spare_id in lanes)))
 
     def fastpath_stream_restarted(self) -> None:
         self._fast_state()["pushed"] = None   # a new StreamActor starts with no armed set
@@ -121,6 +143,8 @@ class DirectorFastPath:
             return   # disarmed meanwhile (the spare released its reservation itself)
         if msg.ok:
             state["armed"][msg.spare_id] = address
+            if msg.lane:
+                state["lanes"][msg.spare_id] = msg.lane
         else:   # the wallet refused (not read yet, funds short): try again later, not at once
             if time.monotonic() >= state["retry_at"]:
                 logger.info("director: spare not armed ({}); arming again in {:.0f} s", msg.reason,

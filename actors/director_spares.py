@@ -1,7 +1,7 @@
 """Warm spare PositionActors follow the launch rate: a used spare's replacement takes a while to
 fork and warm up (about a second under load), so at 10 launches/s a fixed handful runs out and
 buys wait on the normal path. The Director keeps enough spares to cover SPARE_COVER_SECONDS of
-launches at the rate seen over the last RATE_WINDOW_SECONDS, at least WARM_SPARES and at most
+launches at the rate seen over the last RATE_WINDOW_SECONDS, at least trading.min_warm_spares and at most
 trading.max_warm_spares; when the rate falls it retires idle spares (never one the fast path may
 hold), one per message, down to the target."""
 from __future__ import annotations
@@ -43,8 +43,8 @@ class LaunchRateSpares:
     def spares_follow_rate(self) -> None:
         if self.settings is None or self.shutting_down or self.supervisor is None:
             return
-        from actors.director import WARM_SPARES
-        want = spares_wanted(self.launch_rate(), WARM_SPARES, self.settings.trading.max_warm_spares)
+        floor = self.settings.trading.min_warm_spares
+        want = spares_wanted(self.launch_rate(), floor, max(floor, self.settings.trading.max_warm_spares))
         while len(self.spares) < want:
             self._make_spare()
         if len(self.spares) > want + RETIRE_SLACK:

@@ -9,6 +9,7 @@ again. Outcomes come from the chain (meta.err, the wallet's exact lamport and to
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 import time
 
@@ -17,6 +18,7 @@ from thespian.actors import WakeupMessage
 
 from actors import sell_ladder
 from actors.bridge import IOActor
+from actors.hot_trace import hot_trace
 from actors.lost_sells import landed_unknown_sells
 from actors.position_journal import GuardedJournal
 from actors.policy.exits import ExitWatch, exit_reason as exit_signal
@@ -25,6 +27,7 @@ from actors.position_arming import SpareArming
 from actors.position_close import EmptiedAccountClose
 from actors.position_addon import RepeatBuys
 from actors.position_partial import PartialSells
+from actors.position_quick_sell import QuickSell
 from actors.position_verify import BuyThenVerify
 from actors.position_model import (ACTIVE, ADD_BUY, CLOSE_FAILED, CLOSE_SOLD, CLOSED, CLOSING, CONFIRMED,
                                    EXPIRED, FAILED, PENDING, POSITION_FAILED, SELL, SENT, Order,
@@ -54,7 +57,8 @@ JOURNAL_RETRY_SECONDS = 0.5          # a closing row the journal refused is writ
 JOURNAL_CATCH_UP_SECONDS = 30.0      # ... at most this long before the closure is reported anyway
 
 
-class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, EmptiedAccountClose, IOActor):
+class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVerify, EmptiedAccountClose,
+                    IOActor):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.settings = None
@@ -83,6 +87,7 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, Emptie
             await self.chain.close()
 
     def on_exit(self) -> None:
+        self._close_lane()
         if self.journal is not None:
             self.journal.close()
 
@@ -134,12 +139,13 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, Emptie
         self._keep_warm()
 
     def _keep_warm(self) -> None:
-        if self.stage not in ("spare", "arming", "armed"):
+        if not self._keeps_warm():   # position_quick_sell.py
             return
         self.submit(self.chain.warm_up(), self._warmed, self._warm_failed,
                     timeout=PREPARE_TIMEOUT_SECONDS)
 
     def _warmed(self, _result) -> None:
+        self.chain.hot_connect()   # buys and sells are written to it from this thread (hot_send.py)
         if self.warm_failures:
             logger.info("position: warm-up works again after {} failure(s)", self.warm_failures)
         self.warm_failures = 0
@@ -173,6 +179,10 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, Emptie
             self.send(self.peers.director, PositionFailed(msg.request_id, msg.launch.mint,
                                                           f"position not ready ({self.stage})"))
             return
+        trace = hot_trace()
+        trace.stamp(msg.launch.mint, "spare_received")
+        if self._open_armed_now(msg):   # signed here, journaled once, sent (position_arming.py)
+            return
         self._announce_fast_open(msg)
         self.stage, self.detected_at = "reserving", msg.detected_at
         if msg.buy_lamports:   # a copy's own budget (copy trading; raw USDC for a USDC-paired coin)
@@ -193,8 +203,10 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, Emptie
                 new_request_id("rsv"), msg.launch.mint,
                 self.chain.buy_reservation_lamports(not msg.launch.sol_paired),
                 usdc=0 if msg.launch.sol_paired else self.settings.trading.usdc_buy_amount))
+        trace.stamp(msg.launch.mint, "journaled")
         # signing does not wait for the reservation; sending does (saves a round trip of latency)
-        self.submit(self.chain.prepare_buy(msg.launch), self._buy_prepared, self._prepare_failed,
+        self.submit(trace_stage(self.chain.prepare_buy(msg.launch), msg.launch.mint, "signed"),
+                    self._buy_prepared, self._prepare_failed,
                     timeout=PREPARE_TIMEOUT_SECONDS)
 
     def _on_refused(self, msg: ReservationRefused) -> None:
@@ -214,6 +226,7 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, Emptie
         self._send_buy_when_ready()
 
     def _buy_prepared(self, prepared) -> None:
+        hot_trace().stamp(self._mint, "signed_in_actor")
         if self.stage == "reserving":
             self.prepared = prepared
             self._send_buy_when_ready()
@@ -227,8 +240,14 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, Emptie
         if self.prepared is None or self.reservation_id is None:
             return
         prepared, self.prepared = self.prepared, None
+        self._send_buy(prepared)
+
+    def _send_buy(self, prepared, announce=None) -> None:
+        """Journal the buy, send it, then tell the Director; `announce` (an armed spare's
+        FastPositionOpened) reaches it before anything else of this position."""
         self.stage = "live"
         if self.cancel_unsent_buy:   # close-all came before the buy left: nothing is bought
+            self._tell_director(announce)
             self._release()
             self._finish(POSITION_FAILED, "nothing_held", "exit before the buy was sent: not bought")
             return
@@ -238,23 +257,37 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, Emptie
                                         raw=base64.b64encode(prepared.raw).decode())
         if not self._journal():   # before the send: a restart confirms it, never re-sends
             self.position.buy_order = None   # never sent
+            self._tell_director(announce)
             self._release()
             self._finish(POSITION_FAILED, "nothing_held", "journal failed: the buy was not sent")
             return
-        self.send(self.peers.director, TxSent(self._mint, prepared.signature, "buy", time.time(),
-                                              self.detected_at))
+        hot_trace().stamp(self._mint, "journaled_sent")
+        sent_at = time.time()   # handed to the I/O loop, which writes it to the RPC connection
         self._send(prepared, self.position.buy_order)
+        self._tell_director(announce)   # after the send: the Director's word costs the buy nothing
+        self.send(self.peers.director, TxSent(self._mint, prepared.signature, "buy", sent_at,
+                                              self.detected_at))
         self.generation += 1
         self.wakeupAfter(self.settings.trading.max_hold_seconds, payload=("max_hold", self.generation))
 
     def _send(self, prepared, order: Order) -> None:
         self.raw_by_signature[order.signature] = prepared.raw
-        logger.info("order {} {}: -> SENT ({} tokens, journaled first)", order.kind,
-                    order.signature[:12], order.amount)
-        self.submit(self.chain.send(prepared), lambda result: self._sent(order, *result),
+        # stamped before the write: the node, woken by it, may take this core before a stamp after it
+        hot_trace().stamp(self._mint, f"{order.kind}_send_start")   # the ordinary path re-stamps
+        connection = self.chain.send_now(prepared)   # written from this thread (adapters/hot_send.py)
+        if connection is not None:
+            send = self.chain.sent_reply(connection)
+        else:
+            send = self.chain.send(prepared)
+            if hot_trace().on:
+                send = trace_send(send, self._mint, order.kind)
+        self.submit(send, lambda result: self._sent(order, *result),
                     lambda exc: self._sent(order, repr(exc), True))
+        logger.info("order {} {}: -> SENT ({} tokens, journaled first)", order.kind,   # after: off the path
+                    order.signature[:12], order.amount)
 
     def _sent(self, order: Order, error: str, maybe_sent: bool) -> None:
+        hot_trace().write(self._mint, kind=order.kind)
         if error and not maybe_sent:   # it never left: it cannot land
             self._settled(order, Settlement(order.signature, order.kind, False, False, 0, 0, error))
             return
@@ -303,6 +336,10 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, Emptie
                 return
         self._advance()
 
+    def _tell_director(self, msg) -> None:
+        if msg is not None:
+            self.send(self.peers.director, msg)
+
     def _release(self) -> None:
         if self.reservation_id is not None:
             self.send(self.peers.wallet, ReleaseFunds(self.reservation_id))
@@ -325,9 +362,11 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, Emptie
         limits = self.settings.trading
         if getattr(self, "exit_watch", None) is None:
             self.exit_watch = ExitWatch()
+        self.last_curve = curve_from_trade(msg.trades[-1], position.launch)   # the quick sell's price
+        if any(trade.curve_complete for trade in msg.trades):   # graduated: the pool, not the curve
+            self.last_curve = dataclasses.replace(self.last_curve, complete=True)
         why = graduation_exit(msg.trades, limits.exit_on_graduation) or exit_signal(
-            cost, tokens, curve_from_trade(msg.trades[-1], position.launch), self.chain.global_,
-            limits, self.exit_watch)
+            cost, tokens, self.last_curve, self.chain.global_, limits, self.exit_watch)
         if why:
             self._request_exit(why)
 
@@ -363,11 +402,14 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, Emptie
             return
         self.exit_wanted = True
         self.position.exit_reason, self.position.exit_at = why, time.time()
+        hot_trace().stamp(self._mint, "exit_signal", self.position.exit_at)
+        if self.stage == "live":
+            sells = len(self.position.sell_orders)
+            self._advance()   # a quick sell's row (journaled before its send) records the exit too
+            if self.position.is_open and len(self.position.sell_orders) == sells:
+                self._journal()
         logger.info("position {}: exit signal ({}) with the buy {}", self._mint, why,
                     self.position.buy_order.state if self.position.buy_order else "not sent yet")
-        if self.stage == "live":
-            self._journal()
-            self._advance()
 
     def _advance(self) -> None:
         """Carry out what the lifecycle policy says now."""
@@ -401,6 +443,8 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, Emptie
             return
         if position.state != CLOSING:
             position.move(CLOSING, why)
+        if self._quick_sell():   # no I/O before the send (position_quick_sell.py)
+            return
         self.preparing_sell = True
         held_only = position.buy_order.state == CONFIRMED
         via_jupiter = rung == sell_ladder.JUPITER
@@ -426,12 +470,13 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, Emptie
         self.sells_by_rung[prepared.route or sell_ladder.rung_for(self.sell_failures)] += 1
         position.sell_orders.append(order)
         self._journal()   # before the send, as for the buy
-        self.send(self.peers.director, TxSent(self._mint, prepared.signature, "sell", time.time(),
+        sent_at = time.time()
+        self._send(prepared, order)
+        self.send(self.peers.director, TxSent(self._mint, prepared.signature, "sell", sent_at,
                                               position.exit_at or 0.0))   # exit -> sell sent
         logger.info("position {}: sell of {} sent {:.1f} ms after the exit signal{}", self._mint,
-                    order.amount, (order.sent_at - position.exit_at) * 1000,
+                    order.amount, (sent_at - position.exit_at) * 1000,
                     " (before the buy confirmed)" if order.before_buy_confirmed else "")
-        self._send(prepared, order)
 
     def _book_lost_sells(self, settlements: list, lookup_error: BaseException | None = None) -> None:
         position = self.position
@@ -546,3 +591,18 @@ class PositionActor(SpareArming, PartialSells, RepeatBuys, BuyThenVerify, Emptie
         self.send(self.peers.director, PositionClosed(
             position.position_id, self._mint, outcome, position.bought_tokens, position.pnl_lamports,
             position.exit_reason, detail, position.state, presell_outcome(position)))
+
+
+async def trace_stage(coro, key: str, stage: str):
+    """Await coro, then stamp `stage` on the loop (hot_trace.py; a no-op unless tracing)."""
+    result = await coro
+    hot_trace().stamp(key, stage)
+    return result
+
+
+async def trace_send(coro, key: str, kind: str):
+    trace = hot_trace()
+    trace.stamp(key, f"{kind}_send_start")
+    result = await coro
+    trace.stamp(key, f"{kind}_send_done")
+    return result

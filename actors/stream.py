@@ -24,6 +24,7 @@ from actors import copy_stream
 from actors.bridge import IOActor
 from actors.copy_gaps import CopyGapChecking
 from actors.copy_pool_state import PoolStateStamping
+from actors.hot_trace import hot_trace
 from actors.trading_io import process_logging
 from adapters.analysis.rug_watch import rug_watch_for
 from adapters.pumpfun import events
@@ -59,6 +60,7 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
         self.copy_targets: frozenset[str] = frozenset()   # followed wallets (copy mode)
         self.copy_tracker = copy_stream.CopyTracker()
         self.rug_watch = None                        # rugs seen here -> creator history (rug_watch.py)
+        self.trace = hot_trace()                     # stage stamps for the benchmarks (hot_trace.py)
 
     def on_message(self, msg, sender) -> None:
         try:
@@ -72,7 +74,7 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
                 self.peers = msg.peers
             elif isinstance(msg, ArmedSpares):
                 if self.fastpath is not None:
-                    self.fastpath.arm(msg.spares)
+                    self.fastpath.arm(msg.spares, msg.lanes)
             elif isinstance(msg, StreamStatsRequest):
                 self.send(sender, self._stats(msg.request_id))
             elif isinstance(msg, WakeupMessage) and msg.payload == "report":
@@ -128,6 +130,8 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
                 decoded = decode()
             except Exception:   # one bad update is counted and skipped, never fatal
                 decoded = [MALFORMED]
+            if self.trace.on:
+                self._trace_decoded(received_at, decoded)
             if len(self.inbox) >= MAX_INBOX_ITEMS:   # the actor thread is stalled: shed, count, never grow
                 self.counts["dropped_backlog"] += 1
                 if self.counts["dropped_backlog"] % 1000 == 1:
@@ -139,6 +143,12 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
             if not self.flush_scheduled:
                 self.flush_scheduled = True
                 self.post(self._flush)
+
+    def _trace_decoded(self, received_at: float, decoded: list) -> None:
+        for item in decoded:
+            if isinstance(item, Launch):
+                self.trace.stamp(item.mint, "stream_received", received_at)
+                self.trace.stamp(item.mint, "decoded")
 
     def _source(self):
         """chain.stream_source; auto: Yellowstone gRPC when an endpoint is configured, websocket
@@ -174,6 +184,7 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
                 self.copy_tracker.on_launch(item)
                 if self.rug_watch is not None:
                     self.rug_watch.on_launch(item)
+                self.trace.stamp(item.mint, "stream_actor")
                 opened = self.fastpath and self.fastpath.try_open(item, self.send, self.watchers)
                 if opened:
                     fast.append(opened)
@@ -192,6 +203,9 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
                 copied.append(item)
         if fast:
             self.send(self.peers.director, FastOpened(tuple(fast)))
+        if self.trace.on:
+            for entry in fast:
+                self.trace.write(entry[0].launch.mint)
         if launches:
             self.send(self.peers.director, LaunchBatch(tuple(launches)))
         if copied:   # before the held mints' trades: a target's exit beats our own exit rules

@@ -22,6 +22,8 @@ import time
 from datetime import timedelta
 
 import psutil
+
+import actors.thespian_quiet  # noqa: F401  (before the admin forks: every actor inherits it)
 from loguru import logger
 from thespian.actors import ActorSystem
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from dataclasses import dataclass
 
 from loguru import logger
@@ -20,6 +21,7 @@ from solders.transaction import VersionedTransaction
 from spl.token.instructions import close_account
 from spl.token.models import CloseAccountParams
 
+from adapters.hot_send import HotSender
 from adapters.jupiter import JupiterClient, sign_swap
 from adapters.keys import load_wallet_key
 from adapters.logs import setup_from_settings
@@ -127,6 +129,7 @@ class ChainAccess:
         self.rebroadcasts = 0                 # same signed bytes sent again while confirming
         self._blockhash = None                 # (monotonic time read, latest blockhash reply)
         self.priority_fee = PriorityFee(settings.trading)   # fixed, or refreshed by warm_up
+        self._hot: HotSender | None = None    # send_now's connection (adapters/hot_send.py)
 
     @property
     def jupiter(self) -> JupiterClient:
@@ -145,6 +148,8 @@ class ChainAccess:
     async def close(self) -> None:
         if self._rpc is not None:
             await self._rpc.close()
+        if self._hot is not None:
+            self._hot.close()
         if self._jupiter is not None:
             await self._jupiter.close()
 
@@ -218,11 +223,23 @@ class ChainAccess:
             from actors.usdc_trades import prepare_usdc_buy
             return await prepare_usdc_buy(self, launch, trading.usdc_buy_amount)
         global_ = await self.fee_rates()
+        return self._build_buy(launch, global_, await self.recent_blockhash())
+
+    def prepare_buy_now(self, launch) -> PreparedTx | None:
+        """prepare_buy with no I/O, for the fast path: a SOL-paired curve buy from the fee rates and
+        blockhash warm_up cached; None when they are missing or stale (then prepare_buy reads them)."""
+        if launch.venue != "curve" or not launch.sol_paired or self.global_ is None or self.fees is None \
+                or self.fees.stale(self.settings.trading.global_refresh_seconds) or self._blockhash is None \
+                or time.monotonic() - self._blockhash[0] >= BLOCKHASH_MAX_AGE_SECONDS:
+            return None
+        return self._build_buy(launch, self.global_, self._blockhash[1])
+
+    def _build_buy(self, launch, global_: Global, recent) -> PreparedTx:
+        trading = self.settings.trading
         state = curve_from_launch(launch)
         kind = venue.CoinKind.of_launch(launch)
         generation = venue.generation_for(kind.is_cashback_coin, trading.instruction_set)
         tokens = curve.tokens_for_sol(state, global_, trading.buy_lamports)
-        recent = await self.recent_blockhash()
         if trading.exact_in_buys:
             min_tokens = slippage.min_tokens_out(state, global_, trading.buy_lamports, tokens, trading)
             ixs = venue.buy_instructions(generation, self.owner, kind, self.fees, trading.buy_lamports,
@@ -248,9 +265,30 @@ class ChainAccess:
                                            recent=recent)
         if state.quote_mint not in (ZERO_KEY, addresses.WSOL_MINT):   # no native SOL sell: Jupiter's route
             raise CurveComplete(f"{mint}: paired with {state.quote_mint}, not SOL")
+        kind = venue.CoinKind.of_curve(mint, token_program, state)   # the curve's flags, not the journal's
+        return self._build_sell(mint, token_program, amount, state, global_, kind, recent, close_ata)
+
+    def prepare_sell_now(self, launch, amount: int, state: BondingCurve) -> PreparedTx | None:
+        """A position's first native sell with no I/O, for exit -> sell sent: priced on `state` (the
+        curve from the stream's latest trade of the coin, or the create event's), the coin kind from
+        the create event, the cached fee rates and blockhash. None when any of them is missing or
+        stale, or the coin is not a SOL-paired curve coin: then prepare_position_sell reads the chain.
+        A curve older than the chain's can only ask too much (min out from a lower price after our
+        buy; a fall since: the sell fails on slippage and the ladder's next sell reads the chain)."""
+        if launch.venue != "curve" or not launch.sol_paired or amount <= 0 or self.global_ is None \
+                or self.fees is None or self.fees.stale(self.settings.trading.global_refresh_seconds) \
+                or self._blockhash is None or state.complete \
+                or time.monotonic() - self._blockhash[0] >= BLOCKHASH_MAX_AGE_SECONDS:
+            return None
+        kind = venue.CoinKind.of_launch(launch)
+        return self._build_sell(launch.mint, launch.token_program, amount, state, self.global_, kind,
+                                self._blockhash[1], True)
+
+    def _build_sell(self, mint: str, token_program: str, amount: int, state, global_: Global, kind,
+                    recent, close_ata: bool) -> PreparedTx:
+        trading = self.settings.trading
         quote = curve.sell_net_proceeds(state, global_, amount)
         min_out = quote * (BPS - trading.slippage_bps) // BPS
-        kind = venue.CoinKind.of_curve(mint, token_program, state)   # the curve's flags, not the journal's
         generation = venue.generation_for(kind.is_cashback_coin, trading.instruction_set)
         ixs = self._compute_budget() + [venue.sell_instruction(generation, self.owner, kind, self.fees,
                                                                amount, min_out)]
@@ -357,6 +395,32 @@ class ChainAccess:
             return Settlement(prepared.signature, prepared.kind, False, False, 0, 0, error)
         return await self.confirm(prepared.signature, prepared.kind, mint,
                                   prepared.last_valid_block_height, raw=prepared.raw)
+
+    # ---- the hot send (adapters/hot_send.py): bytes leave from the actor thread --------------------
+    def hot_connect(self) -> None:
+        """Open (or keep) the connection send_now writes to; in the actor thread, off the hot path."""
+        if self._hot is None:
+            chain = self.settings.chain
+            index = self._rpc.current if self._rpc is not None else 0
+            url = chain.rpc_urls[index]
+            self._hot = HotSender(url.reveal() if hasattr(url, "reveal") else url, chain.commitment,
+                                  chain.rpc_timeout_ms / 1000)
+        try:
+            self._hot.connect()
+        except OSError as exc:   # the ordinary path still works; warm-up reports the endpoint's state
+            logger.debug("hot send: no connection ({})", type(exc).__name__)
+
+    def send_now(self, prepared: PreparedTx):
+        """Write the transaction to the endpoint from this thread: the connection it went out on,
+        None when nothing was written (use send())."""
+        return self._hot.write(prepared.raw) if self._hot is not None else None
+
+    async def sent_reply(self, connection) -> tuple[str, bool]:
+        """send()'s (error, maybe_sent) for a transaction send_now wrote on `connection`."""
+        error, maybe_sent = await self._hot.reply(connection)
+        if error:
+            self._note_error(error)
+        return error, maybe_sent
 
     async def send(self, prepared: PreparedTx) -> tuple[str, bool]:
         """Send once; returns (error, maybe_sent): ('', True) when the node accepted it. A refusal

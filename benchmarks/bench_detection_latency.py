@@ -4,8 +4,9 @@ and full analysis mode beside a no-actor baseline, at 0.5 and 10 launches/s.
 The chain runs in its own process (benchmarks/timed_chain.py) and launches the coins itself, so
 neither the bot nor the baseline shares a GIL with it. Clocks (wall time, one machine):
 - detected: the stream update's receive time in the bot (Launch.received_at);
-- sent: the bot's TxSent stamp, taken when the signed buy is handed to its I/O loop for sending
-  (the baseline: just before its sendTransaction);
+- sent: the bot's TxSent stamp, taken just before the armed spare writes the signed buy to its
+  RPC connection (adapters/hot_send.py; on the ordinary path: handed to its I/O loop) (the
+  baseline: just before its sendTransaction);
 - received: when the chain's JSON-RPC server got the sendTransaction request;
 - landed: the slot the buy executed in, against its create's slot (0 = same slot).
 The baseline is the floor of this path without actors or analysis: one asyncio task in a thread
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -28,6 +30,7 @@ import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
+from actors.hot_trace import TRACE_ENV, read_trace
 from actors.stream import yellowstone_updates
 from actors.trading_io import ChainAccess
 from adapters.stats import nearest_rank
@@ -39,6 +42,10 @@ DEFAULT_LAUNCHES_PER_SECOND = MarketConfig().launch_rate   # the local market's 
 FAST_LAUNCHES_PER_SECOND = 10.0
 RATES = (DEFAULT_LAUNCHES_PER_SECOND, FAST_LAUNCHES_PER_SECOND)
 SLOT_MS = 400
+# the hot path's stages in order (actors/hot_trace.py stamps them in the stream and the spare)
+STAGES = ("stream_received", "decoded", "stream_actor", "checked", "handed_off", "spare_received",
+          "journaled", "signed", "signed_in_actor", "journaled_sent",
+          "buy_send_start", "buy_send_done")
 
 
 class ChainProcess:
@@ -176,7 +183,35 @@ def measure(chain: ChainProcess, launches: int, rate: float, buys_of) -> dict:
     return figures(buys_of(), records, launches)
 
 
-def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int) -> dict:
+class StageTrace:
+    """The trace file every actor process appends to; each read returns the keys new since the last."""
+
+    def __init__(self, path: Path):
+        self.path, self.seen = path, set()
+
+    def new_rows(self) -> dict:
+        rows = read_trace(self.path)
+        fresh = {key: stamps for key, stamps in rows.items() if key not in self.seen}
+        self.seen.update(fresh)
+        return fresh
+
+
+def stage_figures(rows: dict) -> list[tuple[str, float, float, int]]:
+    """(from -> to, p50 ms, p99 ms, n) between consecutive stages each row has, and the total."""
+    gaps: dict[str, list[float]] = {}
+    for stamps in rows.values():
+        present = [stage for stage in STAGES if stage in stamps]
+        for before, after in zip(present, present[1:]):
+            gaps.setdefault(f"{before} -> {after}", []).append((stamps[after] - stamps[before]) * 1000)
+        if "stream_received" in stamps and "buy_send_start" in stamps:
+            gaps.setdefault("TOTAL stream_received -> buy_send_start", []).append(
+                (stamps["buy_send_start"] - stamps["stream_received"]) * 1000)
+    order = {f"{a} -> {b}": i for i, (a, b) in enumerate(zip(STAGES, STAGES[1:]))}
+    return [(name, *pcts(values)) for name, values in
+            sorted(gaps.items(), key=lambda item: order.get(item[0], len(order)))]
+
+
+def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: StageTrace | None = None) -> dict:
     results = {}
     bot.start(settings)
     try:
@@ -190,6 +225,8 @@ def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int) -> dict:
                 status = bot.status()
                 return newest(status.buys, status.buys_total - before)
             results[rate] = measure(chain, launches, rate, buys_of)
+            if trace is not None:
+                results[rate]["stages"] = stage_figures(trace.new_rows())
             bot.pause_buying()
             bot.wait_for(lambda s: s.active_positions == 0, timeout=60)
     finally:
@@ -197,14 +234,17 @@ def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int) -> dict:
     return results
 
 
-def run(launches: int, modes: list[str]) -> dict:
+def run(launches: int, modes: list[str], spares: int = 8) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-latency-"))
+    os.environ[TRACE_ENV] = str(tmp / "stages.jsonl")   # inherited by every actor process
+    trace = StageTrace(tmp / "stages.jsonl")
     bots = {mode: Bot() for mode in modes}   # before any thread: each admin is forked
     chain = ChainProcess()
     results = {}
     baseline = None
     try:
         common = {"trading.max_active_positions": 1_000, "trading.max_hold_seconds": 2,
+                  "trading.min_warm_spares": spares,
                   "analysis.workers": 4, "chain.rugcheck_url": chain.node.api_url,
                   "chain.jupiter_url": chain.node.api_url}
         base_key, base_path = new_bot_wallet(tmp / "baseline")
@@ -224,7 +264,8 @@ def run(launches: int, modes: list[str]) -> dict:
             settings = bot_settings(chain, path, tmp / f"runs-{mode}", **common,
                                     **{"analysis.mode": mode, "run.run_dir": str(tmp / f"log-{mode}")})
             print(f"{mode}: log in {tmp / f'log-{mode}'}", flush=True)
-            for rate, figs in run_bot(bots.pop(mode), chain, settings, launches).items():
+            trace.new_rows()   # the probes of the mode before
+            for rate, figs in run_bot(bots.pop(mode), chain, settings, launches, trace).items():
                 results[(mode, rate)] = figs
     finally:
         if baseline is not None:
@@ -247,6 +288,12 @@ def report(results: dict, modes: list[str]) -> str:
             lines.append(f"{rate:>6.1f} {who:>8} {r['buys']:>3}/{r['launches']:<2} "
                          f"{ds[0]:>10.2f} /{ds[1]:>8.2f} {ratio:>9.2f} {sr[0]:>8.2f} /{sr[1]:>7.2f} "
                          f"{dr[0]:>8.2f} /{dr[1]:>7.2f} {r['same_slot']:>4}/{r['landed']:<4}")
+    for rate in RATES:
+        for who in modes:
+            stages = results[(who, rate)].get("stages")
+            if stages:
+                lines.append(f"stages of {who} at {rate:.1f}/s (ms, p50 / p99, n):")
+                lines += [f"  {name:52s} {p50:8.3f} / {p99:8.3f}  {n}" for name, p50, p99, n in stages]
     return "\n".join(lines)
 
 
@@ -254,9 +301,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--launches", type=int, default=20, help="launches per rate and contender")
     parser.add_argument("--modes", default="fast,full", help="analysis modes of the bot to measure")
+    parser.add_argument("--spares", type=int, default=24,
+                        help="trading.min_warm_spares: spares armed before a burst (10/s x ~2.4 s held)")
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
-    print(report(run(args.launches, modes), modes))
+    print(f"load average before: {os.getloadavg()}", flush=True)
+    results = run(args.launches, modes, args.spares)
+    print(report(results, modes))
+    print(f"load average after: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

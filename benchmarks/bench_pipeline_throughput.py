@@ -111,6 +111,9 @@ def run_bot(bot: Bot, chain: ChainProcess, tmp: Path, rates: list[float], second
         signatures = {buy[0] for buy in newest(status.buys, status.buys_total - before)}
         results[rate] = {"launches": launches, "window": end - start,
                          "buys": landed_buys(chain, signatures, start, end)}
+        print(f"bot at {rate}/s: {len(signatures)} buys sent, {results[rate]['buys']} landed in the "
+              f"window; skips {dict(status.skips)}; fast-path opens "
+              f"{status.lifecycle.get('fast_path_opens', 0)}", flush=True)
         bot.wait_for(lambda s: s.active_positions == 0, timeout=120)
     return results
 

@@ -91,6 +91,7 @@ class TradingSettings:
     max_hold_seconds: int = setting(120, p.integer(1, 86_400))
     max_active_positions: int = setting(3, p.integer(1, 1_000))
     max_warm_spares: int = setting(32, p.integer(1, 512))   # spares follow the launch rate up to this
+    min_warm_spares: int = setting(8, p.integer(1, 512))    # ... and never fewer (a burst's first coins)
     max_buys: int = setting(0, p.integer(0))                  # 0 = no limit
     priority_fee: int = setting(100_000, p.integer(0, 100_000_000))  # micro-lamports per CU
     compute_unit_limit: int = setting(200_000, p.integer(1_000, 1_400_000))

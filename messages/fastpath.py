@@ -23,12 +23,14 @@ class SpareArmed:
     spare_id: str
     ok: bool
     reason: str = ""
+    lane: str = ""   # where the stream can reach it directly (actors/spare_lane.py); "" = thespian only
 
 
 @dataclass(frozen=True)
 class ArmedSpares:
     """Director -> StreamActor: every armed spare it may use once, replacing the last set."""
     spares: tuple   # ((spare_id, address), ...)
+    lanes: tuple = ()   # ((spare_id, lane path), ...) for the spares that have one
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,15 @@ class Journal:
         except sqlite3.Error as exc:
             raise JournalError(f'cannot save position {values["position_id"]}: {exc}') from exc
 
+    def rehearse_save(self, row: dict) -> None:
+        """save() in a transaction that is rolled back: nothing is written, but the statement is
+        compiled and cached and the pages read (a spare's one real buy journals on a warm path)."""
+        self._db.execute('BEGIN')
+        try:
+            self.save(row)
+        finally:
+            self._db.execute('ROLLBACK')
+
     def fail_fast(self) -> None:
         """After a failed write: wait at most FAIL_FAST_BUSY_TIMEOUT_MS for a lock from now on."""
         with contextlib.suppress(sqlite3.Error):

@@ -110,8 +110,9 @@ class Market:
         global_ = await self._global()
         state = await self._curve(mint_key)
         tokens = curve.tokens_for_sol(state, global_, sol_budget)
+        # 10 % room: the bot may buy the coin between our curve read and our buy
         ixs = instructions.build_buy_with_ata(trader.pubkey(), mint_key, state.creator,
-                                              global_.fee_recipient, tokens, sol_budget)
+                                              global_.fee_recipient, tokens, sol_budget + sol_budget // 10)
         await self.send_tx(trader, ixs, [trader])
 
     async def trade(self, trader: Keypair, mint: str, *, buy_lamports: int = 0, sell_tokens: int = 0,

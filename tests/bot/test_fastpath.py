@@ -156,3 +156,25 @@ def test_spares_follow_the_launch_rate_up_to_the_bound(world):
     while spares() > WARM_SPARES + RETIRE_SLACK and time.monotonic() < deadline:
         time.sleep(0.5)
     assert spares() <= WARM_SPARES + RETIRE_SLACK, child_pids(bot)
+
+
+def test_fast_path_buys_and_first_sells_leave_with_no_io_before_the_send(tmp_path, monkeypatch):
+    """The stage trace (actors/hot_trace.py) shows each buy signed in the spare's thread and written
+    from it (no 'buy_send_done': that stamp is the ordinary loop send's), and the first sells signed
+    at the exit with no chain read (quick sell); the books still balance to the lamport."""
+    from actors.hot_trace import TRACE_ENV, read_trace
+    trace = tmp_path / "stages.jsonl"
+    monkeypatch.setenv(TRACE_ENV, str(trace))   # before the actor system forks
+    with bot_world(tmp_path, **{"analysis.mode": "fast"}) as world:
+        start_balance = world.chain.run(world.market.balance(world.keypair.pubkey()))
+        world.bot.start(world.settings)
+        world.bot.wait_until_streaming(world.chain, world.market)
+        status, _ = trade_session(world.bot, world.chain, world.market, 3)
+        assert status.bought >= 2 and status.sold == status.bought, status
+        assert_books_balance(world.chain, world.market, world.keypair, start_balance, status)
+    bought = {mint: stamps for mint, stamps in read_trace(trace).items() if "spare_received" in stamps}
+    assert len(bought) == status.bought, bought
+    for mint, stamps in bought.items():
+        assert {"signed", "buy_send_start"} <= set(stamps), (mint, stamps)
+        assert "buy_send_done" not in stamps and "journaled" not in stamps, (mint, stamps)
+        assert "sell_signed" in stamps and "sell_send_start" in stamps, (mint, stamps)
