@@ -25,7 +25,8 @@ LANE_VERSION = 1
 MAX_RECORD_BYTES = 16_384   # a Launch with the longest name/symbol/uri the program allows fits easily
 LAUNCH_FIELDS = tuple((f.name, f.type if isinstance(f.type, str) else f.type.__name__)
                       for f in dataclasses.fields(Launch))
-FIELD_TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool}
+# a field of any other type (Launch.pool_state: an object) crosses the lane only when it is None
+FIELD_TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "object": type(None)}
 
 
 class MalformedRecord(ValueError):
@@ -107,7 +108,7 @@ class LaneSender:
         try:
             self.sock.sendto(encode_open(spare_id, msg), lane)
             return True
-        except OSError:
+        except (OSError, TypeError):   # TypeError: a field with no JSON form (not None)
             return False
 
     def close(self) -> None:

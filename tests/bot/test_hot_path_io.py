@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import socket
 import stat
@@ -32,6 +33,8 @@ def test_lane_carries_an_open_position_and_only_this_user_can_reach_it():
         assert sender.send(receiver.path, "spare-1", opening)
         assert receiver.drain() == [("spare-1", opening)]
         assert receiver.drain() == []
+        with_pool_state = OpenPosition("pos-3", dataclasses.replace(make_launch(), pool_state=object()), 1.0)
+        assert not sender.send(receiver.path, "spare-1", with_pool_state)   # no JSON form: thespian carries it
     finally:
         receiver.close()
         sender.close()
