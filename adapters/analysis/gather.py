@@ -130,13 +130,13 @@ class Analyst:
 
     async def _rpc_facts(self, launch) -> dict:
         """One JSON-RPC batch: the accounts (mint, metadata, curve), the largest holders and, with
-        the probe on, the honeypot's two simulations at the create event's curve. Each request's
+        the probe on, the honeypot's balances and simulated round trip at the create event's curve. Each request's
         failure leaves only its own facts out."""
         calls = sources.chain_calls(launch)
-        probe, cost = [], 0
+        probe, plan = [], None
         if self._probing():
             try:
-                probe, cost = honeypot.probe_calls(self.owner, launch, curve_from_launch(launch),
+                probe, plan = honeypot.probe_calls(self.owner, launch, curve_from_launch(launch),
                                                    await self._global(), self.settings.analysis.honeypot_probe_lamports)
             except (honeypot.ProbeBuyFailed, ValueError, ArithmeticError) as exc:   # event reserves unusable
                 logger.debug("analysis: probe of {} at the event's curve: {!r}", launch.mint, exc)
@@ -150,24 +150,24 @@ class Analyst:
             facts["holders"] = sources.share_bps(sources.largest_other_holding(largest, launch), mint_facts.supply)
         if self._probing():
             try:
-                facts["honeypot"] = await self._honeypot_verdict(launch, answers[2:], cost, state)
+                facts["honeypot"] = await self._honeypot_verdict(launch, answers[2:], plan, state)
             except Exception as exc:   # no verdict: the honeypot check is missing (critical)
                 logger.debug("analysis: honeypot probe of {} failed: {!r}", launch.mint, exc)
         return facts
 
-    async def _honeypot_verdict(self, launch, answers, cost: int, state):
+    async def _honeypot_verdict(self, launch, answers, plan, state):
         """At the create event's curve first (no wait for the account read); if our probe buy
         cannot run there (the curve moved a lot), once more at the curve as read."""
         if answers:
             try:
-                return honeypot.verdict(*answers, cost)
+                return honeypot.verdict(*answers, plan)
             except honeypot.ProbeBuyFailed:
                 pass
         if state is None:
             raise LookupError(f"no bonding curve for {launch.mint}")
-        calls, cost = honeypot.probe_calls(self.owner, launch, state, await self._global(),
+        calls, plan = honeypot.probe_calls(self.owner, launch, state, await self._global(),
                                            self.settings.analysis.honeypot_probe_lamports)
-        return honeypot.verdict(*await self.rpc.batch(calls), cost)
+        return honeypot.verdict(*await self.rpc.batch(calls), plan)
 
     async def _uri_json(self, uri: str):
         try:
