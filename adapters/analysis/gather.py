@@ -91,10 +91,10 @@ class Analyst:
         """Facts from every source that answered within deadline_s (never raises for a source)."""
         self.open()
         facts = fast_facts(launch, self.creators, self.settings.trading)
-        tasks = {name: asyncio.ensure_future(coro) for name, coro in self._readers(launch)}
-        done, pending = await asyncio.wait(tasks.values(), timeout=deadline_s)
-        for task in pending:
-            task.cancel()
+        # the sources' shared lookups themselves (no task per asker): one left pending at the
+        # deadline is not cancelled, it may serve another analysis of the mint, and ends on its own
+        tasks = dict(self._readers(launch))
+        done, _ = await asyncio.wait(tasks.values(), timeout=deadline_s)
         for name, task in tasks.items():
             if task in done and not task.cancelled() and task.exception() is None:
                 value = task.result()
@@ -111,14 +111,14 @@ class Analyst:
     def _readers(self, launch):
         chain = self.settings.chain
         mint = launch.mint
-        yield "rpc", self.rpc_source.fetch(mint, lambda: self._rpc_facts(launch), cost=self._rpc_cost())
+        yield "rpc", self.rpc_source.lookup(mint, lambda: self._rpc_facts(launch), cost=self._rpc_cost())
         if launch.uri.startswith(("http://", "https://")) and not _never_resolves(launch.uri):
-            yield "uri_json", self.uri_source.fetch(mint, lambda: self._uri_json(launch.uri))
+            yield "uri_json", self.uri_source.lookup(mint, lambda: self._uri_json(launch.uri))
         if chain.rugcheck_url:
-            yield "rugcheck", self.rugcheck_source.fetch(
+            yield "rugcheck", self.rugcheck_source.lookup(
                 mint, lambda: sources.rugcheck_summary(self.session, chain.rugcheck_url, mint))
         if chain.jupiter_url:
-            yield "organic", self.jupiter_source.fetch(
+            yield "organic", self.jupiter_source.lookup(
                 mint, lambda: sources.organic_entry(self.session, chain.jupiter_url, mint,
                                                     self.jupiter_headers))
 
