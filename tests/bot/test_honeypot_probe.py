@@ -1,7 +1,8 @@
 """The honeypot probe on the local chain: one simulated [create ATA, buy, sell] transaction with
 the wallet's balances read in the same batch. A fair coin loses only the pump.fun fees on the
 round trip; a coin whose sell fails (a Token-2022 transfer fee taxes the bought tokens, so selling
-them all fails) is vetoed as a honeypot."""
+them all fails) is vetoed as a honeypot. And the verdict alone, on answers shaped as the Solana RPC
+docs give them (InstructionError [index, detail], lamports of each account or null)."""
 from __future__ import annotations
 
 import asyncio
@@ -15,6 +16,7 @@ from solders.pubkey import Pubkey
 
 from actors.policy.analysis import decide
 from adapters.analysis.gather import Analyst
+from adapters.analysis.honeypot import Probe, ProbeBuyFailed, verdict
 from adapters.pumpfun import addresses
 from adapters.keys import write_keypair_file
 from config.settings import load_settings
@@ -87,3 +89,34 @@ def test_a_coin_whose_sell_fails_is_vetoed(chain, tmp_path):
     assert not sell_ok and loss_bps == 10_000 and error.startswith("sell fails: {'InstructionError': [2,"), error
     decision = decide(facts, settings.analysis)
     assert not decision.buy and "honeypot" in decision.skip_keys, decision
+
+
+def lamports(*values):
+    return [None if v is None else {"lamports": v, "data": ["", "base64"]} for v in values]
+
+
+@pytest.mark.parametrize("err, outcome", [
+    ({"InstructionError": [2, {"Custom": 6003}]}, "sell fails"),   # [create ATA, buy, sell]: index 2
+    ({"InstructionError": [1, {"Custom": 6002}]}, ProbeBuyFailed),  # our buy (stale curve, slippage)
+    ({"InstructionError": [0, "InvalidAccountData"]}, ProbeBuyFailed),
+    ("AccountNotFound", ProbeBuyFailed),                            # the transaction itself: not the coin's doing
+])
+def test_the_failing_instruction_tells_a_failing_sell_from_our_buy(err, outcome):
+    probe = Probe(cost=1_000_000, sell_index=2, fee=5_000, creator_fee=3_000)
+    before, simulated = lamports(SOL, None, None, 0), {"err": err, "accounts": None}
+    if outcome is ProbeBuyFailed:
+        with pytest.raises(ProbeBuyFailed):
+            verdict(before, simulated, probe)
+    else:
+        assert verdict(before, simulated, probe) == (False, 10_000, f"sell fails: {err}")
+
+
+def test_the_round_trip_cost_puts_aside_our_accounts_rent_the_fee_and_the_vault_top_up():
+    probe = Probe(cost=1_000_000, sell_index=2, fee=5_000, creator_fee=3_000)
+    ata_rent, top_up, loss = 2_039_280, 890_880 - 3_000, 25_000
+    after = lamports(SOL - ata_rent - 5_000 - top_up - loss, ata_rent, None)
+    # a fresh creator vault (no account): the buyer tops it up to the rent-exempt minimum
+    assert verdict(lamports(SOL, None, None, None), {"err": None, "accounts": after}, probe) == (True, 250, "")
+    # a vault already rent-exempt: no top-up
+    after = lamports(SOL - ata_rent - 5_000 - loss, ata_rent, None)
+    assert verdict(lamports(SOL, None, None, 890_880), {"err": None, "accounts": after}, probe) == (True, 250, "")
