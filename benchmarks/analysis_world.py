@@ -12,11 +12,16 @@ import asyncio
 import multiprocessing
 import time
 
+import orjson
 import psutil
 from aiohttp import web
 
 SOURCE_LATENCY_S = 0.050
 TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+
+
+def _json(payload) -> web.Response:
+    return web.Response(body=orjson.dumps(payload), content_type="application/json")
 
 
 class SlowSources:
@@ -33,16 +38,16 @@ class SlowSources:
     async def coin(self, request):
         await self._slow()
         name = self.names.get(request.match_info["mint"], "?")
-        return web.json_response({"name": name, "symbol": name[:4].upper(), "image": "https://i/x.png",
-                                  "twitter": "https://x.com/x"})
+        return _json({"name": name, "symbol": name[:4].upper(), "image": "https://i/x.png",
+                      "twitter": "https://x.com/x"})
 
     async def rugcheck(self, request):
         await self._slow()
-        return web.json_response({"score": 300, "score_normalised": 5, "risks": []})
+        return _json({"score": 300, "score_normalised": 5, "risks": []})
 
     async def search(self, request):
         await self._slow()
-        return web.json_response([{"id": request.query.get("query", ""), "organicScore": 55.0}])
+        return _json([{"id": request.query.get("query", ""), "organicScore": 55.0}])
 
     async def start(self) -> str:
         from localnet.rpc_server import serve_app
@@ -77,6 +82,29 @@ async def launch_coins(market, count: int, url: str, sources: SlowSources) -> li
     return launches
 
 
+async def _profile_this_thread(profiler, on: bool) -> None:
+    profiler.enable() if on else profiler.disable()
+
+
+def _profiler_from_env(chain):
+    """BENCH_WORLD_PROFILE=1: cProfile the chain's loop thread (RPC and the sources are served
+    there) while the pools run, printed when the world stops: where its CPU per token goes."""
+    import os
+    if not os.environ.get("BENCH_WORLD_PROFILE"):
+        return None
+    import cProfile
+    profiler = cProfile.Profile()
+    chain.run(_profile_this_thread(profiler, True))
+    return profiler
+
+
+def _print_profile(chain, profiler) -> None:
+    import os
+    import pstats
+    chain.run(_profile_this_thread(profiler, False))
+    pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(40)
+
+
 def _serve(conn, tokens: int, wallet: str) -> None:
     """The world process: build, report, serve until told to stop."""
     from solders.pubkey import Pubkey
@@ -95,7 +123,10 @@ def _serve(conn, tokens: int, wallet: str) -> None:
         plan.update({"rpc": {"latency": f"fixed:{int(SOURCE_LATENCY_S * 1000)}"}})
         conn.send({"rpc_url": chain.node.rpc_url, "ws_url": chain.node.ws_url,
                    "grpc_addr": chain.node.grpc_addr, "sources_url": url, "launches": launches})
+        profiler = _profiler_from_env(chain)
         conn.recv()
+        if profiler is not None:
+            _print_profile(chain, profiler)
         conn.send(sources.requests)
     finally:
         chain.run(sources.runner.cleanup())

@@ -14,6 +14,8 @@ so the most tokens/s these cores allow, and whether the projection meets --goal.
     python -m benchmarks.bench_analysis [--tokens 400] [--sizes 4,8,16,32] [--rate 0] [--no-honeypot]
                                         [--pools asyncio,actors,actors2x] [--goal 500] [--profile]
 
+BENCH_WORLD_PROFILE=1 prints a cProfile of the world's chain loop (RPC and sources) when it stops.
+
 Pool size = analyses in flight at once: asyncio.Semaphore(size) in one process; "actors" = size
 worker processes running one analysis each (the troupe shape); "actors2x" = 2 worker processes
 (one per core here) running size/2 analyses each. Launches go to the actor pool as the Director

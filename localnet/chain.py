@@ -380,7 +380,9 @@ class Chain:
 
     # ---- execution ----------------------------------------------------------
     def simulate(self, tx: VersionedTransaction, *, sig_verify: bool = False,
-                 check_blockhash: bool = True) -> SimulationOutcome:
+                 check_blockhash: bool = True, inner_instructions: bool = True) -> SimulationOutcome:
+        """inner_instructions=False: leave them out (decoding them costs more than an answer
+        that does not ask for them is worth)."""
         if check_blockhash:
             self._check_blockhash(tx)
         previous = self.svm.get_sigverify()
@@ -393,7 +395,7 @@ class Chain:
         meta = result.meta()
         return SimulationOutcome(err=encoding.transaction_error_json(result) if failed else None, logs=list(meta.logs()),
                                  units_consumed=meta.compute_units_consumed(), return_data=encoding.return_data_of(meta),
-                                 inner_instructions=encoding.inner_instructions_of(meta),
+                                 inner_instructions=encoding.inner_instructions_of(meta) if inner_instructions else [],
                                  post_accounts={} if failed else dict(result.post_accounts()))
 
     def _check_blockhash(self, tx: VersionedTransaction) -> None:

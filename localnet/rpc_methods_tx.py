@@ -132,7 +132,8 @@ def simulate_transaction(chain: Chain, params: Params):
         replacement = {"blockhash": str(blockhash), "lastValidBlockHeight": last_valid}
         tx = VersionedTransaction.populate(_with_blockhash(tx.message, blockhash), tx.signatures)
     try:
-        outcome = chain.simulate(tx, sig_verify=sig_verify, check_blockhash=not replace)
+        outcome = chain.simulate(tx, sig_verify=sig_verify, check_blockhash=not replace,
+                                 inner_instructions=bool(config.get("innerInstructions")))
     except TransactionRejected as rejected:
         outcome = SimulationOutcome.refused(rejected.err)
     accounts = None

@@ -34,9 +34,9 @@ class CreatorHistory:
 
     def history(self, creator: str, excluding_mint: str = "") -> tuple[int, int]:
         """(other launches, rugs) by this creator."""
-        (launches,) = self.db.execute("SELECT COUNT(*) FROM launches WHERE creator = ? AND mint != ?",
-                                      (creator, excluding_mint)).fetchone()
-        (rugs,) = self.db.execute("SELECT COUNT(*) FROM rugs WHERE creator = ?", (creator,)).fetchone()
+        launches, rugs = self.db.execute(   # one statement: each costs a round through SQLite
+            "SELECT (SELECT COUNT(*) FROM launches WHERE creator = ?1 AND mint != ?2),"
+            " (SELECT COUNT(*) FROM rugs WHERE creator = ?1)", (creator, excluding_mint)).fetchone()
         return launches, rugs
 
     def close(self) -> None:

@@ -91,10 +91,10 @@ class Analyst:
         """Facts from every source that answered within deadline_s (never raises for a source)."""
         self.open()
         facts = fast_facts(launch, self.creators, self.settings.trading)
-        tasks = {name: asyncio.ensure_future(coro) for name, coro in self._readers(launch)}
-        done, pending = await asyncio.wait(tasks.values(), timeout=deadline_s)
-        for task in pending:
-            task.cancel()
+        # the sources' shared lookups themselves (no task per asker): one left pending at the
+        # deadline is not cancelled, it may serve another analysis of the mint, and ends on its own
+        tasks = dict(self._readers(launch))
+        done, _ = await asyncio.wait(tasks.values(), timeout=deadline_s)
         for name, task in tasks.items():
             if task in done and not task.cancelled() and task.exception() is None:
                 value = task.result()
@@ -111,14 +111,14 @@ class Analyst:
     def _readers(self, launch):
         chain = self.settings.chain
         mint = launch.mint
-        yield "rpc", self.rpc_source.fetch(mint, lambda: self._rpc_facts(launch), cost=self._rpc_cost())
+        yield "rpc", self.rpc_source.lookup(mint, lambda: self._rpc_facts(launch), cost=self._rpc_cost())
         if launch.uri.startswith(("http://", "https://")) and not _never_resolves(launch.uri):
-            yield "uri_json", self.uri_source.fetch(mint, lambda: self._uri_json(launch.uri))
+            yield "uri_json", self.uri_source.lookup(mint, lambda: self._uri_json(launch.uri))
         if chain.rugcheck_url:
-            yield "rugcheck", self.rugcheck_source.fetch(
+            yield "rugcheck", self.rugcheck_source.lookup(
                 mint, lambda: sources.rugcheck_summary(self.session, chain.rugcheck_url, mint))
         if chain.jupiter_url:
-            yield "organic", self.jupiter_source.fetch(
+            yield "organic", self.jupiter_source.lookup(
                 mint, lambda: sources.organic_entry(self.session, chain.jupiter_url, mint,
                                                     self.jupiter_headers))
 
@@ -130,13 +130,13 @@ class Analyst:
 
     async def _rpc_facts(self, launch) -> dict:
         """One JSON-RPC batch: the accounts (mint, metadata, curve), the largest holders and, with
-        the probe on, the honeypot's two simulations at the create event's curve. Each request's
+        the probe on, the honeypot's balances and simulated round trip at the create event's curve. Each request's
         failure leaves only its own facts out."""
         calls = sources.chain_calls(launch)
-        probe, cost = [], 0
+        probe, plan = [], None
         if self._probing():
             try:
-                probe, cost = honeypot.probe_calls(self.owner, launch, curve_from_launch(launch),
+                probe, plan = honeypot.probe_calls(self.owner, launch, curve_from_launch(launch),
                                                    await self._global(), self.settings.analysis.honeypot_probe_lamports)
             except (honeypot.ProbeBuyFailed, ValueError, ArithmeticError) as exc:   # event reserves unusable
                 logger.debug("analysis: probe of {} at the event's curve: {!r}", launch.mint, exc)
@@ -150,24 +150,24 @@ class Analyst:
             facts["holders"] = sources.share_bps(sources.largest_other_holding(largest, launch), mint_facts.supply)
         if self._probing():
             try:
-                facts["honeypot"] = await self._honeypot_verdict(launch, answers[2:], cost, state)
+                facts["honeypot"] = await self._honeypot_verdict(launch, answers[2:], plan, state)
             except Exception as exc:   # no verdict: the honeypot check is missing (critical)
                 logger.debug("analysis: honeypot probe of {} failed: {!r}", launch.mint, exc)
         return facts
 
-    async def _honeypot_verdict(self, launch, answers, cost: int, state):
+    async def _honeypot_verdict(self, launch, answers, plan, state):
         """At the create event's curve first (no wait for the account read); if our probe buy
         cannot run there (the curve moved a lot), once more at the curve as read."""
         if answers:
             try:
-                return honeypot.verdict(*answers, cost)
+                return honeypot.verdict(*answers, plan)
             except honeypot.ProbeBuyFailed:
                 pass
         if state is None:
             raise LookupError(f"no bonding curve for {launch.mint}")
-        calls, cost = honeypot.probe_calls(self.owner, launch, state, await self._global(),
+        calls, plan = honeypot.probe_calls(self.owner, launch, state, await self._global(),
                                            self.settings.analysis.honeypot_probe_lamports)
-        return honeypot.verdict(*await self.rpc.batch(calls), cost)
+        return honeypot.verdict(*await self.rpc.batch(calls), plan)
 
     async def _uri_json(self, uri: str):
         try:

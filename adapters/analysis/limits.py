@@ -61,13 +61,6 @@ class TokenBucket:
         self.paused_until = max(self.paused_until, self.clock() + seconds)
 
 
-def _consume_outcome(task: asyncio.Future) -> None:
-    """Mark a shielded lookup's exception as seen: its asker may have been cancelled by the
-    per-token deadline, and an unread exception is logged as an error at garbage collection."""
-    if not task.cancelled():
-        task.exception()
-
-
 class TtlCache:
     """mint -> value for ttl seconds; in-flight lookups of one key are shared (one request)."""
 
@@ -77,29 +70,41 @@ class TtlCache:
         self._pending: dict = {}
         self.hits = self.misses = 0
 
-    async def get(self, key, load):
+    def lookup(self, key, load) -> asyncio.Future:
+        """The key's shared lookup: a done future for a fresh cached value, else the one task
+        loading it (started here when none is). Callers must not cancel it (others may share
+        it); it ends on its own (the sources' timeouts, Source's attempts)."""
         found = self._items.get(key)
         if found is not None and found[0] > self.clock():
             self.hits += 1
-            return found[1]
-        if key in self._pending:
+            done = asyncio.get_running_loop().create_future()
+            done.set_result(found[1])
+            return done
+        pending = self._pending.get(key)
+        if pending is not None:
             self.hits += 1
-            return await asyncio.shield(self._pending[key])
+            return pending
         self.misses += 1
         task = asyncio.ensure_future(load())
-        task.add_done_callback(_consume_outcome)   # an asker past its deadline no longer awaits it
         self._pending[key] = task
-        try:
-            value = await asyncio.shield(task)
-        finally:
-            self._pending.pop(key, None)
-        if self.ttl > 0:
-            self._forget_expired()
-            if len(self._items) >= self.max_items:
-                del self._items[next(iter(self._items))]
-            self._items.pop(key, None)   # re-added at the end: the dict stays in expiry order
-            self._items[key] = (self.clock() + self.ttl, value)
-        return value
+        task.add_done_callback(lambda settled: self._settled(key, settled))
+        return task
+
+    async def get(self, key, load):
+        """lookup() for one asker that may be cancelled (the shared lookup goes on)."""
+        return await asyncio.shield(self.lookup(key, load))
+
+    def _settled(self, key, task: asyncio.Future) -> None:
+        self._pending.pop(key, None)
+        # reading the exception marks it seen: an asker past its deadline no longer awaits it,
+        # and an unread one is logged as an error at garbage collection
+        if task.cancelled() or task.exception() is not None or self.ttl <= 0:
+            return
+        self._forget_expired()
+        if len(self._items) >= self.max_items:
+            del self._items[next(iter(self._items))]
+        self._items.pop(key, None)   # re-added at the end: the dict stays in expiry order
+        self._items[key] = (self.clock() + self.ttl, task.result())
 
     def _forget_expired(self) -> None:
         """Expired entries are dropped as new ones come (the 24 h soak saw a worker grow by 1.3 MB
@@ -120,6 +125,10 @@ class Source:
         self.bucket = TokenBucket(rate_per_worker)
         self.cache = TtlCache(ttl)
         self.rate_limited = 0
+
+    def lookup(self, key, call, cost: int = 1) -> asyncio.Future:
+        """The shared future of this key's answer (see TtlCache.lookup: never cancel it)."""
+        return self.cache.lookup(key, lambda: self._call(call, cost))
 
     async def fetch(self, key, call, cost: int = 1):
         return await self.cache.get(key, lambda: self._call(call, cost))

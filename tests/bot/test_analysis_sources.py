@@ -218,34 +218,6 @@ def test_a_source_that_always_answers_429_gives_up():
     assert asyncio.run(run()) == 5
 
 
-def test_honeypot_probe_measures_the_round_trip_on_the_chain(chain, tmp_path):
-    from adapters.keys import write_keypair_file
-    from solders.keypair import Keypair
-    market = Market(chain)
-    wallet = Keypair()
-    chain.run(market.fund(wallet.pubkey(), SOL))
-    creator = chain.run(market.new_wallet(SOL))
-    mint = chain.run(market.launch(creator, "Probe"))
-    settings = load_settings(env={}, overrides={
-        "chain.rpc_urls": [chain.node.rpc_url], "run.runs_dir": str(tmp_path),
-        "wallet.keypair_path": str(write_keypair_file(wallet, tmp_path / "w.json"))})
-    launch = make_launch(mint=mint)
-    launch = launch.__class__(**{**launch.__dict__, "creator": str(creator.pubkey()),
-                                 "token_program": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"})
-
-    async def probe():
-        analyst = Analyst(settings)
-        try:
-            return await analyst.gather(launch, 5.0)
-        finally:
-            await analyst.close()
-    facts = asyncio.run(probe())
-    sell_ok, loss_bps, error = facts["honeypot"]
-    # pump.fun fees both ways plus the signature fee: a few percent, never nothing, never most of it
-    assert sell_ok and error == "" and 100 <= loss_bps <= 1_000, facts["honeypot"]
-    assert chain.run(market.balance(wallet.pubkey())) == SOL     # only simulated: nothing spent
-
-
 async def test_a_lookup_that_fails_after_its_asker_gave_up_leaves_no_unread_error():
     """The per-token deadline cancels the asker; the shared lookup fails later: no 'Task exception
     was never retrieved' (asyncio logs that at garbage collection)."""
