@@ -18,12 +18,18 @@ from tests.bot.test_copy_trading import world  # noqa: F401  (the fixture)
 pytestmark = pytest.mark.timeout(150)
 
 
-def test_a_targets_trade_while_the_stream_is_down_is_counted_as_missed(world):  # noqa: F811
-    alice, target = world.alice, str(world.alice.pubkey())
+def copying_one_coin(world):  # noqa: F811
+    """The bot started, copying alice's buy of one coin; another coin launched, not traded yet."""
+    alice = world.alice
     seen_coin, missed_coin = world.launch_spl("Seen"), world.launch_spl("Missed")
     world.start()
     world.trade(alice, seen_coin, buy_lamports=SOL // 10)
     world.wait_ours(seen_coin, lambda held: held > 0)
+    return alice, str(alice.pubkey()), seen_coin, missed_coin
+
+
+def test_a_targets_trade_while_the_stream_is_down_is_counted_as_missed(world):  # noqa: F811
+    alice, target, seen_coin, missed_coin = copying_one_coin(world)
 
     pids = world.bot.system.ask(world.bot.director, ChildPidsRequest(new_request_id("p")), timeout=10)
     os.kill(pids.pids["stream"], signal.SIGSTOP)   # its subscription stays open, nothing read from it
@@ -46,11 +52,7 @@ def test_a_targets_trade_while_the_whole_bot_is_down_is_counted_as_missed(world)
     of each target is in the journal (actors/copy_seen.py), so the next root's stream counts the
     target's buy made while no bot ran, and the recovered copy still follows their exit."""
     import psutil
-    alice, target = world.alice, str(world.alice.pubkey())
-    seen_coin, missed_coin = world.launch_spl("Seen"), world.launch_spl("Missed")
-    world.start()
-    world.trade(alice, seen_coin, buy_lamports=SOL // 10)
-    world.wait_ours(seen_coin, lambda held: held > 0)
+    alice, target, seen_coin, missed_coin = copying_one_coin(world)
 
     pids = world.bot.system.ask(world.bot.director, ChildPidsRequest(new_request_id("p")), timeout=10)
     root = psutil.Process(pids.pids["director"]).parent()
