@@ -39,6 +39,19 @@ def test_lane_carries_an_open_position_and_only_this_user_can_reach_it():
     assert not LaneSender().send(receiver.path, "spare-1", opening)   # gone: the caller uses thespian
 
 
+def test_lane_refuses_a_launch_it_cannot_carry_as_plain_values():
+    """Launch.pool_state (a copied pool buy's) is not a plain value: thespian carries that one."""
+    receiver, sender = LaneReceiver(), LaneSender()
+    try:
+        launch = make_launch(received_at=time.time())
+        pooled = launch.__class__(**{**launch.__dict__, "pool_state": object()})
+        assert not sender.send(receiver.path, "spare-1", OpenPosition("pos-9", pooled, 1.0))
+        assert receiver.drain() == []
+    finally:
+        receiver.close()
+        sender.close()
+
+
 def test_lane_counts_and_drops_what_is_not_a_record():
     receiver, sender = LaneReceiver(), LaneSender()
     try:
