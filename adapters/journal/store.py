@@ -19,12 +19,6 @@ MIGRATIONS_DIR = HERE / 'migrations'
 OPEN_STATES = ('pending', 'active', 'closing')
 BUSY_TIMEOUT_MS = 5_000
 FAIL_FAST_BUSY_TIMEOUT_MS = 100   # after a failed write: a locked journal must not stall trading
-# SQLite's own busy wait sleeps 1, 2, 5, 10, 15, 20 ... ms between tries: a spare's buy row, written
-# while other positions commit theirs, waited up to ~30 ms (bench_detection_latency at 10 launches/s,
-# signed -> journaled_sent). A write outside a transaction is tried again every step for this long
-# first; then SQLite's busy timeout takes over as before.
-BUSY_SPIN_SECONDS = 0.05
-BUSY_SPIN_STEP_SECONDS = 0.0002
 COLUMNS = ('position_id', 'mint', 'state', 'launch', 'expected_tokens', 'bought_tokens',
            'sold_tokens', 'pnl_lamports', 'exit_reason', 'exit_at', 'outcome', 'opened_at',
            'updated_at', 'buy_order', 'sell_orders', 'wallet', 'genesis_hash')
@@ -65,7 +59,6 @@ class Journal:
             self._db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000,
                                        isolation_level=None, check_same_thread=False)
             self._db.row_factory = sqlite3.Row
-            self._busy_timeout_ms = BUSY_TIMEOUT_MS
             self._db.execute(f'PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}')
             mode = self._db.execute('PRAGMA journal_mode = WAL').fetchone()[0]
             if mode.lower() != 'wal':
@@ -139,34 +132,12 @@ class Journal:
         columns = [c for c in COLUMNS if c in values]
         updates = ', '.join(f'{c} = excluded.{c}' for c in columns if c != 'position_id')
         try:
-            self._write(
+            self._db.execute(
                 f'INSERT INTO positions ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
                 f' ON CONFLICT (position_id) DO UPDATE SET {updates}',
                 [values[c] for c in columns])
         except sqlite3.Error as exc:
             raise JournalError(f'cannot save position {values["position_id"]}: {exc}') from exc
-
-    def _write(self, sql: str, params) -> None:
-        """One autocommit write, retried in BUSY_SPIN_STEP_SECONDS steps while another process holds
-        the write lock (at most BUSY_SPIN_SECONDS), then with SQLite's busy timeout. Inside a
-        transaction (a rehearsal) it runs as is: a busy error there is not cured by waiting."""
-        if self._db.in_transaction:
-            self._db.execute(sql, params)
-            return
-        deadline = time.monotonic() + BUSY_SPIN_SECONDS
-        self._db.execute('PRAGMA busy_timeout = 0')
-        try:
-            while True:
-                try:
-                    self._db.execute(sql, params)
-                    return
-                except sqlite3.OperationalError as exc:
-                    if not _locked(exc) or time.monotonic() >= deadline:
-                        break
-                time.sleep(BUSY_SPIN_STEP_SECONDS)
-        finally:
-            self._db.execute(f'PRAGMA busy_timeout = {self._busy_timeout_ms}')
-        self._db.execute(sql, params)   # the last try waits as long as before
 
     def rehearse_save(self, row: dict) -> None:
         """save() in a transaction that is rolled back: nothing is written, but the statement is
@@ -179,7 +150,6 @@ class Journal:
 
     def fail_fast(self) -> None:
         """After a failed write: wait at most FAIL_FAST_BUSY_TIMEOUT_MS for a lock from now on."""
-        self._busy_timeout_ms = FAIL_FAST_BUSY_TIMEOUT_MS
         with contextlib.suppress(sqlite3.Error):
             self._db.execute(f'PRAGMA busy_timeout = {FAIL_FAST_BUSY_TIMEOUT_MS}')
 
@@ -244,11 +214,3 @@ def journal_path(settings) -> Path:
     if settings.chain.mode == 'live':
         return Path(run.runs_dir) / 'journal.sqlite3'
     return Path(run.run_dir or run.runs_dir) / 'journal.sqlite3'
-
-
-def _locked(exc: sqlite3.OperationalError) -> bool:
-    """SQLITE_BUSY or SQLITE_LOCKED (any extended code): another connection holds the lock."""
-    code = getattr(exc, 'sqlite_errorcode', None)
-    if code is None:
-        return 'locked' in str(exc)
-    return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)

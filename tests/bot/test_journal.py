@@ -226,27 +226,3 @@ def test_copy_targets_last_seen_survive_a_reopen_per_chain(tmp_path):
     table = "SELECT sql FROM sqlite_master WHERE name = 'copy_seen'"
     with sqlite3.connect(old) as a, sqlite3.connect(tmp_path / "fresh.sqlite3") as b:
         assert " ".join(a.execute(table).fetchone()[0].split()) == " ".join(b.execute(table).fetchone()[0].split())
-
-
-def test_a_write_waits_out_another_writers_lock_and_fails_fast_once_told(tmp_path):
-    """Another process's write lock: save() retries until it is released (in short steps, then
-    SQLite's busy wait), and after fail_fast() gives up after FAIL_FAST_BUSY_TIMEOUT_MS."""
-    import threading
-    import time as clock
-    path = tmp_path / "j.sqlite3"
-    journal = Journal(path)
-    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    holder.execute("BEGIN IMMEDIATE")   # the write lock, as another position's commit holds it
-    release = threading.Timer(0.02, lambda: holder.execute("COMMIT"))
-    release.start()
-    journal.save(Position("pos-wait", make_launch()).to_row())
-    release.join()
-    assert journal.load("pos-wait")["state"] == "pending"
-    holder.execute("BEGIN IMMEDIATE")
-    journal.fail_fast()
-    started = clock.monotonic()
-    with pytest.raises(JournalError, match="locked"):
-        journal.save(Position("pos-stuck", make_launch()).to_row())
-    assert clock.monotonic() - started < 2.0   # not the 5 s busy timeout
-    holder.execute("ROLLBACK")
-    holder.close()
