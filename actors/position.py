@@ -272,10 +272,13 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
                                         raw=base64.b64encode(prepared.raw).decode())
         if not self._journal():   # before the send: a restart confirms it, never re-sends
             self.position.buy_order = None   # never sent
+            self._defer_checkpoints(False)
             return None
         hot_trace().stamp(self._mint, "journaled_sent")
         sent_at = time.time()   # just before the bytes are written (or handed to the I/O loop)
-        return sent_at, self._write(prepared, self.position.buy_order)
+        connection = self._write(prepared, self.position.buy_order)
+        self._defer_checkpoints(False)   # an armed spare's: its later commits checkpoint as any
+        return sent_at, connection
 
     def _buy_not_journaled(self, announce) -> None:
         self._tell_director(announce)

@@ -59,6 +59,7 @@ class SpareArming(SpareLaneThread):
         self.send(self.peers.director, SpareArmed(self.spare_id, True,
                                                   lane=self.lane.path if self.lane is not None else ""))
         self.chain.hot_connect()   # the buy is written to it from this thread (adapters/hot_send.py)
+        self._defer_checkpoints(True)   # the buy row's commit never pays for a WAL checkpoint
         self._rehearse_buy()
         return True
 
@@ -128,6 +129,12 @@ class SpareArming(SpareLaneThread):
 
     def _announcement(self, msg) -> FastPositionOpened:
         return FastPositionOpened(msg.request_id, msg.launch, self.spare_id)
+
+
+    def _defer_checkpoints(self, deferred: bool) -> None:
+        journal = self.journal.journal if self.journal is not None else None
+        if journal is not None:
+            journal.defer_checkpoints(deferred)
 
 
 def rehearsal_launch(owner: str):
