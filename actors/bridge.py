@@ -58,10 +58,18 @@ class IOActor(Actor):
         self._loop_thread: threading.Thread | None = None
         self._exiting = False
         self.actor_thread_id = threading.get_ident()
+        # held by the actor thread while it runs any of this actor's code; a helper thread that must
+        # act as the actor (an armed spare's lane thread, actors/position_lane_thread.py) takes it
+        # too, so the two never run actor code at once. Uncontended on every other actor.
+        self.actor_lock = threading.Lock()
 
     # ---- thespian entry point -------------------------------------------------------------------
     def receiveMessage(self, msg, sender):
         # final: subclasses override on_message instead
+        with self.actor_lock:
+            return self._receive(msg, sender)
+
+    def _receive(self, msg, sender):
         self.actor_thread_id = threading.get_ident()
         if isinstance(msg, WatchMessage):
             for fd in self.watched_fds():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import os
+import threading
 import time
 
 from loguru import logger
@@ -92,6 +93,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
             self.journal.close()
 
     def on_message(self, msg, sender) -> None:
+        self._finish_lane_buy()   # a buy the lane thread wrote is booked before anything else
         if self.journal is None and isinstance(msg, (OpenPosition, RecoverPosition)):
             # thespian may deliver it before StartPosition (seen after a root restart under load)
             self.before_start.append((msg, sender))
@@ -171,6 +173,9 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         return self.journal.save(self.position.to_row())
 
     def _journal_failed(self, reason: str) -> None:
+        if threading.get_ident() != self.actor_thread_id:   # a lane thread's write: thespian is not thread-safe
+            self.post(self._journal_failed, reason)
+            return
         self.send(self.peers.director, JournalFailed(self.position.position_id, self._mint, reason))
 
     # ---- buy: send now, confirm in the background ------------------------------------------------
@@ -251,19 +256,38 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
             self._release()
             self._finish(POSITION_FAILED, "nothing_held", "exit before the buy was sent: not bought")
             return
+        written = self._write_buy(prepared)
+        if written is None:
+            self._buy_not_journaled(announce)
+            return
+        self._buy_written(prepared, announce, *written)
+
+    def _write_buy(self, prepared) -> tuple | None:
+        """Journal the buy, then write it: (sent_at, connection or None); None when the journal
+        refused it (nothing sent). No thespian call: an armed spare's lane thread runs it too,
+        holding actor_lock (actors/position_lane_thread.py)."""
         self.position.expected_tokens = prepared.amount
         self.position.buy_order = Order("buy", prepared.signature, prepared.amount,
                                         prepared.last_valid_block_height, time.time(),
                                         raw=base64.b64encode(prepared.raw).decode())
         if not self._journal():   # before the send: a restart confirms it, never re-sends
             self.position.buy_order = None   # never sent
-            self._tell_director(announce)
-            self._release()
-            self._finish(POSITION_FAILED, "nothing_held", "journal failed: the buy was not sent")
-            return
+            self._defer_checkpoints(False)
+            return None
         hot_trace().stamp(self._mint, "journaled_sent")
-        sent_at = time.time()   # handed to the I/O loop, which writes it to the RPC connection
-        self._send(prepared, self.position.buy_order)
+        sent_at = time.time()   # just before the bytes are written (or handed to the I/O loop)
+        connection = self._write(prepared, self.position.buy_order)
+        self._defer_checkpoints(False)   # an armed spare's: its later commits checkpoint as any
+        return sent_at, connection
+
+    def _buy_not_journaled(self, announce) -> None:
+        self._tell_director(announce)
+        self._release()
+        self._finish(POSITION_FAILED, "nothing_held", "journal failed: the buy was not sent")
+
+    def _buy_written(self, prepared, announce, sent_at: float, connection) -> None:
+        """After the buy's bytes left (in the actor thread): its reply, the Director, max hold."""
+        self._follow_send(prepared, self.position.buy_order, connection)
         self._tell_director(announce)   # after the send: the Director's word costs the buy nothing
         self.send(self.peers.director, TxSent(self._mint, prepared.signature, "buy", sent_at,
                                               self.detected_at))
@@ -271,10 +295,17 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         self.wakeupAfter(self.settings.trading.max_hold_seconds, payload=("max_hold", self.generation))
 
     def _send(self, prepared, order: Order) -> None:
+        self._follow_send(prepared, order, self._write(prepared, order))
+
+    def _write(self, prepared, order: Order):
+        """The bytes written now on a kept-open connection (adapters/hot_send.py), or None."""
         self.raw_by_signature[order.signature] = prepared.raw
         # stamped before the write: the node, woken by it, may take this core before a stamp after it
         hot_trace().stamp(self._mint, f"{order.kind}_send_start")   # the ordinary path re-stamps
-        connection = self.chain.send_now(prepared)   # written from this thread (adapters/hot_send.py)
+        return self.chain.send_now(prepared)   # written from this thread
+
+    def _follow_send(self, prepared, order: Order, connection) -> None:
+        """Read the reply of what _write wrote, or send it the ordinary way (in the actor thread)."""
         if connection is not None:
             send = self.chain.sent_reply(connection)
         else:

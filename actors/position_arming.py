@@ -13,13 +13,14 @@ from actors.hot_process import tune_hot_process
 from actors.hot_trace import hot_trace
 from actors.position_model import Order, Position
 from actors.trading_io import curve_from_launch
+from actors.position_lane_thread import SpareLaneThread
 from actors.spare_lane import LaneReceiver
 from messages import new_request_id
 from messages.fastpath import ArmSpare, DisarmSpare, FastPositionOpened, SpareArmed
 from messages.wallet import FundsReserved, ReleaseFunds, ReservationRefused, ReserveFunds
 
 
-class SpareArming:
+class SpareArming(SpareLaneThread):
     """Mixin of PositionActor; stages 'arming' and 'armed' come before 'reserving'."""
     spare_id = ""
     lane: LaneReceiver | None = None   # the stream's direct line to this spare (spare_lane.py)
@@ -32,7 +33,8 @@ class SpareArming:
             tune_hot_process()
             try:
                 self.lane = LaneReceiver()
-            except OSError as exc:   # no lane: the stream uses thespian, as before
+                self._start_lane_thread()   # the lane is read there (actors/position_lane_thread.py)
+            except (OSError, RuntimeError) as exc:   # no lane: the stream uses thespian, as before
                 logger.warning("position: no fast-path lane ({!r}); thespian carries the launch", exc)
         self.stage, self.spare_id = "arming", msg.spare_id
         self.send(self.peers.wallet, ReserveFunds(new_request_id("rsv"), spare_reservation_key(msg.spare_id),
@@ -57,6 +59,7 @@ class SpareArming:
         self.send(self.peers.director, SpareArmed(self.spare_id, True,
                                                   lane=self.lane.path if self.lane is not None else ""))
         self.chain.hot_connect()   # the buy is written to it from this thread (adapters/hot_send.py)
+        self._defer_checkpoints(True)   # the buy row's commit never pays for a WAL checkpoint
         self._rehearse_buy()
         return True
 
@@ -68,19 +71,8 @@ class SpareArming:
         return True
 
     # ---- the lane and the buy with no I/O before the send -----------------------------------
-    def watched_fds(self) -> list[int]:
-        return [self.lane.fileno()] if self.lane is not None else []
-
-    def on_fd_ready(self, fd: int) -> None:
-        lane = self.lane
-        if lane is None or fd != lane.fileno():
-            return
-        for _spare_id, msg in lane.drain():
-            self.on_message(msg, self.peers.director)
-        if self.stage not in ("spare", "arming", "armed"):   # used: nothing more comes this way
-            self._close_lane()
-
     def _close_lane(self) -> None:
+        self._stop_lane_thread()
         if self.lane is not None:
             self.lane.close()
             self.lane = None
@@ -114,19 +106,35 @@ class SpareArming:
         """An armed spare whose fee rates and blockhash are warm signs the buy right here, journals
         it once (the row already holds the buy: a restart confirms it, never re-sends) and sends it;
         the Director hears afterwards. False: the ordinary path (reads first, two journal rows)."""
-        if self.stage != "armed" or self.reservation_id is None or self.journal is None \
-                or msg.buy_lamports or self.cancel_unsent_buy:
-            return False
-        prepared = self.chain.prepare_buy_now(msg.launch)
+        prepared = self._prepare_armed(msg)
         if prepared is None:
             return False
+        self._send_buy(prepared, self._announcement(msg))   # a journal refusal ends in _finish, announced first
+        return True
+
+    def _prepare_armed(self, msg):
+        """The signed buy and the Position of an armed spare's open, or None (the ordinary path).
+        No thespian call: the lane thread runs it too (actors/position_lane_thread.py)."""
+        if self.stage != "armed" or self.reservation_id is None or self.journal is None \
+                or msg.buy_lamports or self.cancel_unsent_buy:
+            return None
+        prepared = self.chain.prepare_buy_now(msg.launch)
+        if prepared is None:
+            return None
         hot_trace().stamp(msg.launch.mint, "signed")
-        announce = FastPositionOpened(msg.request_id, msg.launch, self.spare_id)
         self.detected_at = msg.detected_at
         self.position = Position(msg.request_id, msg.launch, wallet=str(self.chain.owner),
                                  genesis_hash=self.settings.chain.genesis_hash or "")
-        self._send_buy(prepared, announce)   # a journal refusal ends in _finish, announced first
-        return True
+        return prepared
+
+    def _announcement(self, msg) -> FastPositionOpened:
+        return FastPositionOpened(msg.request_id, msg.launch, self.spare_id)
+
+
+    def _defer_checkpoints(self, deferred: bool) -> None:
+        journal = self.journal.journal if self.journal is not None else None
+        if journal is not None:
+            journal.defer_checkpoints(deferred)
 
 
 def rehearsal_launch(owner: str):

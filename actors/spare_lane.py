@@ -25,7 +25,8 @@ LANE_VERSION = 1
 MAX_RECORD_BYTES = 16_384   # a Launch with the longest name/symbol/uri the program allows fits easily
 LAUNCH_FIELDS = tuple((f.name, f.type if isinstance(f.type, str) else f.type.__name__)
                       for f in dataclasses.fields(Launch))
-# a field of any other type (Launch.pool_state: an object) crosses the lane only when it is None
+# "object" is Launch.pool_state: a stream launch (the only kind on a lane) has none; a launch that
+# carries one (a copied pool buy) is refused by encode_open and goes through thespian
 FIELD_TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "object": type(None)}
 
 
@@ -34,7 +35,11 @@ class MalformedRecord(ValueError):
 
 
 def encode_open(spare_id: str, msg: OpenPosition) -> bytes:
+    """MalformedRecord for a launch the lane cannot carry as plain values."""
     launch = msg.launch
+    for name, type_name in LAUNCH_FIELDS:
+        if not _typed(getattr(launch, name), type_name):
+            raise MalformedRecord(f"lane record: {name} is not a {type_name}")
     return json.dumps([LANE_VERSION, spare_id, msg.request_id, msg.detected_at, msg.buy_lamports,
                        [getattr(launch, name) for name, _ in LAUNCH_FIELDS]],
                       separators=(",", ":")).encode()
@@ -108,7 +113,7 @@ class LaneSender:
         try:
             self.sock.sendto(encode_open(spare_id, msg), lane)
             return True
-        except (OSError, TypeError):   # TypeError: a field with no JSON form (not None)
+        except (OSError, MalformedRecord):
             return False
 
     def close(self) -> None:

@@ -4,7 +4,9 @@
 Updates are decoded on the I/O loop (never in the actor thread), stamped with their receive time,
 and queued; the actor drains the queue once per wake-up and forwards one message per recipient:
 a LaunchBatch to the Director, a TradeBatch to each PositionActor that watches a mint in the batch
-(THESPIAN_NOTES.md: one message per update collapses at high rates). Malformed updates are counted
+(THESPIAN_NOTES.md: one message per update collapses at high rates). In fast mode a launch is
+decided and sent to an armed spare on the I/O loop itself, before the actor thread books it
+(actors/fastpath_stream.py says which state crosses the threads and how). Malformed updates are counted
 and skipped. The Yellowstone subscriber reconnects by itself; a source that ends or fails is
 started again here.
 """
@@ -31,6 +33,7 @@ from adapters.pumpfun import events
 from adapters.pumpfun.addresses import PUMP_PROGRAM, WSOL_MINT
 from adapters.pumpfun.layout_v1 import ZERO_KEY, CompleteEvent, CreateEvent, TradeEvent
 from adapters.stats import BoundedDict
+from actors.fastpath_stream import FastOpen, StreamFastPath
 from messages.fastpath import ArmedSpares, FastOpened
 from messages.copy import TargetTrade, TargetTradeBatch
 from messages.start import PeersChanged, StartFailed, StartStream
@@ -68,8 +71,10 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
                 self._start(msg)
             elif isinstance(msg, WatchMint):
                 self.watchers[msg.mint] = msg.position
+                self._publish_watched()
             elif isinstance(msg, UnwatchMint):
                 self.watchers.pop(msg.mint, None)
+                self._publish_watched()
             elif isinstance(msg, PeersChanged):
                 self.peers = msg.peers
             elif isinstance(msg, ArmedSpares):
@@ -95,8 +100,8 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
         process_logging(msg.settings, "stream")
         self.watchers.update(dict(msg.watched))
         if msg.settings.analysis.mode == "fast":
-            from actors.fastpath_stream import StreamFastPath
             self.fastpath = StreamFastPath(msg.settings)
+            self._publish_watched()
         self.copy_targets = copy_stream.copy_targets(msg.settings)
         self.copy_gap_start(msg.copy_since)   # trades missed before this stream subscribed
         self.rug_watch = rug_watch_for(msg.settings)
@@ -137,12 +142,27 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
                 if self.counts["dropped_backlog"] % 1000 == 1:
                     logger.error("stream: {} updates waiting, {} dropped so far: the actor is stalled",
                                  len(self.inbox), self.counts["dropped_backlog"])
-                continue
+                continue   # before the fast path: nothing is bought that the actor would not book
+            if self.fastpath is not None:
+                decoded = self._open_fast(decoded)
             self.inbox.extend(decoded)
             self.inbox.append(None)   # marks one update, for the counter
             if not self.flush_scheduled:
                 self.flush_scheduled = True
                 self.post(self._flush)
+
+    def _open_fast(self, decoded: list) -> list:
+        """Fast mode, on the I/O thread: each launch the fast path takes leaves for its spare here and
+        is queued as a FastOpen for the actor thread to book (actors/fastpath_stream.py)."""
+        out = []
+        for item in decoded:
+            if isinstance(item, Launch):
+                try:
+                    item = self.fastpath.try_open(item) or item
+                except Exception:   # a fast-path bug: the launch goes the normal way
+                    logger.exception("stream: fast path failed on {}", item.mint)
+            out.append(item)
+        return out
 
     def _trace_decoded(self, received_at: float, decoded: list) -> None:
         for item in decoded:
@@ -165,6 +185,8 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
         self.subscriber = subscriber
 
     async def on_loop_close(self) -> None:
+        if self.fastpath is not None:
+            self.fastpath.close()   # its lane socket and creator-history connection are the loop's
         if self.subscriber is not None:
             await self.subscriber.close()
 
@@ -185,11 +207,10 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
                 if self.rug_watch is not None:
                     self.rug_watch.on_launch(item)
                 self.trace.stamp(item.mint, "stream_actor")
-                opened = self.fastpath and self.fastpath.try_open(item, self.send, self.watchers)
-                if opened:
-                    fast.append(opened)
-                else:
-                    launches.append(item)
+                launches.append(item)
+            elif isinstance(item, FastOpen):
+                self._book_fast(item)
+                fast.append(item.entry)
             elif isinstance(item, Trade):
                 self.counts["trades"] += 1
                 latest[item.mint] = item
@@ -212,6 +233,23 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
             self.send(self.peers.director, TargetTradeBatch(self.copy_tracker.stamp(self.pool_states_stamp(copied), latest)))
         for mint, batch in trades.items():
             self.send(self.watchers[mint], TradeBatch(tuple(batch)))
+
+    def _book_fast(self, opened: FastOpen) -> None:
+        """A launch the I/O side decided: counted and watched here, as the ordinary path's are."""
+        launch, address = opened.launch, opened.entry[2]
+        self.counts["launches"] += 1
+        self.copy_tracker.on_launch(launch)
+        if self.rug_watch is not None:
+            self.rug_watch.on_launch(launch)
+        if address is not None:
+            if opened.unsent is not None:   # its lane refused it: thespian carries it
+                self.send(address, opened.unsent)
+            self.watchers[launch.mint] = address
+            self._publish_watched()
+
+    def _publish_watched(self) -> None:
+        if self.fastpath is not None:
+            self.fastpath.publish_watched(self.watchers)
 
     def _stream_ended(self, _result) -> None:
         self.connected = False

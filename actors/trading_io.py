@@ -253,7 +253,6 @@ class ChainAccess:
                            close_ata: bool = True) -> PreparedTx:
         """Sell `amount` with min SOL out from the live curve and slippage; closes the emptied ATA
         (close_ata=False for a partial sell, which leaves tokens in it)."""
-        trading = self.settings.trading
         global_ = await self.fee_rates()
         # the curve and a fresh blockhash in one round trip's time (a retry must not reuse a blockhash)
         state, recent = await asyncio.gather(self.curve_state(mint), self.rpc.get_latest_blockhash())

@@ -18,6 +18,7 @@ SCHEMA_PATH = HERE / 'schema.sql'
 MIGRATIONS_DIR = HERE / 'migrations'
 OPEN_STATES = ('pending', 'active', 'closing')
 BUSY_TIMEOUT_MS = 5_000
+DEFAULT_AUTOCHECKPOINT_PAGES = 1000   # SQLite's default
 FAIL_FAST_BUSY_TIMEOUT_MS = 100   # after a failed write: a locked journal must not stall trading
 COLUMNS = ('position_id', 'mint', 'state', 'launch', 'expected_tokens', 'bought_tokens',
            'sold_tokens', 'pnl_lamports', 'exit_reason', 'exit_at', 'outcome', 'opened_at',
@@ -147,6 +148,14 @@ class Journal:
             self.save(row)
         finally:
             self._db.execute('ROLLBACK')
+
+    def defer_checkpoints(self, deferred: bool) -> None:
+        """While deferred, this connection's commits never run the WAL auto-checkpoint (SQLite runs
+        it in whichever connection's commit crosses the threshold, copying and syncing pages for
+        tens of ms); the others' commits still do. An armed spare defers until its buy row is
+        written. PRAGMA wal_autocheckpoint is per connection."""
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute(f'PRAGMA wal_autocheckpoint = {0 if deferred else DEFAULT_AUTOCHECKPOINT_PAGES}')
 
     def fail_fast(self) -> None:
         """After a failed write: wait at most FAIL_FAST_BUSY_TIMEOUT_MS for a lock from now on."""

@@ -33,6 +33,12 @@ class BridgeProbe(IOActor):
             await asyncio.sleep(0.005)
             self.post(self._on_item, i)
 
+    def _hold(self, seconds):
+        with self.actor_lock:
+            self.hold_state = 'holding'
+            time.sleep(seconds)
+            self.hold_state = 'released'
+
     def _on_item(self, item):
         self.callback_threads.append(threading.get_ident())
         self.posted.append(item)
@@ -64,6 +70,8 @@ class BridgeProbe(IOActor):
             self.submit(asyncio.sleep(3600), self._on_result, self._on_error)   # still running
         elif kind == 'ping':
             self.send(sender, 'pong')
+        elif kind == 'hold':   # a helper thread acting as the actor (as a spare's lane thread does)
+            threading.Thread(target=self._hold, args=(msg[1],), daemon=True).start()
         elif kind == 'report':
             self.send(sender, {
                 'actor_thread': threading.get_ident(),
@@ -72,6 +80,7 @@ class BridgeProbe(IOActor):
                 'results': list(self.results),
                 'errors': [(name, at - getattr(self, 'hang_started', at)) for name, at in self.errors],
                 'posted': list(self.posted),
+                'hold_state': getattr(self, 'hold_state', ''),
             })
 
 
@@ -158,3 +167,16 @@ def test_exit_runs_on_loop_close_on_the_loop_then_stops_it(system, tmp_path):
     while len({p.pid for p in system.processes()}) >= len(pid_before) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert len(system.processes()) == len(pid_before) - 1     # the actor process is gone
+
+
+def test_a_thread_holding_the_actor_lock_never_runs_beside_the_actor_thread(system):
+    """What an armed spare's lane thread relies on (actors/position_lane_thread.py): no handler of
+    the actor runs while another thread holds actor_lock, so no report ever sees 'holding'."""
+    probe = system.create_actor(BridgeProbe)
+    system.tell(probe, ('hold', 0.3))
+    seen = set()
+    deadline = time.monotonic() + 5
+    while 'released' not in seen and time.monotonic() < deadline:
+        seen.add(system.ask(probe, ('report',))['hold_state'])
+        time.sleep(0.01)
+    assert 'released' in seen and 'holding' not in seen, seen

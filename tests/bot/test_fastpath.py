@@ -74,13 +74,20 @@ def test_stream_never_reuses_a_spare_a_later_set_still_lists(tmp_path):
     launch = launch.__class__(**{**launch.__dict__, "name": "Good", "symbol": "GOOD",
                                  "uri": "https://example.invalid/good.json",
                                  "token_program": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"})
-    fast.arm((("s1", "A"), ("s2", "B")))
-    sent, watchers = [], {}
-    decision, spare_id, address, _ = fast.try_open(launch, lambda to, msg: sent.append(to), watchers)
-    assert decision.buy and (spare_id, address) == ("s1", "A") and sent == ["A"] and watchers
+    fast.arm((("s1", "A"), ("s2", "B")))   # no lanes: the actor thread sends it through thespian
+    opened = fast.try_open(launch)
+    decision, spare_id, address, _ = opened.entry
+    assert decision.buy and (spare_id, address) == ("s1", "A") and opened.unsent.launch == launch
     fast.arm((("s1", "A"), ("s3", "C")))
-    assert fast.armed == [("s3", "C")]
-    assert fast.try_open(launch, lambda to, msg: sent.append(to), watchers) is None   # already held
+    other = launch.__class__(**{**launch.__dict__, "mint": "So11111111111111111111111111111111111111112"})
+    assert fast.try_open(other).entry[1:3] == ("s3", "C")   # s1 was used: never again
+    assert fast.try_open(launch) is None   # a replayed create of a mint opened already
+    third = launch.__class__(**{**launch.__dict__, "mint": "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU"})
+    fast.arm((("s4", "D"),))
+    fast.publish_watched({third.mint: "X"})
+    assert fast.try_open(third) is None   # a watched mint is held already
+    fast.publish_watched({})
+    assert fast.try_open(third).entry[1] == "s4"
     fast.close()
 
 

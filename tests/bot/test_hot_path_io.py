@@ -2,8 +2,6 @@
 (adapters/hot_send.py), against a real local chain's JSON-RPC on loopback."""
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import os
 import socket
 import stat
@@ -33,13 +31,24 @@ def test_lane_carries_an_open_position_and_only_this_user_can_reach_it():
         assert sender.send(receiver.path, "spare-1", opening)
         assert receiver.drain() == [("spare-1", opening)]
         assert receiver.drain() == []
-        with_pool_state = OpenPosition("pos-3", dataclasses.replace(make_launch(), pool_state=object()), 1.0)
-        assert not sender.send(receiver.path, "spare-1", with_pool_state)   # no JSON form: thespian carries it
     finally:
         receiver.close()
         sender.close()
     assert not os.path.exists(receiver.directory)
     assert not LaneSender().send(receiver.path, "spare-1", opening)   # gone: the caller uses thespian
+
+
+def test_lane_refuses_a_launch_it_cannot_carry_as_plain_values():
+    """Launch.pool_state (a copied pool buy's) is not a plain value: thespian carries that one."""
+    receiver, sender = LaneReceiver(), LaneSender()
+    try:
+        launch = make_launch(received_at=time.time())
+        pooled = launch.__class__(**{**launch.__dict__, "pool_state": object()})
+        assert not sender.send(receiver.path, "spare-1", OpenPosition("pos-9", pooled, 1.0))
+        assert receiver.drain() == []
+    finally:
+        receiver.close()
+        sender.close()
 
 
 def test_lane_counts_and_drops_what_is_not_a_record():

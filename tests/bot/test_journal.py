@@ -226,3 +226,22 @@ def test_copy_targets_last_seen_survive_a_reopen_per_chain(tmp_path):
     table = "SELECT sql FROM sqlite_master WHERE name = 'copy_seen'"
     with sqlite3.connect(old) as a, sqlite3.connect(tmp_path / "fresh.sqlite3") as b:
         assert " ".join(a.execute(table).fetchone()[0].split()) == " ".join(b.execute(table).fetchone()[0].split())
+
+
+def test_a_deferring_connection_leaves_the_wal_checkpoint_to_the_others(tmp_path):
+    """defer_checkpoints: this connection's commits never checkpoint (the WAL grows past SQLite's
+    1000-page threshold); another connection's next commit does (the log starts over)."""
+    path = tmp_path / "j.sqlite3"
+    spare, other = Journal(path), Journal(path)
+    spare.defer_checkpoints(True)
+    for index in range(300):
+        spare.save(Position(f"pos-{index}", make_launch()).to_row())
+    probe = sqlite3.connect(path)
+    grown = probe.execute("PRAGMA wal_checkpoint(NOOP)").fetchone()[1]
+    assert grown > 1000, grown
+    other.save(Position("pos-other", make_launch()).to_row())   # its commit checkpoints
+    other.save(Position("pos-other-2", make_launch()).to_row())   # ... and this one restarts the log
+    assert probe.execute("PRAGMA wal_checkpoint(NOOP)").fetchone()[1] < grown
+    spare.defer_checkpoints(False)
+    assert spare._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    probe.close()

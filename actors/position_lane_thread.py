@@ -1,0 +1,104 @@
+"""An armed spare reads its lane (actors/spare_lane.py) in a thread of its own that signs, journals
+and writes the buy itself, instead of waking the actor thread through thespian's select loop
+(~0.6 ms p50 and a long tail under load: bench_detection_latency, handed_off -> spare_received).
+
+Threads. The lane thread runs actor code only while it holds the actor's actor_lock, which the
+actor thread holds for every message and completion it handles (actors/bridge.py): the two never
+touch the position at once, and the lock's release/acquire orders their memory. The lane thread
+makes no thespian call (thespian is not thread-safe): what follows the write (the reply, the
+Director's FastPositionOpened and TxSent, the max-hold timer) is posted to the actor thread, and
+the first message the actor handles afterwards runs it first if the post has not yet (so nothing of
+the position is handled before its buy is booked). The journal-before-send rule is unchanged: the
+row holding the buy is written before the bytes leave (PositionActor._write_buy)."""
+from __future__ import annotations
+
+import select
+import threading
+
+from loguru import logger
+
+from actors.hot_trace import hot_trace
+from messages.position import PositionFailed
+
+LANE_POLL_SECONDS = 0.25      # how often an idle lane thread looks at its stop flag
+LANE_STOP_WAIT_SECONDS = 1.0
+
+
+class SpareLaneThread:
+    """Mixin of PositionActor (through SpareArming)."""
+    lane_thread: threading.Thread | None = None
+    lane_stop: threading.Event | None = None
+    lane_written = None   # (prepared, announce, (sent_at, connection) or None): the actor follows up
+
+    def _start_lane_thread(self) -> None:
+        self.lane_stop = threading.Event()
+        self.lane_thread = threading.Thread(target=self._lane_loop, args=(self.lane, self.lane_stop),
+                                            name="spare-lane", daemon=True)
+        self.lane_thread.start()
+
+    def _lane_loop(self, lane, stop: threading.Event) -> None:
+        try:
+            while not stop.is_set():
+                readable, _, _ = select.select([lane.sock], [], [], LANE_POLL_SECONDS)
+                for _spare_id, msg in (lane.drain() if readable else ()):
+                    hot_trace().stamp(msg.launch.mint, "spare_received")
+                    with self.actor_lock:
+                        if stop.is_set():
+                            return
+                        outcome = self._lane_open(msg)
+                    if outcome == "bought":
+                        self.post(self._finish_lane_buy)
+                        return   # a spare buys once: nothing more comes this way
+                    self.post(self._lane_open_in_actor if outcome == "not_here" else self._lane_failed, msg)
+        except (OSError, ValueError):   # the lane was closed at exit
+            return
+
+    def _lane_open(self, msg) -> str:
+        """'bought' (written, or refused by the journal: the actor thread follows up), 'not_here'
+        (the actor thread opens it the ordinary way) or 'failed' (an error after the spare changed)."""
+        if self.journal is None:
+            return "not_here"
+        try:
+            prepared = self._prepare_armed(msg)
+            if prepared is None:
+                return "not_here"
+            self.stage = "live"
+            self.lane_written = (prepared, self._announcement(msg), self._write_buy(prepared))
+            return "bought"
+        except Exception:
+            logger.exception("position {}: the lane thread's buy failed", msg.launch.mint)
+            return "not_here" if self.stage == "armed" and self.position is None else "failed"
+
+    # ---- in the actor thread ---------------------------------------------------------------------
+    def _finish_lane_buy(self) -> None:
+        """What follows the lane thread's write; run once, by whichever comes first of its post and
+        the next message."""
+        pending, self.lane_written = self.lane_written, None
+        if pending is None:
+            return
+        prepared, announce, written = pending
+        if written is None:
+            self._buy_not_journaled(announce)
+        else:
+            self._buy_written(prepared, announce, *written)
+        self._close_lane()
+
+    def _lane_open_in_actor(self, msg) -> None:
+        self.on_message(msg, self.peers.director)
+        if self.stage not in ("spare", "arming", "armed"):   # used: nothing more comes this way
+            self._close_lane()
+
+    def _lane_failed(self, msg) -> None:
+        """As PositionActor.on_message answers an OpenPosition whose handler raised."""
+        self.stage = "closed"
+        self.send(self.peers.director, PositionFailed(msg.request_id, msg.launch.mint,
+                                                      "the lane thread's buy failed"))
+        self._close_lane()
+
+    def _stop_lane_thread(self) -> None:
+        if self.lane_stop is not None:
+            self.lane_stop.set()
+        thread = self.lane_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(LANE_STOP_WAIT_SECONDS)   # it may wait for actor_lock (held here): it then stops
+        self.lane_thread = None
