@@ -13,6 +13,7 @@ row holding the buy is written before the bytes leave (PositionActor._write_buy)
 from __future__ import annotations
 
 import select
+import socket
 import threading
 
 from loguru import logger
@@ -20,7 +21,7 @@ from loguru import logger
 from actors.hot_trace import hot_trace
 from messages.position import PositionFailed
 
-LANE_POLL_SECONDS = 0.25      # how often an idle lane thread looks at its stop flag
+LANE_POLL_SECONDS = 1.0       # a safety net: a stop wakes the thread through lane_wake
 LANE_STOP_WAIT_SECONDS = 1.0
 
 
@@ -29,18 +30,21 @@ class SpareLaneThread:
     lane_thread: threading.Thread | None = None
     lane_stop: threading.Event | None = None
     lane_written = None   # (prepared, announce, (sent_at, connection) or None): the actor follows up
+    lane_wake = None      # (read end, write end): a stop wakes the thread's select at once
 
     def _start_lane_thread(self) -> None:
         self.lane_stop = threading.Event()
-        self.lane_thread = threading.Thread(target=self._lane_loop, args=(self.lane, self.lane_stop),
+        self.lane_wake = socket.socketpair()
+        self.lane_thread = threading.Thread(target=self._lane_loop,
+                                            args=(self.lane, self.lane_stop, self.lane_wake[0]),
                                             name="spare-lane", daemon=True)
         self.lane_thread.start()
 
-    def _lane_loop(self, lane, stop: threading.Event) -> None:
+    def _lane_loop(self, lane, stop: threading.Event, wake) -> None:
         try:
             while not stop.is_set():
-                readable, _, _ = select.select([lane.sock], [], [], LANE_POLL_SECONDS)
-                for _spare_id, msg in (lane.drain() if readable else ()):
+                readable, _, _ = select.select([lane.sock, wake], [], [], LANE_POLL_SECONDS)
+                for _spare_id, msg in (lane.drain() if lane.sock in readable else ()):
                     hot_trace().stamp(msg.launch.mint, "spare_received")
                     with self.actor_lock:
                         if stop.is_set():
@@ -98,7 +102,16 @@ class SpareLaneThread:
     def _stop_lane_thread(self) -> None:
         if self.lane_stop is not None:
             self.lane_stop.set()
+        wake, self.lane_wake = self.lane_wake, None
+        if wake is not None:
+            try:
+                wake[1].send(b"x")   # out of select now, not at its next poll
+            except OSError:
+                pass
         thread = self.lane_thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(LANE_STOP_WAIT_SECONDS)   # it may wait for actor_lock (held here): it then stops
         self.lane_thread = None
+        if wake is not None:
+            for end in wake:
+                end.close()
