@@ -255,22 +255,33 @@ class AnalyzerWorker(IOActor):
             analyst = self._ensure_analyst(msg.settings)   # warm: connections open before the first launch
             self.submit(analyst.warm_up(), lambda _: None, lambda _exc: None)
         elif isinstance(msg, (AnalysisJob, AnalysisJobs)):
-            for job in unbundled(msg):
-                self._run(job, sender)
+            self._run(unbundled(msg), sender)
 
-    def _run(self, job: AnalysisJob, pool) -> None:
-        if job.request.settings is None:
-            job = AnalysisJob(dataclasses.replace(job.request, settings=self.settings), job.reply_to)
-        request = job.request
-        started = time.monotonic()
+    def _run(self, jobs, pool) -> None:
+        """A dispatch's jobs start in one loop turn, so their requests share one JSON-RPC batch
+        and one Jupiter search (adapters/analysis/coalesce.py); each keeps its own deadline."""
+        jobs = [job if job.request.settings is not None else
+                AnalysisJob(dataclasses.replace(job.request, settings=self.settings), job.reply_to) for job in jobs]
         try:
-            analyst = self._ensure_analyst(request.settings)
-            deadline = request.settings.analysis.deadline_ms / 1000
-            gather = analyst.gather(request.launch, max(0.001, deadline - DEADLINE_MARGIN_S))
-            self.submit(gather, lambda facts: self._decided(job, pool, facts, started),
-                        lambda exc: self._failed(job, pool, exc), timeout=deadline + 1.0)
+            analyst = self._ensure_analyst(jobs[0].request.settings)
+            self.submit(self._gather_each(analyst, jobs, pool, time.monotonic()), lambda _: None,
+                        lambda exc: [self._failed(job, pool, exc) for job in jobs])
         except Exception as exc:
-            self._failed(job, pool, exc)
+            for job in jobs:
+                self._failed(job, pool, exc)
+
+    async def _gather_each(self, analyst: Analyst, jobs, pool, started: float) -> None:
+        """On the loop: each job's facts under its deadline, answered in the actor thread."""
+        async def one(job: AnalysisJob) -> None:
+            deadline = job.request.settings.analysis.deadline_ms / 1000
+            try:
+                facts = await asyncio.wait_for(
+                    analyst.gather(job.request.launch, max(0.001, deadline - DEADLINE_MARGIN_S)), deadline + 1.0)
+            except Exception as exc:
+                self.post(self._failed, job, pool, exc)
+            else:
+                self.post(self._decided, job, pool, facts, started)
+        await asyncio.gather(*(one(job) for job in jobs))
 
     def _decided(self, job: AnalysisJob, pool, facts: dict, started: float) -> None:
         try:

@@ -46,8 +46,10 @@ class SlowSources:
         return _json({"score": 300, "score_normalised": 5, "risks": []})
 
     async def search(self, request):
+        """Jupiter Tokens V2 search: comma-separated mints, one entry per known mint."""
         await self._slow()
-        return _json([{"id": request.query.get("query", ""), "organicScore": 55.0}])
+        mints = [m for m in request.query.get("query", "").split(",") if m in self.names]
+        return _json([{"id": mint, "organicScore": 55.0} for mint in mints])
 
     async def start(self) -> str:
         from localnet.rpc_server import serve_app

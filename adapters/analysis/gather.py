@@ -10,6 +10,7 @@ import aiohttp
 from loguru import logger
 
 from adapters.analysis import honeypot, sources
+from adapters.analysis.coalesce import Coalescer, rpc_coalescer, search_coalescer
 from adapters.analysis.creators import CreatorHistory, default_path
 from adapters.analysis.limits import Source
 from adapters.analysis.rpc import AnalysisRpc
@@ -54,6 +55,8 @@ class Analyst:
         self.rugcheck_source = Source("rugcheck", a.rugcheck_rate_per_second / share, a.cache_ttl_seconds)
         self.jupiter_source = Source("jupiter", a.jupiter_rate_per_second / share, a.cache_ttl_seconds)
         self.rpc: AnalysisRpc | None = None
+        self.rpc_batches: Coalescer | None = None      # a loop turn's coins: one JSON-RPC batch
+        self.searches: Coalescer | None = None         # a loop turn's mints: one Jupiter search
         self.session: aiohttp.ClientSession | None = None
         self.creators = CreatorHistory(default_path(settings), any_thread=True)
         self.owner = None            # the wallet's pubkey: the probe's payer (nothing is signed)
@@ -75,6 +78,8 @@ class Analyst:
                                                  connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300))
             chain = self.settings.chain
             self.rpc = AnalysisRpc(self.session, chain.rpc_urls, chain.rpc_timeout_ms / 1000)
+            self.rpc_batches = rpc_coalescer(self.rpc)
+            self.searches = search_coalescer(self._search)
 
     async def close(self) -> None:
         if self.session is not None:
@@ -117,10 +122,8 @@ class Analyst:
         if chain.rugcheck_url:
             yield "rugcheck", self.rugcheck_source.lookup(
                 mint, lambda: sources.rugcheck_summary(self.session, chain.rugcheck_url, mint))
-        if chain.jupiter_url:
-            yield "organic", self.jupiter_source.lookup(
-                mint, lambda: sources.organic_entry(self.session, chain.jupiter_url, mint,
-                                                    self.jupiter_headers))
+        if chain.jupiter_url:   # cost 0 here: _search takes one token per query, whatever its mints
+            yield "organic", self.jupiter_source.lookup(mint, lambda: self.searches.ask(mint), cost=0)
 
     def _probing(self) -> bool:
         return self.settings.analysis.honeypot_check and self.owner is not None
@@ -140,7 +143,7 @@ class Analyst:
                                                    await self._global(), self.settings.analysis.honeypot_probe_lamports)
             except (honeypot.ProbeBuyFailed, ValueError, ArithmeticError) as exc:   # event reserves unusable
                 logger.debug("analysis: probe of {} at the event's curve: {!r}", launch.mint, exc)
-        answers = await self.rpc.batch(calls + probe)
+        answers = await self.rpc_batches.ask(calls + probe)
         accounts, largest = answers[0], answers[1]
         if isinstance(accounts, Exception):
             raise accounts
@@ -167,7 +170,14 @@ class Analyst:
             raise LookupError(f"no bonding curve for {launch.mint}")
         calls, plan = honeypot.probe_calls(self.owner, launch, state, await self._global(),
                                            self.settings.analysis.honeypot_probe_lamports)
-        return honeypot.verdict(*await self.rpc.batch(calls), plan)
+        return honeypot.verdict(*await self.rpc_batches.ask(calls), plan)
+
+    async def _search(self, mints: list) -> dict:
+        """One Jupiter query for the mints of a loop turn: Jupiter limits requests per API key,
+        so a query counts once against the bucket whatever its mints."""
+        await self.jupiter_source.bucket.acquire(1)
+        return await sources.organic_entries(self.session, self.settings.chain.jupiter_url, mints,
+                                             self.jupiter_headers)
 
     async def _uri_json(self, uri: str):
         try:

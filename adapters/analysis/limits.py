@@ -136,7 +136,8 @@ class Source:
     async def _call(self, call, cost: int):
         backoff = BACKOFF_START_S
         for attempt in range(MAX_ATTEMPTS):
-            await self.bucket.acquire(cost)
+            if cost:   # 0: the call takes its own tokens (a request shared by several keys)
+                await self.bucket.acquire(cost)
             try:
                 return await call()
             except RateLimited as limited:
