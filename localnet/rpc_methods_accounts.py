@@ -32,6 +32,12 @@ def _data_slice_of(config: dict) -> dict | None:
     return data_slice
 
 
+def _returned_bytes(account, config: dict) -> int:
+    """How many data bytes an answer holds: Agave checks base58's 128-byte cap on the slice."""
+    size, data_slice = len(bytes(account.data)), _data_slice_of(config)
+    return size if data_slice is None else max(0, min(data_slice["length"], size - data_slice["offset"]))
+
+
 def validate_account_config(config: dict) -> None:
     _encoding_of(config)
     _data_slice_of(config)
@@ -53,7 +59,7 @@ def get_balance(chain: Chain, params: Params):
 def get_account_info(chain: Chain, params: Params):
     key, config = params.pubkey(0), params.config(1)
     account = chain.get_account(key, commitment_of(config))
-    if account is not None and _encoding_of(config) == "base58" and len(bytes(account.data)) > 128:
+    if account is not None and _encoding_of(config) == "base58" and _returned_bytes(account, config) > 128:
         raise invalid_params("Encoded binary (base 58) data should be less than 128 bytes, please use Base64 encoding.")
     return with_context(chain, config, encode_for_config(chain, account, config))
 
