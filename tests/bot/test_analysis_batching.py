@@ -1,0 +1,111 @@
+"""The analyses of one loop turn share requests: one JSON-RPC batch POST for every coin's account
+reads, holders and honeypot probe, one Jupiter Tokens search for every coin's mint (the local
+chain's Jupiter-compatible service, comma-separated query); each coin keeps its own answer, so a
+coin that does not exist fails alone. Rate limits: an RPC batch counts each request (providers
+bill each), a Jupiter query counts once (Jupiter limits requests per API key)."""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import pytest
+from solders.keypair import Keypair
+
+from adapters.analysis.coalesce import Coalescer
+from adapters.analysis.gather import Analyst
+from adapters.analysis.limits import TokenBucket
+from tests.bot.harness import SOL, ChainThread, Market, bot_settings, new_bot_wallet
+from tests.bot.test_messages import make_launch
+
+pytestmark = pytest.mark.timeout(60)
+TOKEN = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("batching")
+    chain = ChainThread(api_port=0).start()          # with the RugCheck/Jupiter-compatible services
+    try:
+        market = Market(chain)
+        keypair, path = new_bot_wallet(tmp)
+        chain.run(market.fund(keypair.pubkey(), 2 * SOL))
+        creator = chain.run(market.new_wallet(SOL))
+        launches = []
+        for index in range(6):
+            name = f"Batch{index}"
+            mint = chain.run(market.launch(creator, name))
+            launches.append(dataclasses.replace(make_launch(mint=mint), creator=str(creator.pubkey()), name=name,
+                                                symbol=name[:4].upper(), uri="", token_program=TOKEN))
+        settings = bot_settings(chain, path, tmp / "runs", **{
+            "chain.jupiter_url": chain.node.api_url, "analysis.deadline_ms": 3_000})
+        yield chain, launches, settings
+    finally:
+        chain.stop()
+
+
+def gather_turns(settings, turns, prepare=lambda analyst: None):
+    """Each turn's launches gathered at once (one loop turn); -> (results per turn, analyst counters)."""
+    async def run():
+        analyst = Analyst(settings)
+        await analyst.warm_up()
+        prepare(analyst)
+        posts0 = analyst.rpc_batches.requests
+        results = []
+        for launches in turns:
+            results.append(await asyncio.gather(*(analyst.gather(launch, 3.0) for launch in launches),
+                                                return_exceptions=True))
+        counts = {"posts": analyst.rpc_batches.requests - posts0, "searches": analyst.searches.requests,
+                  "rpc_tokens": analyst.rpc_source.bucket.tokens, "jupiter_tokens": analyst.jupiter_source.bucket.tokens}
+        await analyst.close()
+        return results, counts
+    return asyncio.run(run())
+
+
+def test_a_turns_coins_share_one_batch_and_one_search_and_a_missing_coin_fails_alone(world):
+    _chain, launches, settings = world
+    ghost = dataclasses.replace(launches[0], mint=str(Keypair().pubkey()))   # no such mint on the chain
+    turn = [launches[0], ghost, launches[1], launches[2]]
+    (results,), counts = gather_turns(settings, [turn])
+    assert counts["posts"] == 1 and counts["searches"] == 1
+    assert isinstance(results[1], LookupError)                  # the ghost: its own failure only
+    for launch, facts in zip(turn, results):
+        if launch is ghost:
+            continue
+        assert facts["mint"].supply > 0 and "holders" in facts
+        sells, _loss_bps, _error = facts["honeypot"]             # its own probe, from the shared batch
+        assert sells
+        assert facts["organic"]["id"] == launch.mint             # its own entry of the shared search
+
+
+def test_a_batch_counts_each_rpc_request_but_a_jupiter_query_once(world):
+    _chain, launches, settings = world
+    settings = settings.replace(**{"analysis.honeypot_check": False})   # 2 RPC requests per coin
+    frozen = lambda: 1_000.0      # noqa: E731  no refill: the buckets show exactly what was taken
+
+    def fixed_buckets(analyst):
+        analyst.rpc_source.bucket = TokenBucket(10, clock=frozen)
+        analyst.jupiter_source.bucket = TokenBucket(10, clock=frozen)
+    (results,), counts = gather_turns(settings, [launches[3:6]], fixed_buckets)
+    assert all(facts["organic"]["id"] == launch.mint for launch, facts in zip(launches[3:6], results))
+    assert counts["posts"] == 1 and counts["searches"] == 1
+    assert counts["rpc_tokens"] == 10 - 3 * 2                    # getMultipleAccounts + getTokenLargestAccounts each
+    assert counts["jupiter_tokens"] == 10 - 1                    # one query for the three mints
+
+
+def test_the_coalescer_splits_at_its_limit_and_a_failed_request_fails_only_its_members():
+    sent = []
+
+    async def send(items):
+        sent.append(list(items))
+        if "boom" in items:
+            raise ConnectionError("request failed")
+        return [ValueError(item) if item.startswith("bad") else item.upper() for item in items]
+
+    async def run():
+        coalescer = Coalescer(send, max_weight=3)
+        futures = [coalescer.ask(item) for item in ("a", "bad-b", "c", "d", "boom", "e")]
+        return await asyncio.gather(*futures, return_exceptions=True)
+    results = asyncio.run(run())
+    assert sent == [["a", "bad-b", "c"], ["d", "boom", "e"]]
+    assert results[0] == "A" and results[2] == "C" and isinstance(results[1], ValueError)
+    assert all(isinstance(result, ConnectionError) for result in results[3:])
