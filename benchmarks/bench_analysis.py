@@ -46,9 +46,9 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-def pause_before(index: int, rate: float, started: float) -> float:
-    """Seconds to wait so that token `index` goes out at `rate` per second (0: a burst)."""
-    return max(0.0, started + index / rate - time.monotonic()) if rate else 0.0
+def due_by_now(count: int, rate: float, started: float) -> int:
+    """How many of `count` tokens offered at `rate` per second (0: a burst) are due by now."""
+    return count if not rate else min(count, int((time.monotonic() - started) * rate) + 1)
 
 
 def run_asyncio_pool(settings, launches, size: int, rate: float = 0) -> dict:
@@ -71,9 +71,11 @@ def run_asyncio_pool(settings, launches, size: int, rate: float = 0) -> dict:
                 times.append((time.monotonic() - started) * 1000)
         cpu0, wall0 = time.process_time(), time.monotonic()   # the world runs in its own process
         tasks = []
-        for index, launch in enumerate(launches):
-            await asyncio.sleep(pause_before(index, rate, wall0))
-            tasks.append(asyncio.ensure_future(one(launch)))
+        while len(tasks) < len(launches):   # what is due each wake-up, started together (as the actor feeder)
+            due = due_by_now(len(launches), rate, wall0)
+            tasks += [asyncio.ensure_future(one(launch)) for launch in launches[len(tasks):due]]
+            if len(tasks) < len(launches):
+                await asyncio.sleep(max(STREAM_TICK_S, wall0 + len(tasks) / rate - time.monotonic()))
         await asyncio.gather(*tasks)
         wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
         await analyst.close()
