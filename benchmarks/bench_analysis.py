@@ -129,12 +129,12 @@ def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int =
             "buys": sum(buy for _, buy in done.decisions), "answered": len(times)}
 
 
-def profile(settings, launches, size: int) -> None:
+def profile(settings, launches, size: int, rate: float = 0) -> None:
     import cProfile
     import pstats
     profiler = cProfile.Profile()
     profiler.enable()
-    r = run_asyncio_pool(settings, launches, size)
+    r = run_asyncio_pool(settings, launches, size, rate)
     profiler.disable()
     print(f"asyncio {size}: {r['tokens_per_s']:.1f} tokens/s, {r['cpu_us']:.0f} cpu us/token (profiled)")
     pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 30)
@@ -229,7 +229,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--pools", default="asyncio,actors,actors2x", help="which pools to run")
     parser.add_argument("--goal", type=float, default=500, help="tokens/s the verdict line measures against")
     parser.add_argument("--profile", action="store_true",
-                        help="cProfile the asyncio pool at the first size and print the top functions")
+                        help="cProfile the asyncio pool at the first size (and --rate) and print the top functions")
     return parser.parse_args(argv)
 
 
@@ -260,7 +260,7 @@ def run(args) -> list[dict] | None:
               f"{f'offered at {args.rate:g}/s' if args.rate else 'all at once'}, "
               f"load average {os.getloadavg()[0]:.1f} at the start")
         if args.profile:
-            profile(settings, launches, int(args.sizes.split(",")[0]))
+            profile(settings, launches, int(args.sizes.split(",")[0]), args.rate)
             return None
         print(HEADER)
         for size in [int(s) for s in args.sizes.split(",")]:

@@ -109,3 +109,27 @@ def test_the_coalescer_splits_at_its_limit_and_a_failed_request_fails_only_its_m
     assert sent == [["a", "bad-b", "c"], ["d", "boom", "e"]]
     assert results[0] == "A" and results[2] == "C" and isinstance(results[1], ValueError)
     assert all(isinstance(result, ConnectionError) for result in results[3:])
+
+
+def test_a_full_post_stays_under_agaves_request_body_cap(world):
+    """MAX_RPC_CALLS_PER_POST: 16 coins with the probe fit in Agave's 50 KiB JSON-RPC body."""
+    import orjson
+
+    from actors.trading_io import curve_from_launch
+    from adapters.analysis import honeypot, sources
+    from adapters.analysis.coalesce import MAX_RPC_CALLS_PER_POST
+    _chain, launches, settings = world
+
+    async def calls_per_coin():
+        analyst = Analyst(settings)
+        await analyst.warm_up()
+        launch = launches[0]
+        probe, _plan = honeypot.probe_calls(analyst.owner, launch, curve_from_launch(launch), analyst.global_,
+                                            settings.analysis.honeypot_probe_lamports)
+        await analyst.close()
+        return sources.chain_calls(launch) + probe
+    calls = asyncio.run(calls_per_coin())
+    coins = MAX_RPC_CALLS_PER_POST // len(calls)
+    body = orjson.dumps([{"jsonrpc": "2.0", "id": i, "method": method, "params": params}
+                         for i, (method, params) in enumerate(calls * coins)])
+    assert coins == 16 and len(body) < 50 * 1024, len(body)
