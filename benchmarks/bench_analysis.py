@@ -227,6 +227,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="tokens offered per second (0: all at once); p50/p99 at a rate the pool keeps up "
                              "with are the per-token latency, in a burst they include the queueing")
     parser.add_argument("--pools", default="asyncio,actors,actors2x", help="which pools to run")
+    parser.add_argument("--batch-window-ms", type=int, default=0,
+                        help="analysis.batch_window_ms: coins asking within it share one RPC batch / Jupiter query")
     parser.add_argument("--goal", type=float, default=500, help="tokens/s the verdict line measures against")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the asyncio pool at the first size (and --rate) and print the top functions")
@@ -252,13 +254,13 @@ def run(args) -> list[dict] | None:
         url, launches = world.sources_url, world.launches
         settings = bot_settings(world, path, tmp / "runs", **{
             "chain.rugcheck_url": url, "chain.jupiter_url": url, "analysis.deadline_ms": 2_000,
-            "analysis.honeypot_check": not args.no_honeypot,
+            "analysis.honeypot_check": not args.no_honeypot, "analysis.batch_window_ms": args.batch_window_ms,
             "analysis.rpc_rate_per_second": 100_000, "analysis.rugcheck_rate_per_second": 100_000,
             "analysis.jupiter_rate_per_second": 100_000, "analysis.uri_rate_per_second": 100_000})
         print(f"{len(launches)} tokens, every source ~{SOURCE_LATENCY_S * 1000:.0f} ms (server side, own "
               f"process), honeypot {'on' if not args.no_honeypot else 'off'}, {cores} cores, "
               f"{f'offered at {args.rate:g}/s' if args.rate else 'all at once'}, "
-              f"load average {os.getloadavg()[0]:.1f} at the start")
+              f"batch window {args.batch_window_ms} ms, load average {os.getloadavg()[0]:.1f} at the start")
         if args.profile:
             profile(settings, launches, int(args.sizes.split(",")[0]), args.rate)
             return None

@@ -169,6 +169,9 @@ class AnalysisSettings:
     jupiter_rate_per_second: int = setting(10, p.integer(1, 100_000))
     uri_rate_per_second: int = setting(50, p.integer(1, 100_000))
     cache_ttl_seconds: int = setting(30, p.integer(0, 86_400))
+    # requests asked within this window share one RPC batch / Jupiter query (0: one loop turn,
+    # i.e. one dispatch); a wider window saves CPU per coin at a steady rate, and adds up to it in latency
+    batch_window_ms: int = setting(0, p.integer(0, 50))
     # creator history (SQLite); unset: <runs_dir>/creators.sqlite3, shared across runs
     creators_path: str | None = setting(None, p.optional(p.text))
     # rugs seen on the stream within rug_window_seconds of a launch (adapters/analysis/rug_watch.py)

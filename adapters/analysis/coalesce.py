@@ -19,15 +19,18 @@ class Coalescer:
     send(items) -> [answer or Exception per item] in groups of at most max_weight."""
 
     def __init__(self, send: Callable[[list], Awaitable[list]], max_weight: int,
-                 weight: Callable[[object], int] = lambda _item: 1):
-        self.send, self.max_weight, self.weight = send, max_weight, weight
+                 weight: Callable[[object], int] = lambda _item: 1, window_s: float = 0.0):
+        self.send, self.max_weight, self.weight, self.window_s = send, max_weight, weight, window_s
         self.pending: list[tuple[object, asyncio.Future]] = []
         self.requests = 0          # requests sent (for the benchmark and the tests)
 
     def ask(self, item) -> asyncio.Future:
         loop = asyncio.get_running_loop()
-        if not self.pending:       # flushed after the callbacks already queued in this turn
-            loop.call_soon(self._flush)
+        if not self.pending:       # flushed after the callbacks already queued in this turn (or the window)
+            if self.window_s > 0:
+                loop.call_later(self.window_s, self._flush)
+            else:
+                loop.call_soon(self._flush)
         future = loop.create_future()
         self.pending.append((item, future))
         return future
@@ -61,7 +64,7 @@ class Coalescer:
                 future.set_result(answer)
 
 
-def rpc_coalescer(rpc) -> Coalescer:
+def rpc_coalescer(rpc, window_s: float = 0.0) -> Coalescer:
     """Each item is one coin's list of (method, params); its answer is the list of their answers
     (adapters/analysis/rpc.py: a value or an RpcCallError each)."""
 
@@ -72,13 +75,13 @@ def rpc_coalescer(rpc) -> Coalescer:
             split.append(answers[start:start + len(calls)])
             start += len(calls)
         return split
-    return Coalescer(send, MAX_RPC_CALLS_PER_POST, weight=len)
+    return Coalescer(send, MAX_RPC_CALLS_PER_POST, weight=len, window_s=window_s)
 
 
-def search_coalescer(search: Callable[[list], Awaitable[dict]]) -> Coalescer:
+def search_coalescer(search: Callable[[list], Awaitable[dict]], window_s: float = 0.0) -> Coalescer:
     """Each item is a mint; search(mints) -> {mint: entry} from one query; a mint left out is None."""
 
     async def send(mints: list) -> list:
         found = await search(list(dict.fromkeys(mints)))
         return [found.get(mint) for mint in mints]
-    return Coalescer(send, MAX_SEARCH_MINTS)
+    return Coalescer(send, MAX_SEARCH_MINTS, window_s=window_s)

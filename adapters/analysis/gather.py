@@ -78,8 +78,9 @@ class Analyst:
                                                  connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300))
             chain = self.settings.chain
             self.rpc = AnalysisRpc(self.session, chain.rpc_urls, chain.rpc_timeout_ms / 1000)
-            self.rpc_batches = rpc_coalescer(self.rpc)
-            self.searches = search_coalescer(self._search)
+            window_s = self.settings.analysis.batch_window_ms / 1000
+            self.rpc_batches = rpc_coalescer(self.rpc, window_s)
+            self.searches = search_coalescer(self._search, window_s)
 
     async def close(self) -> None:
         if self.session is not None:

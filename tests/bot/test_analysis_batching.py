@@ -133,3 +133,19 @@ def test_a_full_post_stays_under_agaves_request_body_cap(world):
     body = orjson.dumps([{"jsonrpc": "2.0", "id": i, "method": method, "params": params}
                          for i, (method, params) in enumerate(calls * coins)])
     assert coins == 16 and len(body) < 50 * 1024, len(body)
+
+
+def test_a_window_joins_asks_of_later_turns_and_none_joins_only_one_turn():
+    async def run(window_s):
+        sent = []
+
+        async def send(items):
+            sent.append(list(items))
+            return items
+        coalescer = Coalescer(send, max_weight=10, window_s=window_s)
+        first = coalescer.ask("a")
+        await asyncio.sleep(0.005)                  # a later turn, inside a 50 ms window
+        await asyncio.gather(first, coalescer.ask("b"))
+        return sent
+    assert asyncio.run(run(0.05)) == [["a", "b"]]
+    assert asyncio.run(run(0.0)) == [["a"], ["b"]]
