@@ -22,6 +22,7 @@ class Coalescer:
                  weight: Callable[[object], int] = lambda _item: 1, window_s: float = 0.0):
         self.send, self.max_weight, self.weight, self.window_s = send, max_weight, weight, window_s
         self.pending: list[tuple[object, asyncio.Future]] = []
+        self.sending: set[asyncio.Task] = set()   # the loop keeps only weak references to tasks
         self.requests = 0          # requests sent (for the benchmark and the tests)
 
     def ask(self, item) -> asyncio.Future:
@@ -41,12 +42,17 @@ class Coalescer:
         for entry in pending:
             item_weight = self.weight(entry[0])
             if group and weight + item_weight > self.max_weight:
-                asyncio.ensure_future(self._send(group))
+                self._start(group)
                 group, weight = [], 0
             group.append(entry)
             weight += item_weight
         if group:
-            asyncio.ensure_future(self._send(group))
+            self._start(group)
+
+    def _start(self, group: list) -> None:
+        task = asyncio.ensure_future(self._send(group))
+        self.sending.add(task)
+        task.add_done_callback(self.sending.discard)
 
     async def _send(self, group: list) -> None:
         self.requests += 1

@@ -48,8 +48,9 @@ class Analyst:
         a, chain = settings.analysis, settings.chain
         self.settings = settings
         share = max(1, workers)
-        # one batch per coin (accounts, holders, honeypot simulations): not cached, holders and
-        # the curve change with every trade (concurrent lookups of one mint still shared)
+        # a coin's requests (accounts, holders, honeypot simulation), batched with the other coins
+        # of its loop turn (coalesce.py): not cached, holders and the curve change with every
+        # trade (concurrent lookups of one mint still shared)
         self.rpc_source = Source("rpc", a.rpc_rate_per_second / share, 0)
         self.uri_source = Source("uri", a.uri_rate_per_second / share, a.cache_ttl_seconds)
         self.rugcheck_source = Source("rugcheck", a.rugcheck_rate_per_second / share, a.cache_ttl_seconds)

@@ -1,6 +1,6 @@
 """The analysis's JSON-RPC client: plain aiohttp + orjson on the Analyst's shared session (no
-solana-py/httpx objects per call), JSON-RPC batches (a coin's account reads, holders and honeypot
-simulations in one round trip), and failover: a transport error, a timeout, an HTTP 429/5xx or an
+solana-py/httpx objects per call), JSON-RPC batches (the account reads, holders and honeypot
+simulations of the coins of one loop turn in one round trip: coalesce.py), and failover: a transport error, a timeout, an HTTP 429/5xx or an
 unreadable answer moves to the next configured endpoint and asks again there; later calls start at
 the endpoint that last answered. URLs may hold API keys: errors name the endpoint by its index."""
 from __future__ import annotations
