@@ -104,5 +104,7 @@ def _keep_logs_of_a_failure(request):
         if request.node.stash.get(_FAILED_KEY, False):
             name = request.node.name.replace("/", "_")[:100]
             target = Path(keep_dir) / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
-            shutil.copytree(tmp_path, target, ignore_dangling_symlinks=True, dirs_exist_ok=True)
+            # not the tests' wallet keypair files: keys stay out of anything kept
+            shutil.copytree(tmp_path, target, ignore=shutil.ignore_patterns("*wallet*.json", "*keypair*"),
+                            ignore_dangling_symlinks=True, dirs_exist_ok=True)
             sys.stderr.write(f"\nlogs of the failed test kept in {target}\n")
