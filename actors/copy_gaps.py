@@ -6,8 +6,10 @@ a Director; and in the journal, actors/copy_seen.py, so it outlives the bot); a 
 a pump.fun or PumpSwap trade of the target (TargetTradesMissed). It looks CHECK_AFTER_SECONDS after
 the stream started (a quiet stream may bring no update to tell it is live): a subscription slower
 than that leaves trades in between unseen and uncounted. A subscription that ends inside a running
-StreamActor (a websocket reconnect: nothing replays its gap) is checked the same way, from the last
-trade of each target this stream saw (copy_gap_restart). Runs on the stream's loop."""
+StreamActor (a websocket reconnect: nothing replays its gap; a Yellowstone reconnect, whose replay
+from the last slot a server may refuse) is checked the same way, from the last trade of each target
+this stream saw (copy_gap_restart). A missed sell of a coin we copy is then followed late (the
+target's balance after it: CopyDesk.missed); a missed buy stays missed. Runs on the stream's loop."""
 from __future__ import annotations
 
 from loguru import logger

@@ -115,6 +115,45 @@ async def test_reconnects_after_server_restart_and_resumes_from_last_slot():
         await server.stop()
 
 
+async def test_a_refused_replay_subscribes_again_without_from_slot():
+    """A server that cannot replay the last slot seen refuses every request from it (yellowstone-grpc:
+    INTERNAL "broadcast from N is not available"): the next attempt goes without from_slot, and
+    on_reconnect tells the owner of each reconnect (the stream then looks for missed target trades)."""
+    chain = Chain(slot_ms=0)
+    server = await start_geyser(chain, "127.0.0.1", 0, TOKEN)
+    port = server.port
+    alice = funded(chain)
+    request = subscribe_request(transactions={"alice": {"account_include": [str(alice.pubkey())]}})
+    reconnects = []
+    subscriber = YellowstoneSubscriber(f"127.0.0.1:{port}", request, x_token=TOKEN, backoff_initial_s=0.05,
+                                       backoff_max_s=0.2, on_reconnect=lambda: reconnects.append(chain.slot))
+    received = []
+
+    async def consume():
+        async for update in subscriber:
+            if update.HasField("transaction"):
+                received.append(streamed_transaction(update.transaction).signature)
+    consumer = asyncio.create_task(consume())
+    try:
+        await asyncio.sleep(0.3)
+        first = chain.execute(transfer_tx(chain, alice, Keypair().pubkey(), SOL))
+        await _until(lambda: received == [first.signature])
+        await server.stop()
+        for _ in range(3):
+            chain.advance_slot()
+        server = await start_geyser(chain, "127.0.0.1", port, TOKEN, replay_slots=1)   # first's slot: gone
+        await _until(lambda: subscriber.stats.replays_refused == 1)
+        await asyncio.sleep(0.3)   # subscribed again, without from_slot
+        after = chain.execute(transfer_tx(chain, alice, Keypair().pubkey(), 2 * SOL))
+        await _until(lambda: after.signature in received)
+        assert len(reconnects) >= 2 and subscriber.stats.reconnects == len(reconnects)
+    finally:
+        await subscriber.close()
+        consumer.cancel()
+        await asyncio.gather(consumer, return_exceptions=True)
+        await server.stop()
+
+
 async def _until(condition, timeout: float = 5.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
