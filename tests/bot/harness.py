@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from loguru import logger
 from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.message import MessageV0
@@ -96,6 +97,7 @@ class Market:
             # below would find the first one's meta. E.g. selling the second half of an even holding
             # right after the first through the same randomly drawn fee recipients. A memo makes it new.
             memo = Instruction(MEMO_PROGRAM_ID, f"market repeat {next(self.repeats)}".encode(), [])
+            logger.info("market: a repeat of transaction {} gets a memo", str(tx.signatures[0])[:12])
             tx = VersionedTransaction(MessageV0.try_compile(payer.pubkey(), [*ixs, memo], [], blockhash), signers)
         self.sent[tx.signatures[0]] = True
         signature = await self.rpc.send_raw(bytes(tx))
