@@ -63,30 +63,6 @@ def test_a_targets_exit_while_the_stream_is_down_is_followed_late(world):  # noq
     assert book["skips"] == {MISSED_RESUBSCRIBING: 1} and (book["copied_sells"], book["closed"]) == (1, 1)
 
 
-def test_a_yellowstone_reconnect_the_server_cannot_replay_follows_a_missed_exit(world):  # noqa: F811
-    """The chain drops the bot's gRPC stream while the stream process is frozen, the target sells
-    everything, and the server keeps one slot for from_slot (a provider's replay window): the client's
-    replay from its last slot is refused (INTERNAL, as yellowstone-grpc), it subscribes without it,
-    and the reconnect's gap check follows the exit it missed. The StreamActor itself never restarts."""
-    alice, target, seen_coin, _ = copying_one_coin(world)
-    geyser = world.chain.node.geyser
-    pids = world.bot.system.ask(world.bot.director, ChildPidsRequest(new_request_id("p")), timeout=10)
-    os.kill(pids.pids["stream"], signal.SIGSTOP)
-    try:
-        geyser.replay_slots = 1
-
-        async def drop_streams() -> int:   # on the chain's loop
-            return geyser.disconnect_all("test: provider restart")
-        assert world.chain.run(drop_streams()) == 1
-        world.trade(alice, seen_coin, sell_tokens=world.held(alice.pubkey(), seen_coin))
-    finally:
-        os.kill(pids.pids["stream"], signal.SIGCONT)
-    status = world.finish()
-    book = status.copy[target]
-    assert book["skips"] == {MISSED_RESUBSCRIBING: 1} and (book["copied_sells"], book["closed"]) == (1, 1)
-    assert status.restarts.get("stream") is None and status.stream["reconnects"] >= 1
-
-
 def test_a_targets_trade_while_the_whole_bot_is_down_is_counted_as_missed(world):  # noqa: F811
     """The root and its whole tree SIGKILLed (as run.py sweeps a dead root's): the last trade seen
     of each target is in the journal (actors/copy_seen.py), so the next root's stream counts the
