@@ -6,8 +6,10 @@ a Director; and in the journal, actors/copy_seen.py, so it outlives the bot); a 
 a pump.fun or PumpSwap trade of the target (TargetTradesMissed). It looks CHECK_AFTER_SECONDS after
 the stream started (a quiet stream may bring no update to tell it is live): a subscription slower
 than that leaves trades in between unseen and uncounted. A subscription that ends inside a running
-StreamActor (a websocket reconnect: nothing replays its gap) is checked the same way, from the last
-trade of each target this stream saw (copy_gap_restart). Runs on the stream's loop."""
+StreamActor (a websocket reconnect: nothing replays its gap; a Yellowstone reconnect, whose replay
+from the last slot a server may refuse) is checked the same way, from the last trade of each target
+this stream saw (copy_gap_restart). A missed sell of a coin we copy is then followed late (the
+target's balance after it: CopyDesk.missed); a missed buy stays missed. Runs on the stream's loop."""
 from __future__ import annotations
 
 from loguru import logger
@@ -33,16 +35,31 @@ def trades_of(target: str, log_lines) -> bool:
             or any(str(e.user) == target for e in swap_events_from_logs(log_lines)))
 
 
-async def missed_trades(rpc, since: tuple, seen) -> list[tuple[str, tuple]]:
-    """[(target, signatures oldest first)] of trades after `since` ((target, last signature seen),
-    ...) that are not in `seen` (signatures the stream received)."""
+def holdings_after(meta, target: str) -> dict[str, int]:
+    """mint -> the target's raw balance after a transaction, for each mint it held before or after
+    (an account closed by it reads 0)."""
+    after: dict[str, int] = {}
+    for balance in meta.pre_token_balances:
+        if balance.owner == target:
+            after.setdefault(balance.mint, 0)
+    for balance in meta.post_token_balances:
+        if balance.owner == target:
+            after[balance.mint] = after.get(balance.mint, 0) + balance.amount
+    return after
+
+
+async def missed_trades(rpc, since: tuple, seen) -> list[tuple[str, tuple, tuple]]:
+    """[(target, signatures oldest first, holdings)] of trades after `since` ((target, last signature
+    seen), ...) that are not in `seen` (signatures the stream received); holdings: (mint, their
+    balance after the last of them that changed it, its slot), so the Director can follow a missed
+    exit (TargetTradesMissed)."""
     found = []
     for target, last in since:
         answer = await rpc.call("getSignaturesForAddress", lambda client, target=target, last=last:
                                 client.get_signatures_for_address(Pubkey.from_string(target),
                                                                   until=Signature.from_string(last),
                                                                   limit=SIGNATURES_LIMIT))
-        missed = []
+        missed, holdings = [], {}
         for entry in reversed(answer.value):   # newest first on the wire
             signature = str(entry.signature)
             if entry.err is not None or signature in seen:
@@ -50,12 +67,14 @@ async def missed_trades(rpc, since: tuple, seen) -> list[tuple[str, tuple]]:
             meta = await rpc.get_transaction_meta(signature)
             if meta is not None and meta.succeeded and trades_of(target, meta.log_messages):
                 missed.append(signature)
+                holdings.update((mint, (mint, amount, meta.slot))
+                                for mint, amount in holdings_after(meta, target).items())
         if missed:
-            found.append((target, tuple(missed)))
+            found.append((target, tuple(missed), tuple(holdings.values())))
     return found
 
 
-async def check_with_own_client(settings, since: tuple, seen) -> list[tuple[str, tuple]]:
+async def check_with_own_client(settings, since: tuple, seen) -> list[tuple[str, tuple, tuple]]:
     from adapters.solana_rpc import RpcClient
     rpc = RpcClient.from_settings(settings)
     try:
@@ -106,11 +125,11 @@ class CopyGapChecking(CopySeenWriting):
                     self._copy_gaps_found, self._copy_gaps_failed)
 
     def _copy_gaps_found(self, found: list) -> None:
-        for target, signatures in found:
+        for target, signatures, holdings in found:
             logger.warning("stream: {} trade(s) of copy target {} landed while the stream was "
                            "resubscribing (not copied): {}", len(signatures), target,
                            ", ".join(s[:12] for s in signatures))
-            self.send(self.peers.director, TargetTradesMissed(target, signatures))
+            self.send(self.peers.director, TargetTradesMissed(target, signatures, holdings))
 
     def _copy_gaps_failed(self, exc: BaseException) -> None:
         logger.warning("stream: could not look for copy target trades missed while resubscribing: {!r}", exc)

@@ -55,6 +55,10 @@ class CopyDirecting(CopySeenResuming):
             book.skips[policy.MISSED_RESUBSCRIBING] += len(msg.signatures)
             logger.warning("director: copy {}: {} trade(s) missed while the stream resubscribed",
                            msg.target, len(msg.signatures))
+            # a missed buy stays missed (too late to copy); a missed sell of a coin we hold is followed
+            for mint, decision in self.copy_desk.missed(msg.target, msg.holdings):
+                logger.warning("director: copy {}: following their missed sell of {} late", msg.target, mint)
+                self._follow_sell(msg.target, mint, decision)
 
     def _copy_one(self, trade, decision) -> None:
         side = "buy" if trade.is_buy else "sell"
@@ -77,17 +81,18 @@ class CopyDirecting(CopySeenResuming):
             logger.info("director: copy skip {} {} of {}: {}", trade.target, side, trade.mint,
                         decision.reason)
         elif isinstance(decision, (policy.Exit, policy.SellPart)):
-            live = self.positions.get(trade.mint)
-            if live is None or live.address is None:
-                return
-            if isinstance(decision, policy.Exit):
-                logger.info("director: copy {} exited {}: full exit", trade.target, trade.mint)
-                self.send(live.address, ExitNow(f"copy: {trade.target[:8]} exited"))
-            else:
-                logger.info("director: copy {} sold {}/{} of {}", trade.target, decision.sold,
-                            decision.before, trade.mint)
-                self.send(live.address, SellPart(f"copy: {trade.target[:8]} sold part",
-                                                 decision.sold, decision.before))
+            self._follow_sell(trade.target, trade.mint, decision)
+
+    def _follow_sell(self, target: str, mint: str, decision) -> None:
+        live = self.positions.get(mint)
+        if live is None or live.address is None:
+            return
+        if isinstance(decision, policy.Exit):
+            logger.info("director: copy {} exited {}: full exit", target, mint)
+            self.send(live.address, ExitNow(f"copy: {target[:8]} exited"))
+        else:
+            logger.info("director: copy {} sold {}/{} of {}", target, decision.sold, decision.before, mint)
+            self.send(live.address, SellPart(f"copy: {target[:8]} sold part", decision.sold, decision.before))
 
     def _why_not_add(self, launch) -> str:
         """The Director's gate for a repeat buy into an open position: '' lets it through."""

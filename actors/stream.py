@@ -176,7 +176,9 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
         chain = self.settings.chain
         source = chain.stream_source
         if source == "yellowstone" or (source == "auto" and chain.grpc_endpoint):
-            return yellowstone_updates(chain, self._keep_subscriber, self.copy_targets)
+            # a reconnect may leave a gap (no replay from the last slot): look for missed target trades
+            return yellowstone_updates(chain, self._keep_subscriber, self.copy_targets,
+                                       on_reconnect=lambda: self.post(self.copy_gap_restart))
         if source == "blocks":
             return websocket_block_updates(chain.ws_url, self.copy_targets)
         return websocket_log_updates(chain.ws_url, self.copy_targets)
@@ -266,17 +268,18 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
 
 
 # A source yields (received_at, decode) per pump.fun transaction; decode() -> [Launch | Trade | MALFORMED].
-async def yellowstone_updates(chain_settings, keep, targets: frozenset = frozenset()):
+async def yellowstone_updates(chain_settings, keep, targets: frozenset = frozenset(), on_reconnect=None):
     """From a Yellowstone gRPC transaction subscription (events from logs or self-CPI data); the
-    subscriber reconnects by itself. `keep(subscriber)` lets the actor read its stats and close it.
-    With copy `targets`, their transactions are subscribed too and their trades decoded."""
+    subscriber reconnects by itself (calling on_reconnect(), on the loop, each time). `keep(subscriber)`
+    lets the actor read its stats and close it. With copy `targets`, their transactions are
+    subscribed too and their trades decoded."""
     from adapters.yellowstone.client import YellowstoneSubscriber, subscribe_request
     request = subscribe_request(transactions={"pump": {
         "account_include": [str(PUMP_PROGRAM)], "failed": False, "vote": False},
         **copy_stream.transaction_filters(targets)}, commitment="processed")
     token = chain_settings.grpc_x_token
     subscriber = YellowstoneSubscriber(chain_settings.grpc_endpoint, request,
-                                       x_token=token.reveal() if token else None)
+                                       x_token=token.reveal() if token else None, on_reconnect=on_reconnect)
     keep(subscriber)
     target_keys = frozenset(bytes(Pubkey.from_string(target)) for target in targets)   # as the stream has them
     async for update in subscriber:

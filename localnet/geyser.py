@@ -2,8 +2,12 @@
 
 A chain listener turns each executed transaction into protobuf once and hands it to every
 subscriber whose filter matches; each subscriber has a bounded queue, so a slow one is cut off
-(RESOURCE_EXHAUSTED) instead of ever slowing the chain. Updates at CONFIRMED/FINALIZED commitment
-are held until their slot reaches that status.
+(RESOURCE_EXHAUSTED) instead of ever slowing the chain. Transactions at CONFIRMED/FINALIZED
+commitment are held until their slot reaches that status and filtered then, with the filter of that
+moment, as rpcpool/yellowstone-grpc does (its geyser loop keeps each slot's messages and its client
+loop filters them when the slot is confirmed/finalized): a new SubscribeRequest on the stream never
+drops an update still waiting. A from_slot older than the server keeps (replay_slots) is refused
+with yellowstone-grpc's INTERNAL "broadcast from N is not available, last available: M".
 """
 from __future__ import annotations
 
@@ -101,9 +105,12 @@ class _Subscriber:
 
     def set_request(self, request: geyser.SubscribeRequest, chain) -> None:
         compiled = CompiledRequest.compile(request)
-        self.request = compiled
-        self.held.clear()
-        self.held_count = 0
+        oldest = self.server.oldest_replay_slot()
+        if compiled.from_slot is not None and compiled.from_slot < oldest:
+            self.close(grpc.StatusCode.INTERNAL,
+                       f"broadcast from {compiled.from_slot} is not available, last available: {oldest}")
+            return
+        self.request = compiled   # what is held is filtered on release, by this filter
         if compiled.from_slot is not None:
             self._replay(chain, compiled.from_slot)
 
@@ -120,6 +127,18 @@ class _Subscriber:
         request = self.request
         if request is None:
             return
+        slot = executed.rec.slot
+        if _STATUS_LEVEL[chain.commitment_of(slot)] >= request.commitment:
+            for update in self._updates(request, executed):
+                self.push(update)
+            return
+        self.held[slot].append(executed)
+        self.held_count += 1
+        if self.held_count > self.max_held:  # memory stays bounded even for a huge backlog
+            self.server.cut_off_count += 1
+            self.close(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many updates waiting for their commitment")
+
+    def _updates(self, request: CompiledRequest, executed: _ExecutedTransaction) -> list:
         updates = []
         kwargs = dict(is_vote=executed.rec.is_vote, failed=executed.failed, signature=executed.signature, keys=executed.keys)
         names = [n for n, f in request.transactions.items() if f.matches(**kwargs)]
@@ -132,18 +151,7 @@ class _Subscriber:
                                                   created_at=executed.created_at))
         if request.accounts and executed.accounts:
             updates += self._account_updates(request, executed)
-        if not updates:
-            return
-        slot = executed.rec.slot
-        if _STATUS_LEVEL[chain.commitment_of(slot)] >= request.commitment:
-            for update in updates:
-                self.push(update)
-        else:
-            self.held[slot].extend(updates)
-            self.held_count += len(updates)
-            if self.held_count > self.max_held:  # memory stays bounded even for a huge filter
-                self.server.cut_off_count += 1
-                self.close(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many updates waiting for their commitment")
+        return updates
 
     def _account_updates(self, request: CompiledRequest, executed: _ExecutedTransaction) -> list:
         updates = []
@@ -171,8 +179,9 @@ class _Subscriber:
             for held_slot in sorted(s for s in self.held if s <= slot):
                 released = self.held.pop(held_slot)
                 self.held_count -= len(released)
-                for update in released:
-                    self.push(update)
+                for executed in released:
+                    for update in self._updates(request, executed):
+                        self.push(update)
         names = [n for n, by_commitment in request.slots.items()
                  if not by_commitment or _STATUS_LEVEL[status] == request.commitment]
         if names:
@@ -283,8 +292,10 @@ class _GeyserService(geyser_grpc.GeyserServicer):
 class GeyserServer:
     """The running server; a chain listener. `.port`, `.cut_off_count`, `await .stop()`."""
 
-    def __init__(self, chain, x_token: str | None, ping_interval_s: float, queue_size: int):
+    def __init__(self, chain, x_token: str | None, ping_interval_s: float, queue_size: int,
+                 replay_slots: int | None = None):
         self.chain = chain
+        self.replay_slots = replay_slots   # slots a from_slot may reach back (None: every record kept)
         self.x_token = x_token
         self.ping_interval_s = ping_interval_s
         self.queue_size = queue_size
@@ -313,6 +324,11 @@ class GeyserServer:
     def on_slot(self, slot: int, parent: int | None, status: str) -> None:
         for subscriber in list(self.subscribers):
             subscriber.on_slot(slot, parent, status)
+
+    def oldest_replay_slot(self) -> int:
+        if self.replay_slots is None:
+            return 0
+        return max(0, self.chain.slot - self.replay_slots + 1)
 
     def disconnect_all(self, details: str) -> int:
         """Close every open stream as UNAVAILABLE (clients reconnect); returns how many."""
@@ -349,8 +365,10 @@ class GeyserServer:
 
 async def start_geyser(chain, host: str, port: int, x_token: str | None = None, *,
                        ping_interval_s: float = DEFAULT_PING_INTERVAL_S,
-                       queue_size: int = DEFAULT_QUEUE_SIZE, tls=None) -> GeyserServer:
-    """Start a Yellowstone gRPC server for `chain` on host:port (0 = a free port)."""
-    if ping_interval_s <= 0 or queue_size <= 0:
-        raise ValueError("ping_interval_s and queue_size must be positive")
-    return await GeyserServer(chain, x_token, ping_interval_s, queue_size).start(host, port, tls)
+                       queue_size: int = DEFAULT_QUEUE_SIZE, tls=None,
+                       replay_slots: int | None = None) -> GeyserServer:
+    """Start a Yellowstone gRPC server for `chain` on host:port (0 = a free port). replay_slots: how
+    many recent slots a from_slot may ask for (None: all the chain's records)."""
+    if ping_interval_s <= 0 or queue_size <= 0 or (replay_slots is not None and replay_slots <= 0):
+        raise ValueError("ping_interval_s, queue_size and replay_slots must be positive")
+    return await GeyserServer(chain, x_token, ping_interval_s, queue_size, replay_slots).start(host, port, tls)

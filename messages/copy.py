@@ -65,3 +65,5 @@ class TargetTradesMissed:
     """StreamActor -> Director: a target's trades that landed while no stream of ours was subscribed."""
     target: str
     signatures: tuple   # oldest first
+    # (mint, their raw balance after the last missed trade of it, its slot): a copy to reconcile
+    holdings: tuple = ()

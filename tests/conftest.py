@@ -64,3 +64,47 @@ async def make_localnet():
 async def localnet(make_localnet) -> LocalNode:
     """A running LocalNode: use .rpc_url, .ws_url, .grpc_addr, .faucet, .chain."""
     return await make_localnet()
+
+
+# ---- keep the logs of a failed test (opt-in) ------------------------------------------------------
+KEEP_LOGS_ENV = "PUMPSNIPE_KEEP_TEST_LOGS"   # a directory: each failed test's tmp_path is copied there
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed:
+        item.stash[_FAILED_KEY] = True
+    return report
+
+
+_FAILED_KEY = pytest.StashKey[bool]()
+
+
+@pytest.fixture(autouse=True)
+def _keep_logs_of_a_failure(request):
+    """With PUMPSNIPE_KEEP_TEST_LOGS=<dir>: the test process's log (the local chain's, the harness's)
+    goes to tmp_path/test-process.log, and a failed test's whole tmp_path (the bot's run/bot.log with
+    every actor process's lines, its journal, that log) is copied to <dir>/<test>-<time>/, since
+    pytest keeps only the last few tmp_paths."""
+    keep_dir = os.environ.get(KEEP_LOGS_ENV)
+    if not keep_dir or "tmp_path" not in request.fixturenames:
+        yield
+        return
+    import shutil
+    import time
+    from loguru import logger
+    tmp_path = request.getfixturevalue("tmp_path")
+    sink = logger.add(tmp_path / "test-process.log", level="DEBUG", enqueue=False,
+                      format="{time:HH:mm:ss.SSS} {level} {thread.name} {name}:{line} {message}")
+    try:
+        yield
+    finally:
+        logger.remove(sink)
+        if request.node.stash.get(_FAILED_KEY, False):
+            name = request.node.name.replace("/", "_")[:100]
+            target = Path(keep_dir) / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+            # not the tests' wallet keypair files: keys stay out of anything kept
+            shutil.copytree(tmp_path, target, ignore=shutil.ignore_patterns("*wallet*.json", "*keypair*"),
+                            ignore_dangling_symlinks=True, dirs_exist_ok=True)
+            sys.stderr.write(f"\nlogs of the failed test kept in {target}\n")

@@ -4,6 +4,7 @@ server restart, and pump.fun events decoded from streamed create/buy transaction
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 
 import grpc
 import pytest
@@ -110,6 +111,46 @@ async def test_reconnects_after_server_restart_and_resumes_from_last_slot():
         assert len(received) == len(set(received)) and subscriber.stats.duplicates_dropped >= 1
     finally:
         await subscriber.close()
+        consumer.cancel()
+        await asyncio.gather(consumer, return_exceptions=True)
+        await server.stop()
+
+
+async def test_a_refused_replay_subscribes_again_without_from_slot():
+    """A server that cannot replay the last slot seen refuses every request from it (yellowstone-grpc:
+    INTERNAL "broadcast from N is not available"): the next attempt goes without from_slot, and
+    on_reconnect tells the stream of each reconnect (it then looks for missed copy-target trades,
+    actors/copy_gaps.py). Driven through the stream's own source, a target followed."""
+    from actors.stream import yellowstone_updates
+    chain = Chain(slot_ms=0)
+    server = await start_geyser(chain, "127.0.0.1", 0, TOKEN)
+    port = server.port
+    alice = funded(chain)
+    settings = SimpleNamespace(grpc_endpoint=f"127.0.0.1:{port}", grpc_x_token=SimpleNamespace(reveal=lambda: TOKEN))
+    kept, reconnects, received = [], [], []
+    updates = yellowstone_updates(settings, kept.append, frozenset({str(alice.pubkey())}),
+                                  on_reconnect=lambda: reconnects.append(chain.slot))
+
+    async def consume():
+        async for _received_at, _decode in updates:
+            received.append(kept[0].stats.last_slot)
+    consumer = asyncio.create_task(consume())
+    try:
+        await asyncio.sleep(0.3)
+        first = chain.execute(transfer_tx(chain, alice, Keypair().pubkey(), SOL))
+        await _until(lambda: received == [first.slot])
+        kept[0]._backoff = (0.05, 0.2)   # reconnect quickly
+        await server.stop()
+        for _ in range(3):
+            chain.advance_slot()
+        server = await start_geyser(chain, "127.0.0.1", port, TOKEN, replay_slots=1)   # first's slot: gone
+        await _until(lambda: kept[0].stats.replays_refused == 1)
+        await asyncio.sleep(0.3)   # subscribed again, without from_slot
+        after = chain.execute(transfer_tx(chain, alice, Keypair().pubkey(), 2 * SOL))
+        await _until(lambda: after.slot in received)
+        assert len(reconnects) >= 2 and kept[0].stats.reconnects == len(reconnects)
+    finally:
+        await kept[0].close()
         consumer.cancel()
         await asyncio.gather(consumer, return_exceptions=True)
         await server.stop()

@@ -162,6 +162,7 @@ class CopyDesk:
         self.seen = BoundedDict(MAX_REMEMBERED)                 # trade keys already decided
         self.holdings = BoundedDict(MAX_REMEMBERED)             # (target, mint) -> tokens we saw them get
         self.exited = BoundedDict(MAX_REMEMBERED)               # (target, mint) -> slot of their full exit
+        self.holding_slots = BoundedDict(MAX_REMEMBERED)        # (target, mint) -> slot of `holdings`
 
     def decide(self, trade: TargetTrade, now: float, why_not_buy=lambda launch: '',
                why_not_add=lambda launch: ''):
@@ -177,6 +178,7 @@ class CopyDesk:
         after = trade.holding_after if trade.holding_after != UNKNOWN else (
             before + trade.token_amount if trade.is_buy else max(before - trade.token_amount, 0))
         self.holdings[held_key] = after
+        self.holding_slots[held_key] = max(trade.slot, self.holding_slots.get(held_key, 0))
         if trade.is_buy:
             return self._on_buy(trade, now, why_not_buy, why_not_add)
         if after <= 0:
@@ -203,6 +205,30 @@ class CopyDesk:
             gates = ((lambda launch: EXITS_IN_BATCH),) * 2 if exits_later else (why_not_buy, why_not_add)
             decided.append((trade, self.decide(trade, now, *gates)))
         return decided
+
+    def missed(self, target: str, holdings) -> list:
+        """(mint, Exit | SellPart) for our copies of `target` whose holding fell in trades of theirs
+        our stream missed (TargetTradesMissed.holdings: (mint, balance after, slot)): their exit or
+        sell, followed late rather than never. A balance from before a trade we saw is stale."""
+        out = []
+        for mint, after, slot in holdings:
+            key = (target, mint)
+            if target not in self.targets or self.holding_slots.get(key, -1) >= slot:
+                continue
+            before = self.holdings.get(key)
+            self.holdings[key], self.holding_slots[key] = after, slot
+            copy = self.copies.get(mint)
+            if copy is None or copy.target != target or not self.follow_sells:
+                continue
+            if after <= 0:
+                self.exited[key] = slot
+                out.append((mint, Exit()))
+            elif before is not None and after < before:
+                out.append((mint, SellPart(sold=before - after, before=before)))
+            else:
+                continue
+            self.books[target].copied_sells += 1
+        return out
 
     def _holding_before(self, trade: TargetTrade) -> int:
         if trade.holding_before != UNKNOWN:

@@ -25,6 +25,9 @@ SUBSCRIBE_METHOD = "/geyser.Geyser/Subscribe"
 FATAL_CODES = frozenset({grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED,
                          grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.UNIMPLEMENTED})
 _COMMITMENTS = {"processed": geyser.PROCESSED, "confirmed": geyser.CONFIRMED, "finalized": geyser.FINALIZED}
+# how rpcpool/yellowstone-grpc refuses a from_slot it cannot replay (grpc.rs client_loop, INTERNAL):
+# "from_slot is not supported", "broadcast from N is not available, last available: M"
+REPLAY_REFUSALS = ("from_slot is not supported", "is not available")
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 RECENT_SIGNATURES = 20_000   # remembered so a from_slot replay does not yield a transaction twice
 
@@ -41,6 +44,7 @@ class YellowstoneRefused(Exception):
 class SubscriberStats:
     connects: int = 0
     reconnects: int = 0
+    replays_refused: int = 0    # reconnects whose from_slot the server could not replay: a gap
     updates: int = 0            # data updates yielded
     malformed_updates: int = 0
     duplicates_dropped: int = 0
@@ -96,7 +100,9 @@ class YellowstoneSubscriber:
     def __init__(self, endpoint: str, request: geyser.SubscribeRequest, *, x_token: str | None = None,
                  ping_interval_s: float = 10.0, keepalive_s: float = 10.0, backoff_initial_s: float = 0.1,
                  backoff_max_s: float = 10.0, resume_from_last_slot: bool = True,
-                 max_reconnects: int | None = None, yield_keepalives: bool = False):
+                 max_reconnects: int | None = None, yield_keepalives: bool = False, on_reconnect=None):
+        """on_reconnect(): called on the loop as each reconnect subscribes again, before any update
+        of it (what happened meanwhile is replayed only if the server can: see REPLAY_REFUSALS)."""
         self._target, self._secure = _split_endpoint(endpoint)
         self._x_token = x_token
         self._request = request
@@ -106,6 +112,8 @@ class YellowstoneSubscriber:
         self._resume = resume_from_last_slot
         self._max_reconnects = max_reconnects
         self._yield_keepalives = yield_keepalives
+        self._on_reconnect = on_reconnect
+        self._replay_refused = False   # the last from_slot was refused: the next connect goes without
         self._outgoing: asyncio.Queue | None = None
         self._channel: grpc.aio.Channel | None = None
         self._closed = False
@@ -136,7 +144,8 @@ class YellowstoneSubscriber:
         return grpc.aio.insecure_channel(self._target, options=options)
 
     def _first_request(self) -> geyser.SubscribeRequest:
-        if not (self._resume and self.stats.last_slot is not None and self.stats.connects > 1):
+        if not (self._resume and self.stats.last_slot is not None and self.stats.connects > 1) \
+                or self._replay_refused:
             return self._request
         request = geyser.SubscribeRequest()
         request.CopyFrom(self._request)
@@ -204,6 +213,8 @@ class YellowstoneSubscriber:
             self._outgoing = outgoing = asyncio.Queue()
             pinger = asyncio.create_task(self._ping_loop(outgoing))
             self.stats.connects += 1
+            if self.stats.connects > 1 and self._on_reconnect is not None:
+                self._on_reconnect()
             metadata = (("x-token", self._x_token),) if self._x_token else None
             subscribe = self._channel.stream_stream(SUBSCRIBE_METHOD, request_serializer=geyser.SubscribeRequest.SerializeToString)
             call = subscribe(metadata=metadata)
@@ -211,6 +222,7 @@ class YellowstoneSubscriber:
             try:
                 async for raw in call:
                     attempt = 0  # the connection works: next failure starts the backoff afresh
+                    self._replay_refused = False
                     update = self._decode(raw)
                     if update is not None:
                         yield update
@@ -219,6 +231,11 @@ class YellowstoneSubscriber:
                 if error.code() in FATAL_CODES:
                     raise YellowstoneRefused(error.code(), error.details() or "") from None
                 self.stats.last_error = f"{error.code().name}: {error.details()}"
+                if error.code() == grpc.StatusCode.INTERNAL \
+                        and any(text in (error.details() or "") for text in REPLAY_REFUSALS):
+                    # asking again from the same slot would be refused for ever
+                    self._replay_refused = True
+                    self.stats.replays_refused += 1
             finally:
                 pinger.cancel()
                 writer.cancel()

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import threading
 import time
 from pathlib import Path
 from typing import NamedTuple
 
+from loguru import logger
+from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.message import MessageV0
 from solders.pubkey import Pubkey
@@ -28,13 +31,16 @@ from adapters.pumpfun import curve, instructions, venue
 from adapters.pumpfun.addresses import GLOBAL
 from adapters.pumpfun.layout_v1 import BONDING_CURVE, GLOBAL as GLOBAL_LAYOUT
 from adapters.solana_rpc import RpcClient
+from adapters.stats import BoundedDict
 from config.settings import load_settings
+from localnet.chain import MEMO_PROGRAM_ID
 from localnet.node import LocalNode
 from messages import new_request_id
 from messages.start import DirectorStarted, StartDirector
 from messages.status import ClosingAll, CloseAllPositions, SetBuying, Status, StatusRequest
 
 SOL = 1_000_000_000
+SENT_SIGNATURES_REMEMBERED = 4_096   # a repeat can only share a blockhash, so only recent ones matter
 
 
 class ChainThread:
@@ -79,10 +85,21 @@ class Market:
         self.rpc = chain.rpc
         self.faucet = chain.node.faucet
         self.global_ = None
+        self.sent = BoundedDict(SENT_SIGNATURES_REMEMBERED)   # signatures of the transactions sent
+        self.repeats = itertools.count(1)
 
     async def send_tx(self, payer: Keypair, ixs: list, signers: list) -> str:
         blockhash = (await self.rpc.get_latest_blockhash()).blockhash
         tx = VersionedTransaction(MessageV0.try_compile(payer.pubkey(), ixs, [], blockhash), signers)
+        if tx.signatures[0] in self.sent:
+            # the same instructions under the same (cached) blockhash: the same transaction, which a
+            # leader drops as AlreadyProcessed -- sent with skipPreflight, silently, and the wait
+            # below would find the first one's meta. E.g. selling the second half of an even holding
+            # right after the first through the same randomly drawn fee recipients. A memo makes it new.
+            memo = Instruction(MEMO_PROGRAM_ID, f"market repeat {next(self.repeats)}".encode(), [])
+            logger.info("market: a repeat of transaction {} gets a memo", str(tx.signatures[0])[:12])
+            tx = VersionedTransaction(MessageV0.try_compile(payer.pubkey(), [*ixs, memo], [], blockhash), signers)
+        self.sent[tx.signatures[0]] = True
         signature = await self.rpc.send_raw(bytes(tx))
         meta = await _wait_meta(self.rpc, signature)
         if meta.err is not None:

@@ -47,6 +47,22 @@ def test_a_targets_trade_while_the_stream_is_down_is_counted_as_missed(world):  
     assert status.copy[target]["copied_buys"] == 1 and status.copy[target]["closed"] == 1
 
 
+def test_a_targets_exit_while_the_stream_is_down_is_followed_late(world):  # noqa: F811
+    """Their sell of everything lands while our stream is frozen: the restarted stream's check finds
+    it with their balance after it (none), and our copy exits instead of waiting for our own exit
+    rules (max hold 300 s here)."""
+    alice, target, seen_coin, _ = copying_one_coin(world)
+    pids = world.bot.system.ask(world.bot.director, ChildPidsRequest(new_request_id("p")), timeout=10)
+    os.kill(pids.pids["stream"], signal.SIGSTOP)
+    try:
+        world.trade(alice, seen_coin, sell_tokens=world.held(alice.pubkey(), seen_coin))
+    finally:
+        os.kill(pids.pids["stream"], signal.SIGKILL)
+    status = world.finish()   # nothing of theirs follows: only the missed exit can close our copy
+    book = status.copy[target]
+    assert book["skips"] == {MISSED_RESUBSCRIBING: 1} and (book["copied_sells"], book["closed"]) == (1, 1)
+
+
 def test_a_targets_trade_while_the_whole_bot_is_down_is_counted_as_missed(world):  # noqa: F811
     """The root and its whole tree SIGKILLed (as run.py sweeps a dead root's): the last trade seen
     of each target is in the journal (actors/copy_seen.py), so the next root's stream counts the

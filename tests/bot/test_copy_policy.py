@@ -102,6 +102,21 @@ def test_sells_follow_the_fraction_of_their_holding_and_the_last_one_exits():
     assert desk.books[ALICE].copied_sells == 2
 
 
+def test_sells_the_stream_missed_are_followed_from_their_balance_after_them():
+    """TargetTradesMissed.holdings (actors/copy_gaps.py): (mint, their balance after, slot)."""
+    desk = policy.CopyDesk([target(), target(BOB)])
+    buy = trade(tokens=4_000, slot=10)
+    desk.opened(buy, desk.decide(buy, 1.0).lamports)
+    other = str(Pubkey.new_unique())
+    assert desk.missed(ALICE, ((MINT, 3_000, 12), (other, 0, 12))) == [(MINT, policy.SellPart(1_000, 4_000))]
+    assert desk.missed(ALICE, ((MINT, 0, 11),)) == []           # older than what is known: stale
+    assert desk.missed(BOB, ((MINT, 0, 13),)) == []             # not the target we copy this coin from
+    assert desk.missed(ALICE, ((MINT, 3_500, 13),)) == []       # they bought more: no buy copied late
+    assert desk.missed(ALICE, ((MINT, 0, 14),)) == [(MINT, policy.Exit())]
+    assert desk.books[ALICE].copied_sells == 2
+    assert isinstance(desk.decide(trade(signature="late", slot=14), 1.0), policy.Skip)   # exited first
+
+
 def test_without_token_balances_holdings_are_tracked_from_their_trades():
     desk = policy.CopyDesk([target()])
     buy = trade(before=UNKNOWN, after=UNKNOWN, tokens=900)

@@ -159,6 +159,22 @@ async def test_confirmed_commitment_holds_until_slot_confirmed(env):
     sub.close()
 
 
+async def test_a_new_request_keeps_what_waits_for_its_commitment(env):
+    """yellowstone-grpc filters a slot's messages when the slot is confirmed, with the filter of
+    that moment: a filter change in between drops nothing the new filter matches."""
+    alice = funded(env.chain)
+    sub = await env.subscribe(tx_request(geyser.CONFIRMED, mine={"account_include": [str(alice.pubkey())]}))
+    rec = env.chain.execute(transfer_tx(env.chain, alice, Keypair().pubkey(), SOL))   # held
+    sub.send(tx_request(geyser.CONFIRMED, alice={"account_include": [str(alice.pubkey())]},
+                        other={"account_include": [str(Keypair().pubkey())]}))
+    await sub.wait_ready()
+    await sub.expect_nothing()
+    env.chain.advance_slot()
+    update = await sub.next_update()
+    assert update.transaction.slot == rec.slot and list(update.filters) == ["alice"]
+    sub.close()
+
+
 async def test_finalized_commitment_holds_for_finalized_lag(env):
     alice = funded(env.chain)
     sub = await env.subscribe(tx_request(geyser.FINALIZED, mine={"account_include": [str(alice.pubkey())]}))

@@ -96,6 +96,24 @@ async def test_from_slot_replays_missed_transactions():
         await env.stop()
 
 
+async def test_a_from_slot_before_the_replay_window_is_refused_as_yellowstone_does():
+    env = await GeyserEnv.start(replay_slots=2)
+    try:
+        for _ in range(3):
+            env.chain.advance_slot()
+        request = geyser.SubscribeRequest(from_slot=env.chain.slot - 2, transactions={
+            "all": geyser.SubscribeRequestFilterTransactions()})
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await Subscription(env.stub, request).next_update()
+        assert refused.value.code() == grpc.StatusCode.INTERNAL
+        assert refused.value.details() == (f"broadcast from {env.chain.slot - 2} is not available, "
+                                           f"last available: {env.chain.slot - 1}")
+        sub = await env.subscribe(geyser.SubscribeRequest(from_slot=env.chain.slot - 1))   # in the window
+        sub.close()
+    finally:
+        await env.stop()
+
+
 async def test_server_stop_ends_streams_with_unavailable():
     env = await GeyserEnv.start()
     sub = await env.subscribe(ALL_TRANSACTIONS)
