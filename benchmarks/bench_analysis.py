@@ -114,18 +114,17 @@ def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int =
     time.sleep(1.0)   # warm-up (clients opened) on every worker
     pool_pid = system.ask(pool, PidRequest("p"), timeout=10).pid
     workers = [psutil.Process(pid) for pid in (pool_pid, *reply.pids)]   # the dispatcher's CPU counts too
-    asker = [psutil.Process(system.ask(feeder, PidRequest("f"), timeout=10).pid)]
     requests = tuple(AnalyzeLaunch(f"b{index}", launch, None) for index, launch in enumerate(launches))   # as the Director
-    cpu0, asker0 = cpu_seconds(workers), cpu_seconds(asker)
+    cpu0 = cpu_seconds(workers)
     done = system.ask(feeder, FeedLaunches(pool, requests, rate, STREAM_TICK_S), timeout=600)
-    cpu, asker_cpu = cpu_seconds(workers) - cpu0, cpu_seconds(asker) - asker0
+    cpu = cpu_seconds(workers) - cpu0
     for actor in (pool, feeder):
         system.tell(actor, ActorExitRequest())
     if not isinstance(done, FeedDone):
         raise TimeoutError(f"the feeder did not report: {done!r}")
     times = [elapsed for elapsed, _ in done.decisions]
     return {"tokens_per_s": len(launches) / done.wall_s, "p50": percentile(times, 0.5), "p99": percentile(times, 0.99),
-            "cpu_us": cpu / len(launches) * 1e6, "asker_us": asker_cpu / len(launches) * 1e6,
+            "cpu_us": cpu / len(launches) * 1e6, "asker_us": done.cpu_s / len(launches) * 1e6,
             "buys": sum(buy for _, buy in done.decisions), "answered": len(times)}
 
 
