@@ -270,7 +270,9 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         self.position.buy_order = Order("buy", prepared.signature, prepared.amount,
                                         prepared.last_valid_block_height, time.time(),
                                         raw=base64.b64encode(prepared.raw).decode())
-        if not self._journal():   # before the send: a restart confirms it, never re-sends
+        mint = self._mint
+        if not self.journal.save(self.position.to_row(),   # before the send: a restart confirms it, never re-sends
+                                 hot_stage=lambda name: hot_trace().stamp(mint, name)):
             self.position.buy_order = None   # never sent
             self._defer_checkpoints(False)
             return None

@@ -40,10 +40,14 @@ class GuardedJournal:
                 self.journal.fail_fast()
         return self.journal
 
-    def save(self, row: dict) -> bool:
-        """Write the row; False when the journal failed."""
+    def save(self, row: dict, hot_stage=None) -> bool:
+        """Write the row; False when the journal failed. `hot_stage`: the buy row of the hot path,
+        written by Journal.save_now (which calls it at each step)."""
         try:
-            self._opened().save(row)
+            if hot_stage is None:
+                self._opened().save(row)
+            else:
+                self._opened().save_now(row, hot_stage)
         except Exception as exc:
             self.lost_writes += 1
             if not self.failure:

@@ -44,7 +44,7 @@ RATES = (DEFAULT_LAUNCHES_PER_SECOND, FAST_LAUNCHES_PER_SECOND)
 SLOT_MS = 400
 # the hot path's stages in order (actors/hot_trace.py stamps them in the stream and the spare)
 STAGES = ("stream_received", "decoded", "stream_actor", "checked", "handed_off", "spare_received",
-          "journaled", "signed", "signed_in_actor", "journaled_sent",
+          "journaled", "signed", "signed_in_actor", "journal_locked", "journal_inserted", "journaled_sent",
           "buy_send_start", "buy_send_done")
 
 
