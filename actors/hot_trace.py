@@ -54,17 +54,24 @@ def hot_trace() -> HotTrace:
     return _TRACE
 
 
-def read_trace(path) -> dict[str, dict]:
-    """key -> every stage stamped under it, merged over the processes that wrote lines for it."""
-    merged: dict[str, dict] = {}
+def trace_lines(path) -> list[dict]:
+    """Every line written (key, extra fields, stamps), in order; a line cut by a killed process is skipped."""
     try:
         text = open(path).read()
     except FileNotFoundError:
-        return merged
+        return []
+    rows = []
     for line in text.splitlines():
         try:
-            row = json.loads(line)
+            rows.append(json.loads(line))
         except ValueError:
-            continue   # a line cut by a killed process
+            continue
+    return rows
+
+
+def read_trace(path) -> dict[str, dict]:
+    """key -> every stage stamped under it, merged over the processes that wrote lines for it."""
+    merged: dict[str, dict] = {}
+    for row in trace_lines(path):
         merged.setdefault(row["key"], {}).update(row["stamps"])
     return merged

@@ -81,6 +81,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         self.raw_by_signature: dict[str, bytes] = {}   # signed bytes to rebroadcast (not journaled)
         self.generation = 0             # invalidates stale wakeups (they cannot be cancelled)
         self.warm_failures = 0          # consecutive failed warm-ups of a spare (backoff)
+        self.buy_journal_cost: dict = {}   # the buy row's write: lock polls, CPU and wall ms (hot trace)
 
     # ---- dispatch ------------------------------------------------------------------------------
     async def on_loop_close(self) -> None:
@@ -270,13 +271,16 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         self.position.buy_order = Order("buy", prepared.signature, prepared.amount,
                                         prepared.last_valid_block_height, time.time(),
                                         raw=base64.b64encode(prepared.raw).decode())
-        mint = self._mint
+        mint, cpu_before, wall_before = self._mint, time.thread_time(), time.perf_counter()
         if not self.journal.save(self.position.to_row(),   # before the send: a restart confirms it, never re-sends
                                  hot_stage=lambda name: hot_trace().stamp(mint, name)):
             self.position.buy_order = None   # never sent
             self._defer_checkpoints(False)
             return None
         hot_trace().stamp(self._mint, "journaled_sent")
+        self.buy_journal_cost = {"journal_lock_waits": self.journal.lock_waits,   # for the trace
+                                 "journal_cpu_ms": (time.thread_time() - cpu_before) * 1000,
+                                 "journal_wall_ms": (time.perf_counter() - wall_before) * 1000}
         sent_at = time.time()   # just before the bytes are written (or handed to the I/O loop)
         connection = self._write(prepared, self.position.buy_order)
         self._defer_checkpoints(False)   # an armed spare's: its later commits checkpoint as any
@@ -320,7 +324,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
                     order.signature[:12], order.amount)
 
     def _sent(self, order: Order, error: str, maybe_sent: bool) -> None:
-        hot_trace().write(self._mint, kind=order.kind)
+        hot_trace().write(self._mint, kind=order.kind, **(self.buy_journal_cost if order.kind == "buy" else {}))
         if error and not maybe_sent:   # it never left: it cannot land
             self._settled(order, Settlement(order.signature, order.kind, False, False, 0, 0, error))
             return

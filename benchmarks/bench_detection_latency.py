@@ -30,7 +30,7 @@ import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
-from actors.hot_trace import TRACE_ENV, read_trace
+from actors.hot_trace import TRACE_ENV, trace_lines
 from actors.stream import yellowstone_updates
 from actors.trading_io import ChainAccess
 from adapters.stats import nearest_rank
@@ -51,10 +51,12 @@ STAGES = ("stream_received", "decoded", "stream_actor", "checked", "handed_off",
 class ChainProcess:
     """benchmarks.timed_chain as a child process, driven by JSON lines."""
 
-    def __init__(self, slot_ms: int = SLOT_MS):
+    def __init__(self, slot_ms: int = SLOT_MS, nice: int = 0):
+        """`nice` > 0 runs the chain and its market at a lower CPU priority: on a deployment they are
+        other machines, here they share the bot's two cores."""
         self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.timed_chain", "--slot-ms",
                                       str(slot_ms)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True)
+                                     text=True, preexec_fn=(lambda: os.nice(nice)) if nice else None)
         line = self.proc.stdout.readline()
         if not line.startswith("READY"):
             self.proc.kill()
@@ -184,16 +186,33 @@ def measure(chain: ChainProcess, launches: int, rate: float, buys_of) -> dict:
 
 
 class StageTrace:
-    """The trace file every actor process appends to; each read returns the keys new since the last."""
+    """The trace file every actor process appends to; each read returns the keys new since the last
+    (their stamps), and keeps their other fields (the buy row's journal cost) in `fields`."""
 
     def __init__(self, path: Path):
         self.path, self.seen = path, set()
+        self.fields: dict[str, dict] = {}
 
     def new_rows(self) -> dict:
-        rows = read_trace(self.path)
-        fresh = {key: stamps for key, stamps in rows.items() if key not in self.seen}
-        self.seen.update(fresh)
-        return fresh
+        rows, fields = {}, {}
+        for line in trace_lines(self.path):
+            if line["key"] not in self.seen:
+                rows.setdefault(line["key"], {}).update(line["stamps"])
+                fields.setdefault(line["key"], {}).update(
+                    {name: value for name, value in line.items() if name not in ("key", "stamps")})
+        self.seen.update(rows)
+        self.fields = fields
+        return rows
+
+
+def journal_figures(fields: dict) -> dict:
+    """The buy rows' journal writes: how many found the write lock held, wall and CPU ms p50/p99
+    (wall well above CPU with no lock wait: the thread was off the CPU, i.e. preempted)."""
+    costs = [f for f in fields.values() if "journal_wall_ms" in f]
+    return {"n": len(costs), "lock_held": sum(1 for f in costs if f["journal_lock_waits"]),
+            "wall": pcts([f["journal_wall_ms"] for f in costs]),
+            "cpu": pcts([f["journal_cpu_ms"] for f in costs]),
+            "off_cpu": pcts([f["journal_wall_ms"] - f["journal_cpu_ms"] for f in costs])}
 
 
 def stage_figures(rows: dict) -> list[tuple[str, float, float, int]]:
@@ -227,6 +246,7 @@ def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: Stage
             results[rate] = measure(chain, launches, rate, buys_of)
             if trace is not None:
                 results[rate]["stages"] = stage_figures(trace.new_rows())
+                results[rate]["journal"] = journal_figures(trace.fields)
             bot.pause_buying()
             bot.wait_for(lambda s: s.active_positions == 0, timeout=60)
     finally:
@@ -234,12 +254,12 @@ def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: Stage
     return results
 
 
-def run(launches: int, modes: list[str], spares: int = 8) -> dict:
+def run(launches: int, modes: list[str], spares: int = 8, world_nice: int = 0) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     os.environ[TRACE_ENV] = str(tmp / "stages.jsonl")   # inherited by every actor process
     trace = StageTrace(tmp / "stages.jsonl")
     bots = {mode: Bot() for mode in modes}   # before any thread: each admin is forked
-    chain = ChainProcess()
+    chain = ChainProcess(nice=world_nice)
     results = {}
     baseline = None
     try:
@@ -294,6 +314,12 @@ def report(results: dict, modes: list[str]) -> str:
             if stages:
                 lines.append(f"stages of {who} at {rate:.1f}/s (ms, p50 / p99, n):")
                 lines += [f"  {name:52s} {p50:8.3f} / {p99:8.3f}  {n}" for name, p50, p99, n in stages]
+            cost = results[(who, rate)].get("journal")
+            if cost and cost["n"]:
+                lines.append(f"  buy row journal write: wall {cost['wall'][0]:.3f} / {cost['wall'][1]:.3f}, "
+                             f"CPU {cost['cpu'][0]:.3f} / {cost['cpu'][1]:.3f}, off CPU "
+                             f"{cost['off_cpu'][0]:.3f} / {cost['off_cpu'][1]:.3f} ms (p50 / p99); "
+                             f"write lock found held in {cost['lock_held']}/{cost['n']}")
     return "\n".join(lines)
 
 
@@ -303,12 +329,18 @@ def main() -> None:
     parser.add_argument("--modes", default="fast,full", help="analysis modes of the bot to measure")
     parser.add_argument("--spares", type=int, default=24,
                         help="trading.min_warm_spares: spares armed before a burst (10/s x ~2.4 s held)")
+    parser.add_argument("--world-nice", default="0",
+                        help="comma-separated nice values for the chain+market process, one run each "
+                             "(0: same priority as the bot; 10: the world yields the cores, as if elsewhere)")
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
-    print(f"load average before: {os.getloadavg()}", flush=True)
-    results = run(args.launches, modes, args.spares)
-    print(report(results, modes))
-    print(f"load average after: {os.getloadavg()}")
+    for nice in [int(n) for n in args.world_nice.split(",") if n]:
+        print(f"== world (chain + market) at nice {nice}"
+              f"{' (same priority as the bot)' if nice == 0 else ' (lower priority than the bot)'}; "
+              f"load average before: {os.getloadavg()}", flush=True)
+        results = run(args.launches, modes, args.spares, nice)
+        print(report(results, modes))
+        print(f"load average after: {os.getloadavg()}", flush=True)
 
 
 if __name__ == "__main__":

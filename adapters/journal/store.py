@@ -127,6 +127,10 @@ class Journal:
 
     def save(self, row: dict) -> None:
         """Insert or overwrite one position (durable when this returns)."""
+        self._execute_save(*self._encoded(row))
+
+    def _encoded(self, row: dict) -> tuple[str, str, list]:
+        """(position_id, SQL, values) of the upsert of one row."""
         values = dict(row, updated_at=row.get('updated_at') or time.time())
         missing = [c for c in ('position_id', 'mint', 'state', 'launch', 'opened_at') if c not in values]
         if missing:
@@ -136,20 +140,25 @@ class Journal:
                 values[column] = json.dumps(values[column], separators=(',', ':'))
         columns = [c for c in COLUMNS if c in values]
         updates = ', '.join(f'{c} = excluded.{c}' for c in columns if c != 'position_id')
-        try:
-            self._db.execute(
+        return (values['position_id'],
                 f'INSERT INTO positions ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
                 f' ON CONFLICT (position_id) DO UPDATE SET {updates}',
                 [values[c] for c in columns])
+
+    def _execute_save(self, position_id: str, sql: str, values: list) -> None:
+        try:
+            self._db.execute(sql, values)
         except sqlite3.Error as exc:
-            raise JournalError(f'cannot save position {values["position_id"]}: {exc}') from exc
+            raise JournalError(f'cannot save position {position_id}: {exc}') from exc
 
     def save_now(self, row: dict, stage=lambda _name: None) -> int:
-        """save() for the hot path (an armed spare's buy row, durable when this returns): the write
-        lock is polled for every LOCK_POLL_SECONDS up to the busy timeout, so a lock another process
-        holds for a fraction of a millisecond costs about that, not SQLite's next busy sleep.
-        `stage(name)` is called when the lock is held ('journal_locked') and the row is in
-        ('journal_inserted'). Returns how many times the lock was found held."""
+        """save() for the hot path (an armed spare's buy row, durable when this returns). The row is
+        encoded before the write lock is taken, and the lock is polled for every LOCK_POLL_SECONDS
+        up to the busy timeout, so a lock another process holds for a fraction of a millisecond
+        costs about that, not SQLite's next busy sleep. `stage(name)` is called once the lock is
+        held ('journal_locked') and the row is in ('journal_inserted'). Returns how many times
+        the lock was found held."""
+        encoded = self._encoded(row)
         waits = 0
         deadline = time.monotonic() + self.busy_timeout_ms / 1000
         self._db.execute('PRAGMA busy_timeout = 0')
@@ -160,21 +169,21 @@ class Journal:
                     break
                 except sqlite3.OperationalError as exc:
                     if 'locked' not in str(exc) or time.monotonic() > deadline:
-                        raise JournalError(f'cannot save position {row.get("position_id")}: {exc}') from exc
+                        raise JournalError(f'cannot save position {encoded[0]}: {exc}') from exc
                     waits += 1
                     time.sleep(LOCK_POLL_SECONDS)
         finally:
             self._db.execute(f'PRAGMA busy_timeout = {self.busy_timeout_ms}')
         stage('journal_locked')
         try:
-            self.save(row)
+            self._execute_save(*encoded)
             stage('journal_inserted')
             self._db.execute('COMMIT')
         except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute('ROLLBACK')
             if isinstance(exc, sqlite3.Error):
-                raise JournalError(f'cannot save position {row.get("position_id")}: {exc}') from exc
+                raise JournalError(f'cannot save position {encoded[0]}: {exc}') from exc
             raise
         return waits
 
