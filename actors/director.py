@@ -402,6 +402,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
         address = msg.childAddress
         if address in self.spares:
             self.spares.remove(address)
+            self.note_dead_spare(address)   # the stream may have opened a position on it (director_fastpath.py)
             self._make_spare()
             return
         for mint, live in self.positions.items():

@@ -581,6 +581,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         for order in in_flight:   # confirmed, never signed again; its journaled bytes rebroadcast
             if order.signed_bytes:
                 self.raw_by_signature[order.signature] = order.signed_bytes
+            self._retell_sent(order)
             self._confirm(order)
         if not self.exit_wanted:
             held_for = time.time() - position.buy_order.sent_at
@@ -588,6 +589,14 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
             self.wakeupAfter(max(0.0, self.settings.trading.max_hold_seconds - held_for),
                              payload=("max_hold", self.generation))
         self._advance()
+
+    def _retell_sent(self, order: Order) -> None:
+        """The dead actor may have journaled an order and died before its TxSent left (an armed
+        spare's lane thread posts it after the write): told again, the Director books each
+        signature once (DirectorLedger.on_tx_sent skips one it knows)."""
+        detected_at = self.position.launch.received_at if order.kind == "buy" else 0.0
+        self.send(self.peers.director, TxSent(self._mint, order.signature, order.kind, order.sent_at,
+                                              detected_at))
 
     # ---- reporting -----------------------------------------------------------------------------
     def _report_settled(self, order: Order, settled: Settlement) -> None:
