@@ -79,6 +79,8 @@ class StreamFastPath:
                       if spare_id not in self.used), None)
         if spare is None or launch.mint in watched or launch.mint in self.opened \
                 or venue.policy_refusal(launch, self.settings.trading):
+            if spare is None:
+                hot_trace().stamp(launch.mint, "no_armed_spare")   # why a launch missed the fast path
             return None
         started = time.monotonic()
         facts = fast_facts(launch, None, self.settings.trading)

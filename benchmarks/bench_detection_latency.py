@@ -205,14 +205,25 @@ class StageTrace:
         return rows
 
 
+def path_counts(rows: dict) -> dict:
+    """How each traced launch went: bought on the fast path (signed in an armed spare's lane),
+    handed to a spare that took the ordinary path (not warm or not armed any more: signed in its
+    actor), or no armed spare in the stream's set."""
+    return {"fast": sum(1 for s in rows.values() if "signed" in s and "handed_off" in s),
+            "spare_ordinary": sum(1 for s in rows.values() if "handed_off" in s and "signed" not in s),
+            "no_armed_spare": sum(1 for s in rows.values() if "no_armed_spare" in s)}
+
+
 def journal_figures(fields: dict) -> dict:
-    """The buy rows' journal writes: how many found the write lock held, wall and CPU ms p50/p99
-    (wall well above CPU with no lock wait: the thread was off the CPU, i.e. preempted)."""
-    costs = [f for f in fields.values() if "journal_wall_ms" in f]
+    """The buy rows' journal writes: how many found the write lock held; wall, on-CPU, waiting for a
+    CPU (runnable, preempted) and blocked (the rest: a lock, I/O) ms p50/p99 (the thread's schedstat)."""
+    costs = [f for f in fields.values() if "journal_runqueue_ms" in f]
     return {"n": len(costs), "lock_held": sum(1 for f in costs if f["journal_lock_waits"]),
             "wall": pcts([f["journal_wall_ms"] for f in costs]),
             "cpu": pcts([f["journal_cpu_ms"] for f in costs]),
-            "off_cpu": pcts([f["journal_wall_ms"] - f["journal_cpu_ms"] for f in costs])}
+            "runqueue": pcts([f["journal_runqueue_ms"] for f in costs]),
+            "blocked": pcts([f["journal_wall_ms"] - f["journal_cpu_ms"] - f["journal_runqueue_ms"]
+                             for f in costs])}
 
 
 def stage_figures(rows: dict) -> list[tuple[str, float, float, int]]:
@@ -235,6 +246,8 @@ def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: Stage
     bot.start(settings)
     try:
         wait_until_streaming(bot, chain)
+        if trace is not None:
+            trace.new_rows()   # the probes (buying paused: no armed spare)
         for rate in RATES:
             before = bot.status().buys_total
             bot.resume_buying()
@@ -245,7 +258,9 @@ def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: Stage
                 return newest(status.buys, status.buys_total - before)
             results[rate] = measure(chain, launches, rate, buys_of)
             if trace is not None:
-                results[rate]["stages"] = stage_figures(trace.new_rows())
+                rows = trace.new_rows()
+                results[rate]["stages"] = stage_figures(rows)
+                results[rate]["paths"] = path_counts(rows)
                 results[rate]["journal"] = journal_figures(trace.fields)
             bot.pause_buying()
             bot.wait_for(lambda s: s.active_positions == 0, timeout=60)
@@ -314,12 +329,17 @@ def report(results: dict, modes: list[str]) -> str:
             if stages:
                 lines.append(f"stages of {who} at {rate:.1f}/s (ms, p50 / p99, n):")
                 lines += [f"  {name:52s} {p50:8.3f} / {p99:8.3f}  {n}" for name, p50, p99, n in stages]
+            paths = results[(who, rate)].get("paths")
+            if paths:
+                lines.append(f"  fast path {paths['fast']}/{results[(who, rate)]['launches']}, handed to a spare "
+                             f"that took the ordinary path {paths['spare_ordinary']}, no armed spare "
+                             f"{paths['no_armed_spare']}")
             cost = results[(who, rate)].get("journal")
             if cost and cost["n"]:
-                lines.append(f"  buy row journal write: wall {cost['wall'][0]:.3f} / {cost['wall'][1]:.3f}, "
-                             f"CPU {cost['cpu'][0]:.3f} / {cost['cpu'][1]:.3f}, off CPU "
-                             f"{cost['off_cpu'][0]:.3f} / {cost['off_cpu'][1]:.3f} ms (p50 / p99); "
-                             f"write lock found held in {cost['lock_held']}/{cost['n']}")
+                lines.append("  buy row journal write (ms, p50 / p99): " + ", ".join(
+                    f"{name} {cost[name][0]:.3f} / {cost[name][1]:.3f}"
+                    for name in ("wall", "cpu", "runqueue", "blocked")) +
+                    f"; write lock found held in {cost['lock_held']}/{cost['n']}")
     return "\n".join(lines)
 
 
