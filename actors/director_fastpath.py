@@ -10,6 +10,7 @@ import time
 
 from loguru import logger
 
+from actors.spare_lane import remove_stale_lanes
 from messages import new_request_id
 from messages.fastpath import (ArmedSpares, ArmSpare, DisarmSpare, FastOpened, FastPositionOpened,
                                SpareArmed, VerifyAfterBuy)
@@ -189,6 +190,13 @@ class DirectorFastPath:
             self._recover_position(launch.mint, self.positions[launch.mint])
             return
         self.verify_after_buy(launch.mint)
+
+    def clean_stale_lanes(self) -> None:
+        """At start: the lane directories of spares killed in earlier runs (actors/spare_lane.py)."""
+        if self._fast_mode():
+            removed = remove_stale_lanes()
+            if removed:
+                logger.info("director: removed {} stale fast-path lane director(ies)", removed)
 
     def note_dead_spare(self, address) -> None:
         """A spare exited: if the stream had just opened a position on it (its FastOpened still on

@@ -179,7 +179,7 @@ def wait_until_streaming(bot: Bot, chain: ChainProcess, timeout: float = 30) -> 
 def measure(chain: ChainProcess, launches: int, rate: float, buys_of) -> dict:
     """Launch `launches` coins at `rate`; buys_of() -> the buys sent meanwhile."""
     chain.ask(cmd="records")   # forget what came before
-    chain.ask(cmd="launch", count=launches, rate=rate)
+    chain.ask(cmd="launch", count=launches, rate=rate, jitter=SLOT_MS / 1000)   # every phase of the slot
     time.sleep(2.0)            # let the last buys reach the chain
     records = {r["signature"]: r for r in chain.ask(cmd="records")["records"]}
     return figures(buys_of(), records, launches)
@@ -354,13 +354,19 @@ def main() -> None:
                              "(0: same priority as the bot; 10: the world yields the cores, as if elsewhere)")
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
-    for nice in [int(n) for n in args.world_nice.split(",") if n]:
-        print(f"== world (chain + market) at nice {nice}"
-              f"{' (same priority as the bot)' if nice == 0 else ' (lower priority than the bot)'}; "
-              f"load average before: {os.getloadavg()}", flush=True)
-        results = run(args.launches, modes, args.spares, nice)
-        print(report(results, modes))
-        print(f"load average after: {os.getloadavg()}", flush=True)
+    nices = [int(n) for n in args.world_nice.split(",") if n]
+    if len(nices) > 1:   # one process each: a run's bots fork their actor systems before any thread
+        for nice in nices:
+            subprocess.run([sys.executable, "-m", "benchmarks.bench_detection_latency", "--launches",
+                            str(args.launches), "--modes", args.modes, "--spares", str(args.spares),
+                            "--world-nice", str(nice)], check=True)
+        return
+    print(f"== world (chain + market) at nice {nices[0]}"
+          f"{' (same priority as the bot)' if nices[0] == 0 else ' (lower priority than the bot)'}; "
+          f"load average before: {os.getloadavg()}", flush=True)
+    results = run(args.launches, modes, args.spares, nices[0])
+    print(report(results, modes))
+    print(f"load average after: {os.getloadavg()}", flush=True)
 
 
 if __name__ == "__main__":
