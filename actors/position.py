@@ -152,6 +152,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         if self.warm_failures:
             logger.info("position: warm-up works again after {} failure(s)", self.warm_failures)
         self.warm_failures = 0
+        self._tell_armed_when_warm()   # an arming that waited for this warm-up (position_arming.py)
         self.wakeupAfter(SPARE_REFRESH_SECONDS, payload=("warm", None))
 
     def _warm_failed(self, exc: BaseException) -> None:

@@ -23,6 +23,7 @@ from messages.wallet import FundsReserved, ReleaseFunds, ReservationRefused, Res
 class SpareArming(SpareLaneThread):
     """Mixin of PositionActor; stages 'arming' and 'armed' come before 'reserving'."""
     spare_id = ""
+    armed_told = False   # SpareArmed sent for this arming (only once warm)
     lane: LaneReceiver | None = None   # the stream's direct line to this spare (spare_lane.py)
 
     def _on_arm(self, msg: ArmSpare) -> None:
@@ -56,12 +57,23 @@ class SpareArming(SpareLaneThread):
         if self.stage != "arming":
             return False
         self.reservation_id, self.stage = msg.reservation_id, "armed"
+        self.armed_told = False
+        self._tell_armed_when_warm()
+        return True
+
+    def _tell_armed_when_warm(self) -> None:
+        """The Director (and so the stream) hears a spare is armed only once it can sign with no I/O:
+        a fresh spare armed before its first warm-up took the launch the ordinary way (reads first;
+        at 10 launches/s, replacements armed cold sent some launches that way). Called again by
+        each warm-up."""
+        if self.stage != "armed" or self.armed_told or not self.chain.warm():
+            return
+        self.armed_told = True
         self.send(self.peers.director, SpareArmed(self.spare_id, True,
                                                   lane=self.lane.path if self.lane is not None else ""))
         self.chain.hot_connect()   # the buy is written to it from this thread (adapters/hot_send.py)
         self._defer_checkpoints(True)   # the buy row's commit never pays for a WAL checkpoint
         self._rehearse_buy()
-        return True
 
     def _arming_refused(self, msg: ReservationRefused) -> bool:
         if self.stage != "arming":
