@@ -132,6 +132,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
 
     def _on_start(self, msg: StartPosition) -> None:
         self.settings, self.peers = msg.settings, msg.peers
+        self.started_at = time.time()
         process_logging(msg.settings, "position")
         self.chain = ChainAccess(msg.settings)   # loads the keypair now, so a buy never waits for it
         path = journal_path(msg.settings)
@@ -152,6 +153,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         if self.warm_failures:
             logger.info("position: warm-up works again after {} failure(s)", self.warm_failures)
         self.warm_failures = 0
+        self.first_warm_at = self.first_warm_at or time.time()
         self._tell_armed_when_warm()   # an arming that waited for this warm-up (position_arming.py)
         self.wakeupAfter(SPARE_REFRESH_SECONDS, payload=("warm", None))
 

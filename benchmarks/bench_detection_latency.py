@@ -214,6 +214,19 @@ def path_counts(rows: dict) -> dict:
             "no_armed_spare": sum(1 for s in rows.values() if "no_armed_spare" in s)}
 
 
+def spare_figures(rows: dict) -> list[tuple[str, float, float, int]]:
+    """Spares armed meanwhile: (from -> to, p50 ms, p99 ms, n) from the spare's start to armed."""
+    gaps: dict[str, list[float]] = {}
+    for key, stamps in rows.items():
+        if not key.startswith("spare:"):
+            continue
+        for before, after in (("spare_started", "spare_warm"), ("spare_started", "arm_asked"),
+                              ("arm_asked", "spare_armed"), ("spare_started", "spare_armed")):
+            if before in stamps and after in stamps:
+                gaps.setdefault(f"{before} -> {after}", []).append((stamps[after] - stamps[before]) * 1000)
+    return [(name, *pcts(values)) for name, values in gaps.items()]
+
+
 def journal_figures(fields: dict) -> dict:
     """The buy rows' journal writes: how many found the write lock held; wall, on-CPU, waiting for a
     CPU (runnable, preempted) and blocked (the rest: a lock, I/O) ms p50/p99 (the thread's schedstat)."""
@@ -261,6 +274,7 @@ def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: Stage
                 rows = trace.new_rows()
                 results[rate]["stages"] = stage_figures(rows)
                 results[rate]["paths"] = path_counts(rows)
+                results[rate]["spares"] = spare_figures(rows)
                 results[rate]["journal"] = journal_figures(trace.fields)
             bot.pause_buying()
             bot.wait_for(lambda s: s.active_positions == 0, timeout=60)
@@ -334,6 +348,8 @@ def report(results: dict, modes: list[str]) -> str:
                 lines.append(f"  fast path {paths['fast']}/{results[(who, rate)]['launches']}, handed to a spare "
                              f"that took the ordinary path {paths['spare_ordinary']}, no armed spare "
                              f"{paths['no_armed_spare']}")
+            for name, p50, p99, n in results[(who, rate)].get("spares", ()):
+                lines.append(f"  spare {name:46s} {p50:8.1f} / {p99:8.1f}  {n}")
             cost = results[(who, rate)].get("journal")
             if cost and cost["n"]:
                 lines.append("  buy row journal write (ms, p50 / p99): " + ", ".join(
