@@ -45,20 +45,19 @@ class HotTrace:
             os.write(self.fd, (json.dumps({"key": key, **extra, "stamps": stamps}) + "\n").encode())
 
 
-    def run_and_wait_ns(self) -> tuple[int, int]:
-        """(ns on a CPU, ns runnable but waiting for one) of the calling thread so far, from
-        /proc/thread-self/schedstat (kept open per thread: a read is ~1 us); (0, 0) when off.
-        Wall time minus both is time blocked (a lock, I/O)."""
+    def run_queue_ns(self) -> int:
+        """ns the calling thread has spent runnable but waiting for a CPU (preempted), from
+        /proc/thread-self/schedstat (kept open per thread: a read is ~1 us; its on-CPU field only
+        moves at ticks and switches, so CPU time is time.thread_time()'s); 0 when off."""
         if self.fd is None:
-            return 0, 0
+            return 0
         fd = getattr(self.sched_fds, "fd", None)
         try:
             if fd is None:
                 fd = self.sched_fds.fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
-            run_ns, wait_ns, _ = os.pread(fd, 128, 0).split()
-            return int(run_ns), int(wait_ns)
-        except (OSError, ValueError):
-            return 0, 0
+            return int(os.pread(fd, 128, 0).split()[1])
+        except (OSError, ValueError, IndexError):
+            return 0
 
 
 _TRACE: HotTrace | None = None

@@ -274,18 +274,18 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         self.position.buy_order = Order("buy", prepared.signature, prepared.amount,
                                         prepared.last_valid_block_height, time.time(),
                                         raw=base64.b64encode(prepared.raw).decode())
-        mint, (run_before, wait_before), wall_before = self._mint, hot_trace().run_and_wait_ns(), time.perf_counter()
+        mint, wall_before, cpu_before = self._mint, time.perf_counter(), time.thread_time()
+        wait_before = hot_trace().run_queue_ns()
         if not self.journal.save(self.position.to_row(),   # before the send: a restart confirms it, never re-sends
                                  hot_stage=lambda name: hot_trace().stamp(mint, name)):
             self.position.buy_order = None   # never sent
             self._defer_checkpoints(False)
             return None
         hot_trace().stamp(self._mint, "journaled_sent")
-        run_after, wait_after = hot_trace().run_and_wait_ns()
         self.buy_journal_cost = {"journal_lock_waits": self.journal.lock_waits,   # for the trace
                                  "journal_wall_ms": (time.perf_counter() - wall_before) * 1000,
-                                 "journal_cpu_ms": (run_after - run_before) / 1e6,
-                                 "journal_runqueue_ms": (wait_after - wait_before) / 1e6}
+                                 "journal_cpu_ms": (time.thread_time() - cpu_before) * 1000,
+                                 "journal_runqueue_ms": (hot_trace().run_queue_ns() - wait_before) / 1e6}
         sent_at = time.time()   # just before the bytes are written (or handed to the I/O loop)
         connection = self._write(prepared, self.position.buy_order)
         self._defer_checkpoints(False)   # an armed spare's: its later commits checkpoint as any

@@ -243,6 +243,8 @@ def stage_figures(rows: dict) -> list[tuple[str, float, float, int]]:
     """(from -> to, p50 ms, p99 ms, n) between consecutive stages each row has, and the total."""
     gaps: dict[str, list[float]] = {}
     for stamps in rows.values():
+        if "handed_off" not in stamps:
+            continue   # the fast path's stages only (the normal path's launches are counted apart)
         present = [stage for stage in STAGES if stage in stamps]
         for before, after in zip(present, present[1:]):
             gaps.setdefault(f"{before} -> {after}", []).append((stamps[after] - stamps[before]) * 1000)
