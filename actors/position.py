@@ -282,12 +282,13 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
             self._defer_checkpoints(False)
             return None
         hot_trace().stamp(self._mint, "journaled_sent")
+        sent_at = time.time()   # just before the bytes are written (or handed to the I/O loop)
+        connection = self._write(prepared, self.position.buy_order)
+        # after the write: reading schedstat releases the GIL, which another thread may then hold
         self.buy_journal_cost = {"journal_lock_waits": self.journal.lock_waits,   # for the trace
                                  "journal_wall_ms": (time.perf_counter() - wall_before) * 1000,
                                  "journal_cpu_ms": (time.thread_time() - cpu_before) * 1000,
                                  "journal_runqueue_ms": (hot_trace().run_queue_ns() - wait_before) / 1e6}
-        sent_at = time.time()   # just before the bytes are written (or handed to the I/O loop)
-        connection = self._write(prepared, self.position.buy_order)
         self._defer_checkpoints(False)   # an armed spare's: its later commits checkpoint as any
         return sent_at, connection
 

@@ -228,8 +228,9 @@ def spare_figures(rows: dict) -> list[tuple[str, float, float, int]]:
 
 
 def journal_figures(fields: dict) -> dict:
-    """The buy rows' journal writes: how many found the write lock held; wall, on-CPU, waiting for a
-    CPU (runnable, preempted) and blocked (the rest: a lock, I/O) ms p50/p99 (the thread's schedstat)."""
+    """The buy rows' journal writes and sends (journal start -> bytes written): how many found the
+    write lock held; wall, on-CPU, waiting for a CPU (runnable, preempted: the thread's schedstat)
+    and blocked (the rest: a lock, I/O, the GIL) ms p50/p99."""
     costs = [f for f in fields.values() if "journal_runqueue_ms" in f]
     return {"n": len(costs), "lock_held": sum(1 for f in costs if f["journal_lock_waits"]),
             "wall": pcts([f["journal_wall_ms"] for f in costs]),
@@ -354,7 +355,7 @@ def report(results: dict, modes: list[str]) -> str:
                 lines.append(f"  spare {name:46s} {p50:8.1f} / {p99:8.1f}  {n}")
             cost = results[(who, rate)].get("journal")
             if cost and cost["n"]:
-                lines.append("  buy row journal write (ms, p50 / p99): " + ", ".join(
+                lines.append("  buy row journal write + bytes written (ms, p50 / p99): " + ", ".join(
                     f"{name} {cost[name][0]:.3f} / {cost[name][1]:.3f}"
                     for name in ("wall", "cpu", "runqueue", "blocked")) +
                     f"; write lock found held in {cost['lock_held']}/{cost['n']}")
