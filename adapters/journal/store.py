@@ -64,7 +64,8 @@ class Journal:
                                        isolation_level=None, check_same_thread=False)
             self._db.row_factory = sqlite3.Row
             self._db.execute(f'PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}')
-            self.busy_timeout_ms = BUSY_TIMEOUT_MS
+            self.busy_timeout_ms = BUSY_TIMEOUT_MS   # save()'s wait for the write lock, and save_now()'s
+            self._busy_timeout_set = BUSY_TIMEOUT_MS   # what the connection has now (save_now sets 0)
             mode = self._db.execute('PRAGMA journal_mode = WAL').fetchone()[0]
             if mode.lower() != 'wal':
                 raise JournalError(f'{self.path}: WAL mode refused (got {mode})')
@@ -127,7 +128,15 @@ class Journal:
 
     def save(self, row: dict) -> None:
         """Insert or overwrite one position (durable when this returns)."""
+        self._busy_timeout(self.busy_timeout_ms)
         self._execute_save(*self._encoded(row))
+
+    def _busy_timeout(self, ms: int) -> None:
+        """SQLite's own wait for a lock (its busy handler), set only when it changes: save_now()
+        polls with 0 and leaves it there, so a spare's buy pays for no PRAGMA."""
+        if self._busy_timeout_set != ms:
+            self._db.execute(f'PRAGMA busy_timeout = {ms}')
+            self._busy_timeout_set = ms
 
     def _encoded(self, row: dict) -> tuple[str, str, list]:
         """(position_id, SQL, values) of the upsert of one row."""
@@ -151,34 +160,31 @@ class Journal:
         except sqlite3.Error as exc:
             raise JournalError(f'cannot save position {position_id}: {exc}') from exc
 
-    def save_now(self, row: dict, stage=lambda _name: None) -> int:
+    def save_now(self, row: dict, stage=lambda _name: None, commit: bool = True) -> int:
         """save() for the hot path (an armed spare's buy row, durable when this returns). The row is
         encoded before the write lock is taken, and the lock is polled for every LOCK_POLL_SECONDS
         up to the busy timeout, so a lock another process holds for a fraction of a millisecond
         costs about that, not SQLite's next busy sleep. `stage(name)` is called once the lock is
-        held ('journal_locked') and the row is in ('journal_inserted'). Returns how many times
-        the lock was found held."""
+        held ('journal_locked') and the row is in ('journal_inserted'). commit=False rolls it back
+        (rehearse_save). Returns how many times the lock was found held."""
         encoded = self._encoded(row)
         waits = 0
         deadline = time.monotonic() + self.busy_timeout_ms / 1000
-        self._db.execute('PRAGMA busy_timeout = 0')
-        try:
-            while True:
-                try:
-                    self._db.execute('BEGIN IMMEDIATE')
-                    break
-                except sqlite3.OperationalError as exc:
-                    if 'locked' not in str(exc) or time.monotonic() > deadline:
-                        raise JournalError(f'cannot save position {encoded[0]}: {exc}') from exc
-                    waits += 1
-                    time.sleep(LOCK_POLL_SECONDS)
-        finally:
-            self._db.execute(f'PRAGMA busy_timeout = {self.busy_timeout_ms}')
+        self._busy_timeout(0)
+        while True:
+            try:
+                self._db.execute('BEGIN IMMEDIATE')
+                break
+            except sqlite3.OperationalError as exc:
+                if 'locked' not in str(exc) or time.monotonic() > deadline:
+                    raise JournalError(f'cannot save position {encoded[0]}: {exc}') from exc
+                waits += 1
+                time.sleep(LOCK_POLL_SECONDS)
         stage('journal_locked')
         try:
             self._execute_save(*encoded)
             stage('journal_inserted')
-            self._db.execute('COMMIT')
+            self._db.execute('COMMIT' if commit else 'ROLLBACK')
         except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute('ROLLBACK')
@@ -188,13 +194,9 @@ class Journal:
         return waits
 
     def rehearse_save(self, row: dict) -> None:
-        """save() in a transaction that is rolled back: nothing is written, but the statement is
-        compiled and cached and the pages read (a spare's one real buy journals on a warm path)."""
-        self._db.execute('BEGIN')
-        try:
-            self.save(row)
-        finally:
-            self._db.execute('ROLLBACK')
+        """save_now() rolled back: nothing is written, but the statement is compiled and cached,
+        the pages read and the busy timeout set (a spare's one real buy journals on a warm path)."""
+        self.save_now(row, commit=False)
 
     def defer_checkpoints(self, deferred: bool) -> None:
         """While deferred, this connection's commits never run the WAL auto-checkpoint (SQLite runs
@@ -208,7 +210,7 @@ class Journal:
         """After a failed write: wait at most FAIL_FAST_BUSY_TIMEOUT_MS for a lock from now on."""
         self.busy_timeout_ms = FAIL_FAST_BUSY_TIMEOUT_MS
         with contextlib.suppress(sqlite3.Error):
-            self._db.execute(f'PRAGMA busy_timeout = {FAIL_FAST_BUSY_TIMEOUT_MS}')
+            self._busy_timeout(FAIL_FAST_BUSY_TIMEOUT_MS)
 
     def load(self, position_id: str) -> dict | None:
         found = self._rows('SELECT * FROM positions WHERE position_id = ?', (position_id,))
