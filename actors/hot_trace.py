@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import threading
+import resource
 import time
 
 TRACE_ENV = "PUMPSNIPE_HOT_TRACE"
@@ -20,7 +20,6 @@ class HotTrace:
         path = path if path is not None else os.environ.get(TRACE_ENV, "")
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600) if path else None
         self.pending: dict[str, dict] = {}
-        self.sched_fds = threading.local()
 
     @property
     def on(self) -> bool:
@@ -45,19 +44,25 @@ class HotTrace:
             os.write(self.fd, (json.dumps({"key": key, **extra, "stamps": stamps}) + "\n").encode())
 
 
-    def run_queue_ns(self) -> int:
-        """ns the calling thread has spent runnable but waiting for a CPU (preempted), from
-        /proc/thread-self/schedstat (kept open per thread: a read is ~1 us; its on-CPU field only
-        moves at ticks and switches, so CPU time is time.thread_time()'s); 0 when off."""
+    def thread_clock(self) -> tuple | None:
+        """(wall, thread CPU, the thread's rusage) for thread_cost(); None when off. None of these
+        calls releases the GIL, so measuring a step does not hand the GIL to another thread."""
         if self.fd is None:
-            return 0
-        fd = getattr(self.sched_fds, "fd", None)
-        try:
-            if fd is None:
-                fd = self.sched_fds.fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
-            return int(os.pread(fd, 128, 0).split()[1])
-        except (OSError, ValueError, IndexError):
-            return 0
+            return None
+        return time.perf_counter(), time.thread_time(), resource.getrusage(resource.RUSAGE_THREAD)
+
+    def thread_cost(self, before: tuple | None, name: str) -> dict:
+        """The calling thread's step since thread_clock(): {name}_wall_ms, _cpu_ms, _preempted
+        (involuntary context switches: another task took the core) and _slept (voluntary ones: a
+        lock, I/O, the GIL); {} when off."""
+        if before is None:
+            return {}
+        wall, cpu, usage = before
+        now = resource.getrusage(resource.RUSAGE_THREAD)
+        return {f"{name}_wall_ms": (time.perf_counter() - wall) * 1000,
+                f"{name}_cpu_ms": (time.thread_time() - cpu) * 1000,
+                f"{name}_preempted": now.ru_nivcsw - usage.ru_nivcsw,
+                f"{name}_slept": now.ru_nvcsw - usage.ru_nvcsw}
 
 
 _TRACE: HotTrace | None = None

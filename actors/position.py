@@ -274,21 +274,17 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         self.position.buy_order = Order("buy", prepared.signature, prepared.amount,
                                         prepared.last_valid_block_height, time.time(),
                                         raw=base64.b64encode(prepared.raw).decode())
-        mint, wall_before, cpu_before = self._mint, time.perf_counter(), time.thread_time()
-        wait_before = hot_trace().run_queue_ns()
+        mint, cost_before = self._mint, hot_trace().thread_clock()
         if not self.journal.save(self.position.to_row(),   # before the send: a restart confirms it, never re-sends
                                  hot_stage=lambda name: hot_trace().stamp(mint, name)):
             self.position.buy_order = None   # never sent
             self._defer_checkpoints(False)
             return None
         hot_trace().stamp(self._mint, "journaled_sent")
+        self.buy_journal_cost = {**hot_trace().thread_cost(cost_before, "journal"),
+                                 "journal_lock_waits": self.journal.lock_waits}
         sent_at = time.time()   # just before the bytes are written (or handed to the I/O loop)
         connection = self._write(prepared, self.position.buy_order)
-        # after the write: reading schedstat releases the GIL, which another thread may then hold
-        self.buy_journal_cost = {"journal_lock_waits": self.journal.lock_waits,   # for the trace
-                                 "journal_wall_ms": (time.perf_counter() - wall_before) * 1000,
-                                 "journal_cpu_ms": (time.thread_time() - cpu_before) * 1000,
-                                 "journal_runqueue_ms": (hot_trace().run_queue_ns() - wait_before) / 1e6}
         self._defer_checkpoints(False)   # an armed spare's: its later commits checkpoint as any
         return sent_at, connection
 

@@ -228,16 +228,17 @@ def spare_figures(rows: dict) -> list[tuple[str, float, float, int]]:
 
 
 def journal_figures(fields: dict) -> dict:
-    """The buy rows' journal writes and sends (journal start -> bytes written): how many found the
-    write lock held; wall, on-CPU, waiting for a CPU (runnable, preempted: the thread's schedstat)
-    and blocked (the rest: a lock, I/O, the GIL) ms p50/p99."""
-    costs = [f for f in fields.values() if "journal_runqueue_ms" in f]
+    """The buy rows' writes: how many found the write lock held, were preempted (another task took
+    the core) or slept (a lock, I/O, the GIL) during it; wall, CPU and off-CPU ms p50/p99."""
+    costs = [f for f in fields.values() if "journal_preempted" in f]
     return {"n": len(costs), "lock_held": sum(1 for f in costs if f["journal_lock_waits"]),
+            "preempted": sum(1 for f in costs if f["journal_preempted"]),
+            "slept": sum(1 for f in costs if f["journal_slept"]),
             "wall": pcts([f["journal_wall_ms"] for f in costs]),
             "cpu": pcts([f["journal_cpu_ms"] for f in costs]),
-            "runqueue": pcts([f["journal_runqueue_ms"] for f in costs]),
-            "blocked": pcts([f["journal_wall_ms"] - f["journal_cpu_ms"] - f["journal_runqueue_ms"]
-                             for f in costs])}
+            "off_cpu": pcts([f["journal_wall_ms"] - f["journal_cpu_ms"] for f in costs]),
+            "off_cpu_not_preempted": pcts([f["journal_wall_ms"] - f["journal_cpu_ms"] for f in costs
+                                           if not f["journal_preempted"]])}
 
 
 def stage_figures(rows: dict) -> list[tuple[str, float, float, int]]:
@@ -355,10 +356,11 @@ def report(results: dict, modes: list[str]) -> str:
                 lines.append(f"  spare {name:46s} {p50:8.1f} / {p99:8.1f}  {n}")
             cost = results[(who, rate)].get("journal")
             if cost and cost["n"]:
-                lines.append("  buy row journal write + bytes written (ms, p50 / p99): " + ", ".join(
-                    f"{name} {cost[name][0]:.3f} / {cost[name][1]:.3f}"
-                    for name in ("wall", "cpu", "runqueue", "blocked")) +
-                    f"; write lock found held in {cost['lock_held']}/{cost['n']}")
+                lines.append("  buy row journal write (ms, p50 / p99): " + ", ".join(
+                    f"{name.replace('_', ' ')} {cost[name][0]:.3f} / {cost[name][1]:.3f}"
+                    for name in ("wall", "cpu", "off_cpu", "off_cpu_not_preempted")) +
+                    f"; of {cost['n']}: preempted {cost['preempted']}, slept {cost['slept']}, "
+                    f"write lock found held {cost['lock_held']}")
     return "\n".join(lines)
 
 
