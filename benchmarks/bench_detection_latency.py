@@ -228,8 +228,9 @@ def spare_figures(rows: dict) -> list[tuple[str, float, float, int]]:
 
 
 def journal_figures(fields: dict) -> dict:
-    """The buy rows' writes: how many found the write lock held, were preempted (another task took
-    the core) or slept (a lock, I/O, the GIL) during it; wall, CPU and off-CPU ms p50/p99."""
+    """The buy rows' writes and the bytes' write after them: how many found the write lock held,
+    were preempted (another task took the core) or slept (a lock, I/O, the GIL) meanwhile; wall,
+    CPU and off-CPU ms p50/p99."""
     costs = [f for f in fields.values() if "journal_preempted" in f]
     return {"n": len(costs), "lock_held": sum(1 for f in costs if f["journal_lock_waits"]),
             "preempted": sum(1 for f in costs if f["journal_preempted"]),
@@ -356,7 +357,7 @@ def report(results: dict, modes: list[str]) -> str:
                 lines.append(f"  spare {name:46s} {p50:8.1f} / {p99:8.1f}  {n}")
             cost = results[(who, rate)].get("journal")
             if cost and cost["n"]:
-                lines.append("  buy row journal write (ms, p50 / p99): " + ", ".join(
+                lines.append("  buy row journal write + send (ms, p50 / p99): " + ", ".join(
                     f"{name.replace('_', ' ')} {cost[name][0]:.3f} / {cost[name][1]:.3f}"
                     for name in ("wall", "cpu", "off_cpu", "off_cpu_not_preempted")) +
                     f"; of {cost['n']}: preempted {cost['preempted']}, slept {cost['slept']}, "
