@@ -147,6 +147,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
             for name in ("wallet", "seller", "analyzer", "stream", "balance_monitor"):
                 self._start_core(name)
             self.start_verifier()   # fast mode, analysis.verify = "after" (director_fastpath.py)
+            self.clean_stale_lanes()   # a killed spare's lane directory (director_fastpath.py)
             self._recover_open_positions(open_rows)
             for _ in range(self.settings.trading.min_warm_spares):
                 self._make_spare()
@@ -402,6 +403,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
         address = msg.childAddress
         if address in self.spares:
             self.spares.remove(address)
+            self.note_dead_spare(address)   # the stream may have opened a position on it (director_fastpath.py)
             self._make_spare()
             return
         for mint, live in self.positions.items():

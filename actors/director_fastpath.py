@@ -5,10 +5,12 @@ position slots, so the normal path never exceeds the limits beside them; a set s
 stream was using a spare may let one position more through (the stream's use wins)."""
 from __future__ import annotations
 
+import collections
 import time
 
 from loguru import logger
 
+from actors.spare_lane import remove_stale_lanes
 from messages import new_request_id
 from messages.fastpath import (ArmedSpares, ArmSpare, DisarmSpare, FastOpened, FastPositionOpened,
                                SpareArmed, VerifyAfterBuy)
@@ -24,6 +26,9 @@ def verifier_settings(settings):
     return settings.replace(**{"analysis.mode": "full", "analysis.verify": "before"})
 
 
+DEAD_SPARES_REMEMBERED = 64   # spares exited lately (a FastOpened for one of them comes within ms)
+
+
 def spare_reservation_key(spare_id: str) -> str:
     """The 'mint' an armed spare's reservation is held under until it buys."""
     return f"spare:{spare_id}"
@@ -37,7 +42,8 @@ class DirectorFastPath:
             # spare_id -> address; 'idle': spares disarmed while the stream may still hold them
             # in an older set: only the fast path uses them again (re-armed under a new id)
             self._fast = {"arming": {}, "armed": {}, "idle": {}, "pushed": None, "retry_at": 0.0,
-                          "lanes": {}}   # spare_id -> the armed spare's lane (actors/spare_lane.py)
+                          "lanes": {},   # spare_id -> the armed spare's lane (actors/spare_lane.py)
+                          "dead": collections.deque(maxlen=DEAD_SPARES_REMEMBERED)}
         return self._fast
 
     def _fast_mode(self) -> bool:
@@ -180,7 +186,22 @@ class DirectorFastPath:
         self.ledger.lifecycle["fast_path_opens"] += 1
         if self.peers.stream is not None:   # the stream watches it already; a restarted one may not
             self.send(self.peers.stream, WatchMint(launch.mint, address))
+        if address in self._fast_state()["dead"]:   # the spare died before the stream's word came
+            self._recover_position(launch.mint, self.positions[launch.mint])
+            return
         self.verify_after_buy(launch.mint)
+
+    def clean_stale_lanes(self) -> None:
+        """At start: the lane directories of spares killed in earlier runs (actors/spare_lane.py)."""
+        if self._fast_mode():
+            removed = remove_stale_lanes()
+            if removed:
+                logger.info("director: removed {} stale fast-path lane director(ies)", removed)
+
+    def note_dead_spare(self, address) -> None:
+        """A spare exited: if the stream had just opened a position on it (its FastOpened still on
+        the way), booking it restarts the position from its journal row at once."""
+        self._fast_state()["dead"].append(address)
 
     # ---- buy then verify (analysis.verify = "after"; the position side: actors/position_verify.py)
     def _verifying(self) -> bool:

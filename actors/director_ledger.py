@@ -64,8 +64,10 @@ class Ledger:
     cashback_usdc: int = 0
 
     def on_tx_sent(self, msg: TxSent) -> bool:
-        """Returns True for a buy seen for the first time (max buys counts buys sent)."""
-        if msg.signature in self.settled or msg.signature in self.unresolved:
+        """Returns True for a buy seen for the first time (max buys counts buys sent). An order sent
+        before this run started (a previous run's, re-told by a position resumed from the journal)
+        is not this run's, as reconcile_with_journal() has it."""
+        if msg.signature in self.settled or msg.signature in self.unresolved or msg.sent_at < self.started_at:
             return False
         if self.unresolved.put(msg.signature, msg):   # 10,000 outcomes unknown: a lost report
             self.failures["unresolved_forgotten"] += 1

@@ -10,7 +10,8 @@ one reference store (atomic under the GIL): the armed spares with their lanes (A
 the watched mints (a frozenset). The I/O thread only reads those references and owns the rest:
 the spares it used, the mints it opened, the lane socket and its own connection to the creator
 history (SQLite, opened and closed on that thread; other processes write the same file, so it is
-read live rather than snapshotted). No lock is taken on the path."""
+read live rather than snapshotted; its launches are written by a thread of their own,
+LaunchRecorder). No lock is taken on the path but the recorder's queue count (uncontended)."""
 from __future__ import annotations
 
 import time
@@ -22,7 +23,7 @@ from loguru import logger
 from actors.hot_trace import hot_trace
 from actors.policy.analysis import decide
 from actors.spare_lane import LaneSender
-from adapters.analysis.creators import CreatorHistory, default_path
+from adapters.analysis.creators import CreatorHistory, LaunchRecorder, default_path
 from adapters.analysis.gather import fast_facts
 from adapters.pumpfun import venue
 from adapters.stats import BoundedDict
@@ -59,6 +60,7 @@ class StreamFastPath:
         self.watched: frozenset = frozenset()
         # the I/O thread's own
         self.creators: CreatorHistory | None = None
+        self.recorder: LaunchRecorder | None = None   # writes the history on a thread of its own
         self.lane_sender: LaneSender | None = None
         # a set the Director sent before it heard of a use may list that spare again: never reuse
         self.used = BoundedDict(USED_SPARES_REMEMBERED)
@@ -79,6 +81,8 @@ class StreamFastPath:
                       if spare_id not in self.used), None)
         if spare is None or launch.mint in watched or launch.mint in self.opened \
                 or venue.policy_refusal(launch, self.settings.trading):
+            if spare is None:
+                hot_trace().stamp(launch.mint, "no_armed_spare")   # why a launch missed the fast path
             return None
         started = time.monotonic()
         facts = fast_facts(launch, None, self.settings.trading)
@@ -108,18 +112,22 @@ class StreamFastPath:
         return self.creators
 
     def _creator_facts(self, launch) -> dict:
-        """As fast_facts reads the creator history (a locked or broken file: the check is optional)."""
+        """As fast_facts reads the creator history (a locked or broken file: the check is optional),
+        with the launches queued for the writer thread counted in."""
         try:
-            return {"creator": self._history().history(launch.creator, excluding_mint=launch.mint)}
+            launches, rugs = self._history().history(launch.creator, excluding_mint=launch.mint)
         except Exception as exc:
             logger.warning("stream: creator history unavailable: {!r}", exc)
             return {}
+        if self.recorder is not None:
+            launches += self.recorder.unwritten(launch.creator, excluding_mint=launch.mint)
+        return {"creator": (launches, rugs)}
 
     def _record_launch(self, launch) -> None:
-        try:
-            self._history().record_launch(launch.mint, launch.creator)
-        except Exception as exc:
-            logger.warning("stream: creator history not written: {!r}", exc)
+        """Queued for the writer thread: the I/O thread decodes the next update meanwhile."""
+        if self.recorder is None:
+            self.recorder = LaunchRecorder(default_path(self.settings))
+        self.recorder.record_launch(launch.mint, launch.creator)
 
     def _send_on_lane(self, lane: str | None, spare_id: str, opening: OpenPosition) -> bool:
         if lane is None:
@@ -134,3 +142,5 @@ class StreamFastPath:
             self.lane_sender.close()
         if self.creators is not None:
             self.creators.close()
+        if self.recorder is not None:
+            self.recorder.close()

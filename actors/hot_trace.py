@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import time
 
 TRACE_ENV = "PUMPSNIPE_HOT_TRACE"
@@ -43,6 +44,27 @@ class HotTrace:
             os.write(self.fd, (json.dumps({"key": key, **extra, "stamps": stamps}) + "\n").encode())
 
 
+    def thread_clock(self) -> tuple | None:
+        """(wall, thread CPU, the thread's rusage) for thread_cost(); None when off. None of these
+        calls releases the GIL, so measuring a step does not hand the GIL to another thread."""
+        if self.fd is None:
+            return None
+        return time.perf_counter(), time.thread_time(), resource.getrusage(resource.RUSAGE_THREAD)
+
+    def thread_cost(self, before: tuple | None, name: str) -> dict:
+        """The calling thread's step since thread_clock(): {name}_wall_ms, _cpu_ms, _preempted
+        (involuntary context switches: another task took the core) and _slept (voluntary ones: a
+        lock, I/O, the GIL); {} when off."""
+        if before is None:
+            return {}
+        wall, cpu, usage = before
+        now = resource.getrusage(resource.RUSAGE_THREAD)
+        return {f"{name}_wall_ms": (time.perf_counter() - wall) * 1000,
+                f"{name}_cpu_ms": (time.thread_time() - cpu) * 1000,
+                f"{name}_preempted": now.ru_nivcsw - usage.ru_nivcsw,
+                f"{name}_slept": now.ru_nvcsw - usage.ru_nvcsw}
+
+
 _TRACE: HotTrace | None = None
 
 
@@ -54,17 +76,24 @@ def hot_trace() -> HotTrace:
     return _TRACE
 
 
-def read_trace(path) -> dict[str, dict]:
-    """key -> every stage stamped under it, merged over the processes that wrote lines for it."""
-    merged: dict[str, dict] = {}
+def trace_lines(path) -> list[dict]:
+    """Every line written (key, extra fields, stamps), in order; a line cut by a killed process is skipped."""
     try:
         text = open(path).read()
     except FileNotFoundError:
-        return merged
+        return []
+    rows = []
     for line in text.splitlines():
         try:
-            row = json.loads(line)
+            rows.append(json.loads(line))
         except ValueError:
-            continue   # a line cut by a killed process
+            continue
+    return rows
+
+
+def read_trace(path) -> dict[str, dict]:
+    """key -> every stage stamped under it, merged over the processes that wrote lines for it."""
+    merged: dict[str, dict] = {}
+    for row in trace_lines(path):
         merged.setdefault(row["key"], {}).update(row["stamps"])
     return merged

@@ -81,6 +81,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         self.raw_by_signature: dict[str, bytes] = {}   # signed bytes to rebroadcast (not journaled)
         self.generation = 0             # invalidates stale wakeups (they cannot be cancelled)
         self.warm_failures = 0          # consecutive failed warm-ups of a spare (backoff)
+        self.buy_journal_cost: dict = {}   # the buy row's write: lock polls, CPU and wall ms (hot trace)
 
     # ---- dispatch ------------------------------------------------------------------------------
     async def on_loop_close(self) -> None:
@@ -131,6 +132,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
 
     def _on_start(self, msg: StartPosition) -> None:
         self.settings, self.peers = msg.settings, msg.peers
+        self.started_at = time.time()
         process_logging(msg.settings, "position")
         self.chain = ChainAccess(msg.settings)   # loads the keypair now, so a buy never waits for it
         path = journal_path(msg.settings)
@@ -151,6 +153,8 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         if self.warm_failures:
             logger.info("position: warm-up works again after {} failure(s)", self.warm_failures)
         self.warm_failures = 0
+        self.first_warm_at = self.first_warm_at or time.time()
+        self._tell_armed_when_warm()   # an arming that waited for this warm-up (position_arming.py)
         self.wakeupAfter(SPARE_REFRESH_SECONDS, payload=("warm", None))
 
     def _warm_failed(self, exc: BaseException) -> None:
@@ -270,13 +274,18 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         self.position.buy_order = Order("buy", prepared.signature, prepared.amount,
                                         prepared.last_valid_block_height, time.time(),
                                         raw=base64.b64encode(prepared.raw).decode())
-        if not self._journal():   # before the send: a restart confirms it, never re-sends
+        mint, cost_before = self._mint, hot_trace().thread_clock()
+        if not self.journal.save(self.position.to_row(),   # before the send: a restart confirms it, never re-sends
+                                 hot_stage=lambda name: hot_trace().stamp(mint, name)):
             self.position.buy_order = None   # never sent
             self._defer_checkpoints(False)
             return None
         hot_trace().stamp(self._mint, "journaled_sent")
         sent_at = time.time()   # just before the bytes are written (or handed to the I/O loop)
         connection = self._write(prepared, self.position.buy_order)
+        # measured after the write: measuring between the row and the write cost it ms (bench)
+        self.buy_journal_cost = {**hot_trace().thread_cost(cost_before, "journal"),
+                                 "journal_lock_waits": self.journal.lock_waits}
         self._defer_checkpoints(False)   # an armed spare's: its later commits checkpoint as any
         return sent_at, connection
 
@@ -318,7 +327,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
                     order.signature[:12], order.amount)
 
     def _sent(self, order: Order, error: str, maybe_sent: bool) -> None:
-        hot_trace().write(self._mint, kind=order.kind)
+        hot_trace().write(self._mint, kind=order.kind, **(self.buy_journal_cost if order.kind == "buy" else {}))
         if error and not maybe_sent:   # it never left: it cannot land
             self._settled(order, Settlement(order.signature, order.kind, False, False, 0, 0, error))
             return
@@ -575,6 +584,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         for order in in_flight:   # confirmed, never signed again; its journaled bytes rebroadcast
             if order.signed_bytes:
                 self.raw_by_signature[order.signature] = order.signed_bytes
+            self._retell_sent(order)
             self._confirm(order)
         if not self.exit_wanted:
             held_for = time.time() - position.buy_order.sent_at
@@ -582,6 +592,14 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
             self.wakeupAfter(max(0.0, self.settings.trading.max_hold_seconds - held_for),
                              payload=("max_hold", self.generation))
         self._advance()
+
+    def _retell_sent(self, order: Order) -> None:
+        """The dead actor may have journaled an order and died before its TxSent left (an armed
+        spare's lane thread posts it after the write): told again, the Director books each
+        signature once (DirectorLedger.on_tx_sent skips one it knows)."""
+        detected_at = self.position.launch.received_at if order.kind == "buy" else 0.0
+        self.send(self.peers.director, TxSent(self._mint, order.signature, order.kind, order.sent_at,
+                                              detected_at))
 
     # ---- reporting -----------------------------------------------------------------------------
     def _report_settled(self, order: Order, settled: Settlement) -> None:

@@ -23,6 +23,9 @@ from messages.wallet import FundsReserved, ReleaseFunds, ReservationRefused, Res
 class SpareArming(SpareLaneThread):
     """Mixin of PositionActor; stages 'arming' and 'armed' come before 'reserving'."""
     spare_id = ""
+    armed_told = False   # SpareArmed sent for this arming (only once warm)
+    started_at = 0.0     # StartPosition handled, and the first warm-up done (hot trace)
+    first_warm_at = 0.0
     lane: LaneReceiver | None = None   # the stream's direct line to this spare (spare_lane.py)
 
     def _on_arm(self, msg: ArmSpare) -> None:
@@ -37,6 +40,7 @@ class SpareArming(SpareLaneThread):
             except (OSError, RuntimeError) as exc:   # no lane: the stream uses thespian, as before
                 logger.warning("position: no fast-path lane ({!r}); thespian carries the launch", exc)
         self.stage, self.spare_id = "arming", msg.spare_id
+        hot_trace().stamp(f"spare:{msg.spare_id}", "arm_asked")
         self.send(self.peers.wallet, ReserveFunds(new_request_id("rsv"), spare_reservation_key(msg.spare_id),
                                                   self.chain.buy_reservation_lamports()))
 
@@ -56,12 +60,36 @@ class SpareArming(SpareLaneThread):
         if self.stage != "arming":
             return False
         self.reservation_id, self.stage = msg.reservation_id, "armed"
+        self.armed_told = False
+        self._tell_armed_when_warm()
+        return True
+
+    def _tell_armed_when_warm(self) -> None:
+        """The Director (and so the stream) hears a spare is armed only once it can sign with no I/O:
+        a fresh spare armed before its first warm-up took the launch the ordinary way (reads first;
+        at 10 launches/s, replacements armed cold sent some launches that way). Called again by
+        each warm-up."""
+        if self.stage != "armed" or self.armed_told or not self.chain.warm():
+            return
+        self.armed_told = True
+        self._trace_arming()
         self.send(self.peers.director, SpareArmed(self.spare_id, True,
                                                   lane=self.lane.path if self.lane is not None else ""))
         self.chain.hot_connect()   # the buy is written to it from this thread (adapters/hot_send.py)
         self._defer_checkpoints(True)   # the buy row's commit never pays for a WAL checkpoint
         self._rehearse_buy()
-        return True
+
+    def _trace_arming(self) -> None:
+        """How long a spare took from its start to armed (bench_detection_latency: a burst outruns
+        the replacements of the spares it uses)."""
+        trace = hot_trace()
+        if trace.on:
+            key = f"spare:{self.spare_id}"
+            trace.stamp(key, "spare_started", self.started_at)
+            if self.first_warm_at:
+                trace.stamp(key, "spare_warm", self.first_warm_at)
+            trace.stamp(key, "spare_armed")
+            trace.write(key, kind="spare")
 
     def _arming_refused(self, msg: ReservationRefused) -> bool:
         if self.stage != "arming":

@@ -24,6 +24,7 @@ class GuardedJournal:
         self.on_first_failure = on_first_failure
         self.failure = ""          # the first failed write's error
         self.lost_writes = 0       # consecutive writes that failed
+        self.lock_waits = 0        # the last hot write's polls of a write lock held elsewhere
         try:
             self._opened()
         except Exception as exc:   # retried at the first write; a spare never buys unjournaled
@@ -40,10 +41,14 @@ class GuardedJournal:
                 self.journal.fail_fast()
         return self.journal
 
-    def save(self, row: dict) -> bool:
-        """Write the row; False when the journal failed."""
+    def save(self, row: dict, hot_stage=None) -> bool:
+        """Write the row; False when the journal failed. `hot_stage`: the buy row of the hot path,
+        written by Journal.save_now (which calls it at each step)."""
         try:
-            self._opened().save(row)
+            if hot_stage is None:
+                self._opened().save(row)
+            else:
+                self.lock_waits = self._opened().save_now(row, hot_stage)
         except Exception as exc:
             self.lost_writes += 1
             if not self.failure:

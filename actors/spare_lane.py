@@ -68,11 +68,47 @@ def _typed(value, type_name: str) -> bool:
     return isinstance(value, FIELD_TYPES[type_name])
 
 
+LANE_DIR_PREFIX = "pumpsnipe-lane-"
+
+
+def remove_stale_lanes(parent: str | None = None) -> int:
+    """Remove this user's lane directories whose spare process is gone (a killed spare cannot remove
+    its own); the owner's pid is in the name. Returns how many were removed."""
+    parent = parent or tempfile.gettempdir()
+    removed = 0
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith(LANE_DIR_PREFIX)]
+    except OSError:
+        return 0
+    for name in names:
+        pid = name[len(LANE_DIR_PREFIX):].split("-", 1)[0]
+        path = os.path.join(parent, name)
+        try:
+            if not pid.isdigit() or os.stat(path).st_uid != os.getuid() or _alive(int(pid)):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # someone else's process: alive
+        return True
+    return True
+
+
 class LaneReceiver:
     """The spare's end: bound at start, watched by the actor (ThespianWatch), removed on exit."""
 
-    def __init__(self):
-        self.directory = tempfile.mkdtemp(prefix="pumpsnipe-lane-")   # mode 0700: this user only
+    def __init__(self, parent: str | None = None):
+        # mode 0700: this user only; the pid in the name lets remove_stale_lanes() find it if killed
+        self.directory = tempfile.mkdtemp(prefix=f"{LANE_DIR_PREFIX}{os.getpid()}-", dir=parent)
         self.path = os.path.join(self.directory, "open")
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(self.path)

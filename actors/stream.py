@@ -226,9 +226,9 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
                 copied.append(item)
         if fast:
             self.send(self.peers.director, FastOpened(tuple(fast)))
-        if self.trace.on:
-            for entry in fast:
-                self.trace.write(entry[0].launch.mint)
+        if self.trace.on:   # the normal path's too: why it missed the fast path (no_armed_spare)
+            for mint in [entry[0].launch.mint for entry in fast] + [launch.mint for launch in launches]:
+                self.trace.write(mint)
         if launches:
             self.send(self.peers.director, LaunchBatch(tuple(launches)))
         if copied:   # before the held mints' trades: a target's exit beats our own exit rules

@@ -225,12 +225,16 @@ class ChainAccess:
         global_ = await self.fee_rates()
         return self._build_buy(launch, global_, await self.recent_blockhash())
 
+    def warm(self) -> bool:
+        """The fee rates and a blockhash warm_up cached are there and fresh: prepare_buy_now can sign."""
+        return self.global_ is not None and self.fees is not None \
+            and not self.fees.stale(self.settings.trading.global_refresh_seconds) \
+            and self._blockhash is not None and time.monotonic() - self._blockhash[0] < BLOCKHASH_MAX_AGE_SECONDS
+
     def prepare_buy_now(self, launch) -> PreparedTx | None:
         """prepare_buy with no I/O, for the fast path: a SOL-paired curve buy from the fee rates and
         blockhash warm_up cached; None when they are missing or stale (then prepare_buy reads them)."""
-        if launch.venue != "curve" or not launch.sol_paired or self.global_ is None or self.fees is None \
-                or self.fees.stale(self.settings.trading.global_refresh_seconds) or self._blockhash is None \
-                or time.monotonic() - self._blockhash[0] >= BLOCKHASH_MAX_AGE_SECONDS:
+        if launch.venue != "curve" or not launch.sol_paired or not self.warm():
             return None
         return self._build_buy(launch, self.global_, self._blockhash[1])
 

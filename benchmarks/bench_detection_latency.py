@@ -30,7 +30,7 @@ import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
-from actors.hot_trace import TRACE_ENV, read_trace
+from actors.hot_trace import TRACE_ENV, trace_lines
 from actors.stream import yellowstone_updates
 from actors.trading_io import ChainAccess
 from adapters.stats import nearest_rank
@@ -44,17 +44,19 @@ RATES = (DEFAULT_LAUNCHES_PER_SECOND, FAST_LAUNCHES_PER_SECOND)
 SLOT_MS = 400
 # the hot path's stages in order (actors/hot_trace.py stamps them in the stream and the spare)
 STAGES = ("stream_received", "decoded", "stream_actor", "checked", "handed_off", "spare_received",
-          "journaled", "signed", "signed_in_actor", "journaled_sent",
+          "journaled", "signed", "signed_in_actor", "journal_locked", "journal_inserted", "journaled_sent",
           "buy_send_start", "buy_send_done")
 
 
 class ChainProcess:
     """benchmarks.timed_chain as a child process, driven by JSON lines."""
 
-    def __init__(self, slot_ms: int = SLOT_MS):
+    def __init__(self, slot_ms: int = SLOT_MS, nice: int = 0):
+        """`nice` > 0 runs the chain and its market at a lower CPU priority: on a deployment they are
+        other machines, here they share the bot's two cores."""
         self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.timed_chain", "--slot-ms",
                                       str(slot_ms)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True)
+                                     text=True, preexec_fn=(lambda: os.nice(nice)) if nice else None)
         line = self.proc.stdout.readline()
         if not line.startswith("READY"):
             self.proc.kill()
@@ -177,29 +179,75 @@ def wait_until_streaming(bot: Bot, chain: ChainProcess, timeout: float = 30) -> 
 def measure(chain: ChainProcess, launches: int, rate: float, buys_of) -> dict:
     """Launch `launches` coins at `rate`; buys_of() -> the buys sent meanwhile."""
     chain.ask(cmd="records")   # forget what came before
-    chain.ask(cmd="launch", count=launches, rate=rate)
+    chain.ask(cmd="launch", count=launches, rate=rate, jitter=SLOT_MS / 1000)   # every phase of the slot
     time.sleep(2.0)            # let the last buys reach the chain
     records = {r["signature"]: r for r in chain.ask(cmd="records")["records"]}
     return figures(buys_of(), records, launches)
 
 
 class StageTrace:
-    """The trace file every actor process appends to; each read returns the keys new since the last."""
+    """The trace file every actor process appends to; each read returns the keys new since the last
+    (their stamps), and keeps their other fields (the buy row's journal cost) in `fields`."""
 
     def __init__(self, path: Path):
         self.path, self.seen = path, set()
+        self.fields: dict[str, dict] = {}
 
     def new_rows(self) -> dict:
-        rows = read_trace(self.path)
-        fresh = {key: stamps for key, stamps in rows.items() if key not in self.seen}
-        self.seen.update(fresh)
-        return fresh
+        rows, fields = {}, {}
+        for line in trace_lines(self.path):
+            if line["key"] not in self.seen:
+                rows.setdefault(line["key"], {}).update(line["stamps"])
+                fields.setdefault(line["key"], {}).update(
+                    {name: value for name, value in line.items() if name not in ("key", "stamps")})
+        self.seen.update(rows)
+        self.fields = fields
+        return rows
+
+
+def path_counts(rows: dict) -> dict:
+    """How each traced launch went: bought on the fast path (signed in an armed spare's lane),
+    handed to a spare that took the ordinary path (not warm or not armed any more: signed in its
+    actor), or no armed spare in the stream's set."""
+    return {"fast": sum(1 for s in rows.values() if "signed" in s and "handed_off" in s),
+            "spare_ordinary": sum(1 for s in rows.values() if "handed_off" in s and "signed" not in s),
+            "no_armed_spare": sum(1 for s in rows.values() if "no_armed_spare" in s)}
+
+
+def spare_figures(rows: dict) -> list[tuple[str, float, float, int]]:
+    """Spares armed meanwhile: (from -> to, p50 ms, p99 ms, n) from the spare's start to armed."""
+    gaps: dict[str, list[float]] = {}
+    for key, stamps in rows.items():
+        if not key.startswith("spare:"):
+            continue
+        for before, after in (("spare_started", "spare_warm"), ("spare_started", "arm_asked"),
+                              ("arm_asked", "spare_armed"), ("spare_started", "spare_armed")):
+            if before in stamps and after in stamps:
+                gaps.setdefault(f"{before} -> {after}", []).append((stamps[after] - stamps[before]) * 1000)
+    return [(name, *pcts(values)) for name, values in gaps.items()]
+
+
+def journal_figures(fields: dict) -> dict:
+    """The buy rows' writes and the bytes' write after them: how many found the write lock held,
+    were preempted (another task took the core) or slept (a lock, I/O, the GIL) meanwhile; wall,
+    CPU and off-CPU ms p50/p99."""
+    costs = [f for f in fields.values() if "journal_preempted" in f]
+    return {"n": len(costs), "lock_held": sum(1 for f in costs if f["journal_lock_waits"]),
+            "preempted": sum(1 for f in costs if f["journal_preempted"]),
+            "slept": sum(1 for f in costs if f["journal_slept"]),
+            "wall": pcts([f["journal_wall_ms"] for f in costs]),
+            "cpu": pcts([f["journal_cpu_ms"] for f in costs]),
+            "off_cpu": pcts([f["journal_wall_ms"] - f["journal_cpu_ms"] for f in costs]),
+            "off_cpu_not_preempted": pcts([f["journal_wall_ms"] - f["journal_cpu_ms"] for f in costs
+                                           if not f["journal_preempted"]])}
 
 
 def stage_figures(rows: dict) -> list[tuple[str, float, float, int]]:
     """(from -> to, p50 ms, p99 ms, n) between consecutive stages each row has, and the total."""
     gaps: dict[str, list[float]] = {}
     for stamps in rows.values():
+        if "handed_off" not in stamps:
+            continue   # the fast path's stages only (the normal path's launches are counted apart)
         present = [stage for stage in STAGES if stage in stamps]
         for before, after in zip(present, present[1:]):
             gaps.setdefault(f"{before} -> {after}", []).append((stamps[after] - stamps[before]) * 1000)
@@ -216,6 +264,8 @@ def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: Stage
     bot.start(settings)
     try:
         wait_until_streaming(bot, chain)
+        if trace is not None:
+            trace.new_rows()   # the probes (buying paused: no armed spare)
         for rate in RATES:
             before = bot.status().buys_total
             bot.resume_buying()
@@ -226,7 +276,11 @@ def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: Stage
                 return newest(status.buys, status.buys_total - before)
             results[rate] = measure(chain, launches, rate, buys_of)
             if trace is not None:
-                results[rate]["stages"] = stage_figures(trace.new_rows())
+                rows = trace.new_rows()
+                results[rate]["stages"] = stage_figures(rows)
+                results[rate]["paths"] = path_counts(rows)
+                results[rate]["spares"] = spare_figures(rows)
+                results[rate]["journal"] = journal_figures(trace.fields)
             bot.pause_buying()
             bot.wait_for(lambda s: s.active_positions == 0, timeout=60)
     finally:
@@ -234,12 +288,12 @@ def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: Stage
     return results
 
 
-def run(launches: int, modes: list[str], spares: int = 8) -> dict:
+def run(launches: int, modes: list[str], spares: int = 8, world_nice: int = 0) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     os.environ[TRACE_ENV] = str(tmp / "stages.jsonl")   # inherited by every actor process
     trace = StageTrace(tmp / "stages.jsonl")
     bots = {mode: Bot() for mode in modes}   # before any thread: each admin is forked
-    chain = ChainProcess()
+    chain = ChainProcess(nice=world_nice)
     results = {}
     baseline = None
     try:
@@ -294,6 +348,20 @@ def report(results: dict, modes: list[str]) -> str:
             if stages:
                 lines.append(f"stages of {who} at {rate:.1f}/s (ms, p50 / p99, n):")
                 lines += [f"  {name:52s} {p50:8.3f} / {p99:8.3f}  {n}" for name, p50, p99, n in stages]
+            paths = results[(who, rate)].get("paths")
+            if paths:
+                lines.append(f"  fast path {paths['fast']}/{results[(who, rate)]['launches']}, handed to a spare "
+                             f"that took the ordinary path {paths['spare_ordinary']}, no armed spare "
+                             f"{paths['no_armed_spare']}")
+            for name, p50, p99, n in results[(who, rate)].get("spares", ()):
+                lines.append(f"  spare {name:46s} {p50:8.1f} / {p99:8.1f}  {n}")
+            cost = results[(who, rate)].get("journal")
+            if cost and cost["n"]:
+                lines.append("  buy row journal write + send (ms, p50 / p99): " + ", ".join(
+                    f"{name.replace('_', ' ')} {cost[name][0]:.3f} / {cost[name][1]:.3f}"
+                    for name in ("wall", "cpu", "off_cpu", "off_cpu_not_preempted")) +
+                    f"; of {cost['n']}: preempted {cost['preempted']}, slept {cost['slept']}, "
+                    f"write lock found held {cost['lock_held']}")
     return "\n".join(lines)
 
 
@@ -303,12 +371,24 @@ def main() -> None:
     parser.add_argument("--modes", default="fast,full", help="analysis modes of the bot to measure")
     parser.add_argument("--spares", type=int, default=24,
                         help="trading.min_warm_spares: spares armed before a burst (10/s x ~2.4 s held)")
+    parser.add_argument("--world-nice", default="0",
+                        help="comma-separated nice values for the chain+market process, one run each "
+                             "(0: same priority as the bot; 10: the world yields the cores, as if elsewhere)")
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
-    print(f"load average before: {os.getloadavg()}", flush=True)
-    results = run(args.launches, modes, args.spares)
+    nices = [int(n) for n in args.world_nice.split(",") if n]
+    if len(nices) > 1:   # one process each: a run's bots fork their actor systems before any thread
+        for nice in nices:
+            subprocess.run([sys.executable, "-m", "benchmarks.bench_detection_latency", "--launches",
+                            str(args.launches), "--modes", args.modes, "--spares", str(args.spares),
+                            "--world-nice", str(nice)], check=True)
+        return
+    print(f"== world (chain + market) at nice {nices[0]}"
+          f"{' (same priority as the bot)' if nices[0] == 0 else ' (lower priority than the bot)'}; "
+          f"load average before: {os.getloadavg()}", flush=True)
+    results = run(args.launches, modes, args.spares, nices[0])
     print(report(results, modes))
-    print(f"load average after: {os.getloadavg()}")
+    print(f"load average after: {os.getloadavg()}", flush=True)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ request's task) and when it executed, with the slot. The parent drives it with J
 
     {"cmd": "fund", "to": PUBKEY, "lamports": N}       -> {"ok": true}
     {"cmd": "launch", "count": N, "rate": R}           -> {"ok": true, "mints": [...]}  (after the last)
+        optional "jitter": each launch moved later by a random 0..jitter s (phases of the slot);
         optional "kind": a launch kind of localnet/market/instruction_mix.py (default "create", legacy),
         or a list of them, taken in turn
     {"cmd": "records"}                                 -> {"ok": true, "records": [...]}  (and forgets them)
@@ -21,6 +22,7 @@ import argparse
 import asyncio
 import contextvars
 import json
+import random
 import sys
 import time
 
@@ -86,9 +88,11 @@ class TimedChain:
         self.clock.create_slot[str(mint.pubkey())] = record.slot
         return str(mint.pubkey())
 
-    async def launch(self, count: int, rate: float, kind: str | list[str] = "create") -> dict:
+    async def launch(self, count: int, rate: float, kind: str | list[str] = "create",
+                     jitter: float = 0.0) -> dict:
         """`count` creates of `kind` (a list: in turn), one every 1/rate s on the chain's own loop
-        (the cadence holds)."""
+        (the cadence holds), each moved later by a random 0..`jitter` s (seeded): with a period a
+        multiple of the slot, every launch would otherwise fall at one phase of the slot clock."""
         kinds = [kind] if isinstance(kind, str) else list(kind)
         if not kinds or any(k not in LAUNCH_KINDS for k in kinds):
             raise ValueError(f"launch kinds must be of {', '.join(LAUNCH_KINDS)}, got {kind!r}")
@@ -96,9 +100,9 @@ class TimedChain:
         for creator in creators:
             self.chain.airdrop(creator.pubkey(), 100_000_000)
         mints = []
-        start = time.monotonic()
+        start, shifts = time.monotonic(), random.Random(count)
         for index, creator in enumerate(creators):
-            delay = start + index / rate - time.monotonic()
+            delay = start + index / rate + shifts.uniform(0.0, jitter) - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
             mints.append(self._launch_one(creator, f"B{index}", kinds[index % len(kinds)]))
@@ -139,7 +143,8 @@ async def serve(args) -> None:
                     reply = timed.fund(request["to"], int(request["lamports"]))
                 elif cmd == "launch":
                     reply = await timed.launch(int(request["count"]), float(request["rate"]),
-                                               request.get("kind", "create"))
+                                               request.get("kind", "create"),
+                                               float(request.get("jitter", 0.0)))
                 elif cmd == "records":
                     reply = timed.records()
                 else:

@@ -205,6 +205,28 @@ def test_creator_history_survives_a_restart(tmp_path):
     reopened.close()
 
 
+def test_launches_recorded_on_the_writer_thread_count_before_and_after_they_are_written(tmp_path):
+    """LaunchRecorder (the stream's creator-history writes): while another process holds the
+    file's write lock the caller is not stalled and the queued launches still count; once the lock
+    is free they are in the file, and close() waits for them."""
+    import sqlite3
+    from adapters.analysis.creators import LaunchRecorder
+    path = tmp_path / "creators.sqlite3"
+    CreatorHistory(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    recorder = LaunchRecorder(path)
+    for mint in ("A", "B"):   # queued (a write now would wait for the lock, then fail)
+        recorder.record_launch(mint, "creator1")
+    assert recorder.unwritten("creator1") == 2 and recorder.unwritten("creator1", excluding_mint="A") == 1
+    holder.execute("COMMIT")
+    recorder.close()
+    assert recorder.unwritten("creator1") == 0 and recorder.failures == 0
+    history = CreatorHistory(path)
+    assert history.history("creator1") == (2, 0)
+    history.close()
+
+
 def test_a_source_that_always_answers_429_gives_up():
     async def run():
         service = Service(limited=100, retry_after="0.01")

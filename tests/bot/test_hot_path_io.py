@@ -12,7 +12,8 @@ from solders.keypair import Keypair
 from solders.message import MessageV0
 from solders.transaction import VersionedTransaction
 
-from actors.spare_lane import LaneReceiver, LaneSender, MalformedRecord, decode_open, encode_open
+from actors.spare_lane import (LaneReceiver, LaneSender, MalformedRecord, decode_open, encode_open,
+                               remove_stale_lanes)
 from adapters.hot_send import HotSender
 from messages.position import OpenPosition
 from tests.bot.harness import SOL, ChainThread
@@ -36,6 +37,28 @@ def test_lane_carries_an_open_position_and_only_this_user_can_reach_it():
         sender.close()
     assert not os.path.exists(receiver.directory)
     assert not LaneSender().send(receiver.path, "spare-1", opening)   # gone: the caller uses thespian
+
+
+def test_a_killed_spares_lane_directory_is_removed_and_a_live_ones_kept(tmp_path):
+    """A SIGKILLed spare leaves its lane directory behind; remove_stale_lanes (the Director's
+    start) finds it by the pid in its name and removes it, never one whose process lives."""
+    import signal
+    import subprocess
+    import sys
+    code = ("import sys; from actors.spare_lane import LaneReceiver; "
+            f"print(LaneReceiver({str(tmp_path)!r}).directory, flush=True); sys.stdin.read()")
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+    killed = child.stdout.readline().strip()
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(10)
+    live = LaneReceiver(str(tmp_path))
+    try:
+        assert os.path.isdir(killed) and str(child.pid) in os.path.basename(killed)
+        assert remove_stale_lanes(str(tmp_path)) == 1
+        assert not os.path.exists(killed) and os.path.exists(live.path)
+    finally:
+        live.close()
 
 
 def test_lane_refuses_a_launch_it_cannot_carry_as_plain_values():

@@ -34,6 +34,33 @@ def test_fresh_schema_equals_all_migrations(tmp_path):
     assert "buy_order" in SCHEMA_PATH.read_text()
 
 
+def test_hot_save_waits_out_another_writers_lock_then_commits(tmp_path):
+    """save_now (an armed spare's buy row) polls for the write lock another process holds instead of
+    SQLite's busy handler: it commits once the lock is free, reports that it found the lock held,
+    and gives up with JournalError after the busy timeout. A rehearsal leaves no row."""
+    import threading
+    path = tmp_path / "j.sqlite3"
+    journal, holder = Journal(path), sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    position = Position("pos-hot", make_launch())
+    position.buy_order = Order("buy", "SIGHOT", 1_000, 99, 1.0)
+    journal.rehearse_save(position.to_row())
+    assert Journal(path).load("pos-hot") is None
+    holder.execute("BEGIN IMMEDIATE")   # another process's writer holds the lock for a while
+    releaser = threading.Timer(0.05, lambda: holder.execute("COMMIT"))
+    releaser.start()
+    stages = []
+    assert journal.save_now(position.to_row(), stages.append) > 0
+    releaser.join()
+    assert stages == ["journal_locked", "journal_inserted"]
+    assert Journal(path).load("pos-hot")["buy_order"]["signature"] == "SIGHOT"
+    journal.save(dict(position.to_row(), state="active"))   # the ordinary save after it still works
+    holder.execute("BEGIN IMMEDIATE")
+    journal.fail_fast()                # 100 ms: then the hot save gives up, one line naming the row
+    with pytest.raises(JournalError, match="pos-hot.*locked"):
+        journal.save_now(position.to_row())
+    holder.execute("ROLLBACK")
+
+
 def test_wal_mode_and_round_trip(tmp_path):
     journal = Journal(tmp_path / "j.sqlite3")
     with sqlite3.connect(tmp_path / "j.sqlite3") as db:
