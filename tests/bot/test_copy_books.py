@@ -26,6 +26,7 @@ def copying_director() -> Director:
     d.settings = load_settings(env={}, overrides={"trading.mode": "copy", "copy.targets": [ALICE, BOB],
                                                   "copy.ratio": "0.5", "copy.max_lamports": 0})
     d.start_copying(d.settings)
+    d.ledger.started_at = 0.0   # the made-up TxSent times below count from 0: this run's orders
     d.sent, d.spares_made = [], 0
     d.send = lambda to, msg: d.sent.append((to, msg))   # no actor system here: what it would send
     d.createActor = lambda cls: f"spare-{len(d.sent)}"

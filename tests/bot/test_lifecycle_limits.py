@@ -12,6 +12,7 @@ def director(max_active: int, max_buys: int) -> Director:
     d = Director()
     d.settings = load_settings(env={}, overrides={"trading.max_active_positions": max_active,
                                                   "trading.max_buys": max_buys})
+    d.ledger.started_at = 0.0   # the made-up TxSent times below count from 0: this run's orders
     return d
 
 

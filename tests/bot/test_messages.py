@@ -73,7 +73,7 @@ def test_request_ids_are_unique():
 
 
 def test_ledger_counts_each_signature_once_and_keeps_latency():
-    ledger = Ledger()
+    ledger = Ledger(started_at=0.0)   # the made-up times below count from 0: this run's orders
     ledger.on_tx_sent(TxSent("M", "s1", "buy", sent_at=10.020, detected_at=10.0))
     assert ledger.pending_for("M") == ("s1",)
     assert ledger.on_tx_settled(TxSettled("M", "s1", "buy", -12_345, True, 100))
