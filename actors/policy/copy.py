@@ -183,13 +183,8 @@ class CopyDesk:
             return self._on_buy(trade, now, why_not_buy, why_not_add)
         if after <= 0:
             self.exited[held_key] = trade.slot
-        copy = self.copies.get(trade.mint)
-        if copy is None or copy.target != trade.target or not self.follow_sells:
-            return Ignore('not copying this coin from this target')
-        self.books[trade.target].copied_sells += 1
-        if after <= 0 or before <= 0:
-            return Exit()
-        return SellPart(sold=before - after, before=before)
+        return self._follow_sell(trade.target, trade.mint, before, after) \
+            or Ignore('not copying this coin from this target')
 
     def decide_batch(self, trades, now: float, why_not_buy=lambda launch: '',
                      why_not_add=lambda launch: '') -> list:
@@ -217,18 +212,25 @@ class CopyDesk:
                 continue
             before = self.holdings.get(key)
             self.holdings[key], self.holding_slots[key] = after, slot
-            copy = self.copies.get(mint)
-            if copy is None or copy.target != target or not self.follow_sells:
-                continue
-            if after <= 0:
-                self.exited[key] = slot
-                out.append((mint, Exit()))
-            elif before is not None and after < before:
-                out.append((mint, SellPart(sold=before - after, before=before)))
-            else:
-                continue
-            self.books[target].copied_sells += 1
+            if after > 0 and (before is None or after >= before):
+                continue   # no fall we can measure: a missed buy stays missed
+            decision = self._follow_sell(target, mint, before or 0, after)
+            if decision is not None:
+                if after <= 0:
+                    self.exited[key] = slot
+                out.append((mint, decision))
         return out
+
+    def _follow_sell(self, target: str, mint: str, before: int, after: int):
+        """Exit | SellPart when we hold `mint` copied from `target` and follow sells, counted as a
+        copied sell; None otherwise. Their holding fell from `before` (0: unknown) to `after`."""
+        copy = self.copies.get(mint)
+        if copy is None or copy.target != target or not self.follow_sells:
+            return None
+        self.books[target].copied_sells += 1
+        if after <= 0 or before <= 0:
+            return Exit()
+        return SellPart(sold=before - after, before=before)
 
     def _holding_before(self, trade: TargetTrade) -> int:
         if trade.holding_before != UNKNOWN:
