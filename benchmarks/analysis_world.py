@@ -1,10 +1,19 @@
-"""The analysis benchmark's world, in its own process so its CPU is never charged to the analysis:
-the local chain (RPC answers delayed 50 ms by the chain's own fault injector, on the server side)
-and the HTTP sources (metadata JSON, RugCheck summary, Jupiter search), each answering after 50 ms.
+"""The analysis benchmark's world, in processes of its own so its CPU is never charged to the
+analysis: the local chain (its JSON-RPC answers delayed 50 ms on the server side) and the HTTP
+sources (metadata JSON, RugCheck summary, Jupiter search), each answering after 50 ms.
 
-    world = World.start(tokens=400, wallet=pubkey)   # spawns the process, launches the coins
-    world.launches, world.rpc_url, world.sources_url, world.cpu_seconds()
-    world.stop()                                      # -> source requests served
+processes=1 serves the sources on the chain's loop (one process, one loop: every request of a
+burst queues behind the others'); processes=2 gives the sources a process of their own, as on
+mainnet, where the RPC provider and each source are separate services.
+
+    world = World.start(tokens=400, wallet=pubkey, processes=2)   # spawns, launches the coins
+    world.launches, world.rpc_url, world.sources_url, world.cpu_seconds(), world.cpu_parts()
+    world.stop()                                                   # -> source requests served
+
+A request carrying the TRACE_HEADER is answered with the world's own times in that header
+(time.monotonic(), the machine-wide clock every process shares): received (the handler started:
+the server has read and parsed the request), woke (its 50 ms are over and the loop got back to
+it), answered (the answer built, about to be written). benchmarks/analysis_trace.py reads them.
 """
 from __future__ import annotations
 
@@ -18,10 +27,31 @@ from aiohttp import web
 
 SOURCE_LATENCY_S = 0.050
 TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+TRACE_HEADER = "x-bench-trace"
 
 
 def _json(payload) -> web.Response:
     return web.Response(body=orjson.dumps(payload), content_type="application/json")
+
+
+class Delay:
+    """An aiohttp middleware: every request waits `seconds` (while `on`) before its handler, then
+    is stamped when traced; counts the requests it delayed."""
+
+    def __init__(self, seconds: float, on: bool = True):
+        self.seconds, self.on, self.requests = seconds, on, 0
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler):
+        received = time.monotonic()
+        if self.on:
+            self.requests += 1
+            await asyncio.sleep(self.seconds)
+        woke = time.monotonic()
+        response = await handler(request)
+        if TRACE_HEADER in request.headers:
+            response.headers[TRACE_HEADER] = f"{received:.6f},{woke:.6f},{time.monotonic():.6f}"
+        return response
 
 
 class SlowSources:
@@ -29,31 +59,28 @@ class SlowSources:
 
     def __init__(self):
         self.names: dict[str, str] = {}
-        self.requests = 0
+        self.delay = Delay(SOURCE_LATENCY_S)
 
-    async def _slow(self):
-        self.requests += 1
-        await asyncio.sleep(SOURCE_LATENCY_S)
+    @property
+    def requests(self) -> int:
+        return self.delay.requests
 
     async def coin(self, request):
-        await self._slow()
         name = self.names.get(request.match_info["mint"], "?")
         return _json({"name": name, "symbol": name[:4].upper(), "image": "https://i/x.png",
                       "twitter": "https://x.com/x"})
 
     async def rugcheck(self, request):
-        await self._slow()
         return _json({"score": 300, "score_normalised": 5, "risks": []})
 
     async def search(self, request):
         """Jupiter Tokens V2 search: comma-separated mints, one entry per known mint."""
-        await self._slow()
         mints = [m for m in request.query.get("query", "").split(",") if m in self.names]
         return _json([{"id": mint, "organicScore": 55.0} for mint in mints])
 
     async def start(self) -> str:
         from localnet.rpc_server import serve_app
-        app = web.Application()
+        app = web.Application(middlewares=[self.delay.middleware])
         app.router.add_get("/coins/{mint}.json", self.coin)
         app.router.add_get("/v1/tokens/{mint}/report/summary", self.rugcheck)
         app.router.add_get("/tokens/v2/search", self.search)
@@ -61,19 +88,20 @@ class SlowSources:
         return f"http://127.0.0.1:{port}"
 
 
-async def launch_coins(market, count: int, url: str, sources: SlowSources) -> list:
+async def launch_coins(market, count: int, url: str) -> tuple[list, dict]:
+    """(the Launch events, {mint: name}) of `count` coins whose metadata uri is on `url`."""
     from solders.keypair import Keypair
 
     from adapters.pumpfun import instructions
     from messages.stream import Launch
     creators = [await market.new_wallet(10**9) for _ in range(max(8, count // 25))]   # ~0.02 SOL per create
-    launches = []
+    launches, names = [], {}
 
     async def one(index):
         creator, mint = creators[index % len(creators)], Keypair()
         name = f"Bench{index}"
         uri = f"{url}/coins/{mint.pubkey()}.json"
-        sources.names[str(mint.pubkey())] = name
+        names[str(mint.pubkey())] = name
         ix = instructions.build_create(mint.pubkey(), creator.pubkey(), name, name[:4].upper(), uri)
         await market.send_tx(creator, [ix], [creator, mint])
         launches.append(Launch(str(mint.pubkey()), "", str(creator.pubkey()), str(creator.pubkey()), name,
@@ -81,58 +109,78 @@ async def launch_coins(market, count: int, url: str, sources: SlowSources) -> li
                                793_100_000_000_000, "", 0, time.time()))
     for start in range(0, count, 50):
         await asyncio.gather(*(one(i) for i in range(start, min(count, start + 50))))
-    return launches
+    return launches, names
 
 
 async def _profile_this_thread(profiler, on: bool) -> None:
     profiler.enable() if on else profiler.disable()
 
 
-def _profiler_from_env(chain):
-    """BENCH_WORLD_PROFILE=1: cProfile the chain's loop thread (RPC and the sources are served
-    there) while the pools run, printed when the world stops: where its CPU per token goes."""
+def _profiler_from_env(run):
+    """BENCH_WORLD_PROFILE=1: cProfile a world process's loop thread (run: runs a coroutine on it)
+    while the pools run, printed when the world stops: where its CPU per token goes."""
     import os
     if not os.environ.get("BENCH_WORLD_PROFILE"):
         return None
     import cProfile
     profiler = cProfile.Profile()
-    chain.run(_profile_this_thread(profiler, True))
+    run(_profile_this_thread(profiler, True))
     return profiler
 
 
-def _print_profile(chain, profiler) -> None:
+def _print_profile(run, profiler, title: str) -> None:
     import os
     import pstats
-    chain.run(_profile_this_thread(profiler, False))
+    run(_profile_this_thread(profiler, False))
+    print(f"--- world profile: {title}")
     pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(40)
 
 
-def _serve(conn, tokens: int, wallet: str) -> None:
-    """The world process: build, report, serve until told to stop."""
+def _serve_chain(conn, tokens: int, wallet: str, sources_url: str | None) -> None:
+    """The chain's process: build, launch, report, serve until told to stop. With sources_url
+    None the sources are served here too, on the chain's loop."""
     from solders.pubkey import Pubkey
 
-    from localnet.faults import FaultPlan
     from tests.bot.harness import SOL, ChainThread, Market
-    plan = FaultPlan()
-    chain = ChainThread(faults=plan).start()
-    sources = SlowSources()
+    rpc_delay = Delay(SOURCE_LATENCY_S, on=False)    # on once the coins are launched
+    chain = ChainThread(rpc_middlewares=(rpc_delay.middleware,)).start()
+    sources = SlowSources() if sources_url is None else None
     try:
-        url = chain.run(sources.start())
+        url = chain.run(sources.start()) if sources is not None else sources_url
         market = Market(chain)
         chain.run(market.fund(Pubkey.from_string(wallet), 2 * SOL))
-        launches = chain.run(launch_coins(market, tokens, url, sources), timeout=900)
-        sources.requests = 0
-        plan.update({"rpc": {"latency": f"fixed:{int(SOURCE_LATENCY_S * 1000)}"}})
-        conn.send({"rpc_url": chain.node.rpc_url, "ws_url": chain.node.ws_url,
-                   "grpc_addr": chain.node.grpc_addr, "sources_url": url, "launches": launches})
-        profiler = _profiler_from_env(chain)
+        launches, names = chain.run(launch_coins(market, tokens, url), timeout=900)
+        if sources is not None:
+            sources.names = names
+        rpc_delay.on = True
+        conn.send({"rpc_url": chain.node.rpc_url, "ws_url": chain.node.ws_url, "grpc_addr": chain.node.grpc_addr,
+                   "sources_url": url, "launches": launches, "names": names})
+        profiler = _profiler_from_env(chain.run)
         conn.recv()
         if profiler is not None:
-            _print_profile(chain, profiler)
+            _print_profile(chain.run, profiler, "the chain" + (" and the sources" if sources else ""))
+        conn.send(sources.requests if sources is not None else None)
+    finally:
+        if sources is not None:
+            chain.run(sources.runner.cleanup())
+        chain.stop()
+
+
+def _serve_sources(conn) -> None:
+    """The sources' process: serve on its own loop; names of the coins come once launched."""
+    loop = asyncio.new_event_loop()
+    sources = SlowSources()
+    try:
+        conn.send(loop.run_until_complete(sources.start()))
+        sources.names = loop.run_until_complete(loop.run_in_executor(None, conn.recv))
+        profiler = _profiler_from_env(loop.run_until_complete)
+        loop.run_until_complete(loop.run_in_executor(None, conn.recv))   # "stop"
+        if profiler is not None:
+            _print_profile(loop.run_until_complete, profiler, "the sources")
         conn.send(sources.requests)
     finally:
-        chain.run(sources.runner.cleanup())
-        chain.stop()
+        loop.run_until_complete(sources.runner.cleanup())
+        loop.close()
 
 
 class _Node:
@@ -142,37 +190,62 @@ class _Node:
         self.rpc_url, self.ws_url, self.grpc_addr = info["rpc_url"], info["ws_url"], info["grpc_addr"]
 
 
+def _spawn(target, args: tuple, what: str):
+    """(process, our end of its pipe, its first message)."""
+    context = multiprocessing.get_context("spawn")   # a fresh interpreter: no thread or actor state
+    ours, theirs = context.Pipe()
+    process = context.Process(target=target, args=(theirs, *args), daemon=True)
+    process.start()
+    deadline = time.monotonic() + 900
+    while not ours.poll(1):
+        if not process.is_alive() or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the benchmark world's {what} did not start (see its traceback above)")
+    return process, ours, ours.recv()
+
+
 class World:
-    def __init__(self, process, conn, info: dict):
-        self.process, self.conn = process, conn
+    def __init__(self, chain: tuple, sources: tuple | None, info: dict):
+        self.parts = {"chain": chain, **({"sources": sources} if sources else {})}   # name: (process, conn)
         self.node = _Node(info)
         self.sources_url, self.launches = info["sources_url"], info["launches"]
         self.rpc_url = info["rpc_url"]
-        self.psutil = psutil.Process(process.pid)
+        self.psutil = {name: psutil.Process(process.pid) for name, (process, _) in self.parts.items()}
+
+    @property
+    def processes(self) -> int:
+        return len(self.parts)
 
     @classmethod
-    def start(cls, tokens: int, wallet: str) -> "World":
-        context = multiprocessing.get_context("spawn")   # a fresh interpreter: no thread or actor state
-        ours, theirs = context.Pipe()
-        process = context.Process(target=_serve, args=(theirs, tokens, wallet), daemon=True)
-        process.start()
-        deadline = time.monotonic() + 900
-        while not ours.poll(1):
-            if not process.is_alive() or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("the benchmark world did not start (see its traceback above)")
-        return cls(process, ours, ours.recv())
+    def start(cls, tokens: int, wallet: str, processes: int = 1) -> "World":
+        sources = None
+        if processes == 2:
+            *sources, url = _spawn(_serve_sources, (), "sources")
+        chain_process, chain_conn, info = _spawn(_serve_chain, (tokens, wallet, url if sources else None), "chain")
+        if sources:
+            sources[1].send(info["names"])
+        return cls((chain_process, chain_conn), tuple(sources) if sources else None, info)
+
+    def cpu_parts(self) -> dict[str, float]:
+        """CPU seconds of each world process so far: {"chain": s[, "sources": s]}."""
+        parts = {}
+        for name, process in self.psutil.items():
+            times = process.cpu_times()
+            parts[name] = times.user + times.system
+        return parts
 
     def cpu_seconds(self) -> float:
-        times = self.psutil.cpu_times()
-        return times.user + times.system
+        return sum(self.cpu_parts().values())
 
     def stop(self) -> int:
-        try:
-            self.conn.send("stop")
-            requests = self.conn.recv() if self.conn.poll(10) else -1
-        finally:
-            self.process.join(10)
-            if self.process.is_alive():
-                self.process.kill()
-        return requests
+        served = 0
+        for process, conn in self.parts.values():
+            try:
+                conn.send("stop")
+                answer = conn.recv() if conn.poll(10) else -1
+                served += answer if answer is not None else 0
+            finally:
+                process.join(10)
+                if process.is_alive():
+                    process.kill()
+        return served

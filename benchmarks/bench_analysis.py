@@ -1,10 +1,10 @@
 """Analysis throughput and latency: the actor pool (AnalyzerPool, N worker processes) against a
 single-process asyncio semaphore pool running the same Analyst and checks, in the same run.
 
-Every source answers in ~50 ms, delayed on the server side in a separate world process
-(benchmarks/analysis_world.py): the HTTP sources (metadata JSON, RugCheck, Jupiter Tokens) sleep 50 ms
-per request; RPC goes to the local chain with the fault injector's fixed 50 ms latency (switched on
-after the coins are launched). Figures: tokens/s over all tokens, p50/p99 of the per-token analysis
+Every source answers in ~50 ms, delayed on the server side in world processes of their own
+(benchmarks/analysis_world.py): the HTTP sources (metadata JSON, RugCheck, Jupiter Tokens) and the
+local chain's RPC (once the coins are launched) wait 50 ms per request; the sources have a process
+of their own (--world-processes 2, as separate services on mainnet) or share the chain's loop (1). Figures: tokens/s over all tokens, p50/p99 of the per-token analysis
 time (from a worker starting a token to its decision), CPU us per token of the analysing processes,
 of the asker's side (actors) and of the world (chain + sources, not charged to the analysis), the
 whole machine's busy cores, tokens/s as a multiple of asyncio's, and the tokens/s projected with the
@@ -13,8 +13,11 @@ so the most tokens/s these cores allow, and whether the projection meets --goal.
 
     python -m benchmarks.bench_analysis [--tokens 400] [--sizes 4,8,16,32] [--rate 0] [--no-honeypot]
                                         [--pools asyncio,actors,actors2x] [--goal 500] [--profile]
+                                        [--trace] [--world-processes 2]
 
-BENCH_WORLD_PROFILE=1 prints a cProfile of the world's chain loop (RPC and sources) when it stops.
+BENCH_WORLD_PROFILE=1 prints a cProfile of each world process's loop (the chain's, the sources') when
+it stops. --trace stamps every request of the asyncio pool in the bot and the world and prints where
+a token's time goes (benchmarks/analysis_trace.py).
 
 Pool size = analyses in flight at once: asyncio.Semaphore(size) in one process; "actors" = size
 worker processes running one analysis each (the troupe shape); "actors2x" = 2 worker processes
@@ -51,13 +54,18 @@ def due_by_now(count: int, rate: float, started: float) -> int:
     return count if not rate else min(count, int((time.monotonic() - started) * rate) + 1)
 
 
-def run_asyncio_pool(settings, launches, size: int, rate: float = 0) -> dict:
-    """One process, one Analyst, asyncio.Semaphore(size): the seed's TaskPoolManager shape."""
+def run_asyncio_pool(settings, launches, size: int, rate: float = 0, tracer=None) -> dict:
+    """One process, one Analyst, asyncio.Semaphore(size): the seed's TaskPoolManager shape.
+    tracer (benchmarks/analysis_trace.py): every request and token stamped."""
     from actors.policy.analysis import decide
     from adapters.analysis.gather import Analyst
 
     async def main():
-        analyst = Analyst(settings, workers=1)
+        if tracer is None:
+            analyst = Analyst(settings, workers=1)
+        else:
+            from benchmarks.analysis_trace import TracedAnalyst
+            analyst = TracedAnalyst(settings, workers=1, tracer=tracer)
         await analyst.warm_up()
         semaphore = asyncio.Semaphore(size)
         times, buys = [], 0
@@ -68,7 +76,10 @@ def run_asyncio_pool(settings, launches, size: int, rate: float = 0) -> dict:
                 started = time.monotonic()
                 facts = await analyst.gather(launch, settings.analysis.deadline_ms / 1000)
                 buys += decide(facts, settings.analysis).buy
-                times.append((time.monotonic() - started) * 1000)
+                ended = time.monotonic()
+                times.append((ended - started) * 1000)
+                if tracer is not None:
+                    tracer.token(launch.mint, started, ended)
         cpu0, wall0 = time.process_time(), time.monotonic()   # the world runs in its own process
         tasks = []
         while len(tasks) < len(launches):   # what is due each wake-up, started together (as the actor feeder)
@@ -139,6 +150,16 @@ def profile(settings, launches, size: int, rate: float = 0) -> None:
     pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 30)
 
 
+def trace(settings, launches, sizes: list[int], rate: float = 0) -> None:
+    from benchmarks.analysis_trace import Tracer, decomposition
+    for size in sizes:
+        tracer = Tracer()
+        r = run_asyncio_pool(settings, launches, size, rate, tracer)
+        print(f"asyncio {size}: {r['tokens_per_s']:.1f} tokens/s, p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, "
+              f"{r['cpu_us']:.0f} cpu us/token (traced), load average {os.getloadavg()[0]:.1f}")
+        print(decomposition(tracer), flush=True)
+
+
 def machine_busy() -> tuple[float, float]:
     """(busy CPU seconds of the whole machine, wall clock): every process, other helpers' too."""
     times = psutil.cpu_times()
@@ -155,19 +176,20 @@ def projected(row: dict, size: int, cores: int) -> float:
 
 
 HEADER = (f"{'pool':<9}{'size':>5}{'tokens/s':>10}{'p50 ms':>8}{'p99 ms':>8}{'bot us/tok':>11}{'asker':>7}"
-          f"{'world':>7}{'busy cores':>11}{'load':>6}{'buys':>6}{'x asyncio':>10}{'projected':>10}")
+          f"{'world':>7}{'chain':>7}{'busy cores':>11}{'load':>6}{'buys':>6}{'x asyncio':>10}{'projected':>10}")
 
 
 def row_line(row: dict, baseline: float) -> str:
     return (f"{row['pool']:<9}{row['size']:>5}{row['tokens_per_s']:>10.1f}{row['p50']:>8.1f}{row['p99']:>8.1f}"
-            f"{row['cpu_us']:>11.0f}{row['asker_us']:>7.0f}{row['world_us']:>7.0f}{row['busy_cores']:>11.2f}"
+            f"{row['cpu_us']:>11.0f}{row['asker_us']:>7.0f}{row['world_us']:>7.0f}{row['chain_us']:>7.0f}{row['busy_cores']:>11.2f}"
             f"{row['load']:>6.1f}{row['buys']:>6}{row['tokens_per_s'] / baseline:>10.2f}{row['projected']:>10.0f}")
 
 
 LEGEND = """bot us/tok: CPU of the analysing processes per token (asyncio: its one process; actors: the pool and
 its workers); asker: the actor standing in for the Director (benchmarks/analysis_feeder.py: sends
 what is due each wake-up as one AnalyzeLaunches, collects the answers); world: the chain and
-sources' process (the outside world, elsewhere on mainnet); busy cores: the whole machine's busy CPU
+sources' processes (the outside world, elsewhere on mainnet), of which chain: the chain's process
+(with --world-processes 1 the sources are served there too); busy cores: the whole machine's busy CPU
 over the run (other processes too), of {cores}; projected: tokens/s with the world on other cores =
 min(usable cores / (bot + asker CPU per token), size / source latency); usable cores: 1 for asyncio
 (one process), min({cores}, processes) for actors."""
@@ -231,6 +253,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--goal", type=float, default=500, help="tokens/s the verdict line measures against")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the asyncio pool at the first size (and --rate) and print the top functions")
+    parser.add_argument("--trace", action="store_true",
+                        help="run the asyncio pool at each size with every request stamped (bot and world) and print "
+                             "where a token's time goes (benchmarks/analysis_trace.py)")
+    parser.add_argument("--world-processes", type=int, choices=(1, 2), default=2,
+                        help="1: the sources on the chain's loop, one world process; 2: the sources in their own "
+                             "process (as on mainnet: separate services)")
     return parser.parse_args(argv)
 
 
@@ -240,14 +268,14 @@ def main(argv=None) -> int:
 
 
 def run(args) -> list[dict] | None:
-    """Every (size, pool) row measured (printed as they come); None when profiling."""
+    """Every (size, pool) row measured (printed as they come); None when profiling or tracing."""
     from actors.system import BotActorSystem
     system = BotActorSystem(start_method="fork").start()   # before any thread exists (fork)
     from benchmarks.analysis_world import World
     from tests.bot.harness import bot_settings, new_bot_wallet
     tmp = Path(tempfile.mkdtemp(prefix="bench-analysis-"))
     keypair, path = new_bot_wallet(tmp)
-    world = World.start(args.tokens, str(keypair.pubkey()))
+    world = World.start(args.tokens, str(keypair.pubkey()), args.world_processes)
     cores, rows = os.cpu_count() or 1, []
     try:
         url, launches = world.sources_url, world.launches
@@ -256,12 +284,15 @@ def run(args) -> list[dict] | None:
             "analysis.honeypot_check": not args.no_honeypot, "analysis.batch_window_ms": args.batch_window_ms,
             "analysis.rpc_rate_per_second": 100_000, "analysis.rugcheck_rate_per_second": 100_000,
             "analysis.jupiter_rate_per_second": 100_000, "analysis.uri_rate_per_second": 100_000})
-        print(f"{len(launches)} tokens, every source ~{SOURCE_LATENCY_S * 1000:.0f} ms (server side, own "
-              f"process), honeypot {'on' if not args.no_honeypot else 'off'}, {cores} cores, "
+        print(f"{len(launches)} tokens, every source ~{SOURCE_LATENCY_S * 1000:.0f} ms (server side, world in "
+              f"{world.processes} process{'es' if world.processes > 1 else ''}), honeypot {'on' if not args.no_honeypot else 'off'}, {cores} cores, "
               f"{f'offered at {args.rate:g}/s' if args.rate else 'all at once'}, "
               f"batch window {args.batch_window_ms} ms, load average {os.getloadavg()[0]:.1f} at the start")
         if args.profile:
             profile(settings, launches, int(args.sizes.split(",")[0]), args.rate)
+            return None
+        if args.trace:
+            trace(settings, launches, [int(s) for s in args.sizes.split(",")], args.rate)
             return None
         print(HEADER)
         for size in [int(s) for s in args.sizes.split(",")]:
@@ -275,11 +306,13 @@ def run(args) -> list[dict] | None:
                     ("actors2x", 3, lambda: run_actor_pool(system, settings, launches, 2, max(1, size // 2), rate))):
                 if name not in args.pools.split(","):
                     continue
-                world0, (busy0, wall0) = world.cpu_seconds(), machine_busy()
+                world0, (busy0, wall0) = world.cpu_parts(), machine_busy()
                 row = measure()
                 busy1, wall1 = machine_busy()
+                world1 = world.cpu_parts()
+                spent = {part: (world1[part] - world0[part]) / len(launches) * 1e6 for part in world1}
                 row.update(pool=name, size=size, processes=processes, load=os.getloadavg()[0],
-                           world_us=(world.cpu_seconds() - world0) / len(launches) * 1e6,
+                           world_us=sum(spent.values()), chain_us=spent["chain"],
                            busy_cores=(busy1 - busy0) / max(wall1 - wall0, 1e-9))
                 row["projected"] = projected(row, size, cores)
                 baseline = baseline or row["tokens_per_s"]   # asyncio's, when it runs

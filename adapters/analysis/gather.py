@@ -44,6 +44,8 @@ def _never_resolves(uri: str) -> bool:
 class Analyst:
     """Per-process clients, gates and caches; gather() runs on the owning actor's loop."""
 
+    trace_configs: tuple = ()    # aiohttp TraceConfigs of the session (benchmarks/analysis_trace.py)
+
     def __init__(self, settings, workers: int = 1):
         a, chain = settings.analysis, settings.chain
         self.settings = settings
@@ -77,7 +79,8 @@ class Analyst:
             # keep-alive connections for a pool's worth of requests in flight to each host; no
             # cookies (none of the sources sets one; the jar costs ~10 us per request)
             self.session = aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.DummyCookieJar(),
-                                                 connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300))
+                                                 connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
+                                                 trace_configs=list(self.trace_configs) or None)
             chain = self.settings.chain
             self.rpc = AnalysisRpc(self.session, chain.rpc_urls, chain.rpc_timeout_ms / 1000)
             window_s = self.settings.analysis.batch_window_ms / 1000
