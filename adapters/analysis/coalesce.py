@@ -22,6 +22,7 @@ class Coalescer:
                  weight: Callable[[object], int] = lambda _item: 1, window_s: float = 0.0):
         self.send, self.max_weight, self.weight, self.window_s = send, max_weight, weight, window_s
         self.pending: list[tuple[object, asyncio.Future]] = []
+        self.waiting: list[asyncio.Future] = []   # sent()'s: released once the pending requests started
         self.sending: set[asyncio.Task] = set()   # the loop keeps only weak references to tasks
         self.requests = 0          # requests sent (for the benchmark and the tests)
 
@@ -36,6 +37,15 @@ class Coalescer:
         self.pending.append((item, future))
         return future
 
+    def sent(self) -> asyncio.Future | None:
+        """None when nothing waits to be sent; else a future done once the requests asked so far
+        have started (their tasks' first steps, which write them, run before it is released)."""
+        if not self.pending:
+            return None
+        waiter = asyncio.get_running_loop().create_future()
+        self.waiting.append(waiter)
+        return waiter
+
     def _flush(self) -> None:
         pending, self.pending = self.pending, []
         group, weight = [], 0
@@ -48,6 +58,9 @@ class Coalescer:
             weight += item_weight
         if group:
             self._start(group)
+        if self.waiting:   # queued behind the send tasks just made: their requests go out first
+            waiting, self.waiting = self.waiting, []
+            asyncio.get_running_loop().call_soon(_release, waiting)
 
     def _start(self, group: list) -> None:
         task = asyncio.ensure_future(self._send(group))
@@ -68,6 +81,12 @@ class Coalescer:
                 future.exception()   # retrieved here: an asker gone by now must not leave a logged error
             else:
                 future.set_result(answer)
+
+
+def _release(waiting: list) -> None:
+    for waiter in waiting:
+        if not waiter.done():    # its asker may have been cancelled
+            waiter.set_result(None)
 
 
 def rpc_coalescer(rpc, window_s: float = 0.0) -> Coalescer:
