@@ -3,6 +3,8 @@ and the two-process actor pool against sources that each wait 50 ms; every coin 
 figures are plausible and the verdict is printed (tokens/s are not judged: the machine is shared)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from benchmarks.bench_analysis import parse_args, run
@@ -32,3 +34,17 @@ def test_the_p99_goal_is_judged_only_where_the_pool_kept_up_and_the_machine_had_
         "p99 where unsaturated: asyncio 8: 64 ms (meets), actors 8: 90 ms (misses) (goal <= 70 ms)"
     assert latency_verdict([busy], 100, 2).startswith("p99 goal not judged: no row was unsaturated")
     assert latency_verdict([calm], 0, 2).startswith("p99 goal not judged: a burst")
+
+
+def test_the_trace_names_every_tokens_stretches_in_the_bot_and_the_world(capsys):
+    """--trace: each source request of each token stamped in the bot and in the world (here the
+    one-process world: the sources on the chain's loop), and the critical fact named per token."""
+    assert run(parse_args(["--tokens", "8", "--sizes", "4", "--trace", "--world-processes", "1"])) is None
+    printed = capsys.readouterr().out
+    rows = {line.split()[0]: line.split() for line in printed.splitlines()
+            if line.split() and line.split()[0] in ("rpc", "uri_json", "rugcheck", "organic", "critical")}
+    assert set(rows) == {"rpc", "uri_json", "rugcheck", "organic", "critical"}, printed
+    assert all(row[1] == "8" for row in rows.values()), printed          # every token, every fact
+    medians = [float(median) for median, _p90 in re.findall(r"(-?[\d.]+) \(\s*(-?[\d.]+)\)", " ".join(rows["critical"]))]
+    assert len(medians) == 6 and min(medians) > -1.0, printed            # times on one clock: no stretch runs backwards
+    assert "tokens 8: start to decision" in printed, printed
