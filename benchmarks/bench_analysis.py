@@ -256,6 +256,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--trace", action="store_true",
                         help="run the asyncio pool at each size with every request stamped (bot and world) and print "
                              "where a token's time goes (benchmarks/analysis_trace.py)")
+    parser.add_argument("--rpc-first", choices=("on", "off"), default="on",
+                        help="off: the HTTP sources' GETs no longer wait for the turn's RPC batch to go out "
+                             "(Analyst.rpc_first; before/after in one checkout; asyncio pool and --trace only)")
     parser.add_argument("--world-processes", type=int, choices=(1, 2), default=2,
                         help="1: the sources on the chain's loop, one world process; 2: the sources in their own "
                              "process (as on mainnet: separate services)")
@@ -276,6 +279,8 @@ def run(args) -> list[dict] | None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-analysis-"))
     keypair, path = new_bot_wallet(tmp)
     world = World.start(args.tokens, str(keypair.pubkey()), args.world_processes)
+    from adapters.analysis.gather import Analyst
+    Analyst.rpc_first = args.rpc_first == "on"   # this process's Analysts (the actor workers were forked before)
     cores, rows = os.cpu_count() or 1, []
     try:
         url, launches = world.sources_url, world.launches

@@ -45,6 +45,7 @@ class Analyst:
     """Per-process clients, gates and caches; gather() runs on the owning actor's loop."""
 
     trace_configs: tuple = ()    # aiohttp TraceConfigs of the session (benchmarks/analysis_trace.py)
+    rpc_first = True             # HTTP sources' requests wait for the turn's RPC batch (_behind_rpc)
 
     def __init__(self, settings, workers: int = 1):
         a, chain = settings.analysis, settings.chain
@@ -136,7 +137,7 @@ class Analyst:
         last (the simulation; `bench_analysis --trace`), so its request must not wait for the CPU
         of a burst's GETs (~15 ms at 32 coins). The readers run in the order _readers makes them:
         by now this turn's coins have asked for their RPC."""
-        waiter = self.rpc_batches.sent()
+        waiter = self.rpc_batches.sent() if self.rpc_first else None
         if waiter is not None:
             await waiter
         return await call()
