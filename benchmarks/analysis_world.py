@@ -1,19 +1,20 @@
 """The analysis benchmark's world, in processes of its own so its CPU is never charged to the
-analysis: the local chain (its JSON-RPC answers delayed 50 ms on the server side) and the HTTP
-sources (metadata JSON, RugCheck summary, Jupiter search), each answering after 50 ms.
+analysis: the local chain (JSON-RPC) and the HTTP sources (metadata JSON, RugCheck summary, Jupiter
+search), each answering 50 ms after a request arrives, its work included (Delay's models).
 
 processes=1 serves the sources on the chain's loop (one process, one loop: every request of a
 burst queues behind the others'); processes=2 gives the sources a process of their own, as on
 mainnet, where the RPC provider and each source are separate services.
 
-    world = World.start(tokens=400, wallet=pubkey, processes=2)   # spawns, launches the coins
+    world = World.start(tokens=400, wallet=pubkey, processes=2, model="answer_at")   # spawns, launches
     world.launches, world.rpc_url, world.sources_url, world.cpu_seconds(), world.cpu_parts()
     world.stop()                                                   # -> source requests served
 
 A request carrying the TRACE_HEADER is answered with the world's own times in that header
-(time.monotonic(), the machine-wide clock every process shares): received (the handler started:
-the server has read and parsed the request), woke (its 50 ms are over and the loop got back to
-it), answered (the answer built, about to be written). benchmarks/analysis_trace.py reads them.
+(time.monotonic(), the machine-wide clock every process shares): received (the middleware started:
+the server has read and parsed the request), worked (seconds the handler took: for RPC the batch's
+methods) and answered (the answer about to be written, the latency served).
+benchmarks/analysis_trace.py reads them.
 """
 from __future__ import annotations
 
@@ -35,31 +36,45 @@ def _json(payload) -> web.Response:
 
 
 class Delay:
-    """An aiohttp middleware: every request waits `seconds` (while `on`) before its handler, then
-    is stamped when traced; counts the requests it delayed."""
+    """An aiohttp middleware giving every request (while `on`) the source's latency, in one of two
+    models, and stamping it when traced; counts the requests it delayed.
 
-    def __init__(self, seconds: float, on: bool = True):
-        self.seconds, self.on, self.requests = seconds, on, 0
+    answer_at (default): the answer leaves `seconds` after the request arrived, the handler's work
+        included, as a provider quoted at 50 ms answers: the work runs first, then the rest of the
+        50 ms is slept (work longer than 50 ms answers late: the world is then the queue).
+    wait_then_work: the request sleeps `seconds`, then the handler works: 50 ms plus the work (the
+        model before; a serial chain's batch work then adds to every token's time)."""
+
+    MODELS = ("answer_at", "wait_then_work")
+
+    def __init__(self, seconds: float, on: bool = True, model: str = "answer_at"):
+        if model not in self.MODELS:
+            raise ValueError(f"latency model {model!r}: one of {', '.join(self.MODELS)}")
+        self.seconds, self.on, self.model, self.requests = seconds, on, model, 0
 
     @web.middleware
     async def middleware(self, request: web.Request, handler):
         received = time.monotonic()
         if self.on:
             self.requests += 1
+        if self.on and self.model == "wait_then_work":
             await asyncio.sleep(self.seconds)
-        woke = time.monotonic()
+        work_started = time.monotonic()
         response = await handler(request)
+        worked = time.monotonic() - work_started
+        if self.on and self.model == "answer_at":
+            await asyncio.sleep(max(0.0, received + self.seconds - time.monotonic()))
         if TRACE_HEADER in request.headers:
-            response.headers[TRACE_HEADER] = f"{received:.6f},{woke:.6f},{time.monotonic():.6f}"
+            response.headers[TRACE_HEADER] = f"{received:.6f},{worked:.6f},{time.monotonic():.6f}"
         return response
 
 
 class SlowSources:
     """Metadata JSON, RugCheck summary and Jupiter search, each answered after 50 ms."""
 
-    def __init__(self):
+    def __init__(self, model: str = "answer_at"):
         self.names: dict[str, str] = {}
-        self.delay = Delay(SOURCE_LATENCY_S)
+        self.delay = Delay(SOURCE_LATENCY_S, model=model)
 
     @property
     def requests(self) -> int:
@@ -136,15 +151,15 @@ def _print_profile(run, profiler, title: str) -> None:
     pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(40)
 
 
-def _serve_chain(conn, tokens: int, wallet: str, sources_url: str | None) -> None:
+def _serve_chain(conn, tokens: int, wallet: str, sources_url: str | None, model: str) -> None:
     """The chain's process: build, launch, report, serve until told to stop. With sources_url
     None the sources are served here too, on the chain's loop."""
     from solders.pubkey import Pubkey
 
     from tests.bot.harness import SOL, ChainThread, Market
-    rpc_delay = Delay(SOURCE_LATENCY_S, on=False)    # on once the coins are launched
+    rpc_delay = Delay(SOURCE_LATENCY_S, on=False, model=model)    # on once the coins are launched
     chain = ChainThread(rpc_middlewares=(rpc_delay.middleware,)).start()
-    sources = SlowSources() if sources_url is None else None
+    sources = SlowSources(model) if sources_url is None else None
     try:
         url = chain.run(sources.start()) if sources is not None else sources_url
         market = Market(chain)
@@ -166,10 +181,10 @@ def _serve_chain(conn, tokens: int, wallet: str, sources_url: str | None) -> Non
         chain.stop()
 
 
-def _serve_sources(conn) -> None:
+def _serve_sources(conn, model: str) -> None:
     """The sources' process: serve on its own loop; names of the coins come once launched."""
     loop = asyncio.new_event_loop()
-    sources = SlowSources()
+    sources = SlowSources(model)
     try:
         conn.send(loop.run_until_complete(sources.start()))
         sources.names = loop.run_until_complete(loop.run_in_executor(None, conn.recv))
@@ -217,11 +232,12 @@ class World:
         return len(self.parts)
 
     @classmethod
-    def start(cls, tokens: int, wallet: str, processes: int = 1) -> "World":
+    def start(cls, tokens: int, wallet: str, processes: int = 1, model: str = "answer_at") -> "World":
         sources = None
         if processes == 2:
-            *sources, url = _spawn(_serve_sources, (), "sources")
-        chain_process, chain_conn, info = _spawn(_serve_chain, (tokens, wallet, url if sources else None), "chain")
+            *sources, url = _spawn(_serve_sources, (model,), "sources")
+        chain_process, chain_conn, info = _spawn(_serve_chain, (tokens, wallet, url if sources else None, model),
+                                                 "chain")
         if sources:
             sources[1].send(info["names"])
         return cls((chain_process, chain_conn), tuple(sources) if sources else None, info)

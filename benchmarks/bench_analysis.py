@@ -1,9 +1,11 @@
 """Analysis throughput and latency: the actor pool (AnalyzerPool, N worker processes) against a
 single-process asyncio semaphore pool running the same Analyst and checks, in the same run.
 
-Every source answers in ~50 ms, delayed on the server side in world processes of their own
+Every source answers in ~50 ms, on the server side in world processes of their own
 (benchmarks/analysis_world.py): the HTTP sources (metadata JSON, RugCheck, Jupiter Tokens) and the
-local chain's RPC (once the coins are launched) wait 50 ms per request; the sources have a process
+local chain's RPC (once the coins are launched) answer 50 ms after a request arrives, their work
+included (--latency-model answer_at, a provider quoted at 50 ms; wait_then_work: 50 ms, then the
+work, so the local chain's serial batch work adds to every token); the sources have a process
 of their own (--world-processes 2, as separate services on mainnet) or share the chain's loop (1). Figures: tokens/s over all tokens, p50/p99 of the per-token analysis
 time (from a worker starting a token to its decision), CPU us per token of the analysing processes,
 of the asker's side (actors) and of the world (chain + sources, not charged to the analysis), the
@@ -13,7 +15,7 @@ so the most tokens/s these cores allow, and whether the projection meets --goal.
 
     python -m benchmarks.bench_analysis [--tokens 400] [--sizes 4,8,16,32] [--rate 0] [--no-honeypot]
                                         [--pools asyncio,actors,actors2x] [--goal 500] [--profile]
-                                        [--trace] [--world-processes 2]
+                                        [--trace] [--world-processes 2] [--latency-model answer_at]
 
 BENCH_WORLD_PROFILE=1 prints a cProfile of each world process's loop (the chain's, the sources') when
 it stops. --trace stamps every request of the asyncio pool in the bot and the world and prints where
@@ -39,7 +41,7 @@ if __package__ in (None, ''):   # run as a script: make the project importable
 
 import psutil   # noqa: E402
 
-from benchmarks.analysis_world import SOURCE_LATENCY_S   # noqa: E402  (aiohttp and psutil only: no thread)
+from benchmarks.analysis_world import SOURCE_LATENCY_S, Delay   # noqa: E402  (aiohttp and psutil only: no thread)
 
 STREAM_TICK_S = 0.002   # the feeder offers what is due each wake-up (>= 2 ms apart), like a stream's batches
 
@@ -259,6 +261,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rpc-first", choices=("on", "off"), default="on",
                         help="off: the HTTP sources' GETs no longer wait for the turn's RPC batch to go out "
                              "(Analyst.rpc_first; before/after in one checkout; asyncio pool and --trace only)")
+    parser.add_argument("--latency-model", choices=Delay.MODELS, default="answer_at",
+                        help="answer_at: each source answers 50 ms after a request arrives, its work included "
+                             "(a provider quoted at 50 ms); wait_then_work: 50 ms, then its work")
     parser.add_argument("--world-processes", type=int, choices=(1, 2), default=2,
                         help="1: the sources on the chain's loop, one world process; 2: the sources in their own "
                              "process (as on mainnet: separate services)")
@@ -278,7 +283,7 @@ def run(args) -> list[dict] | None:
     from tests.bot.harness import bot_settings, new_bot_wallet
     tmp = Path(tempfile.mkdtemp(prefix="bench-analysis-"))
     keypair, path = new_bot_wallet(tmp)
-    world = World.start(args.tokens, str(keypair.pubkey()), args.world_processes)
+    world = World.start(args.tokens, str(keypair.pubkey()), args.world_processes, args.latency_model)
     from adapters.analysis.gather import Analyst
     Analyst.rpc_first = args.rpc_first == "on"   # this process's Analysts (the actor workers were forked before)
     cores, rows = os.cpu_count() or 1, []
@@ -289,7 +294,7 @@ def run(args) -> list[dict] | None:
             "analysis.honeypot_check": not args.no_honeypot, "analysis.batch_window_ms": args.batch_window_ms,
             "analysis.rpc_rate_per_second": 100_000, "analysis.rugcheck_rate_per_second": 100_000,
             "analysis.jupiter_rate_per_second": 100_000, "analysis.uri_rate_per_second": 100_000})
-        print(f"{len(launches)} tokens, every source ~{SOURCE_LATENCY_S * 1000:.0f} ms (server side, world in "
+        print(f"{len(launches)} tokens, every source ~{SOURCE_LATENCY_S * 1000:.0f} ms ({args.latency_model}, server side, world in "
               f"{world.processes} process{'es' if world.processes > 1 else ''}), honeypot {'on' if not args.no_honeypot else 'off'}, {cores} cores, "
               f"{f'offered at {args.rate:g}/s' if args.rate else 'all at once'}, "
               f"batch window {args.batch_window_ms} ms, load average {os.getloadavg()[0]:.1f} at the start")
