@@ -34,6 +34,7 @@ from actors.hot_trace import TRACE_ENV, trace_lines
 from actors.stream import yellowstone_updates
 from actors.trading_io import ChainAccess
 from adapters.stats import nearest_rank
+from benchmarks.process_cpu import ProcessCpu, cpu_table
 from localnet.market.config import MarketConfig
 from messages.stream import Launch
 from tests.bot.harness import SOL, Bot, bot_settings, new_bot_wallet
@@ -176,13 +177,17 @@ def wait_until_streaming(bot: Bot, chain: ChainProcess, timeout: float = 30) -> 
         time.sleep(0.3)
 
 
-def measure(chain: ChainProcess, launches: int, rate: float, buys_of) -> dict:
-    """Launch `launches` coins at `rate`; buys_of() -> the buys sent meanwhile."""
+def measure(chain: ChainProcess, launches: int, rate: float, buys_of, cpu: ProcessCpu | None = None) -> dict:
+    """Launch `launches` coins at `rate`; buys_of() -> the buys sent meanwhile. `cpu`: book each
+    kind of process's CPU while the launches come (benchmarks/process_cpu.py)."""
     chain.ask(cmd="records")   # forget what came before
+    if cpu is not None:
+        cpu.begin()
     chain.ask(cmd="launch", count=launches, rate=rate, jitter=SLOT_MS / 1000)   # every phase of the slot
+    used = cpu.end() if cpu is not None else None
     time.sleep(2.0)            # let the last buys reach the chain
     records = {r["signature"]: r for r in chain.ask(cmd="records")["records"]}
-    return figures(buys_of(), records, launches)
+    return {**figures(buys_of(), records, launches), **({"cpu": used} if used else {})}
 
 
 class StageTrace:
@@ -259,7 +264,8 @@ def stage_figures(rows: dict) -> list[tuple[str, float, float, int]]:
             sorted(gaps.items(), key=lambda item: order.get(item[0], len(order)))]
 
 
-def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: StageTrace | None = None) -> dict:
+def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: StageTrace | None = None,
+            cpu: ProcessCpu | None = None) -> dict:
     results = {}
     bot.start(settings)
     try:
@@ -274,7 +280,7 @@ def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: Stage
             def buys_of(before=before):
                 status = bot.status()
                 return newest(status.buys, status.buys_total - before)
-            results[rate] = measure(chain, launches, rate, buys_of)
+            results[rate] = measure(chain, launches, rate, buys_of, cpu)
             if trace is not None:
                 rows = trace.new_rows()
                 results[rate]["stages"] = stage_figures(rows)
@@ -294,6 +300,8 @@ def run(launches: int, modes: list[str], spares: int = 8, world_nice: int = 0) -
     trace = StageTrace(tmp / "stages.jsonl")
     bots = {mode: Bot() for mode in modes}   # before any thread: each admin is forked
     chain = ChainProcess(nice=world_nice)
+    cpu = ProcessCpu({bot.system.pgid for bot in bots.values()},
+                     {"world": chain.proc.pid, "benchmark": os.getpid()}).start()
     results = {}
     baseline = None
     try:
@@ -310,7 +318,7 @@ def run(launches: int, modes: list[str], spares: int = 8, world_nice: int = 0) -
             before = len(baseline.buys)
             baseline.enabled = True
             results[("baseline", rate)] = measure(chain, launches, rate,
-                                                  lambda before=before: baseline.buys[before:])
+                                                  lambda before=before: baseline.buys[before:], cpu)
             baseline.enabled = False
         for mode in modes:
             key, path = new_bot_wallet(tmp / mode)
@@ -319,9 +327,10 @@ def run(launches: int, modes: list[str], spares: int = 8, world_nice: int = 0) -
                                     **{"analysis.mode": mode, "run.run_dir": str(tmp / f"log-{mode}")})
             print(f"{mode}: log in {tmp / f'log-{mode}'}", flush=True)
             trace.new_rows()   # the probes of the mode before
-            for rate, figs in run_bot(bots.pop(mode), chain, settings, launches, trace).items():
+            for rate, figs in run_bot(bots.pop(mode), chain, settings, launches, trace, cpu).items():
                 results[(mode, rate)] = figs
     finally:
+        cpu.stop()
         if baseline is not None:
             baseline.stop()
         for bot in bots.values():
@@ -362,6 +371,12 @@ def report(results: dict, modes: list[str]) -> str:
                     for name in ("wall", "cpu", "off_cpu", "off_cpu_not_preempted")) +
                     f"; of {cost['n']}: preempted {cost['preempted']}, slept {cost['slept']}, "
                     f"write lock found held {cost['lock_held']}")
+    phases = [(f"{who} {rate:g}/s", results[(who, rate)]["cpu"]) for who in ["baseline", *modes]
+              for rate in RATES if "cpu" in results[(who, rate)]]
+    if phases:
+        lines.append("CPU while the launches came, by process kind (bot kinds: actors/process_kind.py; "
+                     "world = chain + market, benchmark = this process with the baseline's thread):")
+        lines += cpu_table(phases)
     return "\n".join(lines)
 
 
