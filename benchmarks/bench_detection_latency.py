@@ -146,6 +146,7 @@ def pcts(values: list[float]) -> tuple[float, float, int]:
 def figures(buys, records: dict, launches: int) -> dict:
     """buys [(signature, detected_at, sent_at)], chain records by signature -> the printed figures."""
     detect_sent, sent_received, detect_received, slot_diffs = [], [], [], []
+    timeline = []   # per landed buy: where the create fell in its slot and each delay to the slot's end
     for signature, detected, sent in buys:
         detect_sent.append((sent - detected) * 1000)
         record = records.get(signature)
@@ -155,11 +156,42 @@ def figures(buys, records: dict, launches: int) -> dict:
         detect_received.append((record["received_at"] - detected) * 1000)
         if record["create_slot"] is not None and not record["err"]:
             slot_diffs.append(record["slot"] - record["create_slot"])
+            if record.get("create_at") and record.get("create_slot_opened") and record.get("create_slot_closed"):
+                timeline.append(buy_timeline(record, detected, sent))
     same_slot = sum(1 for d in slot_diffs if d == 0)
     return {"launches": launches, "buys": len(buys), "detect_sent": pcts(detect_sent),
             "sent_received": pcts(sent_received), "detect_received": pcts(detect_received),
-            "landed": len(slot_diffs), "same_slot": same_slot,
+            "landed": len(slot_diffs), "same_slot": same_slot, "timeline": timeline,
             "slot_diff_p99": pcts(slot_diffs)[1]}
+
+
+def buy_timeline(record: dict, detected: float, sent: float) -> dict:
+    """ms: the create's phase in its slot (since the slot opened), the slot's length, and from the
+    create to the buy's execution: geyser (create ran -> the update reached the buyer), buyer
+    (-> bytes written), wire (-> the chain's RPC got them), chain (-> executed); `missed`: executed
+    after the create's slot closed."""
+    ms = 1000
+    return {"phase": (record["create_at"] - record["create_slot_opened"]) * ms,
+            "slot": (record["create_slot_closed"] - record["create_slot_opened"]) * ms,
+            "geyser": (detected - record["create_at"]) * ms, "buyer": (sent - detected) * ms,
+            "wire": (record["received_at"] - sent) * ms,
+            "chain": (record["executed_at"] - record["received_at"]) * ms,
+            "margin": (record["create_slot_closed"] - record["executed_at"]) * ms,
+            "missed": record["slot"] != record["create_slot"]}
+
+
+def timeline_lines(timeline: list[dict]) -> list[str]:
+    """p50/p99 of each delay over the landed buys, then every buy that missed the create's slot."""
+    if not timeline:
+        return []
+    names = ("phase", "geyser", "buyer", "wire", "chain", "margin", "slot")
+    lines = ["  create -> buy executed (ms, p50 / p99 over the landed buys): " + ", ".join(
+        f"{name} {pcts([t[name] for t in timeline])[0]:.1f} / {pcts([t[name] for t in timeline])[1]:.1f}"
+        for name in names)]
+    for t in timeline:
+        if t["missed"]:
+            lines.append("    missed the slot: " + ", ".join(f"{name} {t[name]:.1f}" for name in names))
+    return lines
 
 
 def newest(window: tuple, count: int) -> tuple:
@@ -351,6 +383,13 @@ def report(results: dict, modes: list[str]) -> str:
             lines.append(f"{rate:>6.1f} {who:>8} {r['buys']:>3}/{r['launches']:<2} "
                          f"{ds[0]:>10.2f} /{ds[1]:>8.2f} {ratio:>9.2f} {sr[0]:>8.2f} /{sr[1]:>7.2f} "
                          f"{dr[0]:>8.2f} /{dr[1]:>7.2f} {r['same_slot']:>4}/{r['landed']:<4}")
+    for rate in RATES:
+        for who in ["baseline", *modes]:
+            slot_lines = timeline_lines(results[(who, rate)].get("timeline", []))
+            if slot_lines:
+                lines.append(f"same slot of {who} at {rate:.1f}/s (phase: the create's time in its slot; "
+                             f"margin: slot end - buy executed, < 0 missed):")
+                lines += slot_lines
     for rate in RATES:
         for who in modes:
             stages = results[(who, rate)].get("stages")

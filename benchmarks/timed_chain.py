@@ -55,6 +55,8 @@ class TxClock:
     def __init__(self):
         self.records: list[dict] = []
         self.create_slot: dict[str, int] = {}     # mint launched here -> slot of its create
+        self.create_at: dict[str, float] = {}     # mint launched here -> wall time its create ran
+        self.slot_started: dict[int, float] = {}  # slot -> wall time the clock opened it (newest 2,000)
 
     def on_transaction(self, record) -> None:
         keys = [str(key) for key in record.account_keys]
@@ -62,8 +64,10 @@ class TxClock:
                              "executed_at": time.time(), "slot": record.slot, "keys": keys,
                              "err": record.err is not None})
 
-    def on_slot(self, *args) -> None:
-        pass
+    def on_slot(self, slot: int, _parent, status: str) -> None:
+        if status == "processed":
+            self.slot_started[slot] = time.time()
+            self.slot_started.pop(slot - 2_000, None)
 
 
 class TimedChain:
@@ -86,6 +90,7 @@ class TimedChain:
                                   [creator, mint])
         record = self.chain.execute(tx)
         self.clock.create_slot[str(mint.pubkey())] = record.slot
+        self.clock.create_at[str(mint.pubkey())] = time.time()
         return str(mint.pubkey())
 
     async def launch(self, count: int, rate: float, kind: str | list[str] = "create",
@@ -113,6 +118,11 @@ class TimedChain:
         for record in out:   # the slot of the create of the mint a transaction touches, if launched here
             record["mint"] = next((k for k in record["keys"] if k in self.clock.create_slot), None)
             record["create_slot"] = self.clock.create_slot.get(record["mint"])
+            # where in its slot the create ran, and when that slot closed (the same-slot deadline)
+            record["create_at"] = self.clock.create_at.get(record["mint"])
+            if record["create_slot"] is not None:
+                record["create_slot_opened"] = self.clock.slot_started.get(record["create_slot"])
+                record["create_slot_closed"] = self.clock.slot_started.get(record["create_slot"] + 1)
             record["payer"] = record["keys"][0] if record["keys"] else None   # the fee payer: whose tx
             del record["keys"]
         return {"ok": True, "records": out}
