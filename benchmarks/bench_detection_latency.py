@@ -218,8 +218,10 @@ def measure(chain: ChainProcess, launches: int, rate: float, buys_of, cpu: Proce
     chain.ask(cmd="launch", count=launches, rate=rate, jitter=SLOT_MS / 1000)   # every phase of the slot
     used = cpu.end() if cpu is not None else None
     time.sleep(2.0)            # let the last buys reach the chain
-    records = {r["signature"]: r for r in chain.ask(cmd="records")["records"]}
-    return {**figures(buys_of(), records, launches), **({"cpu": used} if used else {})}
+    answer = chain.ask(cmd="records")
+    records = {r["signature"]: r for r in answer["records"]}
+    return {**figures(buys_of(), records, launches), **({"cpu": used} if used else {}),
+            "rpc_calls": answer["rpc_calls"]}
 
 
 class StageTrace:
@@ -416,6 +418,12 @@ def report(results: dict, modes: list[str]) -> str:
         lines.append("CPU while the launches came, by process kind (bot kinds: actors/process_kind.py; "
                      "world = chain + market, benchmark = this process with the baseline's thread):")
         lines += cpu_table(phases)
+        lines.append("JSON-RPC requests the chain served per phase (launches + 2 s), by method:")
+        for who in ["baseline", *modes]:
+            for rate in RATES:
+                calls = results[(who, rate)].get("rpc_calls", {})
+                lines.append(f"  {who} {rate:g}/s: " + ", ".join(
+                    f"{method} {n}" for method, n in sorted(calls.items(), key=lambda item: -item[1])))
     return "\n".join(lines)
 
 

@@ -11,7 +11,8 @@ request's task) and when it executed, with the slot. The parent drives it with J
         optional "jitter": each launch moved later by a random 0..jitter s (phases of the slot);
         optional "kind": a launch kind of localnet/market/instruction_mix.py (default "create", legacy),
         or a list of them, taken in turn
-    {"cmd": "records"}                                 -> {"ok": true, "records": [...]}  (and forgets them)
+    {"cmd": "records"}                                 -> {"ok": true, "records": [...], "rpc_calls": {method: n}}
+                                                          (and forgets them)
     {"cmd": "stop"}
 
     python -m benchmarks.timed_chain --slot-ms 400      (prints READY rpc=... ws=... grpc=... first)
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextvars
 import json
 import random
@@ -37,12 +39,19 @@ from localnet.market.instruction_mix import LAUNCH_KINDS, create_instruction
 from localnet.node import LocalNode
 
 request_arrived: contextvars.ContextVar[float | None] = contextvars.ContextVar("request_arrived", default=None)
+rpc_calls: collections.Counter = collections.Counter()   # JSON-RPC methods served since the last "records"
 
 
 @web.middleware
 async def stamp_arrival(request, handler):
     """Wall time a JSON-RPC request arrived (before its body is read): 'received' of its txs."""
     token = request_arrived.set(time.time())
+    try:
+        body = json.loads(await request.read())
+        for call in body if isinstance(body, list) else [body]:
+            rpc_calls[str(call.get("method"))] += 1
+    except (ValueError, AttributeError):
+        pass   # the server answers it
     try:
         return await handler(request)
     finally:
@@ -125,7 +134,9 @@ class TimedChain:
                 record["create_slot_closed"] = self.clock.slot_started.get(record["create_slot"] + 1)
             record["payer"] = record["keys"][0] if record["keys"] else None   # the fee payer: whose tx
             del record["keys"]
-        return {"ok": True, "records": out}
+        calls = dict(rpc_calls)
+        rpc_calls.clear()
+        return {"ok": True, "records": out, "rpc_calls": calls}
 
 
 async def serve(args) -> None:
