@@ -12,8 +12,10 @@ import os
 from loguru import logger
 
 # process names as given to process_logging; never "stream", "position" (spares and positions);
-# the analysers only in fast mode (in full mode the buy waits for them)
-BACKGROUND_PROCESSES = frozenset({"seller", "analyzer", "balance_monitor", "chain_cache", "root"})
+# the analysers only in fast mode (in full mode the buy waits for them); never the Director or the
+# root either: a forked child inherits its parent's niceness, and they fork the stream and spares
+_lowered = False   # this process (or the parent it was forked from) lowered it already
+BACKGROUND_PROCESSES = frozenset({"seller", "analyzer", "balance_monitor", "chain_cache", "wallet"})
 
 
 def lower_if_background(settings, process_name: str) -> int:
@@ -21,9 +23,11 @@ def lower_if_background(settings, process_name: str) -> int:
     niceness now (unchanged for a hot process or with the setting at 0)."""
     step = settings.run.background_nice
     gating = process_name == "analyzer" and settings.analysis.mode != "fast"   # full mode waits for it
-    if process_name not in BACKGROUND_PROCESSES or gating or step <= 0:
+    global _lowered
+    if process_name not in BACKGROUND_PROCESSES or gating or step <= 0 or _lowered:
         return os.nice(0)
     try:
+        _lowered = True
         return os.nice(step)
     except OSError as exc:   # not allowed here: the process keeps its priority
         logger.debug("{}: priority unchanged ({!r})", process_name, exc)
