@@ -117,7 +117,19 @@ class Baseline:
         asyncio.run_coroutine_threadsafe(self.chain.warm_up(), self.loop).result(10)
         self.task = asyncio.run_coroutine_threadsafe(self._run(), self.loop)
 
+    async def _keep_warm(self) -> None:
+        """Re-read the blockhash and fee rates every second, as the bot's spares have them: a buy
+        never waits for an RPC read (otherwise every launch more than BLOCKHASH_MAX_AGE_SECONDS
+        after the last read pays a getLatestBlockhash round trip, the baseline's own 0.5/s tail)."""
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                await self.chain.warm_up()
+            except Exception:   # the next buy reads what it needs
+                pass
+
     async def _run(self) -> None:
+        asyncio.ensure_future(self._keep_warm())
         async for _received_at, decode in yellowstone_updates(self.settings.chain, lambda _s: None):
             if not self.enabled:
                 continue
