@@ -34,7 +34,7 @@ from actors.hot_trace import TRACE_ENV, trace_lines
 from actors.stream import yellowstone_updates
 from actors.trading_io import ChainAccess
 from adapters.stats import nearest_rank
-from benchmarks.process_cpu import ProcessCpu, cpu_table
+from benchmarks.process_cpu import ProcessCpu, ProcessCpuChild, cpu_table
 from localnet.market.config import MarketConfig
 from messages.stream import Launch
 from tests.bot.harness import SOL, Bot, bot_settings, new_bot_wallet
@@ -346,8 +346,8 @@ def run(launches: int, modes: list[str], spares: int = 8, world_nice: int = 0) -
     trace = StageTrace(tmp / "stages.jsonl")
     bots = {mode: Bot() for mode in modes}   # before any thread: each admin is forked
     chain = ChainProcess(nice=world_nice)
-    cpu = ProcessCpu({bot.system.pgid for bot in bots.values()},
-                     {"world": chain.proc.pid, "benchmark": os.getpid()}).start()
+    cpu = ProcessCpuChild({bot.system.pgid for bot in bots.values()},
+                          {"world": chain.proc.pid, "benchmark": os.getpid()}).start()
     results = {}
     baseline = None
     try:

@@ -4,9 +4,11 @@ the world (chain + market process) and the benchmark's own process (its baseline
 
 A sampler thread reads /proc/<pid>/stat every SAMPLE_SECONDS; a process's CPU since the previous
 sample is booked to the kind it has now, so a spare that becomes a position is booked to each in
-turn. A process that exits between two samples loses at most that interval of its CPU."""
+turn. A process that exits between two samples loses at most that interval of its CPU. The
+benchmarks run it in a child process (ProcessCpuChild), so it takes no GIL from their own threads."""
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -87,7 +89,7 @@ class ProcessCpu:
     def _sample(self) -> None:
         kinds = {pid: kind for kind, pid in self.extra.items()}
         seen = {}
-        for pid in [*group_pids(self.pgids), *kinds]:
+        for pid in {*group_pids(self.pgids), *kinds}:
             stat = read_stat(pid)
             if stat is None:
                 continue
@@ -98,6 +100,51 @@ class ProcessCpu:
                 self.booked[kind] = self.booked.get(kind, 0) + ticks - self.last.get(
                     pid, 0 if self.primed else ticks)
         self.last, self.primed = seen, True
+
+
+class ProcessCpuChild:
+    """ProcessCpu in a child process (python -m benchmarks.process_cpu), driven by lines on its
+    stdin: its sampling then takes no GIL from the benchmark's own threads (the baseline's buys)."""
+
+    def __init__(self, pgids: set[int], extra: dict[str, int]):
+        import subprocess
+        import sys
+        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.process_cpu", json.dumps(
+            {"pgids": sorted(pgids), "extra": extra})], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def start(self) -> "ProcessCpuChild":
+        return self
+
+    def _ask(self, command: str) -> str:
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline()
+
+    def begin(self) -> None:
+        self._ask("begin")
+
+    def end(self) -> dict:
+        return json.loads(self._ask("end"))
+
+    def stop(self) -> None:
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(5)
+        except Exception:
+            self.proc.kill()
+
+
+def main() -> None:
+    import sys
+    spec = json.loads(sys.argv[1])
+    sampler = ProcessCpu(set(spec["pgids"]), spec["extra"]).start()
+    for line in sys.stdin:
+        if line.strip() == "begin":
+            sampler.begin()
+            print("{}", flush=True)
+        elif line.strip() == "end":
+            print(json.dumps(sampler.end()), flush=True)
+    sampler.stop()
 
 
 def cpu_table(phases: list[tuple[str, dict]]) -> list[str]:
@@ -115,3 +162,7 @@ def cpu_table(phases: list[tuple[str, dict]]) -> list[str]:
         lines.append(f"  {kind:14s}" + "".join(cells))
     lines.append(f"  {'phase wall s':14s}" + "".join(f" {s['wall']:12.1f} {'':9s}" for _, s in phases))
     return lines
+
+
+if __name__ == "__main__":
+    main()
