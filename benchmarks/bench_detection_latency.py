@@ -11,7 +11,12 @@ neither the bot nor the baseline shares a GIL with it. Clocks (wall time, one ma
 - landed: the slot the buy executed in, against its create's slot (0 = same slot).
 The baseline is the floor of this path without actors or analysis: one asyncio task in a thread
 of this process that subscribes to the same stream, decodes with the same code and sends the same
-signed buy (ChainAccess) the moment a launch arrives. Printed: p50/p99 of each, and bot/baseline.
+signed buy (ChainAccess) the moment a launch arrives (its blockhash kept warm every second, as the
+bot's spares have theirs). Printed: p50/p99 of each, and bot/baseline; per landed buy, where its
+create fell in the slot and what create -> buy executed was made of (geyser, buyer, wire, chain),
+with each buy that missed the create's slot; the CPU seconds each kind of process used while the
+launches came (benchmarks/process_cpu.py, in a child process); the JSON-RPC requests the chain
+served per phase.
 
     .venv/bin/python -m benchmarks.bench_detection_latency [--launches 20] [--modes fast,full]
 """
