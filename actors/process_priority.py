@@ -13,9 +13,11 @@ from loguru import logger
 
 # process names as given to process_logging; never "stream", "position" (spares and positions);
 # the analysers only in fast mode (in full mode the buy waits for them); never the Director or the
-# root either: a forked child inherits its parent's niceness, and they fork the stream and spares
+# root either: a forked child inherits its parent's niceness, and they fork the stream and spares;
+# not the wallet: a slower wallet refresh widened the balance monitor's window between its holdings
+# read and its live-mints question, and positions closed meanwhile were swept as stray tokens
 _lowered = False   # this process (or the parent it was forked from) lowered it already
-BACKGROUND_PROCESSES = frozenset({"seller", "analyzer", "balance_monitor", "chain_cache", "wallet"})
+BACKGROUND_PROCESSES = frozenset({"seller", "analyzer", "balance_monitor", "chain_cache"})
 
 
 def lower_if_background(settings, process_name: str) -> int:

@@ -25,9 +25,9 @@ def test_background_processes_run_nicer_and_hot_ones_do_not(tmp_path, step):
         pids = child_pids(world.bot)
         niceness = {name: psutil.Process(pid).nice() - ours for name, pid in pids.items()}
         kinds = {name: kind_of(psutil.Process(pid).name()) for name, pid in pids.items()}
-        background = {"seller", "balance_monitor", "chain_cache", "wallet"} & BACKGROUND_PROCESSES
+        background = {"seller", "balance_monitor", "chain_cache"} & BACKGROUND_PROCESSES
         assert background and all(niceness[name] == step for name in background), niceness
-        hot = ["director", "stream", *(name for name in pids if name.startswith("spare:"))]
+        hot = ["director", "wallet", "stream", *(name for name in pids if name.startswith("spare:"))]
         assert len(hot) > 1 and all(niceness[name] == 0 for name in hot), niceness
         assert kinds["stream"] == "stream" and kinds["seller"] == "seller", kinds
         assert {kinds[name] for name in pids if name.startswith("spare:")} <= {"spare", "armed"}, kinds
