@@ -124,8 +124,9 @@ class Baseline:
 
     async def _keep_warm(self) -> None:
         """Re-read the blockhash and fee rates every second, as the bot's spares have them: a buy
-        never waits for an RPC read (otherwise every launch more than BLOCKHASH_MAX_AGE_SECONDS
-        after the last read pays a getLatestBlockhash round trip, the baseline's own 0.5/s tail)."""
+        never waits for an RPC read (otherwise a launch more than BLOCKHASH_MAX_AGE_SECONDS after
+        the last read pays a getLatestBlockhash round trip: 13 of 40 at 0.5/s). Its 0.5/s p99 of
+        9-11 ms stayed (one or two buys of 40, in its own process: the geyser term stays ~1 ms)."""
         while True:
             await asyncio.sleep(1.0)
             try:
