@@ -22,6 +22,7 @@ from thespian.actors import Actor, ActorExitRequest, ChildActorExited, WakeupMes
 
 from actors.bridge import IOActor
 from actors.policy.analysis import decide
+from actors.process_kind import name_process
 from adapters.analysis.accounts import parse_mint_authorities   # noqa: F401  (re-exported)
 from adapters.analysis.creators import CreatorHistory, default_path
 from adapters.analysis.gather import Analyst, fast_facts
@@ -45,6 +46,7 @@ def decision_message(request: AnalyzeLaunch, facts: dict, started: float, mode: 
 class AnalyzerPool(Actor):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        name_process("analyzer")   # actors/process_kind.py
         self.settings = None
         # workers by slot id: thespian addresses are not hashable, and the address createActor
         # returns is not always equal to the one a ChildActorExited names, so the worker's own
@@ -228,6 +230,9 @@ def _alive(pid: int) -> bool:
 
 class AnalyzerWorker(IOActor):
     """One analyser process: gathers facts under the deadline, decides, answers the Director."""
+
+    def process_kind(self) -> str:
+        return "analyst"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

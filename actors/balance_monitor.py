@@ -18,6 +18,7 @@ from loguru import logger
 from thespian.actors import ActorTypeDispatcher, WakeupMessage
 
 from actors.trading_io import process_logging
+from actors.process_kind import name_process
 from adapters.pumpfun.addresses import USDC_MINT, WSOL_MINT
 from messages import new_request_id
 from messages.balance import LiveMints, LiveMintsRequest, StrayTokens, SweepNow, SweepReport
@@ -62,6 +63,7 @@ class Cycle:
 class BalanceMonitorActor(ActorTypeDispatcher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        name_process("balance")   # actors/process_kind.py
         self.settings = None
         self.peers = None
         self.generation = 0

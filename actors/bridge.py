@@ -19,6 +19,7 @@ from loguru import logger
 from thespian.actors import Actor, ActorExitRequest, ThespianWatch, WatchMessage
 
 import actors.thespian_quiet  # noqa: F401  (cheap identify() in every actor process)
+from actors.process_kind import name_process
 
 LOOP_STOP_TIMEOUT_SECONDS = 2.0
 
@@ -81,11 +82,16 @@ class IOActor(Actor):
             return None
         else:
             self._guarded(self.on_message, msg, sender)
+        name_process(self.process_kind())
         # the watch list is reset after every handler, so every return re-arms it
         return ThespianWatch([self._wake_read.fileno(), *self.watched_fds()])
 
     def on_message(self, msg, sender) -> None:
         """Subclasses handle their messages here (in the actor thread)."""
+
+    def process_kind(self) -> str:
+        """What this process does, as it names itself (actors/process_kind.py)."""
+        return type(self).__name__.removesuffix("Actor").lower()
 
     def watched_fds(self) -> list[int]:
         """Further descriptors the actor thread wakes on (e.g. the fast path's lane, spare_lane.py)."""

@@ -27,6 +27,7 @@ from adapters.keys import load_wallet_key
 from adapters.pumpfun import venue
 from actors.trading_io import process_logging
 from actors.supervision import Supervisor
+from actors.process_kind import name_process
 from messages import new_request_id
 from messages.analysis import AnalysisDecision, AnalysisDecisions, AnalysisFailed, AnalyzeLaunch, bundled
 from messages.copy import TargetTradeBatch, TargetTradesMissed
@@ -72,6 +73,7 @@ class LivePosition:
 class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, CashbackClaims, ActorTypeDispatcher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        name_process("director")   # actors/process_kind.py
         self.settings = None
         self.started = False   # its actors are up: only then may spares be made (a failed start makes none)
         self.identity = ("", "")                           # (wallet pubkey, genesis hash) of this bot
@@ -144,7 +146,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
                 self.copy_resume([])
             self.copy_seen_resume(journal)   # a whole-bot restart: the journal's (actors/copy_seen.py)
             journal.close()
-            for name in ("wallet", "seller", "analyzer", "stream", "balance_monitor"):
+            for name in ("wallet", "seller", "analyzer", "stream", "balance_monitor", "chain_cache"):
                 self._start_core(name)
             self.start_verifier()   # fast mode, analysis.verify = "after" (director_fastpath.py)
             self.clean_stale_lanes()   # a killed spare's lane directory (director_fastpath.py)
@@ -166,6 +168,8 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
     def _core_start_message(self, name: str):
         from actors.analyzer import AnalyzerPool
         from actors.balance_monitor import BalanceMonitorActor
+        from actors.chain_refresher import ChainCacheActor
+        from messages.start import StartChainCache
         from actors.seller import SellerActor
         from actors.stream import StreamActor
         from actors.wallet import WalletActor
@@ -178,6 +182,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
             "stream": (StreamActor, StartStream(s, p, watched, tuple(self.ledger.copy_last_seen.items()))),
             "balance_monitor": (BalanceMonitorActor, StartBalanceMonitor(s, p)),
             "verifier": (AnalyzerPool, StartAnalyzer(verifier_settings(s), p)),   # buy then verify
+            "chain_cache": (ChainCacheActor, StartChainCache(s)),   # shared blockhash + fee rates
         }[name]
 
     def _start_core(self, name: str) -> None:
@@ -560,7 +565,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
 
     def receiveMsg_ChildPidsRequest(self, msg: ChildPidsRequest, sender):
         targets = {name: self.supervisor.address_of(name)
-                   for name in ("wallet", "seller", "analyzer", "stream", "balance_monitor")}
+                   for name in ("wallet", "seller", "analyzer", "stream", "balance_monitor", "chain_cache")}
         targets.update({f"position:{mint}": live.address for mint, live in self.positions.items()})
         targets.update({f"spare:{index}": spare for index, spare in enumerate(self.spares)})
         waiting = {}

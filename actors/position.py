@@ -145,6 +145,9 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
     def _keep_warm(self) -> None:
         if not self._keeps_warm():   # position_quick_sell.py
             return
+        if self.chain.warm_from_shared():   # the bot's shared values, no I/O (actors/chain_cache.py)
+            self._warmed(None)
+            return
         self.submit(self.chain.warm_up(), self._warmed, self._warm_failed,
                     timeout=PREPARE_TIMEOUT_SECONDS)
 

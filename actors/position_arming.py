@@ -11,6 +11,7 @@ from loguru import logger
 from actors.director_fastpath import spare_reservation_key
 from actors.hot_process import tune_hot_process
 from actors.hot_trace import hot_trace
+from actors.process_kind import position_kind
 from actors.position_model import Order, Position
 from actors.trading_io import curve_from_launch
 from actors.position_lane_thread import SpareLaneThread
@@ -27,6 +28,9 @@ class SpareArming(SpareLaneThread):
     started_at = 0.0     # StartPosition handled, and the first warm-up done (hot trace)
     first_warm_at = 0.0
     lane: LaneReceiver | None = None   # the stream's direct line to this spare (spare_lane.py)
+
+    def process_kind(self) -> str:
+        return position_kind(self.stage)   # spare, armed or position (actors/process_kind.py)
 
     def _on_arm(self, msg: ArmSpare) -> None:
         if self.stage != "spare" or self.chain is None:

@@ -31,6 +31,7 @@ from actors.director_ledger import Ledger
 from actors.supervision import Supervisor
 from actors.system import group_processes
 from actors.trading_io import process_logging
+from actors.process_kind import name_process
 from messages.start import DirectorStarted, StartDirector
 from messages.status import (CloseAllPositions, DirectorGone, LedgerSnapshot, PidReply, PidRequest,
                              SetBuying, Status)
@@ -55,6 +56,7 @@ HELD_REQUESTS = 1_000          # a burst while the Director restarts; older ones
 class Root(ActorTypeDispatcher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        name_process("root")   # actors/process_kind.py
         self.settings = None
         self.supervisor: Supervisor | None = None
         self.ledger: Ledger | None = None

@@ -21,6 +21,8 @@ from solders.transaction import VersionedTransaction
 from spl.token.instructions import close_account
 from spl.token.models import CloseAccountParams
 
+from actors.chain_cache import SharedChainValues, cache_path
+from actors.process_priority import lower_if_background
 from adapters.hot_send import HotSender
 from adapters.jupiter import JupiterClient, sign_swap
 from adapters.keys import load_wallet_key
@@ -88,6 +90,7 @@ def process_logging(settings, process_name: str) -> None:
         setup_from_settings(settings, process_name)
     except Exception as exc:   # logging set-up must not stop trading
         logger.warning("{}: logging set-up failed: {!r}", process_name, exc)
+    lower_if_background(settings, process_name)   # off the hot path: a lower CPU priority
 
 
 def exit_reason(cost_lamports: int, tokens: int, curve_now: BondingCurve, global_: Global,
@@ -118,8 +121,12 @@ def curve_from_trade(trade, launch) -> BondingCurve:
 class ChainAccess:
     """One per actor process: RPC client, keypair, transaction building and settlement."""
 
-    def __init__(self, settings):
+    def __init__(self, settings, shared: bool = True):
+        """`shared`: warm up from the values the bot's ChainCacheActor shares (actors/chain_cache.py)
+        while they are fresh; False for that actor itself."""
         self.settings = settings
+        self.shared = SharedChainValues(cache_path(settings) if shared else None)
+        self.global_refused_at = 0.0          # monotonic: a fee recipient refused after this Global
         self.key = load_wallet_key(settings.wallet.keypair_path, settings.wallet.private_key)
         self.owner: Pubkey = self.key.pubkey
         self._rpc: RpcClient | None = None
@@ -168,8 +175,18 @@ class ChainAccess:
         return (max_cost + venue.TOKEN_2022_ATA_RENT + venue.TRADE_ACCOUNTS_RENT_BOUND
                 + SIGNATURE_FEE_LAMPORTS + priority)
 
+    def warm_from_shared(self) -> bool:
+        """warm_up with no I/O, from the bot's shared values (actors/chain_cache.py) when fresh."""
+        return self.shared.apply(self)
+
+    def global_refused_after(self, read_at: float) -> bool:
+        """A fee recipient was refused since a Global read at `read_at` (monotonic): not that one."""
+        return self.global_refused_at >= read_at
+
     async def warm_up(self) -> None:
         """Open the RPC connection and cache fee rates and a blockhash, so a buy pays for none."""
+        if self.warm_from_shared():
+            return
         await self.fee_rates()
         await self.recent_blockhash(max_age=0.0)
         if self.priority_fee.stale() and self.fees is not None:   # fee recipients: written by buys
@@ -197,7 +214,7 @@ class ChainAccess:
     def _note_error(self, error: str) -> None:
         if venue.is_fee_recipient_error(error) and self.fees is not None:
             logger.warning("fee recipient refused ({}): re-reading the Global account", error[:120])
-            self.fees = None
+            self.fees, self.global_refused_at = None, time.monotonic()
 
     # ---- preparing transactions ----------------------------------------------------------------
     def _compute_budget(self) -> list:

@@ -11,7 +11,12 @@ neither the bot nor the baseline shares a GIL with it. Clocks (wall time, one ma
 - landed: the slot the buy executed in, against its create's slot (0 = same slot).
 The baseline is the floor of this path without actors or analysis: one asyncio task in a thread
 of this process that subscribes to the same stream, decodes with the same code and sends the same
-signed buy (ChainAccess) the moment a launch arrives. Printed: p50/p99 of each, and bot/baseline.
+signed buy (ChainAccess) the moment a launch arrives (its blockhash kept warm every second, as the
+bot's spares have theirs). Printed: p50/p99 of each, and bot/baseline; per landed buy, where its
+create fell in the slot and what create -> buy executed was made of (geyser, buyer, wire, chain),
+with each buy that missed the create's slot; the CPU seconds each kind of process used while the
+launches came (benchmarks/process_cpu.py, in a child process); the JSON-RPC requests the chain
+served per phase.
 
     .venv/bin/python -m benchmarks.bench_detection_latency [--launches 20] [--modes fast,full]
 """
@@ -34,6 +39,7 @@ from actors.hot_trace import TRACE_ENV, trace_lines
 from actors.stream import yellowstone_updates
 from actors.trading_io import ChainAccess
 from adapters.stats import nearest_rank
+from benchmarks.process_cpu import ProcessCpu, ProcessCpuChild, cpu_table
 from localnet.market.config import MarketConfig
 from messages.stream import Launch
 from tests.bot.harness import SOL, Bot, bot_settings, new_bot_wallet
@@ -116,7 +122,20 @@ class Baseline:
         asyncio.run_coroutine_threadsafe(self.chain.warm_up(), self.loop).result(10)
         self.task = asyncio.run_coroutine_threadsafe(self._run(), self.loop)
 
+    async def _keep_warm(self) -> None:
+        """Re-read the blockhash and fee rates every second, as the bot's spares have them: a buy
+        never waits for an RPC read (otherwise a launch more than BLOCKHASH_MAX_AGE_SECONDS after
+        the last read pays a getLatestBlockhash round trip: 13 of 40 at 0.5/s). Its 0.5/s p99 of
+        9-11 ms stayed (one or two buys of 40, in its own process: the geyser term stays ~1 ms)."""
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                await self.chain.warm_up()
+            except Exception:   # the next buy reads what it needs
+                pass
+
     async def _run(self) -> None:
+        asyncio.ensure_future(self._keep_warm())
         async for _received_at, decode in yellowstone_updates(self.settings.chain, lambda _s: None):
             if not self.enabled:
                 continue
@@ -145,6 +164,7 @@ def pcts(values: list[float]) -> tuple[float, float, int]:
 def figures(buys, records: dict, launches: int) -> dict:
     """buys [(signature, detected_at, sent_at)], chain records by signature -> the printed figures."""
     detect_sent, sent_received, detect_received, slot_diffs = [], [], [], []
+    timeline = []   # per landed buy: where the create fell in its slot and each delay to the slot's end
     for signature, detected, sent in buys:
         detect_sent.append((sent - detected) * 1000)
         record = records.get(signature)
@@ -154,11 +174,42 @@ def figures(buys, records: dict, launches: int) -> dict:
         detect_received.append((record["received_at"] - detected) * 1000)
         if record["create_slot"] is not None and not record["err"]:
             slot_diffs.append(record["slot"] - record["create_slot"])
+            if record.get("create_at") and record.get("create_slot_opened") and record.get("create_slot_closed"):
+                timeline.append(buy_timeline(record, detected, sent))
     same_slot = sum(1 for d in slot_diffs if d == 0)
     return {"launches": launches, "buys": len(buys), "detect_sent": pcts(detect_sent),
             "sent_received": pcts(sent_received), "detect_received": pcts(detect_received),
-            "landed": len(slot_diffs), "same_slot": same_slot,
+            "landed": len(slot_diffs), "same_slot": same_slot, "timeline": timeline,
             "slot_diff_p99": pcts(slot_diffs)[1]}
+
+
+def buy_timeline(record: dict, detected: float, sent: float) -> dict:
+    """ms: the create's phase in its slot (since the slot opened), the slot's length, and from the
+    create to the buy's execution: geyser (create ran -> the update reached the buyer), buyer
+    (-> bytes written), wire (-> the chain's RPC got them), chain (-> executed); `missed`: executed
+    after the create's slot closed."""
+    ms = 1000
+    return {"phase": (record["create_at"] - record["create_slot_opened"]) * ms,
+            "slot": (record["create_slot_closed"] - record["create_slot_opened"]) * ms,
+            "geyser": (detected - record["create_at"]) * ms, "buyer": (sent - detected) * ms,
+            "wire": (record["received_at"] - sent) * ms,
+            "chain": (record["executed_at"] - record["received_at"]) * ms,
+            "margin": (record["create_slot_closed"] - record["executed_at"]) * ms,
+            "missed": record["slot"] != record["create_slot"]}
+
+
+def timeline_lines(timeline: list[dict]) -> list[str]:
+    """p50/p99 of each delay over the landed buys, then every buy that missed the create's slot."""
+    if not timeline:
+        return []
+    names = ("phase", "geyser", "buyer", "wire", "chain", "margin", "slot")
+    lines = ["  create -> buy executed (ms, p50 / p99 over the landed buys): " + ", ".join(
+        f"{name} {pcts([t[name] for t in timeline])[0]:.1f} / {pcts([t[name] for t in timeline])[1]:.1f}"
+        for name in names)]
+    for t in timeline:
+        if t["missed"]:
+            lines.append("    missed the slot: " + ", ".join(f"{name} {t[name]:.1f}" for name in names))
+    return lines
 
 
 def newest(window: tuple, count: int) -> tuple:
@@ -176,13 +227,19 @@ def wait_until_streaming(bot: Bot, chain: ChainProcess, timeout: float = 30) -> 
         time.sleep(0.3)
 
 
-def measure(chain: ChainProcess, launches: int, rate: float, buys_of) -> dict:
-    """Launch `launches` coins at `rate`; buys_of() -> the buys sent meanwhile."""
+def measure(chain: ChainProcess, launches: int, rate: float, buys_of, cpu: ProcessCpu | None = None) -> dict:
+    """Launch `launches` coins at `rate`; buys_of() -> the buys sent meanwhile. `cpu`: book each
+    kind of process's CPU while the launches come (benchmarks/process_cpu.py)."""
     chain.ask(cmd="records")   # forget what came before
+    if cpu is not None:
+        cpu.begin()
     chain.ask(cmd="launch", count=launches, rate=rate, jitter=SLOT_MS / 1000)   # every phase of the slot
+    used = cpu.end() if cpu is not None else None
     time.sleep(2.0)            # let the last buys reach the chain
-    records = {r["signature"]: r for r in chain.ask(cmd="records")["records"]}
-    return figures(buys_of(), records, launches)
+    answer = chain.ask(cmd="records")
+    records = {r["signature"]: r for r in answer["records"]}
+    return {**figures(buys_of(), records, launches), **({"cpu": used} if used else {}),
+            "rpc_calls": answer["rpc_calls"]}
 
 
 class StageTrace:
@@ -259,7 +316,8 @@ def stage_figures(rows: dict) -> list[tuple[str, float, float, int]]:
             sorted(gaps.items(), key=lambda item: order.get(item[0], len(order)))]
 
 
-def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: StageTrace | None = None) -> dict:
+def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: StageTrace | None = None,
+            cpu: ProcessCpu | None = None) -> dict:
     results = {}
     bot.start(settings)
     try:
@@ -274,7 +332,7 @@ def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: Stage
             def buys_of(before=before):
                 status = bot.status()
                 return newest(status.buys, status.buys_total - before)
-            results[rate] = measure(chain, launches, rate, buys_of)
+            results[rate] = measure(chain, launches, rate, buys_of, cpu)
             if trace is not None:
                 rows = trace.new_rows()
                 results[rate]["stages"] = stage_figures(rows)
@@ -294,6 +352,8 @@ def run(launches: int, modes: list[str], spares: int = 8, world_nice: int = 0) -
     trace = StageTrace(tmp / "stages.jsonl")
     bots = {mode: Bot() for mode in modes}   # before any thread: each admin is forked
     chain = ChainProcess(nice=world_nice)
+    cpu = ProcessCpuChild({bot.system.pgid for bot in bots.values()},
+                          {"world": chain.proc.pid, "benchmark": os.getpid()}).start()
     results = {}
     baseline = None
     try:
@@ -310,7 +370,7 @@ def run(launches: int, modes: list[str], spares: int = 8, world_nice: int = 0) -
             before = len(baseline.buys)
             baseline.enabled = True
             results[("baseline", rate)] = measure(chain, launches, rate,
-                                                  lambda before=before: baseline.buys[before:])
+                                                  lambda before=before: baseline.buys[before:], cpu)
             baseline.enabled = False
         for mode in modes:
             key, path = new_bot_wallet(tmp / mode)
@@ -319,9 +379,10 @@ def run(launches: int, modes: list[str], spares: int = 8, world_nice: int = 0) -
                                     **{"analysis.mode": mode, "run.run_dir": str(tmp / f"log-{mode}")})
             print(f"{mode}: log in {tmp / f'log-{mode}'}", flush=True)
             trace.new_rows()   # the probes of the mode before
-            for rate, figs in run_bot(bots.pop(mode), chain, settings, launches, trace).items():
+            for rate, figs in run_bot(bots.pop(mode), chain, settings, launches, trace, cpu).items():
                 results[(mode, rate)] = figs
     finally:
+        cpu.stop()
         if baseline is not None:
             baseline.stop()
         for bot in bots.values():
@@ -343,6 +404,13 @@ def report(results: dict, modes: list[str]) -> str:
                          f"{ds[0]:>10.2f} /{ds[1]:>8.2f} {ratio:>9.2f} {sr[0]:>8.2f} /{sr[1]:>7.2f} "
                          f"{dr[0]:>8.2f} /{dr[1]:>7.2f} {r['same_slot']:>4}/{r['landed']:<4}")
     for rate in RATES:
+        for who in ["baseline", *modes]:
+            slot_lines = timeline_lines(results[(who, rate)].get("timeline", []))
+            if slot_lines:
+                lines.append(f"same slot of {who} at {rate:.1f}/s (phase: the create's time in its slot; "
+                             f"margin: slot end - buy executed, < 0 missed):")
+                lines += slot_lines
+    for rate in RATES:
         for who in modes:
             stages = results[(who, rate)].get("stages")
             if stages:
@@ -362,6 +430,18 @@ def report(results: dict, modes: list[str]) -> str:
                     for name in ("wall", "cpu", "off_cpu", "off_cpu_not_preempted")) +
                     f"; of {cost['n']}: preempted {cost['preempted']}, slept {cost['slept']}, "
                     f"write lock found held {cost['lock_held']}")
+    phases = [(f"{who} {rate:g}/s", results[(who, rate)]["cpu"]) for who in ["baseline", *modes]
+              for rate in RATES if "cpu" in results[(who, rate)]]
+    if phases:
+        lines.append("CPU while the launches came, by process kind (bot kinds: actors/process_kind.py; "
+                     "world = chain + market, benchmark = this process with the baseline's thread):")
+        lines += cpu_table(phases)
+        lines.append("JSON-RPC requests the chain served per phase (launches + 2 s), by method:")
+        for who in ["baseline", *modes]:
+            for rate in RATES:
+                calls = results[(who, rate)].get("rpc_calls", {})
+                lines.append(f"  {who} {rate:g}/s: " + ", ".join(
+                    f"{method} {n}" for method, n in sorted(calls.items(), key=lambda item: -item[1])))
     return "\n".join(lines)
 
 

@@ -11,7 +11,8 @@ request's task) and when it executed, with the slot. The parent drives it with J
         optional "jitter": each launch moved later by a random 0..jitter s (phases of the slot);
         optional "kind": a launch kind of localnet/market/instruction_mix.py (default "create", legacy),
         or a list of them, taken in turn
-    {"cmd": "records"}                                 -> {"ok": true, "records": [...]}  (and forgets them)
+    {"cmd": "records"}                                 -> {"ok": true, "records": [...], "rpc_calls": {method: n}}
+                                                          (and forgets them)
     {"cmd": "stop"}
 
     python -m benchmarks.timed_chain --slot-ms 400      (prints READY rpc=... ws=... grpc=... first)
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextvars
 import json
 import random
@@ -37,12 +39,19 @@ from localnet.market.instruction_mix import LAUNCH_KINDS, create_instruction
 from localnet.node import LocalNode
 
 request_arrived: contextvars.ContextVar[float | None] = contextvars.ContextVar("request_arrived", default=None)
+rpc_calls: collections.Counter = collections.Counter()   # JSON-RPC methods served since the last "records"
 
 
 @web.middleware
 async def stamp_arrival(request, handler):
     """Wall time a JSON-RPC request arrived (before its body is read): 'received' of its txs."""
     token = request_arrived.set(time.time())
+    try:
+        body = json.loads(await request.read())
+        for call in body if isinstance(body, list) else [body]:
+            rpc_calls[str(call.get("method"))] += 1
+    except (ValueError, AttributeError):
+        pass   # the server answers it
     try:
         return await handler(request)
     finally:
@@ -55,6 +64,8 @@ class TxClock:
     def __init__(self):
         self.records: list[dict] = []
         self.create_slot: dict[str, int] = {}     # mint launched here -> slot of its create
+        self.create_at: dict[str, float] = {}     # mint launched here -> wall time its create ran
+        self.slot_started: dict[int, float] = {}  # slot -> wall time the clock opened it (newest 2,000)
 
     def on_transaction(self, record) -> None:
         keys = [str(key) for key in record.account_keys]
@@ -62,8 +73,10 @@ class TxClock:
                              "executed_at": time.time(), "slot": record.slot, "keys": keys,
                              "err": record.err is not None})
 
-    def on_slot(self, *args) -> None:
-        pass
+    def on_slot(self, slot: int, _parent, status: str) -> None:
+        if status == "processed":
+            self.slot_started[slot] = time.time()
+            self.slot_started.pop(slot - 2_000, None)
 
 
 class TimedChain:
@@ -86,6 +99,7 @@ class TimedChain:
                                   [creator, mint])
         record = self.chain.execute(tx)
         self.clock.create_slot[str(mint.pubkey())] = record.slot
+        self.clock.create_at[str(mint.pubkey())] = time.time()
         return str(mint.pubkey())
 
     async def launch(self, count: int, rate: float, kind: str | list[str] = "create",
@@ -113,9 +127,16 @@ class TimedChain:
         for record in out:   # the slot of the create of the mint a transaction touches, if launched here
             record["mint"] = next((k for k in record["keys"] if k in self.clock.create_slot), None)
             record["create_slot"] = self.clock.create_slot.get(record["mint"])
+            # where in its slot the create ran, and when that slot closed (the same-slot deadline)
+            record["create_at"] = self.clock.create_at.get(record["mint"])
+            if record["create_slot"] is not None:
+                record["create_slot_opened"] = self.clock.slot_started.get(record["create_slot"])
+                record["create_slot_closed"] = self.clock.slot_started.get(record["create_slot"] + 1)
             record["payer"] = record["keys"][0] if record["keys"] else None   # the fee payer: whose tx
             del record["keys"]
-        return {"ok": True, "records": out}
+        calls = dict(rpc_calls)
+        rpc_calls.clear()
+        return {"ok": True, "records": out, "rpc_calls": calls}
 
 
 async def serve(args) -> None:

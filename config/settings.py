@@ -252,6 +252,9 @@ class RunSettings:
     close_timeout_seconds: int = setting(240, p.integer(0, 3_600))
     # 'trusted' opens the actor ports to the network (no authentication: trusted private nets only)
     actor_network: str = setting('loopback', p.choice('loopback', 'trusted'))
+    # processes off the hot path (seller, analysers, balance monitor...) run this much nicer, so
+    # the stream, armed spares and live positions get the cores first (actors/process_priority.py)
+    background_nice: int = setting(5, p.integer(0, 19))
 
 
 @dataclass(frozen=True)

@@ -91,3 +91,9 @@ class StartFailed:
 class PeersChanged:
     """Director -> any actor: a peer was restarted, use these addresses from now on."""
     peers: Peers
+
+
+@dataclass(frozen=True)
+class StartChainCache:
+    """Director -> ChainCacheActor: keep the shared blockhash and fee rates fresh (actors/chain_cache.py)."""
+    settings: Any

@@ -305,14 +305,16 @@ def stop_world(bot: Bot, chain: ChainThread | None) -> None:
 
 
 @contextlib.contextmanager
-def bot_world(tmp_path: Path, lamports: int = 2 * SOL, jupiter: bool = False, **overrides):
+def bot_world(tmp_path: Path, lamports: int = 2 * SOL, jupiter: bool = False, chain_options: dict | None = None,
+              **overrides):
     """The usual bot-test world, always torn down; on the way out no actor process may outlive it.
     `overrides`: settings keys on top of bot_settings'. jupiter=True: the chain serves its
-    Jupiter-compatible API too, and the bot's chain.jupiter_url points at it."""
+    Jupiter-compatible API too, and the bot's chain.jupiter_url points at it. `chain_options`:
+    more LocalNode options (e.g. rpc_middlewares)."""
     bot = Bot()   # the actor system before the chain thread: its admin must not fork a threaded process
     chain = None
     try:
-        chain = ChainThread(**({"api_port": 0} if jupiter else {})).start()
+        chain = ChainThread(**({"api_port": 0} if jupiter else {}), **(chain_options or {})).start()
         market = Market(chain)
         keypair, path = new_bot_wallet(tmp_path)
         chain.run(market.fund(keypair.pubkey(), lamports))
