@@ -1,7 +1,8 @@
 """BalanceMonitorActor: every BALANCE_MONITOR_INTERVAL_SECONDS (or on SweepNow) one housekeeping cycle:
 
-  refresh balances (WalletActor; it reconciles and may enter safety mode)
-  -> ask the Director which mints live positions hold
+  ask the Director which mints live positions hold -> refresh balances (WalletActor; it
+  reconciles and may enter safety mode) -> ask the Director again (a position that closed or
+  opened while the holdings were read is in one of the two answers: neither is swept)
   -> sell every other token through the SellerActor (must-sell: native x3, then Jupiter x3)
   -> close empty token accounts (rent back) -> rebalance SOL/WSOL and auto-wrap (WalletActor)
   -> claim earned cashback past trading.cashback_claim_min_* (WalletActor, actors/cashback.py).
@@ -32,6 +33,7 @@ from messages.wallet import (BalancesReport, CloseEmptyAccounts, HousekeepingDon
 CYCLE_TIMEOUT_SECONDS = 900.0
 WSOL = str(WSOL_MINT)
 CASH_MINTS = (WSOL, str(USDC_MINT))   # quote money the wallet keeps, never swept
+LIVE_BEFORE_SUFFIX = ":before"   # a cycle's live-mints question asked before its holdings are read
 
 
 def stray_tokens(holdings: tuple, live_mints: tuple) -> tuple:
@@ -50,6 +52,7 @@ class Cycle:
         self.rebalance_wanted = rebalance
         self.requesters = requesters          # [(request_id, address), ...] waiting for its report
         self.live_mints = live_mints
+        self.live_before: tuple = ()          # live as the cycle began (the LIVE_BEFORE_SUFFIX answer)
         self.report: BalancesReport | None = None
         self.selling: dict[str, int] = {}     # sell request id -> raw amount
         self.mint_of: dict[str, str] = {}
@@ -117,6 +120,10 @@ class BalanceMonitorActor(ActorTypeDispatcher):
     def _start_cycle(self, requesters: list, live_mints: tuple | None, rebalance: bool = True) -> None:
         self.cycle = Cycle(new_request_id("bal"), requesters, live_mints, rebalance)
         self.wakeupAfter(CYCLE_TIMEOUT_SECONDS, payload=("timeout", self.cycle.id))
+        if live_mints is None and self.peers.director is not None:
+            # live before the holdings are read, and again after: a position that closes while they
+            # are read is in the first answer, one that opens meanwhile in the second
+            self.send(self.peers.director, LiveMintsRequest(self.cycle.id + LIVE_BEFORE_SUFFIX))
         self.send(self.peers.wallet, RefreshBalances(self.cycle.id))
 
     def _current(self, request_id: str) -> Cycle | None:
@@ -141,10 +148,15 @@ class BalanceMonitorActor(ActorTypeDispatcher):
             self._end_cycle()
 
     def receiveMsg_LiveMints(self, msg: LiveMints, sender):
+        if msg.request_id.endswith(LIVE_BEFORE_SUFFIX):
+            cycle = self._current(msg.request_id[:-len(LIVE_BEFORE_SUFFIX)])
+            if cycle is not None:
+                cycle.live_before = msg.mints
+            return
         cycle = self._current(msg.request_id)
         if cycle is not None and cycle.report is not None:
             cycle.live_mints = msg.mints
-            self._sweep(cycle, msg.mints)
+            self._sweep(cycle, msg.mints + cycle.live_before)
 
     def _sweep(self, cycle: Cycle, live_mints: tuple) -> None:
         strays = stray_tokens(cycle.report.tokens, live_mints)

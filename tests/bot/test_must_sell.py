@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from solders.pubkey import Pubkey
+from thespian.actors import ActorTypeDispatcher
 
 from actors.balance_monitor import BalanceMonitorActor
 from actors.seller import SellerActor
@@ -14,7 +15,7 @@ from adapters.pumpfun import instructions
 from adapters.pumpswap import addresses as pool_addresses
 from adapters.pumpswap.layout import token_account_amount
 from localnet.programs.pumpswap_setup import migrate_graduated_coin
-from messages.balance import SweepNow, SweepReport
+from messages.balance import LiveMints, SweepNow, SweepReport
 from messages.seller import SellSucceeded, SellTokens
 from messages.start import Peers, StartBalanceMonitor, StartSeller, StartWallet
 from messages.wallet import BalancesReport, RefreshBalances
@@ -121,3 +122,44 @@ def test_the_running_bot_sweeps_a_stray_on_its_own_schedule(world):
 
     assert status.bought == 0 and status.pnl_lamports > 0   # the stray's sale, booked by the Director
     assert chain.run(token_accounts(chain.rpc, keypair.pubkey())) == []
+
+
+class DirectorClosingAtTheRead(ActorTypeDispatcher):
+    """Stands in for the Director to force a race the real one cannot be made to lose on cue: its one
+    position (of `mint`) closes at the moment the wallet's holdings are read, i.e. it is live until
+    the monitor forwards the BalancesReport, and gone after."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.live = ()
+
+    def receiveMsg_str(self, mint, sender):
+        self.live = (mint,)
+        self.send(sender, "ready")
+
+    def receiveMsg_BalancesReport(self, msg, sender):
+        self.live = ()
+
+    def receiveMsg_LiveMintsRequest(self, msg, sender):
+        self.send(sender, LiveMints(msg.request_id, self.live))
+
+
+def test_a_position_closing_while_the_holdings_are_read_is_not_swept_as_a_stray(world):
+    bot, chain, market, keypair, settings = world
+    creator = chain.run(market.new_wallet(SOL // 10))
+    mint = chain.run(market.launch(creator, "Closing"))
+    chain.run(market.buy(keypair, mint, 20_000_000))   # the closing position's tokens, still held
+    held = chain.run(market.holdings(keypair.pubkey()))[mint]
+    director = bot.system.create_actor(DirectorClosingAtTheRead)
+    assert bot.system.ask(director, mint, timeout=10) == "ready"
+    wallet, seller, monitor = (bot.system.create_actor(cls) for cls in (WalletActor, SellerActor, BalanceMonitorActor))
+    peers = Peers(wallet=wallet, seller=seller, director=director)
+    bot.system.tell(wallet, StartWallet(settings, peers))
+    bot.system.tell(seller, StartSeller(settings, peers))
+    bot.system.tell(monitor, StartBalanceMonitor(settings, peers))
+
+    report = bot.system.ask(monitor, SweepNow("sweep"), timeout=90)   # the live mints: the Director's
+
+    assert isinstance(report, SweepReport), report
+    assert report.sold == () and report.unsellable == ()
+    assert chain.run(market.holdings(keypair.pubkey()))[mint] == held
