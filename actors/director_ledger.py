@@ -91,8 +91,9 @@ class Ledger:
         self.decision_ms.add(round(elapsed_ms, 3))
 
     def on_tx_settled(self, msg: TxSettled) -> bool:
-        """Books the delta once; returns False for a duplicate report."""
-        if msg.signature in self.settled:
+        """Books the delta once; returns False for a duplicate report (one re-told from the journal
+        whose order was sent before what was booked and forgotten since counts as one)."""
+        if msg.signature in self.settled or (msg.sent_at and msg.sent_at <= self.settled_through):
             return False
         sent = self.unresolved.pop(msg.signature, None)
         sent_at = sent.sent_at if sent is not None else time.time()

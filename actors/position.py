@@ -589,6 +589,9 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
                 self.raw_by_signature[order.signature] = order.signed_bytes
             self._retell_sent(order)
             self._confirm(order)
+        for order in position.orders():
+            if order.state != SENT:
+                self._retell_settled(order)
         if not self.exit_wanted:
             held_for = time.time() - position.buy_order.sent_at
             self.generation += 1
@@ -603,6 +606,14 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         detected_at = self.position.launch.received_at if order.kind == "buy" else 0.0
         self.send(self.peers.director, TxSent(self._mint, order.signature, order.kind, order.sent_at,
                                               detected_at))
+
+    def _retell_settled(self, order: Order) -> None:
+        """The dead actor may have journaled an order's outcome and died before its TxSettled left:
+        told again from the journal, the Director books each signature once (DirectorLedger.on_tx_settled
+        skips one it knows, or one sent before what it booked and forgot)."""
+        self.send(self.peers.director, TxSettled(self._mint, order.signature, order.kind, order.lamport_delta,
+                                                 order.state == CONFIRMED, order.token_delta, order.error,
+                                                 usdc_delta=order.usdc_delta, sent_at=order.sent_at))
 
     # ---- reporting -----------------------------------------------------------------------------
     def _report_settled(self, order: Order, settled: Settlement) -> None:

@@ -131,9 +131,11 @@ class Position:
         elif state == CONFIRMED and order.kind == 'sell':
             self.sold_tokens += -token_delta
 
+    def orders(self) -> list[Order]:
+        return ([self.buy_order] if self.buy_order else []) + self.sell_orders + self.add_buys
+
     def in_flight(self) -> list[Order]:
-        return [o for o in ([self.buy_order] if self.buy_order else []) + self.sell_orders + self.add_buys
-                if o.state == SENT]
+        return [o for o in self.orders() if o.state == SENT]
 
     # ---- the journal row ---------------------------------------------------------------------
     def to_row(self) -> dict:

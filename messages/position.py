@@ -52,6 +52,7 @@ class TxSettled:
     usdc_delta: int = 0  # raw USDC moved (a USDC-paired coin's trade), booked apart from lamports
     slots_after_create: int = -1   # a landed buy: its slot minus its coin's create slot (-1 unknown)
     slot: int = 0        # the slot it landed in (0 unknown or not landed)
+    sent_at: float = 0.0   # given when re-told from the journal by a restarted position (0: first report)
 
 
 @dataclass(frozen=True)
