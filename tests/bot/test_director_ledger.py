@@ -120,3 +120,23 @@ def test_a_long_run_keeps_the_ledger_bounded_and_books_nothing_twice_after_forge
     assert restarted.reconcile_with_journal(rows) == 0
     assert (restarted.pnl_lamports, restarted.sold, restarted.bought) == (pnl, sold, 2 * REMEMBERED_KEYS)
     assert restarted.breaker.tripped == "3 in a row"
+
+
+def test_a_settled_order_retold_by_a_restarted_position_is_booked_once():
+    """A position killed after journaling an order's outcome but before its TxSettled left tells it
+    again from the journal as it recovers (PositionActor._retell_settled): booked if the Director never
+    heard it, skipped if it did, and skipped if it was sent before what the ledger booked and forgot."""
+    from actors.director_ledger import REMEMBERED_KEYS
+    ledger = Ledger(started_at=STARTED)
+    ledger.on_tx_sent(TxSent("A", "lost", "buy", STARTED + 2, STARTED + 1))   # its TxSettled was lost
+    assert ledger.on_tx_settled(TxSettled("A", "lost", "buy", -10_300_000, True, 500, sent_at=STARTED + 2))
+    assert not ledger.on_tx_settled(TxSettled("A", "lost", "buy", -10_300_000, True, 500, sent_at=STARTED + 2))
+    assert ledger.pnl_lamports == -10_300_000
+    for n in range(REMEMBERED_KEYS + 1):   # later settlements push "lost" out of memory
+        at = STARTED + 3 + n
+        ledger.on_tx_sent(TxSent(f"M{n}", f"s{n}", "buy", at, at))
+        ledger.on_tx_settled(TxSettled(f"M{n}", f"s{n}", "buy", -1, True, 1))
+    assert "lost" not in ledger.settled and ledger.settled_through >= STARTED + 2
+    pnl = ledger.pnl_lamports
+    assert not ledger.on_tx_settled(TxSettled("A", "lost", "buy", -10_300_000, True, 500, sent_at=STARTED + 2))
+    assert ledger.pnl_lamports == pnl
