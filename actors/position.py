@@ -611,20 +611,19 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         """The dead actor may have journaled an order's outcome and died before its TxSettled left:
         told again from the journal, the Director books each signature once (DirectorLedger.on_tx_settled
         skips one it knows, or one sent before what it booked and forgot)."""
-        self.send(self.peers.director, TxSettled(self._mint, order.signature, order.kind, order.lamport_delta,
-                                                 order.state == CONFIRMED, order.token_delta, order.error,
-                                                 usdc_delta=order.usdc_delta, sent_at=order.sent_at))
+        self.send(self.peers.director, self._settled_message(order, sent_at=order.sent_at))
 
     # ---- reporting -----------------------------------------------------------------------------
+    def _settled_message(self, order: Order, **landing) -> TxSettled:
+        """The Director's report of a settled order, from the order's own record (Order.settle)."""
+        return TxSettled(self._mint, order.signature, order.kind, order.lamport_delta, order.state == CONFIRMED,
+                         order.token_delta, order.error, usdc_delta=order.usdc_delta, **landing)
+
     def _report_settled(self, order: Order, settled: Settlement) -> None:
         self.send(self.peers.wallet, ExpectLamportChange(order.signature, settled.lamport_delta, settled.slot))
         landed = (settled.slot - self.position.launch.slot
                   if order.kind == "buy" and settled.found and settled.slot else -1)
-        self.send(self.peers.director, TxSettled(self._mint, order.signature, order.kind,
-                                                 settled.lamport_delta, order.state == CONFIRMED,
-                                                 settled.token_delta, order.error,
-                                                 usdc_delta=settled.usdc_delta,
-                                                 slots_after_create=landed, slot=settled.slot))
+        self.send(self.peers.director, self._settled_message(order, slots_after_create=landed, slot=settled.slot))
 
     def _finish(self, state: str, outcome: str, why: str) -> None:
         position = self.position
