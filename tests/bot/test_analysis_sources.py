@@ -176,14 +176,14 @@ def test_a_hanging_source_leaves_a_partial_result_decided_by_policy(chain, tmp_p
             await analyst.close()
 
     facts, elapsed = asyncio.run(gather(settings))         # own loop, as in a worker process
-    assert elapsed < 0.45                                   # the deadline, not the 30 s hang
+    assert elapsed < 1.3    # the 0.3 s deadline, not the 30 s hang (slack for a loaded CI machine)
     assert "rugcheck" not in facts and "mint" in facts and "holders" in facts
     decision = decide(facts, settings.analysis)
     assert decision.buy and "rugcheck" in decision.missing  # optional: weights renormalised
     # the chain itself hangs: the critical checks are missing, so no buy
     dead_chain = settings.replace(**{"chain.rpc_urls": (hang_url,)})
     facts, elapsed = asyncio.run(gather(dead_chain))
-    assert elapsed < 0.45 and "mint" not in facts
+    assert elapsed < 1.3 and "mint" not in facts
     decision = decide(facts, dead_chain.analysis)
     assert not decision.buy
     assert {"missing_authority", "missing_holders"} <= set(decision.skip_keys)
