@@ -390,6 +390,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
 
     # ---- watch and exit --------------------------------------------------------------------------
     def _on_trades(self, msg: TradeBatch) -> None:
+        self._note_own_landings(msg.trades)
         position = self.position
         if (self.stage != "live" or self.exit_wanted or not msg.trades
                 or position.state not in (PENDING, ACTIVE) or self.chain.global_ is None):
@@ -412,6 +413,16 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
             cost, tokens, self.last_curve, self.chain.global_, limits, self.exit_watch)
         if why:
             self._request_exit(why)
+
+    def _note_own_landings(self, trades) -> None:
+        """An order of ours among the coin's trades has landed: its confirmation stops backing off
+        and looks at once (actors/settle_watch.py)."""
+        if self.position is None or self.chain is None:
+            return
+        in_flight = {order.signature for order in self.position.in_flight()}
+        for trade in trades:
+            if trade.signature in in_flight:
+                self.loop.call_soon_threadsafe(self.chain.sightings.saw, trade.signature)
 
     def _on_wakeup(self, msg: WakeupMessage) -> None:
         kind, tag = msg.payload if isinstance(msg.payload, tuple) else (None, None)
