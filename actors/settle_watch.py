@@ -60,6 +60,11 @@ class Sightings:
         self._waits[signature] = event
         return event
 
+    def waiting(self, signature: str) -> bool:
+        """A wait for `signature` is in progress and no sighting has ended its back-off yet."""
+        event = self._waits.get(signature)
+        return event is not None and not event.is_set()
+
     def forget(self, signature: str) -> None:
         self._waits.pop(signature, None)
 
