@@ -89,7 +89,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
             await self.chain.close()
 
     def on_exit(self) -> None:
-        self._close_lane()
+        self._close_lane(exiting=True)
         if self.journal is not None:
             self.journal.close()
 
@@ -158,7 +158,8 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         self.warm_failures = 0
         self.first_warm_at = self.first_warm_at or time.time()
         self._tell_armed_when_warm()   # an arming that waited for this warm-up (position_arming.py)
-        self.wakeupAfter(SPARE_REFRESH_SECONDS, payload=("warm", None))
+        if not self._lane_keeps_warm():   # an armed spare's lane thread ticks (position_lane_thread.py)
+            self.wakeupAfter(SPARE_REFRESH_SECONDS, payload=("warm", None))
 
     def _warm_failed(self, exc: BaseException) -> None:
         # exponential backoff, one warning per step (8 spares once warned 8 times a second)

@@ -108,11 +108,13 @@ class SpareArming(SpareLaneThread):
         return True
 
     # ---- the lane and the buy with no I/O before the send -----------------------------------
-    def _close_lane(self) -> None:
+    def _close_lane(self, exiting: bool = False) -> None:
         self._stop_lane_thread()
         if self.lane is not None:
             self.lane.close()
             self.lane = None
+        if not exiting:
+            self._resume_warm_ticks()
 
     def _rehearse_buy(self) -> None:
         """Run the buy's code once on a made-up coin, nothing sent or written: a spare buys once in its

@@ -430,6 +430,11 @@ class ChainAccess:
         except OSError as exc:   # the ordinary path still works; warm-up reports the endpoint's state
             logger.debug("hot send: no connection ({})", type(exc).__name__)
 
+    def hot_ready(self) -> bool:
+        """send_now has an idle open connection to write to (or the endpoint takes the ordinary send)."""
+        hot = self._hot
+        return hot is not None and (not hot.usable or any(c.idle_and_open() for c in hot.connections))
+
     def send_now(self, prepared: PreparedTx):
         """Write the transaction to the endpoint from this thread: the connection it went out on,
         None when nothing was written (use send())."""

@@ -222,3 +222,28 @@ def test_a_spare_armed_again_is_not_traced_as_a_slow_replacement(tmp_path, monke
     assert len(starts) == len(set(starts)), rows   # one start per spare process
     again = [stamps for stamps in rows[first:] if "spare_started" not in stamps]
     assert len(again) >= 3 and all({"arm_asked", "spare_armed"} <= set(s) for s in again), rows
+
+
+def test_an_idle_armed_spare_stays_warm_on_its_lane_threads_ticks(tmp_path, monkeypatch):
+    """Armed spares idle for longer than a buy's blockhash may age (BLOCKHASH_MAX_AGE_SECONDS): with
+    no thespian wake-up while armed, their lane threads refresh them (position_lane_thread.py), so
+    the next launch is still signed and written from the lane with no read first (no 'journaled'
+    stamp: that is the ordinary path's), and its first sell needs no read either."""
+    from actors.hot_trace import TRACE_ENV, read_trace
+    from actors.trading_io import BLOCKHASH_MAX_AGE_SECONDS
+    trace = tmp_path / "stages.jsonl"
+    monkeypatch.setenv(TRACE_ENV, str(trace))   # before the actor system forks
+    with bot_world(tmp_path, **{"analysis.mode": "fast"}) as world:
+        world.bot.start(world.settings)
+        world.bot.wait_until_streaming(world.chain, world.market)
+        time.sleep(BLOCKHASH_MAX_AGE_SECONDS + 1.5)
+        creator = world.chain.run(world.market.new_wallet(SOL))
+        mint = world.chain.run(world.market.launch(creator, "Idle"))
+        world.bot.wait_for(lambda s: s.bought >= 1, timeout=20)
+        world.bot.close_all()
+        status = world.bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0,
+                                    timeout=60)
+        assert status.bought == status.sold == 1, status
+    stamps = read_trace(trace)[mint]
+    assert {"spare_received", "signed", "buy_send_start", "sell_signed"} <= set(stamps), stamps
+    assert "journaled" not in stamps and "buy_send_done" not in stamps, stamps
