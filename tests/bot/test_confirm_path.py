@@ -5,21 +5,18 @@ proxy in front of the real node (tests/bot/test_rpc_adapter.py's FaultServer, no
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
-from solders.pubkey import Pubkey
 
 from actors.stream import yellowstone_updates
 from actors.trading_io import ChainAccess
-from adapters.pumpfun.addresses import bonding_curve
 from localnet.faults import FaultPlan
 from messages.stream import Launch, Trade
 from tests.bot.harness import SOL, ChainThread, Market, bot_settings, new_bot_wallet
+from tests.bot.test_lifecycle import launch_on_chain
 from tests.bot.test_rpc_adapter import FaultServer
 
 pytestmark = pytest.mark.timeout(60)
-TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
 
 
 class Counted:
@@ -41,14 +38,7 @@ class Counted:
 
     def launch(self, name: str, stale: bool = False) -> Launch:
         """stale: a trader moves the curve after the launch, so a zero-slippage buy fails on chain."""
-        mint = self.chain.run(self.market.launch(self.creator, name))
-        state = self.chain.run(self.market._curve(Pubkey.from_string(mint)))
-        if stale:
-            self.chain.run(self.market.buy(self.trader, mint, SOL // 2))
-        return Launch(mint, str(bonding_curve(Pubkey.from_string(mint))), str(state.creator),
-                      str(self.creator.pubkey()), name, name[:4], "u", TOKEN_PROGRAM,
-                      state.virtual_token_reserves, state.virtual_sol_reserves, state.real_token_reserves,
-                      "sig", 1, time.time())
+        return launch_on_chain(self.chain, self.market, self.creator, self.trader, name, stale)
 
     def faults(self, **settings) -> None:
         async def update():   # the fault plan lives on the chain's loop
