@@ -85,7 +85,7 @@ async def wait_settled(chain, signature: str, kind: str, mint: str, last_valid_b
             try:
                 status = (await rpc.get_signature_statuses([signature]))[0]
                 known = status is not None
-                if known and status.reached(rpc.commitment):
+                if known and status.reached(rpc.meta_commitment):
                     meta = await rpc.get_transaction_meta(signature)
                     if meta is not None:
                         return chain.settlement_of(signature, kind, mint, meta)

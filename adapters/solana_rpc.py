@@ -132,6 +132,8 @@ class RpcClient:
         # the confirmation polls' reads, at a quarter of the CPU (adapters/light_rpc.py)
         self._light = LightTransport(plain, timeout_ms / 1000)
         self.commitment = commitment
+        # nodes refuse getTransaction below confirmed: a client at processed reads metas at confirmed
+        self.meta_commitment = 'confirmed' if commitment == 'processed' else commitment
         self.max_retries = max_retries
         self.backoff_ms, self.backoff_max_ms = backoff_ms, backoff_max_ms
         self.blockhash_max_age_s = blockhash_max_age_ms / 1000
@@ -209,7 +211,7 @@ class RpcClient:
     async def get_transaction_meta(self, signature: str | Signature) -> TxMeta | None:
         """The executed transaction's meta, or None if the node does not know it (yet)."""
         resp = await self._read_light('getTransaction', [str(signature), {
-            'encoding': 'json', 'commitment': self.commitment, 'maxSupportedTransactionVersion': 0}],
+            'encoding': 'json', 'commitment': self.meta_commitment, 'maxSupportedTransactionVersion': 0}],
             GetTransactionResp)
         return None if resp.value is None else _tx_meta(str(signature), resp.value)
 

@@ -148,3 +148,13 @@ def test_the_stream_sighting_wakes_the_wait_of_a_late_transaction(counted):
     settled = counted.chain.run(buy_while_watching())
     assert settled.found and settled.ok and settled.token_delta == prepared.amount
     assert counted.access.sightings.count == 1 and woken == [True]   # it woke a wait in progress
+
+
+def test_a_client_at_processed_reads_the_meta_at_confirmed(counted):
+    """chain.commitment = processed is allowed; nodes refuse getTransaction below confirmed (the
+    local chain as a real one), so the meta is read at confirmed instead of being asked for ever."""
+    counted.access = ChainAccess(counted.settings.replace(**{"chain.commitment": "processed"}), shared=False)
+    launch = counted.launch("Proc")
+    prepared = counted.chain.run(counted.access.prepare_buy(launch))
+    settled = counted.chain.run(asyncio.wait_for(counted.access.send_and_settle(prepared, launch.mint), 10))
+    assert settled.found and settled.ok and settled.token_delta == prepared.amount
