@@ -89,7 +89,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
             await self.chain.close()
 
     def on_exit(self) -> None:
-        self._close_lane()
+        self._close_lane(exiting=True)
         if self.journal is not None:
             self.journal.close()
 
@@ -158,7 +158,8 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         self.warm_failures = 0
         self.first_warm_at = self.first_warm_at or time.time()
         self._tell_armed_when_warm()   # an arming that waited for this warm-up (position_arming.py)
-        self.wakeupAfter(SPARE_REFRESH_SECONDS, payload=("warm", None))
+        if not self._lane_keeps_warm():   # an armed spare's lane thread ticks (position_lane_thread.py)
+            self.wakeupAfter(SPARE_REFRESH_SECONDS, payload=("warm", None))
 
     def _warm_failed(self, exc: BaseException) -> None:
         # exponential backoff, one warning per step (8 spares once warned 8 times a second)
@@ -390,6 +391,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
 
     # ---- watch and exit --------------------------------------------------------------------------
     def _on_trades(self, msg: TradeBatch) -> None:
+        self._note_own_landings(msg.trades)
         position = self.position
         if (self.stage != "live" or self.exit_wanted or not msg.trades
                 or position.state not in (PENDING, ACTIVE) or self.chain.global_ is None):
@@ -412,6 +414,16 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
             cost, tokens, self.last_curve, self.chain.global_, limits, self.exit_watch)
         if why:
             self._request_exit(why)
+
+    def _note_own_landings(self, trades) -> None:
+        """An order of ours among the coin's trades has landed: its confirmation stops backing off
+        and looks at once (actors/settle_watch.py)."""
+        if self.position is None or self.chain is None:
+            return
+        in_flight = {order.signature for order in self.position.in_flight()}
+        for trade in trades:
+            if trade.signature in in_flight:
+                self.loop.call_soon_threadsafe(self.chain.sightings.saw, trade.signature)
 
     def _on_wakeup(self, msg: WakeupMessage) -> None:
         kind, tag = msg.payload if isinstance(msg.payload, tuple) else (None, None)

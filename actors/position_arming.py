@@ -27,6 +27,7 @@ class SpareArming(SpareLaneThread):
     armed_told = False   # SpareArmed sent for this arming (only once warm)
     started_at = 0.0     # StartPosition handled, and the first warm-up done (hot trace)
     first_warm_at = 0.0
+    armings = 0          # ArmSpare handled: a disarmed spare is armed again under a new id
     lane: LaneReceiver | None = None   # the stream's direct line to this spare (spare_lane.py)
 
     def process_kind(self) -> str:
@@ -44,6 +45,7 @@ class SpareArming(SpareLaneThread):
             except (OSError, RuntimeError) as exc:   # no lane: the stream uses thespian, as before
                 logger.warning("position: no fast-path lane ({!r}); thespian carries the launch", exc)
         self.stage, self.spare_id = "arming", msg.spare_id
+        self.armings += 1
         hot_trace().stamp(f"spare:{msg.spare_id}", "arm_asked")
         self.send(self.peers.wallet, ReserveFunds(new_request_id("rsv"), spare_reservation_key(msg.spare_id),
                                                   self.chain.buy_reservation_lamports()))
@@ -85,13 +87,16 @@ class SpareArming(SpareLaneThread):
 
     def _trace_arming(self) -> None:
         """How long a spare took from its start to armed (bench_detection_latency: a burst outruns
-        the replacements of the spares it uses)."""
+        the replacements of the spares it uses). Its start only on its first arming: a spare
+        disarmed (buying paused, a slot released) and armed again later is no replacement, and its
+        age there read as a 48 s wait of the replacement stage (spare_started -> arm_asked)."""
         trace = hot_trace()
         if trace.on:
             key = f"spare:{self.spare_id}"
-            trace.stamp(key, "spare_started", self.started_at)
-            if self.first_warm_at:
-                trace.stamp(key, "spare_warm", self.first_warm_at)
+            if self.armings == 1:
+                trace.stamp(key, "spare_started", self.started_at)
+                if self.first_warm_at:
+                    trace.stamp(key, "spare_warm", self.first_warm_at)
             trace.stamp(key, "spare_armed")
             trace.write(key, kind="spare")
 
@@ -103,11 +108,13 @@ class SpareArming(SpareLaneThread):
         return True
 
     # ---- the lane and the buy with no I/O before the send -----------------------------------
-    def _close_lane(self) -> None:
+    def _close_lane(self, exiting: bool = False) -> None:
         self._stop_lane_thread()
         if self.lane is not None:
             self.lane.close()
             self.lane = None
+        if not exiting:
+            self._resume_warm_ticks()
 
     def _rehearse_buy(self) -> None:
         """Run the buy's code once on a made-up coin, nothing sent or written: a spare buys once in its

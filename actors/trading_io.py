@@ -23,6 +23,7 @@ from spl.token.models import CloseAccountParams
 
 from actors.chain_cache import SharedChainValues, cache_path
 from actors.process_priority import lower_if_background
+from actors.settle_watch import SETTLE_POLL_SECONDS, Sightings, wait_settled
 from adapters.hot_send import HotSender
 from adapters.jupiter import JupiterClient, sign_swap
 from adapters.keys import load_wallet_key
@@ -36,8 +37,6 @@ from adapters.solana_rpc import FRESH_COMMITMENT, RpcClient, RpcError
 ATA_RENT_LAMPORTS = 2_039_280          # rent-exempt minimum of a 165-byte token account
 SIGNATURE_FEE_LAMPORTS = 5_000
 REBROADCAST_CURES = ("rate_limited", "server_error")   # send refusals the next rebroadcast may get past
-SETTLE_POLL_SECONDS = 0.05
-HEIGHT_CHECK_SECONDS = 0.5             # how often confirm() asks whether the blockhash ran out
 BPS = 10_000
 TOKEN_TOTAL_SUPPLY = 1_000_000_000_000_000
 # a buy signs with the blockhash the warm-up keeps (spares refresh it every second): one RPC round
@@ -134,6 +133,7 @@ class ChainAccess:
         self.fees: venue.FeeAccounts | None = None
         self._jupiter: JupiterClient | None = None
         self.rebroadcasts = 0                 # same signed bytes sent again while confirming
+        self.sightings = Sightings()          # own signatures the stream saw land (settle_watch.py)
         self._blockhash = None                 # (monotonic time read, latest blockhash reply)
         self.priority_fee = PriorityFee(settings.trading)   # fixed, or refreshed by warm_up
         self._hot: HotSender | None = None    # send_now's connection (adapters/hot_send.py)
@@ -430,6 +430,11 @@ class ChainAccess:
         except OSError as exc:   # the ordinary path still works; warm-up reports the endpoint's state
             logger.debug("hot send: no connection ({})", type(exc).__name__)
 
+    def hot_ready(self) -> bool:
+        """send_now has an idle open connection to write to (or the endpoint takes the ordinary send)."""
+        hot = self._hot
+        return hot is not None and (not hot.usable or any(c.idle_and_open() for c in hot.connections))
+
     def send_now(self, prepared: PreparedTx):
         """Write the transaction to the endpoint from this thread: the connection it went out on,
         None when nothing was written (use send())."""
@@ -460,34 +465,11 @@ class ChainAccess:
         """Wait for the transaction's meta; not found once its blockhash ran out: expired.
         With `raw` (its signed bytes), rebroadcast them every trading.rebroadcast_ms meanwhile:
         the same signature, so it lands at most once; it is never signed again before expiry.
-        A failed read (429, 5xx) is asked again; only the chain's answer ends the wait."""
-        loop = asyncio.get_running_loop()
-        next_height_check = loop.time()
-        interval = self.settings.trading.rebroadcast_ms / 1000
-        next_rebroadcast = loop.time() + interval
-        while True:
-            try:
-                meta = await self.rpc.get_transaction_meta(signature)
-                if meta is not None:
-                    return self.settlement_of(signature, kind, mint, meta)
-                if loop.time() >= next_height_check:
-                    next_height_check = loop.time() + HEIGHT_CHECK_SECONDS
-                    height = (await self.rpc.call("getBlockHeight", lambda c: c.get_block_height())).value
-                    if height > last_valid_block_height:
-                        # one last look: it may have landed in the block that ended the window
-                        meta = await self.rpc.get_transaction_meta(signature)
-                        if meta is not None:
-                            return self.settlement_of(signature, kind, mint, meta)
-                        return Settlement(signature, kind, False, False, 0, 0,
-                                          "blockhash expired before it landed", expired=True)
-                if raw is not None and loop.time() >= next_rebroadcast:
-                    next_rebroadcast = loop.time() + interval
-                    await self._rebroadcast(raw, signature)
-            except RpcError as exc:   # a read (or a 429'd rebroadcast) failed: ask again
-                logger.debug("confirming {}: {}; asking again", signature[:12], exc)
-            await asyncio.sleep(poll)
+        A failed read (429, 5xx) is asked again; only the chain's answer ends the wait.
+        Status looks, one meta read, and the stream's sightings: actors/settle_watch.py."""
+        return await wait_settled(self, signature, kind, mint, last_valid_block_height, poll, raw)
 
-    async def _rebroadcast(self, raw: bytes, signature: str) -> None:
+    async def rebroadcast(self, raw: bytes, signature: str) -> None:
         self.rebroadcasts += 1
         try:
             await self.rpc.send_raw(raw)

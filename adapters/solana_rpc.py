@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Sequence
 
+import aiohttp
 import httpx2
 from loguru import logger
 from solana.exceptions import SolanaRpcException
@@ -22,10 +23,12 @@ from solana.rpc.core import RPCException
 from solana.rpc.models import TxOpts
 from solders.hash import Hash
 from solders.pubkey import Pubkey
+from solders.rpc.responses import GetBlockHeightResp, GetSignatureStatusesResp, GetTransactionResp
 from solders.signature import Signature
 from solders.transaction import VersionedTransaction
 
 from adapters import shared_tls  # noqa: F401  (one TLS context for every AsyncClient: see there)
+from adapters.light_rpc import LightHttpStatus, LightTransport
 
 RETRYABLE_RPC_MESSAGES = ('node is unhealthy', 'node is behind', 'min context slot')
 MISSING_ACCOUNT_MESSAGES = ('could not find account', 'not a token account')
@@ -105,6 +108,14 @@ class SigStatus:
     err: str | None
     confirmation_status: str | None   # processed | confirmed | finalized
 
+    def reached(self, commitment: str) -> bool:
+        """Its confirmation status is at `commitment` or beyond (processed < confirmed < finalized)."""
+        have = COMMITMENT_RANK.get(self.confirmation_status or '', -1)
+        return have >= COMMITMENT_RANK.get(commitment, COMMITMENT_RANK['confirmed'])
+
+
+COMMITMENT_RANK = {'processed': 0, 'confirmed': 1, 'finalized': 2}
+
 
 class RpcClient:
     """JSON-RPC with failover over several endpoints (first is primary; stays on the one that works)."""
@@ -118,7 +129,11 @@ class RpcClient:
         # transport retries off: this class decides what may be retried (never sends)
         self._clients = [AsyncClient(u, commitment=commitment, timeout=timeout_ms / 1000,
                                      max_transport_retries=0) for u in plain]
+        # the confirmation polls' reads, at a quarter of the CPU (adapters/light_rpc.py)
+        self._light = LightTransport(plain, timeout_ms / 1000)
         self.commitment = commitment
+        # nodes refuse getTransaction below confirmed: a client at processed reads metas at confirmed
+        self.meta_commitment = 'confirmed' if commitment == 'processed' else commitment
         self.max_retries = max_retries
         self.backoff_ms, self.backoff_max_ms = backoff_ms, backoff_max_ms
         self.blockhash_max_age_s = blockhash_max_age_ms / 1000
@@ -134,7 +149,8 @@ class RpcClient:
                    max_retries=chain.rpc_max_retries)
 
     async def close(self) -> None:
-        await asyncio.gather(*(c.close() for c in self._clients), return_exceptions=True)
+        await asyncio.gather(*(c.close() for c in self._clients), self._light.close(),
+                             return_exceptions=True)
 
     # ---- reads (retried) -------------------------------------------------------------------------
     async def get_balance(self, pubkey: Pubkey | str) -> int:
@@ -184,8 +200,9 @@ class RpcClient:
         return self._blockhash
 
     async def get_signature_statuses(self, signatures: Sequence[str | Signature]) -> list[SigStatus | None]:
-        sigs = [s if isinstance(s, Signature) else Signature.from_string(s) for s in signatures]
-        resp = await self._read('getSignatureStatuses', lambda c: c.get_signature_statuses(sigs))
+        """Each signature's status in the node's recent status cache (None: not seen), at processed."""
+        resp = await self._read_light('getSignatureStatuses', [[str(s) for s in signatures]],
+                                      GetSignatureStatusesResp)
         return [None if s is None else SigStatus(
             s.slot, None if s.err is None else str(s.err),
             None if s.confirmation_status is None else str(s.confirmation_status).split('.')[-1].lower())
@@ -193,10 +210,14 @@ class RpcClient:
 
     async def get_transaction_meta(self, signature: str | Signature) -> TxMeta | None:
         """The executed transaction's meta, or None if the node does not know it (yet)."""
-        sig = signature if isinstance(signature, Signature) else Signature.from_string(signature)
-        resp = await self._read('getTransaction', lambda c: c.get_transaction(
-            sig, encoding='json', commitment=self.commitment, max_supported_transaction_version=0))
-        return None if resp.value is None else _tx_meta(str(sig), resp.value)
+        resp = await self._read_light('getTransaction', [str(signature), {
+            'encoding': 'json', 'commitment': self.meta_commitment, 'maxSupportedTransactionVersion': 0}],
+            GetTransactionResp)
+        return None if resp.value is None else _tx_meta(str(signature), resp.value)
+
+    async def get_block_height(self) -> int:
+        return (await self._read_light('getBlockHeight', [{'commitment': self.commitment}],
+                                       GetBlockHeightResp)).value
 
     async def call(self, method: str, request: Callable[[AsyncClient], Awaitable]):
         """Any other idempotent AsyncClient read, with the same failover and retries."""
@@ -224,12 +245,20 @@ class RpcClient:
 
     # ---- internals -------------------------------------------------------------------------------
     async def _read(self, method: str, request: Callable[[AsyncClient], Awaitable]):
+        return await self._retried(method, lambda index: request(self._clients[index]))
+
+    async def _read_light(self, method: str, params: list, parser):
+        """A read over the light transport (adapters/light_rpc.py), retried and failed over as any."""
+        return await self._retried(method, lambda index: self._light.read(index, method, params, parser))
+
+    async def _retried(self, method: str, request: Callable[[int], Awaitable]):
+        """request(endpoint index), with backoff and failover on what may succeed when asked again."""
         tried: set[int] = set()
         for attempt in range(self.max_retries + 1):
             index = self.current
             tried.add(index)
             try:
-                return await request(self._clients[index])
+                return await request(index)
             except Exception as exc:
                 error = _classify(method, exc, index)
                 self.stats[error.kind] += 1
@@ -273,6 +302,8 @@ def _cause(exc: Exception) -> BaseException:
 
 def _classify(method: str, exc: Exception, endpoint: int) -> RpcError:
     cause = _cause(exc)
+    if isinstance(cause, (LightHttpStatus, aiohttp.ClientError)):   # the light transport's
+        return _classify_light(method, cause, endpoint)
     if isinstance(cause, httpx2.HTTPStatusError):
         status = cause.response.status_code
         if status == 429:
@@ -294,6 +325,21 @@ def _classify(method: str, exc: Exception, endpoint: int) -> RpcError:
     return RpcError(method, 'unexpected', f'{type(cause).__name__}: {cause}'[:200], endpoint, False)
 
 
+def _classify_light(method: str, cause: Exception, endpoint: int) -> RpcError:
+    if isinstance(cause, LightHttpStatus):
+        status = cause.status
+        if status == 429:
+            return RpcError(method, 'rate_limited', 'HTTP 429', endpoint, True)
+        if status >= 500:
+            return RpcError(method, 'server_error', f'HTTP {status}', endpoint, True)
+        return RpcError(method, 'http_error', f'HTTP {status}', endpoint, False)
+    if isinstance(cause, aiohttp.ServerTimeoutError):
+        return RpcError(method, 'timeout', type(cause).__name__, endpoint, True)
+    if isinstance(cause, aiohttp.ClientPayloadError):
+        return RpcError(method, 'bad_response', type(cause).__name__, endpoint, True)
+    return RpcError(method, 'connection', type(cause).__name__, endpoint, True)
+
+
 def _never_delivered(exc: Exception) -> bool:
     return isinstance(_cause(exc), httpx2.ConnectError)
 
@@ -306,6 +352,8 @@ def _maybe_sent(error: RpcError, exc: Exception) -> bool:
 
 def _retry_after_seconds(exc: Exception) -> float | None:
     cause = _cause(exc)
+    if isinstance(cause, LightHttpStatus) and cause.retry_after.isdigit():
+        return float(cause.retry_after)
     if isinstance(cause, httpx2.HTTPStatusError):
         value = cause.response.headers.get('retry-after', '')
         if value.isdigit():

@@ -185,3 +185,65 @@ def test_fast_path_buys_and_first_sells_leave_with_no_io_before_the_send(tmp_pat
         assert {"signed", "buy_send_start"} <= set(stamps), (mint, stamps)
         assert "buy_send_done" not in stamps and "journaled" not in stamps, (mint, stamps)
         assert "sell_signed" in stamps and "sell_send_start" in stamps, (mint, stamps)
+
+
+def test_a_spare_armed_again_is_not_traced_as_a_slow_replacement(tmp_path, monkeypatch):
+    """Paused buying disarms every spare; resumed, the same processes are armed again under new ids.
+    The stage trace's replacement stage (spare_started -> arm_asked, bench_detection_latency) is
+    stamped on a process's first arming only: each spare process's start appears once, and the
+    re-armings carry arm_asked -> spare_armed alone (they showed the spare's whole age, ~48 s p99
+    at 10/s after the 0.5/s phase, as if a replacement had waited that long)."""
+    from actors.hot_trace import TRACE_ENV, trace_lines
+    trace = tmp_path / "stages.jsonl"
+    monkeypatch.setenv(TRACE_ENV, str(trace))   # before the actor system forks
+    with bot_world(tmp_path, **{"analysis.mode": "fast", "trading.min_warm_spares": 3,
+                                "trading.max_warm_spares": 3}) as world:
+
+        def armings() -> list[dict]:
+            return [row["stamps"] for row in trace_lines(trace) if row.get("kind") == "spare"] \
+                if trace.exists() else []
+
+        def until(condition, what: str) -> None:
+            deadline = time.monotonic() + 30
+            while not condition():
+                assert time.monotonic() < deadline, (what, armings())
+                time.sleep(0.1)
+
+        world.bot.start(world.settings)
+        world.bot.resume_buying()
+        until(lambda: len(armings()) >= 3, "first armings")
+        first = len(armings())
+        world.bot.pause_buying()
+        time.sleep(0.5)   # every armed spare disarmed
+        world.bot.resume_buying()
+        until(lambda: len(armings()) >= first + 3, "armed again")
+    rows = armings()
+    starts = [stamps["spare_started"] for stamps in rows if "spare_started" in stamps]
+    assert len(starts) == len(set(starts)), rows   # one start per spare process
+    again = [stamps for stamps in rows[first:] if "spare_started" not in stamps]
+    assert len(again) >= 3 and all({"arm_asked", "spare_armed"} <= set(s) for s in again), rows
+
+
+def test_an_idle_armed_spare_stays_warm_on_its_lane_threads_ticks(tmp_path, monkeypatch):
+    """Armed spares idle for longer than a buy's blockhash may age (BLOCKHASH_MAX_AGE_SECONDS): with
+    no thespian wake-up while armed, their lane threads refresh them (position_lane_thread.py), so
+    the next launch is still signed and written from the lane with no read first (no 'journaled'
+    stamp: that is the ordinary path's), and its first sell needs no read either."""
+    from actors.hot_trace import TRACE_ENV, read_trace
+    from actors.trading_io import BLOCKHASH_MAX_AGE_SECONDS
+    trace = tmp_path / "stages.jsonl"
+    monkeypatch.setenv(TRACE_ENV, str(trace))   # before the actor system forks
+    with bot_world(tmp_path, **{"analysis.mode": "fast"}) as world:
+        world.bot.start(world.settings)
+        world.bot.wait_until_streaming(world.chain, world.market)
+        time.sleep(BLOCKHASH_MAX_AGE_SECONDS + 1.5)
+        creator = world.chain.run(world.market.new_wallet(SOL))
+        mint = world.chain.run(world.market.launch(creator, "Idle"))
+        world.bot.wait_for(lambda s: s.bought >= 1, timeout=20)
+        world.bot.close_all()
+        status = world.bot.wait_for(lambda s: s.active_positions == 0 and s.unresolved_signatures == 0,
+                                    timeout=60)
+        assert status.bought == status.sold == 1, status
+    stamps = read_trace(trace)[mint]
+    assert {"spare_received", "signed", "buy_send_start", "sell_signed"} <= set(stamps), stamps
+    assert "journaled" not in stamps and "buy_send_done" not in stamps, stamps

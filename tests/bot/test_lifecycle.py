@@ -48,6 +48,20 @@ class StandIn(ActorTypeDispatcher):
             self.send(sender, list(self.seen))
 
 
+def launch_on_chain(chain: ChainThread, market: Market, creator, trader, name: str = "Coin",
+                    stale: bool = False) -> Launch:
+    """A real launch as the stream reports it; stale: a trader moves the curve before our buy,
+    so a buy priced from the launch with zero slippage is bound to fail on the chain."""
+    mint = chain.run(market.launch(creator, name))
+    state = chain.run(market._curve(Pubkey.from_string(mint)))
+    if stale:
+        chain.run(market.buy(trader, mint, SOL // 2))
+    return Launch(mint, str(bonding_curve(Pubkey.from_string(mint))), str(state.creator),
+                  str(creator.pubkey()), name, name[:4], "u", TOKEN_PROGRAM,
+                  state.virtual_token_reserves, state.virtual_sol_reserves,
+                  state.real_token_reserves, "sig", 1, time.time())
+
+
 class World:
     """A chain, a market, a funded bot wallet, a stand-in, and positions started against them."""
 
@@ -65,16 +79,7 @@ class World:
         self.trader = chain.run(self.market.new_wallet(5 * SOL))
 
     def launch(self, name: str = "Coin", stale: bool = False) -> Launch:
-        """A real launch as the stream reports it; stale: a trader moves the curve before our buy,
-        so a buy priced from the launch with zero slippage is bound to fail on the chain."""
-        mint = self.chain.run(self.market.launch(self.creator, name))
-        state = self.chain.run(self.market._curve(Pubkey.from_string(mint)))
-        if stale:
-            self.chain.run(self.market.buy(self.trader, mint, SOL // 2))
-        return Launch(mint, str(bonding_curve(Pubkey.from_string(mint))), str(state.creator),
-                      str(self.creator.pubkey()), name, name[:4], "u", TOKEN_PROGRAM,
-                      state.virtual_token_reserves, state.virtual_sol_reserves,
-                      state.real_token_reserves, "sig", 1, time.time())
+        return launch_on_chain(self.chain, self.market, self.creator, self.trader, name, stale)
 
     def start_position(self, settings=None):
         position = self.system.create_actor(PositionActor)
