@@ -240,6 +240,7 @@ class AnalyzerWorker(IOActor):
         self.settings = None          # from StartAnalyzer; jobs come without them
         self.done: list = []          # answered request ids not yet told to the pool
         self.outbox = Outbox()        # answers not yet sent, per asker
+        self.settling: list = []      # on the loop: (job, pool, facts or exception, started) of this turn
 
     async def on_loop_close(self) -> None:
         if self.analyst is not None:   # close HTTP sessions before the loop stops
@@ -280,13 +281,32 @@ class AnalyzerWorker(IOActor):
         async def one(job: AnalysisJob) -> None:
             deadline = job.request.settings.analysis.deadline_ms / 1000
             try:
-                facts = await asyncio.wait_for(
+                outcome = await asyncio.wait_for(
                     analyst.gather(job.request.launch, max(0.001, deadline - DEADLINE_MARGIN_S)), deadline + 1.0)
             except Exception as exc:
-                self.post(self._failed, job, pool, exc)
-            else:
-                self.post(self._decided, job, pool, facts, started)
+                outcome = exc
+            self._settle_soon(job, pool, outcome, started)
         await asyncio.gather(*(one(job) for job in jobs))
+
+    def _settle_soon(self, job: AnalysisJob, pool, outcome, started: float) -> None:
+        """On the loop: the jobs settling in one loop turn (a JSON-RPC batch's coins answer
+        together) go to the actor thread in one post: decided in one wake-up of the actor thread
+        and answered in one message to the asker and one JobDone, instead of the actor thread
+        waking (and taking the GIL from the loop) for whichever jobs had posted so far."""
+        if not self.settling:
+            asyncio.get_running_loop().call_soon(self._post_settled)
+        self.settling.append((job, pool, outcome, started))
+
+    def _post_settled(self) -> None:
+        settled, self.settling = self.settling, []
+        self.post(self._settled, settled)
+
+    def _settled(self, settled: list) -> None:
+        for job, pool, outcome, started in settled:
+            if isinstance(outcome, BaseException):
+                self._failed(job, pool, outcome)
+            else:
+                self._decided(job, pool, outcome, started)
 
     def _decided(self, job: AnalysisJob, pool, facts: dict, started: float) -> None:
         try:

@@ -6,7 +6,8 @@ processes=1 serves the sources on the chain's loop (one process, one loop: every
 burst queues behind the others'); processes=2 gives the sources a process of their own, as on
 mainnet, where the RPC provider and each source are separate services.
 
-    world = World.start(tokens=400, wallet=pubkey, processes=2, model="answer_at")   # spawns, launches
+    world = World.start(tokens=400, wallet=pubkey, processes=2, model="answer_at",
+                        sources_server="lean")                      # spawns, launches
     world.launches, world.rpc_url, world.sources_url, world.cpu_seconds(), world.cpu_parts()
     world.stop()                                                   # -> source requests served
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import time
+from urllib.parse import parse_qs
 
 import orjson
 import psutil
@@ -29,10 +31,6 @@ from aiohttp import web
 SOURCE_LATENCY_S = 0.050
 TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
 TRACE_HEADER = "x-bench-trace"
-
-
-def _json(payload) -> web.Response:
-    return web.Response(body=orjson.dumps(payload), content_type="application/json")
 
 
 class Delay:
@@ -70,37 +68,57 @@ class Delay:
 
 
 class SlowSources:
-    """Metadata JSON, RugCheck summary and Jupiter search, each answered after 50 ms."""
+    """Metadata JSON, RugCheck summary and Jupiter search, each answered after 50 ms; served by the
+    lean server (benchmarks/analysis_sources_server.py, the default) or aiohttp.web ("aiohttp")."""
 
-    def __init__(self, model: str = "answer_at"):
+    SERVERS = ("lean", "aiohttp")
+
+    def __init__(self, model: str = "answer_at", server: str = "lean"):
+        if server not in self.SERVERS:
+            raise ValueError(f"sources server {server!r}: one of {', '.join(self.SERVERS)}")
         self.names: dict[str, str] = {}
+        self.model, self.server = model, server
         self.delay = Delay(SOURCE_LATENCY_S, model=model)
+        self.lean = None
 
     @property
     def requests(self) -> int:
-        return self.delay.requests
+        return self.lean.requests if self.lean is not None else self.delay.requests
 
-    async def coin(self, request):
-        name = self.names.get(request.match_info["mint"], "?")
-        return _json({"name": name, "symbol": name[:4].upper(), "image": "https://i/x.png",
-                      "twitter": "https://x.com/x"})
+    def route(self, path: str, query: str) -> tuple[int, bytes]:
+        """(status, JSON body) of a GET: the sources' answers, whichever server carries them."""
+        if path.startswith("/coins/") and path.endswith(".json"):
+            name = self.names.get(path[len("/coins/"):-len(".json")], "?")
+            return 200, orjson.dumps({"name": name, "symbol": name[:4].upper(), "image": "https://i/x.png",
+                                      "twitter": "https://x.com/x"})
+        if path.startswith("/v1/tokens/") and path.endswith("/report/summary"):
+            return 200, orjson.dumps({"score": 300, "score_normalised": 5, "risks": []})
+        if path == "/tokens/v2/search":   # Jupiter Tokens V2: comma-separated mints, one entry per known mint
+            wanted = parse_qs(query).get("query", [""])[0]
+            return 200, orjson.dumps([{"id": mint, "organicScore": 55.0}
+                                      for mint in wanted.split(",") if mint in self.names])
+        return 404, b'{"error":"not found"}'
 
-    async def rugcheck(self, request):
-        return _json({"score": 300, "score_normalised": 5, "risks": []})
-
-    async def search(self, request):
-        """Jupiter Tokens V2 search: comma-separated mints, one entry per known mint."""
-        mints = [m for m in request.query.get("query", "").split(",") if m in self.names]
-        return _json([{"id": mint, "organicScore": 55.0} for mint in mints])
+    async def _aiohttp_route(self, request):
+        status, body = self.route(request.path, request.query_string)
+        return web.Response(status=status, body=body, content_type="application/json")
 
     async def start(self) -> str:
+        if self.server == "lean":
+            from benchmarks.analysis_sources_server import LeanServer
+            self.lean = LeanServer(self.route, SOURCE_LATENCY_S, self.model, TRACE_HEADER)
+            return await self.lean.start()
         from localnet.rpc_server import serve_app
         app = web.Application(middlewares=[self.delay.middleware])
-        app.router.add_get("/coins/{mint}.json", self.coin)
-        app.router.add_get("/v1/tokens/{mint}/report/summary", self.rugcheck)
-        app.router.add_get("/tokens/v2/search", self.search)
+        app.router.add_get("/{tail:.*}", self._aiohttp_route)
         self.runner, port = await serve_app(app, "127.0.0.1", 0)
         return f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self.lean is not None:
+            await self.lean.stop()
+        else:
+            await self.runner.cleanup()
 
 
 async def launch_coins(market, count: int, url: str) -> tuple[list, dict]:
@@ -151,7 +169,8 @@ def _print_profile(run, profiler, title: str) -> None:
     pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(40)
 
 
-def _serve_chain(conn, tokens: int, wallet: str, sources_url: str | None, model: str) -> None:
+def _serve_chain(conn, tokens: int, wallet: str, sources_url: str | None, model: str,
+                 sources_server: str = "lean") -> None:
     """The chain's process: build, launch, report, serve until told to stop. With sources_url
     None the sources are served here too, on the chain's loop."""
     from solders.pubkey import Pubkey
@@ -159,7 +178,7 @@ def _serve_chain(conn, tokens: int, wallet: str, sources_url: str | None, model:
     from tests.bot.harness import SOL, ChainThread, Market
     rpc_delay = Delay(SOURCE_LATENCY_S, on=False, model=model)    # on once the coins are launched
     chain = ChainThread(rpc_middlewares=(rpc_delay.middleware,)).start()
-    sources = SlowSources(model) if sources_url is None else None
+    sources = SlowSources(model, sources_server) if sources_url is None else None
     try:
         url = chain.run(sources.start()) if sources is not None else sources_url
         market = Market(chain)
@@ -177,14 +196,14 @@ def _serve_chain(conn, tokens: int, wallet: str, sources_url: str | None, model:
         conn.send(sources.requests if sources is not None else None)
     finally:
         if sources is not None:
-            chain.run(sources.runner.cleanup())
+            chain.run(sources.stop())
         chain.stop()
 
 
-def _serve_sources(conn, model: str) -> None:
+def _serve_sources(conn, model: str, sources_server: str = "lean") -> None:
     """The sources' process: serve on its own loop; names of the coins come once launched."""
     loop = asyncio.new_event_loop()
-    sources = SlowSources(model)
+    sources = SlowSources(model, sources_server)
     try:
         conn.send(loop.run_until_complete(sources.start()))
         sources.names = loop.run_until_complete(loop.run_in_executor(None, conn.recv))
@@ -194,7 +213,7 @@ def _serve_sources(conn, model: str) -> None:
             _print_profile(loop.run_until_complete, profiler, "the sources")
         conn.send(sources.requests)
     finally:
-        loop.run_until_complete(sources.runner.cleanup())
+        loop.run_until_complete(sources.stop())
         loop.close()
 
 
@@ -232,11 +251,13 @@ class World:
         return len(self.parts)
 
     @classmethod
-    def start(cls, tokens: int, wallet: str, processes: int = 1, model: str = "answer_at") -> "World":
+    def start(cls, tokens: int, wallet: str, processes: int = 1, model: str = "answer_at",
+              sources_server: str = "lean") -> "World":
         sources = None
         if processes == 2:
-            *sources, url = _spawn(_serve_sources, (model,), "sources")
-        chain_process, chain_conn, info = _spawn(_serve_chain, (tokens, wallet, url if sources else None, model),
+            *sources, url = _spawn(_serve_sources, (model, sources_server), "sources")
+        chain_process, chain_conn, info = _spawn(_serve_chain, (tokens, wallet, url if sources else None, model,
+                                                                sources_server),
                                                  "chain")
         if sources:
             sources[1].send(info["names"])

@@ -16,6 +16,7 @@ so the most tokens/s these cores allow, and whether the projection meets --goal.
     python -m benchmarks.bench_analysis [--tokens 400] [--sizes 4,8,16,32] [--rate 0] [--no-honeypot]
                                         [--pools asyncio,actors,actors2x] [--goal 500] [--profile]
                                         [--trace] [--world-processes 2] [--latency-model answer_at]
+                                        [--sources-server lean|aiohttp]
 
 BENCH_WORLD_PROFILE=1 prints a cProfile of each world process's loop (the chain's, the sources') when
 it stops. --trace stamps every request of the asyncio pool in the bot and the world and prints where
@@ -264,6 +265,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--latency-model", choices=Delay.MODELS, default="answer_at",
                         help="answer_at: each source answers 50 ms after a request arrives, its work included "
                              "(a provider quoted at 50 ms); wait_then_work: 50 ms, then its work")
+    parser.add_argument("--sources-server", choices=("lean", "aiohttp"), default="lean",
+                        help="the world's HTTP sources on a lean asyncio server (default; less harness CPU on the "
+                             "shared cores) or on aiohttp.web (before/after in one checkout)")
     parser.add_argument("--world-processes", type=int, choices=(1, 2), default=2,
                         help="1: the sources on the chain's loop, one world process; 2: the sources in their own "
                              "process (as on mainnet: separate services)")
@@ -283,7 +287,8 @@ def run(args) -> list[dict] | None:
     from tests.bot.harness import bot_settings, new_bot_wallet
     tmp = Path(tempfile.mkdtemp(prefix="bench-analysis-"))
     keypair, path = new_bot_wallet(tmp)
-    world = World.start(args.tokens, str(keypair.pubkey()), args.world_processes, args.latency_model)
+    world = World.start(args.tokens, str(keypair.pubkey()), args.world_processes, args.latency_model,
+                        args.sources_server)
     from adapters.analysis.gather import Analyst
     Analyst.rpc_first = args.rpc_first == "on"   # this process's Analysts (the actor workers were forked before)
     cores, rows = os.cpu_count() or 1, []
@@ -297,7 +302,7 @@ def run(args) -> list[dict] | None:
         print(f"{len(launches)} tokens, every source ~{SOURCE_LATENCY_S * 1000:.0f} ms ({args.latency_model}, server side, world in "
               f"{world.processes} process{'es' if world.processes > 1 else ''}), honeypot {'on' if not args.no_honeypot else 'off'}, {cores} cores, "
               f"{f'offered at {args.rate:g}/s' if args.rate else 'all at once'}, "
-              f"batch window {args.batch_window_ms} ms, load average {os.getloadavg()[0]:.1f} at the start")
+              f"batch window {args.batch_window_ms} ms, sources on {args.sources_server}, load average {os.getloadavg()[0]:.1f} at the start")
         if args.profile:
             profile(settings, launches, int(args.sizes.split(",")[0]), args.rate)
             return None

@@ -178,3 +178,36 @@ def test_a_turns_rpc_batch_is_written_before_its_http_sources_requests(world):
     assert len(written) == 10, written        # per turn: 1 POST, 3 RugCheck summaries, 1 search
     # the turn's two shared requests (either first: both are small to write) before any per-coin GET
     assert sorted(written[5:7]) == ["POST", "search"] and written[7:] == ["GET"] * 3, written
+
+
+def test_a_workers_jobs_settling_in_one_turn_are_decided_in_one_wake_up_and_answered_in_one_message(world):
+    """The coins of one JSON-RPC batch (and one search) settle in one loop turn: the worker hands
+    them to its actor thread in one post, which answers the asker in one AnalysisDecisions and the
+    pool in one JobDone. The worker runs outside an actor system here: its post and send are
+    recorded (the addresses are plain strings), its Analyst is the real one on the local chain."""
+    import time
+
+    from actors.analyzer import AnalyzerWorker
+    from messages.analysis import AnalysisDecisions, AnalysisJob, AnalyzeLaunch, JobDone
+    chain, launches, settings = world
+    worker, posts, sent = AnalyzerWorker(), [], []
+    worker.post = lambda fn, *args: posts.append((fn, args))
+    worker.send = lambda to, msg: sent.append((to, msg))
+    jobs = [AnalysisJob(AnalyzeLaunch(f"r{i}", launch, settings), "asker") for i, launch in enumerate(launches[:4])]
+
+    async def run():
+        analyst = Analyst(settings)
+        await analyst.warm_up()
+        await worker._gather_each(analyst, jobs, "pool", time.monotonic())
+        await asyncio.sleep(0)   # the post is queued behind the turn's settlings
+        await analyst.close()
+    asyncio.run(run())
+    assert [fn.__name__ for fn, _ in posts] == ["_settled"], posts
+    while posts:                 # as the actor thread drains its completions
+        fn, args = posts.pop(0)
+        fn(*args)
+    assert [to for to, _ in sent] == ["asker", "pool"], sent
+    decisions, done = sent[0][1], sent[1][1]
+    assert isinstance(decisions, AnalysisDecisions) and isinstance(done, JobDone)
+    assert sorted(d.request_id for d in decisions.answers) == ["r0", "r1", "r2", "r3"], decisions
+    assert sorted((done.request_id, *done.more)) == ["r0", "r1", "r2", "r3"]
