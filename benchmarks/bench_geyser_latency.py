@@ -81,11 +81,12 @@ def _split(executed: dict, trace: dict, arrivals: dict) -> str:
 async def _serve(conn, pump: bool, own_thread: bool) -> None:
     from localnet.chain import Chain
     from localnet.geyser import start_geyser
+    from localnet.geyser_delivery import DeliveryTrace
     from localnet.rpc_server import start_rpc_server
 
     chain = Chain(slot_ms=400)
     server = await start_geyser(chain, "127.0.0.1", 0, own_thread=own_thread)
-    server.delivery_trace = []
+    server.delivery_trace = DeliveryTrace()
     rpc = await start_rpc_server(chain, "127.0.0.1", 0)
     payer = Keypair()
     chain.airdrop(payer.pubkey(), 1_000_000 * SOL)
@@ -115,8 +116,8 @@ async def _serve(conn, pump: bool, own_thread: bool) -> None:
                 if i % 50 == 0:
                     await asyncio.sleep(0)
         await asyncio.sleep(0.5)
-        trace = {sig: stamps for sig, *stamps in server.delivery_trace if sig in executed}
-        server.delivery_trace.clear()
+        trace = {sig: stamps for sig, *stamps in server.delivery_trace.rows if sig in executed}
+        server.delivery_trace.rows.clear()
         conn.send((executed, trace))
     await chain.stop_clock()
     await rpc.stop()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-import os
 import threading
 import time
 from collections import defaultdict
@@ -24,7 +23,6 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from loguru import logger
 from solders.hash import Hash
 from solders.pubkey import Pubkey
-from solders.signature import Signature
 
 from adapters.yellowstone.filters import CompiledRequest, FilterError
 from adapters.yellowstone.generated import geyser_pb2 as geyser
@@ -32,13 +30,12 @@ from adapters.yellowstone.generated import geyser_pb2_grpc as geyser_grpc
 from adapters.yellowstone.encode import transaction_update
 from adapters.yellowstone.tx_error import encode_transaction_error
 from localnet.chain import writable_account_keys
-from localnet.geyser_delivery import LoopThread, Outbox, call_on
+from localnet.geyser_delivery import DeliveryTrace, LoopThread, Outbox, call_on
 
 DEFAULT_PING_INTERVAL_S = 10.0
 DEFAULT_QUEUE_SIZE = 10_000
 HELD_PER_QUEUE_SLOT = 10   # updates held for a commitment may reach 10x the send queue
 SERVER_VERSION = "0.1.0"
-DELIVERY_TRACE_ENV = "LOCALNET_GEYSER_TRACE"   # a file: per transaction update, when it was queued and written
 _STATUS_LEVEL = {"processed": geyser.PROCESSED, "confirmed": geyser.CONFIRMED, "finalized": geyser.FINALIZED}
 _COMMITMENT_NAME = {geyser.PROCESSED: "processed", geyser.CONFIRMED: "confirmed", geyser.FINALIZED: "finalized"}
 _SLOT_STATUS = {"processed": geyser.SLOT_PROCESSED, "confirmed": geyser.SLOT_CONFIRMED, "finalized": geyser.SLOT_FINALIZED}
@@ -259,7 +256,7 @@ class _GeyserService(geyser_grpc.GeyserServicer):
                 if trace is not None and update.HasField("transaction"):
                     started = time.perf_counter()
                     await context.write(update)
-                    trace.append((update.transaction.transaction.signature, queued_at, started, time.perf_counter()))
+                    trace.rows.append((update.transaction.transaction.signature, queued_at, started, time.perf_counter()))
                 else:
                     await context.write(update)
         except asyncio.CancelledError:
@@ -330,8 +327,7 @@ class GeyserServer:
         self.chain = chain
         self.delivery = LoopThread("geyser-delivery", own_thread)
         self.chain_loop: asyncio.AbstractEventLoop | None = None
-        # (signature, queued, write started, written) per transaction update, perf_counter; None: off
-        self.delivery_trace: list | None = [] if os.environ.get(DELIVERY_TRACE_ENV) else None
+        self.delivery_trace: DeliveryTrace | None = DeliveryTrace.from_env()   # None: off
         self.replay_slots = replay_slots   # slots a from_slot may reach back (None: every record kept)
         self.x_token = x_token
         self.ping_interval_s = ping_interval_s
@@ -418,16 +414,8 @@ class GeyserServer:
             server, self._grpc = self._grpc, None
             await self.delivery.run(server.stop(grace_s))
         await self.delivery.stop()
-        self._write_trace()
-
-    def _write_trace(self) -> None:
-        path = os.environ.get(DELIVERY_TRACE_ENV)
-        if self.delivery_trace and path:
-            to_wall = time.time() - time.perf_counter()   # wall-clock stamps, as the benchmarks' records
-            with open(path, "a") as out:
-                for signature, queued, started, written in self.delivery_trace:
-                    out.write(json.dumps({"signature": str(Signature.from_bytes(signature)), "queued": queued + to_wall,
-                                          "write_started": started + to_wall, "written": written + to_wall}) + "\n")
+        if self.delivery_trace is not None:
+            self.delivery_trace.close()
 
 
 async def start_geyser(chain, host: str, port: int, x_token: str | None = None, *,

@@ -12,6 +12,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import gc
+import json
+import os
 import sys
 import threading
 import time
@@ -134,3 +137,43 @@ class Outbox:
                 await self._ready.wait()
             self._sleeping = False
         return self._items.popleft()
+
+
+DELIVERY_TRACE_ENV = "LOCALNET_GEYSER_TRACE"   # a file: what DeliveryTrace writes when the server stops
+
+
+class DeliveryTrace:
+    """Per transaction update written: (signature, queued, write started, written), perf_counter;
+    and the interpreter's generation 1 and 2 collections meanwhile (they stop every thread):
+    (generation, started, ended). `write` appends both as JSON lines with wall-clock stamps."""
+
+    def __init__(self, path: str | None = None):
+        self.path = path
+        self.rows: list[tuple[bytes, float, float, float]] = []
+        self.collections: list[tuple[int, float, float]] = []
+        self._gc_started = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    @classmethod
+    def from_env(cls) -> "DeliveryTrace | None":
+        path = os.environ.get(DELIVERY_TRACE_ENV)
+        return cls(path) if path else None
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        elif info["generation"] >= 1:
+            self.collections.append((info["generation"], self._gc_started, time.perf_counter()))
+
+    def close(self) -> None:
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+        if self.path is None:
+            return
+        to_wall = time.time() - time.perf_counter()   # the benchmarks' records are wall-clock
+        with open(self.path, "a") as out:
+            for signature, queued, started, written in self.rows:
+                out.write(json.dumps({"signature": signature.hex(), "queued": queued + to_wall,
+                                      "write_started": started + to_wall, "written": written + to_wall}) + "\n")
+            for generation, started, ended in self.collections:
+                out.write(json.dumps({"gc": generation, "started": started + to_wall, "ended": ended + to_wall}) + "\n")
