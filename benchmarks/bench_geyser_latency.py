@@ -116,7 +116,7 @@ async def _serve(conn, pump: bool, own_thread: bool) -> None:
                 if i % 50 == 0:
                     await asyncio.sleep(0)
         await asyncio.sleep(0.5)
-        trace = {sig: stamps for sig, *stamps in server.delivery_trace.rows if sig in executed}
+        trace = {sig: stamps for sig, stamps in server.delivery_trace.rows.items() if sig in executed}
         server.delivery_trace.rows.clear()
         conn.send((executed, trace))
     await chain.stop_clock()

@@ -256,7 +256,7 @@ class _GeyserService(geyser_grpc.GeyserServicer):
                 if trace is not None and update.HasField("transaction"):
                     started = time.perf_counter()
                     await context.write(update)
-                    trace.rows.append((update.transaction.transaction.signature, queued_at, started, time.perf_counter()))
+                    trace.add(subscriber, update.transaction.transaction, queued_at, started, time.perf_counter())
                 else:
                     await context.write(update)
         except asyncio.CancelledError:

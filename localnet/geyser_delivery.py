@@ -143,13 +143,16 @@ DELIVERY_TRACE_ENV = "LOCALNET_GEYSER_TRACE"   # a file: what DeliveryTrace writ
 
 
 class DeliveryTrace:
-    """Per transaction update written: (signature, queued, write started, written), perf_counter;
-    and the interpreter's generation 1 and 2 collections meanwhile (they stop every thread):
-    (generation, started, ended). `write` appends both as JSON lines with wall-clock stamps."""
+    """Per transaction update written: its signature, signers (a create's mint is one), the stream
+    (a number per subscriber) and when it was queued, its write started and ended (perf_counter);
+    and the interpreter's generation 1 and 2 collections meanwhile (they stop every thread).
+    `close` appends both to `path` as JSON lines with wall-clock stamps."""
 
     def __init__(self, path: str | None = None):
         self.path = path
-        self.rows: list[tuple[bytes, float, float, float]] = []
+        self.rows: dict[bytes, tuple[float, float, float]] = {}   # signature -> stamps (the first stream's)
+        self._lines: list[tuple] = []
+        self._streams: dict[int, int] = {}
         self.collections: list[tuple[int, float, float]] = []
         self._gc_started = 0.0
         gc.callbacks.append(self._on_gc)
@@ -158,6 +161,14 @@ class DeliveryTrace:
     def from_env(cls) -> "DeliveryTrace | None":
         path = os.environ.get(DELIVERY_TRACE_ENV)
         return cls(path) if path else None
+
+    def add(self, subscriber, transaction_info, queued: float, started: float, written: float) -> None:
+        stream = self._streams.setdefault(id(subscriber), len(self._streams))
+        self.rows.setdefault(transaction_info.signature, (queued, started, written))
+        if self.path is not None:
+            message = transaction_info.transaction.message
+            signers = list(message.account_keys[:message.header.num_required_signatures])
+            self._lines.append((transaction_info.signature, signers, stream, queued, started, written))
 
     def _on_gc(self, phase: str, info: dict) -> None:
         if phase == "start":
@@ -170,10 +181,14 @@ class DeliveryTrace:
             gc.callbacks.remove(self._on_gc)
         if self.path is None:
             return
+        from solders.pubkey import Pubkey
+        from solders.signature import Signature
         to_wall = time.time() - time.perf_counter()   # the benchmarks' records are wall-clock
         with open(self.path, "a") as out:
-            for signature, queued, started, written in self.rows:
-                out.write(json.dumps({"signature": signature.hex(), "queued": queued + to_wall,
-                                      "write_started": started + to_wall, "written": written + to_wall}) + "\n")
+            for signature, signers, stream, queued, started, written in self._lines:
+                out.write(json.dumps({
+                    "signature": str(Signature.from_bytes(signature)), "signers": [str(Pubkey.from_bytes(k)) for k in signers],
+                    "stream": stream, "queued": queued + to_wall, "write_started": started + to_wall,
+                    "written": written + to_wall}) + "\n")
             for generation, started, ended in self.collections:
                 out.write(json.dumps({"gc": generation, "started": started + to_wall, "ended": ended + to_wall}) + "\n")
