@@ -148,6 +148,7 @@ class Chain:
         self.priority_fees = PriorityFeeBook()
         self.versions = AccountVersions()    # reads at confirmed/finalized roll back through these
         self._clock_task: asyncio.Task | None = None
+        self._next_slot_at: float | None = None   # time.monotonic() the running clock closes this slot
         self._airdrop_count = 0
         self.blockhash_window = BLOCKHASH_WINDOW   # fault injection may shorten it (set_blockhash_window)
         self.submit_gate = None   # fault injection: gate(tx) -> True when it dropped or postponed a sent tx
@@ -264,10 +265,12 @@ class Chain:
 
     def start_clock(self) -> None:
         if self.slot_ms > 0 and self._clock_task is None:
+            self._next_slot_at = time.monotonic() + self.slot_ms / 1000
             self._clock_task = asyncio.get_running_loop().create_task(self._run_clock())
 
     async def stop_clock(self) -> None:
         task, self._clock_task = self._clock_task, None
+        self._next_slot_at = None
         if task is not None:
             task.cancel()
             try:
@@ -276,13 +279,23 @@ class Chain:
                 pass
 
     async def _run_clock(self) -> None:
+        while self._next_slot_at is not None:
+            await asyncio.sleep(max(0.0, self._next_slot_at - time.monotonic()))
+            self._close_slot_if_due()
+
+    def _close_slot_if_due(self) -> None:
+        """Open the next slot if the clock's time for it has come. The clock's task does it when the
+        loop lets it run; execute() does it first, so a transaction arriving while the loop was busy
+        past the boundary lands in the slot of its time, not at the end of an overlong one."""
+        now = time.monotonic()
+        if self._next_slot_at is None or now < self._next_slot_at:
+            return
+        # after a stall of a slot or more, the next slot is a whole slot from now, not a burst of
+        # catch-up slots; set before the slot's listeners run (one may execute a transaction)
         period = self.slot_ms / 1000
-        next_tick = time.monotonic() + period
-        while True:
-            await asyncio.sleep(max(0.0, next_tick - time.monotonic()))
-            # after a stall, carry on from now rather than firing a burst of catch-up slots
-            next_tick = max(next_tick + period, time.monotonic())
-            self.advance_slot()
+        following = self._next_slot_at + period
+        self._next_slot_at = following if following > now else now + period
+        self.advance_slot()
 
     # ---- blockhashes ------------------------------------------------------
     def latest_blockhash(self, commitment: str | None = None) -> tuple[Hash, int]:
@@ -411,6 +424,7 @@ class Chain:
     def execute(self, tx: VersionedTransaction) -> TxRecord:
         """Run a transaction in the current slot. Raises TransactionRejected if it never lands;
         a transaction that fails after paying its fee is recorded with its error."""
+        self._close_slot_if_due()
         signature = tx.signatures[0]
         self.check_admissible(tx)
         message = tx.message

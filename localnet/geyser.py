@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import threading
 import time
 from collections import defaultdict
 
@@ -29,6 +30,7 @@ from adapters.yellowstone.generated import geyser_pb2_grpc as geyser_grpc
 from adapters.yellowstone.encode import transaction_update
 from adapters.yellowstone.tx_error import encode_transaction_error
 from localnet.chain import writable_account_keys
+from localnet.geyser_delivery import DeliveryTrace, LoopThread, Outbox, call_on
 
 DEFAULT_PING_INTERVAL_S = 10.0
 DEFAULT_QUEUE_SIZE = 10_000
@@ -70,9 +72,12 @@ class _ExecutedTransaction:
 
 # ---- one subscriber ----------------------------------------------------------------------
 class _Subscriber:
+    """Filter, held updates and request: the chain's thread only (set_request runs there too).
+    The outbox and close() may be used from any thread; `closed` is awaited on the delivery loop."""
+
     def __init__(self, server: "GeyserServer", queue_size: int):
         self.server = server
-        self.queue: asyncio.Queue = asyncio.Queue(maxsize=queue_size)
+        self.outbox = Outbox(server.delivery, queue_size)
         self.request: CompiledRequest | None = None
         self.held: dict[int, list] = defaultdict(list)   # slot -> updates waiting for the commitment
         self.held_count = 0
@@ -80,11 +85,14 @@ class _Subscriber:
         self.closed = asyncio.Event()
         self.close_code: grpc.StatusCode | None = None
         self.close_details = ""
+        self._close_lock = threading.Lock()
 
     def close(self, code: grpc.StatusCode, details: str) -> None:
-        if not self.closed.is_set():
+        with self._close_lock:   # the first reason wins, whichever thread gives it
+            if self.close_code is not None:
+                return
             self.close_code, self.close_details = code, details
-            self.closed.set()
+        self.server.delivery.call_soon(self.closed.set)
 
     def push(self, update: geyser.SubscribeUpdate) -> None:
         shaper = self.server.stream_faults
@@ -94,13 +102,11 @@ class _Subscriber:
             shaper.shape(self, update)
 
     def enqueue(self, update: geyser.SubscribeUpdate) -> None:
-        if self.closed.is_set():
+        if self.close_code is not None:
             return
-        try:
-            self.queue.put_nowait(update)
-        except asyncio.QueueFull:
+        if not self.outbox.put(update):
             self.server.cut_off_count += 1
-            logger.warning("geyser subscriber too slow ({} updates queued): cutting it off", self.queue.maxsize)
+            logger.warning("geyser subscriber too slow ({} updates queued): cutting it off", self.outbox.maxsize)
             self.close(grpc.StatusCode.RESOURCE_EXHAUSTED, "subscriber queue overflow: client too slow")
 
     def set_request(self, request: geyser.SubscribeRequest, chain) -> None:
@@ -208,14 +214,14 @@ class _GeyserService(geyser_grpc.GeyserServicer):
         # headers now tell the client the stream is accepted, so it can send more than its first request
         await context.send_initial_metadata(())
         subscriber = _Subscriber(self.server, self.server.queue_size)
-        self.server.subscribers.add(subscriber)
+        self.server.add_subscriber(subscriber)
         tasks = [asyncio.create_task(self._read_requests(request_iterator, subscriber)),
                  asyncio.create_task(self._send_pings(subscriber)),
                  asyncio.create_task(self._write_updates(context, subscriber))]
         try:
             await subscriber.closed.wait()
         finally:
-            self.server.subscribers.discard(subscriber)
+            self.server.remove_subscriber(subscriber)
             for task in tasks:
                 task.cancel()
         await context.abort(subscriber.close_code, subscriber.close_details)
@@ -226,7 +232,9 @@ class _GeyserService(geyser_grpc.GeyserServicer):
                 if request.HasField("ping"):  # a ping never replaces the active filter
                     subscriber.push(geyser.SubscribeUpdate(pong=geyser.SubscribeUpdatePong(id=request.ping.id)))
                     continue
-                subscriber.set_request(request, self.chain)
+                # on the chain's thread, between two of its listener calls: the filter, what
+                # is held and the replay stay in step with execution
+                await self.server.on_chain(subscriber.set_request, request, self.chain)
         except FilterError as bad:
             subscriber.close(grpc.StatusCode.INVALID_ARGUMENT, str(bad))
         except asyncio.CancelledError:
@@ -241,10 +249,16 @@ class _GeyserService(geyser_grpc.GeyserServicer):
             subscriber.push(geyser.SubscribeUpdate(ping=geyser.SubscribeUpdatePing()))
 
     async def _write_updates(self, context, subscriber: _Subscriber) -> None:
+        trace = self.server.delivery_trace
         try:
             while True:
-                update = await subscriber.queue.get()
-                await context.write(update)
+                update, queued_at = await subscriber.outbox.get()
+                if trace is not None and update.HasField("transaction"):
+                    started = time.perf_counter()
+                    await context.write(update)
+                    trace.add(subscriber, update.transaction.transaction, queued_at, started, time.perf_counter())
+                else:
+                    await context.write(update)
         except asyncio.CancelledError:
             raise
         except Exception as gone:  # client went away: end the subscription quietly
@@ -258,21 +272,32 @@ class _GeyserService(geyser_grpc.GeyserServicer):
         level = request.commitment if request.HasField("commitment") else geyser.PROCESSED
         return _COMMITMENT_NAME.get(level, "processed")
 
-    async def GetLatestBlockhash(self, request, context):
+    async def _read_chain(self, context, read):
+        """read() on the chain's thread: the chain is never read while it executes."""
         await self._authorize(context)
+        return await self.server.on_chain(read)
+
+    async def GetLatestBlockhash(self, request, context):
         commitment = self._commitment(request)
-        blockhash, last_valid = self.chain.latest_blockhash(commitment)
-        return geyser.GetLatestBlockhashResponse(slot=self.chain.slot_for_commitment(commitment), blockhash=str(blockhash),
-                                                 last_valid_block_height=last_valid)
+
+        def read():
+            blockhash, last_valid = self.chain.latest_blockhash(commitment)
+            return geyser.GetLatestBlockhashResponse(slot=self.chain.slot_for_commitment(commitment),
+                                                     blockhash=str(blockhash), last_valid_block_height=last_valid)
+        return await self._read_chain(context, read)
 
     async def GetBlockHeight(self, request, context):
-        await self._authorize(context)
-        lag = self.chain.slot - self.chain.slot_for_commitment(self._commitment(request))
-        return geyser.GetBlockHeightResponse(block_height=max(0, self.chain.block_height() - lag))
+        commitment = self._commitment(request)
+
+        def read():
+            lag = self.chain.slot - self.chain.slot_for_commitment(commitment)
+            return geyser.GetBlockHeightResponse(block_height=max(0, self.chain.block_height() - lag))
+        return await self._read_chain(context, read)
 
     async def GetSlot(self, request, context):
-        await self._authorize(context)
-        return geyser.GetSlotResponse(slot=self.chain.slot_for_commitment(self._commitment(request)))
+        commitment = self._commitment(request)
+        return await self._read_chain(context, lambda: geyser.GetSlotResponse(
+            slot=self.chain.slot_for_commitment(commitment)))
 
     async def IsBlockhashValid(self, request, context):
         await self._authorize(context)
@@ -280,7 +305,8 @@ class _GeyserService(geyser_grpc.GeyserServicer):
             blockhash = Hash.from_string(request.blockhash)
         except Exception:  # solders raises ParseHashError, not a ValueError
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"invalid blockhash {request.blockhash[:64]!r}")
-        return geyser.IsBlockhashValidResponse(slot=self.chain.slot, valid=self.chain.is_blockhash_valid(blockhash))
+        return await self._read_chain(context, lambda: geyser.IsBlockhashValidResponse(
+            slot=self.chain.slot, valid=self.chain.is_blockhash_valid(blockhash)))
 
     async def GetVersion(self, request, context):
         await self._authorize(context)
@@ -290,16 +316,23 @@ class _GeyserService(geyser_grpc.GeyserServicer):
 
 
 class GeyserServer:
-    """The running server; a chain listener. `.port`, `.cut_off_count`, `await .stop()`."""
+    """The running server; a chain listener. `.port`, `.cut_off_count`, `await .stop()`.
+
+    The gRPC server runs on `delivery`, a loop on its own thread (own_thread=False: the chain's
+    loop, as before), so its writes never wait behind the chain loop's requests; whatever reads
+    the chain runs on the chain's thread (on_chain)."""
 
     def __init__(self, chain, x_token: str | None, ping_interval_s: float, queue_size: int,
-                 replay_slots: int | None = None):
+                 replay_slots: int | None = None, own_thread: bool = True):
         self.chain = chain
+        self.delivery = LoopThread("geyser-delivery", own_thread)
+        self.chain_loop: asyncio.AbstractEventLoop | None = None
+        self.delivery_trace: DeliveryTrace | None = DeliveryTrace.from_env()   # None: off
         self.replay_slots = replay_slots   # slots a from_slot may reach back (None: every record kept)
         self.x_token = x_token
         self.ping_interval_s = ping_interval_s
         self.queue_size = queue_size
-        self.subscribers: set[_Subscriber] = set()
+        self.subscribers: frozenset[_Subscriber] = frozenset()   # replaced, never changed: read from both threads
         self.cut_off_count = 0
         self.stream_faults = None   # fault injection: .shape(subscriber, update) replaces a plain enqueue
         self.port = 0
@@ -325,6 +358,16 @@ class GeyserServer:
         for subscriber in list(self.subscribers):
             subscriber.on_slot(slot, parent, status)
 
+    def add_subscriber(self, subscriber: _Subscriber) -> None:
+        self.subscribers = self.subscribers | {subscriber}   # on the delivery loop only
+
+    def remove_subscriber(self, subscriber: _Subscriber) -> None:
+        self.subscribers = self.subscribers - {subscriber}
+
+    async def on_chain(self, fn, *args):
+        """fn(*args) on the chain's thread, awaited from the delivery loop."""
+        return await call_on(self.chain_loop, fn, *args)
+
     def oldest_replay_slot(self) -> int:
         if self.replay_slots is None:
             return 0
@@ -332,13 +375,25 @@ class GeyserServer:
 
     def disconnect_all(self, details: str) -> int:
         """Close every open stream as UNAVAILABLE (clients reconnect); returns how many."""
-        subscribers = [s for s in self.subscribers if not s.closed.is_set()]
+        subscribers = [s for s in self.subscribers if s.close_code is None]
         for subscriber in subscribers:
             subscriber.close(grpc.StatusCode.UNAVAILABLE, details)
         return len(subscribers)
 
     async def start(self, host: str, port: int, tls=None) -> "GeyserServer":
         """`tls`: a localnet.tls.TlsFiles to serve TLS with, or None for plaintext."""
+        self.chain_loop = asyncio.get_running_loop()
+        self.delivery.start()
+        try:
+            await self.delivery.run(self._start_grpc(host, port, tls))
+        except BaseException:
+            await self.delivery.stop()
+            raise
+        self._remove_listener = self.chain.add_listener(self)
+        logger.info("Yellowstone gRPC listening on {}:{}{}", host, self.port, " (TLS)" if tls is not None else "")
+        return self
+
+    async def _start_grpc(self, host: str, port: int, tls) -> None:
         self._grpc = grpc.aio.server(options=[("grpc.keepalive_permit_without_calls", 1),
                                               ("grpc.http2.min_ping_interval_without_data_ms", 1000)])
         geyser_grpc.add_GeyserServicer_to_server(_GeyserService(self), self._grpc)
@@ -348,9 +403,6 @@ class GeyserServer:
             credentials = grpc.ssl_server_credentials([tls.read()])
             self.port = self._grpc.add_secure_port(f"{host}:{port}", credentials)
         await self._grpc.start()
-        self._remove_listener = self.chain.add_listener(self)
-        logger.info("Yellowstone gRPC listening on {}:{}{}", host, self.port, " (TLS)" if tls is not None else "")
-        return self
 
     async def stop(self, grace_s: float | None = 0.2) -> None:
         if self._remove_listener is not None:
@@ -360,15 +412,20 @@ class GeyserServer:
             subscriber.close(grpc.StatusCode.UNAVAILABLE, "server shutting down")
         if self._grpc is not None:
             server, self._grpc = self._grpc, None
-            await server.stop(grace_s)
+            await self.delivery.run(server.stop(grace_s))
+        await self.delivery.stop()
+        if self.delivery_trace is not None:
+            self.delivery_trace.close()
 
 
 async def start_geyser(chain, host: str, port: int, x_token: str | None = None, *,
                        ping_interval_s: float = DEFAULT_PING_INTERVAL_S,
                        queue_size: int = DEFAULT_QUEUE_SIZE, tls=None,
-                       replay_slots: int | None = None) -> GeyserServer:
+                       replay_slots: int | None = None, own_thread: bool = True) -> GeyserServer:
     """Start a Yellowstone gRPC server for `chain` on host:port (0 = a free port). replay_slots: how
-    many recent slots a from_slot may ask for (None: all the chain's records)."""
+    many recent slots a from_slot may ask for (None: all the chain's records). own_thread=False
+    serves on the chain's loop (stream writes then wait behind its other work: for comparison)."""
     if ping_interval_s <= 0 or queue_size <= 0 or (replay_slots is not None and replay_slots <= 0):
         raise ValueError("ping_interval_s, queue_size and replay_slots must be positive")
-    return await GeyserServer(chain, x_token, ping_interval_s, queue_size, replay_slots).start(host, port, tls)
+    server = GeyserServer(chain, x_token, ping_interval_s, queue_size, replay_slots, own_thread)
+    return await server.start(host, port, tls)
