@@ -22,6 +22,22 @@ import time
 # A thread that wakes for an update waits for the lock at most this long (CPython's default is
 # 5 ms): the delivery thread takes it from a chain thread busy serving a request at this interval.
 DELIVERY_SWITCH_INTERVAL_S = 0.0005
+THREAD_STOP_SECONDS = 5.0      # how long stop() waits for the delivery thread to end
+
+
+_switch_interval_users = [0, None]   # delivery threads running, the interval before the first
+
+
+def _short_switch_interval(change: int) -> None:
+    """The short interval while a delivery thread runs, the process's own again after the last:
+    the tests fork actor systems from this process, and the bot must not inherit the node's."""
+    users, before = _switch_interval_users
+    if change > 0 and users == 0:
+        _switch_interval_users[1] = sys.getswitchinterval()
+        sys.setswitchinterval(min(_switch_interval_users[1], DELIVERY_SWITCH_INTERVAL_S))
+    _switch_interval_users[0] = max(0, users + change)
+    if change < 0 and users == 1 and before is not None:
+        sys.setswitchinterval(before)
 
 
 class LoopThread:
@@ -53,8 +69,7 @@ class LoopThread:
         self._thread = threading.Thread(target=run, name=self.name, daemon=True)
         self._thread.start()
         ready.wait()
-        if sys.getswitchinterval() > DELIVERY_SWITCH_INTERVAL_S:
-            sys.setswitchinterval(DELIVERY_SWITCH_INTERVAL_S)
+        _short_switch_interval(+1)
 
     def in_loop(self) -> bool:
         return threading.get_ident() == self.thread_id
@@ -84,7 +99,12 @@ class LoopThread:
             await asyncio.gather(*tasks, return_exceptions=True)
         await self.run(cancel_the_rest())
         self.loop.call_soon_threadsafe(self.loop.stop)
-        await asyncio.get_running_loop().run_in_executor(None, thread.join, 5)
+        # polled, not joined in an executor: an executor's idle thread would outlive the node, and
+        # the tests fork actor systems from this process (THESPIAN_NOTES: no forking with threads)
+        give_up_at = time.monotonic() + THREAD_STOP_SECONDS
+        while thread.is_alive() and time.monotonic() < give_up_at:
+            await asyncio.sleep(0.005)
+        _short_switch_interval(-1)
 
 
 async def call_on(loop_thread_or_loop, fn, *args):
