@@ -300,20 +300,31 @@ def _cause(exc: Exception) -> BaseException:
     return exc.__cause__ if isinstance(exc, SolanaRpcException) and exc.__cause__ else exc
 
 
+def _http_refusal(cause: BaseException) -> tuple[int, str] | None:
+    """(HTTP status, Retry-After) when either transport's endpoint answered other than 200."""
+    if isinstance(cause, LightHttpStatus):
+        return cause.status, cause.retry_after
+    if isinstance(cause, httpx2.HTTPStatusError):
+        return cause.response.status_code, cause.response.headers.get('retry-after', '')
+    return None
+
+
 def _classify(method: str, exc: Exception, endpoint: int) -> RpcError:
     cause = _cause(exc)
-    if isinstance(cause, (LightHttpStatus, aiohttp.ClientError)):   # the light transport's
-        return _classify_light(method, cause, endpoint)
-    if isinstance(cause, httpx2.HTTPStatusError):
-        status = cause.response.status_code
+    refusal = _http_refusal(cause)
+    if refusal is not None:
+        status = refusal[0]
         if status == 429:
             return RpcError(method, 'rate_limited', 'HTTP 429', endpoint, True)
         if status >= 500:
             return RpcError(method, 'server_error', f'HTTP {status}', endpoint, True)
         return RpcError(method, 'http_error', f'HTTP {status}', endpoint, False)
+    # aiohttp's timeouts are TimeoutErrors, and before its other ClientErrors
     if isinstance(cause, (httpx2.TimeoutException, asyncio.TimeoutError)):
         return RpcError(method, 'timeout', type(cause).__name__, endpoint, True)
-    if isinstance(cause, httpx2.TransportError):
+    if isinstance(cause, aiohttp.ClientPayloadError):   # the light transport's truncated body
+        return RpcError(method, 'bad_response', type(cause).__name__, endpoint, True)
+    if isinstance(cause, (httpx2.TransportError, aiohttp.ClientError)):
         return RpcError(method, 'connection', type(cause).__name__, endpoint, True)
     if isinstance(cause, RPCException):
         err = cause.args[0] if cause.args else cause
@@ -323,21 +334,6 @@ def _classify(method: str, exc: Exception, endpoint: int) -> RpcError:
     if isinstance(cause, ValueError):   # unparsable body from a misbehaving node
         return RpcError(method, 'bad_response', f'{type(cause).__name__}: {cause}'[:200], endpoint, True)
     return RpcError(method, 'unexpected', f'{type(cause).__name__}: {cause}'[:200], endpoint, False)
-
-
-def _classify_light(method: str, cause: Exception, endpoint: int) -> RpcError:
-    if isinstance(cause, LightHttpStatus):
-        status = cause.status
-        if status == 429:
-            return RpcError(method, 'rate_limited', 'HTTP 429', endpoint, True)
-        if status >= 500:
-            return RpcError(method, 'server_error', f'HTTP {status}', endpoint, True)
-        return RpcError(method, 'http_error', f'HTTP {status}', endpoint, False)
-    if isinstance(cause, aiohttp.ServerTimeoutError):
-        return RpcError(method, 'timeout', type(cause).__name__, endpoint, True)
-    if isinstance(cause, aiohttp.ClientPayloadError):
-        return RpcError(method, 'bad_response', type(cause).__name__, endpoint, True)
-    return RpcError(method, 'connection', type(cause).__name__, endpoint, True)
 
 
 def _never_delivered(exc: Exception) -> bool:
@@ -351,13 +347,9 @@ def _maybe_sent(error: RpcError, exc: Exception) -> bool:
 
 
 def _retry_after_seconds(exc: Exception) -> float | None:
-    cause = _cause(exc)
-    if isinstance(cause, LightHttpStatus) and cause.retry_after.isdigit():
-        return float(cause.retry_after)
-    if isinstance(cause, httpx2.HTTPStatusError):
-        value = cause.response.headers.get('retry-after', '')
-        if value.isdigit():
-            return float(value)
+    refusal = _http_refusal(_cause(exc))
+    if refusal is not None and refusal[1].isdigit():
+        return float(refusal[1])
     return None
 
 

@@ -107,10 +107,9 @@ class LoopThread:
         _short_switch_interval(-1)
 
 
-async def call_on(loop_thread_or_loop, fn, *args):
+async def call_on(loop: asyncio.AbstractEventLoop, fn, *args):
     """fn(*args) run on another loop's thread (the chain's), awaited from this one; inline when
     this is that loop. Exceptions come back to the caller."""
-    loop = loop_thread_or_loop
     if loop is asyncio.get_running_loop():
         return fn(*args)
     done: concurrent.futures.Future = concurrent.futures.Future()
