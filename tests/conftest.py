@@ -108,3 +108,15 @@ def _keep_logs_of_a_failure(request):
             shutil.copytree(tmp_path, target, ignore=shutil.ignore_patterns("*wallet*.json", "*keypair*"),
                             ignore_dangling_symlinks=True, dirs_exist_ok=True)
             sys.stderr.write(f"\nlogs of the failed test kept in {target}\n")
+
+
+def _uses_grpc_in_this_process(item) -> bool:
+    module = getattr(item, "module", None)
+    return module is not None and "grpc" in vars(module)
+
+
+def pytest_collection_modifyitems(items):
+    """Tests with a gRPC client in the test process run last, whatever order they were named in:
+    gRPC leaves threads (event_engine, timer) in the process, and an actor system forked after that
+    inherits them mid-call and never starts its Director (tests/bot/harness.py refuses to fork then)."""
+    items.sort(key=_uses_grpc_in_this_process)   # stable: each group keeps its order

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import threading
 import time
 from pathlib import Path
@@ -206,11 +207,26 @@ def bot_settings(chain: ChainThread, keypair_path: Path, runs_dir: Path, stream:
     return load_settings(env={}, overrides=values)
 
 
+GRPC_THREAD_NAMES = ("grpc_global_tim", "event_engine")
+
+
+def refuse_fork_after_grpc() -> None:
+    """A clear error instead of a 30 s hang: once a gRPC client ran in this test process its
+    threads stay, and a bot forked from here inherits them mid-call (its Director never starts).
+    tests/conftest.py orders such tests last."""
+    names = {Path(f"/proc/self/task/{tid}/comm").read_text().strip() for tid in os.listdir("/proc/self/task")}
+    held = sorted(names.intersection(GRPC_THREAD_NAMES))
+    if held:
+        raise RuntimeError(f"gRPC threads {held} run in this test process: a bot forked now would not start; "
+                           "run this test before the in-process gRPC tests or on its own")
+
+
 class Bot:
     """The bot's actor tree in its own actor system (free admin port, swept on stop).
     Construct it before starting any thread (ChainThread), start it once settings are known."""
 
     def __init__(self):
+        refuse_fork_after_grpc()
         self.system = BotActorSystem(start_method="fork").start()
         self.director = None
 

@@ -53,10 +53,13 @@ class Subscription:
             self.incoming.put_nowait(error)
 
     async def _requests(self):
-        yield self.first
         # writing to a stream the server already refused fails locally (INTERNAL) and hides the
-        # server's status, so later requests wait until the server has accepted the stream
+        # server's status, so even the first request waits until the server has accepted the
+        # stream (it sends its headers before it reads a request)
         await self.call.initial_metadata()
+        if self.call.done():
+            return
+        yield self.first
         while True:
             yield await self.outgoing.get()
 
