@@ -28,6 +28,7 @@ from adapters.pumpfun import venue
 from actors.trading_io import process_logging
 from actors.supervision import Supervisor
 from actors.process_kind import name_process
+from actors.cpu_profile import profile_process
 from messages import new_request_id
 from messages.analysis import AnalysisDecision, AnalysisDecisions, AnalysisFailed, AnalyzeLaunch, bundled
 from messages.copy import TargetTradeBatch, TargetTradesMissed
@@ -74,6 +75,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         name_process("director")   # actors/process_kind.py
+        profile_process("director")   # only with PUMPSNIPE_CPU_PROFILE set (actors/cpu_profile.py)
         self.settings = None
         self.started = False   # its actors are up: only then may spares be made (a failed start makes none)
         self.identity = ("", "")                           # (wallet pubkey, genesis hash) of this bot
