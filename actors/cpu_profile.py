@@ -1,14 +1,17 @@
 """Where an actor process's CPU goes, for a benchmark run: with PUMPSNIPE_CPU_PROFILE=<directory>
 set, every thread of a process that called profile_process(kind) runs under cProfile, and the
-merged profile is written to <directory>/<kind>-<pid>.prof when the process ends (multiprocessing's
+merged profile (CPU time of each thread) is written to <directory>/<kind>-<pid>.prof when the process ends (multiprocessing's
 exit finalizers: thespian's children leave by os._exit, which skips atexit). Off (nothing set up,
 nothing costs) without the variable. Read them together with
 `python -m actors.cpu_profile <directory> [kind...]`."""
 from __future__ import annotations
 
+import gc
+import json
 import os
 import sys
 import threading
+import time
 
 PROFILE_ENV = "PUMPSNIPE_CPU_PROFILE"
 
@@ -31,12 +34,28 @@ def profile_process(kind: str) -> None:
     _kind, _pid = kind, os.getpid()
 
     def start_in_thread(*_args):   # a new thread's first profile event: its own profiler
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.thread_time)   # CPU, not wall: waits for a core are not work
         _profiles.append(profiler)
         profiler.enable()
     threading.setprofile(start_in_thread)
     start_in_thread()
+    _collections.clear()
+    gc.callbacks.append(_time_collection)
     Finalize(None, _dump, args=(directory,), exitpriority=100)
+
+
+_collections: dict = {}   # generation -> [collections, seconds]
+_collection_started = [0.0]
+
+
+def _time_collection(phase: str, info: dict) -> None:
+    """The garbage collector's own work, which cProfile does not see."""
+    if phase == "start":
+        _collection_started[0] = time.thread_time()
+        return
+    seen = _collections.setdefault(info["generation"], [0, 0.0])
+    seen[0] += 1
+    seen[1] += time.thread_time() - _collection_started[0]
 
 
 def _dump(directory: str) -> None:
@@ -47,6 +66,8 @@ def _dump(directory: str) -> None:
     if stats:
         os.makedirs(directory, exist_ok=True)
         pstats.Stats(*stats).dump_stats(os.path.join(directory, f"{_kind}-{os.getpid()}.prof"))
+        with open(os.path.join(directory, f"{_kind}-{os.getpid()}.gc"), "w") as out:
+            json.dump(_collections, out)
 
 
 def main() -> None:
@@ -63,6 +84,18 @@ def main() -> None:
         stats = pstats.Stats(*paths)
         stats.sort_stats("tottime").print_stats(25)
         stats.sort_stats("cumulative").print_stats(45)
+        collections: dict = {}
+        for path in paths:
+            gc_path = path.removesuffix(".prof") + ".gc"
+            if os.path.exists(gc_path):
+                with open(gc_path) as found:
+                    counted = json.load(found)
+                for generation, (count, seconds) in counted.items():
+                    total = collections.setdefault(generation, [0, 0.0])
+                    total[0] += count
+                    total[1] += seconds
+        print(f"garbage collections of {kind} by generation: " + ", ".join(
+            f"gen{g} {n} in {s * 1000:.1f} ms" for g, (n, s) in sorted(collections.items())))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import gc
 import os
 import threading
 import time
@@ -65,6 +66,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         name_process("spare")   # at once: until then the fork's CPU is booked to the Director's name
+        gc.freeze()   # what the fork inherited: never traversed (copied page by page) by this process's GC
         profile_process("position")   # only with PUMPSNIPE_CPU_PROFILE set (actors/cpu_profile.py)
         self.settings = None
         self.before_start: list = []   # an Open/RecoverPosition that overtook StartPosition
