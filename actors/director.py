@@ -28,6 +28,7 @@ from adapters.pumpfun import venue
 from actors.trading_io import process_logging
 from actors.supervision import Supervisor
 from actors.process_kind import name_process
+from actors.cpu_profile import profile_process
 from messages import new_request_id
 from messages.analysis import AnalysisDecision, AnalysisDecisions, AnalysisFailed, AnalyzeLaunch, bundled
 from messages.copy import TargetTradeBatch, TargetTradesMissed
@@ -74,6 +75,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         name_process("director")   # actors/process_kind.py
+        profile_process("director")   # only with PUMPSNIPE_CPU_PROFILE set (actors/cpu_profile.py)
         self.settings = None
         self.started = False   # its actors are up: only then may spares be made (a failed start makes none)
         self.identity = ("", "")                           # (wallet pubkey, genesis hash) of this bot
@@ -343,7 +345,10 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
             self.positions[msg.mint].buy_sent = True
 
     def receiveMsg_TxSettled(self, msg: TxSettled, sender):
-        if self.ledger.on_tx_settled(msg) and self.peers.wallet is not None:
+        # a live position's first report: it told the wallet itself just before (PositionActor.
+        # _report_settled); one re-told from the journal (sent_at given) may be the wallet's first word
+        wallet_told = not msg.sent_at and self._from_its_position(msg, sender)
+        if self.ledger.on_tx_settled(msg) and self.peers.wallet is not None and not wallet_told:
             self.send(self.peers.wallet, ExpectLamportChange(msg.signature, msg.lamport_delta, msg.slot))
 
     def receiveMsg_PositionClosed(self, msg: PositionClosed, sender):
@@ -552,8 +557,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
         """Keep the root's copy of the ledger current: a restarted Director resumes from it (and
         books from the journal whatever money event this copy misses)."""
         flush = isinstance(msg, WakeupMessage) and msg.payload == "mirror"
-        unjournaled = (isinstance(msg, (TxSent, TxSettled))
-                       and all(live.address != sender for live in self.positions.values()))
+        unjournaled = isinstance(msg, (TxSent, TxSettled)) and not self._from_its_position(msg, sender)
         # a target's trades at once: a restarted stream looks for missed ones since the last seen (copy_gaps.py)
         target_seen = isinstance(msg, TargetTradeBatch) and self.copy_desk is not None
         if isinstance(msg, StartDirector) or unjournaled or target_seen or (flush and self.mirror_due):
@@ -562,6 +566,12 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
         elif isinstance(msg, LEDGER_MESSAGES) and not self.mirror_due:
             self.mirror_due = True
             self.wakeupAfter(LEDGER_MIRROR_SECONDS, payload="mirror")
+
+    def _from_its_position(self, msg, sender) -> bool:
+        """Sent by the live position of msg.mint (a position reports only its own coin): one address
+        compare instead of one per live position (thespian's address __eq__ is slow)."""
+        live = self.positions.get(msg.mint)
+        return live is not None and live.address == sender
 
     def receiveMsg_ChildPidsRequest(self, msg: ChildPidsRequest, sender):
         targets = {name: self.supervisor.address_of(name)

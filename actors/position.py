@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import gc
 import os
 import threading
 import time
@@ -20,6 +21,8 @@ from thespian.actors import WakeupMessage
 from actors import sell_ladder
 from actors.bridge import IOActor
 from actors.hot_trace import hot_trace
+from actors.cpu_profile import profile_process
+from actors.process_kind import name_process
 from actors.lost_sells import landed_unknown_sells
 from actors.position_journal import GuardedJournal
 from actors.policy.exits import ExitWatch, exit_reason as exit_signal
@@ -62,6 +65,9 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
                     IOActor):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        name_process("spare")   # at once: until then the fork's CPU is booked to the Director's name
+        gc.freeze()   # what the fork inherited: never traversed (copied page by page) by this process's GC
+        profile_process("position")   # only with PUMPSNIPE_CPU_PROFILE set (actors/cpu_profile.py)
         self.settings = None
         self.before_start: list = []   # an Open/RecoverPosition that overtook StartPosition
         self.peers = None

@@ -18,6 +18,7 @@ import time
 from loguru import logger
 
 from actors.bridge import IOActor
+from actors.cpu_profile import profile_process
 from actors.trading_io import ChainAccess, process_logging, token_holdings
 from actors.wallet_jobs import HOUSEKEEPING, HousekeepingJobs
 from adapters.pumpfun.addresses import USDC_MINT
@@ -45,6 +46,7 @@ RECENT_GAINS_KEPT = 10_000
 class WalletActor(IOActor):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        profile_process("wallet")   # only with PUMPSNIPE_CPU_PROFILE set (actors/cpu_profile.py)
         self.settings = None
         self.director = None                       # told of rent recovered by closing accounts
         self.chain: ChainAccess | None = None
