@@ -20,6 +20,7 @@ from thespian.actors import WakeupMessage
 from actors import sell_ladder
 from actors.bridge import IOActor
 from actors.hot_trace import hot_trace
+from actors.thread_slice import hot_thread
 from actors.lost_sells import landed_unknown_sells
 from actors.position_journal import GuardedJournal
 from actors.policy.exits import ExitWatch, exit_reason as exit_signal
@@ -192,6 +193,7 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
             self.send(self.peers.director, PositionFailed(msg.request_id, msg.launch.mint,
                                                           f"position not ready ({self.stage})"))
             return
+        hot_thread(self.settings)   # this thread buys and sells from now on (actors/thread_slice.py)
         trace = hot_trace()
         trace.stamp(msg.launch.mint, "spare_received")
         if self._open_armed_now(msg):   # signed here, journaled once, sent (position_arming.py)

@@ -21,6 +21,7 @@ import threading
 from loguru import logger
 
 from actors.hot_trace import hot_trace
+from actors.thread_slice import hot_thread
 from messages.position import PositionFailed
 
 LANE_POLL_SECONDS = 1.0       # the armed spare's refresh tick; a stop wakes the thread through lane_wake
@@ -57,6 +58,7 @@ class SpareLaneThread:
         self.lane_thread.start()
 
     def _lane_loop(self, lane, stop: threading.Event, wake) -> None:
+        hot_thread(self.settings)   # signs and writes the buy (actors/thread_slice.py)
         try:
             while not stop.is_set():
                 readable, _, _ = select.select([lane.sock, wake], [], [], LANE_POLL_SECONDS)
