@@ -21,6 +21,7 @@ import threading
 from loguru import logger
 
 from actors.hot_trace import hot_trace
+from actors.process_priority import lower_thread
 from actors.thread_slice import hot_thread
 from messages.position import PositionFailed
 
@@ -133,7 +134,15 @@ class SpareLaneThread:
             self._buy_not_journaled(announce)
         else:
             self._buy_written(prepared, announce, *written)
+            self._io_thread_in_background()
         self._close_lane()
+
+    def _io_thread_in_background(self) -> None:
+        """Its buy written, the position's I/O loop reads replies and confirmations: never hot (the
+        sell is written from the actor thread, position_quick_sell.py), so at a lower weight."""
+        hot = self.chain._hot if self.chain is not None else None
+        if self._loop_thread is not None and hot is not None and hot.usable:   # https: the loop sends
+            lower_thread(self.settings, self._loop_thread.native_id)
 
     def _lane_open_in_actor(self, msg) -> None:
         self.on_message(msg, self.peers.director)

@@ -64,3 +64,30 @@ def test_hot_threads_have_the_short_slice_and_the_others_the_default(tmp_path, m
             assert others and all(value == default for value in others.values()), (name, by_thread)
         for name in ("director", "wallet"):   # never hot: the default everywhere
             assert set(slices(pids[name]).values()) == {default}, (name, slices(pids[name]))
+
+
+def test_a_live_positions_io_thread_and_the_history_writer_run_nicer(tmp_path):
+    """run.background_nice per thread (actors/process_priority.lower_thread): once an armed spare's
+    buy is written its I/O loop (replies, confirmations) runs nicer, its actor thread (the sell)
+    does not; the stream's creator-history writer runs nicer, its I/O thread does not."""
+    import psutil
+    with bot_world(tmp_path, **{"analysis.mode": "fast", "run.background_nice": 5,
+                                "trading.max_hold_seconds": 30}) as world:
+        world.bot.start(world.settings)
+        world.bot.wait_until_streaming(world.chain, world.market)
+        creator = world.chain.run(world.market.new_wallet(10**9))
+        world.chain.run(world.market.launch(creator, "Nicer"))
+        world.bot.wait_for(lambda s: s.bought >= 1 and s.active_positions >= 1, timeout=20)
+        pids = child_pids(world.bot)
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+
+        def niceness(pid):
+            return {t.id: os.getpriority(os.PRIO_PROCESS, t.id) - ours for t in psutil.Process(pid).threads()}
+
+        positions = [pid for name, pid in pids.items() if name.startswith("position")]
+        assert positions, pids
+        for pid in positions + [pids["stream"]]:
+            by_thread = niceness(pid)
+            assert by_thread[pid] == 0 and 5 in by_thread.values(), (pid, by_thread)
+        for name in ("director", "wallet"):
+            assert set(niceness(pids[name]).values()) == {0}, name
