@@ -12,13 +12,8 @@ from __future__ import annotations
 
 import sys
 
-from actors.thread_slice import hot_thread
-
 HOT_SWITCH_INTERVAL_SECONDS = 0.0002
 
 
-def tune_hot_process(settings) -> None:
-    """In the armed spare's actor thread, before it starts the lane thread (which asks for its own
-    slice: a thread started from this one gets the default, actors/thread_slice.py)."""
+def tune_hot_process() -> None:
     sys.setswitchinterval(HOT_SWITCH_INTERVAL_SECONDS)
-    hot_thread(settings)

@@ -38,7 +38,7 @@ class SpareArming(SpareLaneThread):
             self.send(self.peers.director, SpareArmed(msg.spare_id, False, f"not a spare ({self.stage})"))
             return
         if self.lane is None:   # armed the first time: this process is on the fast path
-            tune_hot_process(self.settings)
+            tune_hot_process()
             try:
                 self.lane = LaneReceiver()
                 self._start_lane_thread()   # the lane is read there (actors/position_lane_thread.py)

@@ -8,8 +8,11 @@ its virtual deadline comes earlier, so when it wakes it preempts a thread with t
 (1.4 ms here) and is picked first, with the same CPU share (weight is nice's, unchanged).
 
 Which threads: the stream's I/O thread (decodes and hands launches to spares), an armed spare's
-actor and lane threads (sign, journal, write the buy), a position's actor thread (the exit and
-its sell). Each asks for itself as it starts its hot work (tid 0 = the calling thread).
+lane thread (signs, journals and writes the buy), a position's actor thread from its exit signal
+until its sell is written. Each asks for itself (tid 0 = the calling thread). Not a position's
+actor thread for its whole life: at 10 launches/s the live positions' trade handling is a quarter
+of the machine, and with it all at the short slice the warming spares were starved (measured:
+bench_detection_latency at 10/s, spares armed late, launches with no armed spare).
 
 Set with SCHED_FLAG_RESET_ON_FORK, so a thread or process started from a hot thread gets the
 default slice again (a spare's I/O loop, the stream's history writer). Allowed unprivileged (the
@@ -89,6 +92,12 @@ def hot_thread(settings, tid: int = 0) -> bool:
     """The calling thread (or `tid`) does hot-path work: give it run.hot_slice_us (0: nothing)."""
     microseconds = settings.run.hot_slice_us
     return microseconds > 0 and set_thread_slice(microseconds, tid)
+
+
+def unhot_thread(settings) -> None:
+    """The calling thread's hot work is done: the default slice again."""
+    if settings.run.hot_slice_us > 0:
+        set_thread_slice(0)
 
 
 def _refused(tid: int, why: str) -> bool:

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from actors.thread_slice import hot_thread, set_thread_slice, thread_slice_us
+from actors.thread_slice import hot_thread, set_thread_slice, thread_slice_us, unhot_thread
 
 
 def in_thread(fn):
@@ -53,6 +53,18 @@ def test_zero_leaves_the_default_and_restores_it():
     assert in_thread(lambda: (hot_thread(knob(0)), thread_slice_us())) == (False, default)
     assert in_thread(lambda: (set_thread_slice(400), set_thread_slice(0), thread_slice_us())) \
         == (True, True, default)
+
+
+def test_a_thread_back_from_its_hot_work_has_the_default_again():
+    default = in_thread(thread_slice_us)
+
+    def exit_then_sell():
+        hot_thread(knob(300))   # the exit signal
+        during = thread_slice_us()
+        unhot_thread(knob(300))   # the sell written
+        return during, thread_slice_us()
+
+    assert in_thread(exit_then_sell) == (300, default)
 
 
 def test_a_thread_that_does_not_exist_is_refused_quietly():
