@@ -20,7 +20,6 @@ from thespian.actors import WakeupMessage
 from actors import sell_ladder
 from actors.bridge import IOActor
 from actors.hot_trace import hot_trace
-from actors.thread_slice import hot_thread, unhot_thread
 from actors.lost_sells import landed_unknown_sells
 from actors.position_journal import GuardedJournal
 from actors.policy.exits import ExitWatch, exit_reason as exit_signal
@@ -457,7 +456,6 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         if self.exit_wanted or self.position is None or not self.position.is_open:
             return
         self.exit_wanted = True
-        hot_thread(self.settings)   # until its sell is written (actors/thread_slice.py)
         self.position.exit_reason, self.position.exit_at = why, time.time()
         hot_trace().stamp(self._mint, "exit_signal", self.position.exit_at)
         if self.stage == "live":
@@ -529,7 +527,6 @@ class PositionActor(SpareArming, QuickSell, PartialSells, RepeatBuys, BuyThenVer
         self._journal()   # before the send, as for the buy
         sent_at = time.time()
         self._send(prepared, order)
-        unhot_thread(self.settings)
         self.send(self.peers.director, TxSent(self._mint, prepared.signature, "sell", sent_at,
                                               position.exit_at or 0.0))   # exit -> sell sent
         logger.info("position {}: sell of {} sent {:.1f} ms after the exit signal{}", self._mint,

@@ -22,7 +22,7 @@ from loguru import logger
 
 from actors.hot_trace import hot_trace
 from actors.process_priority import lower_thread
-from actors.thread_slice import hot_thread
+from actors.thread_slice import burst_thread, hot_thread
 from messages.position import PositionFailed
 
 LANE_POLL_SECONDS = 1.0       # the armed spare's refresh tick; a stop wakes the thread through lane_wake
@@ -67,6 +67,7 @@ class SpareLaneThread:
                     self._lane_refresh(stop)
                 for _spare_id, msg in (lane.drain() if lane.sock in readable else ()):
                     hot_trace().stamp(msg.launch.mint, "spare_received")
+                    burst_thread(self.settings)   # woken on the short slice, the buy in one long one
                     with self.actor_lock, no_gc():
                         if stop.is_set():
                             return
@@ -75,6 +76,7 @@ class SpareLaneThread:
                         self.post(self._finish_lane_buy)
                         return   # a spare buys once: nothing more comes this way
                     self.post(self._lane_open_in_actor if outcome == "not_here" else self._lane_failed, msg)
+                    hot_thread(self.settings)
         except (OSError, ValueError):   # the lane was closed at exit
             return
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from actors.thread_slice import hot_thread, set_thread_slice, thread_slice_us, unhot_thread
+from actors.thread_slice import burst_thread, hot_thread, set_thread_slice, thread_slice_us
 
 
 def in_thread(fn):
@@ -55,16 +55,18 @@ def test_zero_leaves_the_default_and_restores_it():
         == (True, True, default)
 
 
-def test_a_thread_back_from_its_hot_work_has_the_default_again():
+def test_a_hot_thread_runs_its_burst_on_the_default_slice_and_waits_on_the_short_one():
     default = in_thread(thread_slice_us)
 
-    def exit_then_sell():
-        hot_thread(knob(300))   # the exit signal
-        during = thread_slice_us()
-        unhot_thread(knob(300))   # the sell written
-        return during, thread_slice_us()
+    def wait_buy_wait():
+        hot_thread(knob(300))   # waiting for a launch
+        waiting = thread_slice_us()
+        burst_thread(knob(300))   # the buy
+        buying = thread_slice_us()
+        hot_thread(knob(300))
+        return waiting, buying, thread_slice_us()
 
-    assert in_thread(exit_then_sell) == (300, default)
+    assert in_thread(wait_buy_wait) == (300, default, 300)
 
 
 def test_a_thread_that_does_not_exist_is_refused_quietly():
