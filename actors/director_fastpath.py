@@ -10,6 +10,7 @@ import time
 
 from loguru import logger
 
+from actors.hot_trace import hot_trace
 from actors.spare_lane import remove_stale_lanes
 from messages import new_request_id
 from messages.fastpath import (ArmedSpares, ArmSpare, DisarmSpare, FastOpened, FastPositionOpened,
@@ -27,6 +28,10 @@ def verifier_settings(settings):
 
 
 DEAD_SPARES_REMEMBERED = 64   # spares exited lately (a FastOpened for one of them comes within ms)
+# a used spare's replacement is forked once its buy's bytes are written (FastPositionOpened), so the
+# fork and the new process's warm-up never take a core from that buy; at most this long after the
+# stream's FastOpened (a position that failed, or died, never says so)
+REPLACEMENT_WAIT_SECONDS = 0.25
 
 
 def spare_reservation_key(spare_id: str) -> str:
@@ -43,7 +48,8 @@ class DirectorFastPath:
             # in an older set: only the fast path uses them again (re-armed under a new id)
             self._fast = {"arming": {}, "armed": {}, "idle": {}, "pushed": None, "retry_at": 0.0,
                           "lanes": {},   # spare_id -> the armed spare's lane (actors/spare_lane.py)
-                          "dead": collections.deque(maxlen=DEAD_SPARES_REMEMBERED)}
+                          "dead": collections.deque(maxlen=DEAD_SPARES_REMEMBERED),
+                          "replacing": []}   # (fork at, used spare's address): see REPLACEMENT_WAIT_SECONDS
         return self._fast
 
     def _fast_mode(self) -> bool:
@@ -102,6 +108,7 @@ class DirectorFastPath:
         if not self._fast_mode() or self.shutting_down or self.peers.stream is None:
             return
         state = self._fast_state()
+        self._replace_used_spares(time.monotonic())
         # by identity: the tables hold the very objects of self.spares, and this runs after every
         # message (thespian's address __eq__ is slow: comparing lists cost the Director ~5 % at 5/s)
         alive = {id(spare) for spare in self.spares}
@@ -172,7 +179,7 @@ class DirectorFastPath:
 
     def receiveMsg_FastPositionOpened(self, msg: FastPositionOpened, sender):
         """The position's own word: it comes before its TxSent and PositionClosed."""
-        self._fast_spare_used(msg.spare_id, sender)
+        self._fast_spare_used(msg.spare_id, sender, written_mint=msg.launch.mint)
         self._book_fast_position(msg.launch, sender, msg.request_id)
 
     def _book_fast_position(self, launch, address, request_id: str) -> None:
@@ -218,8 +225,9 @@ class DirectorFastPath:
         if live is not None and verifier is not None:
             self.send(live.address, VerifyAfterBuy(verifier, verifier_settings(self.settings)))
 
-    def _fast_spare_used(self, spare_id: str, address) -> None:
-        """A spare the stream opened a position on: no longer a spare (heard from either side)."""
+    def _fast_spare_used(self, spare_id: str, address, written_mint: str | None = None) -> None:
+        """A spare the stream opened a position on: no longer a spare (heard from either side);
+        `written_mint`: heard from the position, after its buy's bytes left."""
         state = self._fast_state()
         for table in ("arming", "armed", "idle"):   # under this id or a newer one
             for key, held in list(state[table].items()):
@@ -227,4 +235,22 @@ class DirectorFastPath:
                     del state[table][key]
         if address in self.spares:
             self.spares.remove(address)
+            state["replacing"].append((time.monotonic() + REPLACEMENT_WAIT_SECONDS, address))
+        self._replace_used_spares(time.monotonic(), address if written_mint else None, written_mint)
+
+    def _replace_used_spares(self, now: float, written_by=None, mint: str | None = None) -> None:
+        """Fork the replacements due: the one of the spare that wrote `mint`'s buy (`written_by`)
+        and those waited for REPLACEMENT_WAIT_SECONDS."""
+        replacing = self._fast_state()["replacing"]
+        for entry in [e for e in replacing if e[0] <= now or (written_by is not None and e[1] == written_by)]:
+            replacing.remove(entry)
+            if self.shutting_down:
+                continue
+            if written_by is not None and entry[1] == written_by:   # bench_detection_latency, tests
+                hot_trace().stamp(mint, "replacement_forked")
+                hot_trace().write(mint, kind="director")
             self._make_spare()
+
+    def spare_replacements_due(self) -> int:
+        """Used spares whose replacement waits for their buy's bytes (counted as spares meanwhile)."""
+        return len(self._fast_state()["replacing"]) if hasattr(self, "_fast") else 0

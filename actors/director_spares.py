@@ -45,7 +45,7 @@ class LaunchRateSpares:
             return
         floor = self.settings.trading.min_warm_spares
         want = spares_wanted(self.launch_rate(), floor, max(floor, self.settings.trading.max_warm_spares))
-        while len(self.spares) < want:
+        while len(self.spares) + self.spare_replacements_due() < want:   # forks after a buy: director_fastpath.py
             self._make_spare()
         if len(self.spares) > want + RETIRE_SLACK:
             held = self.spare_ids_held_by_fast_path()

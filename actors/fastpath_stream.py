@@ -22,6 +22,7 @@ from loguru import logger
 
 from actors.hot_trace import hot_trace
 from actors.policy.analysis import decide
+from actors.process_priority import lower_thread
 from actors.spare_lane import LaneSender
 from adapters.analysis.creators import CreatorHistory, LaunchRecorder, default_path
 from adapters.analysis.gather import fast_facts
@@ -127,6 +128,7 @@ class StreamFastPath:
         """Queued for the writer thread: the I/O thread decodes the next update meanwhile."""
         if self.recorder is None:
             self.recorder = LaunchRecorder(default_path(self.settings))
+            lower_thread(self.settings, self.recorder.thread.native_id)   # its writes wait for no one
         self.recorder.record_launch(launch.mint, launch.creator)
 
     def _send_on_lane(self, lane: str | None, spare_id: str, opening: OpenPosition) -> bool:

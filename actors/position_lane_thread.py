@@ -21,6 +21,8 @@ import threading
 from loguru import logger
 
 from actors.hot_trace import hot_trace
+from actors.process_priority import lower_thread
+from actors.thread_slice import burst_thread, hot_thread
 from messages.position import PositionFailed
 
 LANE_POLL_SECONDS = 1.0       # the armed spare's refresh tick; a stop wakes the thread through lane_wake
@@ -57,6 +59,7 @@ class SpareLaneThread:
         self.lane_thread.start()
 
     def _lane_loop(self, lane, stop: threading.Event, wake) -> None:
+        hot_thread(self.settings)   # signs and writes the buy (actors/thread_slice.py)
         try:
             while not stop.is_set():
                 readable, _, _ = select.select([lane.sock, wake], [], [], LANE_POLL_SECONDS)
@@ -64,6 +67,7 @@ class SpareLaneThread:
                     self._lane_refresh(stop)
                 for _spare_id, msg in (lane.drain() if lane.sock in readable else ()):
                     hot_trace().stamp(msg.launch.mint, "spare_received")
+                    burst_thread(self.settings)   # woken on the short slice, the buy in one long one
                     with self.actor_lock, no_gc():
                         if stop.is_set():
                             return
@@ -72,6 +76,7 @@ class SpareLaneThread:
                         self.post(self._finish_lane_buy)
                         return   # a spare buys once: nothing more comes this way
                     self.post(self._lane_open_in_actor if outcome == "not_here" else self._lane_failed, msg)
+                    hot_thread(self.settings)
         except (OSError, ValueError):   # the lane was closed at exit
             return
 
@@ -131,7 +136,15 @@ class SpareLaneThread:
             self._buy_not_journaled(announce)
         else:
             self._buy_written(prepared, announce, *written)
+            self._io_thread_in_background()
         self._close_lane()
+
+    def _io_thread_in_background(self) -> None:
+        """Its buy written, the position's I/O loop reads replies and confirmations: never hot (the
+        sell is written from the actor thread, position_quick_sell.py), so at a lower weight."""
+        hot = self.chain._hot if self.chain is not None else None
+        if self._loop_thread is not None and hot is not None and hot.usable:   # https: the loop sends
+            lower_thread(self.settings, self._loop_thread.native_id)
 
     def _lane_open_in_actor(self, msg) -> None:
         self.on_message(msg, self.peers.director)

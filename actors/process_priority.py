@@ -34,3 +34,20 @@ def lower_if_background(settings, process_name: str) -> int:
     except OSError as exc:   # not allowed here: the process keeps its priority
         logger.debug("{}: priority unchanged ({!r})", process_name, exc)
         return os.nice(0)
+
+
+def lower_thread(settings, tid: int) -> int | None:
+    """One thread that is never hot, in a process that may be (the stream's creator-history
+    writer, a live position's I/O loop once its buy is written), run.background_nice nicer: Linux
+    keeps a nice per thread. Its niceness now; None with the setting at 0 or where refused. Never
+    asked of a thread that forks or may become hot: it cannot be raised back unprivileged."""
+    step = settings.run.background_nice
+    if step <= 0 or not tid:
+        return None
+    try:
+        niceness = min(19, os.getpriority(os.PRIO_PROCESS, tid) + step)
+        os.setpriority(os.PRIO_PROCESS, tid, niceness)
+        return niceness
+    except OSError as exc:   # not allowed here, or the thread ended
+        logger.debug("thread {}: priority unchanged ({!r})", tid, exc)
+        return None

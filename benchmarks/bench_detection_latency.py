@@ -346,7 +346,8 @@ def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: Stage
     return results
 
 
-def run(launches: int, modes: list[str], spares: int = 8, world_nice: int = 0) -> dict:
+def run(launches: int, modes: list[str], spares: int = 8, world_nice: int = 0,
+        hot_slice_us: int | None = None) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     os.environ[TRACE_ENV] = str(tmp / "stages.jsonl")   # inherited by every actor process
     trace = StageTrace(tmp / "stages.jsonl")
@@ -361,6 +362,8 @@ def run(launches: int, modes: list[str], spares: int = 8, world_nice: int = 0) -
                   "trading.min_warm_spares": spares,
                   "analysis.workers": 4, "chain.rugcheck_url": chain.node.api_url,
                   "chain.jupiter_url": chain.node.api_url}
+        if hot_slice_us is not None:   # else the setting's default
+            common["run.hot_slice_us"] = hot_slice_us
         base_key, base_path = new_bot_wallet(tmp / "baseline")
         chain.fund(str(base_key.pubkey()), 20 * SOL)
         baseline = Baseline(bot_settings(chain, base_path, tmp / "runs-baseline", **common))
@@ -454,6 +457,8 @@ def main() -> None:
     parser.add_argument("--world-nice", default="0",
                         help="comma-separated nice values for the chain+market process, one run each "
                              "(0: same priority as the bot; 10: the world yields the cores, as if elsewhere)")
+    parser.add_argument("--hot-slice-us", type=int, default=None,
+                        help="run.hot_slice_us for the bot (0: off; default: the setting's default)")
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
     nices = [int(n) for n in args.world_nice.split(",") if n]
@@ -461,12 +466,15 @@ def main() -> None:
         for nice in nices:
             subprocess.run([sys.executable, "-m", "benchmarks.bench_detection_latency", "--launches",
                             str(args.launches), "--modes", args.modes, "--spares", str(args.spares),
-                            "--world-nice", str(nice)], check=True)
+                            "--world-nice", str(nice)]
+                           + ([] if args.hot_slice_us is None else ["--hot-slice-us", str(args.hot_slice_us)]),
+                           check=True)
         return
     print(f"== world (chain + market) at nice {nices[0]}"
           f"{' (same priority as the bot)' if nices[0] == 0 else ' (lower priority than the bot)'}; "
-          f"load average before: {os.getloadavg()}", flush=True)
-    results = run(args.launches, modes, args.spares, nices[0])
+          f"load average before: {os.getloadavg()}; run.hot_slice_us "
+          f"{'default' if args.hot_slice_us is None else args.hot_slice_us}", flush=True)
+    results = run(args.launches, modes, args.spares, nices[0], args.hot_slice_us)
     print(report(results, modes))
     print(f"load average after: {os.getloadavg()}", flush=True)
 

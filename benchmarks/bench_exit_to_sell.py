@@ -57,7 +57,7 @@ def written_after_exit(trace_path, mints: list[str]) -> list[float]:
             if "sell_send_start" in rows.get(m, {}) and "exit_signal" in rows.get(m, {})]
 
 
-def measure(coins: int, slot_ms: int) -> dict:
+def measure(coins: int, slot_ms: int, hot_slice_us: int | None = None) -> dict:
     trace_path = Path(tempfile.mkdtemp(prefix="bench-exit-")) / "stages.jsonl"
     os.environ[TRACE_ENV] = str(trace_path)   # before the actor system forks
     bot = Bot()
@@ -68,6 +68,8 @@ def measure(coins: int, slot_ms: int) -> dict:
             results = {}
             for presell in (True, False):
                 settings = world.settings.replace(**{"trading.sell_before_buy_confirms": presell})
+                if hot_slice_us is not None:   # else the setting's default
+                    settings = settings.replace(**{"run.hot_slice_us": hot_slice_us})
                 label = "pre-confirmation sell" if presell else "wait for buy confirm"
                 exits = [one_exit(world, settings, f"B{int(presell)}x{i}") for i in range(coins)]
                 results[label] = [ms for ms, _ in exits]
@@ -82,9 +84,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--coins", type=int, default=8, help="positions per mode")
     parser.add_argument("--slot-ms", type=int, default=DEFAULT_SLOT_MS)
+    parser.add_argument("--hot-slice-us", type=int, default=None,
+                        help="run.hot_slice_us for the positions (0: off; default: the setting's default)")
     args = parser.parse_args()
-    results = measure(args.coins, args.slot_ms)
+    results = measure(args.coins, args.slot_ms, args.hot_slice_us)
     print(f"exit signal -> sell sent, local chain slot {args.slot_ms} ms, {args.coins} coins per mode;"
+          f" run.hot_slice_us {'default' if args.hot_slice_us is None else args.hot_slice_us};"
           f" load average {os.getloadavg()}")
     medians = {}
     for label, values in results.items():

@@ -53,6 +53,21 @@ def integer(minimum: int | None = None, maximum: int | None = None) -> Parser:
     return parse
 
 
+def integer_or_off(minimum: int, maximum: int) -> Parser:
+    """0 (off) or a whole number within [minimum, maximum]."""
+    allowed = f'0 (off) or an integer from {minimum} to {maximum}'
+    parsers = (integer(0, 0), integer(minimum, maximum))
+
+    def parse(key: str, value: Any) -> int:
+        for parser in parsers:
+            try:
+                return parser(key, value)
+            except ConfigError:
+                pass
+        raise ConfigError(key, value, allowed)
+    return parse
+
+
 def decimal_number(minimum: Decimal, maximum: Decimal) -> Parser:
     """An exact decimal (a rate, not money) within [minimum, maximum]."""
     allowed = f'a number from {minimum} to {maximum}'

@@ -255,6 +255,9 @@ class RunSettings:
     # processes off the hot path (seller, analysers, balance monitor...) run this much nicer, so
     # the stream, armed spares and live positions get the cores first (actors/process_priority.py)
     background_nice: int = setting(5, p.integer(0, 19))
+    # the stream's I/O thread and the armed spares' lane threads wait on this scheduler slice, µs
+    # (Linux >= 6.12): woken, they preempt default-slice threads; off: slower here (thread_slice.py)
+    hot_slice_us: int = setting(0, p.integer_or_off(100, 100_000))
 
 
 @dataclass(frozen=True)

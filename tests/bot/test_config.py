@@ -58,6 +58,8 @@ def test_sol_amounts_are_exact_where_float_would_not_be(tmp_path):
     ('[chain]\ngrpc_x_token = "abc123456"\n', 'chain.grpc_x_token', '***', 'GRPC_X_TOKEN'),
     ('[chain]\nrpc_urls = ["https://abc123456.example"]\n', 'chain.rpc_urls', '***', 'RPC_URLS'),
     ('[trading\n', '--config', 'bot.toml', 'valid TOML'),
+    ('[run]\nhot_slice_us = 50\n', 'run.hot_slice_us', '50', '0 (off) or an integer from 100 to 100000'),
+    ('[run]\nhot_slice_us = "fast"\n', 'run.hot_slice_us', "'fast'", '0 (off) or an integer from 100'),
 ])
 def test_bad_value_gives_one_clear_error(tmp_path, toml, key, value, allowed):
     with pytest.raises(ConfigError) as caught:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.bot.harness import SOL, bot_world
-from tests.bot.test_e2e import assert_books_balance, trade_session
+from tests.bot.test_e2e import assert_books_balance, child_pids, trade_session
 from app.summary import summary_text
 
 pytestmark = pytest.mark.timeout(120)
@@ -247,3 +247,32 @@ def test_an_idle_armed_spare_stays_warm_on_its_lane_threads_ticks(tmp_path, monk
     stamps = read_trace(trace)[mint]
     assert {"spare_received", "signed", "buy_send_start", "sell_signed"} <= set(stamps), stamps
     assert "journaled" not in stamps and "buy_send_done" not in stamps, stamps
+
+
+def test_a_used_spares_replacement_is_forked_after_its_buy_is_written(tmp_path, monkeypatch):
+    """The Director forks a used spare's replacement when the position says its buy's bytes left
+    (FastPositionOpened), not at the stream's earlier FastOpened: the fork and the new process's
+    warm-up never take a core from that buy (actors/director_fastpath.py); the spare count is
+    back afterwards."""
+    from actors.director_fastpath import REPLACEMENT_WAIT_SECONDS
+    from actors.hot_trace import TRACE_ENV, read_trace
+    trace = tmp_path / "stages.jsonl"
+    monkeypatch.setenv(TRACE_ENV, str(trace))   # before the actor system forks
+    with bot_world(tmp_path, **{"analysis.mode": "fast", "trading.min_warm_spares": 2,
+                                "trading.max_warm_spares": 2}) as world:
+        world.bot.start(world.settings)
+        world.bot.wait_until_streaming(world.chain, world.market)
+        spares_before = sorted(name for name in child_pids(world.bot) if name.startswith("spare:"))
+        creator = world.chain.run(world.market.new_wallet(SOL))
+        mints = [world.chain.run(world.market.launch(creator, f"Repl{index}")) for index in range(2)]
+        world.bot.wait_for(lambda s: s.bought >= 2, timeout=20)
+        deadline = time.monotonic() + 10
+        while len([n for n in child_pids(world.bot) if n.startswith("spare:")]) < len(spares_before):
+            assert time.monotonic() < deadline, child_pids(world.bot)
+            time.sleep(0.1)
+    stamps = read_trace(trace)
+    fast = [mint for mint in mints if "buy_send_start" in stamps.get(mint, {})]
+    assert fast, stamps
+    for mint in fast:
+        written, forked = stamps[mint]["buy_send_start"], stamps[mint].get("replacement_forked")
+        assert forked is not None and written <= forked < written + REPLACEMENT_WAIT_SECONDS, stamps[mint]
