@@ -211,3 +211,52 @@ def test_a_workers_jobs_settling_in_one_turn_are_decided_in_one_wake_up_and_answ
     assert isinstance(decisions, AnalysisDecisions) and isinstance(done, JobDone)
     assert sorted(d.request_id for d in decisions.answers) == ["r0", "r1", "r2", "r3"], decisions
     assert sorted((done.request_id, *done.more)) == ["r0", "r1", "r2", "r3"]
+
+
+def test_a_worker_with_room_reports_answered_jobs_later_in_one_job_done_and_a_full_one_at_once(world):
+    """The pool counts a worker's jobs until it hears JobDone and holds jobs back only for a worker
+    it counts full (jobs_per_worker). A worker it counts with room tells it of answered jobs in one
+    JobDone at a wake-up JOB_DONE_DEFER_S later; one it counts full (running + unreported) tells it
+    at once, also when new jobs arrive and fill it. Outside an actor system: send and wakeupAfter
+    are recorded, the jobs' I/O (_run) is left out; the decisions still go out at once."""
+    from thespian.actors import WakeupMessage
+
+    from actors.analyzer import JOB_DONE_DEFER_S, AnalyzerWorker
+    from messages.analysis import AnalysisDecision, AnalysisJob, AnalysisJobs, AnalyzeLaunch, JobDone
+    chain, launches, settings = world
+    settings = settings.replace(**{"analysis.jobs_per_worker": 4})
+    worker, sent, wakeups = AnalyzerWorker(), [], []
+    worker.settings = settings
+    worker.send = lambda to, msg: sent.append((to, msg))
+    worker.wakeupAfter = lambda delay: wakeups.append(delay.total_seconds())
+    posts = []
+    worker.post = lambda fn, *args: posts.append((fn, args))
+    worker._run = lambda jobs, pool: None               # no I/O: only the accounting is under test
+    jobs = [AnalysisJob(AnalyzeLaunch(f"r{i}", launch, None), "asker") for i, launch in enumerate(launches[:5])]
+
+    def answer(job):
+        worker._answer("pool", job, AnalysisDecision(job.request.request_id, job.request.launch, False, 0.0, ()))
+        while posts:             # as the actor thread drains its completions
+            fn, args = posts.pop(0)
+            fn(*args)
+    worker.on_message(AnalysisJobs(tuple(jobs[:2])), "pool")       # 2 of 4 running
+    answer(jobs[0])
+    answer(jobs[1])
+    assert [to for to, _ in sent] == ["asker", "asker"], sent      # no JobDone yet: the pool counts room
+    assert wakeups == [JOB_DONE_DEFER_S]                           # one wake-up for both
+    worker.on_message(WakeupMessage(JOB_DONE_DEFER_S), None)
+    done = sent[-1]
+    assert done[0] == "pool" and isinstance(done[1], JobDone) and (done[1].request_id, *done[1].more) == ("r0", "r1")
+
+    sent.clear()
+    worker.on_message(AnalysisJobs(tuple(jobs[2:5])), "pool")      # 3 running
+    answer(jobs[2])                                                # 2 running + 1 unreported: room
+    assert [to for to, _ in sent] == ["asker"]
+    worker.on_message(AnalysisJob(jobs[0].request, "asker"), "pool")   # 3 running + 1 unreported: full
+    assert isinstance(sent[-1][1], JobDone) and sent[-1][1].request_id == "r2" and not sent[-1][1].more
+    answer(jobs[3])                                                # 2 running + 1 unreported: room
+    answer(jobs[4])
+    answer(jobs[0])
+    worker.on_message(AnalysisJobs(tuple(jobs[1:4])), "pool")      # 3 running + 3 unreported: full
+    assert [(to, type(msg).__name__) for to, msg in sent[-1:]] == [("pool", "JobDone")]
+    assert sorted((sent[-1][1].request_id, *sent[-1][1].more)) == ["r0", "r3", "r4"]
