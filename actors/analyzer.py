@@ -34,7 +34,6 @@ from messages.status import PidReply, PidRequest
 DEADLINE_MARGIN_S = 0.005         # the worker stops gathering this much before the deadline to answer
 HEALTH_CHECK_SECONDS = 1.0
 MAX_REPLACEMENTS_PER_MINUTE = 10   # workers dying faster than this are crashing, not unlucky
-JOB_DONE_DEFER_S = 0.05           # a worker the pool still sees with room reports its answered jobs this late
 
 
 def decision_message(request: AnalyzeLaunch, facts: dict, started: float, mode: str) -> AnalysisDecision:
@@ -242,10 +241,6 @@ class AnalyzerWorker(IOActor):
         self.done: list = []          # answered request ids not yet told to the pool
         self.outbox = Outbox()        # answers not yet sent, per asker
         self.settling: list = []      # on the loop: (job, pool, facts or exception, started) of this turn
-        self.running = 0              # jobs received and not answered yet
-        self.unreported: list = []    # answered request ids the pool has not been told (JobDone)
-        self.pool = None              # who sends the jobs: JobDone goes there
-        self.report_due = False       # a wake-up will send the unreported ones
 
     async def on_loop_close(self) -> None:
         if self.analyst is not None:   # close HTTP sessions before the loop stops
@@ -266,15 +261,7 @@ class AnalyzerWorker(IOActor):
             analyst = self._ensure_analyst(msg.settings)   # warm: connections open before the first launch
             self.submit(analyst.warm_up(), lambda _: None, lambda _exc: None)
         elif isinstance(msg, (AnalysisJob, AnalysisJobs)):
-            jobs = unbundled(msg)
-            self.running += len(jobs)
-            self.pool = sender
-            if self.unreported and self._pool_sees_full():   # the pool may hold jobs back for us
-                self._report()
-            self._run(jobs, sender)
-        elif isinstance(msg, WakeupMessage):
-            self.report_due = False
-            self._report()
+            self._run(unbundled(msg), sender)
 
     def _run(self, jobs, pool) -> None:
         """A dispatch's jobs start in one loop turn, so their requests share one JSON-RPC batch
@@ -342,33 +329,12 @@ class AnalyzerWorker(IOActor):
             self.post(self._flush, pool)
         self.outbox.add(job.reply_to, answer)
         self.done.append(job.request.request_id)
-        self.running = max(0, self.running - 1)
 
     def _flush(self, pool) -> None:
-        """The answers go at once; the pool hears of them at once only when it sees this worker
-        full (its count = running + unreported), as only then may it hold jobs back for it.
-        Otherwise one JobDone within JOB_DONE_DEFER_S tells it of all answered meanwhile: at a
-        steady rate each coin comes alone, and a JobDone per coin was a quarter of its messages."""
         self.outbox.flush(self.send)
         done, self.done = self.done, []
-        self.pool = pool
-        self.unreported += done
-        if not self.unreported:
-            return
-        if self._pool_sees_full():
-            self._report()
-        elif not self.report_due:
-            self.report_due = True
-            self.wakeupAfter(timedelta(seconds=JOB_DONE_DEFER_S))
-
-    def _pool_sees_full(self) -> bool:
-        limit = self.settings.analysis.jobs_per_worker if self.settings is not None else 1
-        return self.running + len(self.unreported) >= limit
-
-    def _report(self) -> None:
-        unreported, self.unreported = self.unreported, []
-        if unreported:
-            self.send(self.pool, JobDone(unreported[0], tuple(unreported[1:])))
+        if done:
+            self.send(pool, JobDone(done[0], tuple(done[1:])))
 
 
 class Outbox:
