@@ -83,14 +83,27 @@ def watched_accounts(owner: Pubkey, launch) -> list[str]:
             _per_key(addresses.user_volume_accumulator, owner)]
 
 
+_fee_accounts: tuple = (None, None)    # (the Global last asked for, its FeeAccounts)
+
+
+def fee_accounts(global_: Global) -> venue.FeeAccounts:
+    """The recipients of the Global the Analyst holds (read once per process): listed once, not
+    per coin (~15 us a coin in a burst)."""
+    global _fee_accounts
+    if _fee_accounts[0] is not global_:
+        _fee_accounts = (global_, venue.FeeAccounts.of_global(global_))
+    return _fee_accounts[1]
+
+
 def round_trip(owner, launch, state: BondingCurve, global_: Global, probe_lamports: int) -> tuple[bytes, Probe]:
     """(unsigned [create ATA, buy, sell all] paid by `owner` (a Pubkey), its Probe)."""
     tokens = probe_tokens(state, probe_lamports)
     cost = curve.buy_total_cost(state, global_, tokens)
     # legacy instructions, recipients Global allows for this coin (a reserved one for mayhem coins)
-    kind, fees = venue.CoinKind.of_curve(launch.mint, launch.token_program, state), venue.FeeAccounts.of_global(global_)
+    kind, fees = venue.CoinKind.of_curve(launch.mint, launch.token_program, state), fee_accounts(global_)
     # a curve modelled from the create event carries no flags: the event's cashback flag picks the sell's accounts
-    kind = replace(kind, is_cashback_coin=kind.is_cashback_coin or bool(getattr(launch, "is_cashback_coin", False)))
+    if not kind.is_cashback_coin and getattr(launch, "is_cashback_coin", False):
+        kind = replace(kind, is_cashback_coin=True)
     buy = venue.buy_instructions("legacy", owner, kind, fees, tokens, cost * PROBE_SLIPPAGE)
     sell = venue.sell_instruction("legacy", owner, kind, fees, tokens, 0)
     tx = unsigned(owner, buy + [sell])
