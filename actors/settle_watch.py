@@ -9,9 +9,9 @@ getTransaction every 50 ms until each transaction was confirmed (~4 reads each t
   the status has reached the client's commitment; both over the light transport
   (adapters/light_rpc.py);
 - looks are paced by the slot (SLOT_SECONDS), as a status changes only when a slot does: the first
-  a slot after the send, or a slot after a sighting on the stream (the position saw its own
-  signature among its coin's trades, actors/position.py), when it can have reached confirmed (a
-  commitment a slot or more behind the landing slot); then one a slot until it is confirmed. At 10 launches/s the 50 ms
+  a slot after the send, unless a sighting on the stream (the position saw its own signature among
+  its coin's trades, actors/position.py) comes first: then at once; then one a slot until it is
+  confirmed (a commitment a slot or more behind the landing slot). At 10 launches/s the 50 ms
   looks of before made ~4.9 getSignatureStatuses per transaction, most finding what the last one
   had. A failed transaction (not on the stream, which subscribes to successful ones) and a dropped
   stream event cost at most a slot;
@@ -81,7 +81,7 @@ async def wait_settled(chain, signature: str, kind: str, mint: str, last_valid_b
     next_height_check = loop.time() + HEIGHT_CHECK_SECONDS
     landed = chain.sightings.watch(signature)
     try:
-        await _next_look(landed, poll, known=False)   # the node rarely knows it the moment it was sent
+        await _sighted_or_after(landed, poll)   # the node rarely knows it the moment it was sent
         while True:
             known, delay = False, poll
             try:
@@ -107,20 +107,16 @@ async def wait_settled(chain, signature: str, kind: str, mint: str, last_valid_b
             except RpcError as exc:   # a read (or a 429'd rebroadcast) failed: ask again soon
                 logger.debug("confirming {}: {}; asking again", signature[:12], exc)
                 known, delay = True, READ_RETRY_SECONDS
-            await _next_look(landed, delay, known)
+            if known or landed.is_set():   # landed: its commitment moves with the slots
+                await asyncio.sleep(delay)
+            else:   # not landed yet: the stream's sighting ends the wait at once
+                await _sighted_or_after(landed, delay)
     finally:
         chain.sightings.forget(signature)
 
 
-async def _next_look(landed: asyncio.Event, seconds: float, known: bool) -> None:
-    """Known or seen landed: its commitment moves with the slots, so `seconds` on. Not landed yet:
-    until the stream's sighting or `seconds`; a sighting means it landed just now, so its status
-    can be no better than processed until a slot has passed: the look comes a slot after it."""
-    if known or landed.is_set():
-        await asyncio.sleep(seconds)
-        return
+async def _sighted_or_after(landed: asyncio.Event, seconds: float) -> None:
     try:
         await asyncio.wait_for(landed.wait(), seconds)
     except asyncio.TimeoutError:
-        return
-    await asyncio.sleep(SLOT_SECONDS)
+        pass
