@@ -8,13 +8,11 @@ getTransaction every 50 ms until each transaction was confirmed (~4 reads each t
   reads the meta (getTransaction, where the exact lamport and token deltas come from) once, when
   the status has reached the client's commitment; both over the light transport
   (adapters/light_rpc.py);
-- looks are paced by the slot (SLOT_SECONDS), as a status changes only when a slot does: the first
-  a slot after the send, unless a sighting on the stream (the position saw its own signature among
-  its coin's trades, actors/position.py) comes first: then at once; then one a slot until it is
-  confirmed (a commitment a slot or more behind the landing slot). At 10 launches/s the 50 ms
-  looks of before made ~4.9 getSignatureStatuses per transaction, most finding what the last one
-  had. A failed transaction (not on the stream, which subscribes to successful ones) and a dropped
-  stream event cost at most a slot;
+- while the node does not know the signature yet, looks back off from SETTLE_POLL_SECONDS to
+  LANDING_POLL_MAX_SECONDS; a sighting on the stream (the position saw its own signature among its
+  coin's trades, actors/position.py) ends that back-off at once. Once it landed, looks come every
+  SETTLE_POLL_SECONDS until it is confirmed, as before. A failed transaction (not on the stream,
+  which subscribes to successful ones) and a dropped stream event only cost the back-off;
 - the same signed bytes are rebroadcast every trading.rebroadcast_ms while the node does not know
   them; the block height is asked only then too (a known signature cannot expire), first after
   HEIGHT_CHECK_SECONDS: past the blockhash's last valid height, one last getTransaction (it may have
@@ -30,8 +28,8 @@ from loguru import logger
 
 from adapters.solana_rpc import RpcError
 
-SLOT_SECONDS = 0.4                     # a status changes with the slot: looks come once a slot
-READ_RETRY_SECONDS = 0.05              # a failed read is asked again this soon
+SETTLE_POLL_SECONDS = 0.05
+LANDING_POLL_MAX_SECONDS = 0.2         # the back-off's ceiling while the node does not know it
 HEIGHT_CHECK_SECONDS = 0.5             # how often an unknown signature's blockhash is checked
 EARLY_SIGHTINGS_REMEMBERED = 64        # sightings that came before their wait began
 
@@ -72,7 +70,7 @@ class Sightings:
 
 
 async def wait_settled(chain, signature: str, kind: str, mint: str, last_valid_block_height: int,
-                       poll: float = SLOT_SECONDS, raw: bytes | None = None):
+                       poll: float = SETTLE_POLL_SECONDS, raw: bytes | None = None):
     """ChainAccess.confirm (see the module doc): the transaction's Settlement."""
     from actors.trading_io import Settlement   # imports this module
     rpc, loop = chain.rpc, asyncio.get_running_loop()
@@ -80,10 +78,10 @@ async def wait_settled(chain, signature: str, kind: str, mint: str, last_valid_b
     next_rebroadcast = loop.time() + rebroadcast_every
     next_height_check = loop.time() + HEIGHT_CHECK_SECONDS
     landed = chain.sightings.watch(signature)
+    backoff = poll
     try:
-        await _sighted_or_after(landed, poll)   # the node rarely knows it the moment it was sent
         while True:
-            known, delay = False, poll
+            known = False
             try:
                 status = (await rpc.get_signature_statuses([signature]))[0]
                 known = status is not None
@@ -104,19 +102,16 @@ async def wait_settled(chain, signature: str, kind: str, mint: str, last_valid_b
                 if not known and raw is not None and loop.time() >= next_rebroadcast:
                     next_rebroadcast = loop.time() + rebroadcast_every
                     await chain.rebroadcast(raw, signature)
-            except RpcError as exc:   # a read (or a 429'd rebroadcast) failed: ask again soon
+            except RpcError as exc:   # a read (or a 429'd rebroadcast) failed: ask again
                 logger.debug("confirming {}: {}; asking again", signature[:12], exc)
-                known, delay = True, READ_RETRY_SECONDS
-            if known or landed.is_set():   # landed: its commitment moves with the slots
-                await asyncio.sleep(delay)
-            else:   # not landed yet: the stream's sighting ends the wait at once
-                await _sighted_or_after(landed, delay)
+                known = True   # no back-off on a failed read
+            if known or landed.is_set():
+                await asyncio.sleep(poll)
+                continue
+            try:   # not landed yet: back off, unless the stream says it landed meanwhile
+                await asyncio.wait_for(landed.wait(), backoff)
+            except asyncio.TimeoutError:
+                pass
+            backoff = min(backoff * 2, LANDING_POLL_MAX_SECONDS)
     finally:
         chain.sightings.forget(signature)
-
-
-async def _sighted_or_after(landed: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(landed.wait(), seconds)
-    except asyncio.TimeoutError:
-        pass

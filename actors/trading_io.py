@@ -23,7 +23,7 @@ from spl.token.models import CloseAccountParams
 
 from actors.chain_cache import SharedChainValues, cache_path
 from actors.process_priority import lower_if_background
-from actors.settle_watch import SLOT_SECONDS, Sightings, wait_settled
+from actors.settle_watch import SETTLE_POLL_SECONDS, Sightings, wait_settled
 from adapters.hot_send import HotSender
 from adapters.jupiter import JupiterClient, sign_swap
 from adapters.keys import load_wallet_key
@@ -479,7 +479,7 @@ class ChainAccess:
             return f"send failed: {exc}", maybe_sent
 
     async def confirm(self, signature: str, kind: str, mint: str, last_valid_block_height: int,
-                      poll: float = SLOT_SECONDS, raw: bytes | None = None) -> Settlement:
+                      poll: float = SETTLE_POLL_SECONDS, raw: bytes | None = None) -> Settlement:
         """Wait for the transaction's meta; not found once its blockhash ran out: expired.
         With `raw` (its signed bytes), rebroadcast them every trading.rebroadcast_ms meanwhile:
         the same signature, so it lands at most once; it is never signed again before expiry.

@@ -5,11 +5,9 @@ proxy in front of the real node (tests/bot/test_rpc_adapter.py's FaultServer, no
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
-from actors.settle_watch import SLOT_SECONDS
 from actors.stream import yellowstone_updates
 from actors.trading_io import ChainAccess
 from localnet.faults import FaultPlan
@@ -114,16 +112,11 @@ def test_a_late_transaction_settles_by_polling_when_its_stream_event_is_lost(cou
     the event, or the transaction failed: the stream carries successful ones only)."""
     launch = counted.launch("Late")
     counted.faults(tx={"delay_slots": 3, "delay_rate": 1.0})
-    started = time.monotonic()
     prepared, settled, before = counted.buy(launch)
-    waited = time.monotonic() - started
     assert settled.found and settled.ok and settled.token_delta == prepared.amount
     assert settled.lamport_delta == counted.balance() - before
     assert counted.access.sightings.count == 0
     assert counted.calls("getTransaction") == 1
-    # slot-paced: a look a slot, none before the first slot is over (50 ms polls made ~3 a slot)
-    assert 1 <= counted.calls("getSignatureStatuses") <= waited / SLOT_SECONDS + 1, (
-        counted.calls("getSignatureStatuses"), waited)
 
 
 def test_the_stream_sighting_wakes_the_wait_of_a_late_transaction(counted):
