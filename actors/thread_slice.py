@@ -88,9 +88,14 @@ def set_thread_slice(microseconds: int, tid: int = 0) -> bool:
     return True
 
 
+def _slice_us(settings) -> int:
+    """run.hot_slice_us; 0 without settings (an actor used before its start, as unit tests do)."""
+    return settings.run.hot_slice_us if settings is not None else 0
+
+
 def hot_thread(settings, tid: int = 0) -> bool:
     """The calling thread (or `tid`) does hot-path work: give it run.hot_slice_us (0: nothing)."""
-    microseconds = settings.run.hot_slice_us
+    microseconds = _slice_us(settings)
     return microseconds > 0 and set_thread_slice(microseconds, tid)
 
 
@@ -100,7 +105,7 @@ def burst_thread(settings) -> None:
     able to wait behind a default-slice thread (bench_detection_latency at 10/s: signed ->
     journal_locked p50 0.43 -> 1.9 ms); a longer slice than the default would let every
     default-slice wake-up preempt it (EEVDF's PREEMPT_SHORT)."""
-    if settings.run.hot_slice_us > 0:
+    if _slice_us(settings) > 0:
         set_thread_slice(0)
 
 
