@@ -58,6 +58,7 @@ class RpcSender:
         self.max_batch = max_batch
         self.counters = SenderCounters()
         self._queue: list[tuple[VersionedTransaction, asyncio.Future]] = []
+        self._in_flight: list[tuple[VersionedTransaction, asyncio.Future]] = []   # the batch being sent
         self._wakeup = asyncio.Event()
         self._session: aiohttp.ClientSession | None = None
         self._tasks: list[asyncio.Task] = []
@@ -114,9 +115,9 @@ class RpcSender:
         return future
 
     async def drain(self) -> None:
-        """Wait until everything submitted so far has been answered."""
-        while self._queue:
-            await asyncio.gather(*(f for _, f in list(self._queue)), return_exceptions=True)
+        """Wait until everything submitted so far has been answered, the batch on the wire included."""
+        while self._queue or self._in_flight:
+            await asyncio.gather(*(f for _, f in self._queue + self._in_flight), return_exceptions=True)
 
     async def _post(self, payload: object) -> object:
         async with self._session.post(self.rpc_url, data=orjson.dumps(payload),
@@ -142,8 +143,11 @@ class RpcSender:
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._queue:
-                batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
-                await self._send_batch(batch)
+                self._in_flight, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
+                try:
+                    await self._send_batch(self._in_flight)
+                finally:
+                    self._in_flight = []
 
     async def _send_batch(self, batch: list[tuple[VersionedTransaction, asyncio.Future]]) -> None:
         signatures = [str(tx.signatures[0]) for tx, _ in batch]
