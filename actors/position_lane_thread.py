@@ -22,7 +22,7 @@ from loguru import logger
 
 from actors.hot_trace import hot_trace
 from actors.process_priority import lower_thread
-from actors.thread_slice import burst_thread, hot_thread
+from actors.hot_threads import burst_thread, hot_thread
 from messages.position import PositionFailed
 
 LANE_POLL_SECONDS = 1.0       # the armed spare's refresh tick; a stop wakes the thread through lane_wake
@@ -59,7 +59,7 @@ class SpareLaneThread:
         self.lane_thread.start()
 
     def _lane_loop(self, lane, stop: threading.Event, wake) -> None:
-        hot_thread(self.settings)   # signs and writes the buy (actors/thread_slice.py)
+        hot_thread(self.settings)   # signs and writes the buy (actors/hot_threads.py)
         try:
             while not stop.is_set():
                 readable, _, _ = select.select([lane.sock, wake], [], [], LANE_POLL_SECONDS)

@@ -27,7 +27,7 @@ from actors.bridge import IOActor
 from actors.copy_gaps import CopyGapChecking
 from actors.copy_pool_state import PoolStateStamping
 from actors.hot_trace import hot_trace
-from actors.thread_slice import hot_thread
+from actors.hot_threads import hot_thread
 from actors.trading_io import process_logging
 from adapters.analysis.rug_watch import rug_watch_for
 from adapters.pumpfun import events
@@ -130,7 +130,7 @@ class StreamActor(CopyGapChecking, PoolStateStamping, IOActor):
 
     # ---- on the loop -------------------------------------------------------------------------------
     async def _consume(self) -> None:
-        hot_thread(self.settings)   # this I/O thread decodes and hands launches off (thread_slice.py)
+        hot_thread(self.settings)   # this I/O thread decodes and hands launches off (hot_threads.py)
         async for received_at, decode in self._source():
             self.connected = True
             try:

@@ -163,6 +163,18 @@ class BotRun:
             raise RuntimeError(f'the Director could not start: {reply.reason}')
         self.root_watch.watch(self.director)
         logger.info('bot running; logs in {}', self.run_dir)
+        self._say_hot_priority()
+
+    def _say_hot_priority(self) -> None:
+        from actors.hot_threads import hot_priority
+        run = self.settings.run
+        granted = hot_priority(self.settings)
+        if granted != "nice 0" or not (run.hot_realtime or run.hot_nice):
+            logger.info('hot threads (stream, armed spares): {}', granted)
+        else:
+            logger.info('hot threads (stream, armed spares) keep nice 0: run.hot_realtime = {} needs '
+                        'CAP_SYS_NICE or `ulimit -r {}`, run.hot_nice = {} `ulimit -e {}` (0 silences this)',
+                        run.hot_realtime, run.hot_realtime, run.hot_nice, 20 - run.hot_nice)
 
     def _restart_dead_root(self) -> None:
         """A dead root's actors are killed and a new root resumes from the journal (RootGaveUp past

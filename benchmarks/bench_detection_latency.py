@@ -35,6 +35,7 @@ import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
+from actors.hot_threads import hot_priority, hot_thread
 from actors.hot_trace import TRACE_ENV, trace_lines
 from actors.stream import yellowstone_updates
 from actors.trading_io import ChainAccess
@@ -135,6 +136,7 @@ class Baseline:
                 pass
 
     async def _run(self) -> None:
+        hot_thread(self.settings)   # the same priority as the bot's hot threads (run.hot_nice)
         asyncio.ensure_future(self._keep_warm())
         async for _received_at, decode in yellowstone_updates(self.settings.chain, lambda _s: None):
             if not self.enabled:
@@ -347,7 +349,7 @@ def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: Stage
 
 
 def run(launches: int, modes: list[str], spares: int = 8, world_nice: int = 0,
-        hot_slice_us: int | None = None) -> dict:
+        hot_slice_us: int | None = None, hot_nice: int | None = None, hot_realtime: int | None = None) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     os.environ[TRACE_ENV] = str(tmp / "stages.jsonl")   # inherited by every actor process
     trace = StageTrace(tmp / "stages.jsonl")
@@ -364,6 +366,10 @@ def run(launches: int, modes: list[str], spares: int = 8, world_nice: int = 0,
                   "chain.jupiter_url": chain.node.api_url}
         if hot_slice_us is not None:   # else the setting's default
             common["run.hot_slice_us"] = hot_slice_us
+        if hot_nice is not None:
+            common["run.hot_nice"] = hot_nice
+        if hot_realtime is not None:
+            common["run.hot_realtime"] = hot_realtime
         base_key, base_path = new_bot_wallet(tmp / "baseline")
         chain.fund(str(base_key.pubkey()), 20 * SOL)
         baseline = Baseline(bot_settings(chain, base_path, tmp / "runs-baseline", **common))
@@ -448,6 +454,13 @@ def report(results: dict, modes: list[str]) -> str:
     return "\n".join(lines)
 
 
+def bot_settings_for_priority(hot_realtime: int | None, hot_nice: int | None):
+    """Default settings with these two run knobs (None: the default), to say what they grant here."""
+    from config.settings import Settings
+    overrides = {f"run.{k}": v for k, v in (("hot_realtime", hot_realtime), ("hot_nice", hot_nice)) if v is not None}
+    return Settings().replace(**overrides)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--launches", type=int, default=20, help="launches per rate and contender")
@@ -459,22 +472,35 @@ def main() -> None:
                              "(0: same priority as the bot; 10: the world yields the cores, as if elsewhere)")
     parser.add_argument("--hot-slice-us", type=int, default=None,
                         help="run.hot_slice_us for the bot (0: off; default: the setting's default)")
+    parser.add_argument("--hot-realtime", type=int, default=None,
+                        help="run.hot_realtime for the bot (SCHED_FIFO priority; 0: off; default: the "
+                             "setting's default; needs CAP_SYS_NICE or ulimit -r)")
+    parser.add_argument("--hot-nice", default=None,
+                        help="comma-separated run.hot_nice values for the bot, one run each (0: off; "
+                             "default: the setting's default; below 0 needs CAP_SYS_NICE or ulimit -e)")
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
     nices = [int(n) for n in args.world_nice.split(",") if n]
-    if len(nices) > 1:   # one process each: a run's bots fork their actor systems before any thread
+    hot_nices = [None] if args.hot_nice is None else [int(n) for n in args.hot_nice.split(",") if n]
+    if len(nices) * len(hot_nices) > 1:   # one process each: a run's bots fork their actor systems before any thread
         for nice in nices:
-            subprocess.run([sys.executable, "-m", "benchmarks.bench_detection_latency", "--launches",
-                            str(args.launches), "--modes", args.modes, "--spares", str(args.spares),
-                            "--world-nice", str(nice)]
-                           + ([] if args.hot_slice_us is None else ["--hot-slice-us", str(args.hot_slice_us)]),
-                           check=True)
+            for hot_nice in hot_nices:
+                subprocess.run([sys.executable, "-m", "benchmarks.bench_detection_latency", "--launches",
+                                str(args.launches), "--modes", args.modes, "--spares", str(args.spares),
+                                "--world-nice", str(nice)]
+                               + ([] if args.hot_slice_us is None else ["--hot-slice-us", str(args.hot_slice_us)])
+                               + ([] if hot_nice is None else [f"--hot-nice={hot_nice}"])
+                               + ([] if args.hot_realtime is None else [f"--hot-realtime={args.hot_realtime}"]),
+                               check=True)
         return
     print(f"== world (chain + market) at nice {nices[0]}"
           f"{' (same priority as the bot)' if nices[0] == 0 else ' (lower priority than the bot)'}; "
           f"load average before: {os.getloadavg()}; run.hot_slice_us "
-          f"{'default' if args.hot_slice_us is None else args.hot_slice_us}", flush=True)
-    results = run(args.launches, modes, args.spares, nices[0], args.hot_slice_us)
+          f"{'default' if args.hot_slice_us is None else args.hot_slice_us}; run.hot_nice "
+          f"{'default' if hot_nices[0] is None else hot_nices[0]}; run.hot_realtime "
+          f"{'default' if args.hot_realtime is None else args.hot_realtime}; the hot threads get "
+          f"{hot_priority(bot_settings_for_priority(args.hot_realtime, hot_nices[0]))}", flush=True)
+    results = run(args.launches, modes, args.spares, nices[0], args.hot_slice_us, hot_nices[0], args.hot_realtime)
     print(report(results, modes))
     print(f"load average after: {os.getloadavg()}", flush=True)
 

@@ -256,8 +256,12 @@ class RunSettings:
     # the stream, armed spares and live positions get the cores first (actors/process_priority.py)
     background_nice: int = setting(5, p.integer(0, 19))
     # the stream's I/O thread and the armed spares' lane threads wait on this scheduler slice, µs
-    # (Linux >= 6.12): woken, they preempt default-slice threads; off: slower here (thread_slice.py)
+    # (Linux >= 6.12): woken, they preempt default-slice threads; off: slower here (hot_threads.py)
     hot_slice_us: int = setting(0, p.integer_or_off(100, 100_000))
+    # the same hot threads run SCHED_FIFO at this priority where the OS allows it (root,
+    # CAP_SYS_NICE or `ulimit -r`), else at hot_nice where allowed (`ulimit -e`); 0 = leave each
+    hot_realtime: int = setting(1, p.integer(0, 99))
+    hot_nice: int = setting(-10, p.integer(-20, 0))
 
 
 @dataclass(frozen=True)
