@@ -334,7 +334,12 @@ class AnalyzerWorker(IOActor):
         self.outbox.flush(self.send)
         done, self.done = self.done, []
         if done:
-            self.send(pool, JobDone(done[0], tuple(done[1:])))
+            self._jobs_done(pool, done)
+
+    def _jobs_done(self, pool, done: list) -> None:
+        """These requests are answered: the pool frees their slots (actors/analyzer_inproc.py
+        frees its own instead)."""
+        self.send(pool, JobDone(done[0], tuple(done[1:])))
 
 
 class Outbox:
