@@ -188,4 +188,4 @@ def test_in_process_analyser_queues_past_jobs_per_worker_and_keeps_each_deadline
     assert all(isinstance(r, AnalysisDecision) for r in replies), replies
     assert all(r.elapsed_ms < 2_000 for r in replies[:3]), replies   # each under its own 2 s deadline
     late = replies[3]
-    assert not late.buy and late.elapsed_ms < 500 and {"mint", "holders"} <= set(late.missing), late
+    assert not late.buy and late.elapsed_ms < 500 and {"authority", "holders"} <= set(late.missing), late
