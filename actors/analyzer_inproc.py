@@ -16,6 +16,7 @@ import os
 from loguru import logger
 
 from actors.analyzer import AnalyzerPool, AnalyzerWorker
+from actors.cpu_profile import profile_process
 from messages.analysis import (AnalysisFailed, AnalysisJob, AnalysisJobs, AnalyzeLaunch, AnalyzeLaunches,
                                PoolWorkers, PoolWorkersRequest, bundled, unbundled)
 
@@ -34,6 +35,7 @@ class InProcessAnalyzer(AnalyzerWorker):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        profile_process("analyzer")   # only with PUMPSNIPE_CPU_PROFILE set (actors/cpu_profile.py)
         self.waiting: collections.deque = collections.deque()   # jobs past jobs_per_worker, in order
         self.running = 0                                       # analyses started and not yet answered
 
