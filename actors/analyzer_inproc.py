@@ -30,6 +30,9 @@ def analyzer_class(settings):
 
 
 class InProcessAnalyzer(AnalyzerWorker):
+    """The pool and its one worker in one process: queues the Director's launches, runs
+    jobs_per_worker of them at once through AnalyzerWorker's gathering and answering."""
+
     def process_kind(self) -> str:
         return "analyzer"
 
