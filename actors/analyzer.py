@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
+import gc
 import os
 import time
 from datetime import timedelta
@@ -260,6 +261,7 @@ class AnalyzerWorker(IOActor):
             self.settings = msg.settings
             analyst = self._ensure_analyst(msg.settings)   # warm: connections open before the first launch
             self.submit(analyst.warm_up(), lambda _: None, lambda _exc: None)
+            freeze_start_up_heap()
         elif isinstance(msg, (AnalysisJob, AnalysisJobs)):
             self._run(unbundled(msg), sender)
 
@@ -334,7 +336,22 @@ class AnalyzerWorker(IOActor):
         self.outbox.flush(self.send)
         done, self.done = self.done, []
         if done:
-            self.send(pool, JobDone(done[0], tuple(done[1:])))
+            self._jobs_done(pool, done)
+
+    def _jobs_done(self, pool, done: list) -> None:
+        """These requests are answered: the pool frees their slots (actors/analyzer_inproc.py
+        frees its own instead)."""
+        self.send(pool, JobDone(done[0], tuple(done[1:])))
+
+
+def freeze_start_up_heap() -> None:
+    """The start-up heap (modules, thespian, clients) out of the collector's sight: a full
+    collection then scans only what analyses made. Measured (bench_analysis, 600 tokens, 32 in
+    flight, A/B in alternating runs): a gen-2 pause (36 ms under cProfile) stalled the analyses in
+    flight; in-process analyser p99 69-77 -> 54-56 ms at 200/s, 94-104 -> 76-83 ms at 400/s; two
+    workers 92-109 -> 85 ms at 400/s; CPU per token unchanged. gc.freeze() only moves list heads:
+    no object is touched (no copy-on-write of a forked heap, unlike gc.collect())."""
+    gc.freeze()
 
 
 class Outbox:

@@ -168,7 +168,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
             self.send(sender, DirectorStarted(ok=False, reason=repr(exc)))
 
     def _core_start_message(self, name: str):
-        from actors.analyzer import AnalyzerPool
+        from actors.analyzer_inproc import analyzer_class
         from actors.balance_monitor import BalanceMonitorActor
         from actors.chain_refresher import ChainCacheActor
         from messages.start import StartChainCache
@@ -180,10 +180,10 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
         return {
             "wallet": (WalletActor, StartWallet(s, p)),
             "seller": (SellerActor, StartSeller(s, p)),
-            "analyzer": (AnalyzerPool, StartAnalyzer(s, p)),
+            "analyzer": (analyzer_class(s), StartAnalyzer(s, p)),
             "stream": (StreamActor, StartStream(s, p, watched, tuple(self.ledger.copy_last_seen.items()))),
             "balance_monitor": (BalanceMonitorActor, StartBalanceMonitor(s, p)),
-            "verifier": (AnalyzerPool, StartAnalyzer(verifier_settings(s), p)),   # buy then verify
+            "verifier": (analyzer_class(verifier_settings(s)), StartAnalyzer(verifier_settings(s), p)),   # buy then verify
             "chain_cache": (ChainCacheActor, StartChainCache(s)),   # shared blockhash + fee rates
         }[name]
 

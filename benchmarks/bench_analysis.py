@@ -14,7 +14,7 @@ world on other cores. A verdict names the best row, the CPU one token costs here
 so the most tokens/s these cores allow, and whether the projection meets --goal.
 
     python -m benchmarks.bench_analysis [--tokens 400] [--sizes 4,8,16,32] [--rate 0] [--no-honeypot]
-                                        [--pools asyncio,actors,actors2x] [--goal 500] [--profile]
+                                        [--pools asyncio,actors,actors2x,actors1] [--goal 500] [--profile]
                                         [--trace] [--world-processes 2] [--latency-model answer_at]
                                         [--sources-server lean|aiohttp]
 
@@ -24,7 +24,8 @@ a token's time goes (benchmarks/analysis_trace.py).
 
 Pool size = analyses in flight at once: asyncio.Semaphore(size) in one process; "actors" = size
 worker processes running one analysis each (the troupe shape); "actors2x" = 2 worker processes
-(one per core here) running size/2 analyses each. Launches go to the actor pool as the Director
+(one per core here) running size/2 analyses each; "actors1" = the in-process analyser
+(analysis.workers = 0): one actor process, the pool and its worker at once, running size analyses. Launches go to the actor pool as the Director
 sends them: one AnalyzeLaunches per stream wake-up (a burst is one batch).
 """
 from __future__ import annotations
@@ -110,15 +111,16 @@ def cpu_seconds(processes) -> float:
 
 
 def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int = 1, rate: float = 0) -> dict:
-    """The AnalyzerPool with `size` workers, fed by an actor standing in for the Director."""
-    from actors.analyzer import AnalyzerPool
+    """The AnalyzerPool with `size` workers (0: the in-process analyser, actors/analyzer_inproc.py),
+    fed by an actor standing in for the Director."""
+    from actors.analyzer_inproc import analyzer_class
     from benchmarks.analysis_feeder import FeedDone, FeedLaunches, LaunchFeeder
     from messages.analysis import AnalyzeLaunch, PoolWorkersRequest
     from messages.start import Peers, StartAnalyzer
     from messages.status import PidRequest
     from thespian.actors import ActorExitRequest
     settings = settings.replace(**{"analysis.workers": size, "analysis.jobs_per_worker": jobs_per_worker})
-    pool, feeder = system.create_actor(AnalyzerPool), system.create_actor(LaunchFeeder)
+    pool, feeder = system.create_actor(analyzer_class(settings)), system.create_actor(LaunchFeeder)
     system.tell(pool, StartAnalyzer(settings, Peers()))
     deadline = time.monotonic() + 60
     while len((reply := system.ask(pool, PoolWorkersRequest("w"), timeout=10)).pids) < size:
@@ -127,7 +129,8 @@ def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int =
         time.sleep(0.1)
     time.sleep(1.0)   # warm-up (clients opened) on every worker
     pool_pid = system.ask(pool, PidRequest("p"), timeout=10).pid
-    workers = [psutil.Process(pid) for pid in (pool_pid, *reply.pids)]   # the dispatcher's CPU counts too
+    # the dispatcher's CPU counts too (in-process: it is the one analysing process, counted once)
+    workers = [psutil.Process(pid) for pid in dict.fromkeys((pool_pid, *reply.pids))]
     requests = tuple(AnalyzeLaunch(f"b{index}", launch, None) for index, launch in enumerate(launches))   # as the Director
     cpu0 = cpu_seconds(workers)
     done = system.ask(feeder, FeedLaunches(pool, requests, rate, STREAM_TICK_S), timeout=600)
@@ -250,7 +253,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=0,
                         help="tokens offered per second (0: all at once); p50/p99 at a rate the pool keeps up "
                              "with are the per-token latency, in a burst they include the queueing")
-    parser.add_argument("--pools", default="asyncio,actors,actors2x", help="which pools to run")
+    parser.add_argument("--pools", default="asyncio,actors,actors2x,actors1", help="which pools to run")
     parser.add_argument("--batch-window-ms", type=int, default=0,
                         help="analysis.batch_window_ms: coins asking within it share one RPC batch / Jupiter query")
     parser.add_argument("--goal", type=float, default=500, help="tokens/s the verdict line measures against")
@@ -318,7 +321,8 @@ def run(args) -> list[dict] | None:
             for name, processes, measure in (
                     ("asyncio", 1, lambda: run_asyncio_pool(settings, launches, size, rate)),
                     ("actors", size + 1, lambda: run_actor_pool(system, settings, launches, size, 1, rate)),
-                    ("actors2x", 3, lambda: run_actor_pool(system, settings, launches, 2, max(1, size // 2), rate))):
+                    ("actors2x", 3, lambda: run_actor_pool(system, settings, launches, 2, max(1, size // 2), rate)),
+                    ("actors1", 1, lambda: run_actor_pool(system, settings, launches, 0, size, rate))):
                 if name not in args.pools.split(","):
                     continue
                 world0, (busy0, wall0) = world.cpu_parts(), machine_busy()

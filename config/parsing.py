@@ -53,9 +53,9 @@ def integer(minimum: int | None = None, maximum: int | None = None) -> Parser:
     return parse
 
 
-def integer_or_off(minimum: int, maximum: int) -> Parser:
-    """0 (off) or a whole number within [minimum, maximum]."""
-    allowed = f'0 (off) or an integer from {minimum} to {maximum}'
+def integer_or_off(minimum: int, maximum: int, zero: str = 'off') -> Parser:
+    """0 (off, or what `zero` says it means) or a whole number within [minimum, maximum]."""
+    allowed = f'0 ({zero}) or an integer from {minimum} to {maximum}'
     parsers = (integer(0, 0), integer(minimum, maximum))
 
     def parse(key: str, value: Any) -> int:

@@ -136,7 +136,8 @@ class AnalysisSettings:
     # sent and sells if they fail ("buy then verify"); 'before' skips them (full mode awaits them)
     verify: str = setting('before', p.choice('before', 'after'))
     deadline_ms: int = setting(400, p.integer(1, 60_000))
-    workers: int = setting(2, p.integer(1, 64))
+    # worker processes; 0: analyse in the analyser's own process (actors/analyzer_inproc.py)
+    workers: int = setting(2, p.integer_or_off(1, 64, 'in-process'))
     jobs_per_worker: int = setting(8, p.integer(1, 1_000))   # analyses one worker runs at once
     min_score: int = setting(60, p.integer(0, 100))
     # hard vetoes

@@ -121,16 +121,18 @@ def run_bot_and_trade(bot, chain, market, settings, coins: int = 3):
     return status
 
 
-@pytest.mark.parametrize("mode", ["full", "fast"])
-def test_running_bot_buys_through_either_mode(world, mode):
+@pytest.mark.parametrize("mode, workers", [("full", 2), ("fast", 2), ("full", 0)])
+def test_running_bot_buys_through_either_mode(world, mode, workers):
+    """workers = 0: full mode analysed in the analyser's own process (actors/analyzer_inproc.py)."""
     bot, chain, market, settings = world
-    settings = settings.replace(**{"analysis.mode": mode, "analysis.workers": 2})
+    settings = settings.replace(**{"analysis.mode": mode, "analysis.workers": workers})
     status = run_bot_and_trade(bot, chain, market, settings)
     assert status.bought >= 1 and status.failures.get("analysis_failed", 0) == 0
     pids = bot.system.ask(bot.director, ChildPidsRequest(new_request_id("p")), timeout=10)
     assert isinstance(pids, ChildPids)
-    workers = psutil.Process(pids.pids["analyzer"]).children()
-    assert len(workers) == (2 if mode == "full" else 0)
+    children = psutil.Process(pids.pids["analyzer"]).children()
+    # workers = 0: no child, yet every launch analysed in full mode (a pool without workers fails them)
+    assert len(children) == (2 if (mode, workers) == ("full", 2) else 0)
 
 
 def test_launches_of_one_transaction_are_analysed_together_in_a_running_bot(world):
@@ -156,3 +158,34 @@ def test_a_request_without_settings_before_the_pools_start_fails_clearly(world):
     pool = bot.system.create_actor(AnalyzerPool)
     reply = bot.system.ask(pool, AnalyzeLaunch("early", make_launch(mint="Early111"), None), timeout=10)
     assert isinstance(reply, AnalysisFailed) and "not started" in reply.reason, reply
+
+
+def test_in_process_analyser_queues_past_jobs_per_worker_and_keeps_each_deadline(world):
+    """analysis.workers = 0, one analysis at a time: a batch of three is answered in order of
+    arrival, each within its own deadline (the clock starts when its analysis does, not when it was
+    queued); a deadline too short for the chain's answers leaves the critical checks missing: no buy."""
+    from actors.analyzer_inproc import InProcessAnalyzer, analyzer_class
+    bot, chain, market, settings = world
+    settings = settings.replace(**{"analysis.workers": 0, "analysis.jobs_per_worker": 1})
+    assert analyzer_class(settings) is InProcessAnalyzer
+    assert analyzer_class(settings.replace(**{"analysis.mode": "fast"})) is AnalyzerPool
+    analyser = bot.system.create_actor(InProcessAnalyzer)
+    bot.system.tell(analyser, StartAnalyzer(settings, Peers()))
+    reply = bot.system.ask(analyser, PoolWorkersRequest("w"), timeout=10)
+    assert isinstance(reply, PoolWorkers) and reply.mode == "full" and len(reply.pids) == 1
+    assert psutil.Process(reply.pids[0]).children() == []   # no worker process: it analyses itself
+    creator = chain.run(market.new_wallet(SOL))
+    mints = [chain.run(market.launch(creator, f"Seq{i}")) for i in range(3)]
+    short = settings.replace(**{"analysis.deadline_ms": 1})
+    with bot.system.asys.private() as private:
+        private.tell(analyser, AnalyzeLaunches(tuple(AnalyzeLaunch(f"s{i}", launch_of(mint, creator, f"Seq{i}"), None)
+                                                     for i, mint in enumerate(mints))))
+        private.tell(analyser, AnalyzeLaunch("late", launch_of(mints[0], creator, "Late"), short))
+        replies = []
+        while len(replies) < 4 and (answer := private.listen(timeout=20)) is not None:
+            replies += unbundled(answer)
+    assert [r.request_id for r in replies] == ["s0", "s1", "s2", "late"], replies
+    assert all(isinstance(r, AnalysisDecision) for r in replies), replies
+    assert all(r.elapsed_ms < 2_000 for r in replies[:3]), replies   # each under its own 2 s deadline
+    late = replies[3]
+    assert not late.buy and late.elapsed_ms < 500 and {"authority", "holders"} <= set(late.missing), late

@@ -60,6 +60,8 @@ def test_sol_amounts_are_exact_where_float_would_not_be(tmp_path):
     ('[trading\n', '--config', 'bot.toml', 'valid TOML'),
     ('[run]\nhot_slice_us = 50\n', 'run.hot_slice_us', '50', '0 (off) or an integer from 100 to 100000'),
     ('[run]\nhot_slice_us = "fast"\n', 'run.hot_slice_us', "'fast'", '0 (off) or an integer from 100'),
+    ('[analysis]\nworkers = -1\n', 'analysis.workers', '-1', '0 (in-process) or an integer from 1 to 64'),
+    ('[analysis]\nworkers = 65\n', 'analysis.workers', '65', '0 (in-process) or an integer from 1 to 64'),
 ])
 def test_bad_value_gives_one_clear_error(tmp_path, toml, key, value, allowed):
     with pytest.raises(ConfigError) as caught:

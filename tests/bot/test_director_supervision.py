@@ -2,7 +2,7 @@
 in flight), it is restarted, its orphaned actors are ended, it resumes from the journal, the chain
 and the root's copy of its ledger, and the run goes on: new buys, close-all sells everything, no
 token is left in the wallet and the reported PnL equals the wallet's lamport change on the chain.
-SIGKILL of an AnalyzerPool worker, of a warm spare PositionActor and of thespian's logger is
+SIGKILL of an AnalyzerPool worker, of the in-process analyser (analysis.workers = 0), of a warm spare PositionActor and of thespian's logger is
 survived too. No process outlives a test."""
 from __future__ import annotations
 
@@ -148,12 +148,14 @@ def test_director_killed_is_restarted_and_the_books_equal_the_chain(world, momen
     assert not final.safety_mode   # the new WalletActor's first reading agreed with the reports
 
 
-@pytest.mark.parametrize("victim", ["analyzer_worker", "spare", "logger"])
+@pytest.mark.parametrize("victim", ["analyzer_worker", "in_process_analyzer", "spare", "logger"])
 def test_killing_a_worker_a_spare_or_the_logger_is_survived(world, victim):
-    world.start()
+    world.start(**({"analysis.workers": 0} if victim == "in_process_analyzer" else {}))
     world.trade_until_bought(1)
     pids = world.pids()
-    if victim == "analyzer_worker":
+    if victim == "in_process_analyzer":   # analysis.workers = 0: the Director restarts it, as a dead pool
+        target = pids["analyzer"]
+    elif victim == "analyzer_worker":
         workers = psutil.Process(pids["analyzer"]).children()
         assert workers, "the analyser troupe has no worker"
         target = workers[0].pid
@@ -171,6 +173,8 @@ def test_killing_a_worker_a_spare_or_the_logger_is_survived(world, victim):
     final = world.close_all_and_check_books()
     assert target not in world.pids().values() and gone(target)
     assert final.restarts.get("director") is None
+    if victim == "in_process_analyzer":
+        assert final.restarts.get("analyzer") == 1, final.restarts
 
 
 def test_a_director_that_keeps_dying_is_given_up_and_every_request_says_why(world):
