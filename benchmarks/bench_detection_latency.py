@@ -58,11 +58,13 @@ STAGES = ("stream_received", "decoded", "stream_actor", "checked", "handed_off",
 class ChainProcess:
     """benchmarks.timed_chain as a child process, driven by JSON lines."""
 
-    def __init__(self, slot_ms: int = SLOT_MS, nice: int = 0):
+    def __init__(self, slot_ms: int = SLOT_MS, nice: int = 0, stream_realtime: int = 0):
         """`nice` > 0 runs the chain and its market at a lower CPU priority: on a deployment they are
-        other machines, here they share the bot's two cores."""
+        other machines, here they share the bot's two cores. `stream_realtime` > 0 puts the node's
+        stream delivery thread in SCHED_FIFO, out of the way of the bot's own hot threads."""
         self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.timed_chain", "--slot-ms",
-                                      str(slot_ms)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      str(slot_ms), "--stream-realtime", str(stream_realtime)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      text=True, preexec_fn=(lambda: os.nice(nice)) if nice else None)
         line = self.proc.stdout.readline()
         if not line.startswith("READY"):
@@ -349,12 +351,13 @@ def run_bot(bot: Bot, chain: ChainProcess, settings, launches: int, trace: Stage
 
 
 def run(launches: int, modes: list[str], spares: int = 8, world_nice: int = 0,
-        hot_slice_us: int | None = None, hot_nice: int | None = None, hot_realtime: int | None = None) -> dict:
+        hot_slice_us: int | None = None, hot_nice: int | None = None, hot_realtime: int | None = None,
+        world_stream_realtime: int = 0) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     os.environ[TRACE_ENV] = str(tmp / "stages.jsonl")   # inherited by every actor process
     trace = StageTrace(tmp / "stages.jsonl")
     bots = {mode: Bot() for mode in modes}   # before any thread: each admin is forked
-    chain = ChainProcess(nice=world_nice)
+    chain = ChainProcess(nice=world_nice, stream_realtime=world_stream_realtime)
     cpu = ProcessCpuChild({bot.system.pgid for bot in bots.values()},
                           {"world": chain.proc.pid, "benchmark": os.getpid()}).start()
     results = {}
@@ -475,6 +478,9 @@ def main() -> None:
     parser.add_argument("--hot-realtime", type=int, default=None,
                         help="run.hot_realtime for the bot (SCHED_FIFO priority; 0: off; default: the "
                              "setting's default; needs CAP_SYS_NICE or ulimit -r)")
+    parser.add_argument("--world-stream-realtime", type=int, default=0,
+                        help="SCHED_FIFO priority for the local chain's stream delivery thread (0: default; "
+                             "as if the validator's stream ran elsewhere, not behind the bot's hot threads)")
     parser.add_argument("--hot-nice", default=None,
                         help="comma-separated run.hot_nice values for the bot, one run each (0: off; "
                              "default: the setting's default; below 0 needs CAP_SYS_NICE or ulimit -e)")
@@ -490,7 +496,8 @@ def main() -> None:
                                 "--world-nice", str(nice)]
                                + ([] if args.hot_slice_us is None else ["--hot-slice-us", str(args.hot_slice_us)])
                                + ([] if hot_nice is None else [f"--hot-nice={hot_nice}"])
-                               + ([] if args.hot_realtime is None else [f"--hot-realtime={args.hot_realtime}"]),
+                               + ([] if args.hot_realtime is None else [f"--hot-realtime={args.hot_realtime}"])
+                               + [f"--world-stream-realtime={args.world_stream_realtime}"],
                                check=True)
         return
     print(f"== world (chain + market) at nice {nices[0]}"
@@ -499,8 +506,11 @@ def main() -> None:
           f"{'default' if args.hot_slice_us is None else args.hot_slice_us}; run.hot_nice "
           f"{'default' if hot_nices[0] is None else hot_nices[0]}; run.hot_realtime "
           f"{'default' if args.hot_realtime is None else args.hot_realtime}; the hot threads get "
-          f"{hot_priority(bot_settings_for_priority(args.hot_realtime, hot_nices[0]))}", flush=True)
-    results = run(args.launches, modes, args.spares, nices[0], args.hot_slice_us, hot_nices[0], args.hot_realtime)
+          f"{hot_priority(bot_settings_for_priority(args.hot_realtime, hot_nices[0]))}; the chain's stream thread "
+          f"{'SCHED_FIFO ' + str(args.world_stream_realtime) if args.world_stream_realtime else 'default'}",
+          flush=True)
+    results = run(args.launches, modes, args.spares, nices[0], args.hot_slice_us, hot_nices[0], args.hot_realtime,
+                  args.world_stream_realtime)
     print(report(results, modes))
     print(f"load average after: {os.getloadavg()}", flush=True)
 

@@ -26,6 +26,7 @@ import contextvars
 import json
 import random
 import sys
+import threading
 import time
 
 from aiohttp import web
@@ -146,6 +147,8 @@ async def serve(args) -> None:
     node = LocalNode(rpc_port=0, ws_port=0, grpc_port=0, api_port=0, slot_ms=args.slot_ms,
                      seed=args.seed, rpc_middlewares=(stamp_arrival,))
     await node.start()
+    if args.stream_realtime:
+        stream_thread_realtime(args.stream_realtime)
     node.chain.add_listener(clock)
     timed = TimedChain(node, clock)
     print(f"READY rpc={node.rpc_url} ws={node.ws_url} grpc={node.grpc_addr} api={node.api_url}",
@@ -177,10 +180,22 @@ async def serve(args) -> None:
         await node.stop()
 
 
+def stream_thread_realtime(priority: int) -> None:
+    """The node's Yellowstone delivery thread in SCHED_FIFO at `priority`: a validator's stream runs
+    on its own machine, not behind the bot's hot threads on the bot's two cores (needs CAP_SYS_NICE
+    or `ulimit -r`; refused: a warning, the thread keeps its default)."""
+    from actors.hot_threads import set_thread_realtime
+    threads = [t for t in threading.enumerate() if t.name == "geyser-delivery"]
+    if not threads or not all(set_thread_realtime(priority, t.native_id) for t in threads):
+        logger.warning("timed chain: the stream delivery thread keeps its default scheduling")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slot-ms", type=int, default=400)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--stream-realtime", type=int, default=0,
+                        help="SCHED_FIFO priority for the node's stream delivery thread (0: default)")
     asyncio.run(serve(parser.parse_args()))
 
 

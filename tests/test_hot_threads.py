@@ -13,6 +13,7 @@ import pytest
 
 from actors.hot_threads import (burst_thread, hot_thread, raise_allowed, realtime_allowed, set_thread_slice,
                                 thread_slice_us)
+from tests.bot.test_process_logging import in_forked_child
 
 
 def in_thread(fn):
@@ -108,23 +109,14 @@ def test_the_burst_slice_keeps_the_raised_nice():
 @pytest.mark.skipif(os.geteuid() != 0 or not hasattr(os, "fork"), reason="drops root's privilege in a child")
 def test_without_the_privilege_the_thread_keeps_its_defaults():
     """A child that gave up root (no CAP_SYS_NICE, RLIMIT_NICE 0) is refused quietly."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:   # the child: an unprivileged user, then the same asks
-        try:
-            resource.setrlimit(resource.RLIMIT_NICE, (0, 0))
-            resource.setrlimit(resource.RLIMIT_RTPRIO, (0, 0))
-            os.setuid(65534)
-            outcome = (raise_allowed(-10), realtime_allowed(1), hot_thread(knob(0, nice=-10, realtime=1)),
-                       nice_of_this_thread(), os.sched_getscheduler(0))
-            os.write(write, repr(outcome).encode())
-        finally:
-            os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as answer:
-        outcome = answer.read()
-    os.waitpid(pid, 0)
-    assert outcome == repr((False, False, False, 0, os.SCHED_OTHER))
+    def unprivileged():
+        resource.setrlimit(resource.RLIMIT_NICE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_RTPRIO, (0, 0))
+        os.setuid(65534)
+        return [raise_allowed(-10), realtime_allowed(1), hot_thread(knob(0, nice=-10, realtime=1)),
+                nice_of_this_thread(), os.sched_getscheduler(0)]
+
+    assert in_forked_child(unprivileged) == [False, False, False, 0, os.SCHED_OTHER]
 
 
 @pytest.mark.skipif(not realtime_allowed(1), reason="SCHED_FIFO needs CAP_SYS_NICE or ulimit -r")
