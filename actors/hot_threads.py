@@ -84,50 +84,45 @@ def thread_slice_us(tid: int = 0) -> int | None:
     return None if attr is None else attr.sched_runtime // NS_PER_US
 
 
-def set_thread_slice(microseconds: int, tid: int = 0) -> bool:
-    """Ask for a slice of `microseconds` (0: the kernel's default again) for one thread; the
-    thread's policy and nice are kept. False where refused (logged once, at debug)."""
+def _set_attributes(tid: int, change, ordinary_only: bool = True) -> bool:
+    """Read one thread's attributes, let `change` edit them, write them back with reset on fork.
+    False where refused (logged once, at debug); with `ordinary_only`, also for a thread that is
+    not SCHED_OTHER / SCHED_BATCH (e.g. a real-time one: no slice or nice to change)."""
     attr = sched_attr(tid)
-    if attr is None or attr.sched_policy not in (SCHED_OTHER, SCHED_BATCH):
-        return _refused(tid, "no SCHED_OTHER attributes to change")   # e.g. a real-time thread
+    if attr is None or (ordinary_only and attr.sched_policy not in (SCHED_OTHER, SCHED_BATCH)):
+        return _refused(tid, "no SCHED_OTHER attributes to change")
     attr.size = ctypes.sizeof(attr)
-    attr.sched_runtime = microseconds * NS_PER_US
+    change(attr)
     attr.sched_flags = SCHED_FLAG_RESET_ON_FORK
     call, numbers = _syscall()
     if call(numbers[0], tid, ctypes.byref(attr), 0) != 0:
         return _refused(tid, os.strerror(ctypes.get_errno()))
     return True
+
+
+def set_thread_slice(microseconds: int, tid: int = 0) -> bool:
+    """Ask for a slice of `microseconds` (0: the kernel's default again) for one thread; the
+    thread's policy and nice are kept. False where refused."""
+    def change(attr):
+        attr.sched_runtime = microseconds * NS_PER_US
+    return _set_attributes(tid, change)
 
 
 def set_thread_nice(nice: int, tid: int = 0) -> bool:
-    """Give one thread `nice` (its slice and policy kept; reset on fork). False where refused
-    (a raise without the privilege: logged once, at debug)."""
-    attr = sched_attr(tid)
-    if attr is None or attr.sched_policy not in (SCHED_OTHER, SCHED_BATCH):
-        return _refused(tid, "no SCHED_OTHER attributes to change")
-    attr.size = ctypes.sizeof(attr)
-    attr.sched_nice = nice
-    attr.sched_flags = SCHED_FLAG_RESET_ON_FORK   # sched_runtime as read: the slice is kept
-    call, numbers = _syscall()
-    if call(numbers[0], tid, ctypes.byref(attr), 0) != 0:
-        return _refused(tid, os.strerror(ctypes.get_errno()))
-    return True
+    """Give one thread `nice` (its slice, as read, and policy kept). False where refused (a raise
+    without the privilege)."""
+    def change(attr):
+        attr.sched_nice = nice
+    return _set_attributes(tid, change)
 
 
 def set_thread_realtime(priority: int, tid: int = 0) -> bool:
-    """Put one thread in SCHED_FIFO at `priority` (1-99; reset on fork). False where refused
-    (without the privilege: logged once, at debug)."""
-    attr = sched_attr(tid)
-    if attr is None:
-        return _refused(tid, "no scheduling attributes to change")
-    attr.size = ctypes.sizeof(attr)
-    attr.sched_policy, attr.sched_priority = SCHED_FIFO, priority
-    attr.sched_nice, attr.sched_runtime = 0, 0
-    attr.sched_flags = SCHED_FLAG_RESET_ON_FORK
-    call, numbers = _syscall()
-    if call(numbers[0], tid, ctypes.byref(attr), 0) != 0:
-        return _refused(tid, os.strerror(ctypes.get_errno()))
-    return True
+    """Put one thread in SCHED_FIFO at `priority` (1-99). False where refused (without the
+    privilege)."""
+    def change(attr):
+        attr.sched_policy, attr.sched_priority = SCHED_FIFO, priority
+        attr.sched_nice, attr.sched_runtime = 0, 0
+    return _set_attributes(tid, change, ordinary_only=False)
 
 
 def _has_cap_sys_nice() -> bool:
@@ -176,10 +171,10 @@ def hot_thread(settings, tid: int = 0) -> bool:
     (0: leave each). True if anything was set."""
     if settings is None:   # an actor used before its start, as unit tests do
         return False
-    run = settings.run
-    if run.hot_realtime and realtime_allowed(run.hot_realtime) and set_thread_realtime(run.hot_realtime, tid):
+    run = settings.run   # the kernel decides what is allowed: a refusal changes nothing
+    if run.hot_realtime and set_thread_realtime(run.hot_realtime, tid):
         return True
-    raised = run.hot_nice < 0 and raise_allowed(run.hot_nice) and set_thread_nice(run.hot_nice, tid)
+    raised = run.hot_nice < 0 and set_thread_nice(run.hot_nice, tid)
     sliced = run.hot_slice_us > 0 and set_thread_slice(run.hot_slice_us, tid)
     return raised or sliced
 
@@ -190,7 +185,7 @@ def burst_thread(settings) -> None:
     able to wait behind a default-slice thread (bench_detection_latency at 10/s: signed ->
     journal_locked p50 0.43 -> 1.9 ms); a longer slice than the default would let every
     default-slice wake-up preempt it (EEVDF's PREEMPT_SHORT)."""
-    if _slice_us(settings) > 0 and (sched_attr() or SchedAttr()).sched_policy == SCHED_OTHER:
+    if _slice_us(settings) > 0:   # refused quietly for a SCHED_FIFO thread: it has no slice
         set_thread_slice(0)
 
 
