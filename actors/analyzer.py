@@ -251,7 +251,7 @@ class AnalyzerWorker(IOActor):
         if self.analyst is None:
             from actors.trading_io import process_logging
             process_logging(settings, "analyzer")
-            self.analyst = Analyst(settings, settings.analysis.workers)
+            self.analyst = Analyst(settings)
         return self.analyst
 
     def on_message(self, msg, sender) -> None:

@@ -113,8 +113,8 @@ class TracedAnalyst(Analyst):
 
     tracer: Tracer
 
-    def __init__(self, settings, workers: int = 1, tracer: Tracer | None = None):
-        super().__init__(settings, workers)
+    def __init__(self, settings, tracer: Tracer | None = None):
+        super().__init__(settings)
         self.tracer = tracer or Tracer()
         self.trace_configs = (self.tracer.config,)
 

@@ -66,10 +66,10 @@ def run_asyncio_pool(settings, launches, size: int, rate: float = 0, tracer=None
 
     async def main():
         if tracer is None:
-            analyst = Analyst(settings, workers=1)
+            analyst = Analyst(settings)
         else:
             from benchmarks.analysis_trace import TracedAnalyst
-            analyst = TracedAnalyst(settings, workers=1, tracer=tracer)
+            analyst = TracedAnalyst(settings, tracer=tracer)
         await analyst.warm_up()
         semaphore = asyncio.Semaphore(size)
         times, buys = [], 0

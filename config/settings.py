@@ -163,7 +163,7 @@ class AnalysisSettings:
     weight_rugcheck: int = setting(10, p.integer(0, 1_000))
     weight_organic: int = setting(10, p.integer(0, 1_000))
     weight_honeypot: int = setting(10, p.integer(0, 1_000))
-    # per-source limits: requests/s for the whole bot (each worker takes rate/workers), cache TTL
+    # per-source limits: requests/s for the whole bot (a bucket shared by every worker), cache TTL
     http_timeout_ms: int = setting(1_000, p.integer(10, 60_000))
     rpc_rate_per_second: int = setting(200, p.integer(1, 100_000))
     rugcheck_rate_per_second: int = setting(10, p.integer(1, 100_000))

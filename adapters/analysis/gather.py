@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from pathlib import Path
 
 import aiohttp
 from loguru import logger
@@ -34,6 +35,12 @@ def fast_facts(launch, creators: CreatorHistory | None, trading=None) -> dict:
     return facts
 
 
+def limits_dir(settings) -> Path:
+    """The sources' shared rate-limit buckets: beside the runs, shared by the bot's analysers (and
+    by any other bot run from this directory: same machine, same providers, same keys)."""
+    return Path(settings.run.runs_dir) / "source-limits"
+
+
 def _never_resolves(uri: str) -> bool:
     """RFC 6761: *.invalid never resolves; asking DNS for it only wastes the deadline."""
     from urllib.parse import urlsplit
@@ -47,17 +54,17 @@ class Analyst:
     trace_configs: tuple = ()    # aiohttp TraceConfigs of the session (benchmarks/analysis_trace.py)
     rpc_first = True             # HTTP sources' requests wait for the turn's RPC batch (_behind_rpc)
 
-    def __init__(self, settings, workers: int = 1):
+    def __init__(self, settings):
         a, chain = settings.analysis, settings.chain
         self.settings = settings
-        share = max(1, workers)
+        limits = limits_dir(settings)    # each source's rate is the bot's, shared by every worker
         # a coin's requests (accounts, holders, honeypot simulation), batched with the other coins
         # of its loop turn (coalesce.py): not cached, holders and the curve change with every
         # trade (concurrent lookups of one mint still shared)
-        self.rpc_source = Source("rpc", a.rpc_rate_per_second / share, 0)
-        self.uri_source = Source("uri", a.uri_rate_per_second / share, a.cache_ttl_seconds)
-        self.rugcheck_source = Source("rugcheck", a.rugcheck_rate_per_second / share, a.cache_ttl_seconds)
-        self.jupiter_source = Source("jupiter", a.jupiter_rate_per_second / share, a.cache_ttl_seconds)
+        self.rpc_source = Source("rpc", a.rpc_rate_per_second, 0, limits)
+        self.uri_source = Source("uri", a.uri_rate_per_second, a.cache_ttl_seconds, limits)
+        self.rugcheck_source = Source("rugcheck", a.rugcheck_rate_per_second, a.cache_ttl_seconds, limits)
+        self.jupiter_source = Source("jupiter", a.jupiter_rate_per_second, a.cache_ttl_seconds, limits)
         self.rpc: AnalysisRpc | None = None
         self.rpc_batches: Coalescer | None = None      # a loop turn's coins: one JSON-RPC batch
         self.searches: Coalescer | None = None         # a loop turn's mints: one Jupiter search
@@ -92,6 +99,8 @@ class Analyst:
         if self.session is not None:
             await self.session.close()
         self.creators.close()
+        for source in (self.rpc_source, self.uri_source, self.rugcheck_source, self.jupiter_source):
+            source.close()
 
     async def warm_up(self) -> None:
         self.open()

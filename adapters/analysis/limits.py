@@ -1,15 +1,22 @@
-"""Per-source rate limit, 429 back-off and per-mint cache, one set per analyser process.
+"""Per-source rate limit shared by every analyser process, 429 back-off, and a per-mint cache.
 
-The bot-wide rate of a source is split evenly: each of the N workers gets rate/N tokens per second
-(a fixed share). Why not a bucket shared across processes: every request would pay a lock or a file
-round trip (a SQLite write is ~50-100 us and serialises the workers), while launches are spread
-evenly by the pool, so a fixed share wastes little. A 429 pauses that worker's source for the
-Retry-After (or a doubling back-off) and the request is retried while the deadline allows.
+A source's rate is the bot's: its token bucket (tokens, refill stamp, 429 pause) lives in a small
+file every analyser process maps (SharedTokenBucket), changed under flock. A request pays two
+flock calls and a 24-byte read and write (a few microseconds), and a worker that is sent more
+launches than another can use what the other leaves. A 429 pauses the source for every worker for
+the Retry-After (or a doubling back-off) and the request is retried while the deadline allows.
+The cache stays per process: a mint is analysed by one worker.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+import mmap
+import os
+import struct
 import time
+from pathlib import Path
 
 BACKOFF_START_S = 0.05
 BACKOFF_MAX_S = 2.0
@@ -35,6 +42,10 @@ class TokenBucket:
         self.stamp = clock()
         self.paused_until = 0.0
 
+    def _shared_state(self):
+        """Where tokens, stamp and paused_until are read and written: here, this object."""
+        return contextlib.nullcontext()
+
     def _refill(self) -> None:
         now = self.clock()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
@@ -44,21 +55,67 @@ class TokenBucket:
         """0 if a token can be taken now (and takes `cost`), else how long to wait. A request
         worth more than one (a JSON-RPC batch) may leave the bucket in debt, paid by the next
         requests' wait: the rate holds on average whatever the cost and the burst."""
-        self._refill()
-        pause = self.paused_until - self.clock()
-        if pause > 0:
-            return pause
-        if self.tokens >= 1 - 1e-9:   # float refill: 0.1 s at 10/s is one token, give or take
-            self.tokens = max(0.0, self.tokens - 1) - (cost - 1)
-            return 0.0
-        return (1 - self.tokens) / self.rate
+        with self._shared_state():
+            self._refill()
+            pause = self.paused_until - self.clock()
+            if pause > 0:
+                return pause
+            if self.tokens >= 1 - 1e-9:   # float refill: 0.1 s at 10/s is one token, give or take
+                self.tokens = max(0.0, self.tokens - 1) - (cost - 1)
+                return 0.0
+            return (1 - self.tokens) / self.rate
 
     async def acquire(self, cost: int = 1) -> None:
         while (delay := self.wait_seconds(cost)) > 0:
             await asyncio.sleep(delay)
 
     def pause(self, seconds: float) -> None:
-        self.paused_until = max(self.paused_until, self.clock() + seconds)
+        with self._shared_state():
+            self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+
+class SharedTokenBucket(TokenBucket):
+    """A TokenBucket whose state is a file's 24 bytes, shared by every process that opens the
+    file: the rate is the bot's, whichever worker asks. CLOCK_MONOTONIC is one clock for all
+    processes of a boot; a stamp ahead of it (a file from before a reboot) starts the bucket full.
+    Rate and burst are the caller's (config), not stored. Each bucket opens its own file
+    description, so flock excludes threads of one process too."""
+
+    STATE = struct.Struct("<ddd")    # tokens, stamp, paused_until
+
+    def __init__(self, path: Path, rate: float, burst: float | None = None, clock=time.monotonic):
+        super().__init__(rate, burst, clock)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        with self._flocked():
+            if os.fstat(self._fd).st_size < self.STATE.size:
+                os.ftruncate(self._fd, self.STATE.size)   # zeros: stamp 0, read as a new bucket
+        self._map = mmap.mmap(self._fd, self.STATE.size)
+
+    @contextlib.contextmanager
+    def _flocked(self):
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def _shared_state(self):
+        with self._flocked():
+            tokens, stamp, paused_until = self.STATE.unpack_from(self._map)
+            if 0 < stamp <= self.clock():
+                self.tokens, self.stamp, self.paused_until = tokens, stamp, paused_until
+            else:                                  # new file, or written before a reboot
+                self.tokens, self.stamp, self.paused_until = self.burst, self.clock(), 0.0
+            yield
+            self.STATE.pack_into(self._map, 0, self.tokens, self.stamp, self.paused_until)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            self._map.close()
+            os.close(self._fd)
+            self._fd = -1
 
 
 class TtlCache:
@@ -118,13 +175,19 @@ class TtlCache:
 
 
 class Source:
-    """One source's gate: cache, then bucket, then the call, backing off and retrying on 429."""
+    """One source's gate: cache, then bucket, then the call, backing off and retrying on 429.
+    limits_dir: where the bot's shared buckets live (None: a bucket of this process alone)."""
 
-    def __init__(self, name: str, rate_per_worker: float, ttl: float):
+    def __init__(self, name: str, rate: float, ttl: float, limits_dir: Path | None = None):
         self.name = name
-        self.bucket = TokenBucket(rate_per_worker)
+        self.bucket = (TokenBucket(rate) if limits_dir is None
+                       else SharedTokenBucket(Path(limits_dir) / f"{name}.bucket", rate))
         self.cache = TtlCache(ttl)
         self.rate_limited = 0
+
+    def close(self) -> None:
+        if isinstance(self.bucket, SharedTokenBucket):
+            self.bucket.close()
 
     def lookup(self, key, call, cost: int = 1) -> asyncio.Future:
         """The shared future of this key's answer (see TtlCache.lookup: never cancel it)."""

@@ -116,7 +116,7 @@ def test_429_backs_off_then_succeeds_and_the_answer_is_cached():
     async def run():
         service = Service(limited=2)
         url = await service.start()
-        source = Source("rugcheck", rate_per_worker=100, ttl=30)
+        source = Source("rugcheck", rate=100, ttl=30)
         async with aiohttp.ClientSession() as session:
             started = time.monotonic()
             report = await source.fetch("M1", lambda: sources.rugcheck_summary(session, url, "M1"))
@@ -134,7 +134,7 @@ def test_429_without_retry_after_doubles_its_backoff():
     async def run():
         service = Service(limited=3, retry_after=None)
         url = await service.start()
-        source = Source("rugcheck", rate_per_worker=100, ttl=0)
+        source = Source("rugcheck", rate=100, ttl=0)
         async with aiohttp.ClientSession() as session:
             started = time.monotonic()
             await source.fetch("M", lambda: sources.rugcheck_summary(session, url, "M"))
@@ -231,7 +231,7 @@ def test_a_source_that_always_answers_429_gives_up():
     async def run():
         service = Service(limited=100, retry_after="0.01")
         url = await service.start()
-        source = Source("rugcheck", rate_per_worker=1000, ttl=30)
+        source = Source("rugcheck", rate=1000, ttl=30)
         async with aiohttp.ClientSession() as session:
             with pytest.raises(Exception, match="429"):
                 await source.fetch("M", lambda: sources.rugcheck_summary(session, url, "M"))
