@@ -21,6 +21,7 @@ from actors.director_copy import CopyDirecting
 from actors.director_copy_spares import CopySpares
 from actors.director_cashback import CashbackClaims
 from actors.director_ledger import Ledger
+from actors.send_pacer import SendPacer
 from actors.policy import breaker
 from adapters.journal import Journal, JournalError, journal_path
 from adapters.keys import load_wallet_key
@@ -85,6 +86,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
         self.ledger = Ledger()
         self.positions: dict[str, LivePosition] = {}     # mint -> live position
         self.analysing: dict[str, float] = {}            # mint -> when its analysis was asked
+        self.analysis_pacer: SendPacer | None = None    # launches to the analyser, one message per interval
         self.spares: list = []                            # warm PositionActors, oldest first
         self.buying = True
         self.safety_mode = False
@@ -253,8 +255,19 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
                 continue
             self.analysing[launch.mint] = time.monotonic()
             requests.append(AnalyzeLaunch(new_request_id("an"), launch, None))   # the pool has the settings
-        if requests:   # one message for the batch's launches
+        if requests:   # one message for the batch's launches, and for any within the send interval
+            self._send_to_analysis(*self._analysis_pacer().offer(requests))
+
+    def _analysis_pacer(self) -> SendPacer:
+        if self.analysis_pacer is None:
+            self.analysis_pacer = SendPacer(self.settings.analysis.send_interval_ms / 1000)
+        return self.analysis_pacer
+
+    def _send_to_analysis(self, requests: list, wake_in: float | None) -> None:
+        if requests:
             self.send(self.peers.analyzer, bundled(requests))
+        if wake_in is not None:
+            self.wakeupAfter(wake_in, payload="analysis")
 
     def _expire_lost_analyses(self) -> None:
         """An analysis lost with a dead analyser must not hold a position slot for ever."""
@@ -476,6 +489,8 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
             self._finish_pid_request(msg.payload[1])
         elif msg.payload == "mirror":
             pass   # the ledger mirror, flushed after this handler by receiveMessage
+        elif msg.payload == "analysis":
+            self._send_to_analysis(self._analysis_pacer().due(), None)
         else:
             self.supervisor.on_wakeup(msg)
 

@@ -1,6 +1,6 @@
 """The analysis benchmark's stand-in for the Director: an actor that offers launches to the
-AnalyzerPool at a rate, one AnalyzeLaunches per wake-up (as the Director forwards a stream's
-LaunchBatch), and collects the answers. Asking from outside the actor system instead would route
+AnalyzerPool at a rate, what is due at each wake-up paced as the Director paces it (at most one
+AnalyzeLaunches per analysis.send_interval_ms: actors/send_pacer.py), and collects the answers. Asking from outside the actor system instead would route
 every launch and answer through thespian's admin process, a hop the bot does not have."""
 from __future__ import annotations
 
@@ -10,17 +10,20 @@ from dataclasses import dataclass
 
 from thespian.actors import Actor, WakeupMessage
 
+from actors.send_pacer import SendPacer
 from messages.analysis import AnalysisDecision, bundled, unbundled
 from messages.status import PidReply, PidRequest
 
 
 @dataclass(frozen=True)
 class FeedLaunches:
-    """Bench -> feeder: offer these AnalyzeLaunch requests to `pool` at `rate` per second (0: at once)."""
+    """Bench -> feeder: offer these AnalyzeLaunch requests to `pool` at `rate` per second (0: at once),
+    sent at most once per send_interval_s (the Director's analysis.send_interval_ms)."""
     pool: object
     requests: tuple
     rate: float
     tick_s: float
+    send_interval_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class LaunchFeeder(Actor):
         self.sent = 0
         self.decisions: list = []
         self.failures = 0
+        self.pacer = SendPacer(0)
 
     def receiveMessage(self, msg, sender):
         if isinstance(msg, PidRequest):
@@ -52,7 +56,10 @@ class LaunchFeeder(Actor):
             self.feed, self.asker, self.started = msg, sender, time.monotonic()
             self.cpu_started = time.process_time()
             self.sent, self.decisions, self.failures = 0, [], 0
+            self.pacer = SendPacer(msg.send_interval_s)
             self._offer()
+        elif isinstance(msg, WakeupMessage) and msg.payload == "paced":
+            self._send(self.pacer.due(), None)
         elif isinstance(msg, WakeupMessage):
             self._offer()
         else:
@@ -74,8 +81,14 @@ class LaunchFeeder(Actor):
         count = len(feed.requests)
         due = count if not feed.rate else min(count, int((time.monotonic() - self.started) * feed.rate) + 1)
         if due > self.sent:
-            self.send(feed.pool, bundled(list(feed.requests[self.sent:due])))
+            self._send(*self.pacer.offer(feed.requests[self.sent:due]))
             self.sent = due
         if self.sent < count:   # wake when the next one is due (no empty wake-ups: the Director has none)
             next_due = self.started + self.sent / feed.rate
             self.wakeupAfter(max(feed.tick_s, next_due - time.monotonic()))
+
+    def _send(self, requests: list, wake_in: float | None) -> None:
+        if requests:
+            self.send(self.feed.pool, bundled(requests))
+        if wake_in is not None:
+            self.wakeupAfter(wake_in, payload="paced")

@@ -16,7 +16,7 @@ so the most tokens/s these cores allow, and whether the projection meets --goal.
     python -m benchmarks.bench_analysis [--tokens 400] [--sizes 4,8,16,32] [--rate 0] [--no-honeypot]
                                         [--pools asyncio,actors,actors2x,actors1] [--goal 500] [--profile]
                                         [--trace] [--world-processes 2] [--latency-model answer_at]
-                                        [--sources-server lean|aiohttp]
+                                        [--sources-server lean|aiohttp] [--send-interval-ms 5]
 
 BENCH_WORLD_PROFILE=1 prints a cProfile of each world process's loop (the chain's, the sources') when
 it stops. --trace stamps every request of the asyncio pool in the bot and the world and prints where
@@ -133,7 +133,8 @@ def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int =
     workers = [psutil.Process(pid) for pid in dict.fromkeys((pool_pid, *reply.pids))]
     requests = tuple(AnalyzeLaunch(f"b{index}", launch, None) for index, launch in enumerate(launches))   # as the Director
     cpu0 = cpu_seconds(workers)
-    done = system.ask(feeder, FeedLaunches(pool, requests, rate, STREAM_TICK_S), timeout=600)
+    done = system.ask(feeder, FeedLaunches(pool, requests, rate, STREAM_TICK_S,
+                                                 settings.analysis.send_interval_ms / 1000), timeout=600)
     cpu = cpu_seconds(workers) - cpu0
     for actor in (pool, feeder):
         system.tell(actor, ActorExitRequest())
@@ -256,6 +257,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--pools", default="asyncio,actors,actors2x,actors1", help="which pools to run")
     parser.add_argument("--batch-window-ms", type=int, default=0,
                         help="analysis.batch_window_ms: coins asking within it share one RPC batch / Jupiter query")
+    parser.add_argument("--send-interval-ms", type=int, default=None,
+                        help="analysis.send_interval_ms: the Director (feeder) sends launches to the actor pools "
+                             "at most once per this many ms (default: the config's)")
     parser.add_argument("--goal", type=float, default=500, help="tokens/s the verdict line measures against")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the asyncio pool at the first size (and --rate) and print the top functions")
@@ -300,12 +304,13 @@ def run(args) -> list[dict] | None:
         settings = bot_settings(world, path, tmp / "runs", **{
             "chain.rugcheck_url": url, "chain.jupiter_url": url, "analysis.deadline_ms": 2_000,
             "analysis.honeypot_check": not args.no_honeypot, "analysis.batch_window_ms": args.batch_window_ms,
+            **({} if args.send_interval_ms is None else {"analysis.send_interval_ms": args.send_interval_ms}),
             "analysis.rpc_rate_per_second": 100_000, "analysis.rugcheck_rate_per_second": 100_000,
             "analysis.jupiter_rate_per_second": 100_000, "analysis.uri_rate_per_second": 100_000})
         print(f"{len(launches)} tokens, every source ~{SOURCE_LATENCY_S * 1000:.0f} ms ({args.latency_model}, server side, world in "
               f"{world.processes} process{'es' if world.processes > 1 else ''}), honeypot {'on' if not args.no_honeypot else 'off'}, {cores} cores, "
               f"{f'offered at {args.rate:g}/s' if args.rate else 'all at once'}, "
-              f"batch window {args.batch_window_ms} ms, sources on {args.sources_server}, load average {os.getloadavg()[0]:.1f} at the start")
+              f"batch window {args.batch_window_ms} ms, launches sent at most every {settings.analysis.send_interval_ms} ms, sources on {args.sources_server}, load average {os.getloadavg()[0]:.1f} at the start")
         if args.profile:
             profile(settings, launches, int(args.sizes.split(",")[0]), args.rate)
             return None

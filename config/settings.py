@@ -139,6 +139,9 @@ class AnalysisSettings:
     # worker processes; 0: analyse in the analyser's own process (actors/analyzer_inproc.py)
     workers: int = setting(2, p.integer_or_off(1, 64, 'in-process'))
     jobs_per_worker: int = setting(8, p.integer(1, 1_000))   # analyses one worker runs at once
+    # the Director sends launches to the analyser at most once per this many ms; launches arriving
+    # meanwhile go in that one message (actors/send_pacer.py); 0: each stream batch at once
+    send_interval_ms: int = setting(5, p.integer(0, 1_000))
     min_score: int = setting(60, p.integer(0, 100))
     # hard vetoes
     max_top_holder_share_bps: int = setting(2_000, p.integer(0, 10_000))
