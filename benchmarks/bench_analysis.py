@@ -7,7 +7,9 @@ local chain's RPC (once the coins are launched) answer 50 ms after a request arr
 included (--latency-model answer_at, a provider quoted at 50 ms; wait_then_work: 50 ms, then the
 work, so the local chain's serial batch work adds to every token); the sources have a process
 of their own (--world-processes 2, as separate services on mainnet) or share the chain's loop (1). Figures: tokens/s over all tokens, p50/p99 of the per-token analysis
-time (from a worker starting a token to its decision), CPU us per token of the analysing processes,
+time (from the analyser taking a token with a slot free to its decision: for the actor pools from
+the job's arrival in the worker's actor thread, for the asyncio pool from the task's creation, so
+the loop's turn before it first runs counts as the actors' hop into their loop does), CPU us per token of the analysing processes,
 of the asker's side (actors) and of the world (chain + sources, not charged to the analysis), the
 whole machine's busy cores, tokens/s as a multiple of asyncio's, and the tokens/s projected with the
 world on other cores. A verdict names the best row, the CPU one token costs here (bot + world) and
@@ -74,10 +76,14 @@ def run_asyncio_pool(settings, launches, size: int, rate: float = 0, tracer=None
         semaphore = asyncio.Semaphore(size)
         times, buys = [], 0
 
-        async def one(launch):
+        async def one(launch, handed: float):
             nonlocal buys
+            slot_free = not semaphore.locked()
             async with semaphore:
-                started = time.monotonic()
+                # as the actor pools count (from the analyser taking the token, its wait for a free
+                # slot left out): with a slot free, from when the token was handed over, so the
+                # loop's turn before the task first runs counts as the actors' hop into the loop does
+                started = handed if slot_free else time.monotonic()
                 facts = await analyst.gather(launch, settings.analysis.deadline_ms / 1000)
                 buys += decide(facts, settings.analysis).buy
                 ended = time.monotonic()
@@ -88,7 +94,8 @@ def run_asyncio_pool(settings, launches, size: int, rate: float = 0, tracer=None
         tasks = []
         while len(tasks) < len(launches):   # what is due each wake-up, started together (as the actor feeder)
             due = due_by_now(len(launches), rate, wall0)
-            tasks += [asyncio.ensure_future(one(launch)) for launch in launches[len(tasks):due]]
+            handed = time.monotonic()
+            tasks += [asyncio.ensure_future(one(launch, handed)) for launch in launches[len(tasks):due]]
             if len(tasks) < len(launches):
                 await asyncio.sleep(max(STREAM_TICK_S, wall0 + len(tasks) / rate - time.monotonic()))
         await asyncio.gather(*tasks)
