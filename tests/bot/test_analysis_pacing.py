@@ -11,15 +11,8 @@ from actors.send_pacer import SendPacer
 from config.settings import load_settings
 from messages.analysis import unbundled
 from messages.stream import LaunchBatch
+from tests.bot.test_analysis_sources import Clock
 from tests.bot.test_messages import make_launch
-
-
-class Clock:
-    def __init__(self):
-        self.now = 50.0
-
-    def __call__(self):
-        return self.now
 
 
 def test_the_pacer_sends_at_once_after_a_quiet_interval_and_gathers_within_one():
