@@ -13,7 +13,7 @@ from loguru import logger
 from adapters.analysis import honeypot, sources
 from adapters.analysis.coalesce import Coalescer, rpc_coalescer, search_coalescer
 from adapters.analysis.creators import CreatorHistory, default_path
-from adapters.analysis.limits import Source
+from adapters.analysis.limits import SharedLimits, Source
 from adapters.analysis.rpc import AnalysisRpc
 from adapters.pumpfun import addresses, venue
 from adapters.pumpfun.layout_v1 import GLOBAL
@@ -35,10 +35,14 @@ def fast_facts(launch, creators: CreatorHistory | None, trading=None) -> dict:
     return facts
 
 
-def limits_dir(settings) -> Path:
-    """The sources' shared rate-limit buckets: beside the runs, shared by the bot's analysers (and
-    by any other bot run from this directory: same machine, same providers, same keys)."""
-    return Path(settings.run.runs_dir) / "source-limits"
+SOURCES = ("rpc", "uri", "rugcheck", "jupiter")   # their slots in the rate-limit file, in this order
+
+
+def limits_path(settings) -> Path:
+    """The sources' shared rate-limit buckets: a file beside the runs (not a folder: a new folder
+    there reads as a run), shared by the bot's analysers and by any other bot run from this
+    directory (same machine, same providers, same keys)."""
+    return Path(settings.run.runs_dir) / "source-limits.bin"
 
 
 def _never_resolves(uri: str) -> bool:
@@ -57,7 +61,7 @@ class Analyst:
     def __init__(self, settings):
         a, chain = settings.analysis, settings.chain
         self.settings = settings
-        limits = limits_dir(settings)    # each source's rate is the bot's, shared by every worker
+        limits = SharedLimits(limits_path(settings), SOURCES)   # each source's rate is the bot's
         # a coin's requests (accounts, holders, honeypot simulation), batched with the other coins
         # of its loop turn (coalesce.py): not cached, holders and the curve change with every
         # trade (concurrent lookups of one mint still shared)

@@ -1,7 +1,7 @@
 """Per-source rate limit shared by every analyser process, 429 back-off, and a per-mint cache.
 
-A source's rate is the bot's: its token bucket (tokens, refill stamp, 429 pause) lives in a small
-file every analyser process maps (SharedTokenBucket), changed under flock. A request pays two
+A source's rate is the bot's: its token bucket (tokens, refill stamp, 429 pause) is a slot of a
+small file every analyser process maps (SharedTokenBucket), changed under flock. A request pays two
 flock calls and a 24-byte read and write (a few microseconds), and a worker that is sent more
 launches than another can use what the other leaves. A 429 pauses the source for every worker for
 the Retry-After (or a doubling back-off) and the request is retried while the deadline allows.
@@ -75,22 +75,24 @@ class TokenBucket:
 
 
 class SharedTokenBucket(TokenBucket):
-    """A TokenBucket whose state is a file's 24 bytes, shared by every process that opens the
-    file: the rate is the bot's, whichever worker asks. CLOCK_MONOTONIC is one clock for all
-    processes of a boot; a stamp ahead of it (a file from before a reboot) starts the bucket full.
-    Rate and burst are the caller's (config), not stored. Each bucket opens its own file
-    description, so flock excludes threads of one process too."""
+    """A TokenBucket whose state is 24 bytes of a file (slot `slot`), shared by every process that
+    opens the file: the rate is the bot's, whichever worker asks. CLOCK_MONOTONIC is one clock for
+    all processes of a boot; a stamp ahead of it (a file from before a reboot) starts the bucket
+    full. Rate and burst are the caller's (config), not stored. The whole file is locked (one lock
+    for the few buckets in it); each bucket opens its own file description, so flock excludes
+    threads of one process too."""
 
     STATE = struct.Struct("<ddd")    # tokens, stamp, paused_until
 
-    def __init__(self, path: Path, rate: float, burst: float | None = None, clock=time.monotonic):
+    def __init__(self, path: Path, slot: int, rate: float, burst: float | None = None, clock=time.monotonic):
         super().__init__(rate, burst, clock)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        self._offset = slot * self.STATE.size
         with self._flocked():
-            if os.fstat(self._fd).st_size < self.STATE.size:
-                os.ftruncate(self._fd, self.STATE.size)   # zeros: stamp 0, read as a new bucket
-        self._map = mmap.mmap(self._fd, self.STATE.size)
+            if os.fstat(self._fd).st_size < self._offset + self.STATE.size:   # zeros: read as a new bucket
+                os.ftruncate(self._fd, self._offset + self.STATE.size)
+        self._map = mmap.mmap(self._fd, self._offset + self.STATE.size)
 
     @contextlib.contextmanager
     def _flocked(self):
@@ -103,19 +105,29 @@ class SharedTokenBucket(TokenBucket):
     @contextlib.contextmanager
     def _shared_state(self):
         with self._flocked():
-            tokens, stamp, paused_until = self.STATE.unpack_from(self._map)
+            tokens, stamp, paused_until = self.STATE.unpack_from(self._map, self._offset)
             if 0 < stamp <= self.clock():
                 self.tokens, self.stamp, self.paused_until = tokens, stamp, paused_until
             else:                                  # new file, or written before a reboot
                 self.tokens, self.stamp, self.paused_until = self.burst, self.clock(), 0.0
             yield
-            self.STATE.pack_into(self._map, 0, self.tokens, self.stamp, self.paused_until)
+            self.STATE.pack_into(self._map, self._offset, self.tokens, self.stamp, self.paused_until)
 
     def close(self) -> None:
         if self._fd >= 0:
             self._map.close()
             os.close(self._fd)
             self._fd = -1
+
+
+class SharedLimits:
+    """The bot's rate-limit file: one SharedTokenBucket slot per source name, in a fixed order."""
+
+    def __init__(self, path: Path, names: tuple[str, ...]):
+        self.path, self.names = Path(path), names
+
+    def bucket(self, name: str, rate: float) -> SharedTokenBucket:
+        return SharedTokenBucket(self.path, self.names.index(name), rate)
 
 
 class TtlCache:
@@ -176,12 +188,11 @@ class TtlCache:
 
 class Source:
     """One source's gate: cache, then bucket, then the call, backing off and retrying on 429.
-    limits_dir: where the bot's shared buckets live (None: a bucket of this process alone)."""
+    limits: the bot's shared buckets (None: a bucket of this process alone)."""
 
-    def __init__(self, name: str, rate: float, ttl: float, limits_dir: Path | None = None):
+    def __init__(self, name: str, rate: float, ttl: float, limits: SharedLimits | None = None):
         self.name = name
-        self.bucket = (TokenBucket(rate) if limits_dir is None
-                       else SharedTokenBucket(Path(limits_dir) / f"{name}.bucket", rate))
+        self.bucket = TokenBucket(rate) if limits is None else limits.bucket(name, rate)
         self.cache = TtlCache(ttl)
         self.rate_limited = 0
 
