@@ -1,7 +1,8 @@
 """The analysis benchmark's stand-in for the Director: an actor that offers launches to the
 AnalyzerPool at a rate, what is due at each wake-up paced as the Director paces it (at most one
-AnalyzeLaunches per analysis.send_interval_ms: actors/send_pacer.py), and collects the answers. Asking from outside the actor system instead would route
-every launch and answer through thespian's admin process, a hop the bot does not have."""
+AnalyzeLaunches per analysis.send_interval_ms: actors/send_pacer.py), and collects the answers.
+Asking from outside the actor system instead would route every launch and answer through
+thespian's admin process, a hop the bot does not have."""
 from __future__ import annotations
 
 import os
