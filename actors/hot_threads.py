@@ -151,13 +151,14 @@ def realtime_allowed(priority: int) -> bool:
 
 
 def hot_priority(settings) -> str:
-    """What the hot threads get under these settings in this process, for the start-up log."""
+    """What the hot threads get under these settings in this process, for the start-up log; ""
+    where neither is asked for or allowed (they keep nice 0)."""
     run = settings.run
     if run.hot_realtime and realtime_allowed(run.hot_realtime):
         return f"SCHED_FIFO {run.hot_realtime}"
     if run.hot_nice < 0 and raise_allowed(run.hot_nice):
         return f"nice {run.hot_nice}"
-    return "nice 0"
+    return ""
 
 
 def _slice_us(settings) -> int:

@@ -169,8 +169,8 @@ class BotRun:
         from actors.hot_threads import hot_priority
         run = self.settings.run
         granted = hot_priority(self.settings)
-        if granted != "nice 0" or not (run.hot_realtime or run.hot_nice):
-            logger.info('hot threads (stream, armed spares): {}', granted)
+        if granted or not (run.hot_realtime or run.hot_nice):
+            logger.info('hot threads (stream, armed spares): {}', granted or 'nice 0')
         else:
             logger.info('hot threads (stream, armed spares) keep nice 0: run.hot_realtime = {} needs '
                         'CAP_SYS_NICE or `ulimit -r {}`, run.hot_nice = {} `ulimit -e {}` (0 silences this)',

@@ -506,7 +506,7 @@ def main() -> None:
           f"{'default' if args.hot_slice_us is None else args.hot_slice_us}; run.hot_nice "
           f"{'default' if hot_nices[0] is None else hot_nices[0]}; run.hot_realtime "
           f"{'default' if args.hot_realtime is None else args.hot_realtime}; the hot threads get "
-          f"{hot_priority(bot_settings_for_priority(args.hot_realtime, hot_nices[0]))}; the chain's stream thread "
+          f"{hot_priority(bot_settings_for_priority(args.hot_realtime, hot_nices[0])) or 'nice 0'}; the chain's stream thread "
           f"{'SCHED_FIFO ' + str(args.world_stream_realtime) if args.world_stream_realtime else 'default'}",
           flush=True)
     results = run(args.launches, modes, args.spares, nices[0], args.hot_slice_us, hot_nices[0], args.hot_realtime,

@@ -69,6 +69,7 @@ class Analyst:
         self.uri_source = Source("uri", a.uri_rate_per_second, a.cache_ttl_seconds, limits)
         self.rugcheck_source = Source("rugcheck", a.rugcheck_rate_per_second, a.cache_ttl_seconds, limits)
         self.jupiter_source = Source("jupiter", a.jupiter_rate_per_second, a.cache_ttl_seconds, limits)
+        self.sources = (self.rpc_source, self.uri_source, self.rugcheck_source, self.jupiter_source)
         self.rpc: AnalysisRpc | None = None
         self.rpc_batches: Coalescer | None = None      # a loop turn's coins: one JSON-RPC batch
         self.searches: Coalescer | None = None         # a loop turn's mints: one Jupiter search
@@ -103,7 +104,7 @@ class Analyst:
         if self.session is not None:
             await self.session.close()
         self.creators.close()
-        for source in (self.rpc_source, self.uri_source, self.rugcheck_source, self.jupiter_source):
+        for source in self.sources:
             source.close()
 
     async def warm_up(self) -> None:

@@ -77,5 +77,5 @@ def test_analysts_of_one_bot_draw_on_the_same_buckets(tmp_path):
         assert not [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]   # a folder there reads as a run
     finally:
         for analyst in (first, second):
-            for source in (analyst.rpc_source, analyst.uri_source, analyst.rugcheck_source, analyst.jupiter_source):
+            for source in analyst.sources:
                 source.close()
