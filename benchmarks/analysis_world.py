@@ -7,9 +7,13 @@ burst queues behind the others'); processes=2 gives the sources a process of the
 mainnet, where the RPC provider and each source are separate services.
 
     world = World.start(tokens=400, wallet=pubkey, processes=2, model="answer_at",
-                        sources_server="lean")                      # spawns, launches
+                        sources_server="lean", cores={1})           # spawns, launches
     world.launches, world.rpc_url, world.sources_url, world.cpu_seconds(), world.cpu_parts()
+    world.affinity()                                               # -> the cores its threads may use
     world.stop()                                                   # -> source requests served
+
+cores: the CPUs every thread of the world's processes is pinned to (None: any), so a machine with
+cores to spare can give the bot cores the world never takes, as on mainnet.
 
 A request carrying the TRACE_HEADER is answered with the world's own times in that header
 (time.monotonic(), the machine-wide clock every process shares): received (the middleware started:
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import time
 from urllib.parse import parse_qs
 
@@ -152,7 +157,6 @@ async def _profile_this_thread(profiler, on: bool) -> None:
 def _profiler_from_env(run):
     """BENCH_WORLD_PROFILE=1: cProfile a world process's loop thread (run: runs a coroutine on it)
     while the pools run, printed when the world stops: where its CPU per token goes."""
-    import os
     if not os.environ.get("BENCH_WORLD_PROFILE"):
         return None
     import cProfile
@@ -162,17 +166,23 @@ def _profiler_from_env(run):
 
 
 def _print_profile(run, profiler, title: str) -> None:
-    import os
     import pstats
     run(_profile_this_thread(profiler, False))
     print(f"--- world profile: {title}")
     pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(40)
 
 
+def _pin(cores) -> None:
+    """Pin this process before it starts a thread: its threads inherit the main thread's cores."""
+    if cores:
+        os.sched_setaffinity(0, cores)
+
+
 def _serve_chain(conn, tokens: int, wallet: str, sources_url: str | None, model: str,
-                 sources_server: str = "lean") -> None:
+                 sources_server: str = "lean", cores=None) -> None:
     """The chain's process: build, launch, report, serve until told to stop. With sources_url
     None the sources are served here too, on the chain's loop."""
+    _pin(cores)
     from solders.pubkey import Pubkey
 
     from tests.bot.harness import SOL, ChainThread, Market
@@ -200,8 +210,9 @@ def _serve_chain(conn, tokens: int, wallet: str, sources_url: str | None, model:
         chain.stop()
 
 
-def _serve_sources(conn, model: str, sources_server: str = "lean") -> None:
+def _serve_sources(conn, model: str, sources_server: str = "lean", cores=None) -> None:
     """The sources' process: serve on its own loop; names of the coins come once launched."""
+    _pin(cores)
     loop = asyncio.new_event_loop()
     sources = SlowSources(model, sources_server)
     try:
@@ -252,12 +263,12 @@ class World:
 
     @classmethod
     def start(cls, tokens: int, wallet: str, processes: int = 1, model: str = "answer_at",
-              sources_server: str = "lean") -> "World":
+              sources_server: str = "lean", cores=None) -> "World":
         sources = None
         if processes == 2:
-            *sources, url = _spawn(_serve_sources, (model, sources_server), "sources")
+            *sources, url = _spawn(_serve_sources, (model, sources_server, cores), "sources")
         chain_process, chain_conn, info = _spawn(_serve_chain, (tokens, wallet, url if sources else None, model,
-                                                                sources_server),
+                                                                sources_server, cores),
                                                  "chain")
         if sources:
             sources[1].send(info["names"])
@@ -270,6 +281,14 @@ class World:
             times = process.cpu_times()
             parts[name] = times.user + times.system
         return parts
+
+    def affinity(self) -> set[int]:
+        """The cores any thread of the world's processes may run on (every thread asked)."""
+        cores: set[int] = set()
+        for process in self.psutil.values():
+            for thread in process.threads():
+                cores |= os.sched_getaffinity(thread.id)
+        return cores
 
     def cpu_seconds(self) -> float:
         return sum(self.cpu_parts().values())

@@ -19,6 +19,11 @@ so the most tokens/s these cores allow, and whether the projection meets --goal.
                                         [--pools asyncio,actors,actors2x,actors1] [--goal 500] [--profile]
                                         [--trace] [--world-processes 2] [--latency-model answer_at]
                                         [--sources-server lean|aiohttp] [--send-interval-ms 5]
+                                        [--world-cores 0]
+
+--world-cores N pins every thread of the world to the last N of this process's cores and the bot
+(this process, the actor system and its pools) to the others: the world on other cores, as on
+mainnet, measured instead of projected (0, the default: everything shares every core).
 
 BENCH_WORLD_PROFILE=1 prints a cProfile of each world process's loop (the chain's, the sources') when
 it stops. --trace stamps every request of the asyncio pool in the bot and the world and prints where
@@ -48,6 +53,18 @@ import psutil   # noqa: E402
 from benchmarks.analysis_world import SOURCE_LATENCY_S, Delay   # noqa: E402  (aiohttp and psutil only: no thread)
 
 STREAM_TICK_S = 0.002   # the feeder offers what is due each wake-up (>= 2 ms apart), like a stream's batches
+
+
+def split_cores(available, world_cores: int) -> tuple[set[int], set[int]]:
+    """(the bot's cores, the world's): the world takes the last world_cores of `available`;
+    0: both use them all."""
+    ordered = sorted(available)
+    if not world_cores:
+        return set(ordered), set(ordered)
+    if not 0 < world_cores < len(ordered):
+        raise ValueError(f"--world-cores {world_cores}: between 0 and {len(ordered) - 1} here "
+                         f"(the bot needs one of the {len(ordered)} cores this process may use)")
+    return set(ordered[:-world_cores]), set(ordered[-world_cores:])
 
 
 def percentile(values, q):
@@ -174,6 +191,10 @@ def trace(settings, launches, sizes: list[int], rate: float = 0) -> None:
         print(decomposition(tracer), flush=True)
 
 
+def _listed(cores) -> str:
+    return ",".join(str(core) for core in sorted(cores))
+
+
 def machine_busy() -> tuple[float, float]:
     """(busy CPU seconds of the whole machine, wall clock): every process, other helpers' too."""
     times = psutil.cpu_times()
@@ -282,6 +303,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--sources-server", choices=("lean", "aiohttp"), default="lean",
                         help="the world's HTTP sources on a lean asyncio server (default; less harness CPU on the "
                              "shared cores) or on aiohttp.web (before/after in one checkout)")
+    parser.add_argument("--world-cores", type=int, default=0,
+                        help="pin the world to the last N cores and the bot to the others (0: all share every core)")
     parser.add_argument("--world-processes", type=int, choices=(1, 2), default=2,
                         help="1: the sources on the chain's loop, one world process; 2: the sources in their own "
                              "process (as on mainnet: separate services)")
@@ -296,16 +319,31 @@ def main(argv=None) -> int:
 def run(args) -> list[dict] | None:
     """Every (size, pool) row measured (printed as they come); None when profiling or tracing."""
     from actors.system import BotActorSystem
-    system = BotActorSystem(start_method="fork").start()   # before any thread exists (fork)
+    all_cores = os.sched_getaffinity(0)
+    bot_cores, world_cores = split_cores(all_cores, args.world_cores)
+    # before any thread exists: the actor system, its pools and this process's threads inherit it
+    os.sched_setaffinity(0, bot_cores)
+    try:
+        return _run(args, BotActorSystem(start_method="fork").start(), bot_cores, world_cores)   # fork: no thread yet
+    finally:
+        os.sched_setaffinity(0, all_cores)
+
+
+def _run(args, system, bot_cores: set[int], world_cores: set[int]) -> list[dict] | None:
     from benchmarks.analysis_world import World
     from tests.bot.harness import bot_settings, new_bot_wallet
     tmp = Path(tempfile.mkdtemp(prefix="bench-analysis-"))
     keypair, path = new_bot_wallet(tmp)
-    world = World.start(args.tokens, str(keypair.pubkey()), args.world_processes, args.latency_model,
-                        args.sources_server)
+    try:
+        world = World.start(args.tokens, str(keypair.pubkey()), args.world_processes, args.latency_model,
+                            args.sources_server, world_cores if args.world_cores else None)
+    except BaseException:
+        system.stop()
+        raise
     from adapters.analysis.gather import Analyst
     Analyst.rpc_first = args.rpc_first == "on"   # this process's Analysts (the actor workers were forked before)
     cores, rows = os.cpu_count() or 1, []
+    pool_cores = len(bot_cores) if args.world_cores else cores   # pinned: what the bot's pools can use
     try:
         url, launches = world.sources_url, world.launches
         settings = bot_settings(world, path, tmp / "runs", **{
@@ -318,6 +356,8 @@ def run(args) -> list[dict] | None:
               f"{world.processes} process{'es' if world.processes > 1 else ''}), honeypot {'on' if not args.no_honeypot else 'off'}, {cores} cores, "
               f"{f'offered at {args.rate:g}/s' if args.rate else 'all at once'}, "
               f"batch window {args.batch_window_ms} ms, launches sent at most every {settings.analysis.send_interval_ms} ms, sources on {args.sources_server}, load average {os.getloadavg()[0]:.1f} at the start")
+        if args.world_cores:
+            print(f"pinned: the bot on cores {_listed(bot_cores)}, every thread of the world on {_listed(world.affinity())}")
         if args.profile:
             profile(settings, launches, int(args.sizes.split(",")[0]), args.rate)
             return None
@@ -345,11 +385,11 @@ def run(args) -> list[dict] | None:
                 row.update(pool=name, size=size, processes=processes, load=os.getloadavg()[0],
                            world_us=sum(spent.values()), chain_us=spent["chain"],
                            busy_cores=(busy1 - busy0) / max(wall1 - wall0, 1e-9))
-                row["projected"] = projected(row, size, cores)
+                row["projected"] = projected(row, size, pool_cores)
                 baseline = baseline or row["tokens_per_s"]   # asyncio's, when it runs
                 print(row_line(row, baseline), flush=True)
                 rows.append(row)
-        print(LEGEND.format(cores=cores))
+        print(LEGEND.format(cores=pool_cores))
         if rows:
             print(verdict(rows, cores, args.goal))
             print(latency_verdict(rows, args.rate, cores))

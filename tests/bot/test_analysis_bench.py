@@ -3,11 +3,12 @@ the two-process actor pool and the in-process analyser against sources that each
 figures are plausible and the verdict is printed (tokens/s are not judged: the machine is shared)."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
 
-from benchmarks.bench_analysis import parse_args, run
+from benchmarks.bench_analysis import parse_args, run, split_cores
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -48,3 +49,27 @@ def test_the_trace_names_every_tokens_stretches_in_the_bot_and_the_world(capsys)
     medians = [float(median) for median, _p90 in re.findall(r"(-?[\d.]+) \(\s*(-?[\d.]+)\)", " ".join(rows["critical"]))]
     assert len(medians) == 6 and min(medians) > -1.0, printed            # times on one clock: no stretch runs backwards
     assert "tokens 8: start to decision" in printed, printed
+
+
+def test_world_cores_split_the_machine_between_the_bot_and_the_world():
+    assert split_cores({0, 1, 2, 3}, 1) == ({0, 1, 2}, {3})
+    assert split_cores({2, 5, 7}, 2) == ({2}, {5, 7})
+    assert split_cores({0, 1}, 0) == ({0, 1}, {0, 1})            # 0: both share every core
+    for wrong in (2, -1):
+        with pytest.raises(ValueError, match=f"--world-cores {wrong}: between 0 and 1 here"):
+            split_cores({0, 1}, wrong)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="pinning needs two cores")
+def test_a_pinned_world_runs_on_its_own_cores_and_the_bot_gets_the_rest_back_after(capsys):
+    """--world-cores 1: every thread of the world's two processes on the last core (asked of the
+    kernel per thread while they run), the bot's pool on the others; this process's cores are
+    given back when the benchmark ends."""
+    before = os.sched_getaffinity(0)
+    bot, world = split_cores(before, 1)
+    rows = run(parse_args(["--tokens", "4", "--sizes", "2", "--pools", "asyncio,actors1", "--world-cores", "1"]))
+    assert [row["answered"] for row in rows] == [4, 4]
+    printed = capsys.readouterr().out
+    listed = ",".join(map(str, sorted(bot)))
+    assert f"pinned: the bot on cores {listed}, every thread of the world on {max(world)}\n" in printed, printed
+    assert os.sched_getaffinity(0) == before
