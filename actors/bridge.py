@@ -24,15 +24,33 @@ from actors.process_kind import name_process
 LOOP_STOP_TIMEOUT_SECONDS = 2.0
 
 
-class IoHandle:
-    """A submitted coroutine. cancel() stops it and guarantees its callbacks will not run."""
+class _CancelFlag:
+    __slots__ = ("cancelled",)
 
-    def __init__(self, future: concurrent.futures.Future):
-        self._future = future
+    def __init__(self):
         self.cancelled = False
 
+
+class IoHandle:
+    """A submitted coroutine. cancel() stops it and guarantees its callbacks will not run.
+
+    The future's done-callback holds the handle's flag, never the handle: a callback holding the
+    handle, which holds the future, which holds the callback, made a reference cycle of every
+    submit (the coroutine's task and the job's messages with it), freed only by the cyclic GC: an
+    analyser at 400 launches/s paused 10-16 ms for a gen-2 collection every ~2 s."""
+
+    __slots__ = ("_future", "_flag")
+
+    def __init__(self, future: concurrent.futures.Future, flag: _CancelFlag | None = None):
+        self._future = future
+        self._flag = flag or _CancelFlag()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._flag.cancelled
+
     def cancel(self) -> None:
-        self.cancelled = True
+        self._flag.cancelled = True
         self._future.cancel()
 
     @property
@@ -116,10 +134,10 @@ class IOActor(Actor):
         """
         loop = self._ensure_loop()
         future = asyncio.run_coroutine_threadsafe(_with_timeout(coro, timeout), loop)
-        handle = IoHandle(future)
+        flag = _CancelFlag()
         future.add_done_callback(
-            lambda fut: self._enqueue(self._complete, handle, fut, on_result, on_error))
-        return handle
+            lambda fut: self._enqueue(self._complete, flag, fut, on_result, on_error))
+        return IoHandle(future, flag)
 
     def post(self, fn: Callable, *args) -> None:
         """Thread-safe: run fn(*args) in the actor thread (for long-running streams on the loop)."""
@@ -160,9 +178,9 @@ class IOActor(Actor):
             fn, args = self._completions.popleft()
             self._guarded(fn, *args)
 
-    def _complete(self, handle: IoHandle, fut: concurrent.futures.Future,
+    def _complete(self, flag: _CancelFlag, fut: concurrent.futures.Future,
                   on_result: Callable, on_error: Callable | None) -> None:
-        if handle.cancelled or fut.cancelled():
+        if flag.cancelled or fut.cancelled():
             return
         exc = fut.exception()
         if exc is None:

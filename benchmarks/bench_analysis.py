@@ -80,6 +80,7 @@ def due_by_now(count: int, rate: float, started: float) -> int:
 def run_asyncio_pool(settings, launches, size: int, rate: float = 0, tracer=None) -> dict:
     """One process, one Analyst, asyncio.Semaphore(size): the seed's TaskPoolManager shape.
     tracer (benchmarks/analysis_trace.py): every request and token stamped."""
+    from actors.analyzer import freeze_start_up_heap
     from actors.policy.analysis import decide
     from adapters.analysis.gather import Analyst
 
@@ -90,6 +91,7 @@ def run_asyncio_pool(settings, launches, size: int, rate: float = 0, tracer=None
             from benchmarks.analysis_trace import TracedAnalyst
             analyst = TracedAnalyst(settings, tracer=tracer)
         await analyst.warm_up()
+        freeze_start_up_heap()   # as an analyser process does at start-up: the pools compared alike
         semaphore = asyncio.Semaphore(size)
         times, buys = [], 0
 

@@ -1,8 +1,10 @@
 """IOActor bridge on a real multiprocTCPBase system: callbacks run only in the actor thread, and a
 hung coroutine never stalls the actor."""
 import asyncio
+import gc
 import threading
 import time
+import weakref
 
 import pytest
 
@@ -10,6 +12,10 @@ from thespian.actors import ActorExitRequest
 
 from actors.bridge import IOActor
 from actors.system import BotActorSystem
+
+
+class Payload:
+    """A coroutine's result that can be watched for being freed."""
 
 
 class BridgeProbe(IOActor):
@@ -58,6 +64,15 @@ class BridgeProbe(IOActor):
         elif kind == 'hang':
             self.hang_started = time.monotonic()
             self.submit(asyncio.sleep(3600), self._on_result, self._on_error, timeout=msg[1])
+        elif kind == 'free_without_gc':   # results freed by reference counting alone
+            gc.disable()
+            self.watched = []
+            for _ in range(msg[1]):
+                self.submit(self._work(Payload(), 0), lambda value: self.watched.append(weakref.ref(value)))
+        elif kind == 'alive':
+            self.send(sender, (len(self.watched), sum(ref() is not None for ref in self.watched)))
+        elif kind == 'gc_on':
+            gc.enable()
         elif kind == 'cancel':
             handle = self.submit(self._work('cancelled', 0.05), self._on_result, self._on_error)
             handle.cancel()
@@ -141,6 +156,21 @@ def test_cancelled_handle_never_calls_back(system):
     system.tell(probe, ('work', 'after', 0.1))
     report = wait_for(system, probe, lambda r: r['results'])
     assert report['results'] == ['after'] and report['errors'] == []
+
+
+def test_a_finished_submit_is_freed_without_the_cyclic_gc(system):
+    """Nothing of a submit (its future, task, callbacks, result) is left in a reference cycle:
+    with the cyclic GC off, every result is freed once its callback has run. A cycle per submit
+    had an analyser pause 10-16 ms for a full collection every ~2 s at 400 launches/s."""
+    probe = system.create_actor(BridgeProbe)
+    system.tell(probe, ('free_without_gc', 50))
+    try:
+        deadline = time.monotonic() + 5
+        while (answer := system.ask(probe, ('alive',), timeout=5))[0] < 50 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        system.tell(probe, ('gc_on',))
+    assert answer == (50, 0), f"{answer[1]} of {answer[0]} results still alive without a collection"
 
 
 def test_handler_exception_is_logged_and_actor_lives_on(system):
