@@ -321,12 +321,16 @@ def main(argv=None) -> int:
 def run(args) -> list[dict] | None:
     """Every (size, pool) row measured (printed as they come); None when profiling or tracing."""
     from actors.system import BotActorSystem
+    if not args.world_cores:
+        return _run(args, BotActorSystem(start_method="fork").start(), set(), set())   # fork: no thread yet
+    if not hasattr(os, "sched_setaffinity"):
+        raise SystemExit("--world-cores: pinning needs Linux (os.sched_setaffinity); run without it here")
     all_cores = os.sched_getaffinity(0)
     bot_cores, world_cores = split_cores(all_cores, args.world_cores)
     # before any thread exists: the actor system, its pools and this process's threads inherit it
     os.sched_setaffinity(0, bot_cores)
     try:
-        return _run(args, BotActorSystem(start_method="fork").start(), bot_cores, world_cores)   # fork: no thread yet
+        return _run(args, BotActorSystem(start_method="fork").start(), bot_cores, world_cores)
     finally:
         os.sched_setaffinity(0, all_cores)
 

@@ -60,7 +60,8 @@ def test_world_cores_split_the_machine_between_the_bot_and_the_world():
             split_cores({0, 1}, wrong)
 
 
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="pinning needs two cores")
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="pinning needs Linux and two cores")
 def test_a_pinned_world_runs_on_its_own_cores_and_the_bot_gets_the_rest_back_after(capsys):
     """--world-cores 1: every thread of the world's two processes on the last core (asked of the
     kernel per thread while they run), the bot's pool on the others; this process's cores are
