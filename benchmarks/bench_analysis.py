@@ -172,6 +172,57 @@ def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int =
             "buys": sum(buy for _, buy in done.decisions), "answered": len(times)}
 
 
+def run_direct_pool(system, settings, launches, size: int, rate: float, send_interval_s: float) -> dict:
+    """SPIKE: the in-process analyser fed over a loopback channel its loop reads itself (no thespian
+    message per launch): this process writes what is due every send interval, reads decisions."""
+    import orjson
+    from actors.analyzer_inproc import analyzer_class
+    from messages.start import Peers, StartAnalyzer
+    from messages.status import PidRequest
+    from thespian.actors import ActorExitRequest
+    settings = settings.replace(**{"analysis.workers": 0, "analysis.jobs_per_worker": size})
+    analyser = system.create_actor(analyzer_class(settings))
+    system.tell(analyser, StartAnalyzer(settings, Peers()))
+    time.sleep(1.0)
+    pid = system.ask(analyser, PidRequest("p"), timeout=10).pid
+    _, port, token = system.ask(analyser, ("open_channel",), timeout=10)
+    worker = psutil.Process(pid)
+
+    async def main():
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(token)
+        times, buys = [], 0
+
+        async def read_all():
+            nonlocal buys
+            while len(times) < len(launches):
+                size_ = int.from_bytes(await reader.readexactly(4), "big")
+                _, ms, buy = orjson.loads(await reader.readexactly(size_))
+                times.append(ms)
+                buys += bool(buy)
+        reading = asyncio.ensure_future(read_all())
+        cpu0, wcpu0, wall0 = time.process_time(), cpu_seconds([worker]), time.monotonic()
+        sent = 0
+        while sent < len(launches):
+            due = due_by_now(len(launches), rate, wall0)
+            if due > sent:
+                frame = orjson.dumps([[i, launches[i]] for i in range(sent, due)])
+                writer.write(len(frame).to_bytes(4, "big") + frame)
+                sent = due
+            if sent < len(launches):
+                await asyncio.sleep(max(send_interval_s, STREAM_TICK_S))
+        await reading
+        wall = time.monotonic() - wall0
+        cpu, wcpu = time.process_time() - cpu0, cpu_seconds([worker]) - wcpu0
+        writer.close()
+        return times, wall, cpu, wcpu, buys
+    times, wall, cpu, wcpu, buys = asyncio.run(main())
+    system.tell(analyser, ActorExitRequest())
+    return {"tokens_per_s": len(launches) / wall, "p50": percentile(times, 0.5), "p99": percentile(times, 0.99),
+            "cpu_us": wcpu / len(launches) * 1e6, "asker_us": cpu / len(launches) * 1e6, "buys": buys,
+            "answered": len(times)}
+
+
 def profile(settings, launches, size: int, rate: float = 0) -> None:
     import cProfile
     import pstats
@@ -380,7 +431,9 @@ def _run(args, system, bot_cores: set[int], world_cores: set[int]) -> list[dict]
                     ("asyncio", 1, lambda: run_asyncio_pool(settings, launches, size, rate)),
                     ("actors", size + 1, lambda: run_actor_pool(system, settings, launches, size, 1, rate)),
                     ("actors2x", 3, lambda: run_actor_pool(system, settings, launches, 2, max(1, size // 2), rate)),
-                    ("actors1", 1, lambda: run_actor_pool(system, settings, launches, 0, size, rate))):
+                    ("actors1", 1, lambda: run_actor_pool(system, settings, launches, 0, size, rate)),
+                    ("direct1", 1, lambda: run_direct_pool(system, settings, launches, size, rate,
+                                                           settings.analysis.send_interval_ms / 1000))):
                 if name not in args.pools.split(","):
                     continue
                 world0, (busy0, wall0) = world.cpu_parts(), machine_busy()
