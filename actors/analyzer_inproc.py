@@ -57,48 +57,46 @@ class InProcessAnalyzer(AnalyzerWorker):
             super().on_message(msg, sender)
 
     async def _open_channel(self, token: bytes) -> int:
+        """Serve the analysis channel (actors/analysis_channel.py) on this actor's loop, loopback only."""
         import asyncio
-        server = await asyncio.start_server(lambda r, w: self._serve_channel(r, w, token), "127.0.0.1", 0)
+
+        from actors import analysis_channel
+        self._channel_slots = asyncio.Semaphore(self.settings.analysis.jobs_per_worker)
+        server = await asyncio.start_server(
+            lambda r, w: analysis_channel.serve(r, w, token, self._channel_launches), "127.0.0.1", 0)
         self._channel_server = server
         return server.sockets[0].getsockname()[1]
 
-    async def _serve_channel(self, reader, writer, token: bytes) -> None:
-        """SPIKE: frames of [[request_id, launch fields], ...] in; [request_id, ms, buy] out, on the loop."""
+    def _channel_launches(self, requests: list, write_answer) -> None:
+        """On the loop: a frame's launches start in one loop turn (one shared RPC batch)."""
         import asyncio
         import time
+        handed = time.monotonic()
+        for request in requests:
+            asyncio.ensure_future(self._channel_one(request, write_answer, handed))
 
-        import orjson
+    async def _channel_one(self, request, write_answer, handed: float) -> None:
+        """As a job: at most jobs_per_worker at once, the same deadline handling and decision, its
+        time counted from a free slot; answered from the loop, with no actor-thread hop."""
+        import asyncio
+        import dataclasses
+        import time
 
-        from actors.policy.analysis import decide
-        from messages.stream import Launch
-        if await reader.readexactly(32) != token:
-            writer.close()
-            return
-        settings = self.settings
-        analyst = self._ensure_analyst(settings)
-        semaphore = asyncio.Semaphore(settings.analysis.jobs_per_worker)
-        deadline = settings.analysis.deadline_ms / 1000
-
-        async def one(request_id, fields, handed):
-            slot_free = not semaphore.locked()
-            async with semaphore:
-                started = handed if slot_free else time.monotonic()
-                try:
-                    facts = await analyst.gather(Launch(**fields), deadline)
-                    buy = decide(facts, settings.analysis, "full").buy
-                except Exception:
-                    buy = None
-                data = orjson.dumps([request_id, (time.monotonic() - started) * 1000, buy])
-                writer.write(len(data).to_bytes(4, "big") + data)
-        while True:
+        from actors.analyzer import DEADLINE_MARGIN_S, decision_message
+        request = dataclasses.replace(request, settings=self.settings)
+        slot_free = not self._channel_slots.locked()
+        async with self._channel_slots:
+            started = handed if slot_free else time.monotonic()
+            deadline = self.settings.analysis.deadline_ms / 1000
             try:
-                size = int.from_bytes(await reader.readexactly(4), "big")
-            except asyncio.IncompleteReadError:
-                return
-            batch = orjson.loads(await reader.readexactly(size))
-            handed = time.monotonic()
-            for request_id, fields in batch:
-                asyncio.ensure_future(one(request_id, fields, handed))
+                facts = await asyncio.wait_for(
+                    self._ensure_analyst(self.settings).gather(request.launch, max(0.001, deadline - DEADLINE_MARGIN_S)),
+                    deadline + 1.0)
+                answer = decision_message(request, facts, started, "full")
+            except Exception as exc:
+                reason = "deadline exceeded" if isinstance(exc, asyncio.TimeoutError) else repr(exc)
+                answer = AnalysisFailed(request.request_id, request.launch.mint, reason)
+            write_answer(answer)
 
     def _accept(self, requests: list, asker) -> None:
         try:

@@ -175,7 +175,6 @@ def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int =
 def run_direct_pool(system, settings, launches, size: int, rate: float, send_interval_s: float) -> dict:
     """SPIKE: the in-process analyser fed over a loopback channel its loop reads itself (no thespian
     message per launch): this process writes what is due every send interval, reads decisions."""
-    import orjson
     from actors.analyzer_inproc import analyzer_class
     from messages.start import Peers, StartAnalyzer
     from messages.status import PidRequest
@@ -189,25 +188,26 @@ def run_direct_pool(system, settings, launches, size: int, rate: float, send_int
     worker = psutil.Process(pid)
 
     async def main():
+        from actors.analysis_channel import FrameBuffer, decode_answer, launches_frame
+        from messages.analysis import AnalyzeLaunch
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(token)
-        times, buys = [], 0
+        requests = [AnalyzeLaunch(f"b{index}", launch, None) for index, launch in enumerate(launches)]
+        times, buys, frames = [], 0, FrameBuffer()
 
         async def read_all():
             nonlocal buys
             while len(times) < len(launches):
-                size_ = int.from_bytes(await reader.readexactly(4), "big")
-                _, ms, buy = orjson.loads(await reader.readexactly(size_))
-                times.append(ms)
-                buys += bool(buy)
+                for answer in map(decode_answer, frames.feed(await reader.read(1 << 20))):
+                    times.append(getattr(answer, "elapsed_ms", 0))
+                    buys += bool(getattr(answer, "buy", False))
         reading = asyncio.ensure_future(read_all())
         cpu0, wcpu0, wall0 = time.process_time(), cpu_seconds([worker]), time.monotonic()
         sent = 0
         while sent < len(launches):
             due = due_by_now(len(launches), rate, wall0)
             if due > sent:
-                frame = orjson.dumps([[i, launches[i]] for i in range(sent, due)])
-                writer.write(len(frame).to_bytes(4, "big") + frame)
+                writer.write(launches_frame(requests[sent:due]))
                 sent = due
             if sent < len(launches):
                 await asyncio.sleep(max(send_interval_s, STREAM_TICK_S))
