@@ -1,4 +1,4 @@
-"""The analysis data path off thespian (WORK IN PROGRESS, branch spike/analysis-channel).
+"""The analysis data path off thespian, for the in-process analyser (analysis.workers = 0, full mode).
 
 Launches go from the Director to the in-process analyser, and decisions come back, over one loopback
 TCP connection that the analyser's asyncio loop reads and writes itself. There is no thespian
@@ -13,6 +13,10 @@ Wire format: frames of a 4-byte big-endian length, then orjson.
 - Answer frames: ["d", request_id, {Launch fields}, buy, score, reasons, elapsed_ms, skip_keys,
   missing] for a decision, or ["f", request_id, mint, reason] for a failure.
 No pickle crosses the socket, and only 127.0.0.1 is bound.
+
+The Director asks the analyser for the channel when it starts or restarts it (OpenAnalysisChannel);
+the analyser answers with the port and token (AnalysisChannelOpen). While the channel is down, launches
+go as messages, as they do to the multi-process pool.
 """
 from __future__ import annotations
 
@@ -121,7 +125,10 @@ class ChannelClient:
             raise ChannelClosed(f"recv failed: {exc!r}") from None
         if not data:
             raise ChannelClosed("the analyser closed the channel")
-        return [decode_answer(payload) for payload in self.frames.feed(data)]
+        try:
+            return [decode_answer(payload) for payload in self.frames.feed(data)]
+        except (TypeError, ValueError, KeyError, IndexError) as exc:   # not an answer: stop trusting the stream
+            raise ChannelClosed(f"unreadable answer: {exc!r}") from None
 
     def close(self) -> None:
         self.sock.close()

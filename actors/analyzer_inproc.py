@@ -10,15 +10,21 @@ The multi-process layout (analysis.workers >= 1) stays in actors/analyzer.py.
 """
 from __future__ import annotations
 
+import asyncio
 import collections
+import dataclasses
 import os
+import secrets
+import time
 
 from loguru import logger
 
-from actors.analyzer import AnalyzerPool, AnalyzerWorker
+from actors import analysis_channel
+from actors.analyzer import DEADLINE_MARGIN_S, AnalyzerPool, AnalyzerWorker, decision_message
 from actors.cpu_profile import profile_process
-from messages.analysis import (AnalysisFailed, AnalysisJob, AnalysisJobs, AnalyzeLaunch, AnalyzeLaunches,
-                               PoolWorkers, PoolWorkersRequest, bundled, unbundled)
+from messages.analysis import (AnalysisChannelOpen, AnalysisFailed, AnalysisJob, AnalysisJobs, AnalyzeLaunch,
+                               AnalyzeLaunches, OpenAnalysisChannel, PoolWorkers, PoolWorkersRequest, bundled,
+                               unbundled)
 
 
 def analyzer_class(settings):
@@ -41,12 +47,14 @@ class InProcessAnalyzer(AnalyzerWorker):
         profile_process("analyzer")   # only with PUMPSNIPE_CPU_PROFILE set (actors/cpu_profile.py)
         self.waiting: collections.deque = collections.deque()   # jobs past jobs_per_worker, in order
         self.running = 0                                       # analyses started and not yet answered
+        self.channel_askers: list = []                         # asked for the channel before StartAnalyzer
+        self._channel_server = None                            # the analysis channel's, on the loop
+        self._channel_slots: asyncio.Semaphore | None = None
 
     def on_message(self, msg, sender) -> None:
-        if isinstance(msg, tuple) and msg and msg[0] == "open_channel":   # SPIKE: launches off thespian
-            import secrets
-            token = secrets.token_bytes(32)
-            self.submit(self._open_channel(token), lambda port: self.send(sender, ("channel", port, token)))
+        if isinstance(msg, OpenAnalysisChannel):   # launches and decisions off thespian
+            self.channel_askers.append(sender)
+            self._open_channels()   # now, or once StartAnalyzer has brought the settings
             return
         if isinstance(msg, (AnalyzeLaunch, AnalyzeLaunches)):
             self._accept(unbundled(msg), sender)
@@ -55,12 +63,19 @@ class InProcessAnalyzer(AnalyzerWorker):
             self.send(sender, PoolWorkers(msg.request_id, mode, (os.getpid(),)))
         elif not isinstance(msg, (AnalysisJob, AnalysisJobs)):   # jobs are a pool's to give, not ours to take
             super().on_message(msg, sender)
+            self._open_channels()
+
+    def _open_channels(self) -> None:
+        while self.settings is not None and self.channel_askers:
+            asker, token = self.channel_askers.pop(0), secrets.token_bytes(32)
+            self.submit(self._open_channel(token), lambda port, a=asker, t=token: self.send(a, AnalysisChannelOpen(port, t)),
+                        lambda exc: logger.warning("in-process analyzer: no analysis channel: {!r}", exc))
 
     async def _open_channel(self, token: bytes) -> int:
-        """Serve the analysis channel (actors/analysis_channel.py) on this actor's loop, loopback only."""
-        import asyncio
-
-        from actors import analysis_channel
+        """Serve the analysis channel (actors/analysis_channel.py) on this actor's loop, loopback
+        only; a new one (the Director's, after a restart of its own) replaces the last."""
+        if self._channel_server is not None:
+            self._channel_server.close()
         self._channel_slots = asyncio.Semaphore(self.settings.analysis.jobs_per_worker)
         server = await asyncio.start_server(
             lambda r, w: analysis_channel.serve(r, w, token, self._channel_launches), "127.0.0.1", 0)
@@ -69,20 +84,14 @@ class InProcessAnalyzer(AnalyzerWorker):
 
     def _channel_launches(self, requests: list, write_answer) -> None:
         """On the loop: a frame's launches start in one loop turn (one shared RPC batch)."""
-        import asyncio
-        import time
         handed = time.monotonic()
         for request in requests:
             asyncio.ensure_future(self._channel_one(request, write_answer, handed))
 
     async def _channel_one(self, request, write_answer, handed: float) -> None:
         """As a job: at most jobs_per_worker at once, the same deadline handling and decision, its
-        time counted from a free slot; answered from the loop, with no actor-thread hop."""
-        import asyncio
-        import dataclasses
-        import time
-
-        from actors.analyzer import DEADLINE_MARGIN_S, decision_message
+        time counted from a free slot; answered from the loop, with no actor-thread hop. Its slots
+        are the channel's own: launches sent as messages while the channel was down have theirs."""
         request = dataclasses.replace(request, settings=self.settings)
         slot_free = not self._channel_slots.locked()
         async with self._channel_slots:
@@ -95,6 +104,7 @@ class InProcessAnalyzer(AnalyzerWorker):
                 answer = decision_message(request, facts, started, "full")
             except Exception as exc:
                 reason = "deadline exceeded" if isinstance(exc, asyncio.TimeoutError) else repr(exc)
+                logger.warning("analyzer: {} failed: {}", request.launch.mint, reason)
                 answer = AnalysisFailed(request.request_id, request.launch.mint, reason)
             write_answer(answer)
 

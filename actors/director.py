@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from loguru import logger
-from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ChildActorExited, WakeupMessage
+from thespian.actors import ActorExitRequest, ActorTypeDispatcher, ChildActorExited, ThespianWatch, WakeupMessage
 
 from actors.director_fastpath import DirectorFastPath, verifier_settings
 from actors.director_spares import LaunchRateSpares
@@ -31,7 +31,9 @@ from actors.supervision import Supervisor
 from actors.process_kind import name_process
 from actors.cpu_profile import profile_process
 from messages import new_request_id
-from messages.analysis import AnalysisDecision, AnalysisDecisions, AnalysisFailed, AnalyzeLaunch, bundled
+from actors.analysis_channel import ChannelClient, ChannelClosed
+from messages.analysis import (AnalysisChannelOpen, AnalysisDecision, AnalysisDecisions, AnalysisFailed, AnalyzeLaunch,
+                               OpenAnalysisChannel, bundled)
 from messages.copy import TargetTradeBatch, TargetTradesMissed
 from messages.position import (ExitNow, OpenPosition, PositionClosed, PositionFailed, RecoverPosition,
                                TxSent, TxSettled)
@@ -100,6 +102,7 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
         self.journal_failure = ""                          # first failed journal write: safety mode
         self.unjournaled: list = []                        # mints that traded past a failed write
         self.unsellable: list = []                         # mints closed unsellable (still held)
+        self.analysis_channel: ChannelClient | None = None  # launches and decisions off thespian
 
     def receiveMessage(self, msg, sender):
         # every handler's exception is caught here: the Director must never die of a bad message
@@ -118,6 +121,9 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
             logger.exception("director: fast path sync failed")
         if self.root is not None and not self.shutting_down:
             self._mirror_ledger(msg, sender)
+        if self.analysis_channel is not None:   # thespian forgets a watch after every handler
+            return ThespianWatch([self.analysis_channel.fileno()])
+        return None
 
     # ---- start-up ------------------------------------------------------------------------------
     def receiveMsg_StartDirector(self, msg: StartDirector, sender):
@@ -193,6 +199,8 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
         actor_class, start = self._core_start_message(name)
         address = self.supervisor.start_child(name, actor_class, start)
         self._set_peer(name, address)
+        if name == "analyzer":
+            self._open_analysis_channel(address)
 
     def _set_peer(self, name: str, address) -> None:
         if name in ("wallet", "seller", "stream", "analyzer"):
@@ -264,6 +272,14 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
         return self.analysis_pacer
 
     def _send_to_analysis(self, requests: list, wake_in: float | None) -> None:
+        if requests and self.analysis_channel is not None:
+            try:
+                self.analysis_channel.send(requests)
+                requests = []
+            except ChannelClosed as exc:
+                self._drop_analysis_channel(exc)
+            except ValueError:   # a launch the channel cannot carry: this batch goes as a message
+                pass
         if requests:
             self.send(self.peers.analyzer, bundled(requests))
         if wake_in is not None:
@@ -325,6 +341,44 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
             return
         self._open_position(msg.launch)
         self.verify_after_buy(mint)   # fast mode, analysis.verify = "after" (director_fastpath.py)
+
+    # ---- the analysis channel (actors/analysis_channel.py, in-process analyser only) ----------------
+    def _open_analysis_channel(self, analyzer) -> None:
+        self._drop_analysis_channel(None)
+        if self.settings.analysis.mode == "full" and self.settings.analysis.workers == 0:
+            self.send(analyzer, OpenAnalysisChannel(new_request_id("ch")))
+
+    def receiveMsg_AnalysisChannelOpen(self, msg: AnalysisChannelOpen, sender):
+        if sender != self.peers.analyzer:
+            return   # from an analyser since replaced, or the verifier
+        self._drop_analysis_channel(None)
+        try:
+            self.analysis_channel = ChannelClient(msg.port, msg.token)
+            logger.info("director: launches go to the analyser on its channel")
+        except OSError as exc:
+            logger.warning("director: analysis channel not opened, launches go as messages: {!r}", exc)
+
+    def receiveMsg_WatchMessage(self, msg, sender):
+        channel = self.analysis_channel
+        if channel is None or channel.fileno() not in msg.ready:
+            return
+        try:
+            answers = channel.answers()
+        except ChannelClosed as exc:
+            self._drop_analysis_channel(exc)
+            return
+        if answers:
+            decisions = AnalysisDecisions(tuple(answers))
+            self.receiveMsg_AnalysisDecisions(decisions, None)
+            if self.root is not None and not self.shutting_down:
+                self._mirror_ledger(decisions, None)
+
+    def _drop_analysis_channel(self, why) -> None:
+        if self.analysis_channel is not None:
+            if why is not None:
+                logger.warning("director: analysis channel lost ({}), launches go as messages", why)
+            self.analysis_channel.close()
+            self.analysis_channel = None
 
     def receiveMsg_AnalysisDecisions(self, msg: AnalysisDecisions, sender):
         for answer in msg.answers:
@@ -462,6 +516,8 @@ class Director(DirectorFastPath, LaunchRateSpares, CopyDirecting, CopySpares, Ca
         self._set_peer(name, address)
         if name == "stream":
             self.fastpath_stream_restarted()
+        if name == "analyzer":   # the old channel died with the old analyser
+            self._open_analysis_channel(address)
         notice = PeersChanged(self.peers)
         for live in self.positions.values():
             self.send(live.address, notice)

@@ -16,7 +16,7 @@ world on other cores. A verdict names the best row, the CPU one token costs here
 so the most tokens/s these cores allow, and whether the projection meets --goal.
 
     python -m benchmarks.bench_analysis [--tokens 400] [--sizes 4,8,16,32] [--rate 0] [--no-honeypot]
-                                        [--pools asyncio,actors,actors2x,actors1] [--goal 500] [--profile]
+                                        [--pools asyncio,actors,actors2x,actors1,direct1] [--goal 500] [--profile]
                                         [--trace] [--world-processes 2] [--latency-model answer_at]
                                         [--sources-server lean|aiohttp] [--send-interval-ms 5]
                                         [--world-cores 0]
@@ -32,8 +32,10 @@ a token's time goes (benchmarks/analysis_trace.py).
 Pool size = analyses in flight at once: asyncio.Semaphore(size) in one process; "actors" = size
 worker processes running one analysis each (the troupe shape); "actors2x" = 2 worker processes
 (one per core here) running size/2 analyses each; "actors1" = the in-process analyser
-(analysis.workers = 0): one actor process, the pool and its worker at once, running size analyses. Launches go to the actor pool as the Director
-sends them: one AnalyzeLaunches per stream wake-up (a burst is one batch).
+(analysis.workers = 0): one actor process, the pool and its worker at once, running size analyses,
+fed thespian messages; "direct1" = the same analyser fed over its analysis channel
+(actors/analysis_channel.py), as the Director feeds it: no message per launch, answered from its
+loop. Launches go as the Director sends them: at most one batch per send interval (5 ms).
 """
 from __future__ import annotations
 
@@ -173,8 +175,9 @@ def run_actor_pool(system, settings, launches, size: int, jobs_per_worker: int =
 
 
 def run_direct_pool(system, settings, launches, size: int, rate: float, send_interval_s: float) -> dict:
-    """SPIKE: the in-process analyser fed over a loopback channel its loop reads itself (no thespian
-    message per launch): this process writes what is due every send interval, reads decisions."""
+    """The in-process analyser fed over its analysis channel, as the Director does (no thespian
+    message per launch): this process writes what is due every send interval and reads the
+    decisions (its CPU is the asker's)."""
     from actors.analyzer_inproc import analyzer_class
     from messages.start import Peers, StartAnalyzer
     from messages.status import PidRequest
@@ -184,7 +187,9 @@ def run_direct_pool(system, settings, launches, size: int, rate: float, send_int
     system.tell(analyser, StartAnalyzer(settings, Peers()))
     time.sleep(1.0)
     pid = system.ask(analyser, PidRequest("p"), timeout=10).pid
-    _, port, token = system.ask(analyser, ("open_channel",), timeout=10)
+    from messages.analysis import OpenAnalysisChannel
+    channel = system.ask(analyser, OpenAnalysisChannel("c"), timeout=10)
+    port, token = channel.port, channel.token
     worker = psutil.Process(pid)
 
     async def main():
@@ -335,7 +340,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=0,
                         help="tokens offered per second (0: all at once); p50/p99 at a rate the pool keeps up "
                              "with are the per-token latency, in a burst they include the queueing")
-    parser.add_argument("--pools", default="asyncio,actors,actors2x,actors1", help="which pools to run")
+    parser.add_argument("--pools", default="asyncio,actors,actors2x,actors1,direct1", help="which pools to run")
     parser.add_argument("--batch-window-ms", type=int, default=0,
                         help="analysis.batch_window_ms: coins asking within it share one RPC batch / Jupiter query")
     parser.add_argument("--send-interval-ms", type=int, default=None,

@@ -79,6 +79,19 @@ class AnalysisJobs:
 
 
 @dataclass(frozen=True)
+class OpenAnalysisChannel:
+    """Director -> in-process analyser: open the analysis channel (actors/analysis_channel.py)."""
+    request_id: str = ""
+
+
+@dataclass(frozen=True)
+class AnalysisChannelOpen:
+    """In-process analyser -> who asked: connect to 127.0.0.1:port and send token first."""
+    port: int
+    token: bytes
+
+
+@dataclass(frozen=True)
 class AnalysisDecisions:
     """AnalyzerPool or worker -> one asker: the AnalysisDecision / AnalysisFailed answers of one wake-up."""
     answers: tuple

@@ -122,10 +122,11 @@ def run_bot_and_trade(bot, chain, market, settings, coins: int = 3):
 
 
 @pytest.mark.parametrize("mode, workers", [("full", 2), ("fast", 2), ("full", 0)])
-def test_running_bot_buys_through_either_mode(world, mode, workers):
-    """workers = 0: full mode analysed in the analyser's own process (actors/analyzer_inproc.py)."""
+def test_running_bot_buys_through_either_mode(world, mode, workers, tmp_path):
+    """workers = 0: full mode analysed in the analyser's own process (actors/analyzer_inproc.py),
+    its launches and decisions on the analysis channel (actors/analysis_channel.py)."""
     bot, chain, market, settings = world
-    settings = settings.replace(**{"analysis.mode": mode, "analysis.workers": workers})
+    settings = settings.replace(**{"analysis.mode": mode, "analysis.workers": workers, "run.run_dir": str(tmp_path)})
     status = run_bot_and_trade(bot, chain, market, settings)
     assert status.bought >= 1 and status.failures.get("analysis_failed", 0) == 0
     pids = bot.system.ask(bot.director, ChildPidsRequest(new_request_id("p")), timeout=10)
@@ -133,6 +134,10 @@ def test_running_bot_buys_through_either_mode(world, mode, workers):
     children = psutil.Process(pids.pids["analyzer"]).children()
     # workers = 0: no child, yet every launch analysed in full mode (a pool without workers fails them)
     assert len(children) == (2 if (mode, workers) == ("full", 2) else 0)
+    # ... and the launches and decisions went over the analysis channel, not as messages
+    log = (tmp_path / "bot.log").read_text()
+    assert ("director: launches go to the analyser on its channel" in log) == ((mode, workers) == ("full", 0))
+    assert "analysis channel lost" not in log
 
 
 def test_launches_of_one_transaction_are_analysed_together_in_a_running_bot(world):

@@ -82,7 +82,10 @@ def analyser_end():
         return await asyncio.start_server(lambda r, w: serve(r, w, token, on_launches), "127.0.0.1", 0)
     server = loop.run(start())
     yield server.sockets[0].getsockname()[1], token
-    server.close()
+
+    async def close():   # on the server's own loop
+        server.close()
+    loop.run(close())
     loop.stop()
 
 
@@ -118,3 +121,26 @@ def test_a_wrong_token_is_disconnected(analyser_end):
             client.answers()
     finally:
         client.close()
+
+
+
+def test_an_answer_that_is_not_a_decision_closes_the_channel():
+    """The Director stops trusting a stream it cannot read (and falls back to messages)."""
+    import socket
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def analyser_sending_garbage():
+        conn, _ = listener.accept()
+        conn.recv(32)
+        conn.sendall(b'\x00\x00\x00\x1c["d","r1",{"mint":"M"},true]')   # a decision missing its fields
+        time.sleep(1)
+        conn.close()
+    thread = threading.Thread(target=analyser_sending_garbage, daemon=True)
+    thread.start()
+    client = ChannelClient(listener.getsockname()[1], b"t" * 32)
+    try:
+        with pytest.raises(ChannelClosed, match="unreadable answer"):
+            read_answers(client, 1)
+    finally:
+        client.close()
+        listener.close()

@@ -149,8 +149,10 @@ def test_director_killed_is_restarted_and_the_books_equal_the_chain(world, momen
 
 
 @pytest.mark.parametrize("victim", ["analyzer_worker", "in_process_analyzer", "spare", "logger"])
-def test_killing_a_worker_a_spare_or_the_logger_is_survived(world, victim):
-    world.start(**({"analysis.workers": 0} if victim == "in_process_analyzer" else {}))
+def test_killing_a_worker_a_spare_or_the_logger_is_survived(world, victim, tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    world.start(**({"analysis.workers": 0, "run.run_dir": str(run_dir)} if victim == "in_process_analyzer" else {}))
     world.trade_until_bought(1)
     pids = world.pids()
     if victim == "in_process_analyzer":   # analysis.workers = 0: the Director restarts it, as a dead pool
@@ -175,6 +177,10 @@ def test_killing_a_worker_a_spare_or_the_logger_is_survived(world, victim):
     assert final.restarts.get("director") is None
     if victim == "in_process_analyzer":
         assert final.restarts.get("analyzer") == 1, final.restarts
+        # the Director lost the dead analyser's channel and opened the new one's
+        log = (run_dir / "bot.log").read_text()
+        assert log.count("director: launches go to the analyser on its channel") == 2, log[-3000:]
+        assert "director: analysis channel lost" in log
 
 
 def test_a_director_that_keeps_dying_is_given_up_and_every_request_says_why(world):
