@@ -29,6 +29,7 @@ from messages.analysis import AnalysisDecision, AnalysisFailed, AnalyzeLaunch
 from messages.stream import Launch
 
 TOKEN_BYTES = 32
+TOKEN_WAIT_S = 2.0
 MAX_FRAME_BYTES = 16 * 1024 * 1024   # a storm's batch is a few hundred launches of ~600 bytes
 
 
@@ -139,9 +140,9 @@ async def serve(reader, writer, token: bytes, on_launches) -> None:
     on_launches(requests, write_answer) until the Director closes."""
     import asyncio
     import hmac
-    try:
-        given = await reader.readexactly(TOKEN_BYTES)
-    except asyncio.IncompleteReadError:
+    try:   # a connection that does not say the token at once is dropped, never left waiting
+        given = await asyncio.wait_for(reader.readexactly(TOKEN_BYTES), TOKEN_WAIT_S)
+    except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError):
         given = b""
     if not hmac.compare_digest(given, token):
         writer.close()

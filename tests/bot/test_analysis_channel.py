@@ -144,3 +144,17 @@ def test_an_answer_that_is_not_a_decision_closes_the_channel():
     finally:
         client.close()
         listener.close()
+
+
+def test_a_connection_that_never_sends_the_token_is_dropped(analyser_end, monkeypatch):
+    """No coroutine waits for ever on a silent local connection."""
+    import socket
+
+    import actors.analysis_channel as channel
+    monkeypatch.setattr(channel, "TOKEN_WAIT_S", 0.2)
+    port, _token = analyser_end
+    silent = socket.create_connection(("127.0.0.1", port), timeout=3)
+    try:
+        assert silent.recv(1) == b""   # the analyser's end closed it
+    finally:
+        silent.close()
