@@ -20,7 +20,9 @@ go as messages, as they do to the multi-process pool.
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import hmac
 import socket
 
 import orjson
@@ -138,8 +140,6 @@ class ChannelClient:
 async def serve(reader, writer, token: bytes, on_launches) -> None:
     """The analyser's end, on its loop: checks the token, then hands each frame's launches to
     on_launches(requests, write_answer) until the Director closes."""
-    import asyncio
-    import hmac
     try:   # a connection that does not say the token at once is dropped, never left waiting
         given = await asyncio.wait_for(reader.readexactly(TOKEN_BYTES), TOKEN_WAIT_S)
     except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError):

@@ -37,6 +37,20 @@ HEALTH_CHECK_SECONDS = 1.0
 MAX_REPLACEMENTS_PER_MINUTE = 10   # workers dying faster than this are crashing, not unlucky
 
 
+async def gather_within_deadline(analyst: Analyst, request: AnalyzeLaunch) -> dict:
+    """The launch's facts, gathering stopped DEADLINE_MARGIN_S before its deadline so the answer
+    still makes it (raises if the gathering itself fails or hangs past it)."""
+    deadline = request.settings.analysis.deadline_ms / 1000
+    return await asyncio.wait_for(analyst.gather(request.launch, max(0.001, deadline - DEADLINE_MARGIN_S)),
+                                  deadline + 1.0)
+
+
+def failure_answer(request: AnalyzeLaunch, exc: BaseException) -> AnalysisFailed:
+    reason = "deadline exceeded" if isinstance(exc, asyncio.TimeoutError) else repr(exc)
+    logger.warning("analyzer: {} failed: {}", request.launch.mint, reason)
+    return AnalysisFailed(request.request_id, request.launch.mint, reason)
+
+
 def decision_message(request: AnalyzeLaunch, facts: dict, started: float, mode: str) -> AnalysisDecision:
     verdict = decide(facts, request.settings.analysis, mode)
     return AnalysisDecision(request.request_id, request.launch, verdict.buy, verdict.score,
@@ -281,10 +295,8 @@ class AnalyzerWorker(IOActor):
     async def _gather_each(self, analyst: Analyst, jobs, pool, started: float) -> None:
         """On the loop: each job's facts under its deadline, answered in the actor thread."""
         async def one(job: AnalysisJob) -> None:
-            deadline = job.request.settings.analysis.deadline_ms / 1000
             try:
-                outcome = await asyncio.wait_for(
-                    analyst.gather(job.request.launch, max(0.001, deadline - DEADLINE_MARGIN_S)), deadline + 1.0)
+                outcome = await gather_within_deadline(analyst, job.request)
             except Exception as exc:
                 outcome = exc
             self._settle_soon(job, pool, outcome, started)
@@ -319,9 +331,7 @@ class AnalyzerWorker(IOActor):
         self._answer(pool, job, answer)
 
     def _failed(self, job: AnalysisJob, pool, exc: BaseException) -> None:
-        reason = "deadline exceeded" if isinstance(exc, asyncio.TimeoutError) else repr(exc)
-        logger.warning("analyzer: {} failed: {}", job.request.launch.mint, reason)
-        self._answer(pool, job, AnalysisFailed(job.request.request_id, job.request.launch.mint, reason))
+        self._answer(pool, job, failure_answer(job.request, exc))
 
     def _answer(self, pool, job: AnalysisJob, answer) -> None:
         """Analyses finishing together (a burst) are answered in one message per asker and told to

@@ -20,7 +20,7 @@ import time
 from loguru import logger
 
 from actors import analysis_channel
-from actors.analyzer import DEADLINE_MARGIN_S, AnalyzerPool, AnalyzerWorker, decision_message
+from actors.analyzer import AnalyzerPool, AnalyzerWorker, decision_message, failure_answer, gather_within_deadline
 from actors.cpu_profile import profile_process
 from messages.analysis import (AnalysisChannelOpen, AnalysisFailed, AnalysisJob, AnalysisJobs, AnalyzeLaunch,
                                AnalyzeLaunches, OpenAnalysisChannel, PoolWorkers, PoolWorkersRequest, bundled,
@@ -96,16 +96,11 @@ class InProcessAnalyzer(AnalyzerWorker):
         slot_free = not self._channel_slots.locked()
         async with self._channel_slots:
             started = handed if slot_free else time.monotonic()
-            deadline = self.settings.analysis.deadline_ms / 1000
             try:
-                facts = await asyncio.wait_for(
-                    self._ensure_analyst(self.settings).gather(request.launch, max(0.001, deadline - DEADLINE_MARGIN_S)),
-                    deadline + 1.0)
+                facts = await gather_within_deadline(self._ensure_analyst(self.settings), request)
                 answer = decision_message(request, facts, started, "full")
             except Exception as exc:
-                reason = "deadline exceeded" if isinstance(exc, asyncio.TimeoutError) else repr(exc)
-                logger.warning("analyzer: {} failed: {}", request.launch.mint, reason)
-                answer = AnalysisFailed(request.request_id, request.launch.mint, reason)
+                answer = failure_answer(request, exc)
             write_answer(answer)
 
     def _accept(self, requests: list, asker) -> None:
